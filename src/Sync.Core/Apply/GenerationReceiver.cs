@@ -1,0 +1,347 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using Sync.Core.Delta;
+using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+using Sync.Core.Scanning;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+
+namespace Sync.Core.Apply;
+
+/// <summary>
+/// The inside's half of the delta stream, carrier-free: checks the signed header against what is published
+/// (trusted key, no replay, right base) before writing anything, then stages every content the stream
+/// announces into a private objects directory, each one verified against the signed manifest. Nothing here
+/// touches the published tree except to read the base.
+/// </summary>
+public sealed class GenerationReceiver
+{
+    private readonly IWireCodec _codec;
+    private readonly TrustStore _trust;
+    private readonly ILogger _logger;
+
+    public GenerationReceiver(IWireCodec codec, TrustStore trust, ILogger logger)
+    {
+        _codec = codec;
+        _trust = trust;
+        _logger = logger;
+    }
+
+    /// <summary>Verifies a signed header and that it applies on top of what is published; refuses otherwise.</summary>
+    public DeltaHeader CheckHeader(SignedPayload signed, PublishedRecord published, string what)
+    {
+        var header = _codec.ParseHeader(_trust.Verify(signed, what));
+        if (header.FormatVersion != DeltaHeader.CurrentFormat)
+        {
+            throw SyncException.Refused($"{what} uses format {header.FormatVersion}; this inside reads format {DeltaHeader.CurrentFormat}");
+        }
+
+        if (header.TargetGeneration <= published.Generation)
+        {
+            throw SyncException.Refused(
+                $"{what} carries generation {header.TargetGeneration} but generation {published.Generation} is already published (replayed or out of order)");
+        }
+
+        if (header.IsFull)
+        {
+            return header;
+        }
+
+        if (published.Generation < header.BaseGeneration)
+        {
+            throw SyncException.MissingBase(
+                $"{what} is a delta from generation {header.BaseGeneration}; this inside holds generation {published.Generation}: apply generation {header.BaseGeneration} first (or import a full bundle)");
+        }
+
+        if (published.Generation > header.BaseGeneration)
+        {
+            throw SyncException.Refused(
+                $"{what} is a delta from generation {header.BaseGeneration}, older than the published generation {published.Generation}; it needs a delta from generation {published.Generation} or a full bundle");
+        }
+
+        if (published.ManifestDigest != header.BaseManifestDigest.ToHex())
+        {
+            throw SyncException.Refused(
+                $"{what} is a delta from a different generation {header.BaseGeneration} than the one published here (manifest {header.BaseManifestDigest.ToShortHex()} vs {published.ManifestDigest[..Math.Min(12, published.ManifestDigest.Length)]}); it needs a full bundle");
+        }
+
+        return header;
+    }
+
+    public async Task<ReceivedGeneration> ReceiveAsync(
+        IDeltaSource source,
+        PublishedRecord published,
+        ContentSources sources,
+        ManifestLimits limits,
+        OperationProgress progress,
+        CancellationToken cancellationToken)
+    {
+        var reader = new PeekingSource(source);
+        if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not HeaderFrame headerFrame)
+        {
+            throw SyncException.Refused("delta stream does not start with a signed header");
+        }
+
+        var header = CheckHeader(headerFrame.Header, published, "delta stream");
+        var what = $"generation {header.TargetGeneration}";
+        var manifestBytes = await ReadManifestAsync(reader, header, limits, cancellationToken).ConfigureAwait(false);
+        var manifest = _codec.ParseManifest(manifestBytes, limits);
+        if (manifest.Generation != header.TargetGeneration)
+        {
+            throw SyncException.Refused($"{what}: manifest names generation {manifest.Generation}");
+        }
+
+        progress.StartPhase("receive", header.PayloadBytes, header.ContentCount);
+        Directory.CreateDirectory(sources.ObjectsDirectory);
+        long bytes = 0;
+        var contents = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(limits.MaxChunkLength);
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var frame = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                switch (frame)
+                {
+                    case ContentBeginFrame begin:
+                        var entry = manifest.FindContent(begin.Digest)
+                            ?? throw SyncException.Refused($"{what}: stream carries content {begin.Digest.ToShortHex()} that the manifest does not name");
+                        if (sources.Staged.Contains(begin.Digest))
+                        {
+                            throw SyncException.Refused($"{what}: content of '{entry.Path}' sent twice");
+                        }
+
+                        bytes += begin.PatchBase.IsEmpty
+                            ? await BuildFromChunksAsync(entry, reader, sources, buffer, what, cancellationToken).ConfigureAwait(false)
+                            : await BuildFromPatchAsync(entry, begin.PatchBase, reader, sources, what, cancellationToken).ConfigureAwait(false);
+                        sources.AddStaged(entry.Digest, entry.Chunks);
+                        contents++;
+                        progress.AddItems();
+                        progress.AddBytes(entry.Size);
+                        CrashPoints.Hit();
+                        break;
+                    case EndFrame end:
+                        if (end.ContentCount != contents)
+                        {
+                            throw SyncException.Refused($"{what}: stream ended after {contents} contents, its end marker says {end.ContentCount}");
+                        }
+
+                        if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not null)
+                        {
+                            throw SyncException.Refused($"{what}: data after the end of the stream");
+                        }
+
+                        EnsureComplete(manifest, sources, what);
+                        return new ReceivedGeneration(header, manifest, manifestBytes, sources, bytes, contents);
+                    case null:
+                        throw SyncException.Refused($"{what}: stream ends before its end marker (truncated)");
+                    default:
+                        throw SyncException.Refused($"{what}: unexpected {frame.GetType().Name} in the content section");
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task<byte[]> ReadManifestAsync(PeekingSource reader, DeltaHeader header, ManifestLimits limits, CancellationToken cancellationToken)
+    {
+        if (header.TargetManifestSize <= 0 || header.TargetManifestSize > limits.MaxManifestBytes)
+        {
+            throw SyncException.Refused($"generation {header.TargetGeneration}: manifest size {header.TargetManifestSize} is outside the limit of {limits.MaxManifestBytes} bytes");
+        }
+
+        var bytes = new byte[header.TargetManifestSize];
+        var filled = 0;
+        while (filled < bytes.Length)
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not ManifestSliceFrame slice)
+            {
+                throw SyncException.Refused($"generation {header.TargetGeneration}: manifest truncated at {filled} of {bytes.Length} bytes");
+            }
+
+            if (slice.Data.Length > bytes.Length - filled)
+            {
+                throw SyncException.Refused($"generation {header.TargetGeneration}: manifest longer than its signed size");
+            }
+
+            slice.Data.Span.CopyTo(bytes.AsSpan(filled));
+            filled += slice.Data.Length;
+        }
+
+        if (Digest.Compute(bytes) != header.TargetManifestDigest)
+        {
+            throw SyncException.Refused($"generation {header.TargetGeneration}: manifest does not match its signed digest (altered or damaged)");
+        }
+
+        return bytes;
+    }
+
+    private static async Task<long> BuildFromChunksAsync(
+        ManifestEntry entry, PeekingSource reader, ContentSources sources, byte[] buffer, string what, CancellationToken cancellationToken)
+    {
+        var final = sources.ObjectPath(entry.Digest);
+        var temp = final + ".part";
+        long received = 0;
+        var ownChunks = new Dictionary<Digest, long>();
+        using (var output = File.OpenHandle(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, FileOptions.None, entry.Size))
+        {
+            long offset = 0;
+            foreach (var chunk in entry.Chunks)
+            {
+                var next = await reader.PeekAsync(cancellationToken).ConfigureAwait(false);
+                if (next is ChunkFrame frame && frame.Digest == chunk.Digest)
+                {
+                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    if (frame.Data.Length != chunk.Length || Digest.Compute(frame.Data.Span) != chunk.Digest)
+                    {
+                        throw SyncException.Refused($"{what}: chunk {chunk.Digest.ToShortHex()} of '{entry.Path}' is damaged");
+                    }
+
+                    await RandomAccess.WriteAsync(output, frame.Data, offset, cancellationToken).ConfigureAwait(false);
+                    received += chunk.Length;
+                }
+                else
+                {
+                    var memory = buffer.AsMemory(0, chunk.Length);
+                    if (ownChunks.TryGetValue(chunk.Digest, out var earlier))
+                    {
+                        await ReadExactlyAsync(output, memory, earlier, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        var location = sources.FindChunk(chunk.Digest)
+                            ?? throw SyncException.Refused($"{what}: stream lacks chunk {chunk.Digest.ToShortHex()} of '{entry.Path}' and the inside does not hold it (wrong base?)");
+                        using var input = File.OpenHandle(location.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+                        await ReadExactlyAsync(input, memory, location.Offset, cancellationToken).ConfigureAwait(false);
+                        if (Digest.Compute(memory.Span) != chunk.Digest)
+                        {
+                            throw new SyncException(SyncErrorKind.Failure, $"local file '{location.Path}' does not match its manifest; run 'sync-inside verify'");
+                        }
+                    }
+
+                    await RandomAccess.WriteAsync(output, memory, offset, cancellationToken).ConfigureAwait(false);
+                }
+
+                ownChunks.TryAdd(chunk.Digest, offset);
+                offset += chunk.Length;
+            }
+        }
+
+        File.Move(temp, final, overwrite: true);
+        return received;
+    }
+
+    private static async Task<long> BuildFromPatchAsync(
+        ManifestEntry entry, Digest patchBase, PeekingSource reader, ContentSources sources, string what, CancellationToken cancellationToken)
+    {
+        var basePath = sources.FindContent(patchBase)
+            ?? throw SyncException.Refused($"{what}: patch for '{entry.Path}' needs content {patchBase.ToShortHex()}, which the inside does not hold (wrong base?)");
+        var final = sources.ObjectPath(entry.Digest);
+        var temp = final + ".part";
+        long received = 0;
+        await using (var baseStream = new FileStream(basePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.RandomAccess))
+        await using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            var applier = new DeltaApplier(baseStream, output);
+            while (true)
+            {
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not PatchFrame patch)
+                {
+                    throw SyncException.Refused($"{what}: patch for '{entry.Path}' is truncated");
+                }
+
+                foreach (var op in patch.Ops)
+                {
+                    if (output.Position + (op.IsCopy ? op.Length : op.Data.Length) > entry.Size)
+                    {
+                        throw SyncException.Refused($"{what}: patch for '{entry.Path}' grows past the file's signed size");
+                    }
+
+                    received += op.IsCopy ? 0 : op.Data.Length;
+                    await applier.ApplyAsync(op, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (patch.Last)
+                {
+                    break;
+                }
+            }
+        }
+
+        // The patch carries no chunk digests of its own: re-chunk the result and compare with the signed manifest.
+        var (digest, _, _, length) = await TreeScanner.HashFileAsync(temp, entry.Size, Chunking.ChunkerOptions.Default, wantsSignature: false, progress: null, cancellationToken).ConfigureAwait(false);
+        if (digest != entry.Digest || length != entry.Size)
+        {
+            File.Delete(temp);
+            throw SyncException.Refused($"{what}: '{entry.Path}' rebuilt from its patch does not match the signed manifest");
+        }
+
+        File.Move(temp, final, overwrite: true);
+        return received;
+    }
+
+    private static void EnsureComplete(Manifest manifest, ContentSources sources, string what)
+    {
+        foreach (var file in manifest.Files)
+        {
+            if (sources.FindContent(file.Digest) is null)
+            {
+                throw SyncException.Refused($"{what}: no content for '{file.Path}' in the stream nor on the inside (wrong base?)");
+            }
+        }
+    }
+
+    private static async Task ReadExactlyAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Memory<byte> memory, long offset, CancellationToken cancellationToken)
+    {
+        var read = 0;
+        while (read < memory.Length)
+        {
+            var n = await RandomAccess.ReadAsync(handle, memory[read..], offset + read, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new SyncException(SyncErrorKind.Failure, "a local file is shorter than its manifest says; run 'sync-inside verify'");
+            }
+
+            read += n;
+        }
+    }
+
+    /// <summary>One frame of lookahead, so a chunk the stream carries is taken from it and others from disk.</summary>
+    private sealed class PeekingSource
+    {
+        private readonly IDeltaSource _source;
+        private DeltaFrame? _peeked;
+        private bool _hasPeeked;
+
+        public PeekingSource(IDeltaSource source) => _source = source;
+
+        public async ValueTask<DeltaFrame?> PeekAsync(CancellationToken cancellationToken)
+        {
+            if (!_hasPeeked)
+            {
+                _peeked = await _source.ReadAsync(cancellationToken).ConfigureAwait(false);
+                _hasPeeked = true;
+            }
+
+            return _peeked;
+        }
+
+        public async ValueTask<DeltaFrame?> ReadAsync(CancellationToken cancellationToken)
+        {
+            if (_hasPeeked)
+            {
+                _hasPeeked = false;
+                var frame = _peeked;
+                _peeked = null;
+                return frame;
+            }
+
+            return await _source.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace Sync.Core.Apply;
+
+/// <summary>What the inside holds and shows: the published generation and where.</summary>
+public sealed record PublishedRecord(
+    long Generation,
+    string ManifestDigest,
+    string StreamId,
+    DateTimeOffset PublishedAt,
+    PublishMode Mode,
+    string Target,
+    string? SnapshotDirectory)
+{
+    public static PublishedRecord None { get; } = new(0, string.Empty, string.Empty, DateTimeOffset.UnixEpoch, PublishMode.Snapshot, string.Empty, null);
+}

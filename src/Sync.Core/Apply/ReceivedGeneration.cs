@@ -1,0 +1,13 @@
+using Sync.Core.Manifests;
+using Sync.Core.Streams;
+
+namespace Sync.Core.Apply;
+
+/// <summary>A generation whose every new content is staged and verified, ready to publish.</summary>
+public sealed record ReceivedGeneration(
+    DeltaHeader Header,
+    Manifest Manifest,
+    byte[] ManifestBytes,
+    ContentSources Sources,
+    long BytesReceived,
+    int ContentsReceived);

@@ -1,0 +1,246 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Sync.Core.Delta;
+using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+using Sync.Core.Scanning;
+using Sync.Core.Storage;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+
+namespace Sync.Core.Export;
+
+/// <summary>
+/// The outside's job, carrier-free: scan the source as the next generation, decide for each content the inside
+/// lacks whether it travels as missing chunks or as a byte patch (whichever is smaller), and sign the header.
+/// The result is emitted into any <see cref="IDeltaSink"/> and committed to the state only once the carrier
+/// has made it durable.
+/// </summary>
+public sealed class DeltaExporter
+{
+    private const int PatchOverheadPerOp = 12;
+
+    private readonly IWireCodec _codec;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    public DeltaExporter(IWireCodec codec, ILogger logger, TimeProvider time)
+    {
+        _codec = codec;
+        _logger = logger;
+        _time = time;
+    }
+
+    /// <summary>Scans the source (refreshing the cache) and counts what changed since the last export, without exporting.</summary>
+    public async Task<ExportSummary> ScanOnlyAsync(
+        string source, OutsideState state, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        var scan = await ScanAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
+        var lastBytes = state.LoadLastManifest();
+        var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Default);
+        var (added, changed, removed) = CountChanges(last, new Manifest(last.Generation + 1, _time.GetUtcNow(), scan.Entries));
+        return new ExportSummary(last.Generation, last.Generation, added, changed, removed, 0, 0, 0, scan.FilesHashed, scan.BytesHashed)
+        {
+            NothingChanged = lastBytes is not null && SameTree(last, scan.Entries),
+        };
+    }
+
+    public async Task<PreparedExport> PrepareAsync(
+        string source, OutsideState state, SigningKey key, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        var signatures = new SignatureStore(state.SignaturesPath);
+        var scan = await ScanAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
+        var lastBytes = state.LoadLastManifest();
+        var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Default);
+        var baseManifest = options.Full ? Manifest.Empty : last;
+        var baseDigest = options.Full || lastBytes is null ? Digest.Empty : Digest.Compute(lastBytes);
+        var generation = state.Current.Generation + 1;
+        var now = _time.GetUtcNow();
+
+        if (!options.Full && lastBytes is not null && SameTree(last, scan.Entries))
+        {
+            return PreparedExport.Unchanged(new ExportSummary(last.Generation, last.Generation, 0, 0, 0, 0, 0, 0, scan.FilesHashed, scan.BytesHashed) { NothingChanged = true });
+        }
+
+        var target = new Manifest(generation, now, scan.Entries);
+        var manifestBytes = _codec.SerializeManifest(target);
+        var manifestDigest = Digest.Compute(manifestBytes);
+
+        progress.StartPhase("plan");
+        var plans = await PlanAsync(source, baseManifest, target, signatures, progress, cancellationToken).ConfigureAwait(false);
+        var (added, changed, removed) = CountChanges(last, target);
+        var payload = plans.Sum(p => p.Cost);
+        var header = new DeltaHeader(
+            DeltaHeader.CurrentFormat,
+            RandomNumberGenerator.GetBytes(16),
+            generation,
+            manifestDigest,
+            manifestBytes.Length,
+            baseManifest.Generation,
+            baseDigest,
+            now,
+            plans.Count,
+            payload);
+        var signed = key.Sign(_codec.SerializeHeader(header));
+        var summary = new ExportSummary(
+            generation, baseManifest.Generation, added, changed, removed, plans.Count, plans.Count(p => p.IsPatch), payload, scan.FilesHashed, scan.BytesHashed);
+        return new PreparedExport(source, target, manifestBytes, manifestDigest, header, signed, plans, summary, baseManifest);
+    }
+
+    private async Task<ScanResult> ScanAsync(
+        string source, OutsideState state, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        var scanner = new TreeScanner(_logger);
+        var scan = await scanner.ScanAsync(
+            source,
+            options.Verify ? new ScanCache() : ScanCache.Load(state.ScanCachePath),
+            new SignatureStore(state.SignaturesPath),
+            new ScanOptions { Chunker = options.Chunker, VerifyAll = options.Verify, WantsSignature = options.WantsSignature },
+            progress,
+            cancellationToken).ConfigureAwait(false);
+        scan.Cache.Save(state.ScanCachePath);
+        return scan;
+    }
+
+    private async Task<List<ContentPlan>> PlanAsync(
+        string source, Manifest baseManifest, Manifest target, SignatureStore signatures, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        var available = new HashSet<Digest>();
+        foreach (var file in baseManifest.Files)
+        {
+            foreach (var chunk in file.Chunks)
+            {
+                available.Add(chunk.Digest);
+            }
+        }
+
+        var plans = new List<ContentPlan>();
+        var planned = new HashSet<Digest>();
+        foreach (var file in target.Files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (baseManifest.HasContent(file.Digest) || !planned.Add(file.Digest))
+            {
+                continue; // the inside holds it already (unchanged, moved or copied), or it is planned once already
+            }
+
+            long chunkCost = 0;
+            var counted = new HashSet<Digest>();
+            foreach (var chunk in file.Chunks)
+            {
+                if (!available.Contains(chunk.Digest) && counted.Add(chunk.Digest))
+                {
+                    chunkCost += chunk.Length;
+                }
+            }
+
+            var old = baseManifest.Find(file.Path);
+            if (chunkCost > 0 && old is { Kind: EntryKind.File } && old.Size > 0 &&
+                signatures.TryLoad(old.Digest, old.Size) is { } signature)
+            {
+                var patchCost = await MeasurePatchAsync(Path.Combine(source, file.Path), signature, chunkCost, cancellationToken).ConfigureAwait(false);
+                if (patchCost < chunkCost)
+                {
+                    _logger.LogDebug("{Path}: patch of {PatchBytes} bytes instead of {ChunkBytes} bytes of chunks", file.Path, patchCost, chunkCost);
+                    plans.Add(new ContentPlan(file, old, signature, patchCost));
+                    continue;
+                }
+            }
+
+            foreach (var chunk in file.Chunks)
+            {
+                available.Add(chunk.Digest);
+            }
+
+            plans.Add(new ContentPlan(file, null, null, chunkCost));
+            progress.AddItems();
+        }
+
+        return plans;
+    }
+
+    /// <summary>The size a patch would have, giving up as soon as it is no better than the chunks.</summary>
+    private static async Task<long> MeasurePatchAsync(string path, BlockSignature signature, long limit, CancellationToken cancellationToken)
+    {
+        long cost = 0;
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            await using var stream = OpenSource(path);
+            await DeltaEncoder.EncodeAsync(signature, stream, (op, _) =>
+            {
+                cost += PatchOverheadPerOp + (op.IsCopy ? 0 : op.Data.Length);
+                if (cost >= limit)
+                {
+                    giveUp.Cancel();
+                }
+
+                return ValueTask.CompletedTask;
+            }, giveUp.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return long.MaxValue;
+        }
+
+        return cost;
+    }
+
+    internal static FileStream OpenSource(string path) =>
+        new(path, new FileStreamOptions
+        {
+            Mode = FileMode.Open,
+            Access = FileAccess.Read,
+            Share = FileShare.ReadWrite | FileShare.Delete,
+            Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
+            BufferSize = 0,
+        });
+
+    private static bool SameTree(Manifest last, IReadOnlyList<ManifestEntry> entries)
+    {
+        if (last.Entries.Count != entries.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var a = last.Entries[i];
+            var b = entries[i];
+            if (a.Path != b.Path || a.Kind != b.Kind || a.Mode != b.Mode || a.MtimeNs != b.MtimeNs || a.Digest != b.Digest ||
+                a.Size != b.Size || a.LinkTarget != b.LinkTarget)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static (int Added, int Changed, int Removed) CountChanges(Manifest last, Manifest target)
+    {
+        int added = 0, changed = 0, removed = 0;
+        foreach (var file in target.Files)
+        {
+            var old = last.Find(file.Path);
+            if (old is null || old.Kind != EntryKind.File)
+            {
+                added++;
+            }
+            else if (old.Digest != file.Digest)
+            {
+                changed++;
+            }
+        }
+
+        foreach (var file in last.Files)
+        {
+            if (target.Find(file.Path) is not { Kind: EntryKind.File })
+            {
+                removed++;
+            }
+        }
+
+        return (added, changed, removed);
+    }
+}

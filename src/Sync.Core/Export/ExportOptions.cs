@@ -1,0 +1,41 @@
+using Sync.Core.Chunking;
+
+namespace Sync.Core.Export;
+
+public sealed record ExportOptions
+{
+    /// <summary>Send a full generation that needs nothing on the inside.</summary>
+    public bool Full { get; init; }
+
+    /// <summary>Re-hash every source file instead of trusting the quick check.</summary>
+    public bool Verify { get; init; }
+
+    /// <summary>
+    /// Files below a directory with one of these names never change in place (APT's pool/), so the outside
+    /// keeps no block signature for them: renamed or copied ones are still found by digest.
+    /// </summary>
+    public IReadOnlyList<string> ImmutableDirectories { get; init; } = ["pool"];
+
+    /// <summary>Files larger than this keep no block signature and travel as chunks when they change.</summary>
+    public long MaxDeltaFileSize { get; init; } = 1L << 30;
+
+    public ChunkerOptions Chunker { get; init; } = ChunkerOptions.Default;
+
+    public bool WantsSignature(string path, long size)
+    {
+        if (size > MaxDeltaFileSize)
+        {
+            return false;
+        }
+
+        foreach (var segment in path.Split('/')[..^1])
+        {
+            if (ImmutableDirectories.Contains(segment, StringComparer.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Sync.Core.Hashing;
+using Sync.Core.Storage;
+
+namespace Sync.Core.Export;
+
+/// <summary>
+/// What the outside remembers between runs, in its state directory: the last generation it exported (with
+/// the manifest bytes, the base of the next delta), the scan cache and the block signatures.
+/// Layout: state.json, manifests/gNNNNNNNN.manifest, scan-cache.bin, signatures/*.sig, outside.lock.
+/// </summary>
+public sealed class OutsideState : IDisposable
+{
+    private const int ManifestsKept = 8;
+    private readonly FileStream _lock;
+
+    private OutsideState(string directory, FileStream lockFile, Record record)
+    {
+        Root = directory;
+        _lock = lockFile;
+        Current = record;
+    }
+
+    public string Root { get; }
+
+    public Record Current { get; private set; }
+
+    public string ScanCachePath => Path.Combine(Root, "scan-cache.bin");
+
+    public string SignaturesPath => Path.Combine(Root, "signatures");
+
+    public static OutsideState Open(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            Directory.CreateDirectory(Path.Combine(directory, "manifests"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw SyncException.Usage($"cannot use state directory '{directory}': {e.Message}");
+        }
+
+        FileStream lockFile;
+        try
+        {
+            lockFile = new FileStream(Path.Combine(directory, "outside.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new SyncException(SyncErrorKind.Failure, $"another sync-outside is using state directory '{directory}'");
+        }
+
+        var path = Path.Combine(directory, "state.json");
+        var record = Record.None;
+        if (File.Exists(path))
+        {
+            try
+            {
+                record = JsonSerializer.Deserialize(File.ReadAllBytes(path), StateJson.Default.Record) ?? Record.None;
+            }
+            catch (JsonException e)
+            {
+                lockFile.Dispose();
+                throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {e.Message}");
+            }
+        }
+
+        return new OutsideState(directory, lockFile, record);
+    }
+
+    public byte[]? LoadLastManifest()
+    {
+        if (Current.Generation == 0)
+        {
+            return null;
+        }
+
+        var path = ManifestPath(Current.Generation);
+        if (!File.Exists(path))
+        {
+            throw new SyncException(SyncErrorKind.Failure, $"state directory lacks the manifest of generation {Current.Generation} ({path}); use --full");
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        if (Digest.Compute(bytes).ToHex() != Current.ManifestDigest)
+        {
+            throw new SyncException(SyncErrorKind.Failure, $"manifest of generation {Current.Generation} in the state directory is damaged; use --full");
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Records an exported generation; called only after the carrier made it durable.</summary>
+    public void Commit(long generation, byte[] manifestBytes, Digest manifestDigest, string streamId, DateTimeOffset when)
+    {
+        AtomicFile.WriteAllBytes(ManifestPath(generation), manifestBytes);
+        var record = new Record(generation, manifestDigest.ToHex(), streamId, when);
+        AtomicFile.WriteAllBytes(Path.Combine(Root, "state.json"), JsonSerializer.SerializeToUtf8Bytes(record, StateJson.Default.Record));
+        Current = record;
+        foreach (var old in Directory.EnumerateFiles(Path.Combine(Root, "manifests"), "g*.manifest"))
+        {
+            if (long.TryParse(Path.GetFileNameWithoutExtension(old)[1..], out var g) && g <= generation - ManifestsKept)
+            {
+                File.Delete(old);
+            }
+        }
+    }
+
+    private string ManifestPath(long generation) => Path.Combine(Root, "manifests", $"g{generation:D8}.manifest");
+
+    public void Dispose() => _lock.Dispose();
+
+    public sealed record Record(long Generation, string ManifestDigest, string LastStreamId, DateTimeOffset ExportedAt)
+    {
+        public static Record None { get; } = new(0, string.Empty, string.Empty, DateTimeOffset.UnixEpoch);
+    }
+}

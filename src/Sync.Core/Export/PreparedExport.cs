@@ -1,0 +1,211 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Sync.Core.Delta;
+using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+using Sync.Core.Storage;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+
+namespace Sync.Core.Export;
+
+/// <summary>
+/// A scanned, planned and signed generation, ready to be written into a carrier. Reads the source again only
+/// for the contents it sends, and checks each chunk against the manifest so a file changed since the scan is
+/// caught here rather than refused on the inside.
+/// </summary>
+public sealed class PreparedExport
+{
+    public const int ManifestSliceBytes = 1 << 20;
+    private const int PatchFrameBytes = 1 << 20;
+    private const int PatchFrameOps = 8192;
+
+    private readonly string _source;
+    private readonly IReadOnlyList<ContentPlan> _plans;
+    private readonly Manifest _base;
+
+    internal PreparedExport(
+        string source,
+        Manifest target,
+        byte[] manifestBytes,
+        Digest manifestDigest,
+        DeltaHeader header,
+        SignedPayload signedHeader,
+        IReadOnlyList<ContentPlan> plans,
+        ExportSummary summary,
+        Manifest baseManifest)
+    {
+        _source = source;
+        Target = target;
+        ManifestBytes = manifestBytes;
+        ManifestDigest = manifestDigest;
+        Header = header;
+        SignedHeader = signedHeader;
+        _plans = plans;
+        Summary = summary;
+        _base = baseManifest;
+    }
+
+    public Manifest Target { get; }
+
+    public byte[] ManifestBytes { get; }
+
+    public Digest ManifestDigest { get; }
+
+    public DeltaHeader Header { get; }
+
+    public SignedPayload SignedHeader { get; }
+
+    public ExportSummary Summary { get; }
+
+    public bool NothingChanged => Summary.NothingChanged;
+
+    internal static PreparedExport Unchanged(ExportSummary summary) =>
+        new(string.Empty, Manifest.Empty, [], Digest.Empty, null!, null!, [], summary, Manifest.Empty);
+
+    public async Task EmitAsync(IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        if (NothingChanged)
+        {
+            throw new InvalidOperationException("nothing to emit");
+        }
+
+        progress.StartPhase("send", Header.PayloadBytes + ManifestBytes.Length, _plans.Count);
+        long frames = 0;
+        await sink.WriteAsync(new HeaderFrame(SignedHeader), cancellationToken).ConfigureAwait(false);
+        frames++;
+        for (var offset = 0; offset < ManifestBytes.Length; offset += ManifestSliceBytes)
+        {
+            var length = Math.Min(ManifestSliceBytes, ManifestBytes.Length - offset);
+            await sink.WriteAsync(new ManifestSliceFrame(ManifestBytes.AsMemory(offset, length)), cancellationToken).ConfigureAwait(false);
+            progress.AddBytes(length);
+            frames++;
+        }
+
+        var available = new HashSet<Digest>();
+        foreach (var file in _base.Files)
+        {
+            foreach (var chunk in file.Chunks)
+            {
+                available.Add(chunk.Digest);
+            }
+        }
+
+        foreach (var plan in _plans)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await sink.WriteAsync(new ContentBeginFrame(plan.Source.Digest, plan.PatchBase?.Digest ?? Digest.Empty), cancellationToken).ConfigureAwait(false);
+            frames++;
+            frames += plan.IsPatch
+                ? await EmitPatchAsync(plan, sink, progress, cancellationToken).ConfigureAwait(false)
+                : await EmitChunksAsync(plan.Source, available, sink, progress, cancellationToken).ConfigureAwait(false);
+            progress.AddItems();
+        }
+
+        await sink.WriteAsync(new EndFrame(_plans.Count, frames + 1), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes this generation the base of the next export. Call only after the carrier has it safe.</summary>
+    public void Commit(OutsideState state, DateTimeOffset when)
+    {
+        state.Commit(Header.TargetGeneration, ManifestBytes, ManifestDigest, Header.StreamIdHex, when);
+        var keep = new HashSet<Digest>(Target.Files.Select(f => f.Digest));
+        new SignatureStore(state.SignaturesPath).Prune(keep);
+    }
+
+    private async Task<long> EmitChunksAsync(
+        ManifestEntry file, HashSet<Digest> available, IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_source, file.Path);
+        var maxChunk = file.Chunks.Count == 0 ? 1 : file.Chunks.Max(c => c.Length);
+        var buffer = ArrayPool<byte>.Shared.Rent(maxChunk);
+        long frames = 0;
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            long offset = 0;
+            foreach (var chunk in file.Chunks)
+            {
+                if (available.Add(chunk.Digest))
+                {
+                    var memory = buffer.AsMemory(0, chunk.Length);
+                    var read = await RandomAccess.ReadAsync(handle, memory, offset, cancellationToken).ConfigureAwait(false);
+                    while (read < chunk.Length)
+                    {
+                        var more = await RandomAccess.ReadAsync(handle, memory[read..], offset + read, cancellationToken).ConfigureAwait(false);
+                        if (more == 0)
+                        {
+                            throw ChangedSinceScan(file.Path);
+                        }
+
+                        read += more;
+                    }
+
+                    if (Digest.Compute(memory.Span) != chunk.Digest)
+                    {
+                        throw ChangedSinceScan(file.Path);
+                    }
+
+                    await sink.WriteAsync(new ChunkFrame(chunk.Digest, memory), cancellationToken).ConfigureAwait(false);
+                    progress.AddBytes(chunk.Length);
+                    frames++;
+                }
+
+                offset += chunk.Length;
+            }
+        }
+        catch (FileNotFoundException)
+        {
+            throw ChangedSinceScan(file.Path);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return frames;
+    }
+
+    private async Task<long> EmitPatchAsync(ContentPlan plan, IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_source, plan.Source.Path);
+        var batch = new List<DeltaOp>();
+        long batchBytes = 0, frames = 0, total = 0;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        try
+        {
+            await using var stream = DeltaExporter.OpenSource(path);
+            await DeltaEncoder.EncodeAsync(plan.Signature!, stream, async (op, ct) =>
+            {
+                // The encoder reuses its buffer after this call returns, so literals are copied into the batch.
+                batch.Add(op.IsCopy ? op : DeltaOp.Literal(op.Data.ToArray()));
+                batchBytes += op.IsCopy ? 0 : op.Data.Length;
+                total += op.IsCopy ? op.Length : op.Data.Length;
+                if (batchBytes >= PatchFrameBytes || batch.Count >= PatchFrameOps)
+                {
+                    await sink.WriteAsync(new PatchFrame(batch.ToArray(), Last: false), ct).ConfigureAwait(false);
+                    progress.AddBytes(batchBytes);
+                    frames++;
+                    batch.Clear();
+                    batchBytes = 0;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            throw ChangedSinceScan(plan.Source.Path);
+        }
+
+        if (total != plan.Source.Size)
+        {
+            throw ChangedSinceScan(plan.Source.Path);
+        }
+
+        await sink.WriteAsync(new PatchFrame(batch.ToArray(), Last: true), cancellationToken).ConfigureAwait(false);
+        progress.AddBytes(batchBytes);
+        return frames + 1;
+    }
+
+    private static SyncException ChangedSinceScan(string path) =>
+        new(SyncErrorKind.Failure, $"source file '{path}' changed while it was being exported; run again when the writer is done");
+}

@@ -1,0 +1,109 @@
+using System.Text;
+using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+using Sync.Core.Storage;
+
+namespace Sync.Core.Scanning;
+
+/// <summary>
+/// The outside's quick-check cache: path → (size, mtime, ctime, inode, device) → digests. A file whose stat
+/// fields all match is not read again (like rsync's quick check, plus ctime and inode so a same-size
+/// same-mtime rewrite is still caught).
+/// </summary>
+public sealed class ScanCache
+{
+    private const uint Magic = 0x31435353; // "SSC1"
+
+    private readonly Dictionary<string, CachedFile> _files;
+
+    public ScanCache()
+        : this(new Dictionary<string, CachedFile>(StringComparer.Ordinal))
+    {
+    }
+
+    private ScanCache(Dictionary<string, CachedFile> files) => _files = files;
+
+    public int Count => _files.Count;
+
+    public CachedFile? Find(string path) => _files.GetValueOrDefault(path);
+
+    public void Set(string path, CachedFile file) => _files[path] = file;
+
+    public static ScanCache Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return new ScanCache();
+        }
+
+        try
+        {
+            using var stream = new BufferedStream(File.OpenRead(path), 1 << 16);
+            using var reader = new BinaryReader(stream, Encoding.UTF8);
+            if (reader.ReadUInt32() != Magic)
+            {
+                return new ScanCache();
+            }
+
+            var count = reader.ReadInt32();
+            var files = new Dictionary<string, CachedFile>(Math.Min(count, 1 << 20), StringComparer.Ordinal);
+            Span<byte> digest = stackalloc byte[Digest.Size];
+            for (var i = 0; i < count; i++)
+            {
+                var name = reader.ReadString();
+                var size = reader.ReadInt64();
+                var mtime = reader.ReadInt64();
+                var ctime = reader.ReadInt64();
+                var inode = reader.ReadUInt64();
+                var device = reader.ReadUInt64();
+                reader.BaseStream.ReadExactly(digest);
+                var fileDigest = Digest.FromBytes(digest);
+                var chunkCount = reader.ReadInt32();
+                var chunks = new ChunkRef[chunkCount];
+                for (var c = 0; c < chunkCount; c++)
+                {
+                    reader.BaseStream.ReadExactly(digest);
+                    chunks[c] = new ChunkRef(Digest.FromBytes(digest), reader.ReadInt32());
+                }
+
+                files[name] = new CachedFile(size, mtime, ctime, inode, device, fileDigest, chunks);
+            }
+
+            return new ScanCache(files);
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or FormatException or OverflowException)
+        {
+            // A damaged cache only costs a full re-hash; it never decides content.
+            return new ScanCache();
+        }
+    }
+
+    public void Save(string path)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            writer.Write(Magic);
+            writer.Write(_files.Count);
+            Span<byte> digest = stackalloc byte[Digest.Size];
+            foreach (var (name, file) in _files)
+            {
+                writer.Write(name);
+                writer.Write(file.Size);
+                writer.Write(file.MtimeNs);
+                writer.Write(file.CtimeNs);
+                writer.Write(file.Inode);
+                writer.Write(file.Device);
+                file.Digest.WriteTo(digest);
+                writer.Write(digest);
+                writer.Write(file.Chunks.Count);
+                foreach (var chunk in file.Chunks)
+                {
+                    chunk.Digest.WriteTo(digest);
+                    writer.Write(digest);
+                    writer.Write(chunk.Length);
+                }
+            }
+        });
+    }
+}

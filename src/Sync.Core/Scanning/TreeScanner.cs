@@ -1,0 +1,256 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Sync.Core.Chunking;
+using Sync.Core.Delta;
+using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+using Sync.Core.Paths;
+using Sync.Core.Posix;
+using Sync.Core.Storage;
+
+namespace Sync.Core.Scanning;
+
+/// <summary>
+/// Walks a source tree and describes it as manifest entries. Files whose stat fields match the cache are not
+/// read; the rest are read once, in bounded pooled buffers, and each byte feeds the chunker, the chunk
+/// SHA-256 and (for files that may change in place) the block signature. Files are hashed in parallel.
+/// </summary>
+public sealed class TreeScanner
+{
+    private const int MaxRetries = 3;
+
+    private readonly ILogger _logger;
+
+    public TreeScanner(ILogger logger) => _logger = logger;
+
+    public async Task<ScanResult> ScanAsync(
+        string root,
+        ScanCache previous,
+        SignatureStore signatures,
+        ScanOptions options,
+        OperationProgress progress,
+        CancellationToken cancellationToken)
+    {
+        options.Chunker.Validate();
+        var rootStatus = Posix.Posix.TryLStat(root);
+        if (rootStatus is not { Kind: UnixFileKind.Directory })
+        {
+            throw SyncException.Usage($"source '{root}' is not a directory");
+        }
+
+        progress.StartPhase("scan");
+        var entries = new List<ManifestEntry>();
+        var toHash = new List<(string Path, FileStatus Status)>();
+        var skipped = new List<string>();
+        var cache = new ScanCache();
+        Walk(root, string.Empty, entries, toHash, skipped, previous, signatures, options, cache, cancellationToken);
+
+        progress.StartPhase("hash", toHash.Sum(f => f.Status.Size), toHash.Count);
+        var hashed = new ConcurrentDictionary<string, ManifestEntry>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(
+            toHash.OrderByDescending(f => f.Status.Size),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallelism), CancellationToken = cancellationToken },
+            async (file, ct) =>
+            {
+                var (entry, status) = await HashStableAsync(root, file.Path, options, signatures, progress, ct).ConfigureAwait(false);
+                hashed[file.Path] = entry;
+                lock (cache)
+                {
+                    cache.Set(file.Path, new CachedFile(status.Size, status.MtimeNs, status.CtimeNs, status.Inode, status.Device, entry.Digest, entry.Chunks));
+                }
+
+                progress.AddItems();
+            }).ConfigureAwait(false);
+
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (entries[i].Kind == EntryKind.File && hashed.TryGetValue(entries[i].Path, out var done))
+            {
+                entries[i] = done;
+            }
+        }
+
+        entries.Sort((a, b) => RelativePath.Compare(a.Path, b.Path));
+        return new ScanResult(entries, cache, toHash.Count, toHash.Sum(f => f.Status.Size), skipped);
+    }
+
+    private void Walk(
+        string root,
+        string relative,
+        List<ManifestEntry> entries,
+        List<(string, FileStatus)> toHash,
+        List<string> skipped,
+        ScanCache previous,
+        SignatureStore signatures,
+        ScanOptions options,
+        ScanCache cache,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var directory = relative.Length == 0 ? root : Path.Combine(root, relative);
+        IEnumerable<string> names;
+        try
+        {
+            names = Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).OfType<string>().ToList();
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw SyncException.Usage($"cannot read directory '{directory}': {e.Message}");
+        }
+
+        foreach (var name in names)
+        {
+            var path = relative.Length == 0 ? name : relative + "/" + name;
+            var problem = RelativePath.FindProblem(path);
+            if (problem is not null)
+            {
+                throw SyncException.Usage($"source path '{path}' cannot be carried: {problem}");
+            }
+
+            var full = Path.Combine(root, path);
+            var status = Posix.Posix.TryLStat(full);
+            if (status is null)
+            {
+                continue; // removed while we walked: it simply is not part of this generation
+            }
+
+            var s = status.Value;
+            switch (s.Kind)
+            {
+                case UnixFileKind.Directory:
+                    entries.Add(ManifestEntry.Directory(path, s.Mode, s.MtimeNs));
+                    Walk(root, path, entries, toHash, skipped, previous, signatures, options, cache, cancellationToken);
+                    break;
+                case UnixFileKind.Symlink:
+                    var target = new FileInfo(full).LinkTarget ?? string.Empty;
+                    var linkProblem = RelativePath.FindLinkTargetProblem(path, target);
+                    if (linkProblem is not null)
+                    {
+                        throw SyncException.Usage($"source symlink '{path}' -> '{target}' cannot be carried: {linkProblem}");
+                    }
+
+                    entries.Add(ManifestEntry.Symlink(path, target, s.MtimeNs));
+                    break;
+                case UnixFileKind.File:
+                    var cached = previous.Find(path);
+                    var wantsSignature = options.WantsSignature(path, s.Size);
+                    if (!options.VerifyAll && cached is not null && cached.Size == s.Size && cached.MtimeNs == s.MtimeNs &&
+                        cached.CtimeNs == s.CtimeNs && cached.Inode == s.Inode && cached.Device == s.Device &&
+                        (!wantsSignature || signatures.Contains(cached.Digest)))
+                    {
+                        entries.Add(new ManifestEntry(path, EntryKind.File, s.Mode, s.MtimeNs, s.Size, cached.Digest, cached.Chunks, null));
+                        cache.Set(path, cached);
+                    }
+                    else
+                    {
+                        entries.Add(new ManifestEntry(path, EntryKind.File, s.Mode, s.MtimeNs, s.Size, Digest.Empty, [], null));
+                        toHash.Add((path, s));
+                    }
+
+                    break;
+                default:
+                    _logger.LogWarning("Skipping {Path}: not a regular file, directory or symlink", path);
+                    skipped.Add(path);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Hashes a file and checks it did not change meanwhile (a writer such as reprepro may be busy).</summary>
+    private static async Task<(ManifestEntry, FileStatus)> HashStableAsync(
+        string root, string path, ScanOptions options, SignatureStore signatures, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        var full = Path.Combine(root, path);
+        for (var attempt = 1; ; attempt++)
+        {
+            var before = Posix.Posix.LStat(full);
+            var wantsSignature = options.WantsSignature(path, before.Size);
+            var (digest, chunks, signature, length) = await HashFileAsync(full, before.Size, options.Chunker, wantsSignature, progress, cancellationToken).ConfigureAwait(false);
+            var after = Posix.Posix.TryLStat(full);
+            if (after is { } a && a.Size == length && a.MtimeNs == before.MtimeNs && a.CtimeNs == before.CtimeNs && a.Inode == before.Inode)
+            {
+                if (signature is not null)
+                {
+                    signatures.Save(digest, signature);
+                }
+
+                return (new ManifestEntry(path, EntryKind.File, a.Mode, a.MtimeNs, a.Size, digest, chunks, null), a);
+            }
+
+            if (attempt >= MaxRetries)
+            {
+                throw new SyncException(SyncErrorKind.Failure, $"source file '{path}' kept changing while it was read; run again when the writer is done");
+            }
+        }
+    }
+
+    /// <summary>Reads a file once: content-defined chunks, their digests, the file digest, and optionally a block signature.</summary>
+    public static async Task<(Digest Digest, ChunkRef[] Chunks, BlockSignature? Signature, long Length)> HashFileAsync(
+        string path, long expectedSize, ChunkerOptions chunkerOptions, bool wantsSignature, OperationProgress? progress, CancellationToken cancellationToken)
+    {
+        var chunker = new FastCdcChunker(chunkerOptions);
+        var bufferSize = Math.Max(chunkerOptions.MaxSize * 4, 8 << 20);
+        var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        var signature = wantsSignature ? new SignatureBuilder(expectedSize) : null;
+        using var fileHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var chunks = new List<ChunkRef>();
+        var chunkDigest = new byte[Digest.Size];
+        long length = 0;
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+            int start = 0, filled = 0;
+            var eof = false;
+            while (true)
+            {
+                if (!eof && filled < bufferSize)
+                {
+                    var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(filled, bufferSize - filled), length + filled - start, cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        eof = true;
+                    }
+
+                    filled += read;
+                    if (!eof && filled - start < chunkerOptions.MaxSize)
+                    {
+                        continue;
+                    }
+                }
+
+                while (filled - start > 0 && (eof || filled - start >= chunkerOptions.MaxSize))
+                {
+                    var window = buffer.AsSpan(start, filled - start);
+                    var cut = chunker.FindBoundary(window, eof);
+                    var chunk = window[..cut];
+                    SHA256.HashData(chunk, chunkDigest);
+                    fileHash.AppendData(chunkDigest);
+                    signature?.Append(chunk);
+                    chunks.Add(new ChunkRef(Digest.FromBytes(chunkDigest), cut));
+                    start += cut;
+                    length += cut;
+                    progress?.AddBytes(cut);
+                }
+
+                if (eof && filled == start)
+                {
+                    break;
+                }
+
+                // Slide what is left of the window to the front so the next read fills the rest.
+                Buffer.BlockCopy(buffer, start, buffer, 0, filled - start);
+                filled -= start;
+                start = 0;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        var built = signature is not null && length == expectedSize ? signature.Build() : null;
+        return (Digest.FromBytes(fileHash.GetHashAndReset()), chunks.ToArray(), built, length);
+    }
+}

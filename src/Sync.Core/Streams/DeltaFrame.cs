@@ -1,0 +1,25 @@
+using Sync.Core.Delta;
+using Sync.Core.Hashing;
+using Sync.Core.Trust;
+
+namespace Sync.Core.Streams;
+
+/// <summary>
+/// One unit of the delta stream every carrier moves: a signed header, manifest slices, then for each content
+/// the inside lacks a ContentBegin followed by its missing chunks or its patch, then an end marker.
+/// Memory inside a frame belongs to the source that produced it and is valid until its next read.
+/// </summary>
+public abstract record DeltaFrame;
+
+public sealed record HeaderFrame(SignedPayload Header) : DeltaFrame;
+
+public sealed record ManifestSliceFrame(ReadOnlyMemory<byte> Data) : DeltaFrame;
+
+/// <summary>Starts a content. An empty <paramref name="PatchBase"/> means: built from its chunk list.</summary>
+public sealed record ContentBeginFrame(Digest Digest, Digest PatchBase) : DeltaFrame;
+
+public sealed record ChunkFrame(Digest Digest, ReadOnlyMemory<byte> Data) : DeltaFrame;
+
+public sealed record PatchFrame(IReadOnlyList<DeltaOp> Ops, bool Last) : DeltaFrame;
+
+public sealed record EndFrame(long ContentCount, long FrameCount) : DeltaFrame;

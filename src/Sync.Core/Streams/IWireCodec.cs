@@ -1,0 +1,19 @@
+using Sync.Core.Manifests;
+
+namespace Sync.Core.Streams;
+
+/// <summary>
+/// The canonical bytes of what gets signed (manifests and headers). The domain needs them to compute and check
+/// digests; the protocol layer owns the format.
+/// </summary>
+public interface IWireCodec
+{
+    byte[] SerializeManifest(Manifest manifest);
+
+    /// <summary>Parses and validates; refuses anything malformed or outside the limits.</summary>
+    Manifest ParseManifest(ReadOnlyMemory<byte> bytes, ManifestLimits limits);
+
+    byte[] SerializeHeader(DeltaHeader header);
+
+    DeltaHeader ParseHeader(ReadOnlySpan<byte> bytes);
+}

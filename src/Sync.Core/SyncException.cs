@@ -1,0 +1,24 @@
+namespace Sync.Core;
+
+/// <summary>
+/// An expected refusal or failure with a message fit for one line on stderr. Anything else that escapes
+/// a command is a bug and is reported with its type.
+/// </summary>
+public sealed class SyncException : Exception
+{
+    public SyncException(SyncErrorKind kind, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Kind = kind;
+    }
+
+    public SyncErrorKind Kind { get; }
+
+    public static SyncException Refused(string message, Exception? inner = null) => new(SyncErrorKind.Refused, message, inner);
+
+    public static SyncException Usage(string message) => new(SyncErrorKind.Usage, message);
+
+    public static SyncException MissingBase(string message) => new(SyncErrorKind.MissingBase, message);
+
+    public static SyncException Storage(string message, Exception? inner = null) => new(SyncErrorKind.Storage, message, inner);
+}

@@ -1,0 +1,54 @@
+using System.Runtime.InteropServices;
+using Sync.Core;
+
+namespace Sync.Hosting;
+
+/// <summary>
+/// Runs one command body and turns every way it can end into an exit code and at most one line on stderr:
+/// expected refusals print their message, a full disk says so, anything else is a bug and says that too.
+/// </summary>
+public static class CommandRunner
+{
+    public const int Cancelled = 130;
+
+    public static async Task<int> RunAsync(string agentName, Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SyncException e)
+        {
+            Fail(agentName, e.Message);
+            return (int)e.Kind;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Fail(agentName, "cancelled; nothing published was changed");
+            return Cancelled;
+        }
+        catch (Exception e) when (Sync.Core.Posix.Posix.IsDiskFull(e))
+        {
+            Fail(agentName, $"disk full: {e.Message}; what was published before is intact");
+            return (int)SyncErrorKind.Storage;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Fail(agentName, e.Message);
+            return (int)SyncErrorKind.Failure;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException && e is not SEHException)
+        {
+            Fail(agentName, $"internal error ({e.GetType().Name}): {e.Message}");
+            if (Environment.GetEnvironmentVariable("SYNC_DEBUG") == "1")
+            {
+                Console.Error.WriteLine(e);
+            }
+
+            return (int)SyncErrorKind.Failure;
+        }
+    }
+
+    public static void Fail(string agentName, string message) =>
+        Console.Error.WriteLine($"{agentName}: error: {message.ReplaceLineEndings(" ")}");
+}

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using Sync.Core;
+
+namespace Sync.Hosting;
+
+/// <summary>
+/// Redraws one progress line on stderr while a long operation runs, only when stderr is a terminal and the
+/// user did not ask for --quiet; scripts and CI see nothing.
+/// </summary>
+public sealed class ProgressDisplay : IAsyncDisposable
+{
+    private readonly OperationProgress _progress;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private readonly bool _enabled;
+
+    public ProgressDisplay(OperationProgress progress, bool quiet)
+    {
+        _progress = progress;
+        _enabled = !quiet && !Console.IsErrorRedirected;
+        _loop = _enabled ? RunAsync() : Task.CompletedTask;
+    }
+
+    private async Task RunAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        var phase = string.Empty;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                if (_progress.Phase != phase)
+                {
+                    phase = _progress.Phase;
+                    clock.Restart();
+                }
+
+                var done = _progress.BytesDone;
+                var total = _progress.BytesTotal;
+                var rate = done / Math.Max(0.001, clock.Elapsed.TotalSeconds);
+                var items = _progress.ItemsTotal > 0 ? $" {_progress.ItemsDone}/{_progress.ItemsTotal} items" : string.Empty;
+                var percent = total > 0 ? $" {100.0 * done / total,5:F1}%" : string.Empty;
+                Console.Error.Write($"\r{phase,-8}{percent} {Units.Bytes(done)}/{Units.Bytes(total)}{items} {Units.Bytes((long)rate)}/s   ");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        if (_enabled)
+        {
+            Console.Error.Write("\r" + new string(' ', 79) + "\r");
+        }
+
+        _stop.Dispose();
+    }
+}

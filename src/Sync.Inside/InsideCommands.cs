@@ -1,0 +1,187 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sync.Core;
+using Sync.Core.Apply;
+using Sync.Core.Manifests;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+using Sync.Core.Verification;
+using Sync.Hosting;
+using Sync.Protocol;
+
+namespace Sync.Inside;
+
+/// <summary>The `sync-inside` command line: import (file drop), verify and status. Each command runs in the generic host.</summary>
+internal static class InsideCommands
+{
+    private const string Agent = "sync-inside";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (long.TryParse(Environment.GetEnvironmentVariable("SYNC_CRASH_POINT"), out var crashPoint))
+        {
+            CrashPoints.Arm(crashPoint); // fault injection for the kill tests
+        }
+
+        var root = new RootCommand("sync-inside: verifies and applies signed generations from the outside agent, publishing each atomically.");
+        root.Subcommands.Add(Import());
+        root.Subcommands.Add(Verify());
+        root.Subcommands.Add(Status());
+        return await CommandLine.InvokeAsync(Agent, root, args);
+    }
+
+    private static Command Import()
+    {
+        var drop = new Option<string>("--drop") { Description = "Folder holding bundles (index + parts).", Required = true };
+        var target = new Option<string>("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
+        var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
+        var trust = new Option<string[]>("--trust") { Description = "Trusted public key (FILE.pub); repeat for several.", Required = true, AllowMultipleArgumentsPerToken = false };
+        var publish = new Option<string>("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
+        publish.AcceptOnlyFromAmong("snapshot", "in-place");
+        var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var command = new Command("import", "Apply every complete bundle in the drop folder, in generation order.")
+        {
+            drop, target, state, trust, publish, keep, quiet, verbose,
+        };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        {
+            if (result.GetValue(keep) < 1)
+            {
+                throw SyncException.Usage("--keep must be at least 1");
+            }
+
+            var dropDir = result.GetValue(drop)!;
+            if (!Directory.Exists(dropDir))
+            {
+                throw SyncException.Usage($"drop folder '{dropDir}' does not exist");
+            }
+
+            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            await host.StartAsync(token);
+            var time = host.Services.GetRequiredService<TimeProvider>();
+            using var trustStore = TrustStore.Load(result.GetValue(trust)!);
+            using var inside = InsideState.OpenForWrite(result.GetValue(state)!);
+            var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
+            var importer = new DropImporter(host.Services.GetRequiredService<IWireCodec>(), trustStore, host.Logger<DropImporter>(), time);
+            var progress = new OperationProgress();
+            var before = inside.Published.Generation;
+            DropImporter.Outcome outcome;
+            await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+            {
+                outcome = await importer.ImportAsync(dropDir, inside, result.GetValue(target)!, mode, result.GetValue(keep), progress, token);
+            }
+
+            foreach (var line in outcome.Refused)
+            {
+                CommandRunner.Fail(Agent, line);
+            }
+
+            foreach (var line in outcome.Pending)
+            {
+                CommandRunner.Fail(Agent, line);
+            }
+
+            var now = inside.Published.Generation;
+            Console.WriteLine(now == before
+                ? $"generation {now} published; no new generation applied"
+                : string.Create(CultureInfo.InvariantCulture, $"generation {now} published (was {before}); {outcome.Applied.Count} bundle(s) applied, {outcome.BytesReceived} content bytes received"));
+            await host.StopAsync(CancellationToken.None);
+            return outcome.Refused.Count > 0 ? (int)SyncErrorKind.Refused : outcome.Pending.Count > 0 ? (int)SyncErrorKind.MissingBase : 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command Verify()
+    {
+        var target = new Option<string>("--target") { Description = "The published tree.", Required = true };
+        var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
+        var command = new Command("verify", "Re-hash the published tree against the manifest of its generation.") { target, state, quiet };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        {
+            using var host = AgentHost.Build(Agent, verbose: false, services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var inside = InsideState.OpenReadOnly(result.GetValue(state)!);
+            var bytes = inside.LoadPublishedManifest() ?? throw SyncException.Usage("nothing is published yet");
+            var manifest = host.Services.GetRequiredService<IWireCodec>().ParseManifest(bytes, ManifestLimits.Default);
+            var root = result.GetValue(target)!;
+            if (!Directory.Exists(root))
+            {
+                throw SyncException.Usage($"target '{root}' does not exist");
+            }
+
+            var progress = new OperationProgress();
+            IReadOnlyList<string> problems;
+            await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+            {
+                problems = await TreeVerifier.VerifyAsync(Path.GetFullPath(root), manifest, progress, token);
+            }
+
+            foreach (var problem in problems)
+            {
+                Console.WriteLine(problem);
+            }
+
+            if (problems.Count > 0)
+            {
+                CommandRunner.Fail(Agent, $"{problems.Count} difference(s) from generation {manifest.Generation}");
+                return (int)SyncErrorKind.Failure;
+            }
+
+            Console.WriteLine($"generation {manifest.Generation}: {manifest.Entries.Count} entries, {manifest.TotalFileBytes} bytes verified");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
+        var command = new Command("status", "Print the published generation, when, and what is pending or refused.") { state };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, _ =>
+        {
+            using var inside = InsideState.OpenReadOnly(result.GetValue(state)!);
+            var p = inside.Published;
+            if (p.Generation == 0)
+            {
+                Console.WriteLine("published: nothing yet");
+            }
+            else
+            {
+                Console.WriteLine($"published: generation {p.Generation} at {p.PublishedAt:u} ({(p.Mode == PublishMode.Snapshot ? "snapshot" : "in-place")} mode, {p.Target})");
+                Console.WriteLine($"manifest: {p.ManifestDigest}");
+            }
+
+            if (inside.ReadJournal() is { } journal)
+            {
+                Console.WriteLine($"interrupted: publish of generation {journal.Generation}; the next import finishes it");
+            }
+
+            var status = inside.ReadStatus();
+            if (status is not null)
+            {
+                Console.WriteLine($"last import: {status.At:u}");
+                foreach (var line in status.Pending)
+                {
+                    Console.WriteLine($"pending: {line}");
+                }
+
+                foreach (var line in status.Refused)
+                {
+                    Console.WriteLine($"refused: {line}");
+                }
+
+                if (status.Pending.Count == 0 && status.Refused.Count == 0)
+                {
+                    Console.WriteLine("pending: nothing");
+                }
+            }
+
+            return Task.FromResult(0);
+        }, ct));
+        return command;
+    }
+}

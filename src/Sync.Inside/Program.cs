@@ -1,0 +1,3 @@
+using Sync.Inside;
+
+return await InsideCommands.RunAsync(args);

@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sync.Core;
+using Sync.Core.Export;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+using Sync.Hosting;
+using Sync.Protocol;
+using Sync.Transport.FileDrop;
+
+namespace Sync.Outside;
+
+/// <summary>The `sync-outside` command line: keygen and export (file drop). Each command runs in the generic host.</summary>
+internal static class OutsideCommands
+{
+    private const string Agent = "sync-outside";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("sync-outside: scans a repository tree and exports signed generations for the inside agent.");
+        root.Subcommands.Add(Keygen());
+        root.Subcommands.Add(Export());
+        root.Subcommands.Add(Scan());
+        return await CommandLine.InvokeAsync(Agent, root, args);
+    }
+
+    private static Command Keygen()
+    {
+        var key = new Option<string>("--key") { Description = "Private key file to write (mode 0600); the public key goes to FILE.pub.", Required = true };
+        var command = new Command("keygen", "Write a new signing key pair (ECDSA P-256). Refuses to overwrite.") { key };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, _ =>
+        {
+            var path = result.GetValue(key)!;
+            SigningKey.Generate(path);
+            using var loaded = SigningKey.Load(path);
+            Console.WriteLine($"wrote {path} (private, mode 0600) and {path}.pub (key id {KeyId.ToHex(loaded.KeyId)})");
+            return Task.FromResult(0);
+        }, ct));
+        return command;
+    }
+
+    private static Command Scan()
+    {
+        var source = new Option<string>("--source") { Description = "The source tree.", Required = true };
+        var state = new Option<string>("--state") { Description = "The outside's state directory.", Required = true };
+        var verify = new Option<bool>("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var command = new Command("scan", "Scan the source (refreshing the cache) and say what changed since the last export, without exporting.")
+        {
+            source, state, verify, quiet, verbose,
+        };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        {
+            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            await host.StartAsync(token);
+            var time = host.Services.GetRequiredService<TimeProvider>();
+            using var outside = OutsideState.Open(result.GetValue(state)!);
+            var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
+            var progress = new OperationProgress();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            ExportSummary s;
+            await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+            {
+                s = await exporter.ScanOnlyAsync(result.GetValue(source)!, outside, new ExportOptions { Verify = result.GetValue(verify) }, progress, token);
+            }
+
+            var seconds = clock.Elapsed.TotalSeconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"since generation {s.Generation}: files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
+                $"{s.FilesHashed} files read ({s.BytesHashed} bytes) in {seconds:F2} s ({Units.Bytes((long)(s.BytesHashed / Math.Max(seconds, 1e-6)))}/s)"));
+            await host.StopAsync(CancellationToken.None);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var source = new Option<string>("--source") { Description = "The source tree (e.g. the reprepro repository root).", Required = true };
+        var state = new Option<string>("--state") { Description = "The outside's state directory (what was exported, scan cache).", Required = true };
+        var key = new Option<string>("--key") { Description = "The private signing key.", Required = true };
+        var drop = new Option<string>("--drop") { Description = "Folder to write the bundle into.", Required = true };
+        var full = new Option<bool>("--full") { Description = "Export a full generation that needs nothing on the inside." };
+        var volume = new Option<string>("--volume-size") { Description = "Largest bundle part, e.g. 4.7G, 650M (default 4G).", DefaultValueFactory = _ => "4G" };
+        var verify = new Option<bool>("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
+        var immutable = new Option<string[]>("--immutable-dir")
+        {
+            Description = "Name of directories whose files never change in place (no block signatures kept). Default: pool.",
+            DefaultValueFactory = _ => ["pool"],
+        };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var command = new Command("export", "Scan the source as the next generation and write the bundle that takes the inside there.")
+        {
+            source, state, key, drop, full, volume, verify, immutable, quiet, verbose,
+        };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        {
+            long volumeSize;
+            try
+            {
+                volumeSize = VolumeSize.Parse(result.GetValue(volume)!);
+            }
+            catch (FormatException e)
+            {
+                throw SyncException.Usage($"--volume-size: {e.Message}");
+            }
+
+            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            await host.StartAsync(token);
+            var time = host.Services.GetRequiredService<TimeProvider>();
+            var options = new ExportOptions
+            {
+                Full = result.GetValue(full),
+                Verify = result.GetValue(verify),
+                ImmutableDirectories = result.GetValue(immutable)!,
+            };
+            var dropDir = result.GetValue(drop)!;
+            if (!Directory.Exists(dropDir))
+            {
+                throw SyncException.Usage($"drop folder '{dropDir}' does not exist");
+            }
+
+            using var signingKey = SigningKey.Load(result.GetValue(key)!);
+            using var outside = OutsideState.Open(result.GetValue(state)!);
+            var progress = new OperationProgress();
+            var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
+            PreparedExport prepared;
+            BundleInfo info;
+            await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+            {
+                prepared = await exporter.PrepareAsync(result.GetValue(source)!, outside, signingKey, options, progress, token);
+                if (prepared.NothingChanged)
+                {
+                    Console.WriteLine($"generation {prepared.Summary.Generation}: nothing changed since the last export; no bundle written");
+                    await host.StopAsync(CancellationToken.None);
+                    return 0;
+                }
+
+                await using var writer = BundleWriter.Create(dropDir, signingKey, volumeSize);
+                await prepared.EmitAsync(writer, progress, token);
+                info = await writer.CompleteAsync(token);
+            }
+
+            prepared.Commit(outside, time.GetUtcNow());
+            var s = prepared.Summary;
+            var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
+                $"{info.TotalBytes} bytes written ({Units.Bytes(info.TotalBytes)}) in {info.PartCount} part(s); {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas; index {info.IndexName}"));
+            await host.StopAsync(CancellationToken.None);
+            return 0;
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+using Sync.Outside;
+
+return await OutsideCommands.RunAsync(args);

@@ -1,0 +1,389 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Sync.Core;
+using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+using Sync.Core.Streams;
+using Sync.Protocol.Internal;
+
+namespace Sync.Protocol;
+
+/// <summary>
+/// The canonical bytes of manifests and delta headers: the protobuf encoding of <see cref="V1.Manifest"/>
+/// and <see cref="V1.DeltaHeader"/>. Serialization is deterministic (fields in number order, defaults
+/// omitted), so equal manifests give equal bytes and equal digests. Parsing treats the bytes as hostile:
+/// sizes and counts are checked as they are read, then the domain validator runs. Stateless and thread-safe.
+/// </summary>
+public sealed class ProtobufWireCodec : IWireCodec
+{
+    /// <summary>The length of a stream id: 16 random bytes chosen by the outside.</summary>
+    public const int StreamIdBytes = 16;
+
+    private const int ManifestTagFormat = 8;        // field 1, varint
+    private const int ManifestTagGeneration = 16;   // field 2, varint
+    private const int ManifestTagCreated = 24;      // field 3, varint
+    private const int ManifestTagEntry = 34;        // field 4, length-delimited
+
+    private static readonly long MinUnixMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+    private static readonly long MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    public static ProtobufWireCodec Instance { get; } = new();
+
+    public byte[] SerializeManifest(Manifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+
+        // Entry by entry, so only one entry's wire objects exist at a time even for millions of entries. The
+        // bytes are those of V1.Manifest.ToByteArray(): header fields in number order, then the entries.
+        using var output = new MemoryStream(EstimateManifestBytes(manifest));
+        using (var coded = new CodedOutputStream(output, leaveOpen: true))
+        {
+            coded.WriteTag(ManifestTagFormat);
+            coded.WriteUInt32(Manifest.FormatVersion);
+
+            if (manifest.Generation != 0)
+            {
+                coded.WriteTag(ManifestTagGeneration);
+                coded.WriteUInt64(NonNegative(manifest.Generation, "manifest generation"));
+            }
+
+            var created = manifest.Created.ToUnixTimeMilliseconds();
+            if (created != 0)
+            {
+                coded.WriteTag(ManifestTagCreated);
+                coded.WriteInt64(created);
+            }
+
+            foreach (var entry in manifest.Entries)
+            {
+                coded.WriteTag(ManifestTagEntry);
+                coded.WriteMessage(ToWire(entry));
+            }
+
+            coded.Flush();
+        }
+
+        return output.ToArray();
+    }
+
+    public Manifest ParseManifest(ReadOnlyMemory<byte> bytes, ManifestLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        if (bytes.Length > limits.MaxManifestBytes)
+        {
+            throw SyncException.Refused($"manifest of {bytes.Length} bytes is larger than the limit of {limits.MaxManifestBytes}");
+        }
+
+        var array = MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Array is not null
+            ? segment
+            : new ArraySegment<byte>(bytes.ToArray());
+        var input = new CodedInputStream(array.Array!, array.Offset, array.Count);
+        uint format = 0;
+        ulong generation = 0;
+        long created = 0;
+        var entries = new List<ManifestEntry>();
+        try
+        {
+            uint tag;
+            while ((tag = input.ReadTag()) != 0)
+            {
+                switch (tag)
+                {
+                    case ManifestTagFormat:
+                        format = input.ReadUInt32();
+                        CheckManifestFormat(format);
+                        break;
+                    case ManifestTagGeneration:
+                        generation = input.ReadUInt64();
+                        break;
+                    case ManifestTagCreated:
+                        created = input.ReadInt64();
+                        break;
+                    case ManifestTagEntry:
+                        if (entries.Count >= limits.MaxEntries)
+                        {
+                            throw SyncException.Refused($"manifest has more than the limit of {limits.MaxEntries} entries");
+                        }
+
+                        var wire = new V1.Entry();
+                        input.ReadMessage(wire);
+                        entries.Add(FromWire(wire, limits));
+                        break;
+                    default:
+                        input.SkipLastField();
+                        break;
+                }
+            }
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw SyncException.Refused($"manifest is malformed after {entries.Count} entries: {e.Message}", e);
+        }
+
+        CheckManifestFormat(format);
+        if (generation > long.MaxValue)
+        {
+            throw SyncException.Refused($"manifest generation {generation} out of range");
+        }
+
+        var manifest = new Manifest((long)generation, FromUnixMs(created, "manifest"), entries);
+        ManifestValidator.Validate(manifest, limits);
+        return manifest;
+    }
+
+    public byte[] SerializeHeader(DeltaHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return new V1.DeltaHeader
+        {
+            FormatVersion = (uint)header.FormatVersion,
+            StreamId = ByteString.CopyFrom(header.StreamId),
+            TargetGeneration = NonNegative(header.TargetGeneration, "target generation"),
+            TargetManifestDigest = WireDigest.ToByteString(header.TargetManifestDigest),
+            TargetManifestSize = NonNegative(header.TargetManifestSize, "target manifest size"),
+            BaseGeneration = NonNegative(header.BaseGeneration, "base generation"),
+            BaseManifestDigest = WireDigest.ToByteString(header.BaseManifestDigest),
+            CreatedUnixMs = header.Created.ToUnixTimeMilliseconds(),
+            ContentCount = NonNegative(header.ContentCount, "content count"),
+            PayloadBytes = NonNegative(header.PayloadBytes, "payload bytes"),
+        }.ToByteArray();
+    }
+
+    public DeltaHeader ParseHeader(ReadOnlySpan<byte> bytes)
+    {
+        V1.DeltaHeader wire;
+        try
+        {
+            wire = V1.DeltaHeader.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw SyncException.Refused($"delta header is malformed: {e.Message}", e);
+        }
+
+        if (wire.FormatVersion != DeltaHeader.CurrentFormat)
+        {
+            throw SyncException.Refused($"delta header has format version {wire.FormatVersion}; this agent reads version {DeltaHeader.CurrentFormat} (upgrade it?)");
+        }
+
+        if (wire.StreamId.Length != StreamIdBytes)
+        {
+            throw SyncException.Refused($"delta header stream id is {wire.StreamId.Length} bytes, not {StreamIdBytes}");
+        }
+
+        var target = HeaderCount(wire.TargetGeneration, "target generation");
+        if (target == 0)
+        {
+            throw SyncException.Refused("delta header has target generation 0");
+        }
+
+        var baseGeneration = HeaderCount(wire.BaseGeneration, "base generation");
+        var baseDigest = WireDigest.Read(wire.BaseManifestDigest.Span, "delta header base manifest digest");
+        if ((baseGeneration == 0) != baseDigest.IsEmpty)
+        {
+            throw SyncException.Refused($"delta header has base generation {baseGeneration} with {(baseDigest.IsEmpty ? "no" : "a")} base manifest digest");
+        }
+
+        if (baseGeneration >= target)
+        {
+            throw SyncException.Refused($"delta header base generation {baseGeneration} is not below its target generation {target}");
+        }
+
+        var manifestSize = HeaderCount(wire.TargetManifestSize, "target manifest size");
+        if (manifestSize == 0)
+        {
+            throw SyncException.Refused("delta header announces an empty target manifest");
+        }
+
+        return new DeltaHeader(
+            (int)wire.FormatVersion,
+            wire.StreamId.ToByteArray(),
+            target,
+            WireDigest.ReadRequired(wire.TargetManifestDigest.Span, "delta header target manifest digest"),
+            manifestSize,
+            baseGeneration,
+            baseDigest,
+            FromUnixMs(wire.CreatedUnixMs, "delta header"),
+            HeaderCount(wire.ContentCount, "content count"),
+            HeaderCount(wire.PayloadBytes, "payload bytes"));
+    }
+
+    private static V1.Entry ToWire(ManifestEntry entry)
+    {
+        if (entry.Mode is < 0 or > 0xFFF)
+        {
+            throw new ArgumentException($"manifest entry '{entry.Path}' has mode {entry.Mode:x}, not permission bits", nameof(entry));
+        }
+
+        var wire = new V1.Entry
+        {
+            Path = entry.Path,
+            Kind = entry.Kind switch
+            {
+                EntryKind.File => V1.EntryKind.File,
+                EntryKind.Directory => V1.EntryKind.Directory,
+                EntryKind.Symlink => V1.EntryKind.Symlink,
+                _ => throw new ArgumentException($"manifest entry '{entry.Path}' has unknown kind {entry.Kind}", nameof(entry)),
+            },
+            Mode = (uint)entry.Mode,
+            MtimeNs = entry.MtimeNs,
+            Size = NonNegative(entry.Size, "file size"),
+            Digest = WireDigest.ToByteString(entry.Digest),
+            LinkTarget = entry.LinkTarget ?? string.Empty,
+        };
+
+        var chunks = entry.Chunks;
+        if (chunks.Count > 0)
+        {
+            // One array holds every chunk digest of the entry; each ChunkRef wraps a slice of it.
+            var digests = new byte[chunks.Count * Digest.Size];
+            for (var i = 0; i < chunks.Count; i++)
+            {
+                var chunk = chunks[i];
+                var slot = digests.AsMemory(i * Digest.Size, Digest.Size);
+                chunk.Digest.WriteTo(slot.Span);
+                wire.Chunks.Add(new V1.ChunkRef
+                {
+                    Digest = UnsafeByteOperations.UnsafeWrap(slot),
+                    Length = (uint)Positive(chunk.Length, "chunk length"),
+                });
+            }
+        }
+
+        return wire;
+    }
+
+    private static ManifestEntry FromWire(V1.Entry wire, ManifestLimits limits)
+    {
+        var path = wire.Path;
+        var kind = wire.Kind switch
+        {
+            V1.EntryKind.File => EntryKind.File,
+            V1.EntryKind.Directory => EntryKind.Directory,
+            V1.EntryKind.Symlink => EntryKind.Symlink,
+            _ => throw SyncException.Refused($"manifest entry '{Printable(path)}' has unknown kind {(int)wire.Kind}"),
+        };
+
+        if (wire.Mode > 0xFFF)
+        {
+            throw SyncException.Refused($"manifest entry '{Printable(path)}' has mode {wire.Mode:x}, not permission bits");
+        }
+
+        if (wire.Size > (ulong)limits.MaxFileSize)
+        {
+            throw SyncException.Refused($"manifest entry '{Printable(path)}' has an absurd size {wire.Size} (limit {limits.MaxFileSize})");
+        }
+
+        if (!WireDigest.TryRead(wire.Digest.Span, out var digest))
+        {
+            throw SyncException.Refused($"manifest entry '{Printable(path)}' has a digest of {wire.Digest.Length} bytes, not {Digest.Size}");
+        }
+        if (kind == EntryKind.File)
+        {
+            if (digest.IsEmpty)
+            {
+                throw SyncException.Refused($"manifest file '{Printable(path)}' has no digest");
+            }
+
+            if (wire.LinkTarget.Length != 0)
+            {
+                throw SyncException.Refused($"manifest file '{Printable(path)}' has a link target");
+            }
+        }
+        else if (wire.Size != 0 || !digest.IsEmpty || wire.Chunks.Count != 0)
+        {
+            throw SyncException.Refused($"manifest {(kind == EntryKind.Directory ? "directory" : "symlink")} '{Printable(path)}' carries file size, digest or chunks");
+        }
+        else if (kind == EntryKind.Directory && wire.LinkTarget.Length != 0)
+        {
+            throw SyncException.Refused($"manifest directory '{Printable(path)}' has a link target");
+        }
+
+        ChunkRef[] chunks;
+        if (wire.Chunks.Count == 0)
+        {
+            chunks = [];
+        }
+        else
+        {
+            chunks = new ChunkRef[wire.Chunks.Count];
+            for (var i = 0; i < chunks.Length; i++)
+            {
+                var chunk = wire.Chunks[i];
+                if (chunk.Length == 0 || chunk.Length > (uint)limits.MaxChunkLength)
+                {
+                    throw SyncException.Refused($"manifest file '{Printable(path)}' has a chunk of absurd length {chunk.Length} (limit {limits.MaxChunkLength})");
+                }
+
+                if (chunk.Digest.Length != Digest.Size)
+                {
+                    throw SyncException.Refused($"manifest file '{Printable(path)}' has a chunk digest of {chunk.Digest.Length} bytes, not {Digest.Size}");
+                }
+
+                chunks[i] = new ChunkRef(Digest.FromBytes(chunk.Digest.Span), (int)chunk.Length);
+            }
+        }
+
+        return new ManifestEntry(
+            path,
+            kind,
+            (int)wire.Mode,
+            wire.MtimeNs,
+            (long)wire.Size,
+            digest,
+            chunks,
+            kind == EntryKind.Symlink ? wire.LinkTarget : null);
+    }
+
+    private static void CheckManifestFormat(uint format)
+    {
+        if (format != Manifest.FormatVersion)
+        {
+            throw SyncException.Refused($"manifest has format version {format}; this agent reads version {Manifest.FormatVersion} (upgrade it?)");
+        }
+    }
+
+    private static DateTimeOffset FromUnixMs(long ms, string what)
+    {
+        if (ms < MinUnixMs || ms > MaxUnixMs)
+        {
+            throw SyncException.Refused($"{what} has an impossible creation time {ms}");
+        }
+
+        return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    }
+
+    private static long HeaderCount(ulong value, string what) =>
+        value <= long.MaxValue ? (long)value : throw SyncException.Refused($"delta header {what} {value} out of range");
+
+    private static int EstimateManifestBytes(Manifest manifest)
+    {
+        // A rough guess that avoids most regrowth; MemoryStream grows past it if needed.
+        long estimate = 64;
+        foreach (var entry in manifest.Entries)
+        {
+            estimate += entry.Path.Length + 64 + (entry.Chunks.Count * 38);
+        }
+
+        return (int)Math.Min(estimate, Array.MaxLength);
+    }
+
+    /// <summary>A hostile path shortened and stripped of control characters, so a refusal stays one line.</summary>
+    private static string Printable(string path)
+    {
+        var shown = path.Length > 200 ? path[..200] + "..." : path;
+        return string.Create(shown.Length, shown, static (span, source) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? '?' : source[i];
+            }
+        });
+    }
+
+    private static ulong NonNegative(long value, string what) =>
+        value >= 0 ? (ulong)value : throw new ArgumentOutOfRangeException(nameof(value), value, $"{what} must not be negative");
+
+    private static int Positive(int value, string what) =>
+        value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"{what} must be positive");
+}

@@ -1,0 +1,174 @@
+using Google.Protobuf;
+using Sync.Core;
+using Sync.Core.Trust;
+using Sync.Protocol;
+using Sync.Transport.FileDrop.Internal;
+
+namespace Sync.Transport.FileDrop;
+
+/// <summary>
+/// Lists the complete bundles of a drop folder: those with an index (parts still being copied, temporary
+/// files and anything else are ignored). One damaged index is reported in its listing, never thrown, so
+/// it cannot hide the good bundles next to it.
+/// </summary>
+public sealed class BundleCatalog
+{
+    private BundleCatalog()
+    {
+    }
+
+    /// <summary>Every *.index file of the folder, in name order (so by target generation).</summary>
+    public static IReadOnlyList<BundleListing> Scan(string dropDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(dropDirectory);
+        if (!Directory.Exists(dropDirectory))
+        {
+            throw SyncException.Usage($"drop folder '{dropDirectory}' does not exist");
+        }
+
+        var paths = new List<string>();
+        try
+        {
+            foreach (var path in Directory.EnumerateFiles(dropDirectory, "*" + BundleNames.IndexExtension, SearchOption.TopDirectoryOnly))
+            {
+                if (path.EndsWith(BundleNames.IndexExtension, StringComparison.Ordinal))
+                {
+                    paths.Add(path);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw SyncException.Storage($"cannot list drop folder '{dropDirectory}': {e.Message}", e);
+        }
+
+        paths.Sort(StringComparer.Ordinal);
+        return paths.ConvertAll(Read);
+    }
+
+    /// <summary>Reads one index file; problems end up in <see cref="BundleListing.Error"/>.</summary>
+    public static BundleListing Read(string indexPath)
+    {
+        ArgumentNullException.ThrowIfNull(indexPath);
+        var name = Path.GetFileName(indexPath);
+        if (name.EndsWith(BundleNames.IndexExtension, StringComparison.Ordinal))
+        {
+            name = name[..^BundleNames.IndexExtension.Length];
+        }
+
+        try
+        {
+            return Parse(indexPath, name, ReadBytes(indexPath));
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            // Caught before IOException, which it derives from.
+            return Damaged(indexPath, name, $"the index is damaged: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Damaged(indexPath, name, $"cannot read the index: {e.Message}");
+        }
+        catch (SyncException e)
+        {
+            return Damaged(indexPath, name, e.Message);
+        }
+    }
+
+    private static byte[] ReadBytes(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        if (stream.Length > IndexFile.MaxBytes)
+        {
+            throw SyncException.Refused($"the index is {stream.Length} bytes, more than an index can be ({IndexFile.MaxBytes})");
+        }
+
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    private static BundleListing Parse(string indexPath, string name, byte[] bytes)
+    {
+        if (!bytes.AsSpan().StartsWith(IndexFile.Magic))
+        {
+            throw SyncException.Refused("not a bundle index (wrong magic bytes)");
+        }
+
+        var envelope = Protocol.V1.Signed.Parser.ParseFrom(bytes.AsSpan(IndexFile.Magic.Length));
+        var index = Protocol.V1.BundleIndex.Parser.ParseFrom(envelope.Payload.Span);
+        if (index.FormatVersion != IndexFile.FormatVersion)
+        {
+            throw SyncException.Refused($"the index has format version {index.FormatVersion}; this agent reads version {IndexFile.FormatVersion} (upgrade it?)");
+        }
+
+        if (index.Header is null)
+        {
+            throw SyncException.Refused("the index names no delta header");
+        }
+
+        var header = ProtobufWireCodec.Instance.ParseHeader(index.Header.Payload.Span);
+        if (!index.BundleId.Span.SequenceEqual(header.StreamId))
+        {
+            throw SyncException.Refused("the index bundle id differs from its header's stream id");
+        }
+
+        var expected = BundleNames.For(header);
+        if (!string.Equals(expected, name, StringComparison.Ordinal))
+        {
+            throw SyncException.Refused($"the index file name does not match its header (expected {BundleNames.Index(expected)}; renamed?)");
+        }
+
+        if (index.Parts.Count == 0)
+        {
+            throw SyncException.Refused("the index lists no parts");
+        }
+
+        var parts = new BundlePartInfo[index.Parts.Count];
+        long total = 0;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var part = index.Parts[i];
+            var partName = BundleNames.Part(name, i + 1);
+            if (!string.Equals(part.Name, partName, StringComparison.Ordinal))
+            {
+                throw SyncException.Refused($"the index names part {i + 1} '{part.Name}', expected '{partName}'");
+            }
+
+            if (part.Size == 0 || part.Size > long.MaxValue - (ulong)total)
+            {
+                throw SyncException.Refused($"the index gives part {BundleNames.PartLabel(i + 1)} an impossible size {part.Size}");
+            }
+
+            if (part.Sha256.Length != 32)
+            {
+                throw SyncException.Refused($"the index gives part {BundleNames.PartLabel(i + 1)} a checksum of {part.Sha256.Length} bytes, not 32");
+            }
+
+            total += (long)part.Size;
+            parts[i] = new BundlePartInfo(partName, (long)part.Size, part.Sha256.ToByteArray());
+        }
+
+        if ((ulong)total != index.TotalBytes)
+        {
+            throw SyncException.Refused($"the index parts add up to {total} bytes, but it says {index.TotalBytes}");
+        }
+
+        return new BundleListing
+        {
+            IndexPath = indexPath,
+            Name = name,
+            Envelope = ToDomain(envelope),
+            Header = ToDomain(index.Header),
+            ClaimedHeader = header,
+            Parts = parts,
+            TotalBytes = total,
+        };
+    }
+
+    private static SignedPayload ToDomain(Protocol.V1.Signed signed) =>
+        new(signed.Payload.ToByteArray(), signed.KeyId.ToByteArray(), signed.Signature.ToByteArray());
+
+    private static BundleListing Damaged(string indexPath, string name, string error) =>
+        new() { IndexPath = indexPath, Name = name, Error = error };
+}

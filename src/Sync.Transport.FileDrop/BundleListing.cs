@@ -1,0 +1,37 @@
+using System.Diagnostics.CodeAnalysis;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+
+namespace Sync.Transport.FileDrop;
+
+/// <summary>
+/// One bundle found in a drop folder, as its index describes it. Nothing here is trusted yet: verify
+/// <see cref="Envelope"/> with the trust store before acting on the parts, and the header with it before
+/// applying the stream. A damaged index is listed with its <see cref="Error"/> and nothing else.
+/// </summary>
+public sealed record BundleListing
+{
+    public required string IndexPath { get; init; }
+
+    /// <summary>The bundle's name: the index file name without ".index".</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The signed index (payload: a serialized BundleIndex), to pass to TrustStore.Verify.</summary>
+    public SignedPayload? Envelope { get; init; }
+
+    /// <summary>The signed delta header the index names; the stream's first frame must be exactly this.</summary>
+    public SignedPayload? Header { get; init; }
+
+    /// <summary>The header's content as claimed, unverified: good for choosing a bundle, not for trusting it.</summary>
+    public DeltaHeader? ClaimedHeader { get; init; }
+
+    public IReadOnlyList<BundlePartInfo> Parts { get; init; } = [];
+
+    public long TotalBytes { get; init; }
+
+    /// <summary>Why the index cannot be used (one line), or null.</summary>
+    public string? Error { get; init; }
+
+    [MemberNotNullWhen(true, nameof(Envelope), nameof(Header), nameof(ClaimedHeader))]
+    public bool IsValid => Error is null && Envelope is not null && Header is not null && ClaimedHeader is not null;
+}

@@ -1,0 +1,219 @@
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+using Sync.Core;
+
+namespace Sync.Transport.FileDrop.Internal;
+
+/// <summary>
+/// What is this? The read side of a bundle: the parts concatenated into one read-only stream. Each part's
+/// SHA-256 is computed as it is read and compared with the index as soon as its last byte is read, before
+/// that byte is returned; a mismatch is a refusal. Bytes of a part returned earlier may be damaged, so the
+/// consumer discards what it staged when reading fails. Read by one caller at a time.
+/// </summary>
+internal sealed class PartReaderStream : Stream
+{
+    private readonly string _directory;
+    private readonly string _bundle;
+    private readonly IReadOnlyList<BundlePartInfo> _parts;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private int _index;
+    private SafeFileHandle? _handle;
+    private long _offset;
+
+    public PartReaderStream(string directory, string bundle, IReadOnlyList<BundlePartInfo> parts)
+    {
+        _directory = directory;
+        _bundle = bundle;
+        _parts = parts;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Throws unless every part is present with the size the index gives it.</summary>
+    public void CheckPartsPresent()
+    {
+        var missing = new List<string>();
+        for (var i = 0; i < _parts.Count; i++)
+        {
+            var part = _parts[i];
+            var info = new FileInfo(PathOf(part));
+            if (!info.Exists)
+            {
+                missing.Add(part.Label);
+            }
+            else if (info.Length != part.Size)
+            {
+                throw WrongSize(part, info.Length);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw Missing(missing[0], missing.Count);
+        }
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        var handle = _handle ?? OpenNext();
+        if (handle is null)
+        {
+            return 0;
+        }
+
+        var want = (int)Math.Min(buffer.Length, _parts[_index].Size - _offset);
+        int read;
+        try
+        {
+            read = await RandomAccess.ReadAsync(handle, buffer[..want], _offset, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw ReadFailure(e);
+        }
+
+        return Account(buffer.Span[..read]);
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        var handle = _handle ?? OpenNext();
+        if (handle is null)
+        {
+            return 0;
+        }
+
+        var want = (int)Math.Min(buffer.Length, _parts[_index].Size - _offset);
+        int read;
+        try
+        {
+            read = RandomAccess.Read(handle, buffer[..want], _offset);
+        }
+        catch (IOException e)
+        {
+            throw ReadFailure(e);
+        }
+
+        return Account(buffer[..read]);
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _handle?.Dispose();
+            _handle = null;
+            _hash.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Opens the next part to read, or returns null when every part has been read.</summary>
+    private SafeFileHandle? OpenNext()
+    {
+        if (_index >= _parts.Count)
+        {
+            return null;
+        }
+
+        var part = _parts[_index];
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(PathOf(part), FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw Missing(part.Label, 1);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw ReadFailure(e);
+        }
+
+        var length = RandomAccess.GetLength(handle);
+        if (length != part.Size)
+        {
+            handle.Dispose();
+            throw WrongSize(part, length);
+        }
+
+        _handle = handle;
+        _offset = 0;
+        return handle;
+    }
+
+    private int Account(ReadOnlySpan<byte> read)
+    {
+        var part = _parts[_index];
+        if (read.IsEmpty)
+        {
+            throw SyncException.Refused($"bundle {_bundle} part {part.Label} ended after {_offset} bytes, index says {part.Size} (truncated while being read)");
+        }
+
+        _hash.AppendData(read);
+        _offset += read.Length;
+        if (_offset == part.Size)
+        {
+            _handle!.Dispose();
+            _handle = null;
+            _index++;
+            if (!CryptographicOperations.FixedTimeEquals(_hash.GetHashAndReset(), part.Sha256))
+            {
+                throw SyncException.Refused($"bundle {_bundle} part {part.Label} is damaged (checksum mismatch)");
+            }
+        }
+
+        return read.Length;
+    }
+
+    private string PathOf(BundlePartInfo part) => Path.Combine(_directory, part.Name);
+
+    private SyncException Missing(string label, int count) =>
+        new(SyncErrorKind.MissingBase,
+            $"bundle {_bundle} is missing part {label} ({(count > 1 ? $"{count} of {_parts.Count} parts are" : "it is")} not in '{_directory}' yet; copy every part of the bundle)");
+
+    private SyncException WrongSize(BundlePartInfo part, long actual) =>
+        SyncException.Refused($"bundle {_bundle} part {part.Label} has {actual} bytes, index says {part.Size} (truncated or from another bundle)");
+
+    private SyncException ReadFailure(Exception e) =>
+        SyncException.Storage($"cannot read part {(_index < _parts.Count ? _parts[_index].Label : "?")} of bundle {_bundle}: {e.Message}", e);
+}

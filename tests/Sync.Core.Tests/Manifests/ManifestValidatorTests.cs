@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using Sync.Core;
+using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+
+namespace Sync.Core.Tests.Manifests;
+
+public sealed class ManifestValidatorTests
+{
+    internal static ManifestEntry File(string path, params byte[][] chunks)
+    {
+        var refs = chunks.Select(c => new ChunkRef(Digest.Compute(c), c.Length)).ToArray();
+        var digest = Digest.FromBytes(SHA256.HashData(refs.SelectMany(r => r.Digest.ToArray()).ToArray()));
+        return new ManifestEntry(path, EntryKind.File, 0x1A4, 1_700_000_000_123_456_789, chunks.Sum(c => (long)c.Length), digest, refs, null);
+    }
+
+    private static Manifest Of(params ManifestEntry[] entries) => new(1, DateTimeOffset.UnixEpoch, entries);
+
+    private static void AssertRefused(Manifest manifest, string reason, ManifestLimits? limits = null)
+    {
+        var e = Assert.Throws<SyncException>(() => ManifestValidator.Validate(manifest, limits ?? ManifestLimits.Default));
+        Assert.Equal(SyncErrorKind.Refused, e.Kind);
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void Accepts_a_well_formed_tree() => ManifestValidator.Validate(
+        Of(ManifestEntry.Directory("dists", 0x1ED, 0), ManifestEntry.Symlink("dists/stable", "sample", 0), File("dists/x", [1, 2, 3]), File("empty")),
+        ManifestLimits.Default);
+
+    [Fact]
+    public void Refuses_entries_through_a_symlink_or_a_file() =>
+        AssertRefused(Of(ManifestEntry.Symlink("link", "dir", 0), File("link/passwd", [1])), "not inside a directory");
+
+    [Fact]
+    public void Refuses_entries_whose_parent_is_missing() => AssertRefused(Of(File("a/b", [1])), "not inside a directory");
+
+    [Fact]
+    public void Refuses_duplicates_and_disorder()
+    {
+        AssertRefused(Of(File("a", [1]), File("a", [1])), "out of order");
+        AssertRefused(Of(File("b", [1]), File("a", [1])), "out of order");
+    }
+
+    [Fact]
+    public void Refuses_device_files() =>
+        AssertRefused(Of(new ManifestEntry("dev", (EntryKind)7, 0, 0, 0, Digest.Empty, [], null)), "unsupported kind");
+
+    [Fact]
+    public void Refuses_escaping_symlinks() => AssertRefused(Of(ManifestEntry.Symlink("up", "../../etc", 0)), "outside");
+
+    [Fact]
+    public void Refuses_sizes_that_do_not_add_up()
+    {
+        var good = File("f", [1, 2, 3]);
+        AssertRefused(Of(good with { Size = 4 }), "add up");
+        AssertRefused(Of(good with { Size = -1 }), "absurd size");
+    }
+
+    [Fact]
+    public void Refuses_a_digest_that_does_not_match_the_chunks()
+    {
+        var good = File("f", [1, 2, 3]);
+        AssertRefused(Of(good with { Digest = Digest.Compute([9]) }), "digest");
+    }
+
+    [Fact]
+    public void Refuses_too_many_entries() =>
+        AssertRefused(Of(File("a", [1]), File("b", [1])), "limit", new ManifestLimits { MaxEntries = 1 });
+
+    [Fact]
+    public void Refuses_special_mode_bits() => AssertRefused(Of(File("f", [1]) with { Mode = 0x10000 }), "mode");
+}

@@ -1,0 +1,73 @@
+using Sync.Core;
+using Sync.Core.Paths;
+
+namespace Sync.Core.Tests.Paths;
+
+public sealed class RelativePathTests
+{
+    [Theory]
+    [InlineData("pool/main/s/sample/sample_1.0_amd64.deb")]
+    [InlineData("dists/sample/InRelease")]
+    [InlineData("a")]
+    [InlineData("ünïcode/файл")]
+    [InlineData("name with spaces/x..y")]
+    public void Accepts_clean_relative_paths(string path) => RelativePath.Validate(path);
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("/etc/passwd", "absolute")]
+    [InlineData("../etc/passwd", "'..'")]
+    [InlineData("pool/../../etc", "'..'")]
+    [InlineData("pool/./x", "'.'")]
+    [InlineData("pool//x", "empty segment")]
+    [InlineData("pool/x/", "ends with")]
+    [InlineData("pool\\x", "backslash")]
+    [InlineData("pool/\0x", "NUL")]
+    [InlineData("pool/\nx", "control")]
+    public void Refuses_hostile_paths(string path, string reason)
+    {
+        var e = Assert.Throws<SyncException>(() => RelativePath.Validate(path));
+        Assert.Equal(SyncErrorKind.Refused, e.Kind);
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void Refuses_overlong_segments_and_paths()
+    {
+        Assert.NotNull(RelativePath.FindProblem(new string('a', 256)));
+        Assert.Null(RelativePath.FindProblem(new string('a', 255)));
+        Assert.NotNull(RelativePath.FindProblem(string.Join('/', Enumerable.Repeat(new string('b', 200), 30))));
+    }
+
+    [Fact]
+    public void Refuses_broken_surrogates() => Assert.NotNull(RelativePath.FindProblem("a\uD800b"));
+
+    [Theory]
+    [InlineData("dists/stable", "sample", null)]
+    [InlineData("dists/stable", "../pool", null)]
+    [InlineData("a/b/c", "../../x", null)]
+    [InlineData("a/b/c", "../../../x", "outside")]
+    [InlineData("link", "../outside", "outside")]
+    [InlineData("link", "/etc/passwd", "absolute")]
+    [InlineData("link", "", "empty")]
+    public void Checks_symlink_targets_stay_inside(string link, string target, string? problem)
+    {
+        var found = RelativePath.FindLinkTargetProblem(link, target);
+        if (problem is null)
+        {
+            Assert.Null(found);
+        }
+        else
+        {
+            Assert.Contains(problem, found);
+        }
+    }
+
+    [Fact]
+    public void Orders_by_utf8_bytes()
+    {
+        var paths = new List<string> { "b", "a/b", "a", "a-c", "\uE000", "\U0001F600" };
+        paths.Sort(RelativePath.Compare);
+        Assert.Equal(["a", "a-c", "a/b", "b", "\uE000", "\U0001F600"], paths);
+    }
+}

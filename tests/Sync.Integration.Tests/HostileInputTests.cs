@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+using Sync.Integration.Tests.Infrastructure;
+using Sync.Protocol;
+using Sync.Transport.FileDrop;
+
+namespace Sync.Integration.Tests;
+
+/// <summary>
+/// Bundles signed with the trusted key but carrying hostile manifests (as a stolen key or a compromised outside
+/// would make them): the real sync-inside must refuse each before writing anything.
+/// </summary>
+public sealed class HostileInputTests
+{
+    private static ManifestEntry FileEntry(string path, long size = 3)
+    {
+        var chunk = new ChunkRef(Digest.Compute([1, 2, 3]), 3);
+        var digest = Digest.FromBytes(SHA256.HashData(chunk.Digest.ToArray()));
+        return new ManifestEntry(path, EntryKind.File, 0x1A4, 0, size, digest, [chunk], null);
+    }
+
+    public static TheoryData<string, ManifestEntry[]> HostileManifests => new()
+    {
+        { "'..'", [FileEntry("../escaped")] },
+        { "'..'", [ManifestEntry.Directory("pool", 0x1ED, 0), FileEntry("pool/../../escaped")] },
+        { "absolute", [FileEntry("/tmp/absolute")] },
+        { "not inside a directory", [ManifestEntry.Symlink("link", "dir", 0), FileEntry("link/through")] },
+        { "outside", [ManifestEntry.Symlink("escape", "../../../etc", 0)] },
+        { "absolute", [ManifestEntry.Symlink("escape", "/etc", 0)] },
+        { "add up", [FileEntry("absurd", size: 1L << 50)] },
+        { "kind", [new ManifestEntry("device", (EntryKind)9, 0x1B6, 0, 0, Digest.Empty, [], null)] },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileManifests))]
+    public async Task Hostile_manifests_are_refused_before_anything_is_written(string reason, ManifestEntry[] entries)
+    {
+        using var pair = await SyncPair.CreateAsync();
+        await WriteBundleAsync(pair, new Manifest(1, DateTimeOffset.UtcNow, entries), manifestSizeOverride: null);
+        var import = await pair.Import();
+        Assert.Equal(3, import.ExitCode);
+        Assert.Contains(reason, import.Stderr);
+        Assert.False(File.Exists(pair.Target) || Directory.Exists(pair.Target));
+        Assert.False(File.Exists(Path.Combine(pair.Dir(""), "escaped")));
+        Assert.False(File.Exists("/tmp/absolute"));
+    }
+
+    [Fact]
+    public async Task An_absurd_manifest_size_is_refused_before_it_is_allocated()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        await WriteBundleAsync(pair, new Manifest(1, DateTimeOffset.UtcNow, [FileEntry("a")]), manifestSizeOverride: 1L << 40);
+        var import = await pair.Import();
+        Assert.Equal(3, import.ExitCode);
+        Assert.Contains("limit", import.Stderr);
+    }
+
+    private static async Task WriteBundleAsync(SyncPair pair, Manifest manifest, long? manifestSizeOverride)
+    {
+        var codec = new ProtobufWireCodec();
+        var bytes = codec.SerializeManifest(manifest);
+        var header = new DeltaHeader(DeltaHeader.CurrentFormat, RandomNumberGenerator.GetBytes(16), manifest.Generation, Digest.Compute(bytes),
+            manifestSizeOverride ?? bytes.Length, 0, Digest.Empty, DateTimeOffset.UtcNow, 0, 0);
+        using var key = SigningKey.Load(pair.Key);
+        await using var writer = BundleWriter.Create(pair.Drop, key, 1 << 20);
+        await writer.WriteAsync(new HeaderFrame(key.Sign(codec.SerializeHeader(header))), CancellationToken.None);
+        await writer.WriteAsync(new ManifestSliceFrame(bytes), CancellationToken.None);
+        await writer.WriteAsync(new EndFrame(0, 3), CancellationToken.None);
+        await writer.CompleteAsync(CancellationToken.None);
+    }
+}

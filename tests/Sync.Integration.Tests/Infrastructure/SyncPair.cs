@@ -1,0 +1,63 @@
+namespace Sync.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// One outside and one inside with their own folders in a test directory: source, outside state, drop,
+/// inside state, target, and a fresh key pair. Methods run the real executables.
+/// </summary>
+public sealed class SyncPair : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private SyncPair()
+    {
+        Source = _dir.Make("source");
+        OutsideState = _dir["outside-state"];
+        Drop = _dir.Make("drop");
+        InsideState = _dir["inside-state"];
+        Target = _dir["target"];
+        Key = _dir["key"];
+    }
+
+    public string Source { get; set; }
+
+    public string OutsideState { get; }
+
+    public string Drop { get; }
+
+    public string InsideState { get; }
+
+    public string Target { get; }
+
+    public string Key { get; }
+
+    public string Dir(string name) => _dir[name];
+
+    public string MakeDir(string name) => _dir.Make(name);
+
+    public string Publish { get; set; } = "snapshot";
+
+    public static async Task<SyncPair> CreateAsync()
+    {
+        var pair = new SyncPair();
+        await Run.Ok(Run.Outside("keygen", "--key", pair.Key));
+        return pair;
+    }
+
+    public Task<ProcessResult> Export(params string[] extra) =>
+        Run.Outside(["export", "--source", Source, "--state", OutsideState, "--key", Key, "--drop", Drop, "--quiet", .. extra]);
+
+    public Task<ProcessResult> Import(params string[] extra) => ImportWith(null, extra);
+
+    public Task<ProcessResult> ImportWith(IDictionary<string, string>? environment, params string[] extra) =>
+        Run.Agent("sync-inside", ["import", "--drop", Drop, "--target", Target, "--state", InsideState, "--trust", Key + ".pub", "--publish", Publish, "--quiet", .. extra], environment);
+
+    public Task<ProcessResult> Verify() => Run.Inside("verify", "--target", Target, "--state", InsideState, "--quiet");
+
+    public Task<ProcessResult> Status() => Run.Inside("status", "--state", InsideState);
+
+    /// <summary>Total bytes of the bundle files (parts and index) for one generation.</summary>
+    public long BundleBytes(long generation) =>
+        Directory.EnumerateFiles(Drop, $"sync-g{generation:D8}-*").Sum(f => new FileInfo(f).Length);
+
+    public void Dispose() => _dir.Dispose();
+}
