@@ -40,6 +40,10 @@ internal sealed class DropImporter
 
         var outcome = new Outcome([], [], [], 0);
         var applied = new HashSet<string>(state.ReadStatus()?.Applied ?? [], StringComparer.Ordinal);
+        if (state.Published.StreamId.Length > 0)
+        {
+            applied.Add(state.Published.StreamId); // also when a crashed run's journal was finished just now
+        }
         var listings = BundleCatalog.Scan(drop);
         var ordered = new List<(BundleListing Listing, DeltaHeader Header)>();
         foreach (var listing in listings)

@@ -30,8 +30,8 @@ public sealed class HostileInputTests
         { "not inside a directory", [ManifestEntry.Symlink("link", "dir", 0), FileEntry("link/through")] },
         { "outside", [ManifestEntry.Symlink("escape", "../../../etc", 0)] },
         { "absolute", [ManifestEntry.Symlink("escape", "/etc", 0)] },
-        { "add up", [FileEntry("absurd", size: 1L << 50)] },
-        { "kind", [new ManifestEntry("device", (EntryKind)9, 0x1B6, 0, 0, Digest.Empty, [], null)] },
+        { "absurd", [FileEntry("absurd", size: 1L << 50)] },
+        { "add up", [FileEntry("short", size: 4)] },
     };
 
     [Theory]
@@ -49,6 +49,19 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task Device_files_and_other_unknown_kinds_are_refused()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        var wire = new Sync.Protocol.V1.Manifest { FormatVersion = 1, Generation = 1 };
+        wire.Entries.Add(new Sync.Protocol.V1.Entry { Path = "dev-sda", Kind = (Sync.Protocol.V1.EntryKind)9, Mode = 0x1B6 });
+        await WriteBundleAsync(pair, Google.Protobuf.MessageExtensions.ToByteArray(wire), 1, manifestSizeOverride: null);
+        var import = await pair.Import();
+        Assert.Equal(3, import.ExitCode);
+        Assert.Contains("kind", import.Stderr);
+        Assert.False(File.Exists(pair.Target) || Directory.Exists(pair.Target));
+    }
+
+    [Fact]
     public async Task An_absurd_manifest_size_is_refused_before_it_is_allocated()
     {
         using var pair = await SyncPair.CreateAsync();
@@ -58,11 +71,13 @@ public sealed class HostileInputTests
         Assert.Contains("limit", import.Stderr);
     }
 
-    private static async Task WriteBundleAsync(SyncPair pair, Manifest manifest, long? manifestSizeOverride)
+    private static Task WriteBundleAsync(SyncPair pair, Manifest manifest, long? manifestSizeOverride) =>
+        WriteBundleAsync(pair, new ProtobufWireCodec().SerializeManifest(manifest), manifest.Generation, manifestSizeOverride);
+
+    private static async Task WriteBundleAsync(SyncPair pair, byte[] bytes, long generation, long? manifestSizeOverride)
     {
         var codec = new ProtobufWireCodec();
-        var bytes = codec.SerializeManifest(manifest);
-        var header = new DeltaHeader(DeltaHeader.CurrentFormat, RandomNumberGenerator.GetBytes(16), manifest.Generation, Digest.Compute(bytes),
+        var header = new DeltaHeader(DeltaHeader.CurrentFormat, RandomNumberGenerator.GetBytes(16), generation, Digest.Compute(bytes),
             manifestSizeOverride ?? bytes.Length, 0, Digest.Empty, DateTimeOffset.UtcNow, 0, 0);
         using var key = SigningKey.Load(pair.Key);
         await using var writer = BundleWriter.Create(pair.Drop, key, 1 << 20);

@@ -165,6 +165,7 @@ public sealed class Publisher
     {
         var files = Path.Combine(staging, "files");
         Directory.CreateDirectory(files);
+        Directory.CreateDirectory(target);
         var materializer = new Materializer(received.Sources);
         var next = received.Manifest;
         var counter = 0;

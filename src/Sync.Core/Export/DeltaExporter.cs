@@ -55,7 +55,8 @@ public sealed class DeltaExporter
         var baseManifest = options.Full ? Manifest.Empty : last;
         var baseDigest = options.Full || lastBytes is null ? Digest.Empty : Digest.Compute(lastBytes);
         var generation = state.Current.Generation + 1;
-        var now = _time.GetUtcNow();
+        // The wire keeps milliseconds; round here so a parsed manifest equals the one we signed.
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
 
         if (!options.Full && lastBytes is not null && SameTree(last, scan.Entries))
         {
@@ -227,7 +228,7 @@ public sealed class DeltaExporter
             {
                 added++;
             }
-            else if (old.Digest != file.Digest)
+            else if (old.Digest != file.Digest || old.Mode != file.Mode || old.MtimeNs != file.MtimeNs)
             {
                 changed++;
             }

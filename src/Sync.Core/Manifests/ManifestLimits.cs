@@ -5,7 +5,7 @@ public sealed record ManifestLimits
 {
     public static ManifestLimits Default { get; } = new();
 
-    public long MaxManifestBytes { get; init; } = 2L << 30;
+    public long MaxManifestBytes { get; init; } = 1L << 30;
 
     public int MaxEntries { get; init; } = 20_000_000;
 

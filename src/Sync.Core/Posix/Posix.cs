@@ -149,6 +149,7 @@ public static partial class Posix
     public static bool IsDiskFull(Exception e) =>
         e is IOException io && (io.HResult & 0xFFFF) is ENOSPC or EDQUOT ||
         e.Message.Contains("No space left on device", StringComparison.Ordinal) ||
+        e.Message.Contains("disk was full", StringComparison.Ordinal) ||
         e.Message.Contains("Disk quota exceeded", StringComparison.Ordinal);
 
     private static long ReadTimestamp(ReadOnlySpan<byte> ts) =>

@@ -1,0 +1,68 @@
+using Sync.Core.Delta;
+
+namespace Sync.Core.Tests.Delta;
+
+public sealed class DeltaApplierTests
+{
+    private static readonly byte[] _base = [.. Enumerable.Range(0, 1000).Select(i => (byte)i)];
+
+    [Fact]
+    public async Task CopiesAndLiterals_AreWrittenInOrder()
+    {
+        var result = await DeltaTestKit.ApplyAsync(_base, [DeltaOp.Copy(990, 10), DeltaOp.Literal(new byte[] { 7, 7 }), DeltaOp.Copy(0, 3), DeltaOp.Literal(default)]);
+
+        Assert.Equal([.. _base[990..], 7, 7, 0, 1, 2], result);
+    }
+
+    [Fact]
+    public async Task ALargeCopy_SpansSeveralBufferFills()
+    {
+        var content = new byte[1_000_000];
+        new Random(1).NextBytes(content);
+
+        var result = await DeltaTestKit.ApplyAsync(content, [DeltaOp.Copy(1, 999_999), DeltaOp.Copy(0, 1)]);
+
+        Assert.Equal([.. content[1..], content[0]], result);
+    }
+
+    [Theory]
+    [InlineData(0, 1001)]
+    [InlineData(1, 1000)]
+    [InlineData(1000, 1)]
+    [InlineData(long.MaxValue, 1)]
+    [InlineData(long.MaxValue - 5, int.MaxValue)]
+    public async Task ACopyOutsideTheBase_IsInvalidData(long offset, int length)
+    {
+        using var output = new MemoryStream();
+        var applier = new DeltaApplier(new MemoryStream(_base), output);
+
+        await Assert.ThrowsAsync<InvalidDataException>(async () => await applier.ApplyAsync(DeltaOp.Copy(offset, length), CancellationToken.None));
+        Assert.Equal(0, output.Length);
+    }
+
+    [Fact]
+    public async Task ABaseThatShrinks_IsInvalidData()
+    {
+        using var baseStream = new MemoryStream();
+        baseStream.Write(_base);
+        using var output = new MemoryStream();
+        var applier = new DeltaApplier(baseStream, output);
+        baseStream.SetLength(500);
+
+        await Assert.ThrowsAsync<InvalidDataException>(async () => await applier.ApplyAsync(DeltaOp.Copy(400, 200), CancellationToken.None));
+    }
+
+    [Fact]
+    public void ABaseThatCannotSeek_IsRejected()
+    {
+        Assert.Throws<ArgumentException>(() => new DeltaApplier(new TrickleStream(_base, seed: 1, maxRead: 10), new MemoryStream()));
+    }
+
+    [Fact]
+    public void InvalidOps_CannotBeMade()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeltaOp.Copy(-1, 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeltaOp.Copy(0, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeltaOp.Copy(0, -3));
+    }
+}
