@@ -35,14 +35,16 @@ cp -a "$repo/repo" "$work/v1"
 # A realistic update: about 7% of packages added, 3% removed, 13% upgraded; indices and db/ rewritten, re-signed.
 bash "$root/scripts/make-apt-repo.sh" update "$repo" --add $((packages * 7 / 100)) --remove $((packages * 3 / 100)) --upgrade $((packages * 13 / 100)) >/dev/null
 
-new_bytes=0 new_files=0 delta_bytes=0 changed_files=0 changed_bytes=0
+new_bytes=0 new_files=0 delta_bytes=0 delta_decomp=0 changed_files=0 changed_bytes=0
 while IFS= read -r -d '' f; do
     rel=${f#"$repo/repo/"}
     if [[ ! -e $work/v1/$rel ]]; then
         new_bytes=$((new_bytes + $(stat -c %s "$f"))); new_files=$((new_files + 1))
     elif ! cmp -s "$f" "$work/v1/$rel"; then
-        d=$(xdelta3 -9 -e -s "$work/v1/$rel" "$f" - | wc -c)
-        delta_bytes=$((delta_bytes + d)); changed_files=$((changed_files + 1)); changed_bytes=$((changed_bytes + $(stat -c %s "$f")))
+        # -D -R: a plain byte delta (xdelta3 would otherwise decompress .gz/.xz inputs and recompress).
+        d=$(xdelta3 -9 -e -c -D -R -s "$work/v1/$rel" "$f" | wc -c)
+        dz=$(xdelta3 -9 -e -c -s "$work/v1/$rel" "$f" 2>/dev/null | wc -c)
+        delta_bytes=$((delta_bytes + d)); delta_decomp=$((delta_decomp + dz)); changed_files=$((changed_files + 1)); changed_bytes=$((changed_bytes + $(stat -c %s "$f")))
     fi
 done < <(find "$repo/repo" -type f -print0)
 
@@ -54,10 +56,12 @@ bash "$root/scripts/make-apt-repo.sh" check "$work/target" "$repo/gnupg" >/dev/n
 floor=$((new_bytes + delta_bytes))
 repo_bytes=$(du -sb "$repo/repo" | cut -f1)
 awk -v repo="$repo_bytes" -v nf="$new_files" -v nb="$new_bytes" -v cf="$changed_files" -v cb="$changed_bytes" \
-    -v db="$delta_bytes" -v floor="$floor" -v bundle="$bundle" 'BEGIN {
+    -v db="$delta_bytes" -v dz="$delta_decomp" -v floor="$floor" -v bundle="$bundle" 'BEGIN {
     printf "repository after update:       %12d bytes\n", repo
     printf "new files:                     %12d bytes (%d files)\n", nb, nf
-    printf "changed in place:              %12d bytes (%d files), xdelta3 -9 deltas %d bytes\n", cb, cf, db
+    printf "changed in place:              %12d bytes (%d files)\n", cb, cf
+    printf "  byte deltas (xdelta3 -9 -D -R):  %8d bytes\n", db
+    printf "  (xdelta3 -9 decompressing .gz/.xz: %d bytes; new + these = %d, bundle %+.2f%%)\n", dz, nb + dz, 100 * (bundle - nb - dz) / (nb + dz)
     printf "floor (new + byte deltas):     %12d bytes\n", floor
     printf "bundle (parts + index):        %12d bytes\n", bundle
     printf "bundle / floor:                %12.4f (%+.2f%%)\n", bundle / floor, 100 * (bundle - floor) / floor

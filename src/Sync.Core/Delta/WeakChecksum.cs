@@ -24,7 +24,21 @@ internal static class WeakChecksum
     {
         uint sumA = 0, sumB = 0;
         ref var source = ref MemoryMarshal.GetReference(block);
-        for (var i = 0; i < block.Length; i++)
+        var i = 0;
+
+        // Four bytes a step, folded into one update of each sum: the same result as the byte loop with a quarter
+        // of its dependency chain, which is what bounds the speed of signing.
+        for (; i <= block.Length - 4; i += 4)
+        {
+            uint x0 = Unsafe.Add(ref source, i);
+            uint x1 = Unsafe.Add(ref source, i + 1);
+            uint x2 = Unsafe.Add(ref source, i + 2);
+            uint x3 = Unsafe.Add(ref source, i + 3);
+            sumB += (4 * sumA) + (4 * x0) + (3 * x1) + (2 * x2) + x3;
+            sumA += x0 + x1 + x2 + x3;
+        }
+
+        for (; i < block.Length; i++)
         {
             sumA += Unsafe.Add(ref source, i);
             sumB += sumA;

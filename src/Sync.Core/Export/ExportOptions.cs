@@ -19,11 +19,14 @@ public sealed record ExportOptions
     /// <summary>Files larger than this keep no block signature and travel as chunks when they change.</summary>
     public long MaxDeltaFileSize { get; init; } = 1L << 30;
 
+    /// <summary>Smaller files travel whole when they change: a patch could save little, a signature costs a file.</summary>
+    public long MinDeltaFileSize { get; init; } = 16 << 10;
+
     public ChunkerOptions Chunker { get; init; } = ChunkerOptions.Default;
 
     public bool WantsSignature(string path, long size)
     {
-        if (size > MaxDeltaFileSize)
+        if (size > MaxDeltaFileSize || size < MinDeltaFileSize)
         {
             return false;
         }

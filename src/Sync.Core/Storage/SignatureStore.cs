@@ -39,13 +39,26 @@ public sealed class SignatureStore
         }
     }
 
+    /// <summary>
+    /// Stores a signature. No fsync: signatures are a cache that only makes deltas smaller; a lost or torn
+    /// one is detected on load and the content then travels as chunks. Syncing each of 100k small files
+    /// would cost more than the whole scan.
+    /// </summary>
     public void Save(Digest digest, BlockSignature signature)
     {
         var path = PathOf(digest);
-        if (!File.Exists(path))
+        if (File.Exists(path))
         {
-            AtomicFile.Write(path, signature.WriteTo);
+            return;
         }
+
+        var temp = path + "." + Environment.CurrentManagedThreadId + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 14))
+        {
+            signature.WriteTo(stream);
+        }
+
+        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>Drops signatures of contents no longer in the newest exported generation.</summary>
