@@ -82,31 +82,66 @@ public sealed class FastCdcChunker
 
         // No bounds checks in the loops: every index is below end <= data.Length, and a byte indexes the 256-entry table.
         ref var source = ref MemoryMarshal.GetReference(data);
-        ref var gear = ref MemoryMarshal.GetArrayDataReference(_gear);
         ulong hash = 0;
-        var i = _minSize;
-
-        var mask = _strictMask;
-        for (; i < normal; i++)
+        var cut = Scan(ref source, ref hash, _minSize, normal, _strictMask);
+        if (cut < 0)
         {
-            hash = (hash << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref source, i));
-            if ((hash & mask) == 0)
+            cut = Scan(ref source, ref hash, normal, end, _looseMask);
+        }
+
+        return cut < 0 ? end : cut;
+    }
+
+    /// <summary>
+    /// Rolls the gear hash over [<paramref name="start"/>, <paramref name="end"/>) and returns the length of the chunk
+    /// cut at the first position whose hash has no bit of <paramref name="mask"/> set, or -1 with the hash carried on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Scan(ref byte source, ref ulong hash, int start, int end, ulong mask)
+    {
+        ref var gear = ref MemoryMarshal.GetArrayDataReference(_gear);
+        var h = hash;
+        var i = start;
+
+        // Four bytes a step: the same cuts as one at a time, with a quarter of the loop overhead.
+        for (; i <= end - 4; i += 4)
+        {
+            h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref source, i));
+            if ((h & mask) == 0)
             {
                 return i + 1;
             }
+
+            h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref source, i + 1));
+            if ((h & mask) == 0)
+            {
+                return i + 2;
+            }
+
+            h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref source, i + 2));
+            if ((h & mask) == 0)
+            {
+                return i + 3;
+            }
+
+            h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref source, i + 3));
+            if ((h & mask) == 0)
+            {
+                return i + 4;
+            }
         }
 
-        mask = _looseMask;
         for (; i < end; i++)
         {
-            hash = (hash << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref source, i));
-            if ((hash & mask) == 0)
+            h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref source, i));
+            if ((h & mask) == 0)
             {
                 return i + 1;
             }
         }
 
-        return end;
+        hash = h;
+        return -1;
     }
 
     private static ulong TopBits(int count) => ulong.MaxValue << (64 - count);

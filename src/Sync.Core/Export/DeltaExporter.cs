@@ -48,7 +48,7 @@ public sealed class DeltaExporter
     public async Task<PreparedExport> PrepareAsync(
         string source, OutsideState state, SigningKey key, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken)
     {
-        var signatures = new SignatureStore(state.SignaturesPath);
+        var signatures = state.Signatures;
         var scan = await ScanAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
         var lastBytes = state.LoadLastManifest();
         var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Default);
@@ -95,7 +95,7 @@ public sealed class DeltaExporter
         var scan = await scanner.ScanAsync(
             source,
             options.Verify ? new ScanCache() : ScanCache.Load(state.ScanCachePath),
-            new SignatureStore(state.SignaturesPath),
+            state.Signatures,
             new ScanOptions { Chunker = options.Chunker, VerifyAll = options.Verify, WantsSignature = options.WantsSignature },
             progress,
             cancellationToken).ConfigureAwait(false);

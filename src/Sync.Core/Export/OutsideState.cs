@@ -13,6 +13,7 @@ public sealed class OutsideState : IDisposable
 {
     private const int ManifestsKept = 8;
     private readonly FileStream _lock;
+    private SignatureStore? _signatures;
 
     private OutsideState(string directory, FileStream lockFile, Record record)
     {
@@ -28,6 +29,9 @@ public sealed class OutsideState : IDisposable
     public string ScanCachePath => Path.Combine(Root, "scan-cache.bin");
 
     public string SignaturesPath => Path.Combine(Root, "signatures");
+
+    /// <summary>The block signatures of exported contents, opened on first use and owned by this state.</summary>
+    public SignatureStore Signatures => _signatures ??= new SignatureStore(SignaturesPath);
 
     public static OutsideState Open(string directory)
     {
@@ -109,7 +113,11 @@ public sealed class OutsideState : IDisposable
 
     private string ManifestPath(long generation) => Path.Combine(Root, "manifests", $"g{generation:D8}.manifest");
 
-    public void Dispose() => _lock.Dispose();
+    public void Dispose()
+    {
+        _signatures?.Dispose();
+        _lock.Dispose();
+    }
 
     public sealed record Record(long Generation, string ManifestDigest, string LastStreamId, DateTimeOffset ExportedAt)
     {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Sync.Core.Delta;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
@@ -110,7 +109,7 @@ public sealed class PreparedExport
     {
         state.Commit(Header.TargetGeneration, ManifestBytes, ManifestDigest, Header.StreamIdHex, when);
         var keep = new HashSet<Digest>(Target.Files.Select(f => f.Digest));
-        new SignatureStore(state.SignaturesPath).Prune(keep);
+        state.Signatures.Prune(keep);
     }
 
     private async Task<long> EmitChunksAsync(
@@ -171,7 +170,6 @@ public sealed class PreparedExport
         var path = Path.Combine(_source, plan.Source.Path);
         var batch = new List<DeltaOp>();
         long batchBytes = 0, frames = 0, total = 0;
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         try
         {
             await using var stream = DeltaExporter.OpenSource(path);

@@ -191,8 +191,12 @@ public sealed class TreeScanner
         string path, long expectedSize, ChunkerOptions chunkerOptions, bool wantsSignature, OperationProgress? progress, CancellationToken cancellationToken)
     {
         var chunker = new FastCdcChunker(chunkerOptions);
-        var bufferSize = Math.Max(chunkerOptions.MaxSize * 4, 8 << 20);
+        var largeBuffer = Math.Max(chunkerOptions.MaxSize * 4, 8 << 20);
+
+        // Small files get a buffer their size: renting 8 MiB for each of 100k small files costs more than reading them.
+        var bufferSize = expectedSize < largeBuffer ? (int)Math.Max(expectedSize + 1, 4096) : largeBuffer;
         var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        bufferSize = buffer.Length;
         var signature = wantsSignature ? new SignatureBuilder(expectedSize) : null;
         using var fileHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var chunks = new List<ChunkRef>();
@@ -205,6 +209,18 @@ public sealed class TreeScanner
             var eof = false;
             while (true)
             {
+                if (!eof && filled == bufferSize && bufferSize < largeBuffer)
+                {
+                    // The file grew past what its size promised: switch to a full-size window.
+                    var larger = ArrayPool<byte>.Shared.Rent(largeBuffer);
+                    Buffer.BlockCopy(buffer, start, larger, 0, filled - start);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                    bufferSize = larger.Length;
+                    filled -= start;
+                    start = 0;
+                }
+
                 if (!eof && filled < bufferSize)
                 {
                     var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(filled, bufferSize - filled), length + filled - start, cancellationToken).ConfigureAwait(false);
@@ -227,7 +243,11 @@ public sealed class TreeScanner
                     var chunk = window[..cut];
                     SHA256.HashData(chunk, chunkDigest);
                     fileHash.AppendData(chunkDigest);
-                    signature?.Append(chunk);
+                    if (signature is not null && length + cut <= expectedSize)
+                    {
+                        signature.Append(chunk);
+                    }
+
                     chunks.Add(new ChunkRef(Digest.FromBytes(chunkDigest), cut));
                     start += cut;
                     length += cut;

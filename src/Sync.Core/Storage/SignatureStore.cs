@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Sync.Core.Delta;
 using Sync.Core.Hashing;
 
@@ -7,30 +8,68 @@ namespace Sync.Core.Storage;
 /// The outside's block signatures of file contents it exported, by content digest. They let the next export
 /// send a byte delta for a file changed in place although the old bytes are gone from the source tree.
 /// </summary>
-public sealed class SignatureStore
+/// <remarks>
+/// One append-only pack file (<c>signatures.pack</c>: records of digest, length, signature bytes) with an index
+/// in memory, because a file per signature costs more in metadata operations than the scan itself on trees of
+/// many small files. No fsync: signatures only make deltas smaller; a torn tail after a crash is cut off on
+/// open, and each signature carries its own checksum, so a damaged one is never used (the content then
+/// travels as chunks). Thread-safe: the scanner saves from several threads.
+/// </remarks>
+public sealed class SignatureStore : IDisposable
 {
-    private readonly string _directory;
+    private const int RecordHeader = Digest.Size + 4;
+
+    private readonly string _path;
+    private readonly Dictionary<Digest, (long Offset, int Length)> _index = new();
+    private readonly object _gate = new();
+    private FileStream _pack;
+    private long _liveBytes;
 
     public SignatureStore(string directory)
     {
-        _directory = directory;
         Directory.CreateDirectory(directory);
+        _path = Path.Combine(directory, "signatures.pack");
+        _pack = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        LoadIndex();
     }
 
-    public bool Contains(Digest digest) => File.Exists(PathOf(digest));
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _index.Count;
+            }
+        }
+    }
+
+    public bool Contains(Digest digest)
+    {
+        lock (_gate)
+        {
+            return _index.ContainsKey(digest);
+        }
+    }
 
     public BlockSignature? TryLoad(Digest digest, long baseLength)
     {
-        var path = PathOf(digest);
-        if (!File.Exists(path))
+        byte[] bytes;
+        lock (_gate)
         {
-            return null;
+            if (!_index.TryGetValue(digest, out var at))
+            {
+                return null;
+            }
+
+            bytes = new byte[at.Length];
+            _pack.Position = at.Offset;
+            _pack.ReadExactly(bytes);
         }
 
         try
         {
-            using var stream = new BufferedStream(File.OpenRead(path), 1 << 16);
-            var signature = BlockSignature.ReadFrom(stream, baseLength);
+            var signature = BlockSignature.ReadFrom(new MemoryStream(bytes, writable: false), baseLength);
             return signature.BaseLength == baseLength ? signature : null;
         }
         catch (InvalidDataException)
@@ -39,44 +78,112 @@ public sealed class SignatureStore
         }
     }
 
-    /// <summary>
-    /// Stores a signature. No fsync: signatures are a cache that only makes deltas smaller; a lost or torn
-    /// one is detected on load and the content then travels as chunks. Syncing each of 100k small files
-    /// would cost more than the whole scan.
-    /// </summary>
     public void Save(Digest digest, BlockSignature signature)
     {
-        var path = PathOf(digest);
-        if (File.Exists(path))
+        var buffer = new MemoryStream();
+        signature.WriteTo(buffer);
+        lock (_gate)
         {
-            return;
-        }
+            if (_index.ContainsKey(digest))
+            {
+                return;
+            }
 
-        var temp = path + "." + Environment.CurrentManagedThreadId + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 14))
-        {
-            signature.WriteTo(stream);
+            var offset = _pack.Seek(0, SeekOrigin.End);
+            Span<byte> header = stackalloc byte[RecordHeader];
+            digest.WriteTo(header);
+            BinaryPrimitives.WriteInt32LittleEndian(header[Digest.Size..], (int)buffer.Length);
+            _pack.Write(header);
+            _pack.Write(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            _pack.Flush();
+            _index[digest] = (offset + RecordHeader, (int)buffer.Length);
+            _liveBytes += RecordHeader + buffer.Length;
         }
-
-        File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>Drops signatures of contents no longer in the newest exported generation.</summary>
+    /// <summary>Forgets signatures of contents no longer exported; rewrites the pack once it is mostly dead.</summary>
     public int Prune(IReadOnlySet<Digest> keep)
     {
-        var removed = 0;
-        foreach (var file in Directory.EnumerateFiles(_directory, "*.sig"))
+        lock (_gate)
         {
-            var name = Path.GetFileNameWithoutExtension(file);
-            if (name.Length != 64 || !keep.Contains(Digest.Parse(name)))
+            var dead = _index.Keys.Where(d => !keep.Contains(d)).ToList();
+            foreach (var digest in dead)
             {
-                File.Delete(file);
-                removed++;
+                _liveBytes -= RecordHeader + _index[digest].Length;
+                _index.Remove(digest);
+            }
+
+            if (_pack.Length > 2 * _liveBytes + (1 << 20))
+            {
+                Compact();
+            }
+
+            return dead.Count;
+        }
+    }
+
+    private void Compact()
+    {
+        var temp = _path + ".tmp";
+        var moved = new Dictionary<Digest, (long, int)>();
+        using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            Span<byte> header = stackalloc byte[RecordHeader];
+            foreach (var (digest, at) in _index)
+            {
+                var bytes = new byte[at.Length];
+                _pack.Position = at.Offset;
+                _pack.ReadExactly(bytes);
+                digest.WriteTo(header);
+                BinaryPrimitives.WriteInt32LittleEndian(header[Digest.Size..], at.Length);
+                output.Write(header);
+                moved[digest] = (output.Position, at.Length);
+                output.Write(bytes);
             }
         }
 
-        return removed;
+        _pack.Dispose();
+        File.Move(temp, _path, overwrite: true);
+        _pack = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        _index.Clear();
+        foreach (var (digest, at) in moved)
+        {
+            _index[digest] = at;
+        }
     }
 
-    private string PathOf(Digest digest) => Path.Combine(_directory, digest.ToHex() + ".sig");
+    private void LoadIndex()
+    {
+        Span<byte> header = stackalloc byte[RecordHeader];
+        long offset = 0;
+        var length = _pack.Length;
+        while (offset + RecordHeader <= length)
+        {
+            _pack.Position = offset;
+            _pack.ReadExactly(header);
+            var size = BinaryPrimitives.ReadInt32LittleEndian(header[Digest.Size..]);
+            if (size <= 0 || offset + RecordHeader + size > length)
+            {
+                break; // a torn tail from a crash: cut it off below
+            }
+
+            var digest = Digest.FromBytes(header[..Digest.Size]);
+            _index[digest] = (offset + RecordHeader, size);
+            _liveBytes += RecordHeader + size;
+            offset += RecordHeader + size;
+        }
+
+        if (offset != length)
+        {
+            _pack.SetLength(offset);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _pack.Dispose();
+        }
+    }
 }

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Sync.Core.Apply;
+
+namespace Sync.Core.Tests.Apply;
+
+/// <summary>
+/// Replaying an in-place journal is idempotent: a crash after any number of its steps, even after all of them
+/// (before the journal is deleted), is finished by running it again from the start.
+/// </summary>
+public sealed class JournalReplayTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sync-journal-").FullName;
+
+    public void Dispose() => Publisher.RemoveTree(_dir);
+
+    private string P(string name) => Path.Combine(_dir, name);
+
+    private Journal MakeJournal()
+    {
+        var target = P("target");
+        Directory.CreateDirectory(Path.Combine(target, "dists/s"));
+        File.WriteAllText(Path.Combine(target, "dists/s/InRelease"), "old");
+        File.WriteAllText(Path.Combine(target, "old.deb"), "old package");
+        var staging = P("staging");
+        Directory.CreateDirectory(Path.Combine(staging, "suite"));
+        File.WriteAllText(Path.Combine(staging, "suite/InRelease"), "new");
+        File.WriteAllText(Path.Combine(staging, "1"), "new package");
+        var marker = Sync.Core.Posix.Posix.LStat(Path.Combine(staging, "suite")).Inode;
+        return new Journal(2, new string('a', 64), "stream", PublishMode.InPlace, target, null, staging,
+        [
+            new JournalOp("mkdir", "pool"),
+            new JournalOp("rename", "pool/new.deb", Path.Combine(staging, "1")),
+            new JournalOp("exchange", "dists/s", Path.Combine(staging, "suite"), Marker: marker),
+            new JournalOp("delete", "old.deb"),
+            new JournalOp("deltree", "dists/s", Path.Combine(staging, "suite"), Marker: marker),
+            new JournalOp("dirmeta", "pool", null, 0x1ED, 1_600_000_000_000_000_000),
+        ]);
+    }
+
+    private void AssertPublished()
+    {
+        var target = P("target");
+        Assert.Equal("new package", File.ReadAllText(Path.Combine(target, "pool/new.deb")));
+        Assert.Equal("new", File.ReadAllText(Path.Combine(target, "dists/s/InRelease")));
+        Assert.False(File.Exists(Path.Combine(target, "old.deb")));
+        Assert.False(Directory.Exists(P("staging/suite")));
+        Assert.Equal(1_600_000_000L, new DateTimeOffset(Directory.GetLastWriteTimeUtc(Path.Combine(target, "pool"))).ToUnixTimeSeconds());
+    }
+
+    [Fact]
+    public void Replaying_a_finished_journal_changes_nothing()
+    {
+        var journal = MakeJournal();
+        using var state = InsideState.OpenForWrite(P("state"));
+        var publisher = new Publisher(NullLogger.Instance, TimeProvider.System);
+        state.WriteJournal(journal);
+        publisher.Recover(state, journal.Target, PublishMode.InPlace);
+        AssertPublished();
+        Assert.Null(state.ReadJournal());
+        Assert.Equal(2, state.Published.Generation);
+
+        // A crash after the last step but before the journal was deleted: the replay must not swap the suite back.
+        state.WriteJournal(journal);
+        publisher.Recover(state, journal.Target, PublishMode.InPlace);
+        AssertPublished();
+    }
+}
