@@ -140,13 +140,13 @@ public sealed class BundleCatalog
                 throw SyncException.Refused($"the index gives part {BundleNames.PartLabel(i + 1)} an impossible size {part.Size}");
             }
 
-            if (part.Sha256.Length != 32)
+            if (part.Checksum.Length != 16)
             {
-                throw SyncException.Refused($"the index gives part {BundleNames.PartLabel(i + 1)} a checksum of {part.Sha256.Length} bytes, not 32");
+                throw SyncException.Refused($"the index gives part {BundleNames.PartLabel(i + 1)} a checksum of {part.Checksum.Length} bytes, not 16");
             }
 
             total += (long)part.Size;
-            parts[i] = new BundlePartInfo(partName, (long)part.Size, part.Sha256.ToByteArray());
+            parts[i] = new BundlePartInfo(partName, (long)part.Size, part.Checksum.ToByteArray());
         }
 
         if ((ulong)total != index.TotalBytes)

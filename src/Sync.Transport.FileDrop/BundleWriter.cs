@@ -190,7 +190,7 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
             {
                 Name = part.Name,
                 Size = (ulong)part.Size,
-                Sha256 = UnsafeByteOperations.UnsafeWrap(part.Sha256),
+                Checksum = UnsafeByteOperations.UnsafeWrap(part.Checksum),
             });
         }
 

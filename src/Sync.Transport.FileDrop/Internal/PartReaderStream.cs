@@ -6,7 +6,7 @@ namespace Sync.Transport.FileDrop.Internal;
 
 /// <summary>
 /// What is this? The read side of a bundle: the parts concatenated into one read-only stream. Each part's
-/// SHA-256 is computed as it is read and compared with the index as soon as its last byte is read, before
+/// XXH3-128 checksum is computed as it is read and compared with the index as soon as its last byte is read, before
 /// that byte is returned; a mismatch is a refusal. Bytes of a part returned earlier may be damaged, so the
 /// consumer discards what it staged when reading fails. Read by one caller at a time.
 /// </summary>
@@ -15,7 +15,7 @@ internal sealed class PartReaderStream : Stream
     private readonly string _directory;
     private readonly string _bundle;
     private readonly IReadOnlyList<BundlePartInfo> _parts;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly System.IO.Hashing.XxHash128 _hash = new();
     private int _index;
     private SafeFileHandle? _handle;
     private long _offset;
@@ -140,7 +140,6 @@ internal sealed class PartReaderStream : Stream
         {
             _handle?.Dispose();
             _handle = null;
-            _hash.Dispose();
         }
 
         base.Dispose(disposing);
@@ -189,14 +188,14 @@ internal sealed class PartReaderStream : Stream
             throw SyncException.Refused($"bundle {_bundle} part {part.Label} ended after {_offset} bytes, index says {part.Size} (truncated while being read)");
         }
 
-        _hash.AppendData(read);
+        _hash.Append(read);
         _offset += read.Length;
         if (_offset == part.Size)
         {
             _handle!.Dispose();
             _handle = null;
             _index++;
-            if (!CryptographicOperations.FixedTimeEquals(_hash.GetHashAndReset(), part.Sha256))
+            if (!CryptographicOperations.FixedTimeEquals(_hash.GetHashAndReset(), part.Checksum))
             {
                 throw SyncException.Refused($"bundle {_bundle} part {part.Label} is damaged (checksum mismatch)");
             }

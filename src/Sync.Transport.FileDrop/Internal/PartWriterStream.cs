@@ -19,7 +19,7 @@ internal sealed class PartWriterStream : Stream
     private readonly long _volumeSize;
     private readonly List<CompletedPart> _completed = [];
     private readonly List<string> _created = [];
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly System.IO.Hashing.XxHash128 _hash = new();
     private FileStream? _file;
     private string _tempPath = string.Empty;
     private long _partBytes;
@@ -149,7 +149,6 @@ internal sealed class PartWriterStream : Stream
         {
             _file?.Dispose();
             _file = null;
-            _hash.Dispose();
         }
 
         base.Dispose(disposing);
@@ -181,7 +180,7 @@ internal sealed class PartWriterStream : Stream
 
     private void Account(ReadOnlySpan<byte> written)
     {
-        _hash.AppendData(written);
+        _hash.Append(written);
         _partBytes += written.Length;
         TotalBytes += written.Length;
     }

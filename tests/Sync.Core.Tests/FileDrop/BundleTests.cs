@@ -330,7 +330,7 @@ public sealed class BundleTests : IDisposable
             BundleId = ByteString.CopyFrom(ProtobufWireCodec.Instance.ParseHeader(header.Header.Payload).StreamId),
             Header = signedHeader,
             TotalBytes = (ulong)stream.Length,
-            Parts = { new V1.BundlePart { Name = name + ".p0001", Size = (ulong)stream.Length, Sha256 = ByteString.CopyFrom(SHA256.HashData(stream)) } },
+            Parts = { new V1.BundlePart { Name = name + ".p0001", Size = (ulong)stream.Length, Checksum = ByteString.CopyFrom(System.IO.Hashing.XxHash128.Hash(stream)) } },
         };
         var signed = _key.Sign(index.ToByteArray());
         var envelope = new V1.Signed
