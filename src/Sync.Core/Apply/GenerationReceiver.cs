@@ -184,11 +184,12 @@ public sealed class GenerationReceiver
     private static async Task<long> BuildFromChunksAsync(
         ManifestEntry entry, PeekingSource reader, ContentSources sources, byte[] buffer, string what, CancellationToken cancellationToken)
     {
+        // Written under its final name: objects/ is private to this apply and discarded whole if it fails, and a
+        // content counts as staged only once AddStaged is called after it is complete.
         var final = sources.ObjectPath(entry.Digest);
-        var temp = final + ".part";
         long received = 0;
         var ownChunks = new Dictionary<Digest, long>();
-        using (var output = File.OpenHandle(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, FileOptions.None, entry.Size))
+        using (var output = File.OpenHandle(final, FileMode.Create, FileAccess.ReadWrite, FileShare.None, FileOptions.None, entry.Size))
         {
             long offset = 0;
             foreach (var chunk in entry.Chunks)
@@ -232,7 +233,6 @@ public sealed class GenerationReceiver
             }
         }
 
-        File.Move(temp, final, overwrite: true);
         return received;
     }
 
