@@ -19,7 +19,7 @@ namespace Sync.Core.Delta;
 /// 0   4  magic "BSIG"
 /// 4   2  version (1)
 /// 6   2  reserved, zero
-/// 8   4  block size (a power of two in [256, 65536])
+/// 8   4  block size (a power of two in [64, 65536])
 /// 12  4  block count (= ceil(base length / block size))
 /// 16  8  base length
 /// 24  20 × count: weak checksum (4), strong hash low half (8), strong hash high half (8)
@@ -30,7 +30,7 @@ namespace Sync.Core.Delta;
 /// </remarks>
 public sealed class BlockSignature
 {
-    public const int MinBlockSize = 256;
+    public const int MinBlockSize = 64;
     public const int MaxBlockSize = 65536;
 
     /// <summary>The number of blocks <see cref="ChooseBlockSize"/> aims at: it bounds the signature to about 2.5 MiB up to 8 GiB files.</summary>
@@ -86,7 +86,7 @@ public sealed class BlockSignature
 
     /// <summary>
     /// The block size for content of <paramref name="length"/> bytes: the next power of two at or above
-    /// length / 131072, clamped to [256, 65536]. Small blocks find more matches; fewer blocks keep the signature small.
+    /// length / 131072, clamped to [64, 65536]. Small blocks find more matches; fewer blocks keep the signature small.
     /// </summary>
     public static int ChooseBlockSize(long length)
     {

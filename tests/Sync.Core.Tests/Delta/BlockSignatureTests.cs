@@ -7,9 +7,11 @@ namespace Sync.Core.Tests.Delta;
 public sealed class BlockSignatureTests
 {
     [Theory]
-    [InlineData(0, 256)]
-    [InlineData(1, 256)]
-    [InlineData(32L << 20, 256)] // 256 × 131072: still the smallest block
+    [InlineData(0, 64)]
+    [InlineData(1, 64)]
+    [InlineData(8L << 20, 64)] // 64 × 131072: still the smallest block
+    [InlineData((8L << 20) + 1, 128)]
+    [InlineData(32L << 20, 256)]
     [InlineData((32L << 20) + 1, 512)]
     [InlineData(100L << 20, 1024)]
     [InlineData(1L << 30, 8192)]
@@ -27,13 +29,13 @@ public sealed class BlockSignatureTests
 
         var signature = DeltaTestKit.Sign(content);
 
-        Assert.Equal(256, signature.BlockSize);
+        Assert.Equal(64, signature.BlockSize);
         Assert.Equal(1000, signature.BaseLength);
-        Assert.Equal(4, signature.BlockCount);
-        Assert.Equal(232, signature.GetBlockLength(3));
-        for (var i = 0; i < 4; i++)
+        Assert.Equal(16, signature.BlockCount);
+        Assert.Equal(40, signature.GetBlockLength(15));
+        for (var i = 0; i < 16; i++)
         {
-            var block = content.AsSpan(i * 256, signature.GetBlockLength(i));
+            var block = content.AsSpan(i * 64, signature.GetBlockLength(i));
             Assert.Equal(XxHash128.HashToUInt128(block), signature.GetStrongHash(i));
             Assert.Equal(ReferenceWeakChecksum(block), signature.GetWeakChecksum(i));
         }
@@ -125,7 +127,7 @@ public sealed class BlockSignatureTests
         Assert.Equal(24 + 20 + 8, bytes.Length);
         Assert.Equal("BSIG"u8.ToArray(), bytes[..4]);
         Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(4)));
-        Assert.Equal(256, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)));
+        Assert.Equal(64, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)));
         Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)));
         Assert.Equal(3, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(16)));
         Assert.Equal(6u | (10u << 16), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(24)));

@@ -188,7 +188,7 @@ public sealed class DeltaRoundTripTests
 
         var delta = await DeltaTestKit.RoundTripAsync(old, edited);
 
-        Assert.Equal(256, delta.BlockSize);
+        Assert.Equal(64, delta.BlockSize);
         Assert.True(delta.LiteralBytes < 20 * 2 * delta.BlockSize, $"{delta.LiteralBytes} literal bytes for 20 small edits");
         Assert.True(delta.LiteralBytes > 20 * 5, "every edit must cost at least its own bytes");
     }
