@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Sync.Core;
 using Sync.Core.Export;
 using Sync.Core.Streams;
@@ -126,6 +127,11 @@ internal static class OutsideCommands
 
             using var signingKey = SigningKey.Load(result.GetValue(key)!);
             using var outside = OutsideState.Open(result.GetValue(state)!);
+            if (outside.RecoveryNote is { } note)
+            {
+                host.Logger<DeltaExporter>().LogWarning("{Note}", note);
+            }
+
             var progress = new OperationProgress();
             var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
             PreparedExport prepared;
@@ -142,6 +148,7 @@ internal static class OutsideCommands
 
                 await using var writer = BundleWriter.Create(dropDir, signingKey, volumeSize);
                 await prepared.EmitAsync(writer, progress, token);
+                prepared.MarkPending(outside, Path.Combine(dropDir, writer.Name + ".index"));
                 info = await writer.CompleteAsync(token);
             }
 

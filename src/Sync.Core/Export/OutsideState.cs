@@ -70,7 +70,65 @@ public sealed class OutsideState : IDisposable
             }
         }
 
-        return new OutsideState(directory, lockFile, record);
+        var state = new OutsideState(directory, lockFile, record);
+        state.ResolvePending();
+        return state;
+    }
+
+    /// <summary>Set when Open finished or dropped an export that a crash interrupted; worth telling the operator.</summary>
+    public string? RecoveryNote { get; private set; }
+
+    /// <summary>
+    /// Records, before the carrier makes a generation visible (the bundle index), what will be committed once it
+    /// is. A crash between the two is resolved on the next Open: if the index exists the generation was
+    /// delivered and is committed, otherwise it never was and is forgotten.
+    /// </summary>
+    public void MarkPending(long generation, byte[] manifestBytes, Digest manifestDigest, string streamId, string deliveredWhenExists)
+    {
+        AtomicFile.WriteAllBytes(Path.Combine(Root, "pending.manifest"), manifestBytes);
+        var pending = new Pending(generation, manifestDigest.ToHex(), streamId, deliveredWhenExists);
+        AtomicFile.WriteAllBytes(PendingPath, JsonSerializer.SerializeToUtf8Bytes(pending, StateJson.Default.Pending));
+    }
+
+    private string PendingPath => Path.Combine(Root, "pending.json");
+
+    private void ResolvePending()
+    {
+        if (!File.Exists(PendingPath))
+        {
+            return;
+        }
+
+        Pending? pending;
+        try
+        {
+            pending = JsonSerializer.Deserialize(File.ReadAllBytes(PendingPath), StateJson.Default.Pending);
+        }
+        catch (JsonException)
+        {
+            pending = null;
+        }
+
+        var manifestPath = Path.Combine(Root, "pending.manifest");
+        if (pending is not null && pending.Generation == Current.Generation + 1 && File.Exists(pending.DeliveredWhenExists) && File.Exists(manifestPath))
+        {
+            var bytes = File.ReadAllBytes(manifestPath);
+            if (Digest.Compute(bytes).ToHex() == pending.ManifestDigest)
+            {
+                Commit(pending.Generation, bytes, Digest.Compute(bytes), pending.StreamId, DateTimeOffset.UtcNow);
+                RecoveryNote = $"generation {pending.Generation} was delivered ({Path.GetFileName(pending.DeliveredWhenExists)}) before an interruption; recorded it as exported";
+                return;
+            }
+        }
+
+        ClearPending();
+        RecoveryNote = pending is null ? null : $"an interrupted export of generation {pending.Generation} was never delivered; it is dropped";
+    }
+
+    private void ClearPending()
+    {
+        File.Delete(PendingPath);
+        File.Delete(Path.Combine(Root, "pending.manifest"));
     }
 
     public byte[]? LoadLastManifest()
@@ -102,6 +160,7 @@ public sealed class OutsideState : IDisposable
         var record = new Record(generation, manifestDigest.ToHex(), streamId, when);
         AtomicFile.WriteAllBytes(Path.Combine(Root, "state.json"), JsonSerializer.SerializeToUtf8Bytes(record, StateJson.Default.Record));
         Current = record;
+        ClearPending();
         foreach (var old in Directory.EnumerateFiles(Path.Combine(Root, "manifests"), "g*.manifest"))
         {
             if (long.TryParse(Path.GetFileNameWithoutExtension(old)[1..], out var g) && g <= generation - ManifestsKept)
@@ -118,6 +177,8 @@ public sealed class OutsideState : IDisposable
         _signatures?.Dispose();
         _lock.Dispose();
     }
+
+    public sealed record Pending(long Generation, string ManifestDigest, string StreamId, string DeliveredWhenExists);
 
     public sealed record Record(long Generation, string ManifestDigest, string LastStreamId, DateTimeOffset ExportedAt)
     {

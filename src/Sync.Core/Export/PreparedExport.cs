@@ -104,6 +104,10 @@ public sealed class PreparedExport
         await sink.WriteAsync(new EndFrame(_plans.Count, frames + 1), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Call just before the carrier makes the generation visible; see <see cref="OutsideState.MarkPending"/>.</summary>
+    public void MarkPending(OutsideState state, string deliveredWhenExists) =>
+        state.MarkPending(Header.TargetGeneration, ManifestBytes, ManifestDigest, Header.StreamIdHex, deliveredWhenExists);
+
     /// <summary>Makes this generation the base of the next export. Call only after the carrier has it safe.</summary>
     public void Commit(OutsideState state, DateTimeOffset when)
     {
