@@ -1,3 +1,4 @@
+using Sync.Core.Tests.Support;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using Sync.Core.Delta;

@@ -1,3 +1,4 @@
+using Sync.Core.Tests.Support;
 using Sync.Core.Delta;
 
 namespace Sync.Core.Tests.Delta;

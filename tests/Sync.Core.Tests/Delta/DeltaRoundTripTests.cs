@@ -1,3 +1,4 @@
+using Sync.Core.Tests.Support;
 using System.Text;
 using Sync.Core.Delta;
 

@@ -1,3 +1,4 @@
+using Sync.Core.Tests.Support;
 using System.Buffers.Binary;
 using Google.Protobuf;
 using Sync.Core.Delta;
@@ -31,7 +32,7 @@ public sealed class FrameCodecTests
         var frames = EveryFrameKind();
         var bytes = await EncodeAsync(frames);
 
-        var read = await ReadAllAsync(new OneByteStream(bytes));
+        var read = await ReadAllAsync(new TrickleStream(bytes, seed: 0, maxRead: 1));
         Assert.Equal(frames.Count, read.Count);
         for (var i = 0; i < frames.Count; i++)
         {

@@ -1,4 +1,4 @@
-namespace Sync.Core.Tests.Delta;
+namespace Sync.Core.Tests.Support;
 
 /// <summary>A read-only, non-seekable stream that hands out its bytes in small, uneven reads, like a slow pipe.</summary>
 internal sealed class TrickleStream(byte[] content, int seed, int maxRead) : Stream
