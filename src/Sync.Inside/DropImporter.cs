@@ -33,10 +33,8 @@ internal sealed class DropImporter
     public async Task<Outcome> ImportAsync(
         string drop, InsideState state, string target, PublishMode mode, int keepSnapshots, OperationProgress progress, CancellationToken cancellationToken)
     {
-        var publisher = new Publisher(_logger, _time);
-        var receiver = new GenerationReceiver(_codec, _trust, _logger);
-        publisher.Recover(state, target, mode);
-        Publisher.CheckTarget(state, target, mode);
+        var applier = new StreamApplier(_codec, _trust, _logger, _time);
+        applier.Prepare(state, target, mode);
 
         var outcome = new Outcome([], [], [], 0);
         var applied = new HashSet<string>(state.ReadStatus()?.Applied ?? [], StringComparer.Ordinal);
@@ -78,10 +76,11 @@ internal sealed class DropImporter
 
             try
             {
-                receiver.CheckHeader(listing.Header!, state.Published, $"bundle {name}");
+                applier.Receiver.CheckHeader(listing.Header!, state.Published, $"bundle {name}");
                 await using var reader = BundleReader.Open(listing, drop);
                 reader.CheckPartsPresent();
-                bytes += await ApplyAsync(reader, header, state, target, mode, keepSnapshots, publisher, receiver, progress, cancellationToken);
+                var received = await applier.ApplyAsync(reader, state, target, mode, keepSnapshots, progress, cancellationToken, header.StreamId);
+                bytes += received.BytesReceived;
                 applied.Add(header.StreamIdHex);
                 outcome.Applied.Add($"generation {header.TargetGeneration} from {name}");
                 _logger.LogInformation("Applied {Bundle}: generation {Generation}", name, header.TargetGeneration);
@@ -99,46 +98,5 @@ internal sealed class DropImporter
 
         state.WriteStatus(new ImportStatus(_time.GetUtcNow(), applied.ToList(), outcome.Pending, outcome.Refused));
         return outcome with { BytesReceived = bytes };
-    }
-
-    private async Task<long> ApplyAsync(
-        IDeltaSource reader, DeltaHeader header, InsideState state, string target, PublishMode mode, int keepSnapshots,
-        Publisher publisher, GenerationReceiver receiver, OperationProgress progress, CancellationToken cancellationToken)
-    {
-        var currentBytes = state.LoadPublishedManifest();
-        var current = currentBytes is null ? Manifest.Empty : _codec.ParseManifest(currentBytes, ManifestLimits.Default);
-        var staging = Publisher.StagingDirectory(state, target, mode);
-        Publisher.RemoveTree(staging);
-        var sources = new ContentSources(current, Publisher.PublishedRoot(state, target), Path.Combine(staging, "objects"));
-        try
-        {
-            var received = await receiver.ReceiveAsync(reader, state.Published, sources, ManifestLimits.Default, progress, cancellationToken);
-            if (!received.Header.StreamId.AsSpan().SequenceEqual(header.StreamId))
-            {
-                throw SyncException.Refused($"generation {header.TargetGeneration}: the parts hold another stream than the index names");
-            }
-
-            progress.StartPhase("publish");
-            await publisher.PublishAsync(received, current, state, target, mode, keepSnapshots, cancellationToken);
-            return received.BytesReceived;
-        }
-        catch (Exception) when (state.ReadJournal() is null)
-        {
-            // Not yet committed to publishing: drop what was staged; the published generation is untouched.
-            TryCleanup(publisher, state, target, mode);
-            throw;
-        }
-    }
-
-    private void TryCleanup(Publisher publisher, InsideState state, string target, PublishMode mode)
-    {
-        try
-        {
-            publisher.Recover(state, target, mode);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            _logger.LogWarning("Could not remove staged files yet ({Reason}); the next run will", e.Message);
-        }
     }
 }

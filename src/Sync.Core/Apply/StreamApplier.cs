@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Logging;
+using Sync.Core.Manifests;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+
+namespace Sync.Core.Apply;
+
+/// <summary>
+/// Applies one delta stream from any carrier: receives and verifies it into private staging, then publishes it.
+/// If anything fails before the publish journal exists, what was staged is dropped and the published generation
+/// is untouched; after that point the journal finishes the publish on the next run.
+/// </summary>
+public sealed class StreamApplier
+{
+    private readonly IWireCodec _codec;
+    private readonly ILogger _logger;
+
+    public StreamApplier(IWireCodec codec, TrustStore trust, ILogger logger, TimeProvider time)
+    {
+        _codec = codec;
+        _logger = logger;
+        Receiver = new GenerationReceiver(codec, trust, logger);
+        Publisher = new Publisher(logger, time);
+    }
+
+    public GenerationReceiver Receiver { get; }
+
+    public Publisher Publisher { get; }
+
+    /// <summary>Finishes or rolls back an interrupted apply, then checks the target suits the mode. Call once per run.</summary>
+    public void Prepare(InsideState state, string target, PublishMode mode)
+    {
+        Publisher.Recover(state, target, mode);
+        Publisher.CheckTarget(state, target, mode);
+    }
+
+    /// <summary>
+    /// Receives, verifies and publishes the stream. <paramref name="expectedStreamId"/>, when given, is the stream
+    /// the carrier announced (a bundle index, a session): the stream must be that one.
+    /// </summary>
+    public async Task<ReceivedGeneration> ApplyAsync(
+        IDeltaSource source, InsideState state, string target, PublishMode mode, int keepSnapshots,
+        OperationProgress progress, CancellationToken cancellationToken, byte[]? expectedStreamId = null)
+    {
+        var currentBytes = state.LoadPublishedManifest();
+        var current = currentBytes is null ? Manifest.Empty : _codec.ParseManifest(currentBytes, ManifestLimits.Default);
+        var staging = Publisher.StagingDirectory(state, target, mode);
+        Publisher.RemoveTree(staging);
+        var sources = new ContentSources(current, Publisher.PublishedRoot(state, target), Path.Combine(staging, "objects"));
+        try
+        {
+            var received = await Receiver.ReceiveAsync(source, state.Published, sources, ManifestLimits.Default, progress, cancellationToken).ConfigureAwait(false);
+            if (expectedStreamId is not null && !received.Header.StreamId.AsSpan().SequenceEqual(expectedStreamId))
+            {
+                throw SyncException.Refused($"generation {received.Header.TargetGeneration}: the data holds another stream than the one announced");
+            }
+
+            progress.StartPhase("publish");
+            await Publisher.PublishAsync(received, current, state, target, mode, keepSnapshots, cancellationToken).ConfigureAwait(false);
+            return received;
+        }
+        catch (Exception) when (state.ReadJournal() is null)
+        {
+            // Not yet committed to publishing: drop what was staged; the published generation is untouched.
+            TryCleanup(state, target, mode);
+            throw;
+        }
+    }
+
+    private void TryCleanup(InsideState state, string target, PublishMode mode)
+    {
+        try
+        {
+            Publisher.Recover(state, target, mode);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("Could not remove staged files yet ({Reason}); the next run will", e.Message);
+        }
+    }
+}
