@@ -4,7 +4,7 @@
 # of the benchmark; rsync and xz-utils are used by scripts.
 set -euo pipefail
 
-APT_PACKAGES=(reprepro dpkg-dev gnupg xdelta3 rsync xz-utils apt-utils)
+APT_PACKAGES=(reprepro dpkg-dev gnupg xdelta3 rsync xz-utils apt-utils iproute2 nftables udpcast openssl)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 
