@@ -17,4 +17,7 @@ public enum SyncErrorKind
 
     /// <summary>The disk or file system failed us, e.g. it is full (exit 5).</summary>
     Storage = 5,
+
+    /// <summary>Another sync holds the other end or the state directory; nothing was done, try again later (exit 6).</summary>
+    Busy = 6,
 }

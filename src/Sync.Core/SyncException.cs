@@ -20,5 +20,7 @@ public sealed class SyncException : Exception
 
     public static SyncException MissingBase(string message) => new(SyncErrorKind.MissingBase, message);
 
+    public static SyncException Busy(string message) => new(SyncErrorKind.Busy, message);
+
     public static SyncException Storage(string message, Exception? inner = null) => new(SyncErrorKind.Storage, message, inner);
 }

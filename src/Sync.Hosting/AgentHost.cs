@@ -12,25 +12,40 @@ namespace Sync.Hosting;
 /// </summary>
 public static class AgentHost
 {
-    public static IHost Build(string agentName, bool verbose, Action<IServiceCollection> configure)
+    public static IHost Build(string agentName, bool verbose, Action<IServiceCollection> configure) =>
+        Build(agentName, verbose ? LogEventLevel.Debug : LogEventLevel.Warning, configure);
+
+    /// <summary>As above with an explicit level: long-running commands log one line per sync at Information.</summary>
+    public static IHost Build(string agentName, LogEventLevel level, Action<IServiceCollection> configure)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             ApplicationName = agentName,
             DisableDefaults = true,
         });
+        builder.Logging.ClearProviders();
+        AddAgentServices(builder.Services, agentName, level);
+        configure(builder.Services);
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// Serilog to stderr at <paramref name="level"/> (framework chatter only from warnings up) and the clock: what every
+    /// agent process registers, one-shot commands through <see cref="Build"/> and servers through their web host.
+    /// </summary>
+    public static void AddAgentServices(IServiceCollection services, string agentName, LogEventLevel level)
+    {
         var logger = new LoggerConfiguration()
-            .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
+            .MinimumLevel.Is(level)
+            .MinimumLevel.Override("Microsoft", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
+            .MinimumLevel.Override("Grpc", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
             .Enrich.WithProperty("Agent", agentName)
             .WriteTo.Console(
                 outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}",
                 standardErrorFromLevel: LogEventLevel.Verbose)
             .CreateLogger();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSerilog(logger, dispose: true);
-        builder.Services.AddSingleton(TimeProvider.System);
-        configure(builder.Services);
-        return builder.Build();
+        services.AddSerilog(logger, dispose: true);
+        services.AddSingleton(TimeProvider.System);
     }
 
     public static ILogger<T> Logger<T>(this IHost host) => host.Services.GetRequiredService<ILogger<T>>();

@@ -29,6 +29,8 @@ internal static class InsideCommands
         root.Subcommands.Add(Import());
         root.Subcommands.Add(Verify());
         root.Subcommands.Add(Status());
+        root.Subcommands.Add(GrpcCommands.Serve());
+        root.Subcommands.Add(GrpcCommands.Pull());
         return await CommandLine.InvokeAsync(Agent, root, args);
     }
 

@@ -13,7 +13,7 @@ using Sync.Transport.FileDrop;
 
 namespace Sync.Outside;
 
-/// <summary>The `sync-outside` command line: keygen and export (file drop). Each command runs in the generic host.</summary>
+/// <summary>The `sync-outside` command line: keygen, export (file drop) and scan; the gRPC and UDP carriers' commands are in their own files. Each command runs in the generic host.</summary>
 internal static class OutsideCommands
 {
     private const string Agent = "sync-outside";
@@ -24,6 +24,8 @@ internal static class OutsideCommands
         root.Subcommands.Add(Keygen());
         root.Subcommands.Add(Export());
         root.Subcommands.Add(Scan());
+        root.Subcommands.Add(GrpcCommands.Push());
+        root.Subcommands.Add(GrpcCommands.Serve());
         return await CommandLine.InvokeAsync(Agent, root, args);
     }
 

@@ -40,6 +40,9 @@ public sealed class ContentSources
         }
     }
 
+    /// <summary>Makes a chunk held elsewhere (e.g. in a prefix kept by <see cref="ResumeStore"/>) findable.</summary>
+    public void AddChunkLocation(Digest digest, string path, long offset, int length) => _stagedChunks.TryAdd(digest, (path, offset, length));
+
     /// <summary>A file holding this content: a staged object or a published file, or null.</summary>
     public string? FindContent(Digest digest)
     {

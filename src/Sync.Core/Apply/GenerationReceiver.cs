@@ -75,7 +75,8 @@ public sealed class GenerationReceiver
         ContentSources sources,
         ManifestLimits limits,
         OperationProgress progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        ResumeStore? resume = null)
     {
         var reader = new PeekingSource(source);
         if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not HeaderFrame headerFrame)
@@ -94,6 +95,13 @@ public sealed class GenerationReceiver
 
         progress.StartPhase("receive", header.PayloadBytes, header.ContentCount);
         Directory.CreateDirectory(sources.ObjectsDirectory);
+        if (resume is not null)
+        {
+            // Kept beside the objects so that, if this receive is cut (even killed), what it staged can be checked and kept.
+            Storage.AtomicFile.WriteAllBytes(Path.Combine(sources.ObjectsDirectory, ResumeStore.ManifestFileName), manifestBytes);
+            resume.Adopt(manifest, sources);
+        }
+
         long bytes = 0;
         var contents = 0;
         var buffer = ArrayPool<byte>.Shared.Rent(limits.MaxChunkLength);

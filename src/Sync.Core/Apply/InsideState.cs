@@ -50,7 +50,7 @@ public sealed class InsideState : IDisposable
         }
         catch (IOException)
         {
-            throw new SyncException(SyncErrorKind.Failure, $"another sync-inside is applying into state directory '{root}'; try again when it is done");
+            throw SyncException.Busy($"another sync-inside is applying into state directory '{root}'; try again when it is done");
         }
 
         return new InsideState(Path.GetFullPath(root), lockFile, ReadPublished(root));

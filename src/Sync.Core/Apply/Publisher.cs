@@ -25,6 +25,11 @@ public sealed class Publisher
         ? Path.Combine(state.StagingRoot, "incoming")
         : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, "." + Path.GetFileName(Path.GetFullPath(target)) + ".sync-staging");
 
+    /// <summary>Where a cut receive's data is kept for a resume (<see cref="ResumeStore"/>): beside the staging directory, on its file system.</summary>
+    public static string ResumeDirectory(InsideState state, string target, PublishMode mode) => mode == PublishMode.Snapshot
+        ? Path.Combine(state.Root, "resume")
+        : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, "." + Path.GetFileName(Path.GetFullPath(target)) + ".sync-resume");
+
     /// <summary>The directory holding the published generation, or null when nothing is published.</summary>
     public static string? PublishedRoot(InsideState state, string target) => state.Published.Generation == 0
         ? null
@@ -397,7 +402,7 @@ public sealed class Publisher
         state.SetPublished(new PublishedRecord(
             journal.Generation, journal.ManifestDigest, journal.StreamId, _time.GetUtcNow(), journal.Mode, journal.Target, journal.SnapshotDirectory));
         state.DeleteJournal();
-        _logger.LogInformation("Published generation {Generation} at {Target}", journal.Generation, journal.Target);
+        _logger.LogDebug("Published generation {Generation} at {Target}", journal.Generation, journal.Target);
     }
 
     private static void Replay(string target, JournalOp op)

@@ -27,6 +27,20 @@ public sealed class StreamApplier
 
     public Publisher Publisher { get; }
 
+    /// <summary>
+    /// Finishes or rolls back an interrupted apply, then checks the target suits the mode. Call once per run. With a
+    /// <paramref name="resume"/> store, what a cut receive staged is kept there first instead of being dropped.
+    /// </summary>
+    public async Task PrepareAsync(InsideState state, string target, PublishMode mode, ResumeStore? resume, CancellationToken cancellationToken)
+    {
+        if (resume is not null && state.ReadJournal() is null)
+        {
+            await resume.SalvageAsync(ObjectsDirectory(state, target, mode), _codec, cancellationToken).ConfigureAwait(false);
+        }
+
+        Prepare(state, target, mode);
+    }
+
     /// <summary>Finishes or rolls back an interrupted apply, then checks the target suits the mode. Call once per run.</summary>
     public void Prepare(InsideState state, string target, PublishMode mode)
     {
@@ -40,16 +54,16 @@ public sealed class StreamApplier
     /// </summary>
     public async Task<ReceivedGeneration> ApplyAsync(
         IDeltaSource source, InsideState state, string target, PublishMode mode, int keepSnapshots,
-        OperationProgress progress, CancellationToken cancellationToken, byte[]? expectedStreamId = null)
+        OperationProgress progress, CancellationToken cancellationToken, byte[]? expectedStreamId = null, ResumeStore? resume = null)
     {
         var currentBytes = state.LoadPublishedManifest();
         var current = currentBytes is null ? Manifest.Empty : _codec.ParseManifest(currentBytes, ManifestLimits.Default);
         var staging = Publisher.StagingDirectory(state, target, mode);
         Publisher.RemoveTree(staging);
-        var sources = new ContentSources(current, Publisher.PublishedRoot(state, target), Path.Combine(staging, "objects"));
+        var sources = new ContentSources(current, Publisher.PublishedRoot(state, target), ObjectsDirectory(state, target, mode));
         try
         {
-            var received = await Receiver.ReceiveAsync(source, state.Published, sources, ManifestLimits.Default, progress, cancellationToken).ConfigureAwait(false);
+            var received = await Receiver.ReceiveAsync(source, state.Published, sources, ManifestLimits.Default, progress, cancellationToken, resume).ConfigureAwait(false);
             if (expectedStreamId is not null && !received.Header.StreamId.AsSpan().SequenceEqual(expectedStreamId))
             {
                 throw SyncException.Refused($"generation {received.Header.TargetGeneration}: the data holds another stream than the one announced");
@@ -57,13 +71,35 @@ public sealed class StreamApplier
 
             progress.StartPhase("publish");
             await Publisher.PublishAsync(received, current, state, target, mode, keepSnapshots, cancellationToken).ConfigureAwait(false);
+            resume?.Clear();
             return received;
         }
-        catch (Exception) when (state.ReadJournal() is null)
+        catch (Exception e) when (state.ReadJournal() is null)
         {
-            // Not yet committed to publishing: drop what was staged; the published generation is untouched.
+            // Not yet committed to publishing: keep what a cut stream staged if asked to, drop the rest; the
+            // published generation is untouched.
+            if (resume is not null && e is not SyncException { Kind: SyncErrorKind.Refused })
+            {
+                await TrySalvageAsync(resume, state, target, mode).ConfigureAwait(false);
+            }
+
             TryCleanup(state, target, mode);
             throw;
+        }
+    }
+
+    private static string ObjectsDirectory(InsideState state, string target, PublishMode mode) =>
+        Path.Combine(Publisher.StagingDirectory(state, target, mode), "objects");
+
+    private async Task TrySalvageAsync(ResumeStore resume, InsideState state, string target, PublishMode mode)
+    {
+        try
+        {
+            await resume.SalvageAsync(ObjectsDirectory(state, target, mode), _codec, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("Could not keep the staged data for a resume ({Reason}); it will be sent again", e.Message);
         }
     }
 

@@ -45,16 +45,27 @@ public sealed class DeltaExporter
         };
     }
 
+    /// <summary>Prepares the next generation as a delta from the last one exported (file drop, diode).</summary>
+    public Task<PreparedExport> PrepareAsync(
+        string source, OutsideState state, SigningKey key, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken) =>
+        PrepareAsync(source, state, key, options, holdings: null, progress, cancellationToken);
+
+    /// <summary>
+    /// Prepares the next generation. With <paramref name="holdings"/> (an inside that answered), the delta is from
+    /// what that inside publishes and skips what it kept from a cut transfer; otherwise from the last export.
+    /// </summary>
     public async Task<PreparedExport> PrepareAsync(
-        string source, OutsideState state, SigningKey key, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken)
+        string source, OutsideState state, SigningKey key, ExportOptions options, InsideHoldings? holdings, OperationProgress progress,
+        CancellationToken cancellationToken)
     {
         var signatures = state.Signatures;
         var scan = await ScanAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
-        var lastBytes = state.LoadLastManifest();
+        var lastBytes = holdings is null ? state.LoadLastManifest() : holdings.PublishedManifest;
         var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Default);
         var baseManifest = options.Full ? Manifest.Empty : last;
         var baseDigest = options.Full || lastBytes is null ? Digest.Empty : Digest.Compute(lastBytes);
-        var generation = state.Current.Generation + 1;
+        var generation = Math.Max(state.Current.Generation, holdings?.PublishedGeneration ?? 0) + 1;
+        var held = holdings ?? InsideHoldings.Nothing;
         // The wire keeps milliseconds; round here so a parsed manifest equals the one we signed.
         var now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
 
@@ -68,7 +79,7 @@ public sealed class DeltaExporter
         var manifestDigest = Digest.Compute(manifestBytes);
 
         progress.StartPhase("plan");
-        var plans = await PlanAsync(source, baseManifest, target, signatures, progress, cancellationToken).ConfigureAwait(false);
+        var plans = await PlanAsync(source, baseManifest, held, target, signatures, progress, cancellationToken).ConfigureAwait(false);
         var (added, changed, removed) = CountChanges(last, target);
         var payload = plans.Sum(p => p.Cost);
         var header = new DeltaHeader(
@@ -85,7 +96,7 @@ public sealed class DeltaExporter
         var signed = key.Sign(_codec.SerializeHeader(header));
         var summary = new ExportSummary(
             generation, baseManifest.Generation, added, changed, removed, plans.Count, plans.Count(p => p.IsPatch), payload, scan.FilesHashed, scan.BytesHashed);
-        return new PreparedExport(source, target, manifestBytes, manifestDigest, header, signed, plans, summary, baseManifest);
+        return new PreparedExport(source, target, manifestBytes, manifestDigest, header, signed, plans, summary, baseManifest, held.Chunks);
     }
 
     private async Task<ScanResult> ScanAsync(
@@ -104,9 +115,10 @@ public sealed class DeltaExporter
     }
 
     private async Task<List<ContentPlan>> PlanAsync(
-        string source, Manifest baseManifest, Manifest target, SignatureStore signatures, OperationProgress progress, CancellationToken cancellationToken)
+        string source, Manifest baseManifest, InsideHoldings held, Manifest target, SignatureStore signatures, OperationProgress progress,
+        CancellationToken cancellationToken)
     {
-        var available = new HashSet<Digest>();
+        var available = new HashSet<Digest>(held.Chunks);
         foreach (var file in baseManifest.Files)
         {
             foreach (var chunk in file.Chunks)
@@ -120,9 +132,9 @@ public sealed class DeltaExporter
         foreach (var file in target.Files)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (baseManifest.HasContent(file.Digest) || !planned.Add(file.Digest))
+            if (baseManifest.HasContent(file.Digest) || held.Contents.Contains(file.Digest) || !planned.Add(file.Digest))
             {
-                continue; // the inside holds it already (unchanged, moved or copied), or it is planned once already
+                continue; // the inside holds it already (unchanged, moved, copied or kept from a cut transfer), or it is planned once already
             }
 
             long chunkCost = 0;

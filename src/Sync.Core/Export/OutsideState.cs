@@ -52,7 +52,7 @@ public sealed class OutsideState : IDisposable
         }
         catch (IOException)
         {
-            throw new SyncException(SyncErrorKind.Failure, $"another sync-outside is using state directory '{directory}'");
+            throw SyncException.Busy($"another sync-outside is using state directory '{directory}'");
         }
 
         var path = Path.Combine(directory, "state.json");
@@ -152,6 +152,44 @@ public sealed class OutsideState : IDisposable
 
         return bytes;
     }
+
+    /// <summary>
+    /// The manifest bytes of a generation this outside produced, found by generation and digest among the exported
+    /// ones and those sent but never confirmed (a push cut after the inside published); null when unknown.
+    /// </summary>
+    public byte[]? FindManifest(long generation, string manifestDigestHex)
+    {
+        foreach (var path in new[] { ManifestPath(generation), SentManifestPath(manifestDigestHex) })
+        {
+            if (File.Exists(path))
+            {
+                var bytes = File.ReadAllBytes(path);
+                if (Digest.Compute(bytes).ToHex() == manifestDigestHex)
+                {
+                    return bytes;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Keeps a manifest before it is sent to an inside that confirms (gRPC), so the next push can delta from it even
+    /// if this one is cut after the inside published but before the confirmation arrived.
+    /// </summary>
+    public void RememberSent(byte[] manifestBytes, Digest manifestDigest)
+    {
+        AtomicFile.WriteAllBytes(SentManifestPath(manifestDigest.ToHex()), manifestBytes);
+        var sent = new DirectoryInfo(Path.Combine(Root, "manifests")).EnumerateFiles("sent-*.manifest")
+            .OrderByDescending(f => f.LastWriteTimeUtc).Skip(ManifestsKept);
+        foreach (var old in sent)
+        {
+            old.Delete();
+        }
+    }
+
+    private string SentManifestPath(string digestHex) => Path.Combine(Root, "manifests", $"sent-{digestHex}.manifest");
 
     /// <summary>Records an exported generation; called only after the carrier made it durable.</summary>
     public void Commit(long generation, byte[] manifestBytes, Digest manifestDigest, string streamId, DateTimeOffset when)

@@ -22,6 +22,7 @@ public sealed class PreparedExport
     private readonly string _source;
     private readonly IReadOnlyList<ContentPlan> _plans;
     private readonly Manifest _base;
+    private readonly IReadOnlySet<Digest> _heldChunks;
 
     internal PreparedExport(
         string source,
@@ -32,8 +33,10 @@ public sealed class PreparedExport
         SignedPayload signedHeader,
         IReadOnlyList<ContentPlan> plans,
         ExportSummary summary,
-        Manifest baseManifest)
+        Manifest baseManifest,
+        IReadOnlySet<Digest> heldChunks)
     {
+        _heldChunks = heldChunks;
         _source = source;
         Target = target;
         ManifestBytes = manifestBytes;
@@ -60,7 +63,7 @@ public sealed class PreparedExport
     public bool NothingChanged => Summary.NothingChanged;
 
     internal static PreparedExport Unchanged(ExportSummary summary) =>
-        new(string.Empty, Manifest.Empty, [], Digest.Empty, null!, null!, [], summary, Manifest.Empty);
+        new(string.Empty, Manifest.Empty, [], Digest.Empty, null!, null!, [], summary, Manifest.Empty, new HashSet<Digest>());
 
     public async Task EmitAsync(IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)
     {
@@ -81,7 +84,7 @@ public sealed class PreparedExport
             frames++;
         }
 
-        var available = new HashSet<Digest>();
+        var available = new HashSet<Digest>(_heldChunks);
         foreach (var file in _base.Files)
         {
             foreach (var chunk in file.Chunks)

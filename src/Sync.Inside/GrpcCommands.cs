@@ -1,0 +1,262 @@
+using System.CommandLine;
+using System.Globalization;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog.Events;
+using Sync.Core;
+using Sync.Core.Apply;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+using Sync.Hosting;
+using Sync.Protocol;
+using Sync.Protocol.V1;
+using Sync.Transport.Grpc;
+
+namespace Sync.Inside;
+
+/// <summary>
+/// The gRPC carrier's inside commands: `serve` waits for outsides that push; `pull` dials an outside that serves,
+/// once or every so often. Either way the inside says what it holds and receives exactly the rest.
+/// </summary>
+internal static class GrpcCommands
+{
+    private const string Agent = "sync-inside";
+
+    public static Command Serve()
+    {
+        var common = new TargetOptions();
+        var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
+        var tls = new TlsOptions();
+        var command = new Command("serve", "Receive generations pushed by `sync-outside push`, one at a time, until stopped.");
+        common.AddTo(command);
+        command.Options.Add(listen);
+        tls.AddServerOptions(command);
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        {
+            var endpoint = ListenAddress.Parse(result.GetValue(listen)!);
+            var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa), null);
+            var target = common.Target(result);
+            using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
+            CheckTarget(target);
+            var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
+            await using var app = GrpcServer.Build(Agent, endpoint, settings, services =>
+            {
+                AgentHost.AddAgentServices(services, Agent, level);
+                services.AddSingleton<IWireCodec, ProtobufWireCodec>();
+                services.AddSingleton(target);
+                services.AddSingleton(sp => new InsideSession(
+                    sp.GetRequiredService<IWireCodec>(), trust, sp.GetRequiredService<ILogger<InsideSession>>(), sp.GetRequiredService<TimeProvider>(), new SyncGate()));
+            }, app => app.MapGrpcService<InsideEndpointService>());
+            await app.StartAsync(token);
+            app.Services.GetRequiredService<ILogger<InsideSession>>().LogInformation(
+                "Serving {Target} on {Endpoint} ({Security})", target.Target, endpoint, Security(settings));
+            try
+            {
+                await app.WaitForShutdownAsync(token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // SIGTERM or Ctrl-C: stop below; a sync in flight is abandoned safely (kept for a resume) or finished.
+            }
+
+            await app.StopAsync(CancellationToken.None);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    public static Command Pull()
+    {
+        var common = new TargetOptions();
+        var from = new Option<string>("--from") { Description = "The outside's URL: https://HOST:PORT (http:// only to loopback).", Required = true };
+        var every = new Option<string>("--every") { Description = "Keep pulling at this interval (e.g. 10m, 1h) until stopped, instead of once." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
+        var tls = new TlsOptions();
+        var command = new Command("pull", "Ask the outside (`sync-outside serve`) for what this inside lacks and publish it; once, or --every DURATION.");
+        common.AddTo(command);
+        command.Options.Add(from);
+        command.Options.Add(every);
+        command.Options.Add(quiet);
+        tls.AddClientOptions(command);
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        {
+            var url = result.GetValue(from)!;
+            TimeSpan? interval = null;
+            if (result.GetValue(every) is { } text)
+            {
+                try
+                {
+                    interval = Units.ParseInterval(text);
+                }
+                catch (FormatException e)
+                {
+                    throw SyncException.Usage($"--every: {e.Message}");
+                }
+            }
+
+            var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ServerCa), result.GetValue(tls.Pin));
+            var target = common.Target(result);
+            var verbose = result.GetValue(common.Verbose);
+            // A long-running puller logs one line per sync, like the servers; a one-shot pull prints its result.
+            var level = verbose ? LogEventLevel.Debug : interval is null ? LogEventLevel.Warning : LogEventLevel.Information;
+            using var service = AgentHost.Build(Agent, level, services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            await service.StartAsync(token);
+            using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
+            CheckTarget(target);
+            using var channel = GrpcClient.Create(url, settings);
+            var session = new InsideSession(
+                service.Services.GetRequiredService<IWireCodec>(), trust, service.Logger<InsideSession>(), service.Services.GetRequiredService<TimeProvider>(), new SyncGate());
+            if (interval is null)
+            {
+                var progress = new OperationProgress();
+                Outcome outcome;
+                await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+                {
+                    outcome = await PullOnceAsync(channel, url, session, target, progress, token);
+                }
+
+                await service.StopAsync(CancellationToken.None);
+                return Report(outcome);
+            }
+
+            var logger = service.Logger<InsideSession>();
+            logger.LogInformation("Pulling from {Url} every {Interval}", url, interval);
+            while (!token.IsCancellationRequested)
+            {
+                try
+                {
+                    var outcome = await PullOnceAsync(channel, url, session, target, new OperationProgress(), token);
+                    if (outcome.Status == Outcome.Types.Status.NothingNew)
+                    {
+                        logger.LogInformation("Generation {Generation} is current", outcome.Generation);
+                    }
+                }
+                catch (SyncException e)
+                {
+                    logger.LogWarning("Pull from {Url} failed: {Reason}", url, e.Message);
+                }
+
+                try
+                {
+                    await Task.Delay(interval.Value, token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            await service.StopAsync(CancellationToken.None);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static async Task<Outcome> PullOnceAsync(
+        Grpc.Net.Client.GrpcChannel channel, string url, InsideSession session, InsideTarget target, OperationProgress progress, CancellationToken token)
+    {
+        try
+        {
+            using var call = new OutsideEndpoint.OutsideEndpointClient(channel).Pull(cancellationToken: token);
+            var outcome = await session.RunAsync(PeerStreams.Client(call, url), target, progress, token);
+            // Let the outside read the answer and end the call, rather than cutting it under its feet.
+            await call.RequestStream.CompleteAsync();
+            using var drain = CancellationTokenSource.CreateLinkedTokenSource(token);
+            drain.CancelAfter(TimeSpan.FromSeconds(10));
+            try
+            {
+                while (await call.ResponseStream.MoveNext(drain.Token))
+                {
+                }
+            }
+            catch (RpcException) when (outcome.Status != Outcome.Types.Status.Published || !token.IsCancellationRequested)
+            {
+                // The outside ended the call its own way; the outcome stands.
+            }
+
+            return outcome;
+        }
+        catch (RpcException e) when (!token.IsCancellationRequested)
+        {
+            throw GrpcErrors.Describe(e, url);
+        }
+    }
+
+    private static void CheckTarget(InsideTarget target)
+    {
+        using var state = InsideState.OpenForWrite(target.StateDirectory);
+        if (state.ReadJournal() is null)
+        {
+            Publisher.CheckTarget(state, target.Target, target.Mode);
+        }
+    }
+
+    private static string Security(TlsSettings settings) =>
+        !settings.HasCertificate ? "plain-text HTTP/2, loopback only" : settings.PeerCaPath is null ? "TLS" : "mutual TLS";
+
+    private static int Report(Outcome outcome)
+    {
+        switch (outcome.Status)
+        {
+            case Outcome.Types.Status.Published:
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"generation {outcome.Generation} published; {outcome.BytesReceived} bytes received ({Units.Bytes((long)outcome.BytesReceived)})"));
+                return 0;
+            case Outcome.Types.Status.NothingNew:
+                Console.WriteLine($"generation {outcome.Generation} published; the outside has nothing newer");
+                return 0;
+            default:
+                CommandRunner.Fail(Agent, outcome.Message);
+                return (int)(outcome.Status switch
+                {
+                    Outcome.Types.Status.Refused => SyncErrorKind.Refused,
+                    Outcome.Types.Status.MissingBase => SyncErrorKind.MissingBase,
+                    Outcome.Types.Status.Busy => SyncErrorKind.Busy,
+                    _ => SyncErrorKind.Failure,
+                });
+        }
+    }
+
+    /// <summary>The options serve and pull share with import.</summary>
+    private sealed class TargetOptions
+    {
+        public Option<string> TargetPath { get; } = new("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
+
+        public Option<string> State { get; } = new("--state") { Description = "The inside's state directory.", Required = true };
+
+        public Option<string[]> Trust { get; } = new("--trust") { Description = "Trusted public key (FILE.pub); repeat for several.", Required = true };
+
+        public Option<string> Publish { get; } = new("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
+
+        public Option<int> Keep { get; } = new("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
+
+        public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
+
+        public TargetOptions() => Publish.AcceptOnlyFromAmong("snapshot", "in-place");
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in new Option[] { TargetPath, State, Trust, Publish, Keep, Verbose })
+            {
+                command.Options.Add(option);
+            }
+        }
+
+        public InsideTarget Target(ParseResult result)
+        {
+            if (result.GetValue(Keep) < 1)
+            {
+                throw SyncException.Usage("--keep must be at least 1");
+            }
+
+            return new InsideTarget(
+                result.GetValue(TargetPath)!,
+                result.GetValue(State)!,
+                result.GetValue(Publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot,
+                result.GetValue(Keep));
+        }
+    }
+}

@@ -1,0 +1,207 @@
+using System.CommandLine;
+using System.Globalization;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog.Events;
+using Sync.Core;
+using Sync.Core.Export;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+using Sync.Hosting;
+using Sync.Protocol;
+using Sync.Protocol.V1;
+using Sync.Transport.Grpc;
+
+namespace Sync.Outside;
+
+/// <summary>
+/// The gRPC carrier's outside commands: `push` dials an inside that serves; `serve` waits for insides that pull.
+/// Either way the inside says what it holds and gets exactly the rest.
+/// </summary>
+internal static class GrpcCommands
+{
+    private const string Agent = "sync-outside";
+
+    public static Command Push()
+    {
+        var common = new SourceOptions();
+        var to = new Option<string>("--to") { Description = "The inside's URL: https://HOST:PORT (http:// only to loopback).", Required = true };
+        var tls = new TlsOptions();
+        var command = new Command("push", "Scan the next generation, ask the inside what it holds, send exactly the rest; exit 0 once the inside has published it.");
+        common.AddTo(command);
+        command.Options.Add(to);
+        tls.AddClientOptions(command);
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        {
+            var url = result.GetValue(to)!;
+            var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ServerCa), result.GetValue(tls.Pin));
+            using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            await host.StartAsync(token);
+            using var channel = GrpcClient.Create(url, settings);
+            using var key = SigningKey.Load(result.GetValue(common.Key)!);
+            var source = common.Source(result, key);
+            var session = new OutsideSession(host.Services.GetRequiredService<IWireCodec>(), host.Logger<OutsideSession>(), host.Services.GetRequiredService<TimeProvider>(), new SyncGate());
+            var progress = new OperationProgress();
+            SyncResult outcome;
+            await using (new ProgressDisplay(progress, result.GetValue(common.Quiet)))
+            {
+                try
+                {
+                    using var call = new InsideEndpoint.InsideEndpointClient(channel).Push(cancellationToken: token);
+                    outcome = await session.RunAsync(PeerStreams.Client(call, url), source, progress, token);
+                    await TryCompleteAsync(call.RequestStream);
+                }
+                catch (RpcException e) when (!token.IsCancellationRequested)
+                {
+                    throw GrpcErrors.Describe(e, url);
+                }
+            }
+
+            await host.StopAsync(CancellationToken.None);
+            return Report(outcome);
+        }, ct));
+        return command;
+    }
+
+    public static Command Serve()
+    {
+        var common = new SourceOptions();
+        var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
+        var tls = new TlsOptions();
+        var command = new Command("serve", "Serve generations to insides that pull (`sync-inside pull`), one at a time, until stopped.");
+        common.AddTo(command);
+        command.Options.Add(listen);
+        tls.AddServerOptions(command);
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        {
+            var endpoint = ListenAddress.Parse(result.GetValue(listen)!);
+            var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa), null);
+            using var key = SigningKey.Load(result.GetValue(common.Key)!);
+            var source = common.Source(result, key);
+            using (OutsideState.Open(source.StateDirectory))
+            {
+                // Fails fast on a state directory another process holds or cannot be used.
+            }
+
+            if (!Directory.Exists(source.Source))
+            {
+                throw SyncException.Usage($"source '{source.Source}' does not exist");
+            }
+
+            var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
+            await using var app = GrpcServer.Build(Agent, endpoint, settings, services =>
+            {
+                AgentHost.AddAgentServices(services, Agent, level);
+                services.AddSingleton<IWireCodec, ProtobufWireCodec>();
+                services.AddSingleton(source);
+                services.AddSingleton(new SyncGate());
+                services.AddSingleton(sp => new OutsideSession(
+                    sp.GetRequiredService<IWireCodec>(), sp.GetRequiredService<ILogger<OutsideSession>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SyncGate>()));
+            }, app => app.MapGrpcService<OutsideEndpointService>());
+            await app.StartAsync(token);
+            app.Services.GetRequiredService<ILogger<OutsideSession>>().LogInformation(
+                "Serving {Source} on {Endpoint} ({Security})", source.Source, endpoint, Security(settings));
+            await WaitForStopAsync(app, token);
+            await app.StopAsync(CancellationToken.None);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    internal static string Security(TlsSettings settings) =>
+        !settings.HasCertificate ? "plain-text HTTP/2, loopback only" : settings.PeerCaPath is null ? "TLS" : "mutual TLS";
+
+    internal static async Task WaitForStopAsync(IHost app, CancellationToken token)
+    {
+        try
+        {
+            await app.WaitForShutdownAsync(token);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // SIGTERM or Ctrl-C: stop below, letting a sync in flight finish or abandon safely.
+        }
+    }
+
+    private static async Task TryCompleteAsync(IClientStreamWriter<OutsideMessage> requests)
+    {
+        try
+        {
+            await requests.CompleteAsync();
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
+        {
+            // The inside already ended the call after its answer; nothing left to close.
+        }
+    }
+
+    private static int Report(SyncResult outcome)
+    {
+        switch (outcome.Status)
+        {
+            case Outcome.Types.Status.Published:
+                var s = outcome.Summary!;
+                var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
+                var seconds = Math.Max(outcome.Elapsed.TotalSeconds, 1e-6);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
+                    $"{outcome.BytesSent} bytes sent ({Units.Bytes(outcome.BytesSent)}) in {seconds:F1} s ({Units.Bytes((long)(outcome.BytesSent / seconds))}/s); " +
+                    $"{s.ContentsSent} contents, {s.ContentsPatched} as byte deltas; published by the inside"));
+                return 0;
+            case Outcome.Types.Status.NothingNew:
+                Console.WriteLine($"generation {outcome.Generation}: the inside is up to date; nothing sent");
+                return 0;
+            default:
+                var kind = outcome.Status switch
+                {
+                    Outcome.Types.Status.Refused => SyncErrorKind.Refused,
+                    Outcome.Types.Status.MissingBase => SyncErrorKind.MissingBase,
+                    Outcome.Types.Status.Busy => SyncErrorKind.Busy,
+                    _ => SyncErrorKind.Failure,
+                };
+                CommandRunner.Fail(Agent, $"the inside did not publish: {outcome.Message}");
+                return (int)kind;
+        }
+    }
+
+    /// <summary>The export options push and serve share with export.</summary>
+    private sealed class SourceOptions
+    {
+        public Option<string> SourceDirectory { get; } = new("--source") { Description = "The source tree (e.g. the reprepro repository root).", Required = true };
+
+        public Option<string> State { get; } = new("--state") { Description = "The outside's state directory.", Required = true };
+
+        public Option<string> Key { get; } = new("--key") { Description = "The private signing key.", Required = true };
+
+        public Option<bool> Full { get; } = new("--full") { Description = "Send a full generation even when the inside holds one this outside knows." };
+
+        public Option<bool> Verify { get; } = new("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
+
+        public Option<string[]> Immutable { get; } = new("--immutable-dir")
+        {
+            Description = "Name of directories whose files never change in place (no block signatures kept). Default: pool.",
+            DefaultValueFactory = _ => ["pool"],
+        };
+
+        public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display." };
+
+        public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, Quiet, Verbose })
+            {
+                command.Options.Add(option);
+            }
+        }
+
+        public OutsideSource Source(ParseResult result, SigningKey key) => new(
+            result.GetValue(SourceDirectory)!,
+            result.GetValue(State)!,
+            key,
+            new ExportOptions { Full = result.GetValue(Full), Verify = result.GetValue(Verify), ImmutableDirectories = result.GetValue(Immutable)! });
+    }
+}

@@ -1,0 +1,40 @@
+using Grpc.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sync.Core;
+using Sync.Protocol.V1;
+
+namespace Sync.Transport.Grpc;
+
+/// <summary>The inside served over gRPC (`sync-inside serve`): each Push call is one sync of <see cref="InsideSession"/>.</summary>
+public sealed class InsideEndpointService : InsideEndpoint.InsideEndpointBase
+{
+    private readonly InsideSession _session;
+    private readonly InsideTarget _target;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<InsideEndpointService> _logger;
+
+    public InsideEndpointService(InsideSession session, InsideTarget target, IHostApplicationLifetime lifetime, ILogger<InsideEndpointService> logger)
+    {
+        _session = session;
+        _target = target;
+        _lifetime = lifetime;
+        _logger = logger;
+    }
+
+    public override async Task Push(IAsyncStreamReader<OutsideMessage> requestStream, IServerStreamWriter<InsideMessage> responseStream, ServerCallContext context)
+    {
+        // Stopping the service abandons an apply that has not started publishing (its data is kept for a resume);
+        // one that has is finished by its journal.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _lifetime.ApplicationStopping);
+        var peer = PeerName.Of(context);
+        try
+        {
+            await _session.RunAsync(PeerStreams.Server(requestStream, responseStream, peer), _target, new OperationProgress(), stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcException or IOException or OperationCanceledException or InvalidOperationException)
+        {
+            _logger.LogWarning("Sync from {Peer} cut: {Reason}; what arrived is kept for a resume", peer, e.Message);
+        }
+    }
+}

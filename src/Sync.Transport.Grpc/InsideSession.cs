@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Sync.Core;
+using Sync.Core.Apply;
+using Sync.Core.Hashing;
+using Sync.Core.Posix;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+using Sync.Protocol.V1;
+
+namespace Sync.Transport.Grpc;
+
+/// <summary>
+/// The inside's half of one sync, whichever side dialled: say what is published and what a cut transfer left,
+/// receive exactly the rest, verify and publish it, and answer with the outcome. One sync at a time per inside:
+/// a second one is told it is busy before anything is read. A cut stream leaves its verified data for the next.
+/// </summary>
+public sealed class InsideSession
+{
+    private readonly IWireCodec _codec;
+    private readonly TrustStore _trust;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SyncGate _gate;
+
+    public InsideSession(IWireCodec codec, TrustStore trust, ILogger logger, TimeProvider time, SyncGate gate)
+    {
+        _codec = codec;
+        _trust = trust;
+        _logger = logger;
+        _time = time;
+        _gate = gate;
+    }
+
+    /// <summary>Runs one sync. Returns the outcome the other side was sent, or throws when the link was lost.</summary>
+    public async Task<Outcome> RunAsync(
+        IPeerStream<InsideMessage, OutsideMessage> peer, InsideTarget target, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        using var hold = _gate.TryEnter(peer.Peer, _time);
+        if (hold is null)
+        {
+            return await SendAsync(peer, Status(Outcome.Types.Status.Busy, 0, $"the inside is applying a sync from {_gate.Holder}; try again when it is done"), cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        InsideState state;
+        try
+        {
+            state = InsideState.OpenForWrite(target.StateDirectory);
+        }
+        catch (SyncException e)
+        {
+            return await SendAsync(peer, ToOutcome(e, 0), cancellationToken).ConfigureAwait(false);
+        }
+
+        using (state)
+        {
+            var clock = Stopwatch.StartNew();
+            var source = new GrpcDeltaSource(peer);
+            Outcome outcome;
+            try
+            {
+                outcome = await SyncAsync(peer, source, state, target, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SyncException e)
+            {
+                outcome = ToOutcome(e, 0);
+            }
+            catch (Exception e) when (Posix.IsDiskFull(e))
+            {
+                outcome = Status(Outcome.Types.Status.Failed, 0, $"the inside's disk is full ({e.Message}); what was published before is intact");
+            }
+
+            if (outcome.Status == Outcome.Types.Status.Published)
+            {
+                var seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-6);
+                _logger.LogInformation(
+                    "Published generation {Generation} from {Peer}: {Bytes} bytes received in {Seconds:F1} s ({Rate:F1} MiB/s)",
+                    outcome.Generation, peer.Peer, source.BytesReceived, seconds, source.BytesReceived / seconds / (1 << 20));
+            }
+            else if (outcome.Status != Outcome.Types.Status.NothingNew)
+            {
+                _logger.LogWarning("Sync from {Peer} not published ({Status}): {Message}", peer.Peer, outcome.Status, outcome.Message);
+            }
+
+            return await SendAsync(peer, outcome, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Outcome> SyncAsync(
+        IPeerStream<InsideMessage, OutsideMessage> peer, GrpcDeltaSource source, InsideState state, InsideTarget target, OperationProgress progress,
+        CancellationToken cancellationToken)
+    {
+        var resume = new ResumeStore(Publisher.ResumeDirectory(state, target.Target, target.Mode));
+        var applier = new StreamApplier(_codec, _trust, _logger, _time);
+        await applier.PrepareAsync(state, target.Target, target.Mode, resume, cancellationToken).ConfigureAwait(false);
+
+        var hello = await peer.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+        if (hello?.BodyCase == OutsideMessage.BodyOneofCase.Abort)
+        {
+            throw GrpcDeltaSource.AbortError(peer.Peer, hello.Abort);
+        }
+
+        if (hello?.BodyCase != OutsideMessage.BodyOneofCase.Hello)
+        {
+            throw SyncException.Refused($"{peer.Peer} did not open with a hello (sent {hello?.BodyCase.ToString() ?? "nothing"})");
+        }
+
+        if (hello.Hello.ProtocolVersion != GrpcLimits.ProtocolVersion)
+        {
+            throw SyncException.Refused($"{peer.Peer} speaks protocol {hello.Hello.ProtocolVersion}; this inside speaks {GrpcLimits.ProtocolVersion}");
+        }
+
+        await SendHoldingsAsync(peer, state.Published, resume, cancellationToken).ConfigureAwait(false);
+        if (!resume.IsEmpty)
+        {
+            _logger.LogInformation("Resuming: {Bytes} bytes kept from a cut transfer ({Contents} contents, {Chunks} chunks)",
+                resume.Bytes, resume.Contents.Count, resume.Chunks.Count);
+        }
+
+        var first = await source.PeekAsync(cancellationToken).ConfigureAwait(false);
+        if (first.BodyCase == OutsideMessage.BodyOneofCase.UpToDate)
+        {
+            return Status(Outcome.Types.Status.NothingNew, state.Published.Generation, $"generation {state.Published.Generation} is current");
+        }
+
+        var received = await applier.ApplyAsync(source, state, target.Target, target.Mode, target.KeepSnapshots, progress, cancellationToken, resume: resume)
+            .ConfigureAwait(false);
+        return new Outcome
+        {
+            Status = Outcome.Types.Status.Published,
+            Generation = (ulong)received.Header.TargetGeneration,
+            BytesReceived = (ulong)source.BytesReceived,
+            Message = $"generation {received.Header.TargetGeneration} published",
+        };
+    }
+
+    private static async Task SendHoldingsAsync(
+        IPeerStream<InsideMessage, OutsideMessage> peer, PublishedRecord published, ResumeStore resume, CancellationToken cancellationToken)
+    {
+        var contents = resume.Contents.ToList();
+        var chunks = resume.Chunks.ToList();
+        var batch = new Holdings
+        {
+            PublishedGeneration = (ulong)published.Generation,
+            PublishedManifestDigest = published.Generation == 0 ? ByteString.Empty : ByteString.CopyFrom(Convert.FromHexString(published.ManifestDigest)),
+        };
+        var inBatch = 0;
+        foreach (var (digest, isContent) in contents.Select(d => (d, true)).Concat(chunks.Select(d => (d, false))))
+        {
+            (isContent ? batch.Contents : batch.Chunks).Add(ByteString.CopyFrom(digest.ToArray()));
+            if (++inBatch == GrpcLimits.DigestsPerMessage)
+            {
+                await peer.SendAsync(new InsideMessage { Holdings = batch }, cancellationToken).ConfigureAwait(false);
+                batch = new Holdings();
+                inBatch = 0;
+            }
+        }
+
+        batch.Last = true;
+        await peer.SendAsync(new InsideMessage { Holdings = batch }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<Outcome> SendAsync(IPeerStream<InsideMessage, OutsideMessage> peer, Outcome outcome, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await peer.SendAsync(new InsideMessage { Outcome = outcome }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogDebug("Could not send the outcome to {Peer}: {Reason}", peer.Peer, e.Message);
+        }
+
+        return outcome;
+    }
+
+    internal static Outcome ToOutcome(SyncException e, long generation) => Status(
+        e.Kind switch
+        {
+            SyncErrorKind.Refused => Outcome.Types.Status.Refused,
+            SyncErrorKind.MissingBase => Outcome.Types.Status.MissingBase,
+            SyncErrorKind.Busy => Outcome.Types.Status.Busy,
+            _ => Outcome.Types.Status.Failed,
+        },
+        generation,
+        e.Message);
+
+    private static Outcome Status(Outcome.Types.Status status, long generation, string message) =>
+        new() { Status = status, Generation = (ulong)generation, Message = message };
+}

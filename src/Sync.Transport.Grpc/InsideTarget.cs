@@ -1,0 +1,6 @@
+using Sync.Core.Apply;
+
+namespace Sync.Transport.Grpc;
+
+/// <summary>Where and how the inside publishes what it receives.</summary>
+public sealed record InsideTarget(string Target, string StateDirectory, PublishMode Mode, int KeepSnapshots);
