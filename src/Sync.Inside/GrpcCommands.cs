@@ -124,6 +124,9 @@ internal static class GrpcCommands
 
             var logger = service.Logger<InsideSession>();
             logger.LogInformation("Pulling from {Url} every {Interval}", url, interval);
+            // Stopped by SIGTERM/Ctrl-C through either the command line or the host's console lifetime.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(token, service.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+            token = stopping.Token;
             while (!token.IsCancellationRequested)
             {
                 try

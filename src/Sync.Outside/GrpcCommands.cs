@@ -48,15 +48,33 @@ internal static class GrpcCommands
             SyncResult outcome;
             await using (new ProgressDisplay(progress, result.GetValue(common.Quiet)))
             {
+                // Scan before dialling: the inside admits one sync at a time, so it is not held while a large tree is
+                // hashed; the scan inside the session then only checks size, mtime and inode against this cache.
+                using (var warm = OutsideState.Open(source.StateDirectory))
+                {
+                    await new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), host.Services.GetRequiredService<TimeProvider>())
+                        .ScanOnlyAsync(source.Source, warm, source.Options, progress, token);
+                }
+
                 try
                 {
                     using var call = new InsideEndpoint.InsideEndpointClient(channel).Push(cancellationToken: token);
-                    outcome = await session.RunAsync(PeerStreams.Client(call, url), source, progress, token);
+                    // --verify was honoured by the scan above; the session's own scan trusts the fresh cache.
+                    var scanned = source with { Options = source.Options with { Verify = false } };
+                    outcome = await session.RunAsync(PeerStreams.Client(call, url), scanned, progress, token);
                     await TryCompleteAsync(call.RequestStream);
                 }
                 catch (RpcException e) when (!token.IsCancellationRequested)
                 {
-                    throw GrpcErrors.Describe(e, url);
+                    throw WithBytesSent(GrpcErrors.Describe(e, url), session.BytesSent);
+                }
+                catch (SyncException e) when (session.BytesSent > 0)
+                {
+                    throw WithBytesSent(e, session.BytesSent);
+                }
+                catch (Exception e) when (!token.IsCancellationRequested && e is IOException or HttpRequestException or InvalidOperationException)
+                {
+                    throw WithBytesSent(new SyncException(SyncErrorKind.Failure, $"the connection to {url} was lost: {e.Message}"), session.BytesSent);
                 }
             }
 
@@ -110,6 +128,10 @@ internal static class GrpcCommands
         }, ct));
         return command;
     }
+
+    private static SyncException WithBytesSent(SyncException e, long bytes) => bytes == 0 || e.Kind != SyncErrorKind.Failure
+        ? e
+        : new SyncException(e.Kind, $"{e.Message}; {bytes} bytes sent (a new push resumes)");
 
     internal static string Security(TlsSettings settings) =>
         !settings.HasCertificate ? "plain-text HTTP/2, loopback only" : settings.PeerCaPath is null ? "TLS" : "mutual TLS";

@@ -9,16 +9,32 @@ public static class GrpcErrors
     public static SyncException Describe(RpcException e, string url)
     {
         var detail = Innermost(e).Message;
+        if (IsTls(e))
+        {
+            return SyncException.Refused($"TLS with {url} failed: {detail}");
+        }
+
         return e.StatusCode switch
         {
-            StatusCode.Unavailable when detail.Contains("certificate", StringComparison.OrdinalIgnoreCase) || detail.Contains("SSL", StringComparison.Ordinal) =>
-                new SyncException(SyncErrorKind.Refused, $"TLS with {url} failed: {detail}"),
             StatusCode.Unavailable => new SyncException(SyncErrorKind.Failure, $"cannot reach {url} or the connection was lost: {detail}"),
             StatusCode.Unimplemented => SyncException.Usage($"{url} does not serve this end of the sync (is it the other agent's serve command?)"),
             StatusCode.ResourceExhausted => SyncException.Refused($"{url} refused a message as too large: {detail}"),
             StatusCode.Cancelled => new SyncException(SyncErrorKind.Failure, $"the sync with {url} was cancelled: {detail}"),
             _ => new SyncException(SyncErrorKind.Failure, $"the sync with {url} failed ({e.StatusCode}): {detail}"),
         };
+    }
+
+    private static bool IsTls(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException || inner.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return e is RpcException rpc && rpc.Status.Detail.Contains("certificate", StringComparison.OrdinalIgnoreCase);
     }
 
     private static Exception Innermost(Exception e)

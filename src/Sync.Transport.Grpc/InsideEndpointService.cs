@@ -32,9 +32,11 @@ public sealed class InsideEndpointService : InsideEndpoint.InsideEndpointBase
         {
             await _session.RunAsync(PeerStreams.Server(requestStream, responseStream, peer), _target, new OperationProgress(), stop.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RpcException or IOException or OperationCanceledException or InvalidOperationException)
+        catch (Exception e) when (e is not RpcException)
         {
-            _logger.LogWarning("Sync from {Peer} cut: {Reason}; what arrived is kept for a resume", peer, e.Message);
+            // Already logged by the session; the caller (if still there) learns the call was cut, not that it succeeded.
+            _logger.LogDebug("Call from {Peer} ended early: {Reason}", peer, e.Message);
+            throw new RpcException(new Status(StatusCode.Aborted, $"the sync ended early: {e.Message}"));
         }
     }
 }

@@ -40,7 +40,7 @@ public sealed class InsideSession
         using var hold = _gate.TryEnter(peer.Peer, _time);
         if (hold is null)
         {
-            return await SendAsync(peer, Status(Outcome.Types.Status.Busy, 0, $"the inside is applying a sync from {_gate.Holder}; try again when it is done"), cancellationToken)
+            return await SendAsync(peer, Status(Outcome.Types.Status.Busy, 0, $"the inside is busy applying a sync from {_gate.Holder}; try again when it is done"), cancellationToken)
                 .ConfigureAwait(false);
         }
 
@@ -70,6 +70,12 @@ public sealed class InsideSession
             catch (Exception e) when (Posix.IsDiskFull(e))
             {
                 outcome = Status(Outcome.Types.Status.Failed, 0, $"the inside's disk is full ({e.Message}); what was published before is intact");
+            }
+            catch (Exception e)
+            {
+                // The link was lost (or the service is stopping): no one to answer; the verified data stays for a resume.
+                _logger.LogWarning("Sync from {Peer} cut after {Bytes} bytes: {Reason}; what arrived is kept for a resume", peer.Peer, source.BytesReceived, e.Message);
+                throw;
             }
 
             if (outcome.Status == Outcome.Types.Status.Published)

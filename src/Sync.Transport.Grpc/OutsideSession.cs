@@ -20,6 +20,7 @@ public sealed class OutsideSession
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly SyncGate _gate;
+    private GrpcDeltaSink? _sink;
 
     public OutsideSession(IWireCodec codec, ILogger logger, TimeProvider time, SyncGate gate)
     {
@@ -29,6 +30,9 @@ public sealed class OutsideSession
         _gate = gate;
     }
 
+    /// <summary>Bytes of delta stream sent by the last run, also when it failed: what a cut cost.</summary>
+    public long BytesSent => _sink?.BytesSent ?? 0;
+
     public async Task<SyncResult> RunAsync(
         IPeerStream<OutsideMessage, InsideMessage> peer, OutsideSource source, OperationProgress progress, CancellationToken cancellationToken)
     {
@@ -36,7 +40,7 @@ public sealed class OutsideSession
         using var hold = _gate.TryEnter(peer.Peer, _time);
         if (hold is null)
         {
-            await AbortAsync(peer, $"the outside is serving {_gate.Holder}; try again when it is done", busy: true, cancellationToken).ConfigureAwait(false);
+            await AbortAsync(peer, $"the outside is busy serving {_gate.Holder}; try again when it is done", busy: true, cancellationToken).ConfigureAwait(false);
             throw SyncException.Busy($"the outside is serving {_gate.Holder}");
         }
 
@@ -91,7 +95,7 @@ public sealed class OutsideSession
             }
 
             state.RememberSent(prepared.ManifestBytes, prepared.ManifestDigest);
-            var sink = new GrpcDeltaSink(peer);
+            var sink = _sink = new GrpcDeltaSink(peer);
             var outcome = await SendAndAwaitOutcomeAsync(peer, prepared, sink, progress, cancellationToken).ConfigureAwait(false);
             if (outcome.Status == Outcome.Types.Status.Published && (long)outcome.Generation == prepared.Header.TargetGeneration)
             {

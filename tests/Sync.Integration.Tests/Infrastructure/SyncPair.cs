@@ -55,6 +55,36 @@ public sealed class SyncPair : IDisposable
 
     public Task<ProcessResult> Status() => Run.Inside("status", "--state", InsideState);
 
+    /// <summary>`sync-inside serve` on a free loopback port, listening when this returns; Url is where to push.</summary>
+    public async Task<(ServerProcess Server, string Url)> ServeInsideAsync(params string[] extra)
+    {
+        var port = ServerProcess.FreePort();
+        var server = ServerProcess.Start("sync-inside",
+            ["serve", "--listen", $"127.0.0.1:{port}", "--target", Target, "--state", InsideState, "--trust", Key + ".pub", "--publish", Publish, .. extra]);
+        await server.WaitListeningAsync(port);
+        return (server, $"{(extra.Contains("--tls-cert") ? "https" : "http")}://127.0.0.1:{port}");
+    }
+
+    /// <summary>`sync-outside serve` on a free loopback port, listening when this returns; Url is where to pull from.</summary>
+    public async Task<(ServerProcess Server, string Url)> ServeOutsideAsync(params string[] extra)
+    {
+        var port = ServerProcess.FreePort();
+        var server = ServerProcess.Start("sync-outside",
+            ["serve", "--listen", $"127.0.0.1:{port}", "--source", Source, "--state", OutsideState, "--key", Key, .. extra]);
+        await server.WaitListeningAsync(port);
+        return (server, $"{(extra.Contains("--tls-cert") ? "https" : "http")}://127.0.0.1:{port}");
+    }
+
+    public string[] PushArgs(string url, params string[] extra) =>
+        ["push", "--source", Source, "--state", OutsideState, "--key", Key, "--to", url, "--quiet", .. extra];
+
+    public Task<ProcessResult> Push(string url, params string[] extra) => Run.Outside(PushArgs(url, extra));
+
+    public string[] PullArgs(string url, params string[] extra) =>
+        ["pull", "--from", url, "--target", Target, "--state", InsideState, "--trust", Key + ".pub", "--publish", Publish, .. extra];
+
+    public Task<ProcessResult> Pull(string url, params string[] extra) => Run.Inside([.. PullArgs(url, extra), "--quiet"]);
+
     /// <summary>Total bytes of the bundle files (parts and index) for one generation.</summary>
     public long BundleBytes(long generation) =>
         Directory.EnumerateFiles(Drop, $"sync-g{generation:D8}-*").Sum(f => new FileInfo(f).Length);
