@@ -104,6 +104,33 @@ public sealed class ExportApplyTests : IDisposable
     }
 
     [Fact]
+    public async Task What_an_answering_inside_kept_from_a_cut_transfer_is_not_planned_again()
+    {
+        SigningKey.Generate(P("key"));
+        using var key = SigningKey.Load(P("key"));
+        Write(P("src/pool/a.deb"), RandomBytes(1_000_000, 1));
+        Write(P("src/pool/b.deb"), RandomBytes(4_000_000, 2));
+        using var state = OutsideState.Open(P("out"));
+        var exporter = new DeltaExporter(_codec, NullLogger.Instance, TimeProvider.System);
+        var everything = await exporter.PrepareAsync(P("src"), state, key, new ExportOptions(), new OperationProgress(), CancellationToken.None);
+        var a = everything.Target.Find("pool/a.deb")!;
+        var b = everything.Target.Find("pool/b.deb")!;
+        var heldChunks = b.Chunks.Take(b.Chunks.Count / 2).Select(c => c.Digest).ToHashSet();
+
+        var holdings = new InsideHoldings(3, null, new HashSet<Hashing.Digest> { a.Digest }, heldChunks);
+        var rest = await exporter.PrepareAsync(P("src"), state, key, new ExportOptions(), holdings, new OperationProgress(), CancellationToken.None);
+
+        Assert.Equal(4, rest.Header.TargetGeneration); // above what the inside publishes
+        Assert.Equal(1, rest.Summary.ContentsSent);
+        Assert.Equal(b.Chunks.Skip(b.Chunks.Count / 2).Sum(c => (long)c.Length), rest.Summary.PayloadBytes);
+        var stream = new MemoryDeltaStream();
+        await rest.EmitAsync(stream, new OperationProgress(), CancellationToken.None);
+        var chunks = stream.Frames.OfType<ChunkFrame>().ToList();
+        Assert.DoesNotContain(chunks, c => heldChunks.Contains(c.Digest));
+        Assert.Equal(rest.Summary.PayloadBytes, chunks.Sum(c => (long)c.Data.Length));
+    }
+
+    [Fact]
     public async Task A_full_export_carries_every_content_once()
     {
         SigningKey.Generate(P("key"));

@@ -1,0 +1,82 @@
+using Sync.Core.Apply;
+using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+using Sync.Core.Tests.Protocol;
+using Sync.Protocol;
+
+namespace Sync.Core.Tests.Apply;
+
+/// <summary>What a cut receive leaves is kept only where it matches its manifest, and found again by the next receive.</summary>
+public sealed class ResumeStoreTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sync-resume-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static byte[] Bytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    [Fact]
+    public async Task Salvage_keeps_complete_contents_and_verified_prefixes_and_drops_the_rest()
+    {
+        byte[] a1 = Bytes(1000, 1), a2 = Bytes(2000, 2), b1 = Bytes(1500, 3), b2 = Bytes(700, 4), b3 = Bytes(900, 5), c1 = Bytes(800, 6);
+        var complete = ProtocolTestData.FileEntry("complete", a1, a2);
+        var cut = ProtocolTestData.FileEntry("cut", b1, b2, b3);
+        var damaged = ProtocolTestData.FileEntry("damaged", c1);
+        var manifest = new Manifest(5, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), [complete, cut, damaged]);
+        var objects = Directory.CreateDirectory(Path.Combine(_dir, "objects")).FullName;
+        File.WriteAllBytes(Path.Combine(objects, ResumeStore.ManifestFileName), ProtobufWireCodec.Instance.SerializeManifest(manifest));
+        File.WriteAllBytes(Path.Combine(objects, complete.Digest.ToHex()), [.. a1, .. a2]);
+        // Cut in its third chunk, the rest preallocated as zeros.
+        File.WriteAllBytes(Path.Combine(objects, cut.Digest.ToHex()), [.. b1, .. b2, .. b3.AsSpan(0, 100).ToArray(), .. new byte[800]]);
+        var flipped = c1.ToArray();
+        flipped[10] ^= 1;
+        File.WriteAllBytes(Path.Combine(objects, damaged.Digest.ToHex()), flipped);
+        File.WriteAllBytes(Path.Combine(objects, Digest.Compute([9]).ToHex()), [9]); // not in the manifest
+
+        var store = new ResumeStore(Path.Combine(_dir, "resume"));
+        await store.SalvageAsync(objects, ProtobufWireCodec.Instance, CancellationToken.None);
+
+        Assert.Equal([complete.Digest], store.Contents);
+        Assert.Equal(new HashSet<Digest> { Digest.Compute(b1), Digest.Compute(b2) }, store.Chunks.ToHashSet());
+        Assert.Equal(3000 + 1500 + 700, store.Bytes);
+
+        // A later run finds the same holdings on disk.
+        var reopened = new ResumeStore(Path.Combine(_dir, "resume"));
+        Assert.Equal(store.Contents, reopened.Contents);
+        Assert.Equal(store.Chunks.ToHashSet(), reopened.Chunks.ToHashSet());
+
+        // The next receive adopts the complete content and can read the kept chunks where they are.
+        var sources = new ContentSources(Manifest.Empty, null, Path.Combine(_dir, "next-objects"));
+        reopened.Adopt(manifest, sources);
+        Assert.Contains(complete.Digest, sources.Staged);
+        Assert.Equal([.. a1, .. a2], File.ReadAllBytes(sources.FindContent(complete.Digest)!));
+        var chunk = sources.FindChunk(Digest.Compute(b2))!.Value;
+        using var stream = File.OpenRead(chunk.Path);
+        stream.Position = chunk.Offset;
+        var read = new byte[chunk.Length];
+        stream.ReadExactly(read);
+        Assert.Equal(b2, read);
+        Assert.Null(sources.FindChunk(Digest.Compute(b3)));
+
+        reopened.Clear();
+        Assert.True(new ResumeStore(Path.Combine(_dir, "resume")).IsEmpty);
+    }
+
+    [Fact]
+    public async Task Salvage_without_a_readable_manifest_keeps_nothing()
+    {
+        var objects = Directory.CreateDirectory(Path.Combine(_dir, "objects")).FullName;
+        var entry = ProtocolTestData.FileEntry("f", Bytes(100, 1));
+        File.WriteAllBytes(Path.Combine(objects, entry.Digest.ToHex()), Bytes(100, 1));
+        File.WriteAllBytes(Path.Combine(objects, ResumeStore.ManifestFileName), [1, 2, 3]);
+
+        var store = new ResumeStore(Path.Combine(_dir, "resume"));
+        await store.SalvageAsync(objects, ProtobufWireCodec.Instance, CancellationToken.None);
+        Assert.True(store.IsEmpty);
+    }
+}
