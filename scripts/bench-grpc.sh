@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The gRPC carrier side by side with its yardsticks, in one run on loopback:
+#   1. a fresh multi-GB tree: `sync-outside push` to `sync-inside serve`, `rsync -a` to an rsync daemon on
+#      127.0.0.1, and a bare gRPC client stream of the same bytes (bench/Sync.GrpcBaseline). Each ends with the
+#      data on disk (our inside syncs before it publishes; rsync and the bare server are followed by sync).
+#   2. a realistic reprepro update: bytes a push sends against the file-drop bundle of the same update.
+# Prints a table; targets: push at least rsync's speed and at least 80% of the bare stream; the incremental push
+# no larger than the bundle.
+#
+#   scripts/bench-grpc.sh [WORK_DIR] [--size-mib N]      (default 2048 MiB)
+set -euo pipefail
+
+root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+work=${1:-$(mktemp -d /tmp/sync-bench-grpc.XXXXXX)}
+shift || true
+size_mib=2048
+while (($#)); do
+    case $1 in
+        --size-mib) size_mib=$2; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+bash "$root/scripts/install-deps.sh"
+dotnet build "$root/Sync.sln" -c Release -v quiet -nologo >/dev/null
+outside=(dotnet "$root/src/Sync.Outside/bin/Release/net10.0/sync-outside.dll")
+inside=(dotnet "$root/src/Sync.Inside/bin/Release/net10.0/sync-inside.dll")
+baseline=(dotnet "$root/bench/Sync.GrpcBaseline/bin/Release/net10.0/Sync.GrpcBaseline.dll")
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+free_port() { # a random high port nothing listens on
+    local p
+    while :; do p=$((20000 + RANDOM % 40000)); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done
+}
+random_bytes() { # random_bytes COUNT SEED: incompressible, fast, reproducible
+    openssl enc -aes-128-ctr -nosalt -pass "pass:$2" -in /dev/zero 2>/dev/null | head -c "$1" || true
+}
+wait_port() { for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+rm -rf "$work"; mkdir -p "$work/src/pool/big" "$work/src/pool/main"
+# Half the bytes in one large file, the rest in 4 MiB packages: incompressible, like .debs.
+random_bytes $((size_mib / 2 * 1048576)) bench >"$work/src/pool/big/large.deb"
+for i in $(seq 1 $((size_mib / 2 / 4))); do
+    random_bytes 4194304 "$i" >"$work/src/pool/main/p$i.deb"
+done
+bytes=$(du -sb "$work/src" | cut -f1)
+sync
+
+# --- ours --------------------------------------------------------------------
+"${outside[@]}" keygen --key "$work/key" >/dev/null
+scan_start=$(now)
+"${outside[@]}" scan --source "$work/src" --state "$work/out" --quiet >/dev/null
+scan_end=$(now)
+port=$(free_port)
+"${inside[@]}" serve --listen "127.0.0.1:$port" --target "$work/target" --state "$work/in" --trust "$work/key.pub" >"$work/serve.log" 2>&1 &
+pids+=($!)
+wait_port "$port"
+push_start=$(now)
+push_out=$("${outside[@]}" push --source "$work/src" --state "$work/out" --key "$work/key" --to "http://127.0.0.1:$port" --quiet)
+push_end=$(now)
+sent=$(grep -o '[0-9]* bytes sent' <<<"$push_out" | cut -d' ' -f1)
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+rm -rf "$work/in" "$work/target"
+
+# --- rsync daemon --------------------------------------------------------------
+port=$(free_port)
+mkdir -p "$work/rsync-dst"
+cat >"$work/rsyncd.conf" <<EOF
+use chroot = no
+uid = root
+gid = root
+[m]
+path = $work/rsync-dst
+read only = no
+EOF
+rsync --daemon --no-detach --config="$work/rsyncd.conf" --address=127.0.0.1 --port="$port" &
+pids+=($!)
+wait_port "$port"
+rsync_start=$(now)
+rsync -a "$work/src/" "rsync://127.0.0.1:$port/m/"
+sync
+rsync_end=$(now)
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+rm -rf "$work/rsync-dst"
+
+# --- bare gRPC stream ------------------------------------------------------------
+port=$(free_port)
+mkdir -p "$work/bare-dst"
+"${baseline[@]}" serve "$port" "$work/bare-dst" &
+pids+=($!)
+wait_port "$port"
+bare_start=$(now)
+"${baseline[@]}" send "http://127.0.0.1:$port" "$work/src" >/dev/null
+bare_end=$(now)
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+rm -rf "$work/bare-dst"
+
+# --- incremental: a realistic reprepro update, push against bundle ------------------
+repo=$work/apt
+bash "$root/scripts/make-apt-repo.sh" init "$repo" --packages 150 --size-kib 512 >/dev/null
+mkdir -p "$work/drop"
+port=$(free_port)
+"${inside[@]}" serve --listen "127.0.0.1:$port" --target "$work/apt-target" --state "$work/apt-in" --trust "$work/key.pub" >"$work/serve-apt.log" 2>&1 &
+pids+=($!)
+wait_port "$port"
+"${outside[@]}" push --source "$repo/repo" --state "$work/apt-push" --key "$work/key" --to "http://127.0.0.1:$port" --quiet >/dev/null
+"${outside[@]}" export --source "$repo/repo" --state "$work/apt-export" --key "$work/key" --drop "$work/drop" --quiet >/dev/null
+bash "$root/scripts/make-apt-repo.sh" update "$repo" --add 10 --remove 4 --upgrade 19 >/dev/null
+"${outside[@]}" export --source "$repo/repo" --state "$work/apt-export" --key "$work/key" --drop "$work/drop" --quiet >/dev/null
+bundle=$(du -cb "$work"/drop/sync-g00000002-* | tail -n 1 | cut -f1)
+inc_out=$("${outside[@]}" push --source "$repo/repo" --state "$work/apt-push" --key "$work/key" --to "http://127.0.0.1:$port" --quiet)
+inc_sent=$(grep -o '[0-9]* bytes sent' <<<"$inc_out" | cut -d' ' -f1)
+bash "$root/scripts/make-apt-repo.sh" check "$work/apt-target" "$repo/gnupg" >/dev/null
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+
+awk -v bytes="$bytes" -v sent="$sent" -v scan="$(elapsed "$scan_start" "$scan_end")" -v push="$(elapsed "$push_start" "$push_end")" \
+    -v rs="$(elapsed "$rsync_start" "$rsync_end")" -v bare="$(elapsed "$bare_start" "$bare_end")" \
+    -v bundle="$bundle" -v inc="$inc_sent" 'BEGIN {
+    mib = 1048576
+    printf "fresh tree:                 %12d bytes (%.0f MiB)\n", bytes, bytes / mib
+    printf "  outside scan (cold cache) %9.2f s   %7.1f MiB/s  (before dialling; not in the push time)\n", scan, bytes / mib / scan
+    printf "  sync-outside push         %9.2f s   %7.1f MiB/s  (%d bytes sent)\n", push, bytes / mib / push, sent
+    printf "  rsync -a to rsyncd        %9.2f s   %7.1f MiB/s\n", rs, bytes / mib / rs
+    printf "  bare gRPC client stream   %9.2f s   %7.1f MiB/s\n", bare, bytes / mib / bare
+    printf "  push vs rsync:  %5.0f%%   (target >= 100%%: %s)\n", 100 * rs / push, (rs / push >= 1 ? "met" : "missed")
+    printf "  push vs bare:   %5.0f%%   (target >= 80%%: %s)\n", 100 * bare / push, (bare / push >= 0.8 ? "met" : "missed")
+    printf "realistic reprepro update (150 packages; 10 added, 4 removed, 19 upgraded):\n"
+    printf "  file-drop bundle          %12d bytes\n", bundle
+    printf "  incremental push sent     %12d bytes  (%+.2f%%; target <= bundle: %s)\n", inc, 100 * (inc - bundle) / bundle, (inc <= bundle ? "met" : "missed")
+}'
