@@ -164,22 +164,11 @@ internal static class GrpcCommands
         try
         {
             using var call = new OutsideEndpoint.OutsideEndpointClient(channel).Pull(cancellationToken: token);
-            var outcome = await session.RunAsync(PeerStreams.Client(call, url), target, progress, token);
+            var peer = InsideSession.Prefetch(PeerStreams.Client(call, url), token);
+            var outcome = await session.RunAsync(peer, target, progress, token);
             // Let the outside read the answer and end the call, rather than cutting it under its feet.
             await call.RequestStream.CompleteAsync();
-            using var drain = CancellationTokenSource.CreateLinkedTokenSource(token);
-            drain.CancelAfter(TimeSpan.FromSeconds(10));
-            try
-            {
-                while (await call.ResponseStream.MoveNext(drain.Token))
-                {
-                }
-            }
-            catch (RpcException) when (outcome.Status != Outcome.Types.Status.Published || !token.IsCancellationRequested)
-            {
-                // The outside ended the call its own way; the outcome stands.
-            }
-
+            await peer.DrainAsync(TimeSpan.FromSeconds(10), token);
             return outcome;
         }
         catch (RpcException e) when (!token.IsCancellationRequested)

@@ -30,7 +30,9 @@ public sealed class InsideEndpointService : InsideEndpoint.InsideEndpointBase
         var peer = PeerName.Of(context);
         try
         {
-            await _session.RunAsync(PeerStreams.Server(requestStream, responseStream, peer), _target, new OperationProgress(), stop.Token).ConfigureAwait(false);
+            var stream = InsideSession.Prefetch(PeerStreams.Server(requestStream, responseStream, peer), stop.Token);
+            await _session.RunAsync(stream, _target, new OperationProgress(), stop.Token).ConfigureAwait(false);
+            await stream.DrainAsync(TimeSpan.FromSeconds(10), stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not RpcException)
         {

@@ -33,7 +33,10 @@ public sealed class InsideSession
         _gate = gate;
     }
 
-    /// <summary>Runs one sync. Returns the outcome the other side was sent, or throws when the link was lost.</summary>
+    /// <summary>
+    /// Runs one sync. Returns the outcome the other side was sent, or throws when the link was lost. Give it a
+    /// <see cref="Prefetch"/>ed stream so receiving overlaps with applying.
+    /// </summary>
     public async Task<Outcome> RunAsync(
         IPeerStream<InsideMessage, OutsideMessage> peer, InsideTarget target, OperationProgress progress, CancellationToken cancellationToken)
     {
@@ -93,6 +96,10 @@ public sealed class InsideSession
             return await SendAsync(peer, outcome, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>About 4 MiB of average chunks received ahead of the apply.</summary>
+    public static PrefetchingPeerStream<InsideMessage, OutsideMessage> Prefetch(IPeerStream<InsideMessage, OutsideMessage> peer, CancellationToken cancellationToken) =>
+        new(peer, depth: 8, cancellationToken);
 
     private async Task<Outcome> SyncAsync(
         IPeerStream<InsideMessage, OutsideMessage> peer, GrpcDeltaSource source, InsideState state, InsideTarget target, OperationProgress progress,
