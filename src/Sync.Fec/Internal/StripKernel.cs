@@ -1,0 +1,166 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Sync.Fec.Internal;
+
+/// <summary>
+/// The one hot loop of the codec: takes one input symbol's strip and multiplies it into every output row of a
+/// scratch strip, <c>output[o] (^)= constant(o) * input</c>. Loading the input and splitting it into nibbles
+/// happens once per 64 bytes for all outputs, so the per-output cost is two table lookups (AVX2) or one affine
+/// transform (GFNI) plus the accumulate. Callers keep the scratch strip small enough to stay in L1.
+/// Vector paths need <c>width</c> to be a multiple of 32; callers pad the input tail with zeros.
+/// Stateless and thread-safe.
+/// </summary>
+internal static unsafe class StripKernel
+{
+    public const int VectorBytes = 32;
+
+    /// <param name="path">Instruction set to use; the caller has checked it is supported.</param>
+    /// <param name="input">Start of the input strip.</param>
+    /// <param name="width">Bytes to process; a multiple of <see cref="VectorBytes"/> except on the scalar path.</param>
+    /// <param name="output">Row 0 of the scratch strip; row o starts at <c>output + o * outputStride</c>.</param>
+    /// <param name="outputStride">Distance between scratch rows.</param>
+    /// <param name="constants">The input's row of constants.</param>
+    /// <param name="columns">For each output row, which column of <paramref name="constants"/> multiplies it.</param>
+    /// <param name="outputCount">Number of output rows.</param>
+    /// <param name="accumulate">XOR into the rows (true) or overwrite them (false, for the first input).</param>
+    public static void MultiplyIntoRows(
+        KernelPath path, byte* input, int width, byte* output, int outputStride, RowPointers constants, int* columns, int outputCount, bool accumulate)
+    {
+        switch (path)
+        {
+            case KernelPath.Gfni:
+                Gfni256(input, width, output, outputStride, constants.Matrices, columns, outputCount, accumulate);
+                break;
+            case KernelPath.Avx2:
+                SplitNibbleAvx2(input, width, output, outputStride, constants.NibbleTables, columns, outputCount, accumulate);
+                break;
+            default:
+                Scalar(input, width, output, outputStride, constants.Coefficients, columns, outputCount, accumulate);
+                break;
+        }
+    }
+
+    private static void Scalar(byte* input, int width, byte* output, int outputStride, byte* coefficients, int* columns, int outputCount, bool accumulate)
+    {
+        fixed (byte* products = GaloisField.ProductTable)
+        {
+            for (var o = 0; o < outputCount; o++)
+            {
+                var product = products + (coefficients[columns[o]] << 8);
+                var row = output + (nint)o * outputStride;
+                if (accumulate)
+                {
+                    for (var p = 0; p < width; p++)
+                    {
+                        row[p] ^= product[input[p]];
+                    }
+                }
+                else
+                {
+                    for (var p = 0; p < width; p++)
+                    {
+                        row[p] = product[input[p]];
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SplitNibbleAvx2(byte* input, int width, byte* output, int outputStride, byte* nibbleTables, int* columns, int outputCount, bool accumulate)
+    {
+        var lowMask = Vector256.Create((byte)0x0F);
+        var p = 0;
+        for (; p + 2 * VectorBytes <= width; p += 2 * VectorBytes)
+        {
+            var in0 = Avx.LoadVector256(input + p);
+            var in1 = Avx.LoadVector256(input + p + VectorBytes);
+            var low0 = Avx2.And(in0, lowMask);
+            var low1 = Avx2.And(in1, lowMask);
+            var high0 = Avx2.And(Avx2.ShiftRightLogical(in0.AsUInt16(), 4).AsByte(), lowMask);
+            var high1 = Avx2.And(Avx2.ShiftRightLogical(in1.AsUInt16(), 4).AsByte(), lowMask);
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var tables = nibbleTables + ((nint)columns[o] << 5);
+                var lowTable = Avx2.BroadcastVector128ToVector256(tables);
+                var highTable = Avx2.BroadcastVector128ToVector256(tables + 16);
+                var product0 = Avx2.Xor(Avx2.Shuffle(lowTable, low0), Avx2.Shuffle(highTable, high0));
+                var product1 = Avx2.Xor(Avx2.Shuffle(lowTable, low1), Avx2.Shuffle(highTable, high1));
+                if (accumulate)
+                {
+                    product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
+                    product1 = Avx2.Xor(product1, Avx.LoadVector256(row + VectorBytes));
+                }
+
+                Avx.Store(row, product0);
+                Avx.Store(row + VectorBytes, product1);
+            }
+        }
+
+        if (p < width)
+        {
+            var in0 = Avx.LoadVector256(input + p);
+            var low0 = Avx2.And(in0, lowMask);
+            var high0 = Avx2.And(Avx2.ShiftRightLogical(in0.AsUInt16(), 4).AsByte(), lowMask);
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var tables = nibbleTables + ((nint)columns[o] << 5);
+                var product0 = Avx2.Xor(
+                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables), low0),
+                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables + 16), high0));
+                if (accumulate)
+                {
+                    product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
+                }
+
+                Avx.Store(row, product0);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gfni256(byte* input, int width, byte* output, int outputStride, ulong* matrices, int* columns, int outputCount, bool accumulate)
+    {
+        var p = 0;
+        for (; p + 2 * VectorBytes <= width; p += 2 * VectorBytes)
+        {
+            var in0 = Avx.LoadVector256(input + p);
+            var in1 = Avx.LoadVector256(input + p + VectorBytes);
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var matrix = Vector256.Create(matrices[columns[o]]).AsByte();
+                var product0 = Gfni.V256.GaloisFieldAffineTransform(in0, matrix, 0);
+                var product1 = Gfni.V256.GaloisFieldAffineTransform(in1, matrix, 0);
+                if (accumulate)
+                {
+                    product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
+                    product1 = Avx2.Xor(product1, Avx.LoadVector256(row + VectorBytes));
+                }
+
+                Avx.Store(row, product0);
+                Avx.Store(row + VectorBytes, product1);
+            }
+        }
+
+        if (p < width)
+        {
+            var in0 = Avx.LoadVector256(input + p);
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var product0 = Gfni.V256.GaloisFieldAffineTransform(in0, Vector256.Create(matrices[columns[o]]).AsByte(), 0);
+                if (accumulate)
+                {
+                    product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
+                }
+
+                Avx.Store(row, product0);
+            }
+        }
+    }
+}
