@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Sync.Fec.Internal;
 
 namespace Sync.Fec;
@@ -108,25 +110,18 @@ public sealed unsafe class ReedSolomonCodec
 
         var stride = StripPlan.Width(symbolLength, outputs);
         var scratchArray = ArrayPool<byte>.Shared.Rent(outputs * stride);
-        var tail = stackalloc byte[StripKernel.VectorBytes];
+        var tails = stackalloc byte[StripAccumulator.TailBytes];
         try
         {
             fixed (byte* scratch = scratchArray)
-            fixed (byte* nibbleTables = _nibbleTables)
-            fixed (ulong* matrices = _matrices)
-            fixed (byte* coefficients = _coefficients)
             fixed (int* columns = repairIndices)
             {
-                var generator = Generator;
+                var accumulator = new StripAccumulator(_path, scratch, stride, columns, outputs, tails);
+                var allData = s_identityColumns.AsSpan(0, DataSymbols);
                 for (var start = 0; start < symbolLength; start += stride)
                 {
                     var width = Math.Min(stride, symbolLength - start);
-                    for (var i = 0; i < DataSymbols; i++)
-                    {
-                        var row = generator.Pin(i, coefficients, nibbleTables, matrices);
-                        MultiplyInput(data[i].Span.Slice(start, width), scratch, stride, row, columns, outputs, accumulate: i > 0, tail);
-                    }
-
+                    MultiplyData(accumulator, data, allData, start, width, accumulate: false);
                     for (var n = 0; n < outputs; n++)
                     {
                         new ReadOnlySpan<byte>(scratch + n * stride, width).CopyTo(repairs[n].Span.Slice(start, width));
@@ -170,13 +165,23 @@ public sealed unsafe class ReedSolomonCodec
             RequireLength(repairs[n].Length, symbolLength, "repair symbol", n, nameof(repairs));
         }
 
-        Span<int> lost = stackalloc int[DataSymbols];
+        // Lost indices fill the front of the buffer, present ones the back.
+        Span<int> partition = stackalloc int[DataSymbols];
         var lostCount = 0;
+        var presentStart = DataSymbols;
+        for (var i = DataSymbols - 1; i >= 0; i--)
+        {
+            if (present[i])
+            {
+                partition[--presentStart] = i;
+            }
+        }
+
         for (var i = 0; i < DataSymbols; i++)
         {
             if (!present[i])
             {
-                lost[lostCount++] = i;
+                partition[lostCount++] = i;
             }
         }
 
@@ -192,7 +197,7 @@ public sealed unsafe class ReedSolomonCodec
                 nameof(repairs));
         }
 
-        Recover(data, present, lost[..lostCount], repairIndices[..lostCount], repairs[..lostCount], symbolLength);
+        Recover(data, partition[lostCount..], partition[..lostCount], repairIndices[..lostCount], repairs[..lostCount], symbolLength);
     }
 
     /// <summary>
@@ -221,7 +226,7 @@ public sealed unsafe class ReedSolomonCodec
     }
 
     private void Recover(
-        ReadOnlySpan<Memory<byte>> data, ReadOnlySpan<bool> present, ReadOnlySpan<int> lost, ReadOnlySpan<int> repairIndices,
+        ReadOnlySpan<Memory<byte>> data, ReadOnlySpan<int> presentIndices, ReadOnlySpan<int> lost, ReadOnlySpan<int> repairIndices,
         ReadOnlySpan<ReadOnlyMemory<byte>> repairs, int symbolLength)
     {
         var size = lost.Length;
@@ -233,15 +238,12 @@ public sealed unsafe class ReedSolomonCodec
         // Two scratch strips: syndromes (one row per chosen repair) and the rebuilt data (one row per lost symbol).
         var stride = StripPlan.Width(symbolLength, 2 * size);
         var scratchArray = ArrayPool<byte>.Shared.Rent(2 * size * stride);
-        var tail = stackalloc byte[StripKernel.VectorBytes];
+        var tails = stackalloc byte[StripAccumulator.TailBytes];
         try
         {
             var recovery = new CoefficientRows(_path, recoveryCoefficients, recoveryNibbles, recoveryMatrices, size, size);
             PrepareRecovery(lost, repairIndices, recovery);
             fixed (byte* scratch = scratchArray)
-            fixed (byte* nibbleTables = _nibbleTables)
-            fixed (ulong* matrices = _matrices)
-            fixed (byte* coefficients = _coefficients)
             fixed (byte* recoveryNibbleTables = recoveryNibbles)
             fixed (ulong* recoveryMatrixTable = recoveryMatrices)
             fixed (byte* recoveryCoefficientTable = recoveryCoefficients)
@@ -250,7 +252,8 @@ public sealed unsafe class ReedSolomonCodec
             {
                 var syndromes = scratch;
                 var rebuilt = scratch + size * stride;
-                var generator = Generator;
+                var accumulator = new StripAccumulator(_path, syndromes, stride, repairColumns, size, tails);
+                var received = AsReadOnly(data);
                 for (var start = 0; start < symbolLength; start += stride)
                 {
                     var width = Math.Min(stride, symbolLength - start);
@@ -264,14 +267,7 @@ public sealed unsafe class ReedSolomonCodec
                         row[width..].Clear();
                     }
 
-                    for (var i = 0; i < DataSymbols; i++)
-                    {
-                        if (present[i])
-                        {
-                            var row = generator.Pin(i, coefficients, nibbleTables, matrices);
-                            MultiplyInput(data[i].Span.Slice(start, width), syndromes, stride, row, repairColumns, size, accumulate: true, tail);
-                        }
-                    }
+                    MultiplyData(accumulator, received, presentIndices, start, width, accumulate: true);
 
                     // Padding is zero in every syndrome row, so the vector paths may run over it.
                     var solveWidth = _path == KernelPath.Scalar ? width : paddedWidth;
@@ -297,23 +293,49 @@ public sealed unsafe class ReedSolomonCodec
         }
     }
 
-    /// <summary>Multiplies one input strip into all scratch rows; a ragged tail goes through a zero-padded vector.</summary>
-    private void MultiplyInput(ReadOnlySpan<byte> input, byte* scratch, int stride, RowPointers row, int* columns, int outputs, bool accumulate, byte* tail)
+    /// <summary>
+    /// Adds the strip [start, start + width) of the data symbols <paramref name="indices"/>, times their generator
+    /// constants, into the accumulator's rows; <paramref name="accumulate"/> false makes the first input overwrite.
+    /// </summary>
+    private void MultiplyData(StripAccumulator accumulator, ReadOnlySpan<ReadOnlyMemory<byte>> data, ReadOnlySpan<int> indices, int start, int width, bool accumulate)
     {
-        var vectorWidth = _path == KernelPath.Scalar ? input.Length : input.Length & ~(StripKernel.VectorBytes - 1);
-        fixed (byte* source = input)
+        var group = stackalloc RowPointers[StripKernel.GroupSize];
+        fixed (byte* nibbleTables = _nibbleTables)
+        fixed (ulong* matrices = _matrices)
+        fixed (byte* coefficients = _coefficients)
         {
-            StripKernel.MultiplyIntoRows(_path, source, vectorWidth, scratch, stride, row, columns, outputs, accumulate);
-        }
+            var generator = Generator;
+            var n = 0;
+            if (accumulator.TakesGroups)
+            {
+                for (; n + StripKernel.GroupSize <= indices.Length; n += StripKernel.GroupSize)
+                {
+                    for (var q = 0; q < StripKernel.GroupSize; q++)
+                    {
+                        group[q] = generator.Pin(indices[n + q], coefficients, nibbleTables, matrices);
+                    }
 
-        if (vectorWidth < input.Length)
-        {
-            var padded = new Span<byte>(tail, StripKernel.VectorBytes);
-            padded.Clear();
-            input[vectorWidth..].CopyTo(padded);
-            StripKernel.MultiplyIntoRows(_path, tail, StripKernel.VectorBytes, scratch + vectorWidth, stride, row, columns, outputs, accumulate);
+                    accumulator.AddGroup(
+                        data[indices[n]].Span.Slice(start, width),
+                        data[indices[n + 1]].Span.Slice(start, width),
+                        data[indices[n + 2]].Span.Slice(start, width),
+                        data[indices[n + 3]].Span.Slice(start, width),
+                        group,
+                        accumulate || n > 0);
+                }
+            }
+
+            for (; n < indices.Length; n++)
+            {
+                var row = generator.Pin(indices[n], coefficients, nibbleTables, matrices);
+                accumulator.Add(data[indices[n]].Span.Slice(start, width), row, accumulate || n > 0);
+            }
         }
     }
+
+    /// <summary>The same symbols, read-only: Memory and ReadOnlyMemory share one layout, as their own conversion relies on.</summary>
+    private static ReadOnlySpan<ReadOnlyMemory<byte>> AsReadOnly(ReadOnlySpan<Memory<byte>> symbols) =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<Memory<byte>, ReadOnlyMemory<byte>>(ref MemoryMarshal.GetReference(symbols)), symbols.Length);
 
     private void ValidateRepairIndices(ReadOnlySpan<int> repairIndices, int repairCount, string repairsName)
     {
