@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Sync.Transport.Udp.Internal;
+
+/// <summary>Creates and tunes the carrier's sockets (Linux socket options, numbers from the kernel headers).</summary>
+internal static class UdpSockets
+{
+    private const int SolSocket = 1;
+    private const int SoRcvBufForce = 33;
+    private const int IpProtoIp = 0;
+    private const int IpMtuDiscover = 10;
+    private const int IpProtoIpv6 = 41;
+    private const int Ipv6MtuDiscover = 23;
+    private const int PmtuDiscDo = 2;
+
+    public static Socket CreateSender(UdpSendOptions options)
+    {
+        var socket = new Socket(options.Destination.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            bool v6 = options.Destination.AddressFamily == AddressFamily.InterNetworkV6;
+            // DF on: a datagram bigger than the path MTU fails loudly here instead of being fragmented on the wire.
+            socket.SetRawSocketOption(v6 ? IpProtoIpv6 : IpProtoIp, v6 ? Ipv6MtuDiscover : IpMtuDiscover, BitConverter.GetBytes(PmtuDiscDo));
+            socket.SendBufferSize = 4 << 20;
+            if (options.LocalAddress is not null)
+            {
+                socket.Bind(new IPEndPoint(options.LocalAddress, 0));
+            }
+
+            if (IsMulticast(options.Destination.Address))
+            {
+                var level = v6 ? SocketOptionLevel.IPv6 : SocketOptionLevel.IP;
+                socket.SetSocketOption(level, SocketOptionName.MulticastTimeToLive, options.Ttl);
+                socket.SetSocketOption(level, SocketOptionName.MulticastLoopback, true);
+                if (options.LocalAddress is not null && !v6)
+                {
+                    socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, options.LocalAddress.GetAddressBytes());
+                }
+            }
+
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A bound receive socket with the largest buffer the kernel grants: SO_RCVBUFFORCE (root, ignores
+    /// net.core.rmem_max) first, SO_RCVBUF otherwise. Returns what the kernel reports it granted.
+    /// </summary>
+    public static Socket CreateReceiver(UdpReceiveOptions options, out int granted, out bool forced)
+    {
+        var socket = new Socket(options.Bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            forced = false;
+            try
+            {
+                socket.SetRawSocketOption(SolSocket, SoRcvBufForce, BitConverter.GetBytes(options.ReceiveBufferBytes));
+                forced = true;
+            }
+            catch (SocketException)
+            {
+                socket.ReceiveBufferSize = options.ReceiveBufferBytes;
+            }
+
+            // Linux doubles the value for its bookkeeping and reports the doubled figure.
+            granted = socket.ReceiveBufferSize / 2;
+            socket.ReceiveTimeout = 200;
+            if (options.Group is null)
+            {
+                socket.Bind(options.Bind);
+            }
+            else
+            {
+                // Bound to the group's port on any address so the group's datagrams reach us; the bind address
+                // names the interface that joins, and several receivers may share the port.
+                socket.ExclusiveAddressUse = false;
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                bool v6 = options.Group.AddressFamily == AddressFamily.InterNetworkV6;
+                socket.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Any : IPAddress.Any, options.Bind.Port));
+                if (v6)
+                {
+                    socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(options.Group));
+                }
+                else
+                {
+                    socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(options.Group, options.Bind.Address));
+                }
+            }
+
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public static bool IsMulticast(IPAddress address) =>
+        address.AddressFamily == AddressFamily.InterNetworkV6 ? address.IsIPv6Multicast : (address.GetAddressBytes()[0] & 0xF0) == 0xE0;
+}

@@ -1,0 +1,4 @@
+namespace Sync.Transport.Udp;
+
+/// <summary>What a send did. Rates count bytes on the wire (datagram + 28 bytes of IPv4/UDP headers).</summary>
+public sealed record UdpSendReport(long Packets, long WireBytes, TimeSpan Elapsed, double AchievedBitsPerSecond, int Passes, long Blocks);
