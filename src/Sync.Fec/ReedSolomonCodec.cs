@@ -236,9 +236,11 @@ public sealed unsafe class ReedSolomonCodec
         var recoveryMatrices = ArrayPool<ulong>.Shared.Rent(matrixCount);
 
         // Two scratch strips: syndromes (one row per chosen repair) and the rebuilt data (one row per lost symbol).
-        var stride = StripPlan.Width(symbolLength, 2 * size);
+        var stride = StripPlan.Width(symbolLength, size);
         var scratchArray = ArrayPool<byte>.Shared.Rent(2 * size * stride);
         var tails = stackalloc byte[StripAccumulator.TailBytes];
+        var group = stackalloc RowPointers[StripKernel.GroupSize];
+        var groupInputs = stackalloc byte*[StripKernel.GroupSize];
         try
         {
             var recovery = new CoefficientRows(_path, recoveryCoefficients, recoveryNibbles, recoveryMatrices, size, size);
@@ -259,11 +261,11 @@ public sealed unsafe class ReedSolomonCodec
                     var width = Math.Min(stride, symbolLength - start);
                     var paddedWidth = StripPlan.RoundUpToVector(width);
 
-                    // Syndrome n: repair n minus what the present data contributed to it, leaving only the lost terms.
-                    for (var n = 0; n < size; n++)
+                    // Syndrome e: repair e minus what the present data contributed to it, leaving only the lost terms.
+                    for (var e = 0; e < size; e++)
                     {
-                        var row = new Span<byte>(syndromes + n * stride, paddedWidth);
-                        repairs[n].Span.Slice(start, width).CopyTo(row);
+                        var row = new Span<byte>(syndromes + e * stride, paddedWidth);
+                        repairs[e].Span.Slice(start, width).CopyTo(row);
                         row[width..].Clear();
                     }
 
@@ -271,7 +273,22 @@ public sealed unsafe class ReedSolomonCodec
 
                     // Padding is zero in every syndrome row, so the vector paths may run over it.
                     var solveWidth = _path == KernelPath.Scalar ? width : paddedWidth;
-                    for (var n = 0; n < size; n++)
+                    var n = 0;
+                    if (_path != KernelPath.Scalar)
+                    {
+                        for (; n + StripKernel.GroupSize <= size; n += StripKernel.GroupSize)
+                        {
+                            for (var q = 0; q < StripKernel.GroupSize; q++)
+                            {
+                                group[q] = recovery.Pin(n + q, recoveryCoefficientTable, recoveryNibbleTables, recoveryMatrixTable);
+                                groupInputs[q] = syndromes + (n + q) * stride;
+                            }
+
+                            StripKernel.MultiplyGroupIntoRows(_path, groupInputs, solveWidth, rebuilt, stride, group, lostColumns, size, accumulate: n > 0);
+                        }
+                    }
+
+                    for (; n < size; n++)
                     {
                         var row = recovery.Pin(n, recoveryCoefficientTable, recoveryNibbleTables, recoveryMatrixTable);
                         StripKernel.MultiplyIntoRows(_path, syndromes + n * stride, solveWidth, rebuilt, stride, row, lostColumns, size, accumulate: n > 0);
