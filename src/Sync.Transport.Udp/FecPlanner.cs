@@ -78,7 +78,9 @@ public static class FecPlanner
         int events = (k + repair + perBurst - 1) / perBurst;
         int tolerated = repair / perBurst;
         double block = BinomialTail(events, lossRate, tolerated + 1);
-        double gigabyte = -Math.ExpM1(blocks * Math.Log(1 - block));
+        // 1 - (1 - block)^blocks, kept accurate when block is tiny (where 1 - block rounds to 1).
+        double exponent = block < 1e-6 ? -block * (1 + block / 2) * blocks : blocks * Math.Log(1 - block);
+        double gigabyte = exponent > -1e-6 ? -exponent * (1 + exponent / 2) : 1 - Math.Exp(exponent);
         return double.IsFinite(gigabyte) ? Math.Clamp(gigabyte, 0, 1) : 1;
     }
 

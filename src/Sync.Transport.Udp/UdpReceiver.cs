@@ -22,6 +22,7 @@ public sealed class UdpReceiver
     private int _running;
     private long _lastReportBytes;
     private long _lastReportAt;
+    private Action? _sample;
 
     public UdpReceiver(ILogger logger, TimeProvider time)
         : this(logger, time, ReedSolomonBlockCodec.Factory)
@@ -37,8 +38,13 @@ public sealed class UdpReceiver
 
     public UdpReceiverStats Stats { get; } = new();
 
-    /// <summary>One line describing the receiver's state, for the CLI.</summary>
-    public string Describe() => Stats.Describe();
+    /// <summary>One line describing the receiver's state, for the CLI; refreshes the kernel counters and the rate first.</summary>
+    public string Describe()
+    {
+        Action? sample = _sample;
+        sample?.Invoke();
+        return Stats.Describe();
+    }
 
     /// <summary>
     /// Listens until <paramref name="cancellationToken"/> is cancelled, then throws <see cref="OperationCanceledException"/>.
@@ -81,6 +87,7 @@ public sealed class UdpReceiver
         long rcvbufErrorsAtStart = KernelUdpCounters.RcvbufErrors();
         _lastReportBytes = Stats.BytesReceived;
         _lastReportAt = _time.GetTimestamp();
+        _sample = () => Sample(inode, rcvbufErrorsAtStart);
 
         var queue = Channel.CreateBounded<ReceivedPacket>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -107,6 +114,7 @@ public sealed class UdpReceiver
 
             await decoder.DisposeAsync().ConfigureAwait(false);
             Sample(inode, rcvbufErrorsAtStart);
+            _sample = null;
         }
     }
 

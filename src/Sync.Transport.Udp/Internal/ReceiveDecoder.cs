@@ -32,6 +32,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     private readonly ConcurrentDictionary<ulong, Task> _completing = new();
     private readonly ConcurrentDictionary<ulong, long> _retryAt = new();
     private long _lastTick;
+    private (long Blocks, long Sum, long Min) _closedMargins = (0, 0, long.MaxValue);
 
     public ReceiveDecoder(UdpReceiveOptions options, Func<ReceivedObject, CancellationToken, Task<ObjectDisposition>> onComplete, FinishedSessions finished, UdpReceiverStats stats, ILogger logger, TimeProvider time, BlockCodecFactory codecs)
     {
@@ -200,6 +201,12 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     {
         AnnounceInfo info = session.Info;
         _active.Remove(info.SessionId);
+        (long blocks, long sum, long min) = session.Margins();
+        if (blocks > 0)
+        {
+            _closedMargins = (_closedMargins.Blocks + blocks, _closedMargins.Sum + sum, Math.Min(_closedMargins.Min, min));
+        }
+
         await session.DisposeAsync().ConfigureAwait(false);
         UpdateStats();
 
@@ -286,7 +293,8 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
 
     private void UpdateStats()
     {
-        long done = 0, pending = 0, marginBlocks = 0, marginSum = 0, marginMin = long.MaxValue;
+        long done = 0, pending = 0;
+        (long marginBlocks, long marginSum, long marginMin) = _closedMargins;
         foreach (ReceiveSession session in _active.Values)
         {
             done += session.BlocksDone;
