@@ -144,6 +144,7 @@ internal static unsafe class StripKernel
         }
     }
 
+    /// <summary>Eight lookups per 64-bit load and store, so the row is read and written a word at a time.</summary>
     private static void Scalar(byte* input, int width, byte* output, int outputStride, byte* coefficients, int* columns, int outputCount, bool accumulate)
     {
         fixed (byte* products = GaloisField.ProductTable)
@@ -152,19 +153,29 @@ internal static unsafe class StripKernel
             {
                 var product = products + (coefficients[columns[o]] << 8);
                 var row = output + (nint)o * outputStride;
-                if (accumulate)
+                var p = 0;
+                for (; p + sizeof(ulong) <= width; p += sizeof(ulong))
                 {
-                    for (var p = 0; p < width; p++)
+                    var bytes = Unsafe.ReadUnaligned<ulong>(input + p);
+                    var word = (ulong)product[(byte)bytes]
+                        | (ulong)product[(byte)(bytes >> 8)] << 8
+                        | (ulong)product[(byte)(bytes >> 16)] << 16
+                        | (ulong)product[(byte)(bytes >> 24)] << 24
+                        | (ulong)product[(byte)(bytes >> 32)] << 32
+                        | (ulong)product[(byte)(bytes >> 40)] << 40
+                        | (ulong)product[(byte)(bytes >> 48)] << 48
+                        | (ulong)product[(byte)(bytes >> 56)] << 56;
+                    if (accumulate)
                     {
-                        row[p] ^= product[input[p]];
+                        word ^= Unsafe.ReadUnaligned<ulong>(row + p);
                     }
+
+                    Unsafe.WriteUnaligned(row + p, word);
                 }
-                else
+
+                for (; p < width; p++)
                 {
-                    for (var p = 0; p < width; p++)
-                    {
-                        row[p] = product[input[p]];
-                    }
+                    row[p] = (byte)((accumulate ? row[p] : 0) ^ product[input[p]]);
                 }
             }
         }
