@@ -29,6 +29,7 @@ internal static class InsideCommands
         root.Subcommands.Add(Import());
         root.Subcommands.Add(Verify());
         root.Subcommands.Add(Status());
+        root.Subcommands.Add(UdpCommands.Receive());
         return await CommandLine.InvokeAsync(Agent, root, args);
     }
 

@@ -24,6 +24,9 @@ internal static class OutsideCommands
         root.Subcommands.Add(Keygen());
         root.Subcommands.Add(Export());
         root.Subcommands.Add(Scan());
+        root.Subcommands.Add(UdpCommands.Send());
+        root.Subcommands.Add(UdpCommands.Carousel());
+        root.Subcommands.Add(UdpCommands.FecPlan());
         return await CommandLine.InvokeAsync(Agent, root, args);
     }
 
