@@ -48,7 +48,7 @@ public sealed class UdpSender
         var layout = new ObjectLayout(length, options.SymbolSize, options.DataSymbolsPerBlock);
         var schedule = new SymbolSchedule(layout, options.RepairPerPass, options.Interleave);
         ulong sessionId = options.SessionId ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
-        var announce = new AnnounceInfo(sessionId, length, sha256, layout.K, layout.SymbolSize, layout.BlockCount, options.Passes, 1, descriptor.ToArray());
+        var announce = new AnnounceInfo(sessionId, length, sha256, layout.K, layout.SymbolSize, layout.BlockCount, options.Passes, schedule.RepairPerPass, 1, descriptor.ToArray());
 
         UdpLog.SendStarting(_logger, sessionId, options.Destination.ToString(), length, layout.BlockCount, layout.K, schedule.RepairPerPass, options.Interleave, options.Passes, options.RateBitsPerSecond, options.DatagramSize);
         using var socket = UdpSockets.CreateSender(options);

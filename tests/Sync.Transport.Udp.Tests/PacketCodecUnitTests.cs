@@ -102,7 +102,7 @@ public sealed class PacketCodecUnitTests
     public void Announce_round_trips_a_descriptor_split_over_fragments()
     {
         byte[] descriptor = [.. Enumerable.Range(0, 3000).Select(i => (byte)(i * 13))];
-        var info = new AnnounceInfo(99, 10_000_000, [.. Enumerable.Range(0, 32).Select(i => (byte)i)], 128, 500, new ObjectLayout(10_000_000, 500, 128).BlockCount, 3, 2, descriptor);
+        var info = new AnnounceInfo(99, 10_000_000, [.. Enumerable.Range(0, 32).Select(i => (byte)i)], 128, 500, new ObjectLayout(10_000_000, 500, 128).BlockCount, 3, 32, 2, descriptor);
         byte[][] datagrams = AnnounceCodec.BuildDatagrams(info, 500, Key);
         Assert.True(datagrams.Length > 1);
 

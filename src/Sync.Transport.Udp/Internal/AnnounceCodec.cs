@@ -9,7 +9,7 @@ namespace Sync.Transport.Udp.Internal;
 /// </summary>
 internal static class AnnounceCodec
 {
-    public const int FixedSize = 56;
+    public const int FixedSize = 60;
     public const int MaxDescriptorBytes = 16 << 10;
 
     /// <summary>Builds one complete announce datagram per fragment, sealed, each <paramref name="datagramSize"/> long.</summary>
@@ -37,6 +37,8 @@ internal static class AnnounceCodec
             BinaryPrimitives.WriteUInt16LittleEndian(p[50..], (ushort)info.Descriptor.Length);
             BinaryPrimitives.WriteUInt16LittleEndian(p[52..], (ushort)f);
             BinaryPrimitives.WriteUInt16LittleEndian(p[54..], (ushort)fragments);
+            BinaryPrimitives.WriteUInt16LittleEndian(p[56..], (ushort)info.RepairPerPass);
+            BinaryPrimitives.WriteUInt16LittleEndian(p[58..], 0);
             int start = f * room;
             int length = Math.Min(room, info.Descriptor.Length - start);
             info.Descriptor.AsSpan(start, Math.Max(0, length)).CopyTo(p[FixedSize..]);
@@ -64,8 +66,9 @@ internal static class AnnounceCodec
         int descriptorLength = BinaryPrimitives.ReadUInt16LittleEndian(payload[50..]);
         int index = BinaryPrimitives.ReadUInt16LittleEndian(payload[52..]);
         int count = BinaryPrimitives.ReadUInt16LittleEndian(payload[54..]);
+        int repairPerPass = BinaryPrimitives.ReadUInt16LittleEndian(payload[56..]);
         int room = payload.Length - FixedSize;
-        if (length < 0 || k < 1 || k >= ObjectLayout.SymbolSpace || symbolSize != payload.Length || descriptorLength > MaxDescriptorBytes ||
+        if (length < 0 || k < 1 || k >= ObjectLayout.SymbolSpace || k + repairPerPass > ObjectLayout.SymbolSpace || symbolSize != payload.Length || descriptorLength > MaxDescriptorBytes ||
             count != Math.Max(1, (descriptorLength + room - 1) / room) || index >= count)
         {
             return false;
@@ -88,7 +91,7 @@ internal static class AnnounceCodec
 
         int start = index * room;
         int fragmentLength = Math.Max(0, Math.Min(room, descriptorLength - start));
-        var info = new AnnounceInfo(header.SessionId, length, payload[8..40].ToArray(), k, symbolSize, blocks, passes, header.Pass, []);
+        var info = new AnnounceInfo(header.SessionId, length, payload[8..40].ToArray(), k, symbolSize, blocks, passes, repairPerPass, header.Pass, []);
         fragment = new AnnounceFragment(info, descriptorLength, index, count, payload.Slice(FixedSize, fragmentLength).ToArray());
         return true;
     }

@@ -9,6 +9,7 @@ internal sealed record AnnounceInfo(
     int SymbolSize,
     long BlockCount,
     int Passes,
+    int RepairPerPass,
     int Pass,
     byte[] Descriptor)
 {

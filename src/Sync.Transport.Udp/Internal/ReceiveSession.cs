@@ -24,8 +24,8 @@ internal sealed class ReceiveSession : IAsyncDisposable
     private readonly byte[] _bitmaps;
     private readonly bool[] _dirtyPages;
     private readonly List<int> _dirty = [];
-    private readonly byte[] _completedInPass;
-    private readonly short[] _receivedInPass;
+    private readonly bool[] _completedHere;
+    private readonly short[] _margin;
     private Task _checkpoint = Task.CompletedTask;
     private long _blocksDone;
     private bool _decodeFailureLogged;
@@ -40,8 +40,8 @@ internal sealed class ReceiveSession : IAsyncDisposable
         _codecs = new CodecCache(codecs);
         _bitmaps = new byte[checked(Layout.BlockCount * SessionStateFile.BitmapBytes)];
         _dirtyPages = new bool[(_bitmaps.Length + SessionStateFile.PageBytes - 1) / SessionStateFile.PageBytes];
-        _completedInPass = new byte[Layout.BlockCount];
-        _receivedInPass = new short[Layout.BlockCount];
+        _completedHere = new bool[Layout.BlockCount];
+        _margin = new short[Layout.BlockCount];
         System.IO.Directory.CreateDirectory(directory);
         _state = SessionStateFile.Open(Path.Combine(directory, "state"), info, _bitmaps, out bool resumed);
         var mode = resumed ? FileMode.OpenOrCreate : FileMode.Create;
@@ -86,7 +86,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
                 }
                 else if (held >= session.Layout.DataSymbols(b))
                 {
-                    session.CompleteBlock(b, 0);
+                    session.CompleteBlock(b, 0, 0);
                 }
             }
 
@@ -107,13 +107,8 @@ internal sealed class ReceiveSession : IAsyncDisposable
 
         int symbol = header.Symbol;
         int k = Layout.DataSymbols(block);
-        if (_completedInPass[block] != 0 || DataComplete(block))
+        if (_completedHere[block] || DataComplete(block))
         {
-            if (_completedInPass[block] == header.Pass)
-            {
-                _receivedInPass[block]++;
-            }
-
             return StoreResult.Surplus;
         }
 
@@ -135,7 +130,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
         UdpReceiverStats.Add(ref _stats._symbolsStored);
         if (Held(block) >= k)
         {
-            CompleteBlock(block, header.Pass);
+            CompleteBlock(block, header.Pass, symbol);
         }
 
         return IsComplete ? StoreResult.ObjectComplete : StoreResult.Stored;
@@ -175,15 +170,19 @@ internal sealed class ReceiveSession : IAsyncDisposable
         });
     }
 
-    /// <summary>Margin of each block completed by this run: (blocks, sum of margins, smallest margin).</summary>
+    /// <summary>
+    /// FEC margin of the blocks completed by this run from live packets: (blocks, sum of margins, smallest margin).
+    /// A block's margin is the number of its slots in the pass still to come when it completed, i.e. how many more
+    /// of its symbols could have been lost: r with no loss, 0 when the last symbol of its pass was the one needed.
+    /// </summary>
     public (long Blocks, long Sum, long Min) Margins()
     {
         long blocks = 0, sum = 0, min = long.MaxValue;
         for (long b = 0; b < Layout.BlockCount; b++)
         {
-            if (_completedInPass[b] != 0)
+            if (_completedHere[b])
             {
-                long margin = _receivedInPass[b] - Layout.DataSymbols(b);
+                long margin = _margin[b];
                 blocks++;
                 sum += margin;
                 min = Math.Min(min, margin);
@@ -210,7 +209,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
     }
 
-    private void CompleteBlock(long block, int pass)
+    private void CompleteBlock(long block, int pass, int symbol)
     {
         int k = Layout.DataSymbols(block);
         if (!DataComplete(block) && !Decode(block, k))
@@ -219,8 +218,14 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
 
         _blocksDone++;
-        _completedInPass[block] = (byte)pass;
-        _receivedInPass[block] = (short)Held(block);
+        if (pass > 0)
+        {
+            // Slot s of pass p carries id ((p - 1) * slots + s) mod 256 (see SymbolSchedule).
+            int slots = k + Info.RepairPerPass;
+            int slot = (int)((symbol - (long)(pass - 1) * slots) % ObjectLayout.SymbolSpace + ObjectLayout.SymbolSpace) % ObjectLayout.SymbolSpace;
+            _completedHere[block] = true;
+            _margin[block] = (short)Math.Max(0, slots - 1 - slot);
+        }
     }
 
     private bool Decode(long block, int k)

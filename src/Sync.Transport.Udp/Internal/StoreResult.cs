@@ -5,7 +5,7 @@ internal enum StoreResult
 {
     Stored,
     Duplicate,
-    /// <summary>The block was already complete; counted for the FEC margin only.</summary>
+    /// <summary>The block was already complete: nothing to do.</summary>
     Surplus,
     /// <summary>Block or symbol out of range, or wrong size: the packet is garbage.</summary>
     Invalid,
