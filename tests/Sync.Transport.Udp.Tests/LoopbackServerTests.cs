@@ -213,4 +213,30 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
             Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, new UdpSendOptions(endpoint, 10_000_000) { Passes = 50, MacKey = key }, null, cancel.Token).WaitAsync(Patience));
         await StopAsync(run, stop);
     }
+
+    [Fact]
+    public async Task One_multicast_sender_feeds_two_receivers()
+    {
+        string source = _dir.File("object.bin", 1 << 20, seed: 6);
+        int port = Ports.FreeLoopback().Port;
+        var group = IPAddress.Parse("239.255.77.1");
+        var inboxes = new[] { new Inbox(), new Inbox() };
+        var receivers = Enumerable.Range(0, 2)
+            .Select(i => StartReceiver(new UdpReceiveOptions(new IPEndPoint(IPAddress.Loopback, port), Path.Combine(_dir.Path, $"spool{i}")) { Group = group }, inboxes[i], $"recv-{i}"))
+            .ToArray();
+
+        await Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, new UdpSendOptions(new IPEndPoint(group, port), 100_000_000) { Passes = 1, LocalAddress = IPAddress.Loopback, Ttl = 0 }, null, CancellationToken.None);
+
+        byte[] expected = File.ReadAllBytes(source);
+        foreach (Inbox inbox in inboxes)
+        {
+            var (_, bytes) = await inbox.First.WaitAsync(Patience);
+            Assert.Equal(expected, bytes);
+        }
+
+        foreach (var (_, run, stop) in receivers)
+        {
+            await StopAsync(run, stop);
+        }
+    }
 }

@@ -274,6 +274,11 @@ internal sealed class SendSession
                 UdpLog.SendError(_logger, e.SocketErrorCode.ToString(), errors);
             }
         }
+        catch (SocketException e)
+        {
+            // Every datagram has the same size, so this would fail for all of them: stop and say what to change.
+            throw new IOException($"a {datagram.Length}-byte datagram does not fit the path MTU to {_options.Destination} (fragmentation is off): lower the MTU option below {_options.Mtu}", e);
+        }
 
         Count(datagram.Length);
     }
