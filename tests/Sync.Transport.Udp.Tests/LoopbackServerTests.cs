@@ -239,4 +239,21 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
             await StopAsync(run, stop);
         }
     }
+
+    [Fact]
+    public async Task An_empty_object_is_delivered_from_its_announce_alone()
+    {
+        string source = _dir.File("empty.bin", 0, seed: 7);
+        IPEndPoint endpoint = Ports.FreeLoopback();
+        var inbox = new Inbox();
+        var (_, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
+
+        await Sender().SendAsync(source, new byte[] { 42 }, new UdpSendOptions(endpoint, 10_000_000) { Passes = 1, AnnounceInterval = TimeSpan.FromMilliseconds(20) }, null, CancellationToken.None);
+
+        var (received, bytes) = await inbox.First.WaitAsync(Patience);
+        Assert.Empty(bytes);
+        Assert.Equal(0, received.Length);
+        Assert.Equal(new byte[] { 42 }, received.Descriptor.ToArray());
+        await StopAsync(run, stop);
+    }
 }

@@ -142,7 +142,22 @@ internal sealed class ReceiveSession : IAsyncDisposable
     /// </summary>
     public void Checkpoint()
     {
-        if (!_checkpoint.IsCompleted || _dirty.Count == 0)
+        if (!_checkpoint.IsCompleted)
+        {
+            return;
+        }
+
+        if (_checkpoint.IsFaulted)
+        {
+            // Which pages made it is unknown: rewrite them all next time.
+            UdpLog.CheckpointFailed(_logger, _checkpoint.Exception!.InnerException!, Info.SessionId);
+            _checkpoint = Task.CompletedTask;
+            Array.Fill(_dirtyPages, true);
+            _dirty.Clear();
+            _dirty.AddRange(Enumerable.Range(0, _dirtyPages.Length));
+        }
+
+        if (_dirty.Count == 0)
         {
             return;
         }

@@ -49,4 +49,7 @@ internal static partial class UdpLog
 
     [LoggerMessage(7121, LogLevel.Warning, "UDP spool of session {SessionId:x16} does not match its announce (another object under the same id); starting it afresh")]
     public static partial void SpoolMismatch(ILogger logger, ulong sessionId);
+
+    [LoggerMessage(7122, LogLevel.Warning, "UDP session {SessionId:x16}: checkpoint failed; the whole resume state is written again at the next one")]
+    public static partial void CheckpointFailed(ILogger logger, Exception exception, ulong sessionId);
 }
