@@ -165,24 +165,13 @@ public sealed unsafe class ReedSolomonCodec
             RequireLength(repairs[n].Length, symbolLength, "repair symbol", n, nameof(repairs));
         }
 
-        // Lost indices fill the front of the buffer, present ones the back.
+        // Lost indices fill the buffer from the front, present ones (in any order) from the back.
         Span<int> partition = stackalloc int[DataSymbols];
         var lostCount = 0;
         var presentStart = DataSymbols;
-        for (var i = DataSymbols - 1; i >= 0; i--)
-        {
-            if (present[i])
-            {
-                partition[--presentStart] = i;
-            }
-        }
-
         for (var i = 0; i < DataSymbols; i++)
         {
-            if (!present[i])
-            {
-                partition[lostCount++] = i;
-            }
+            partition[present[i] ? --presentStart : lostCount++] = i;
         }
 
         if (lostCount == 0)

@@ -17,12 +17,14 @@ internal enum KernelPath
 
 internal static class KernelPaths
 {
-    public static KernelPath Best { get; } = Gfni.V256.IsSupported ? KernelPath.Gfni : Avx2.IsSupported ? KernelPath.Avx2 : KernelPath.Scalar;
+    public static KernelPath Best { get; } =
+        IsSupported(KernelPath.Gfni) ? KernelPath.Gfni : IsSupported(KernelPath.Avx2) ? KernelPath.Avx2 : KernelPath.Scalar;
 
     public static bool IsSupported(KernelPath path) => path switch
     {
         KernelPath.Scalar => true,
         KernelPath.Avx2 => Avx2.IsSupported,
+        // The GFNI kernels load, store and XOR with AVX2; a CPU with 256-bit GFNI has it.
         KernelPath.Gfni => Gfni.V256.IsSupported && Avx2.IsSupported,
         _ => false,
     };
