@@ -68,8 +68,15 @@ public static class FecPlanner
             $"At {lossRate:P2} loss in bursts of ~{burstPackets} packets: interleave {interleave} blocks so a burst costs each block at most {perBurst} symbol(s); " +
             $"k={k} data + r={repair} repair symbols per block ({overhead:P1} overhead) gives a 1 GB object ({blocksPerGigabyte:F0} blocks of {symbol}-byte symbols) " +
             $"a pass-1 failure probability of {gigabyteFailure:G3}, {reached}. Goodput about {goodput / 1e6:F1} Mbit/s of object data at {rateBitsPerSecond / 1e6:F1} Mbit/s on the wire " +
-            $"(IPv4+UDP+header+checksum counted, no MAC). Sender memory about {2.0 * interleave * (k * (double)symbol + (k + repair) * (double)datagram) / 1048576:F0} MiB for window buffers.");
+            $"(IPv4+UDP+header+checksum counted, no MAC). Sender memory about {SenderWindowMemory(interleave, k, repair, symbol, datagram) / 1048576:F0} MiB for window buffers.");
         return new FecPlan(overhead, repair, interleave, goodput, gigabyteFailure, explanation);
+    }
+
+    /// <summary>What the sender's window buffers take: three windows, or two once one exceeds 64 MiB (see SendSession).</summary>
+    internal static double SenderWindowMemory(int interleave, int k, int repair, int symbol, int datagram)
+    {
+        double window = interleave * (k * (double)symbol + (k + repair) * (double)datagram);
+        return window * (window <= 64 << 20 ? 3 : 2);
     }
 
     /// <summary>P(a 1 GB object has a block with more than r lost symbols) under the burst model in the class summary.</summary>
