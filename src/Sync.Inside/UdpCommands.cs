@@ -26,14 +26,14 @@ internal static class UdpCommands
         var state = new Option<string>("--state") { Description = "The inside's state directory (udp-spool/ and udp-inbox/ live there).", Required = true };
         var trust = new Option<string[]>("--trust") { Description = "Trusted public key (FILE.pub); repeat for several.", Required = true, AllowMultipleArgumentsPerToken = false };
         var once = new Option<bool>("--once") { Description = "Exit 0 after publishing one new generation (and whatever follows it in the inbox)." };
-        var timeout = new Option<double>("--timeout") { Description = "With --once: give up after this many seconds with exit code 4 (default 0: wait forever).", DefaultValueFactory = _ => 0 };
+        var timeout = new Option<double>("--timeout") { Description = "With --once: give up after this many seconds with exit code 4 (0: wait forever).", DefaultValueFactory = _ => 0 };
         var publish = new Option<string>("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
         publish.AcceptOnlyFromAmong("snapshot", "in-place");
-        var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
+        var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included.", DefaultValueFactory = _ => 3 };
         var macKey = new Option<string?>("--mac-key") { Description = "Shared key file (the outside's --mac-key): packets without a valid MAC are dropped before decoding." };
-        var spool = new Option<string?>("--spool") { Description = "Where partial sessions are kept across restarts (default STATE/udp-spool)." };
-        var rcvbuf = new Option<string>("--rcvbuf") { Description = "Socket receive buffer to ask for (default 64M; granted size is reported).", DefaultValueFactory = _ => "64M" };
-        var report = new Option<double>("--report-interval") { Description = "Seconds between report lines on stdout (default 5).", DefaultValueFactory = _ => 5 };
+        var spool = new Option<string?>("--spool") { Description = "Where partial sessions are kept across restarts (default: STATE/udp-spool)." };
+        var rcvbuf = new Option<string>("--rcvbuf") { Description = "Socket receive buffer to ask for (granted size is reported).", DefaultValueFactory = _ => "64M" };
+        var report = new Option<double>("--report-interval") { Description = "Seconds between report lines on stdout.", DefaultValueFactory = _ => 5 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("receive", "Listen on a send-only UDP link (data diode) and publish each generation that arrives complete and verified, until stopped.")
         {

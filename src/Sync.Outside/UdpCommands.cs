@@ -31,19 +31,19 @@ internal static class UdpCommands
 
         public Option<string> Rate { get; } = new("--rate") { Description = "Wire rate in bits/s, IPv4/UDP headers included: 800M, 1G, 100k.", Required = true };
 
-        public Option<string> FecOverhead { get; } = new("--fec-overhead") { Description = "Repair symbols per block per pass, percent of data symbols (default 25; see fec-plan).", DefaultValueFactory = _ => "25" };
+        public Option<string> FecOverhead { get; } = new("--fec-overhead") { Description = "Repair symbols per block per pass, percent of data symbols (see fec-plan).", DefaultValueFactory = _ => "25" };
 
-        public Option<int> Interleave { get; } = new("--interleave") { Description = "Blocks sent interleaved, so a burst costs each block few symbols (default 64; see fec-plan).", DefaultValueFactory = _ => 64 };
+        public Option<int> Interleave { get; } = new("--interleave") { Description = "Blocks sent interleaved, so a burst costs each block few symbols (see fec-plan).", DefaultValueFactory = _ => 64 };
 
-        public Option<int> Mtu { get; } = new("--mtu") { Description = "Link MTU; datagrams are MTU-28 bytes and never fragmented (default 1500).", DefaultValueFactory = _ => 1500 };
+        public Option<int> Mtu { get; } = new("--mtu") { Description = "Link MTU; datagrams are MTU-28 bytes and never fragmented.", DefaultValueFactory = _ => 1500 };
 
-        public Option<int> Ttl { get; } = new("--ttl") { Description = "Multicast TTL (default 1: the diode's segment only).", DefaultValueFactory = _ => 1 };
+        public Option<int> Ttl { get; } = new("--ttl") { Description = "Multicast TTL.", DefaultValueFactory = _ => 1 };
 
         public Option<string?> MacKey { get; } = new("--mac-key") { Description = "Shared key file (>= 16 bytes, e.g. openssl rand 32): every packet carries a MAC; the inside drops packets without a valid one." };
 
         public Option<string?> Local { get; } = new("--local-address") { Description = "Local address to send from (the diode-facing interface's)." };
 
-        public Option<int> DataSymbols { get; } = new("--data-symbols") { Description = "Data symbols per FEC block, k (default 128).", DefaultValueFactory = _ => 128 };
+        public Option<int> DataSymbols { get; } = new("--data-symbols") { Description = "Data symbols per FEC block, k.", DefaultValueFactory = _ => 128 };
 
         public IEnumerable<Option> All => [Udp, Rate, FecOverhead, Interleave, Mtu, Ttl, MacKey, Local, DataSymbols];
 
@@ -98,10 +98,10 @@ internal static class UdpCommands
         var state = new Option<string>("--state") { Description = "The outside's state directory (what was sent, scan cache, udp-spool/).", Required = true };
         var key = new Option<string>("--key") { Description = "The private signing key.", Required = true };
         var link = new Link();
-        var passes = new Option<int>("--passes") { Description = "Passes over the stream; each later pass sends fresh repair symbols (default 2).", DefaultValueFactory = _ => 2 };
+        var passes = new Option<int>("--passes") { Description = "Passes over the stream; each later pass sends fresh repair symbols.", DefaultValueFactory = _ => 2 };
         var full = new Option<bool>("--full") { Description = "Send a full generation that needs nothing on the inside (for an inside that is new or more than --keep-spools behind)." };
         var verify = new Option<bool>("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
-        var keepSpools = new Option<int>("--keep-spools") { Description = "Generations whose streams stay in udp-spool/ for the carousel (default 3).", DefaultValueFactory = _ => 3 };
+        var keepSpools = new Option<int>("--keep-spools") { Description = "Generations whose streams stay in udp-spool/ for the carousel.", DefaultValueFactory = _ => 3 };
         var carousel = new Option<bool>("--carousel") { Description = "After the send, keep repeating the kept generations at --carousel-rate until stopped." };
         var carouselRate = new Option<string?>("--carousel-rate") { Description = "Rate of the carousel (default: 5% of --rate)." };
         var immutable = new Option<string[]>("--immutable-dir")
@@ -218,9 +218,9 @@ internal static class UdpCommands
     {
         var state = new Option<string>("--state") { Description = "The outside's state directory; its udp-spool/ holds what `send` sent.", Required = true };
         var link = new Link();
-        var generations = new Option<int>("--generations") { Description = "Newest generations repeated, oldest first (default 3).", DefaultValueFactory = _ => 3 };
-        var rounds = new Option<int>("--rounds") { Description = "Stop after this many rounds (default 0: until stopped).", DefaultValueFactory = _ => 0 };
-        var pause = new Option<double>("--pause") { Description = "Seconds idle between rounds (default 1).", DefaultValueFactory = _ => 1 };
+        var generations = new Option<int>("--generations") { Description = "Newest generations repeated, oldest first.", DefaultValueFactory = _ => 3 };
+        var rounds = new Option<int>("--rounds") { Description = "Stop after this many rounds (0: run until stopped).", DefaultValueFactory = _ => 0 };
+        var pause = new Option<double>("--pause") { Description = "Seconds idle between rounds.", DefaultValueFactory = _ => 1 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("carousel", "Repeat the newest generations' streams slowly until stopped, so an inside that was down catches up with no operator.")
         {
@@ -267,10 +267,10 @@ internal static class UdpCommands
     public static Command FecPlan()
     {
         var loss = new Option<string>("--loss") { Description = "Measured packet loss, percent (e.g. 1, 0.5, 5%).", Required = true };
-        var burst = new Option<int>("--burst") { Description = "Longest burst of consecutive lost packets seen (default 1: random loss).", DefaultValueFactory = _ => 1 };
+        var burst = new Option<int>("--burst") { Description = "Longest burst of consecutive lost packets seen.", DefaultValueFactory = _ => 1 };
         var rate = new Option<string>("--rate") { Description = "Wire rate in bits/s: 800M, 1G.", Required = true };
-        var mtu = new Option<int>("--mtu") { Description = "Link MTU (default 1500).", DefaultValueFactory = _ => 1500 };
-        var dataSymbols = new Option<int>("--data-symbols") { Description = "Data symbols per FEC block, k (default 128).", DefaultValueFactory = _ => 128 };
+        var mtu = new Option<int>("--mtu") { Description = "Link MTU.", DefaultValueFactory = _ => 1500 };
+        var dataSymbols = new Option<int>("--data-symbols") { Description = "Data symbols per FEC block, k.", DefaultValueFactory = _ => 128 };
         var command = new Command("fec-plan", "Print the FEC overhead and interleave depth to use for a measured loss rate and burst length.")
         {
             loss, burst, rate, mtu, dataSymbols,
