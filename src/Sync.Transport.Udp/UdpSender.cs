@@ -43,6 +43,11 @@ public sealed class UdpSender
 
         using SafeFileHandle file = File.OpenHandle(objectPath, FileMode.Open, FileAccess.Read, FileShare.Read);
         long length = RandomAccess.GetLength(file);
+        if (length > AnnounceCodec.MaxObjectBytes)
+        {
+            throw new ArgumentException($"object is {length} bytes; receivers accept at most {AnnounceCodec.MaxObjectBytes} (1 TiB)", nameof(objectPath));
+        }
+
         byte[] sha256 = await HashAsync(file, length, cancellationToken).ConfigureAwait(false);
 
         var layout = new ObjectLayout(length, options.SymbolSize, options.DataSymbolsPerBlock);

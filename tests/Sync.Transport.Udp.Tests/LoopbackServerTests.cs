@@ -256,4 +256,36 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(new byte[] { 42 }, received.Descriptor.ToArray());
         await StopAsync(run, stop);
     }
+
+    [Fact]
+    public async Task An_object_complete_but_not_handed_over_is_offered_again_at_the_next_start()
+    {
+        string source = _dir.File("object.bin", 1 << 20, seed: 8);
+        string spool = Path.Combine(_dir.Path, "spool");
+        IPEndPoint endpoint = Ports.FreeLoopback();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stuck = new UdpReceiver(new TestLogger(output, "recv-1"), TimeProvider.System);
+        using var stopStuck = new CancellationTokenSource();
+        Task stuckRun = Task.Run(() => stuck.RunAsync(new UdpReceiveOptions(endpoint, spool), async (_, ct) =>
+        {
+            entered.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            return ObjectDisposition.Applied;
+        }, stopStuck.Token));
+        Assert.True(SpinWait.SpinUntil(() => stuck.Stats.GrantedReceiveBufferBytes > 0, Patience));
+
+        await Sender().SendAsync(source, new byte[] { 5 }, new UdpSendOptions(endpoint, 200_000_000) { Passes = 1 }, null, CancellationToken.None);
+        await entered.Task.WaitAsync(Patience);
+        await stopStuck.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuckRun.WaitAsync(Patience));
+
+        // No sender any more: the next run hands the spooled object over by itself.
+        var inbox = new Inbox();
+        var (_, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, spool), inbox, "recv-2");
+        var (received, bytes) = await inbox.First.WaitAsync(Patience);
+        Assert.Equal(File.ReadAllBytes(source), bytes);
+        Assert.Equal(new byte[] { 5 }, received.Descriptor.ToArray());
+        await StopAsync(run, stop);
+        Assert.Empty(Directory.GetDirectories(spool));
+    }
 }

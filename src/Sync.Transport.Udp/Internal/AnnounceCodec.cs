@@ -12,6 +12,9 @@ internal static class AnnounceCodec
     public const int FixedSize = 60;
     public const int MaxDescriptorBytes = 16 << 10;
 
+    /// <summary>Largest object a receiver accepts (1 TiB): bounds the per-block state it allocates for an announce.</summary>
+    public const long MaxObjectBytes = 1L << 40;
+
     /// <summary>Builds one complete announce datagram per fragment, sealed, each <paramref name="datagramSize"/> long.</summary>
     public static byte[][] BuildDatagrams(AnnounceInfo info, int symbolSize, byte[]? macKey)
     {
@@ -68,7 +71,7 @@ internal static class AnnounceCodec
         int count = BinaryPrimitives.ReadUInt16LittleEndian(payload[54..]);
         int repairPerPass = BinaryPrimitives.ReadUInt16LittleEndian(payload[56..]);
         int room = payload.Length - FixedSize;
-        if (length < 0 || k < 1 || k >= ObjectLayout.SymbolSpace || k + repairPerPass > ObjectLayout.SymbolSpace || symbolSize != payload.Length || descriptorLength > MaxDescriptorBytes ||
+        if (length < 0 || length > MaxObjectBytes || k < 1 || k >= ObjectLayout.SymbolSpace || k + repairPerPass > ObjectLayout.SymbolSpace || symbolSize != payload.Length || descriptorLength > MaxDescriptorBytes ||
             count != Math.Max(1, (descriptorLength + room - 1) / room) || index >= count)
         {
             return false;

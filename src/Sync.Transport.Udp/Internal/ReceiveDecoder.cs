@@ -47,6 +47,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
 
     public async Task RunAsync(ChannelReader<ReceivedPacket> queue, CancellationToken cancellationToken)
     {
+        await OfferSpooledAsync(cancellationToken).ConfigureAwait(false);
         long handled = 0;
         while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -78,6 +79,44 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
                 {
                     Tick();
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Start-up housekeeping of the spool: folders of sessions already finished (a crash between recording and
+    /// deleting) are deleted, and objects that were complete but not handed over are handed over now.
+    /// Incomplete spools wait for their session's next announce.
+    /// </summary>
+    private async Task OfferSpooledAsync(CancellationToken cancellationToken)
+    {
+        foreach (string directory in Directory.EnumerateDirectories(_options.SpoolDirectory, "session-*"))
+        {
+            string name = Path.GetFileName(directory);
+            if (!ulong.TryParse(name.AsSpan("session-".Length), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out ulong id))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (_finished.Contains(id))
+                {
+                    Directory.Delete(directory, recursive: true);
+                    continue;
+                }
+
+                AnnounceInfo? info = ReceiveSession.CompleteSpool(directory);
+                if (info is not null && info.SessionId == id)
+                {
+                    var session = ReceiveSession.Open(info, directory, _logger, _stats, _codecs);
+                    _active[id] = session;
+                    await BeginCompletionAsync(session, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                UdpLog.SessionOpenFailed(_logger, e, id);
             }
         }
     }
@@ -172,7 +211,19 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
 
         string directory = Path.Combine(_options.SpoolDirectory, $"session-{id:x16}");
         bool existed = Directory.Exists(directory);
-        var session = ReceiveSession.Open(info, directory, _logger, _stats, _codecs);
+        ReceiveSession session;
+        try
+        {
+            session = ReceiveSession.Open(info, directory, _logger, _stats, _codecs);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Most likely the spool is full or not writable; asking again at the next announce is the retry.
+            UdpLog.SessionOpenFailed(_logger, e, id);
+            _retryAt[id] = _time.GetTimestamp() + (long)(RetryAfterFailure.TotalSeconds * _time.TimestampFrequency);
+            return null;
+        }
+
         if (existed && !session.Resumed)
         {
             UdpLog.SpoolMismatch(_logger, id);

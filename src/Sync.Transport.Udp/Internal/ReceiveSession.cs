@@ -50,6 +50,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
         if (!resumed)
         {
             RandomAccess.SetLength(_object, Layout.SymbolCount * Layout.SymbolSize);
+            File.WriteAllBytes(Path.Combine(directory, "descriptor"), info.Descriptor);
         }
 
         Resumed = resumed;
@@ -95,6 +96,42 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
 
         return session;
+    }
+
+    /// <summary>
+    /// Whether the spool left in <paramref name="directory"/> by an earlier run holds a complete object; its announce
+    /// (descriptor included) when so. Lets a restarted receiver hand over such an object without waiting for the
+    /// session to be announced again.
+    /// </summary>
+    public static AnnounceInfo? CompleteSpool(string directory)
+    {
+        AnnounceInfo? info = SessionStateFile.ReadInfo(Path.Combine(directory, "state"));
+        string descriptorPath = Path.Combine(directory, "descriptor");
+        if (info is null || !File.Exists(descriptorPath))
+        {
+            return null;
+        }
+
+        info = info with { Descriptor = File.ReadAllBytes(descriptorPath) };
+        ObjectLayout layout = info.Layout();
+        var bitmaps = new byte[checked(layout.BlockCount * SessionStateFile.BitmapBytes)];
+        using (SessionStateFile.Open(Path.Combine(directory, "state"), info, bitmaps, out bool resumed))
+        {
+            if (!resumed)
+            {
+                return null;
+            }
+        }
+
+        for (long b = 0; b < layout.BlockCount; b++)
+        {
+            if (!DataComplete(bitmaps, b, layout.DataSymbols(b)))
+            {
+                return null;
+            }
+        }
+
+        return info;
     }
 
     public StoreResult Store(in PacketHeader header, ReadOnlySpan<byte> payload)
@@ -342,10 +379,11 @@ internal sealed class ReceiveSession : IAsyncDisposable
         return count;
     }
 
-    private bool DataComplete(long block)
+    private bool DataComplete(long block) => DataComplete(_bitmaps, block, Layout.DataSymbols(block));
+
+    private static bool DataComplete(byte[] bitmaps, long block, int k)
     {
-        int k = Layout.DataSymbols(block);
-        ReadOnlySpan<byte> bits = _bitmaps.AsSpan((int)(block * SessionStateFile.BitmapBytes), SessionStateFile.BitmapBytes);
+        ReadOnlySpan<byte> bits = bitmaps.AsSpan((int)(block * SessionStateFile.BitmapBytes), SessionStateFile.BitmapBytes);
         for (int j = 0; j < k >> 3; j++)
         {
             if (bits[j] != 0xFF)

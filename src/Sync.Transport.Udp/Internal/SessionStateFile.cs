@@ -67,6 +67,37 @@ internal sealed class SessionStateFile : IDisposable
         }
     }
 
+    /// <summary>The object a record describes (no descriptor, passes or repair count), or null when it is not one.</summary>
+    public static AnnounceInfo? ReadInfo(string path)
+    {
+        Span<byte> header = stackalloc byte[64];
+        try
+        {
+            using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            if (RandomAccess.Read(file, header, 0) != header.Length ||
+                BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic || BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) != Version)
+            {
+                return null;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        long length = BinaryPrimitives.ReadInt64LittleEndian(header[16..]);
+        int k = BinaryPrimitives.ReadUInt16LittleEndian(header[56..]);
+        int symbolSize = BinaryPrimitives.ReadUInt16LittleEndian(header[58..]);
+        long blocks = BinaryPrimitives.ReadUInt32LittleEndian(header[60..]);
+        if (length < 0 || length > AnnounceCodec.MaxObjectBytes || k is < 1 or >= ObjectLayout.SymbolSpace || symbolSize < 1 ||
+            new ObjectLayout(length, symbolSize, k).BlockCount != blocks)
+        {
+            return null;
+        }
+
+        return new AnnounceInfo(BinaryPrimitives.ReadUInt64LittleEndian(header[8..]), length, header[24..56].ToArray(), k, symbolSize, blocks, 0, 0, 0, []);
+    }
+
     /// <summary>Writes a snapshot of whole bitmap pages; <paramref name="snapshot"/> holds them back to back.</summary>
     public void WritePages(IReadOnlyList<int> pages, ReadOnlySpan<byte> snapshot, long bitmapLength)
     {
