@@ -288,4 +288,68 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         await StopAsync(run, stop);
         Assert.Empty(Directory.GetDirectories(spool));
     }
+
+    private sealed class ProgressLog : IProgress<UdpSendProgress>
+    {
+        public List<UdpSendProgress> Reports { get; } = [];
+
+        public void Report(UdpSendProgress value)
+        {
+            lock (Reports)
+            {
+                Reports.Add(value);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Bursts_of_400_lost_packets_are_spread_over_the_interleaved_blocks_and_measured()
+    {
+        string source = _dir.File("object.bin", 16 << 20, seed: 9);
+        IPEndPoint endpoint = Ports.FreeLoopback();
+        var inbox = new Inbox();
+        var (receiver, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
+
+        // Called on the send thread in send order: lose 400 consecutive symbol packets out of every 8000 (5 %).
+        long sent = 0;
+        var progress = new ProgressLog();
+        var options = new UdpSendOptions(endpoint, 300_000_000) { Passes = 1, DropSymbol = (_, _) => sent++ % 8000 is >= 1000 and < 1400 };
+        UdpSendReport report = await Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, options, progress, CancellationToken.None);
+
+        var (_, bytes) = await inbox.First.WaitAsync(Patience);
+        output.WriteLine(receiver.Describe());
+        Assert.Equal(File.ReadAllBytes(source), bytes);
+        Assert.Equal(400, receiver.Stats.MaxBurst);
+        Assert.Equal(400, receiver.Stats.MeanBurst, precision: 0);
+        Assert.Equal(receiver.Stats.Bursts, receiver.Stats.BurstHistogram()[8]); // 256..511
+        Assert.True(receiver.Stats.MinFecMargin >= 0);
+        lock (progress.Reports)
+        {
+            Assert.NotEmpty(progress.Reports);
+            Assert.Equal(report.Packets, progress.Reports[^1].Packets);
+            Assert.Equal(report.WireBytes, progress.Reports[^1].WireBytes);
+        }
+
+        await StopAsync(run, stop);
+    }
+
+    [Fact]
+    public async Task An_unwanted_session_is_ignored_and_leaves_no_spool()
+    {
+        string source = _dir.File("object.bin", 1 << 20, seed: 10);
+        string spool = Path.Combine(_dir.Path, "spool");
+        IPEndPoint endpoint = Ports.FreeLoopback();
+        var inbox = new Inbox();
+        int asked = 0;
+        var (receiver, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, spool) { WantsSession = d => { Interlocked.Increment(ref asked); return d.Span[0] != 0xBA; } }, inbox, "recv");
+
+        UdpSendReport report = await Sender().SendAsync(source, new byte[] { 0xBA }, new UdpSendOptions(endpoint, 200_000_000) { Passes = 1 }, null, CancellationToken.None);
+
+        Assert.True(SpinWait.SpinUntil(() => receiver.Stats.IgnoredPackets >= report.Packets * 9 / 10, Patience), receiver.Describe());
+        Assert.Equal(1, asked);
+        Assert.Equal(0, receiver.Stats.SymbolsStored);
+        Assert.Empty(Directory.GetDirectories(spool));
+        await StopAsync(run, stop);
+        Assert.Equal(0, inbox.Calls);
+    }
 }
