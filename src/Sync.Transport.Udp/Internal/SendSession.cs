@@ -31,6 +31,7 @@ internal sealed class SendSession
     private readonly BlockingCollection<SendWindow> _ready;
     private readonly SocketAddress _destination;
     private readonly int _wireOverhead;
+    private readonly int _segments;
     private long _packets;
     private long _wireBytes;
     private long _sendErrors;
@@ -49,6 +50,7 @@ internal sealed class SendSession
         _progress = progress;
         _destination = options.Destination.Serialize();
         _wireOverhead = options.IpUdpOverhead;
+        _segments = options.DropSymbol is null ? UdpSockets.TryEnableSegmentation(socket, options.DatagramSize, BurstDatagrams) : 1;
         _builder = new WindowBuilder(file, schedule, announce.SessionId, options.MacKey, codecs);
 
         int blocks = schedule.MaxWindowBlocks;
@@ -162,7 +164,7 @@ internal sealed class SendSession
                 nextAnnounce = 0;
             }
 
-            for (int q = 0; q < window.Count; q++)
+            for (int q = 0; q < window.Count; q += _segments)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 long now = _time.GetTimestamp();
@@ -178,14 +180,16 @@ internal sealed class SendSession
                     _progress.Report(Progress(planned));
                 }
 
-                Pace(bucket, window.DatagramSize + _wireOverhead, cancellationToken);
+                // With UDP segmentation one send hands the kernel up to a burst's worth of consecutive datagrams.
+                int count = Math.Min(_segments, window.Count - q);
+                Pace(bucket, count * (window.DatagramSize + _wireOverhead), cancellationToken);
                 if (_options.DropSymbol?.Invoke(window.Order[q], _pass) == true)
                 {
-                    Count(window.DatagramSize);
+                    Count(1, window.DatagramSize);
                 }
                 else
                 {
-                    Send(window.Datagram(q));
+                    Send(window.Datagrams.AsSpan(q * window.DatagramSize, count * window.DatagramSize), count);
                 }
             }
 
@@ -224,7 +228,7 @@ internal sealed class SendSession
         foreach (byte[] announce in announces)
         {
             Pace(bucket, announce.Length + _wireOverhead, cancellationToken);
-            Send(announce);
+            Send(announce, 1);
         }
     }
 
@@ -259,11 +263,12 @@ internal sealed class SendSession
         }
     }
 
-    private void Send(ReadOnlySpan<byte> datagram)
+    /// <summary>Sends <paramref name="count"/> equal datagrams laid end to end (more than one only with UDP segmentation).</summary>
+    private void Send(ReadOnlySpan<byte> datagrams, int count)
     {
         try
         {
-            _socket.SendTo(datagram, SocketFlags.None, _destination);
+            _socket.SendTo(datagrams, SocketFlags.None, _destination);
         }
         catch (SocketException e) when (e.SocketErrorCode != SocketError.MessageSize)
         {
@@ -277,13 +282,13 @@ internal sealed class SendSession
         catch (SocketException e)
         {
             // Every datagram has the same size, so this would fail for all of them: stop and say what to change.
-            throw new IOException($"a {datagram.Length}-byte datagram does not fit the path MTU to {_options.Destination} (fragmentation is off): lower the MTU option below {_options.Mtu}", e);
+            throw new IOException($"a {datagrams.Length / count}-byte datagram does not fit the path MTU to {_options.Destination} (fragmentation is off): lower the MTU option below {_options.Mtu}", e);
         }
 
-        Count(datagram.Length);
+        Count(count, datagrams.Length / count);
     }
 
-    private void Count(int datagramBytes)
+    private void Count(int datagrams, int datagramBytes)
     {
         long now = _time.GetTimestamp();
         if (_firstSend == 0)
@@ -292,7 +297,7 @@ internal sealed class SendSession
         }
 
         _lastSend = now;
-        _packets++;
-        _wireBytes += datagramBytes + _wireOverhead;
+        _packets += datagrams;
+        _wireBytes += datagrams * (long)(datagramBytes + _wireOverhead);
     }
 }
