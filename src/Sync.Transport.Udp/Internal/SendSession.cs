@@ -55,7 +55,14 @@ internal sealed class SendSession
 
         int blocks = schedule.MaxWindowBlocks;
         int maxPackets = blocks * (schedule.Layout.K + schedule.RepairPerPass);
-        long windowBytes = (long)blocks * schedule.Layout.K * schedule.Layout.SymbolSize + (long)maxPackets * options.DatagramSize;
+        long dataBytes = (long)blocks * schedule.Layout.K * schedule.Layout.SymbolSize;
+        long datagramBytes = (long)maxPackets * options.DatagramSize;
+        if (dataBytes > Array.MaxLength || datagramBytes > Array.MaxLength)
+        {
+            throw new ArgumentException($"a window of {blocks} blocks needs {(dataBytes + datagramBytes) >> 20} MiB per buffer: lower the interleave, k or the MTU");
+        }
+
+        long windowBytes = dataBytes + datagramBytes;
         long windowsNeeded = schedule.WindowCount * options.Passes;
         int pool = (int)Math.Min(windowsNeeded, windowBytes <= 64 << 20 ? 3 : 2);
         _free = new BlockingCollection<SendWindow>(Math.Max(1, pool));
