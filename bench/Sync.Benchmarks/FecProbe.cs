@@ -15,15 +15,30 @@ internal static partial class FecProbe
 
     public static void Run()
     {
-        foreach (var path in FecPaths.Supported())
+        var paths = FecPaths.Supported().ToArray();
+        foreach (var path in paths)
         {
-            var block = new FecBlock(path.ToKernelPath(), 128, 16, 1408, 16);
-            var encode = Measure(block.Encode);
-            var decode = Measure(block.Decode);
-            var setup = Measure(block.PrepareRecovery);
-            Console.WriteLine(
-                $"{path,-7} encode {block.DataBytes / encode:F2} GB/s   decode(16 lost) {block.DataBytes / decode:F2} GB/s   setup {setup / 1000:F1} us   rebuilt: {block.DecodedMatchesOriginal()}");
+            Report(path, 128, 16, 1408);
         }
+
+        // Other shapes on the path the codec picks by default: all r repairs encoded, r data symbols lost.
+        var best = paths[^1];
+        (int K, int R, int Length)[] shapes = [(128, 16, 1440), (64, 8, 1408), (200, 56, 1440), (128, 128, 1408)];
+        foreach (var (k, r, length) in shapes)
+        {
+            Report(best, k, r, length);
+        }
+    }
+
+    private static void Report(FecPath path, int k, int r, int length)
+    {
+        var block = new FecBlock(path.ToKernelPath(), k, r, length, r);
+        var encode = Measure(block.Encode);
+        var decode = Measure(block.Decode);
+        var setup = Measure(block.PrepareRecovery);
+        Console.WriteLine(
+            $"{path,-7} RS({k}+{r}) x {length} B: encode {block.DataBytes / encode:F2} GB/s   decode ({r} lost) {block.DataBytes / decode:F2} GB/s   " +
+            $"setup {setup / 1000:F1} us   rebuilt: {block.DecodedMatchesOriginal()}");
     }
 
     /// <summary>Best mean CPU nanoseconds per call over a few rounds of about 200 ms each.</summary>

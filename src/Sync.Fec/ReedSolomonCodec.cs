@@ -269,7 +269,7 @@ public sealed unsafe class ReedSolomonCodec
                         {
                             for (var q = 0; q < StripKernel.GroupSize; q++)
                             {
-                                group[q] = recovery.Pin(n + q, recoveryCoefficientTable, recoveryNibbleTables, recoveryMatrixTable);
+                                group[q] = recovery.RowAt(n + q, recoveryCoefficientTable, recoveryNibbleTables, recoveryMatrixTable);
                                 groupInputs[q] = syndromes + (n + q) * stride;
                             }
 
@@ -279,7 +279,7 @@ public sealed unsafe class ReedSolomonCodec
 
                     for (; n < size; n++)
                     {
-                        var row = recovery.Pin(n, recoveryCoefficientTable, recoveryNibbleTables, recoveryMatrixTable);
+                        var row = recovery.RowAt(n, recoveryCoefficientTable, recoveryNibbleTables, recoveryMatrixTable);
                         StripKernel.MultiplyIntoRows(_path, syndromes + n * stride, solveWidth, rebuilt, stride, row, lostColumns, size, accumulate: n > 0);
                     }
 
@@ -318,7 +318,7 @@ public sealed unsafe class ReedSolomonCodec
                 {
                     for (var q = 0; q < StripKernel.GroupSize; q++)
                     {
-                        group[q] = generator.Pin(indices[n + q], coefficients, nibbleTables, matrices);
+                        group[q] = generator.RowAt(indices[n + q], coefficients, nibbleTables, matrices);
                     }
 
                     accumulator.AddGroup(
@@ -333,7 +333,7 @@ public sealed unsafe class ReedSolomonCodec
 
             for (; n < indices.Length; n++)
             {
-                var row = generator.Pin(indices[n], coefficients, nibbleTables, matrices);
+                var row = generator.RowAt(indices[n], coefficients, nibbleTables, matrices);
                 accumulator.Add(data[indices[n]].Span.Slice(start, width), row, accumulate || n > 0);
             }
         }

@@ -57,15 +57,15 @@ internal readonly ref struct CoefficientRows
     public static void FillNibbleTables(byte constant, Span<byte> destination)
     {
         var row = GaloisField.ProductRow(constant);
+        row[..16].CopyTo(destination);
         for (var nibble = 0; nibble < 16; nibble++)
         {
-            destination[nibble] = row[nibble];
             destination[16 + nibble] = row[nibble << 4];
         }
     }
 
-    /// <summary>Pointers to one row's constants; valid only while the storage is pinned.</summary>
-    public unsafe RowPointers Pin(int row, byte* coefficients, byte* nibbleTables, ulong* matrices) =>
+    /// <summary>Pointers to one row's constants, given the pinned start of each form.</summary>
+    public unsafe RowPointers RowAt(int row, byte* coefficients, byte* nibbleTables, ulong* matrices) =>
         new(coefficients + row * Columns, nibbleTables + row * Columns * NibbleTableBytes, matrices + row * Columns);
 
     /// <summary>Storage the three forms need for <paramref name="path"/>: bytes, nibble-table bytes, matrices.</summary>
