@@ -15,7 +15,7 @@ internal static class AnnounceCodec
     /// <summary>Largest object a receiver accepts (1 TiB): bounds the per-block state it allocates for an announce.</summary>
     public const long MaxObjectBytes = 1L << 40;
 
-    /// <summary>Builds one complete announce datagram per fragment, sealed, each <paramref name="datagramSize"/> long.</summary>
+    /// <summary>Builds one complete, sealed announce datagram per descriptor fragment, each as long as a symbol datagram.</summary>
     public static byte[][] BuildDatagrams(AnnounceInfo info, int symbolSize, byte[]? macKey)
     {
         int room = symbolSize - FixedSize;
@@ -99,6 +99,3 @@ internal static class AnnounceCodec
         return true;
     }
 }
-
-/// <summary>One parsed announce: the object it describes and one piece of the descriptor.</summary>
-internal sealed record AnnounceFragment(AnnounceInfo Info, int DescriptorLength, int Index, int Count, byte[] Bytes);

@@ -95,7 +95,7 @@ internal sealed class SendSession
 
         TimeSpan elapsed = _lastSend > _firstSend ? _time.GetElapsedTime(_firstSend, _lastSend) : TimeSpan.Zero;
         double rate = elapsed > TimeSpan.Zero ? _wireBytes * 8 / elapsed.TotalSeconds : 0;
-        return new UdpSendReport(_packets, _wireBytes, elapsed, rate, _options.Passes, _schedule.Layout.BlockCount);
+        return new UdpSendReport(_packets, _wireBytes, elapsed, rate, _options.Passes, _schedule.Layout.BlockCount) { SendErrors = SendErrors };
     }
 
     public long SendErrors => Interlocked.Read(ref _sendErrors);
