@@ -186,6 +186,11 @@ public sealed unsafe class ReedSolomonCodec
                 nameof(repairs));
         }
 
+        if (symbolLength == 0)
+        {
+            return;
+        }
+
         Recover(data, partition[lostCount..], partition[..lostCount], repairIndices[..lostCount], repairs[..lostCount], symbolLength);
     }
 

@@ -69,6 +69,15 @@ public sealed class ReedSolomonCodecArgumentTests
         Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(before[i], data[i].ToArray()));
     }
 
+    [Fact]
+    public void Empty_symbols_are_a_no_op_that_still_checks_the_repair_count()
+    {
+        _codec.Encode(Symbols(4, 0), [0, 2], [Array.Empty<byte>(), Array.Empty<byte>()]);
+        var (data, present) = Block(4, 0, lost: [0, 3]);
+        _codec.Decode(data, present, [1, 2], [Array.Empty<byte>(), Array.Empty<byte>()]);
+        Assert.Throws<ArgumentException>(() => _codec.Decode(data, present, [1], [Array.Empty<byte>()]));
+    }
+
     private static ReadOnlyMemory<byte>[] Symbols(int count, int length) =>
         [.. Enumerable.Range(0, count).Select(_ => (ReadOnlyMemory<byte>)new byte[length])];
 
