@@ -5,10 +5,11 @@ using System.Runtime.Intrinsics.X86;
 namespace Sync.Fec.Internal;
 
 /// <summary>
-/// The one hot loop of the codec: takes one input symbol's strip and multiplies it into every output row of a
-/// scratch strip, <c>output[o] (^)= constant(o) * input</c>. Loading the input and splitting it into nibbles
-/// happens once per 64 bytes for all outputs, so the per-output cost is two table lookups (AVX2) or one affine
-/// transform (GFNI) plus the accumulate. Callers keep the scratch strip small enough to stay in L1.
+/// The hot loops of the codec: multiply input strips into every output row of a scratch strip,
+/// <c>output[o] (^)= constant(input, o) * input</c>, one input at a time or four at once. An input is loaded and
+/// split into nibbles once for all outputs, so the per-output cost is two table shuffles (AVX2) or one affine
+/// transform (GFNI) plus the accumulate; summing four inputs before touching a scratch row divides the scratch
+/// loads and stores by four. Callers keep the scratch strip small enough to stay in L1.
 /// Vector paths need <c>width</c> to be a multiple of 32; callers pad the input tail with zeros.
 /// Stateless and thread-safe.
 /// </summary>
