@@ -5,7 +5,7 @@ namespace Sync.Transport.Udp;
 /// <summary>Where and how to listen. Immutable; checked by <see cref="UdpReceiver.RunAsync"/> at start.</summary>
 public sealed record UdpReceiveOptions(IPEndPoint Bind, string SpoolDirectory)
 {
-    /// <summary>Multicast group to join; the socket then binds the group's port on any address and joins on <see cref="Bind"/>'s interface.</summary>
+    /// <summary>Multicast group to join; the socket then binds the group address on <see cref="Bind"/>'s port and joins on the interface that owns <see cref="Bind"/>'s address.</summary>
     public IPAddress? Group { get; init; }
 
     /// <summary>Key of the per-packet MAC; when set, packets without a valid MAC are dropped before decoding.</summary>

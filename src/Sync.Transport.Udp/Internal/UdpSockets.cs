@@ -104,12 +104,12 @@ internal static class UdpSockets
             }
             else
             {
-                // Bound to the group's port on any address so the group's datagrams reach us; the bind address
-                // names the interface that joins, and several receivers may share the port.
+                // Bound to the group address itself (Linux then delivers only that group's datagrams), on the bind
+                // port; the bind address names the interface that joins, and several receivers may share the port.
                 socket.ExclusiveAddressUse = false;
                 socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
                 bool v6 = options.Group.AddressFamily == AddressFamily.InterNetworkV6;
-                socket.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Any : IPAddress.Any, options.Bind.Port));
+                socket.Bind(new IPEndPoint(options.Group, options.Bind.Port));
                 if (v6)
                 {
                     socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(options.Group));
