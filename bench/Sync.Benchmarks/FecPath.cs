@@ -6,6 +6,7 @@ namespace Sync.Benchmarks;
 public enum FecPath
 {
     Scalar,
+    Vector128,
     Avx2,
     Gfni,
 }
@@ -15,6 +16,7 @@ internal static class FecPaths
     public static KernelPath ToKernelPath(this FecPath path) => path switch
     {
         FecPath.Scalar => KernelPath.Scalar,
+        FecPath.Vector128 => KernelPath.Vector128,
         FecPath.Avx2 => KernelPath.Avx2,
         _ => KernelPath.Gfni,
     };

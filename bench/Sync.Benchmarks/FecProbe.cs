@@ -37,7 +37,7 @@ internal static partial class FecProbe
         var decode = Measure(block.Decode);
         var setup = Measure(block.PrepareRecovery);
         Console.WriteLine(
-            $"{path,-7} RS({k}+{r}) x {length} B: encode {block.DataBytes / encode:F2} GB/s   decode ({r} lost) {block.DataBytes / decode:F2} GB/s   " +
+            $"{path,-9} RS({k}+{r}) x {length} B: encode {block.DataBytes / encode:F2} GB/s   decode ({r} lost) {block.DataBytes / decode:F2} GB/s   " +
             $"setup {setup / 1000:F1} us   rebuilt: {block.DecodedMatchesOriginal()}");
     }
 

@@ -43,6 +43,10 @@ public sealed class ReedSolomonCodecPropertyTests
     [MemberData(nameof(Shapes))]
     public void Scalar_rebuilds_every_loss_pattern(int k, int r, int length) => RebuildsEveryLossPattern(KernelPath.Scalar, k, r, length);
 
+    [SupportedPathTheory(nameof(KernelPath.Vector128))]
+    [MemberData(nameof(Shapes))]
+    public void Vector128_rebuilds_every_loss_pattern(int k, int r, int length) => RebuildsEveryLossPattern(KernelPath.Vector128, k, r, length);
+
     [SupportedPathTheory(nameof(KernelPath.Avx2))]
     [MemberData(nameof(Shapes))]
     public void Avx2_rebuilds_every_loss_pattern(int k, int r, int length) => RebuildsEveryLossPattern(KernelPath.Avx2, k, r, length);

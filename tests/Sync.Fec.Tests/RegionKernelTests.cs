@@ -11,6 +11,10 @@ public sealed class RegionKernelTests
     [MemberData(nameof(Lengths))]
     public void Scalar_matches_the_reference(int length) => MatchesReference(KernelPath.Scalar, length);
 
+    [SupportedPathTheory(nameof(KernelPath.Vector128))]
+    [MemberData(nameof(Lengths))]
+    public void Vector128_matches_the_reference(int length) => MatchesReference(KernelPath.Vector128, length);
+
     [SupportedPathTheory(nameof(KernelPath.Avx2))]
     [MemberData(nameof(Lengths))]
     public void Avx2_matches_the_reference(int length) => MatchesReference(KernelPath.Avx2, length);

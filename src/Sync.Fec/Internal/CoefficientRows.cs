@@ -2,7 +2,7 @@ namespace Sync.Fec.Internal;
 
 /// <summary>
 /// A rows x columns matrix of field constants stored in the three forms the kernel paths read: the byte itself
-/// (scalar), its two 16-entry nibble product tables (AVX2) and its GFNI bit matrix. A row is one input symbol,
+/// (scalar), its two 16-entry nibble product tables (AVX2, Vector128) and its GFNI bit matrix. A row is one input symbol,
 /// a column one output symbol, so one input's constants for all outputs sit side by side.
 /// The storage belongs to the caller (codec arrays, or pooled buffers during a decode).
 /// </summary>
@@ -19,7 +19,7 @@ internal readonly ref struct CoefficientRows
         var count = rows * columns;
         Path = path;
         Coefficients = coefficients[..count];
-        NibbleTables = path == KernelPath.Avx2 ? nibbleTables[..(count * NibbleTableBytes)] : default;
+        NibbleTables = UsesNibbleTables(path) ? nibbleTables[..(count * NibbleTableBytes)] : default;
         Matrices = path == KernelPath.Gfni ? matrices[..count] : default;
         Rows = rows;
         Columns = columns;
@@ -43,7 +43,7 @@ internal readonly ref struct CoefficientRows
     {
         var index = row * Columns + column;
         Coefficients[index] = constant;
-        if (Path == KernelPath.Avx2)
+        if (UsesNibbleTables(Path))
         {
             FillNibbleTables(constant, NibbleTables.Slice(index * NibbleTableBytes, NibbleTableBytes));
         }
@@ -68,11 +68,13 @@ internal readonly ref struct CoefficientRows
     public unsafe RowPointers RowAt(int row, byte* coefficients, byte* nibbleTables, ulong* matrices) =>
         new(coefficients + row * Columns, nibbleTables + row * Columns * NibbleTableBytes, matrices + row * Columns);
 
+    public static bool UsesNibbleTables(KernelPath path) => path is KernelPath.Avx2 or KernelPath.Vector128;
+
     /// <summary>Storage the three forms need for <paramref name="path"/>: bytes, nibble-table bytes, matrices.</summary>
     public static (int Coefficients, int NibbleTables, int Matrices) StorageFor(KernelPath path, int rows, int columns)
     {
         var count = rows * columns;
-        return (count, path == KernelPath.Avx2 ? count * NibbleTableBytes : 0, path == KernelPath.Gfni ? count : 0);
+        return (count, UsesNibbleTables(path) ? count * NibbleTableBytes : 0, path == KernelPath.Gfni ? count : 0);
     }
 }
 

@@ -7,7 +7,7 @@ namespace Sync.Fec.Internal;
 /// <summary>
 /// The hot loops of the codec: multiply input strips into every output row of a scratch strip,
 /// <c>output[o] (^)= constant(input, o) * input</c>, one input at a time or four at once. An input is loaded and
-/// split into nibbles once for all outputs, so the per-output cost is two table shuffles (AVX2) or one affine
+/// split into nibbles once for all outputs, so the per-output cost is two table shuffles (AVX2, Vector128) or one affine
 /// transform (GFNI) plus the accumulate; summing four inputs before touching a scratch row divides the scratch
 /// loads and stores by four. Callers keep the scratch strip small enough to stay in L1.
 /// Vector paths need <c>width</c> to be a multiple of 32; callers pad the input tail with zeros.
@@ -15,7 +15,10 @@ namespace Sync.Fec.Internal;
 /// </summary>
 internal static unsafe class StripKernel
 {
+    /// <summary>The width unit of every vector path; the 128-bit path takes it in two steps.</summary>
     public const int VectorBytes = 32;
+
+    private const int Vector128Bytes = 16;
 
     /// <param name="path">Instruction set to use; the caller has checked it is supported.</param>
     /// <param name="input">Start of the input strip.</param>
@@ -37,6 +40,9 @@ internal static unsafe class StripKernel
             case KernelPath.Avx2:
                 SplitNibbleAvx2(input, width, output, outputStride, constants.NibbleTables, columns, outputCount, accumulate);
                 break;
+            case KernelPath.Vector128:
+                SplitNibble128(input, width, output, outputStride, constants.NibbleTables, columns, outputCount, accumulate);
+                break;
             default:
                 Scalar(input, width, output, outputStride, constants.Coefficients, columns, outputCount, accumulate);
                 break;
@@ -54,13 +60,17 @@ internal static unsafe class StripKernel
     public static void MultiplyGroupIntoRows(
         KernelPath path, byte** inputs, int width, byte* output, int outputStride, RowPointers* constants, int* columns, int outputCount, bool accumulate)
     {
-        if (path == KernelPath.Gfni)
+        switch (path)
         {
-            Gfni256Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
-        }
-        else
-        {
-            SplitNibbleAvx2Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
+            case KernelPath.Gfni:
+                Gfni256Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
+                break;
+            case KernelPath.Avx2:
+                SplitNibbleAvx2Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
+                break;
+            default:
+                SplitNibble128Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
+                break;
         }
     }
 
@@ -108,6 +118,70 @@ internal static unsafe class StripKernel
                 }
 
                 Avx.Store(row, sum);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SplitNibble128(byte* input, int width, byte* output, int outputStride, byte* nibbleTables, int* columns, int outputCount, bool accumulate)
+    {
+        var lowMask = Vector128.Create((byte)0x0F);
+        for (var p = 0; p < width; p += Vector128Bytes)
+        {
+            var in0 = Vector128.Load(input + p);
+            var low0 = in0 & lowMask;
+            var high0 = Vector128.ShiftRightLogical(in0.AsUInt16(), 4).AsByte() & lowMask;
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var tables = nibbleTables + ((nint)columns[o] << 5);
+                var product = Vector128.ShuffleNative(Vector128.Load(tables), low0) ^ Vector128.ShuffleNative(Vector128.Load(tables + 16), high0);
+                if (accumulate)
+                {
+                    product ^= Vector128.Load(row);
+                }
+
+                product.Store(row);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SplitNibble128Group(
+        byte** inputs, int width, byte* output, int outputStride, RowPointers* constants, int* columns, int outputCount, bool accumulate)
+    {
+        var lowMask = Vector128.Create((byte)0x0F);
+        byte* input0 = inputs[0], input1 = inputs[1], input2 = inputs[2], input3 = inputs[3];
+        byte* tables0 = constants[0].NibbleTables, tables1 = constants[1].NibbleTables;
+        byte* tables2 = constants[2].NibbleTables, tables3 = constants[3].NibbleTables;
+        for (var p = 0; p < width; p += Vector128Bytes)
+        {
+            var in0 = Vector128.Load(input0 + p);
+            var in1 = Vector128.Load(input1 + p);
+            var in2 = Vector128.Load(input2 + p);
+            var in3 = Vector128.Load(input3 + p);
+            var low0 = in0 & lowMask;
+            var high0 = Vector128.ShiftRightLogical(in0.AsUInt16(), 4).AsByte() & lowMask;
+            var low1 = in1 & lowMask;
+            var high1 = Vector128.ShiftRightLogical(in1.AsUInt16(), 4).AsByte() & lowMask;
+            var low2 = in2 & lowMask;
+            var high2 = Vector128.ShiftRightLogical(in2.AsUInt16(), 4).AsByte() & lowMask;
+            var low3 = in3 & lowMask;
+            var high3 = Vector128.ShiftRightLogical(in3.AsUInt16(), 4).AsByte() & lowMask;
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var offset = (nint)columns[o] << 5;
+                var sum = Vector128.ShuffleNative(Vector128.Load(tables0 + offset), low0) ^ Vector128.ShuffleNative(Vector128.Load(tables0 + offset + 16), high0);
+                sum ^= Vector128.ShuffleNative(Vector128.Load(tables1 + offset), low1) ^ Vector128.ShuffleNative(Vector128.Load(tables1 + offset + 16), high1);
+                sum ^= Vector128.ShuffleNative(Vector128.Load(tables2 + offset), low2) ^ Vector128.ShuffleNative(Vector128.Load(tables2 + offset + 16), high2);
+                sum ^= Vector128.ShuffleNative(Vector128.Load(tables3 + offset), low3) ^ Vector128.ShuffleNative(Vector128.Load(tables3 + offset + 16), high3);
+                if (accumulate)
+                {
+                    sum ^= Vector128.Load(row);
+                }
+
+                sum.Store(row);
             }
         }
     }
