@@ -352,4 +352,42 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         await StopAsync(run, stop);
         Assert.Equal(0, inbox.Calls);
     }
+
+    [Fact]
+    public async Task A_forged_symbol_without_a_mac_costs_a_re_collection_never_a_wrong_byte()
+    {
+        string source = _dir.File("object.bin", 2 << 20, seed: 13);
+        IPEndPoint endpoint = Ports.FreeLoopback();
+        var inbox = new Inbox();
+        var (receiver, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
+        using var forger = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+        var options = new UdpSendOptions(endpoint, 200_000_000) { Passes = 3, SessionId = 0xF00D };
+        options = options with
+        {
+            // In pass 1 a forged data symbol (valid checksum, wrong bytes) takes the place of the real one.
+            DropSymbol = (s, pass) =>
+            {
+                if (pass != 1 || s.Block != 0 || s.Symbol != 5)
+                {
+                    return false;
+                }
+
+                var forged = new byte[options.DatagramSize];
+                PacketCodec.WriteHeader(forged, new PacketHeader(PacketType.Symbol, 1, 0xF00D, 0, 0, 5, (ushort)options.SymbolSize), mac: false);
+                forged.AsSpan(PacketCodec.HeaderSize, options.SymbolSize).Fill(0xEE);
+                PacketCodec.Seal(forged, null);
+                forger.SendTo(forged, endpoint);
+                return true;
+            },
+        };
+
+        await Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, options, null, CancellationToken.None);
+        var (_, bytes) = await inbox.First.WaitAsync(Patience);
+        output.WriteLine(receiver.Describe());
+        Assert.Equal(File.ReadAllBytes(source), bytes);
+        Assert.Equal(1, receiver.Stats.HashMismatches);
+        Assert.Equal(1, inbox.Calls);
+        await StopAsync(run, stop);
+    }
 }

@@ -31,6 +31,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     private readonly HashSet<ulong> _unwanted = [];
     private readonly ConcurrentDictionary<ulong, Task> _completing = new();
     private readonly ConcurrentDictionary<ulong, long> _retryAt = new();
+    private readonly ConcurrentDictionary<ulong, AnnounceInfo> _accepted = new();
     private long _lastTick;
     private (long Blocks, long Sum, long Min) _closedMargins = (0, 0, long.MaxValue);
 
@@ -168,6 +169,14 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
 
         if (packet.Header.Type != PacketType.Announce)
         {
+            // A session accepted earlier in this run (discarded after a hash mismatch, say) reopens at once rather
+            // than losing symbols until its next announce.
+            if (_accepted.TryGetValue(id, out AnnounceInfo? known))
+            {
+                ReceiveSession? reopened = Open(known);
+                return reopened is null || reopened.IsComplete ? reopened : Handle(packet);
+            }
+
             UdpReceiverStats.Add(ref _stats._unannounced);
             return null;
         }
@@ -209,6 +218,19 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
             return null;
         }
 
+        if (_accepted.Count >= MaxOpenSessions)
+        {
+            _accepted.Clear();
+        }
+
+        _accepted[id] = info;
+        ReceiveSession? session = Open(info);
+        return session is not null && session.IsComplete ? session : null;
+    }
+
+    private ReceiveSession? Open(AnnounceInfo info)
+    {
+        ulong id = info.SessionId;
         string directory = Path.Combine(_options.SpoolDirectory, $"session-{id:x16}");
         bool existed = Directory.Exists(directory);
         ReceiveSession session;
@@ -232,7 +254,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
         UdpLog.SessionOpened(_logger, id, info.ObjectLength, info.BlockCount, info.K, info.SymbolSize, session.BlocksDone);
         _active[id] = session;
         UpdateStats();
-        return session.IsComplete ? session : null;
+        return session;
     }
 
     private bool Wanted(AnnounceInfo info)
@@ -283,6 +305,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
             UdpLog.SessionComplete(_logger, info.SessionId, info.ObjectLength, path);
             ObjectDisposition disposition = await _onComplete(new ReceivedObject(info.SessionId, path, info.Descriptor, info.ObjectLength), cancellationToken).ConfigureAwait(false);
             _finished.Add(info.SessionId, disposition, _time.GetUtcNow());
+            _accepted.TryRemove(info.SessionId, out _);
             UdpReceiverStats.Add(ref _stats._sessionsCompleted);
             UdpLog.SessionFinished(_logger, info.SessionId, disposition.ToString());
             Directory.Delete(directory, recursive: true);
