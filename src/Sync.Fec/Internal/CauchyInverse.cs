@@ -58,8 +58,9 @@ internal static class CauchyInverse
         {
             for (var j = 0; j < size; j++)
             {
-                var log = unknownLog[j] + equationLog[n] - GaloisField.Log((byte)(xs[n] ^ ys[j]));
-                destination[n * size + j] = GaloisField.Exp(Modulo255(log));
+                // Both logs are in [0, 255), so the exponent is in [1, 765): no modulo per entry.
+                var log = unknownLog[j] + equationLog[n] + 255 - GaloisField.Log((byte)(xs[n] ^ ys[j]));
+                destination[n * size + j] = GaloisField.Exp(log);
             }
         }
     }

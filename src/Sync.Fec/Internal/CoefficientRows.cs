@@ -53,15 +53,14 @@ internal readonly ref struct CoefficientRows
         }
     }
 
-    /// <summary>Bytes 0..15 hold c * n, bytes 16..31 hold c * (n &lt;&lt; 4), for n in 0..15.</summary>
+    /// <summary>
+    /// Bytes 0..15 hold c * n, bytes 16..31 hold c * (n &lt;&lt; 4), for n in 0..15. Since c * (n &lt;&lt; 4) =
+    /// (c * 16) * n, both halves are the first 16 entries of a product row.
+    /// </summary>
     public static void FillNibbleTables(byte constant, Span<byte> destination)
     {
-        var row = GaloisField.ProductRow(constant);
-        row[..16].CopyTo(destination);
-        for (var nibble = 0; nibble < 16; nibble++)
-        {
-            destination[16 + nibble] = row[nibble << 4];
-        }
+        GaloisField.ProductRow(constant)[..16].CopyTo(destination);
+        GaloisField.ProductRow(GaloisField.Multiply(constant, 16))[..16].CopyTo(destination[16..]);
     }
 
     /// <summary>Pointers to one row's constants, given the pinned start of each form.</summary>

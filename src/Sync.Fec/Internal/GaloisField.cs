@@ -8,8 +8,8 @@ internal static class GaloisField
 {
     public const int Polynomial = 0x11D;
 
-    // Doubled so Exp[Log[a] + Log[b]] needs no modulo.
-    private static readonly byte[] s_exp = new byte[510];
+    // Tripled so a sum of two logs plus a negated one (a * b / c) needs no modulo.
+    private static readonly byte[] s_exp = new byte[3 * 255];
     private static readonly byte[] s_log = new byte[256];
     private static readonly byte[] s_inverse = new byte[256];
 
@@ -20,6 +20,7 @@ internal static class GaloisField
         {
             s_exp[power] = (byte)value;
             s_exp[power + 255] = (byte)value;
+            s_exp[power + 510] = (byte)value;
             s_log[value] = (byte)power;
             value <<= 1;
             if (value >= 256)
@@ -67,6 +68,6 @@ internal static class GaloisField
     /// <summary>The discrete logarithm base 2 of a non-zero element, in [0, 255).</summary>
     public static int Log(byte a) => a != 0 ? s_log[a] : throw new ArgumentOutOfRangeException(nameof(a), "0 has no logarithm");
 
-    /// <summary>2 raised to <paramref name="power"/>, for any power in [0, 510).</summary>
+    /// <summary>2 raised to <paramref name="power"/>, for any power in [0, 765).</summary>
     public static byte Exp(int power) => s_exp[power];
 }
