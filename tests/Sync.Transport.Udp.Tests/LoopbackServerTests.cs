@@ -390,4 +390,43 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(1, inbox.Calls);
         await StopAsync(run, stop);
     }
+
+    [Fact]
+    public async Task A_receiver_that_starts_mid_pass_joins_at_the_next_announce_and_completes_in_the_next_pass()
+    {
+        string source = _dir.File("object.bin", 4 << 20, seed: 14);
+        IPEndPoint endpoint = Ports.FreeLoopback();
+        var inbox = new Inbox();
+        (UdpReceiver Receiver, Task Run, CancellationTokenSource Stop)? late = null;
+        long storedInPassOne = -1;
+        long seen = 0;
+        var options = new UdpSendOptions(endpoint, 50_000_000) { Passes = 2 };
+        long half = new SymbolSchedule(new ObjectLayout(4 << 20, options.SymbolSize, options.DataSymbolsPerBlock), options.RepairPerPass, options.Interleave).PacketsPerPass / 2;
+        options = options with
+        {
+            // Called on the send thread before every symbol: halfway through pass 1 the receiver starts.
+            DropSymbol = (_, _) =>
+            {
+                if (++seen == half)
+                {
+                    late = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "late");
+                }
+
+                return false;
+            },
+            PassStarting = pass =>
+            {
+                if (pass == 2)
+                {
+                    storedInPassOne = late!.Value.Receiver.Stats.SymbolsStored;
+                }
+            },
+        };
+
+        await Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, options, null, CancellationToken.None);
+        var (_, bytes) = await inbox.First.WaitAsync(Patience);
+        Assert.Equal(File.ReadAllBytes(source), bytes);
+        Assert.True(storedInPassOne > 0, "the late receiver should have joined during pass 1");
+        await StopAsync(late!.Value.Run, late.Value.Stop);
+    }
 }
