@@ -16,7 +16,7 @@ namespace Sync.Transport.Udp.Internal;
 internal sealed class SendSession
 {
     private const int BurstDatagrams = 4;
-    private const double MaxCreditSeconds = 0.02;
+    private const double MaxCreditSeconds = 0.1;
     private const double CatchUpFactor = 1.25;
 
     private readonly UdpSendOptions _options;
@@ -29,6 +29,8 @@ internal sealed class SendSession
     private readonly IProgress<UdpSendProgress>? _progress;
     private readonly BlockingCollection<SendWindow> _free;
     private readonly BlockingCollection<SendWindow> _ready;
+    private readonly ManualResetEventSlim _primed = new();
+    private readonly int _pool;
     private readonly SocketAddress _destination;
     private readonly int _wireOverhead;
     private readonly int _segments;
@@ -65,6 +67,7 @@ internal sealed class SendSession
         long windowBytes = dataBytes + datagramBytes;
         long windowsNeeded = schedule.WindowCount * options.Passes;
         int pool = (int)Math.Min(windowsNeeded, windowBytes <= 64 << 20 ? 3 : 2);
+        _pool = pool;
         _free = new BlockingCollection<SendWindow>(Math.Max(1, pool));
         _ready = new BlockingCollection<SendWindow>(Math.Max(1, pool));
         for (int i = 0; i < pool; i++)
@@ -91,6 +94,7 @@ internal sealed class SendSession
         {
             _free.Dispose();
             _ready.Dispose();
+            _primed.Dispose();
         }
 
         TimeSpan elapsed = _lastSend > _firstSend ? _time.GetElapsedTime(_firstSend, _lastSend) : TimeSpan.Zero;
@@ -140,12 +144,17 @@ internal sealed class SendSession
                     SendWindow window = _free.Take(cancellationToken);
                     _builder.Build(window, pass, w, cancellationToken);
                     _ready.Add(window, cancellationToken);
+                    if (_ready.Count >= _pool)
+                    {
+                        _primed.Set();
+                    }
                 }
             }
         }
         finally
         {
             _ready.CompleteAdding();
+            _primed.Set();
         }
     }
 
@@ -153,13 +162,17 @@ internal sealed class SendSession
     {
         long frequency = _time.TimestampFrequency;
         int burst = BurstDatagrams * (_options.DatagramSize + _wireOverhead);
-        var bucket = new TokenBucket(_options.RateBitsPerSecond / 8.0, frequency, burst, MaxCreditSeconds, CatchUpFactor, _time.GetTimestamp());
         long announceEvery = Math.Max(1, (long)(_options.AnnounceInterval.TotalSeconds * frequency));
         long progressEvery = frequency / 10;
         long nextAnnounce = 0;
         long nextProgress = 0;
         byte[][] announces = [];
         long planned = _schedule.PacketsPerPass * _options.Passes;
+
+        // Start only once every buffer is full: the first windows are built by not-yet-optimised code (tier-0 JIT)
+        // and take ten times longer than the rest, which would otherwise stall the pacer beyond its credit.
+        _primed.Wait(cancellationToken);
+        var bucket = new TokenBucket(_options.RateBitsPerSecond / 8.0, frequency, burst, MaxCreditSeconds, CatchUpFactor, _time.GetTimestamp());
 
         foreach (SendWindow window in _ready.GetConsumingEnumerable(cancellationToken))
         {

@@ -8,6 +8,8 @@ internal static class UdpSockets
 {
     private const int SolSocket = 1;
     private const int SoRcvBufForce = 33;
+    private const int SoSndBufForce = 32;
+    private const int SendBufferBytes = 8 << 20;
     private const int IpProtoIp = 0;
     private const int IpMtuDiscover = 10;
     private const int IpProtoIpv6 = 41;
@@ -25,7 +27,17 @@ internal static class UdpSockets
             bool v6 = options.Destination.AddressFamily == AddressFamily.InterNetworkV6;
             // DF on: a datagram bigger than the path MTU fails loudly here instead of being fragmented on the wire.
             socket.SetRawSocketOption(v6 ? IpProtoIpv6 : IpProtoIp, v6 ? Ipv6MtuDiscover : IpMtuDiscover, BitConverter.GetBytes(PmtuDiscDo));
-            socket.SendBufferSize = 4 << 20;
+            // A send blocks while the socket's buffer is full of datagrams the driver has not released yet; a roomy
+            // buffer rides out late TX completions instead of stalling the pacer (SO_SNDBUFFORCE ignores wmem_max).
+            try
+            {
+                socket.SetRawSocketOption(SolSocket, SoSndBufForce, BitConverter.GetBytes(SendBufferBytes));
+            }
+            catch (SocketException)
+            {
+                socket.SendBufferSize = SendBufferBytes;
+            }
+
             if (options.LocalAddress is not null)
             {
                 socket.Bind(new IPEndPoint(options.LocalAddress, 0));
