@@ -37,7 +37,7 @@ public sealed unsafe class ReedSolomonCodec
     {
     }
 
-    /// <summary>Forces a kernel path, so tests and benchmarks can exercise each one on a CPU that has them all.</summary>
+    /// <summary>Forces a kernel path, so tests and benchmarks can exercise every path the CPU has, not only the best.</summary>
     internal ReedSolomonCodec(int dataSymbols, int maxRepairSymbols, KernelPath path)
     {
         if (dataSymbols < 1 || maxRepairSymbols < 0 || dataSymbols + maxRepairSymbols > MaxTotalSymbols)
