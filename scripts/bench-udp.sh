@@ -53,6 +53,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# One pass and no carousel: a receiver that could not rebuild everything from it never will, so give up then.
+receive_timeout=$((90 + size_mib / 8))
 log "payload: $size_mib MiB of random bytes in $WORK"
 mkdir -p "$WORK/tree"
 head -c $((size_mib << 20)) /dev/urandom >"$WORK/tree/payload.bin"
@@ -67,12 +69,12 @@ stamp() { stdbuf -oL tr '\r' '\n' | while IFS= read -r line; do printf '%s %s\n'
 first_time() { grep -m1 -- "$2" "$1" | cut -d' ' -f1; }
 mbit() { awk -v b="$1" -v s="$2" -v e="$3" 'BEGIN { if (s == "" || e == "" || e <= s) print "-"; else printf "%.0f", b * 8 / (e - s) / 1e6 }'; }
 
-ours() { # ours LOSS_PERCENT OVERHEAD_PERCENT RUN -> "goodput intact"
+ours() { # ours LOSS_PERCENT OVERHEAD_PERCENT RUN -> "goodput intact sender-rate receiver-drops"
     local dir="$WORK/ours-$1-$3"
     mkdir -p "$dir"
     # A fresh inside each run; one outside state, so the scan cache spares a re-hash (--full still sends everything).
     ip netns exec "$INSIDE" dotnet "$IN" receive --udp 198.18.0.2:7700 --target "$dir/target" --state "$dir/inside" \
-        --trust "$WORK/key.pub" --once --timeout 600 --report-interval 2 > >(stamp >"$dir/receive.out") 2>"$dir/receive.err" &
+        --trust "$WORK/key.pub" --once --timeout "$receive_timeout" --report-interval 2 > >(stamp >"$dir/receive.out") 2>"$dir/receive.err" &
     local receiver=$!
     for _ in $(seq 100); do ip netns exec "$INSIDE" ss -Hlun 'sport = :7700' | grep -q . && break; sleep 0.1; done
     ip netns exec "$OUTSIDE" dotnet "$OUT" send --source "$WORK/tree" --state "$WORK/outside" --key "$WORK/key" \
@@ -85,7 +87,11 @@ ours() { # ours LOSS_PERCENT OVERHEAD_PERCENT RUN -> "goodput intact"
     end=$(first_time "$dir/receive.out" "checksummed")
     if [[ -f $dir/target/payload.bin ]] && [[ $(sha256sum "$dir/target/payload.bin" | cut -d' ' -f1) == "$payload_sha" ]]; then intact=yes; fi
     grep 'report:' "$dir/receive.out" | tail -1 | cut -d' ' -f2- >"$dir/last-report"
-    echo "$(mbit "$payload_bytes" "$start" "$end") $intact"
+    # Why a run fell short: the rate the sender achieved, and packets the receiver host dropped itself.
+    local sent drops
+    sent=$(grep -o 'at [0-9.]* [MG]bit/s (asked' "$dir/send.out" | awk '{ print ($3 == "Gbit/s") ? $2 * 1000 : $2 }')
+    drops=$(grep -o 'queue-full [0-9]*' "$dir/last-report" | awk '{print $2}')/$(grep -o 'kernel drops -\?[0-9]*' "$dir/last-report" | awk '{print $3}')
+    echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${sent:--} $drops"
     rm -rf "$dir/target" "$dir/inside" "$WORK/outside/udp-spool"
 }
 
@@ -112,6 +118,7 @@ udpcast() { # udpcast LOSS_PERCENT REDUNDANCY RUN -> "goodput intact"
 # Our ceiling at a rate: datagram 1472 = 32 header + 1436 symbol + 4 checksum, +28 IPv4/UDP on the wire, / (1 + FEC).
 ceiling() { awk -v r="$rate_mbit" -v f="$1" 'BEGIN { printf "%.0f", r * 1436 / 1500 / (1 + f / 100) }'; }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A fec_ours=([0]=6.25 [1]=12.5 [2]=18.75 [3]=18.75 [4]=25 [5]=25)
 declare -A fec_udpcast=([0]=8 [1]=16 [2]=24 [3]=24 [4]=32 [5]=32)
 rows=()
@@ -120,22 +127,22 @@ for loss in $losses; do
     for run in $(seq "$runs"); do
         bash scripts/netns.sh loss "$NAME" 1 random $((loss * 100))
         log "loss $loss %, run $run: ours (FEC ${fec_ours[$loss]} %)"
-        read -r ours_mbit ours_ok < <(ours "$loss" "${fec_ours[$loss]}" "$run")
+        read -r ours_mbit ours_ok ours_sent ours_drops < <(ours "$loss" "${fec_ours[$loss]}" "$run")
         bash scripts/netns.sh loss "$NAME" 1 random $((loss * 100))
         log "loss $loss %, run $run: udpcast (--fec 8x${fec_udpcast[$loss]}/128)"
         read -r uc_mbit uc_ok < <(udpcast "$loss" "${fec_udpcast[$loss]}" "$run")
-        rows+=("$loss|$run|${fec_ours[$loss]}|$(ceiling "${fec_ours[$loss]}")|$ours_mbit|$ours_ok|8x${fec_udpcast[$loss]}/128|$uc_mbit|$uc_ok")
+        rows+=("$loss|$run|${fec_ours[$loss]}|$(ceiling "${fec_ours[$loss]}")|$ours_mbit|$ours_ok|$ours_sent|$ours_drops|8x${fec_udpcast[$loss]}/128|$uc_mbit|$uc_ok")
         log "  ours $ours_mbit Mbit/s intact=$ours_ok; udpcast $uc_mbit Mbit/s intact=$uc_ok; our receiver: $(cut -c1-400 "$WORK/ours-$loss-$run/last-report")"
     done
 done
 
-printf '\n%s, %s MiB payload, paced at %s Mbit/s, one-way veth link between namespaces, %s\n' \
-    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$size_mib" "$rate_mbit" "$(nproc) cores, $(uname -r)"
-printf '| loss | run | ours FEC | ours ceiling Mbit/s | ours goodput Mbit/s | %% of ceiling | ours intact | udpcast FEC | udpcast goodput Mbit/s | udpcast intact | ours / udpcast |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '\n%s, %s MiB payload, paced at %s Mbit/s, one-way veth link between namespaces, %s, load average before: %s\n' \
+    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$size_mib" "$rate_mbit" "$(nproc) cores, $(uname -r)" "$load_before"
+printf '| loss | run | ours FEC | ours ceiling Mbit/s | ours goodput Mbit/s | %% of ceiling | ours intact | ours sender achieved Mbit/s | ours receiver drops (queue/kernel) | udpcast FEC | udpcast goodput Mbit/s | udpcast intact | ours / udpcast |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for row in "${rows[@]}"; do
-    IFS='|' read -r loss run fec ceil om ook ufec um uok <<<"$row"
+    IFS='|' read -r loss run fec ceil om ook osent odrops ufec um uok <<<"$row"
     pct=$(awk -v g="$om" -v c="$ceil" 'BEGIN { if (g == "-") print "-"; else printf "%.0f %%", 100 * g / c }')
     ratio=$(awk -v a="$om" -v b="$um" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }')
-    printf '| %s %% | %s | %s %% | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$loss" "$run" "$fec" "$ceil" "$om" "$pct" "$ook" "$ufec" "$um" "$uok" "$ratio"
+    printf '| %s %% | %s | %s %% | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$loss" "$run" "$fec" "$ceil" "$om" "$pct" "$ook" "$osent" "$odrops" "$ufec" "$um" "$uok" "$ratio"
 done
