@@ -139,10 +139,28 @@ internal static class PacketCodec
 
     private static uint Checksum(ReadOnlySpan<byte> bytes) => (uint)XxHash3.HashToUInt64(bytes);
 
+    // One keyed HMAC context per thread, reused: setting up a fresh one for every packet (HMACSHA256.HashData)
+    // costs more than hashing the packet itself.
+    [ThreadStatic]
+    private static IncrementalHash? t_hmac;
+
+    [ThreadStatic]
+    private static byte[]? t_hmacKey;
+
     private static void ComputeMac(byte[] key, ReadOnlySpan<byte> covered, Span<byte> destination)
     {
+        IncrementalHash? hmac = t_hmac;
+        if (hmac is null || !key.AsSpan().SequenceEqual(t_hmacKey))
+        {
+            hmac?.Dispose();
+            hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+            t_hmac = hmac;
+            t_hmacKey = (byte[])key.Clone();
+        }
+
         Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key, covered, full);
+        hmac.AppendData(covered);
+        hmac.GetHashAndReset(full);
         full[..MacSize].CopyTo(destination);
     }
 }
