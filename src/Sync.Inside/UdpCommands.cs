@@ -97,7 +97,10 @@ internal static class UdpCommands
             };
 
             var isOnce = result.GetValue(once);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+            // The host's console lifetime takes SIGTERM and Ctrl-C for itself, so the command line's token never
+            // hears of them: stop on ApplicationStopping too.
+            var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, stopping);
             if (isOnce && result.GetValue(timeout) > 0)
             {
                 stop.CancelAfter(TimeSpan.FromSeconds(result.GetValue(timeout)));
@@ -117,7 +120,7 @@ internal static class UdpCommands
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                if (!token.IsCancellationRequested && isOnce && service.PublishedCount == 0)
+                if (!token.IsCancellationRequested && !stopping.IsCancellationRequested && isOnce && service.PublishedCount == 0)
                 {
                     outcome = (int)SyncErrorKind.MissingBase;
                 }
@@ -134,7 +137,7 @@ internal static class UdpCommands
                 CommandRunner.Fail(Agent, string.Create(CultureInfo.InvariantCulture,
                     $"no new generation published within {result.GetValue(timeout)} s (published: generation {inside.Published.Generation})"));
             }
-            else if (token.IsCancellationRequested)
+            else if (token.IsCancellationRequested || stopping.IsCancellationRequested)
             {
                 Console.WriteLine($"stopped; published generation {inside.Published.Generation}");
             }

@@ -135,77 +135,89 @@ internal static class UdpCommands
 
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
-            var time = host.Services.GetRequiredService<TimeProvider>();
-            var sender = new UdpSender(host.Logger<UdpSender>(), time);
-            var stateDir = result.GetValue(state)!;
-            UdpSpool spool;
-            using (var signingKey = SigningKey.Load(result.GetValue(key)!))
-            using (var outside = OutsideState.Open(stateDir))
+            using var stopping = Stopping(host, token);
+            token = stopping.Token;
+            try
             {
-                if (outside.RecoveryNote is { } note)
+                var time = host.Services.GetRequiredService<TimeProvider>();
+                var sender = new UdpSender(host.Logger<UdpSender>(), time);
+                var stateDir = result.GetValue(state)!;
+                UdpSpool spool;
+                using (var signingKey = SigningKey.Load(result.GetValue(key)!))
+                using (var outside = OutsideState.Open(stateDir))
                 {
-                    host.Logger<DeltaExporter>().LogWarning("{Note}", note);
+                    if (outside.RecoveryNote is { } note)
+                    {
+                        host.Logger<DeltaExporter>().LogWarning("{Note}", note);
+                    }
+
+                    spool = UdpSpool.Open(stateDir);
+                    var exportOptions = new ExportOptions
+                    {
+                        Full = result.GetValue(full),
+                        Verify = result.GetValue(verify),
+                        ImmutableDirectories = result.GetValue(immutable)!,
+                    };
+                    var progress = new OperationProgress();
+                    var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
+                    PreparedExport prepared;
+                    UdpSpool.Entry entry;
+                    UdpSendReport report;
+                    await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+                    {
+                        prepared = await exporter.PrepareAsync(result.GetValue(source)!, outside, signingKey, exportOptions, progress, token);
+                        if (prepared.NothingChanged)
+                        {
+                            Console.WriteLine($"generation {prepared.Summary.Generation}: nothing changed since the last send; nothing sent");
+                            entry = null!;
+                            report = null!;
+                        }
+                        else
+                        {
+                            entry = await spool.WriteAsync(prepared, outside, progress, token);
+                            var descriptor = await File.ReadAllBytesAsync(entry.DescriptorPath, token);
+                            progress.StartPhase($"udp {options.Passes} pass(es)");
+                            report = await sender.SendAsync(entry.StreamPath, descriptor, options with { SessionId = entry.SessionId }, new ProgressBridge(progress), token);
+                        }
+                    }
+
+                    if (!prepared.NothingChanged)
+                    {
+                        // No acknowledgement can come back over a diode: "sent" is all the outside can know.
+                        prepared.Commit(outside, time.GetUtcNow());
+                        spool.Prune(keep);
+                        var s = prepared.Summary;
+                        var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
+                            $"stream {entry.Length} bytes ({Units.Bytes(entry.Length)}), {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas"));
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"sent to {options.Destination}: {report.Passes} pass(es), {report.Blocks} blocks, {report.Packets} packets, {report.WireBytes} wire bytes in {report.Elapsed.TotalSeconds:F2} s " +
+                            $"at {UdpArguments.FormatRate(report.AchievedBitsPerSecond)} (asked {UdpArguments.FormatRate(options.RateBitsPerSecond)}), FEC {options.FecOverhead:P1} x {options.Interleave} interleaved; " +
+                            $"recorded as sent (a one-way link returns no acknowledgement)"));
+                    }
                 }
 
-                spool = UdpSpool.Open(stateDir);
-                var exportOptions = new ExportOptions
+                if (carouselOptions is not null)
                 {
-                    Full = result.GetValue(full),
-                    Verify = result.GetValue(verify),
-                    ImmutableDirectories = result.GetValue(immutable)!,
-                };
-                var progress = new OperationProgress();
-                var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
-                PreparedExport prepared;
-                UdpSpool.Entry entry;
-                UdpSendReport report;
-                await using (new ProgressDisplay(progress, result.GetValue(quiet)))
-                {
-                    prepared = await exporter.PrepareAsync(result.GetValue(source)!, outside, signingKey, exportOptions, progress, token);
-                    if (prepared.NothingChanged)
+                    // The state lock is released: a later `send` may run beside this carousel and its generation joins it.
+                    var carouselRunner = new UdpCarousel(spool, sender, host.Logger<UdpCarousel>(), time);
+                    try
                     {
-                        Console.WriteLine($"generation {prepared.Summary.Generation}: nothing changed since the last send; nothing sent");
-                        entry = null!;
-                        report = null!;
+                        await carouselRunner.RunAsync(carouselOptions, keep, 0, TimeSpan.FromSeconds(1), Console.Out, token);
                     }
-                    else
+                    catch (OperationCanceledException) when (token.IsCancellationRequested)
                     {
-                        entry = await spool.WriteAsync(prepared, outside, progress, token);
-                        var descriptor = await File.ReadAllBytesAsync(entry.DescriptorPath, token);
-                        progress.StartPhase($"udp {options.Passes} pass(es)");
-                        report = await sender.SendAsync(entry.StreamPath, descriptor, options with { SessionId = entry.SessionId }, new ProgressBridge(progress), token);
+                        Console.WriteLine("carousel stopped");
                     }
                 }
 
-                if (!prepared.NothingChanged)
-                {
-                    // No acknowledgement can come back over a diode: "sent" is all the outside can know.
-                    prepared.Commit(outside, time.GetUtcNow());
-                    spool.Prune(keep);
-                    var s = prepared.Summary;
-                    var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
-                        $"stream {entry.Length} bytes ({Units.Bytes(entry.Length)}), {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas"));
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"sent to {options.Destination}: {report.Passes} pass(es), {report.Blocks} blocks, {report.Packets} packets, {report.WireBytes} wire bytes in {report.Elapsed.TotalSeconds:F2} s " +
-                        $"at {UdpArguments.FormatRate(report.AchievedBitsPerSecond)} (asked {UdpArguments.FormatRate(options.RateBitsPerSecond)}), FEC {options.FecOverhead:P1} x {options.Interleave} interleaved; " +
-                        $"recorded as sent (a one-way link returns no acknowledgement)"));
-                }
             }
-
-            if (carouselOptions is not null)
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-                // The state lock is released: a later `send` may run beside this carousel and its generation joins it.
-                var carouselRunner = new UdpCarousel(spool, sender, host.Logger<UdpCarousel>(), time);
-                try
-                {
-                    await carouselRunner.RunAsync(carouselOptions, keep, 0, TimeSpan.FromSeconds(1), Console.Out, token);
-                }
-                catch (OperationCanceledException) when (token.IsCancellationRequested)
-                {
-                    Console.WriteLine("carousel stopped");
-                }
+                // Signalled: what was spooled counts as sent on the next run (see UdpSpool.WriteAsync).
+                CommandRunner.Fail(Agent, "cancelled; a generation whose stream was spooled is recorded as sent on the next run");
+                return CommandRunner.Cancelled;
             }
 
             await host.StopAsync(CancellationToken.None);
@@ -247,6 +259,8 @@ internal static class UdpCommands
 
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), _ => { });
             await host.StartAsync(token);
+            using var stopping = Stopping(host, token);
+            token = stopping.Token;
             var time = host.Services.GetRequiredService<TimeProvider>();
             var runner = new UdpCarousel(UdpSpool.Open(stateDir), new UdpSender(host.Logger<UdpSender>(), time), host.Logger<UdpCarousel>(), time);
             try
@@ -304,6 +318,13 @@ internal static class UdpCommands
         }, ct));
         return command;
     }
+
+    /// <summary>
+    /// The host's console lifetime takes SIGTERM and Ctrl-C for itself, so the command line's token never hears of
+    /// them: a long-running command stops on ApplicationStopping too.
+    /// </summary>
+    private static CancellationTokenSource Stopping(IHost host, CancellationToken token) =>
+        CancellationTokenSource.CreateLinkedTokenSource(token, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
 
     /// <summary>Feeds the sender's reports (from its send thread) into the progress line.</summary>
     private sealed class ProgressBridge(OperationProgress progress) : IProgress<UdpSendProgress>
