@@ -184,6 +184,51 @@ public sealed class UdpDiodeTests
         Assert.Contains("not trusted", status.Stdout);
     }
 
+    [NetnsFact]
+    public async Task An_inside_that_was_down_catches_up_from_the_carousel_and_stops_cleanly_on_SIGTERM()
+    {
+        await using var rig = await UdpDiodeRig.CreateAsync();
+        rig.MakeTree(files: 4, sizeBytes: 3_000_000, seed: 60);
+        await rig.Link.RandomLossAsync(1, 200);
+
+        // Two generations sent while the inside is down: nobody hears them.
+        Assert.Contains("generation 1 (full)", (await Run.Ok(rig.Send("300M", "--passes", "1"))).Stdout);
+        TreeBuilder.Write(rig.Source, "pool/main/late/late_1.0_amd64.deb", TreeBuilder.RandomBytes(2_000_000, 61));
+        Assert.Contains("generation 2 (delta from 1)", (await Run.Ok(rig.Send("300M", "--passes", "1"))).Stdout);
+
+        // The inside comes back as a service; the carousel repeats both from the spool, oldest first.
+        var receive = await rig.StartReceiveAsync(1);
+        var carousel = await rig.Link.AgentAsync(rig.Link.Outside, "sync-outside",
+            ["carousel", "--state", rig.OutsideState, "--udp", $"{NetnsLink.InsideAddress(1)}:{UdpDiodeRig.Port}", "--rate", "300M", "--rounds", "2", "--pause", "0.5"]);
+        Assert.True(carousel.ExitCode == 0, carousel.ToString());
+        Assert.Contains("carousel round 2: generation 2 (delta from 1)", carousel.Stdout);
+        var status = await WaitForAsync(async () => (await Run.Ok(Run.Inside("status", "--state", rig.InsideState(1)))).Stdout, s => s.Contains("published: generation 2"));
+
+        // SIGTERM (as systemd stops a service): a clean stop, exit 0, with a last report.
+        await Run.Ok(Run.Process("kill", ["-TERM", receive.Process.Id.ToString()]));
+        var received = await receive.Completion;
+        Assert.True(received.ExitCode == 0, $"{received}\nstatus: {status}");
+        Assert.Contains("stopped; published generation 2", received.Stdout);
+        TreeAssert.Equal(rig.Source, rig.Target());
+        await Run.Ok(rig.Verify());
+    }
+
+    private static async Task<string> WaitForAsync(Func<Task<string>> probe, Func<string, bool> done)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await probe();
+            if (done(value) || watch.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                Assert.True(done(value), $"gave up waiting after 60 s: {value}");
+                return value;
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
     /// <summary>Bytes the spool holds on disk: the receiver preallocates its object file sparse, so its length says nothing.</summary>
     private static async Task<long> SpooledBytesAsync(string directory)
     {
