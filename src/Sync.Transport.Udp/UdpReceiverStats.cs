@@ -90,6 +90,12 @@ public sealed class UdpReceiverStats
         }
     }
 
+    /// <summary>
+    /// Lost packets not explained by our own socket's drops: roughly what the link (or the sender's host) lost.
+    /// Sequence gaps count both, since a datagram the kernel dropped for us never reaches the receive thread.
+    /// </summary>
+    public long LinkLostPackets => Math.Max(0, LostPackets - Math.Max(0, KernelDrops));
+
     public long Bursts => Volatile.Read(ref _bursts);
 
     public long MaxBurst => Volatile.Read(ref _maxBurst);
@@ -159,7 +165,7 @@ public sealed class UdpReceiverStats
         var c = CultureInfo.InvariantCulture;
         var s = new StringBuilder();
         s.Append(c, $"rx {PacketsReceived} pkts {BytesReceived / 1048576.0:F1} MiB at {ReceiveBitsPerSecond / 1e6:F1} Mbit/s; ");
-        s.Append(c, $"loss {LossRate * 100:F2}% ({LostPackets} lost, {Bursts} bursts, max {MaxBurst}, mean {MeanBurst:F1}); ");
+        s.Append(c, $"loss {LossRate * 100:F2}% ({LostPackets} lost, {LinkLostPackets} of them not by our socket buffer; {Bursts} bursts, max {MaxBurst}, mean {MeanBurst:F1}); ");
         s.Append(c, $"blocks {BlocksComplete} done / {BlocksPending} pending ({BlocksDecoded} decoded, {BlocksResumed} resumed, {DecodeFailures} decode failures); ");
         s.Append(c, $"fec margin min {MinFecMargin} mean {MeanFecMargin:F1}; ");
         s.Append(c, $"dropped garbage {DroppedGarbage} truncated {DroppedTruncated} foreign {DroppedForeign} bad-mac {DroppedBadMac} queue-full {DroppedQueueFull} unannounced {DroppedUnannounced}; ");
