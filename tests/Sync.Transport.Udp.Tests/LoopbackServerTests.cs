@@ -212,7 +212,16 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, new UdpSendOptions(endpoint, 10_000_000) { Passes = 50, MacKey = key }, null, cancel.Token).WaitAsync(Patience));
         await StopAsync(run, stop);
+
+        // No carrier thread outlives its call (Linux shows managed thread names in /proc/self/task/*/comm).
+        Assert.True(SpinWait.SpinUntil(() => CarrierThreads().Count == 0, Patience), string.Join(", ", CarrierThreads()));
     }
+
+    private static List<string> CarrierThreads() =>
+        Directory.GetDirectories("/proc/self/task")
+            .Select(task => { try { return File.ReadAllText(Path.Combine(task, "comm")).Trim(); } catch (IOException) { return ""; } })
+            .Where(name => name.StartsWith("udp-", StringComparison.Ordinal))
+            .ToList();
 
     [Fact]
     public async Task One_multicast_sender_feeds_two_receivers()
