@@ -46,6 +46,8 @@ fi
 
 NAME="bench$$"
 WORK=$(mktemp -d "$work_parent/sync-bench-udp.XXXXXX")
+LOGS="$work_parent/bench-udp-logs.$(date -u +%Y%m%dT%H%M%S)" # each run's outputs, kept for a look at why
+mkdir -p "$LOGS"
 cleanup() {
     bash "$ROOT/scripts/netns.sh" down "$NAME" || true
     rm -rf "$WORK"
@@ -54,7 +56,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # One pass and no carousel: a receiver that could not rebuild everything from it never will, so give up then.
-receive_timeout=$((90 + size_mib / 8))
+receive_timeout=$((60 + size_mib / 16))
 log "payload: $size_mib MiB of random bytes in $WORK"
 mkdir -p "$WORK/tree"
 head -c $((size_mib << 20)) /dev/urandom >"$WORK/tree/payload.bin"
@@ -66,7 +68,7 @@ OUTSIDE="$NAME-o" INSIDE="$NAME-i1"
 
 # Prefixes each line (a \r ends a line too: udpcast redraws its progress with \r) with the epoch time.
 stamp() { stdbuf -oL tr '\r' '\n' | while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done; }
-first_time() { grep -m1 -- "$2" "$1" | cut -d' ' -f1; }
+first_time() { grep -m1 -- "$2" "$1" 2>/dev/null | cut -d' ' -f1 || true; }
 mbit() { awk -v b="$1" -v s="$2" -v e="$3" 'BEGIN { if (s == "" || e == "" || e <= s) print "-"; else printf "%.0f", b * 8 / (e - s) / 1e6 }'; }
 
 ours() { # ours LOSS_PERCENT OVERHEAD_PERCENT RUN -> "goodput intact sender-rate receiver-drops"
@@ -89,10 +91,11 @@ ours() { # ours LOSS_PERCENT OVERHEAD_PERCENT RUN -> "goodput intact sender-rate
     grep 'report:' "$dir/receive.out" | tail -1 | cut -d' ' -f2- >"$dir/last-report"
     # Why a run fell short: the rate the sender achieved, and packets the receiver host dropped itself.
     local sent drops
-    sent=$(grep -o 'at [0-9.]* [MG]bit/s (asked' "$dir/send.out" | awk '{ print ($3 == "Gbit/s") ? $2 * 1000 : $2 }')
-    drops=$(grep -o 'queue-full [0-9]*' "$dir/last-report" | awk '{print $2}')/$(grep -o 'kernel drops -\?[0-9]*' "$dir/last-report" | awk '{print $3}')
+    sent=$(grep -o 'at [0-9.]* [MG]bit/s (asked' "$dir/send.out" | awk '{ print ($3 == "Gbit/s") ? $2 * 1000 : $2 }' || true)
+    drops=$(grep -o 'queue-full [0-9]*' "$dir/last-report" | awk '{print $2}' || true)/$(grep -o 'kernel drops -\?[0-9]*' "$dir/last-report" | awk '{print $3}' || true)
     echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${sent:--} $drops"
     rm -rf "$dir/target" "$dir/inside" "$WORK/outside/udp-spool"
+    cp -r "$dir" "$LOGS/"
 }
 
 udpcast() { # udpcast LOSS_PERCENT REDUNDANCY RUN -> "goodput intact"
@@ -113,6 +116,7 @@ udpcast() { # udpcast LOSS_PERCENT REDUNDANCY RUN -> "goodput intact"
     [[ $intact == yes ]] || end=""
     echo "$(mbit "$payload_bytes" "$start" "$end") $intact"
     rm -f "$dir/out.bin"
+    cp -r "$dir" "$LOGS/"
 }
 
 # Our ceiling at a rate: datagram 1472 = 32 header + 1436 symbol + 4 checksum, +28 IPv4/UDP on the wire, / (1 + FEC).
@@ -127,12 +131,13 @@ for loss in $losses; do
     for run in $(seq "$runs"); do
         bash scripts/netns.sh loss "$NAME" 1 random $((loss * 100))
         log "loss $loss %, run $run: ours (FEC ${fec_ours[$loss]} %)"
-        read -r ours_mbit ours_ok ours_sent ours_drops < <(ours "$loss" "${fec_ours[$loss]}" "$run")
+        ours_mbit=- ours_ok=no ours_sent=- ours_drops=- uc_mbit=- uc_ok=no
+        read -r ours_mbit ours_ok ours_sent ours_drops < <(ours "$loss" "${fec_ours[$loss]}" "$run") || true
         bash scripts/netns.sh loss "$NAME" 1 random $((loss * 100))
         log "loss $loss %, run $run: udpcast (--fec 8x${fec_udpcast[$loss]}/128)"
-        read -r uc_mbit uc_ok < <(udpcast "$loss" "${fec_udpcast[$loss]}" "$run")
+        read -r uc_mbit uc_ok < <(udpcast "$loss" "${fec_udpcast[$loss]}" "$run") || true
         rows+=("$loss|$run|${fec_ours[$loss]}|$(ceiling "${fec_ours[$loss]}")|$ours_mbit|$ours_ok|$ours_sent|$ours_drops|8x${fec_udpcast[$loss]}/128|$uc_mbit|$uc_ok")
-        log "  ours $ours_mbit Mbit/s intact=$ours_ok; udpcast $uc_mbit Mbit/s intact=$uc_ok; our receiver: $(cut -c1-400 "$WORK/ours-$loss-$run/last-report")"
+        log "  ours $ours_mbit Mbit/s intact=$ours_ok; udpcast $uc_mbit Mbit/s intact=$uc_ok; our receiver: $(cut -c1-400 "$WORK/ours-$loss-$run/last-report" 2>/dev/null)"
     done
 done
 
@@ -140,6 +145,7 @@ printf '\n%s, %s MiB payload, paced at %s Mbit/s, one-way veth link between name
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$size_mib" "$rate_mbit" "$(nproc) cores, $(uname -r)" "$load_before"
 printf '| loss | run | ours FEC | ours ceiling Mbit/s | ours goodput Mbit/s | %% of ceiling | ours intact | ours sender achieved Mbit/s | ours receiver drops (queue/kernel) | udpcast FEC | udpcast goodput Mbit/s | udpcast intact | ours / udpcast |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '(logs of each run: %s)\n' "$LOGS"
 for row in "${rows[@]}"; do
     IFS='|' read -r loss run fec ceil om ook osent odrops ufec um uok <<<"$row"
     pct=$(awk -v g="$om" -v c="$ceil" 'BEGIN { if (g == "-") print "-"; else printf "%.0f %%", 100 * g / c }')
