@@ -21,6 +21,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
     private readonly SafeFileHandle _object;
     private readonly SafeFileHandle _repair;
     private readonly SessionStateFile _state;
+    private readonly DataWriteBehind _pending;
     private readonly byte[] _bitmaps;
     private readonly bool[] _dirtyPages;
     private readonly List<int> _dirty = [];
@@ -47,6 +48,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
         var mode = resumed ? FileMode.OpenOrCreate : FileMode.Create;
         _object = File.OpenHandle(ObjectPath, mode, FileAccess.ReadWrite, FileShare.Read);
         _repair = File.OpenHandle(Path.Combine(directory, "repair"), mode, FileAccess.ReadWrite, FileShare.None);
+        _pending = new DataWriteBehind(_object, Layout);
         if (!resumed)
         {
             RandomAccess.SetLength(_object, Layout.SymbolCount * Layout.SymbolSize);
@@ -156,7 +158,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
 
         if (symbol < k)
         {
-            RandomAccess.Write(_object, payload, Layout.Offset(block, symbol));
+            _pending.Add(block, symbol, payload);
         }
         else
         {
@@ -179,6 +181,9 @@ internal sealed class ReceiveSession : IAsyncDisposable
     /// </summary>
     public void Checkpoint()
     {
+        // Buffered data goes to the file first (also while a checkpoint runs, which bounds the buffers): a bitmap
+        // snapshot taken below must not claim a symbol that is only in memory.
+        _pending.FlushAll();
         if (!_checkpoint.IsCompleted)
         {
             return;
@@ -255,6 +260,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
         finally
         {
+            _pending.Dispose();
             _object.Dispose();
             _repair.Dispose();
             _state.Dispose();
@@ -264,6 +270,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
     private void CompleteBlock(long block, int pass, int symbol)
     {
         int k = Layout.DataSymbols(block);
+        _pending.Flush(block);
         if (!DataComplete(block) && !Decode(block, k))
         {
             return;
