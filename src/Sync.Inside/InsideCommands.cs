@@ -31,6 +31,7 @@ internal static class InsideCommands
         root.Subcommands.Add(Status());
         root.Subcommands.Add(GrpcCommands.Serve());
         root.Subcommands.Add(GrpcCommands.Pull());
+        root.Subcommands.Add(UdpCommands.Receive());
         return await CommandLine.InvokeAsync(Agent, root, args);
     }
 

@@ -26,6 +26,9 @@ internal static class OutsideCommands
         root.Subcommands.Add(Scan());
         root.Subcommands.Add(GrpcCommands.Push());
         root.Subcommands.Add(GrpcCommands.Serve());
+        root.Subcommands.Add(UdpCommands.Send());
+        root.Subcommands.Add(UdpCommands.Carousel());
+        root.Subcommands.Add(UdpCommands.FecPlan());
         return await CommandLine.InvokeAsync(Agent, root, args);
     }
 

@@ -72,4 +72,9 @@ public static class Run
         Assert.True(result.ExitCode == 0, result.ToString());
         return result;
     }
+
+    /// <summary>Starts any program (e.g. an agent under `ip netns exec`) and hands back its process, so a test can signal exactly it.</summary>
+    public static (System.Diagnostics.Process Process, Task<ProcessResult> Completion) StartProcess(
+        string file, string[] args, IDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
+        Start(file, args, environment, timeout);
 }

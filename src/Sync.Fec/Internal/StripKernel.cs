@@ -1,0 +1,354 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Sync.Fec.Internal;
+
+/// <summary>
+/// The hot loops of the codec: multiply input strips into every output row of a scratch strip,
+/// <c>output[o] (^)= constant(input, o) * input</c>, one input at a time or four at once. An input is loaded and
+/// split into nibbles once for all outputs, so the per-output cost is two table shuffles (AVX2, Vector128) or one affine
+/// transform (GFNI) plus the accumulate; summing four inputs before touching a scratch row divides the scratch
+/// loads and stores by four. Callers keep the scratch strip small enough to stay in L1.
+/// Vector paths need <c>width</c> to be a multiple of 32; callers pad the input tail with zeros.
+/// Stateless and thread-safe.
+/// </summary>
+internal static unsafe class StripKernel
+{
+    /// <summary>The width unit of every vector path; the 128-bit path takes it in two steps.</summary>
+    public const int VectorBytes = 32;
+
+    private const int Vector128Bytes = 16;
+
+    /// <param name="path">Instruction set to use; the caller has checked it is supported.</param>
+    /// <param name="input">Start of the input strip.</param>
+    /// <param name="width">Bytes to process; a multiple of <see cref="VectorBytes"/> except on the scalar path.</param>
+    /// <param name="output">Row 0 of the scratch strip; row o starts at <c>output + o * outputStride</c>.</param>
+    /// <param name="outputStride">Distance between scratch rows.</param>
+    /// <param name="constants">The input's row of constants.</param>
+    /// <param name="columns">For each output row, which column of <paramref name="constants"/> multiplies it.</param>
+    /// <param name="outputCount">Number of output rows.</param>
+    /// <param name="accumulate">XOR into the rows (true) or overwrite them (false, for the first input).</param>
+    public static void MultiplyIntoRows(
+        KernelPath path, byte* input, int width, byte* output, int outputStride, RowPointers constants, int* columns, int outputCount, bool accumulate)
+    {
+        switch (path)
+        {
+            case KernelPath.Gfni:
+                Gfni256(input, width, output, outputStride, constants.Matrices, columns, outputCount, accumulate);
+                break;
+            case KernelPath.Avx2:
+                SplitNibbleAvx2(input, width, output, outputStride, constants.NibbleTables, columns, outputCount, accumulate);
+                break;
+            case KernelPath.Vector128:
+                SplitNibble128(input, width, output, outputStride, constants.NibbleTables, columns, outputCount, accumulate);
+                break;
+            default:
+                Scalar(input, width, output, outputStride, constants.Coefficients, columns, outputCount, accumulate);
+                break;
+        }
+    }
+
+    /// <summary>Inputs the grouped kernels take at once: each output row is loaded and stored once per group.</summary>
+    public const int GroupSize = 4;
+
+    /// <summary>
+    /// As <see cref="MultiplyIntoRows"/> for <see cref="GroupSize"/> inputs at once, on the vector paths only.
+    /// Summing four products before touching the scratch row cuts the loads and stores of the accumulators,
+    /// which otherwise bound the loop, by four.
+    /// </summary>
+    public static void MultiplyGroupIntoRows(
+        KernelPath path, byte** inputs, int width, byte* output, int outputStride, RowPointers* constants, int* columns, int outputCount, bool accumulate)
+    {
+        switch (path)
+        {
+            case KernelPath.Gfni:
+                Gfni256Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
+                break;
+            case KernelPath.Avx2:
+                SplitNibbleAvx2Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
+                break;
+            default:
+                SplitNibble128Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
+                break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SplitNibbleAvx2Group(
+        byte** inputs, int width, byte* output, int outputStride, RowPointers* constants, int* columns, int outputCount, bool accumulate)
+    {
+        var lowMask = Vector256.Create((byte)0x0F);
+        byte* input0 = inputs[0], input1 = inputs[1], input2 = inputs[2], input3 = inputs[3];
+        byte* tables0 = constants[0].NibbleTables, tables1 = constants[1].NibbleTables;
+        byte* tables2 = constants[2].NibbleTables, tables3 = constants[3].NibbleTables;
+        for (var p = 0; p < width; p += VectorBytes)
+        {
+            var in0 = Avx.LoadVector256(input0 + p);
+            var in1 = Avx.LoadVector256(input1 + p);
+            var in2 = Avx.LoadVector256(input2 + p);
+            var in3 = Avx.LoadVector256(input3 + p);
+            var low0 = Avx2.And(in0, lowMask);
+            var high0 = Avx2.And(Avx2.ShiftRightLogical(in0.AsUInt16(), 4).AsByte(), lowMask);
+            var low1 = Avx2.And(in1, lowMask);
+            var high1 = Avx2.And(Avx2.ShiftRightLogical(in1.AsUInt16(), 4).AsByte(), lowMask);
+            var low2 = Avx2.And(in2, lowMask);
+            var high2 = Avx2.And(Avx2.ShiftRightLogical(in2.AsUInt16(), 4).AsByte(), lowMask);
+            var low3 = Avx2.And(in3, lowMask);
+            var high3 = Avx2.And(Avx2.ShiftRightLogical(in3.AsUInt16(), 4).AsByte(), lowMask);
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var offset = (nint)columns[o] << 5;
+                var sum = Avx2.Xor(
+                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables0 + offset), low0),
+                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables0 + offset + 16), high0));
+                sum = Avx2.Xor(sum, Avx2.Xor(
+                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables1 + offset), low1),
+                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables1 + offset + 16), high1)));
+                sum = Avx2.Xor(sum, Avx2.Xor(
+                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables2 + offset), low2),
+                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables2 + offset + 16), high2)));
+                sum = Avx2.Xor(sum, Avx2.Xor(
+                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables3 + offset), low3),
+                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables3 + offset + 16), high3)));
+                if (accumulate)
+                {
+                    sum = Avx2.Xor(sum, Avx.LoadVector256(row));
+                }
+
+                Avx.Store(row, sum);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SplitNibble128(byte* input, int width, byte* output, int outputStride, byte* nibbleTables, int* columns, int outputCount, bool accumulate)
+    {
+        var lowMask = Vector128.Create((byte)0x0F);
+        for (var p = 0; p < width; p += Vector128Bytes)
+        {
+            var in0 = Vector128.Load(input + p);
+            var low0 = in0 & lowMask;
+            var high0 = Vector128.ShiftRightLogical(in0.AsUInt16(), 4).AsByte() & lowMask;
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var tables = nibbleTables + ((nint)columns[o] << 5);
+                var product = Vector128.ShuffleNative(Vector128.Load(tables), low0) ^ Vector128.ShuffleNative(Vector128.Load(tables + 16), high0);
+                if (accumulate)
+                {
+                    product ^= Vector128.Load(row);
+                }
+
+                product.Store(row);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SplitNibble128Group(
+        byte** inputs, int width, byte* output, int outputStride, RowPointers* constants, int* columns, int outputCount, bool accumulate)
+    {
+        var lowMask = Vector128.Create((byte)0x0F);
+        byte* input0 = inputs[0], input1 = inputs[1], input2 = inputs[2], input3 = inputs[3];
+        byte* tables0 = constants[0].NibbleTables, tables1 = constants[1].NibbleTables;
+        byte* tables2 = constants[2].NibbleTables, tables3 = constants[3].NibbleTables;
+        for (var p = 0; p < width; p += Vector128Bytes)
+        {
+            var in0 = Vector128.Load(input0 + p);
+            var in1 = Vector128.Load(input1 + p);
+            var in2 = Vector128.Load(input2 + p);
+            var in3 = Vector128.Load(input3 + p);
+            var low0 = in0 & lowMask;
+            var high0 = Vector128.ShiftRightLogical(in0.AsUInt16(), 4).AsByte() & lowMask;
+            var low1 = in1 & lowMask;
+            var high1 = Vector128.ShiftRightLogical(in1.AsUInt16(), 4).AsByte() & lowMask;
+            var low2 = in2 & lowMask;
+            var high2 = Vector128.ShiftRightLogical(in2.AsUInt16(), 4).AsByte() & lowMask;
+            var low3 = in3 & lowMask;
+            var high3 = Vector128.ShiftRightLogical(in3.AsUInt16(), 4).AsByte() & lowMask;
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var offset = (nint)columns[o] << 5;
+                var sum = Vector128.ShuffleNative(Vector128.Load(tables0 + offset), low0) ^ Vector128.ShuffleNative(Vector128.Load(tables0 + offset + 16), high0);
+                sum ^= Vector128.ShuffleNative(Vector128.Load(tables1 + offset), low1) ^ Vector128.ShuffleNative(Vector128.Load(tables1 + offset + 16), high1);
+                sum ^= Vector128.ShuffleNative(Vector128.Load(tables2 + offset), low2) ^ Vector128.ShuffleNative(Vector128.Load(tables2 + offset + 16), high2);
+                sum ^= Vector128.ShuffleNative(Vector128.Load(tables3 + offset), low3) ^ Vector128.ShuffleNative(Vector128.Load(tables3 + offset + 16), high3);
+                if (accumulate)
+                {
+                    sum ^= Vector128.Load(row);
+                }
+
+                sum.Store(row);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gfni256Group(
+        byte** inputs, int width, byte* output, int outputStride, RowPointers* constants, int* columns, int outputCount, bool accumulate)
+    {
+        byte* input0 = inputs[0], input1 = inputs[1], input2 = inputs[2], input3 = inputs[3];
+        ulong* matrices0 = constants[0].Matrices, matrices1 = constants[1].Matrices;
+        ulong* matrices2 = constants[2].Matrices, matrices3 = constants[3].Matrices;
+        for (var p = 0; p < width; p += VectorBytes)
+        {
+            var in0 = Avx.LoadVector256(input0 + p);
+            var in1 = Avx.LoadVector256(input1 + p);
+            var in2 = Avx.LoadVector256(input2 + p);
+            var in3 = Avx.LoadVector256(input3 + p);
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var column = columns[o];
+                var sum = Avx2.Xor(
+                    Gfni.V256.GaloisFieldAffineTransform(in0, Vector256.Create(matrices0[column]).AsByte(), 0),
+                    Gfni.V256.GaloisFieldAffineTransform(in1, Vector256.Create(matrices1[column]).AsByte(), 0));
+                sum = Avx2.Xor(sum, Avx2.Xor(
+                    Gfni.V256.GaloisFieldAffineTransform(in2, Vector256.Create(matrices2[column]).AsByte(), 0),
+                    Gfni.V256.GaloisFieldAffineTransform(in3, Vector256.Create(matrices3[column]).AsByte(), 0)));
+                if (accumulate)
+                {
+                    sum = Avx2.Xor(sum, Avx.LoadVector256(row));
+                }
+
+                Avx.Store(row, sum);
+            }
+        }
+    }
+
+    /// <summary>Eight lookups per 64-bit load and store, so the row is read and written a word at a time.</summary>
+    private static void Scalar(byte* input, int width, byte* output, int outputStride, byte* coefficients, int* columns, int outputCount, bool accumulate)
+    {
+        fixed (byte* products = GaloisField.ProductTable)
+        {
+            for (var o = 0; o < outputCount; o++)
+            {
+                var product = products + (coefficients[columns[o]] << 8);
+                var row = output + (nint)o * outputStride;
+                var p = 0;
+                for (; p + sizeof(ulong) <= width; p += sizeof(ulong))
+                {
+                    var bytes = Unsafe.ReadUnaligned<ulong>(input + p);
+                    var word = (ulong)product[(byte)bytes]
+                        | (ulong)product[(byte)(bytes >> 8)] << 8
+                        | (ulong)product[(byte)(bytes >> 16)] << 16
+                        | (ulong)product[(byte)(bytes >> 24)] << 24
+                        | (ulong)product[(byte)(bytes >> 32)] << 32
+                        | (ulong)product[(byte)(bytes >> 40)] << 40
+                        | (ulong)product[(byte)(bytes >> 48)] << 48
+                        | (ulong)product[(byte)(bytes >> 56)] << 56;
+                    if (accumulate)
+                    {
+                        word ^= Unsafe.ReadUnaligned<ulong>(row + p);
+                    }
+
+                    Unsafe.WriteUnaligned(row + p, word);
+                }
+
+                for (; p < width; p++)
+                {
+                    row[p] = (byte)((accumulate ? row[p] : 0) ^ product[input[p]]);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SplitNibbleAvx2(byte* input, int width, byte* output, int outputStride, byte* nibbleTables, int* columns, int outputCount, bool accumulate)
+    {
+        var lowMask = Vector256.Create((byte)0x0F);
+        var p = 0;
+        for (; p + 2 * VectorBytes <= width; p += 2 * VectorBytes)
+        {
+            var in0 = Avx.LoadVector256(input + p);
+            var in1 = Avx.LoadVector256(input + p + VectorBytes);
+            var low0 = Avx2.And(in0, lowMask);
+            var low1 = Avx2.And(in1, lowMask);
+            var high0 = Avx2.And(Avx2.ShiftRightLogical(in0.AsUInt16(), 4).AsByte(), lowMask);
+            var high1 = Avx2.And(Avx2.ShiftRightLogical(in1.AsUInt16(), 4).AsByte(), lowMask);
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var tables = nibbleTables + ((nint)columns[o] << 5);
+                var lowTable = Avx2.BroadcastVector128ToVector256(tables);
+                var highTable = Avx2.BroadcastVector128ToVector256(tables + 16);
+                var product0 = Avx2.Xor(Avx2.Shuffle(lowTable, low0), Avx2.Shuffle(highTable, high0));
+                var product1 = Avx2.Xor(Avx2.Shuffle(lowTable, low1), Avx2.Shuffle(highTable, high1));
+                if (accumulate)
+                {
+                    product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
+                    product1 = Avx2.Xor(product1, Avx.LoadVector256(row + VectorBytes));
+                }
+
+                Avx.Store(row, product0);
+                Avx.Store(row + VectorBytes, product1);
+            }
+        }
+
+        if (p < width)
+        {
+            var in0 = Avx.LoadVector256(input + p);
+            var low0 = Avx2.And(in0, lowMask);
+            var high0 = Avx2.And(Avx2.ShiftRightLogical(in0.AsUInt16(), 4).AsByte(), lowMask);
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var tables = nibbleTables + ((nint)columns[o] << 5);
+                var product0 = Avx2.Xor(
+                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables), low0),
+                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables + 16), high0));
+                if (accumulate)
+                {
+                    product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
+                }
+
+                Avx.Store(row, product0);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gfni256(byte* input, int width, byte* output, int outputStride, ulong* matrices, int* columns, int outputCount, bool accumulate)
+    {
+        var p = 0;
+        for (; p + 2 * VectorBytes <= width; p += 2 * VectorBytes)
+        {
+            var in0 = Avx.LoadVector256(input + p);
+            var in1 = Avx.LoadVector256(input + p + VectorBytes);
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var matrix = Vector256.Create(matrices[columns[o]]).AsByte();
+                var product0 = Gfni.V256.GaloisFieldAffineTransform(in0, matrix, 0);
+                var product1 = Gfni.V256.GaloisFieldAffineTransform(in1, matrix, 0);
+                if (accumulate)
+                {
+                    product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
+                    product1 = Avx2.Xor(product1, Avx.LoadVector256(row + VectorBytes));
+                }
+
+                Avx.Store(row, product0);
+                Avx.Store(row + VectorBytes, product1);
+            }
+        }
+
+        if (p < width)
+        {
+            var in0 = Avx.LoadVector256(input + p);
+            var row = output + p;
+            for (var o = 0; o < outputCount; o++, row += outputStride)
+            {
+                var product0 = Gfni.V256.GaloisFieldAffineTransform(in0, Vector256.Create(matrices[columns[o]]).AsByte(), 0);
+                if (accumulate)
+                {
+                    product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
+                }
+
+                Avx.Store(row, product0);
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sync.Core;
+using Sync.Core.Apply;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+using Sync.Hosting;
+using Sync.Protocol;
+using Sync.Transport.Udp;
+
+namespace Sync.Inside;
+
+/// <summary>`sync-inside receive`: listens on the diode's UDP port and publishes every generation that completes.</summary>
+internal static class UdpCommands
+{
+    private const string Agent = "sync-inside";
+
+    public static Command Receive()
+    {
+        var udp = new Option<string>("--udp") { Description = "Address and port to listen on, BIND:PORT (e.g. 0.0.0.0:7700, or the diode interface's address).", Required = true };
+        var group = new Option<string?>("--group") { Description = "Multicast group to join (on BIND's interface)." };
+        var target = new Option<string>("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
+        var state = new Option<string>("--state") { Description = "The inside's state directory (udp-spool/ and udp-inbox/ live there).", Required = true };
+        var trust = new Option<string[]>("--trust") { Description = "Trusted public key (FILE.pub); repeat for several.", Required = true, AllowMultipleArgumentsPerToken = false };
+        var once = new Option<bool>("--once") { Description = "Exit 0 after publishing one new generation (and whatever follows it in the inbox)." };
+        var timeout = new Option<double>("--timeout") { Description = "With --once: give up after this many seconds with exit code 4 (0: wait forever).", DefaultValueFactory = _ => 0 };
+        var publish = new Option<string>("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
+        publish.AcceptOnlyFromAmong("snapshot", "in-place");
+        var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included.", DefaultValueFactory = _ => 3 };
+        var macKey = new Option<string?>("--mac-key") { Description = "Shared key file (the outside's --mac-key): packets without a valid MAC are dropped before decoding." };
+        var spool = new Option<string?>("--spool") { Description = "Where partial sessions are kept across restarts (default: STATE/udp-spool)." };
+        var rcvbuf = new Option<string>("--rcvbuf") { Description = "Socket receive buffer to ask for (granted size is reported).", DefaultValueFactory = _ => "64M" };
+        var report = new Option<double>("--report-interval") { Description = "Seconds between report lines on stdout.", DefaultValueFactory = _ => 5 };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var command = new Command("receive", "Listen on a send-only UDP link (data diode) and publish each generation that arrives complete and verified, until stopped.")
+        {
+            udp, group, target, state, trust, once, timeout, publish, keep, macKey, spool, rcvbuf, report, verbose,
+        };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        {
+            if (result.GetValue(keep) < 1 || result.GetValue(report) is <= 0 or > 86_400 || result.GetValue(timeout) is < 0 or > 31_536_000)
+            {
+                throw SyncException.Usage("--keep must be at least 1, --report-interval 0..86400 seconds, --timeout 0..31536000 seconds");
+            }
+
+            var bind = Endpoint("--udp", result.GetValue(udp)!);
+            IPAddress? groupAddress = null;
+            if (result.GetValue(group) is { } g && (!IPAddress.TryParse(g, out groupAddress) || !IsMulticast(groupAddress)))
+            {
+                throw SyncException.Usage($"--group: '{g}' is not a multicast address (224.0.0.0/4 or ff00::/8)");
+            }
+
+            long buffer;
+            try
+            {
+                buffer = Sync.Transport.FileDrop.VolumeSize.Parse(result.GetValue(rcvbuf)!);
+            }
+            catch (FormatException e)
+            {
+                throw SyncException.Usage($"--rcvbuf: {e.Message}");
+            }
+
+            if (buffer is < 64 << 10 or > int.MaxValue)
+            {
+                throw SyncException.Usage("--rcvbuf must be 64K..2G");
+            }
+
+            var key = result.GetValue(macKey) is { } keyPath ? ReadMacKey(keyPath) : null;
+            var trustFiles = result.GetValue(trust)!;
+            var stateDir = result.GetValue(state)!;
+            var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
+
+            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            await host.StartAsync(token);
+            var time = host.Services.GetRequiredService<TimeProvider>();
+            using var gateTrust = TrustStore.Load(trustFiles);
+            using var applyTrust = TrustStore.Load(trustFiles);
+            using var inside = InsideState.OpenForWrite(stateDir);
+            var inbox = new UdpInbox(Path.Combine(stateDir, "udp-inbox"));
+            var service = new UdpReceiveService(
+                host.Services.GetRequiredService<IWireCodec>(), gateTrust, applyTrust, inside, inbox, result.GetValue(target)!, mode, result.GetValue(keep),
+                host.Logger<UdpReceiveService>(), time, Console.Out);
+            service.Prepare();
+
+            var receiver = new UdpReceiver(host.Logger<UdpReceiver>(), time);
+            var interval = TimeSpan.FromSeconds(result.GetValue(report));
+            var options = new UdpReceiveOptions(bind, result.GetValue(spool) ?? Path.Combine(stateDir, "udp-spool"))
+            {
+                Group = groupAddress,
+                MacKey = key,
+                ReceiveBufferBytes = (int)buffer,
+                ReportInterval = interval,
+                WantsSession = service.WantsSession,
+            };
+
+            var isOnce = result.GetValue(once);
+            // The host's console lifetime takes SIGTERM and Ctrl-C for itself, so the command line's token never
+            // hears of them: stop on ApplicationStopping too.
+            var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, stopping);
+            if (isOnce && result.GetValue(timeout) > 0)
+            {
+                stop.CancelAfter(TimeSpan.FromSeconds(result.GetValue(timeout)));
+            }
+
+            Console.WriteLine($"receiving on {bind}{(groupAddress is null ? string.Empty : $" (group {groupAddress})")}; published generation {inside.Published.Generation}");
+            var receiving = receiver.RunAsync(options, service.OnCompleteAsync, stop.Token);
+            var applying = service.ApplyLoopAsync(untilPublished: isOnce, stop.Token);
+            var reporting = ReportLoopAsync(service, receiver, interval, time, stop.Token);
+            var first = await Task.WhenAny(receiving, applying);
+            stop.Cancel();
+            var outcome = 0;
+            try
+            {
+                await first; // the one that ended first says why: done (--once), a failure, or a stop
+                await Task.WhenAll(receiving, applying);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                if (!token.IsCancellationRequested && !stopping.IsCancellationRequested && isOnce && service.PublishedCount == 0)
+                {
+                    outcome = (int)SyncErrorKind.MissingBase;
+                }
+            }
+            finally
+            {
+                await reporting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                Console.WriteLine(service.Report(receiver));
+                service.WriteStatus([.. inbox.List().Select(e => $"{e.Describe} waits in the inbox")]);
+            }
+
+            if (outcome != 0)
+            {
+                CommandRunner.Fail(Agent, string.Create(CultureInfo.InvariantCulture,
+                    $"no new generation published within {result.GetValue(timeout)} s (published: generation {inside.Published.Generation})"));
+            }
+            else if (token.IsCancellationRequested || stopping.IsCancellationRequested)
+            {
+                Console.WriteLine($"stopped; published generation {inside.Published.Generation}");
+            }
+
+            await host.StopAsync(CancellationToken.None);
+            return outcome;
+        }, ct));
+        return command;
+    }
+
+    private static async Task ReportLoopAsync(UdpReceiveService service, UdpReceiver receiver, TimeSpan interval, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            Console.WriteLine(service.Report(receiver));
+        }
+    }
+
+    private static bool IsMulticast(IPAddress address) =>
+        address.IsIPv6Multicast || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && (address.GetAddressBytes()[0] & 0xF0) == 0xE0);
+
+    private static IPEndPoint Endpoint(string option, string text)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !ushort.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port == 0 ||
+            !IPAddress.TryParse(text[..colon].Trim('[', ']'), out var address))
+        {
+            throw SyncException.Usage($"{option}: '{text}' is not ADDRESS:PORT (e.g. 0.0.0.0:7700 or 198.18.0.2:7700)");
+        }
+
+        return new IPEndPoint(address, port);
+    }
+
+    private static byte[] ReadMacKey(string path)
+    {
+        byte[] key;
+        try
+        {
+            key = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw SyncException.Usage($"--mac-key: cannot read '{path}': {e.Message}");
+        }
+
+        return key.Length >= 16 ? key : throw SyncException.Usage($"--mac-key: '{path}' holds {key.Length} bytes; a MAC key needs at least 16 (openssl rand 32 > FILE)");
+    }
+}

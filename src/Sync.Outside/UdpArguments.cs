@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Sync.Core;
+
+namespace Sync.Outside;
+
+/// <summary>Parses the UDP commands' arguments as operators write them; every failure is a one-line usage error.</summary>
+internal static class UdpArguments
+{
+    /// <summary>A rate in bits per second: 800M, 1G, 1.5g, 100k, 250000 (1000-based, as network rates are).</summary>
+    public static long Rate(string option, string text)
+    {
+        var span = text.AsSpan().Trim();
+        if (span.EndsWith("bit/s", StringComparison.OrdinalIgnoreCase))
+        {
+            span = span[..^5];
+        }
+        else if (span.EndsWith("bps", StringComparison.OrdinalIgnoreCase))
+        {
+            span = span[..^3];
+        }
+
+        decimal multiplier = 1;
+        if (!span.IsEmpty && char.IsAsciiLetter(span[^1]))
+        {
+            multiplier = char.ToUpperInvariant(span[^1]) switch
+            {
+                'K' => 1e3m,
+                'M' => 1e6m,
+                'G' => 1e9m,
+                _ => throw SyncException.Usage($"{option}: '{text}' is not a rate; expected bits per second with an optional k, M or G suffix (e.g. 800M, 1G, 100k)"),
+            };
+            span = span[..^1].TrimEnd();
+        }
+
+        if (span.IsEmpty || !decimal.TryParse(span, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) ||
+            number * multiplier < 8_000 || number * multiplier > 400e9m)
+        {
+            throw SyncException.Usage($"{option}: '{text}' is not a rate from 8k to 400G bits per second (e.g. 800M, 1G, 100k)");
+        }
+
+        return (long)decimal.Floor(number * multiplier);
+    }
+
+    /// <summary>A percentage such as 25 or 25% (or 12.5), returned as a fraction.</summary>
+    public static double Percent(string option, string text, double max)
+    {
+        var span = text.AsSpan().Trim().TrimEnd('%');
+        if (!double.TryParse(span, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent) || percent < 0 || percent > max)
+        {
+            throw SyncException.Usage($"{option}: '{text}' is not a percentage from 0 to {max.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        return percent / 100;
+    }
+
+    /// <summary>HOST:PORT where HOST is an IPv4/IPv6 address (a multicast group too) or a name; [v6]:PORT for IPv6.</summary>
+    public static IPEndPoint Endpoint(string option, string text)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !ushort.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port == 0)
+        {
+            throw SyncException.Usage($"{option}: '{text}' is not HOST:PORT (e.g. 198.18.0.2:7700 or 239.255.10.1:7700)");
+        }
+
+        var host = text[..colon].Trim('[', ']');
+        if (IPAddress.TryParse(host, out var address))
+        {
+            return new IPEndPoint(address, port);
+        }
+
+        try
+        {
+            var found = Dns.GetHostAddresses(host, AddressFamily.InterNetwork);
+            return found.Length > 0
+                ? new IPEndPoint(found[0], port)
+                : throw SyncException.Usage($"{option}: '{host}' has no IPv4 address");
+        }
+        catch (SocketException e)
+        {
+            throw SyncException.Usage($"{option}: cannot resolve '{host}': {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The shared per-packet MAC key: the file's bytes, at least 16 of them (e.g. `openssl rand 32 > mac.key`, or a
+    /// hex or base64 line). Both agents read the same file, so its exact bytes are the key.
+    /// </summary>
+    public static byte[] MacKey(string option, string path)
+    {
+        byte[] key;
+        try
+        {
+            key = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw SyncException.Usage($"{option}: cannot read '{path}': {e.Message}");
+        }
+
+        return key.Length >= 16 ? key : throw SyncException.Usage($"{option}: '{path}' holds {key.Length} bytes; a MAC key needs at least 16 (openssl rand 32 > FILE)");
+    }
+
+    public static string FormatRate(double bitsPerSecond) => bitsPerSecond switch
+    {
+        >= 1e9 => string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond / 1e9:F3} Gbit/s"),
+        >= 1e6 => string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond / 1e6:F1} Mbit/s"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond / 1e3:F1} kbit/s"),
+    };
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Sync.Transport.Udp;
+
+namespace Sync.Outside;
+
+/// <summary>
+/// Sends the spools of the newest generations again and again, oldest first, at a low rate, until stopped: an
+/// inside that was down, or lost more than the FEC could repair, catches up with no operator and no return
+/// channel. Each spool goes out under the session id it was first sent with, so a receiver holding part of it
+/// continues where it stopped, and one that finished it ignores it. The spool directory is listed again every
+/// round, so generations sent meanwhile by `send` join the carousel. Runs on the caller's task; one send at a time.
+/// </summary>
+internal sealed class UdpCarousel
+{
+    private readonly UdpSpool _spool;
+    private readonly UdpSender _sender;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    public UdpCarousel(UdpSpool spool, UdpSender sender, ILogger logger, TimeProvider time)
+    {
+        _spool = spool;
+        _sender = sender;
+        _logger = logger;
+        _time = time;
+    }
+
+    /// <param name="generations">How many of the newest generations to repeat.</param>
+    /// <param name="rounds">Rounds to run, or 0 for until cancelled.</param>
+    /// <param name="pause">Idle time between rounds.</param>
+    public async Task<int> RunAsync(UdpSendOptions options, int generations, int rounds, TimeSpan pause, TextWriter output, CancellationToken cancellationToken)
+    {
+        var round = 0;
+        while (rounds == 0 || round < rounds)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            round++;
+            var all = _spool.List();
+            var newest = all.Select(e => e.Generation).Distinct().OrderDescending().Take(generations).ToHashSet();
+            var entries = all.Where(e => newest.Contains(e.Generation)).ToList();
+            if (entries.Count == 0)
+            {
+                output.WriteLine($"carousel round {round}: nothing spooled yet (run 'sync-outside send' first)");
+            }
+
+            foreach (var entry in entries)
+            {
+                byte[] descriptor;
+                try
+                {
+                    descriptor = await File.ReadAllBytesAsync(entry.DescriptorPath, cancellationToken).ConfigureAwait(false);
+                }
+                catch (FileNotFoundException)
+                {
+                    continue; // pruned by a send since the listing
+                }
+
+                UdpSendReport report;
+                try
+                {
+                    // One pass per round; every round is another chance for a receiver that is short of symbols.
+                    report = await _sender.SendAsync(entry.StreamPath, descriptor, options with { SessionId = entry.SessionId, Passes = 1 }, null, cancellationToken)
+                        .ConfigureAwait(false);
+                }
+                catch (FileNotFoundException)
+                {
+                    continue;
+                }
+
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"carousel round {round}: {entry.Describe}, {entry.Length} bytes, {report.Packets} packets in {report.Elapsed.TotalSeconds:F1} s at {UdpArguments.FormatRate(report.AchievedBitsPerSecond)}"));
+            }
+
+            if (rounds == 0 || round < rounds)
+            {
+                await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        _logger.LogDebug("Carousel stopped after {Rounds} round(s)", round);
+        return round;
+    }
+}

@@ -1,0 +1,339 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sync.Core;
+using Sync.Core.Export;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+using Sync.Hosting;
+using Sync.Protocol;
+using Sync.Transport.Udp;
+
+namespace Sync.Outside;
+
+/// <summary>
+/// The diode commands of `sync-outside`: `send` (the next generation over send-only UDP), `carousel` (repeat
+/// recent generations slowly, forever) and `fec-plan` (sizing aid). A one-way link carries no acknowledgement:
+/// `send` records a generation as sent once its last pass has left, and the carousel covers an inside that
+/// missed it.
+/// </summary>
+internal static class UdpCommands
+{
+    private const string Agent = "sync-outside";
+
+    /// <summary>The options every sending command shares, parsed into the library's options.</summary>
+    private sealed class Link
+    {
+        public Option<string> Udp { get; } = new("--udp") { Description = "Destination HOST:PORT; HOST may be a multicast group (e.g. 239.255.10.1:7700).", Required = true };
+
+        public Option<string> Rate { get; } = new("--rate") { Description = "Wire rate in bits/s, IPv4/UDP headers included: 800M, 1G, 100k.", Required = true };
+
+        public Option<string> FecOverhead { get; } = new("--fec-overhead") { Description = "Repair symbols per block per pass, percent of data symbols (see fec-plan).", DefaultValueFactory = _ => "25" };
+
+        public Option<int> Interleave { get; } = new("--interleave") { Description = "Blocks sent interleaved, so a burst costs each block few symbols (see fec-plan).", DefaultValueFactory = _ => 64 };
+
+        public Option<int> Mtu { get; } = new("--mtu") { Description = "Link MTU; datagrams are MTU-28 bytes and never fragmented.", DefaultValueFactory = _ => 1500 };
+
+        public Option<int> Ttl { get; } = new("--ttl") { Description = "Multicast TTL.", DefaultValueFactory = _ => 1 };
+
+        public Option<string?> MacKey { get; } = new("--mac-key") { Description = "Shared key file (>= 16 bytes, e.g. openssl rand 32): every packet carries a MAC; the inside drops packets without a valid one." };
+
+        public Option<string?> Local { get; } = new("--local-address") { Description = "Local address to send from (the diode-facing interface's)." };
+
+        public Option<int> DataSymbols { get; } = new("--data-symbols") { Description = "Data symbols per FEC block, k.", DefaultValueFactory = _ => 128 };
+
+        public IEnumerable<Option> All => [Udp, Rate, FecOverhead, Interleave, Mtu, Ttl, MacKey, Local, DataSymbols];
+
+        public UdpSendOptions Parse(ParseResult result, int passes, string? rateOverride = null)
+        {
+            var localText = result.GetValue(Local);
+            IPAddress? local = null;
+            if (localText is not null && !IPAddress.TryParse(localText, out local))
+            {
+                throw SyncException.Usage($"--local-address: '{localText}' is not an IP address");
+            }
+
+            var options = new UdpSendOptions(UdpArguments.Endpoint("--udp", result.GetValue(Udp)!), UdpArguments.Rate("--rate", rateOverride ?? result.GetValue(Rate)!))
+            {
+                FecOverhead = UdpArguments.Percent("--fec-overhead", result.GetValue(FecOverhead)!, 200),
+                Interleave = result.GetValue(Interleave),
+                Passes = passes,
+                Mtu = result.GetValue(Mtu),
+                Ttl = result.GetValue(Ttl),
+                MacKey = result.GetValue(MacKey) is { } key ? UdpArguments.MacKey("--mac-key", key) : null,
+                LocalAddress = local,
+                DataSymbolsPerBlock = result.GetValue(DataSymbols),
+            };
+            CheckRanges(options);
+            return options;
+        }
+
+        /// <summary>The library checks the same limits when sending; checked here too so a bad option fails before a scan, as a usage error.</summary>
+        private static void CheckRanges(UdpSendOptions o)
+        {
+            static void Require(bool ok, string message)
+            {
+                if (!ok)
+                {
+                    throw SyncException.Usage(message);
+                }
+            }
+
+            Require(o.Mtu is >= 576 and <= 65535, "--mtu must be 576..65535");
+            Require(o.Interleave is >= 1 and <= 4096, "--interleave must be 1..4096");
+            Require(o.Passes is >= 1 and <= 255, "--passes must be 1..255");
+            Require(o.Ttl is >= 0 and <= 255, "--ttl must be 0..255");
+            Require(o.DataSymbolsPerBlock is >= 1 and <= 255, "--data-symbols must be 1..255");
+            Require(o.DataSymbolsPerBlock + Math.Ceiling(o.DataSymbolsPerBlock * o.FecOverhead - 1e-9) <= 256,
+                $"--fec-overhead: {o.DataSymbolsPerBlock} data symbols plus {o.FecOverhead:P0} repair exceed 256 symbols per block; lower it or --data-symbols");
+        }
+    }
+
+    public static Command Send()
+    {
+        var source = new Option<string>("--source") { Description = "The source tree (e.g. the reprepro repository root).", Required = true };
+        var state = new Option<string>("--state") { Description = "The outside's state directory (what was sent, scan cache, udp-spool/).", Required = true };
+        var key = new Option<string>("--key") { Description = "The private signing key.", Required = true };
+        var link = new Link();
+        var passes = new Option<int>("--passes") { Description = "Passes over the stream; each later pass sends fresh repair symbols.", DefaultValueFactory = _ => 2 };
+        var full = new Option<bool>("--full") { Description = "Send a full generation that needs nothing on the inside (for an inside that is new or more than --keep-spools behind)." };
+        var verify = new Option<bool>("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
+        var keepSpools = new Option<int>("--keep-spools") { Description = "Generations whose streams stay in udp-spool/ for the carousel.", DefaultValueFactory = _ => 3 };
+        var carousel = new Option<bool>("--carousel") { Description = "After the send, keep repeating the kept generations at --carousel-rate until stopped." };
+        var carouselRate = new Option<string?>("--carousel-rate") { Description = "Rate of the carousel (default: 5% of --rate)." };
+        var immutable = new Option<string[]>("--immutable-dir")
+        {
+            Description = "Name of directories whose files never change in place (no block signatures kept). Default: pool.",
+            DefaultValueFactory = _ => ["pool"],
+        };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var command = new Command("send", "Scan the next generation and transmit what the inside lacks over send-only UDP (data diode), then record it as sent.")
+        {
+            source, state, key, passes, full, verify, keepSpools, carousel, carouselRate, immutable, quiet, verbose,
+        };
+        foreach (var option in link.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        {
+            var options = link.Parse(result, result.GetValue(passes));
+            var keep = result.GetValue(keepSpools);
+            if (keep < 1)
+            {
+                throw SyncException.Usage("--keep-spools must be at least 1");
+            }
+
+            var carouselOptions = result.GetValue(carousel)
+                ? options with { RateBitsPerSecond = result.GetValue(carouselRate) is { } r ? UdpArguments.Rate("--carousel-rate", r) : Math.Max(8_000, options.RateBitsPerSecond / 20) }
+                : null;
+
+            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            await host.StartAsync(token);
+            using var stopping = Stopping(host, token);
+            token = stopping.Token;
+            try
+            {
+                var time = host.Services.GetRequiredService<TimeProvider>();
+                var sender = new UdpSender(host.Logger<UdpSender>(), time);
+                var stateDir = result.GetValue(state)!;
+                UdpSpool spool;
+                using (var signingKey = SigningKey.Load(result.GetValue(key)!))
+                using (var outside = OutsideState.Open(stateDir))
+                {
+                    if (outside.RecoveryNote is { } note)
+                    {
+                        host.Logger<DeltaExporter>().LogWarning("{Note}", note);
+                    }
+
+                    spool = UdpSpool.Open(stateDir);
+                    var exportOptions = new ExportOptions
+                    {
+                        Full = result.GetValue(full),
+                        Verify = result.GetValue(verify),
+                        ImmutableDirectories = result.GetValue(immutable)!,
+                    };
+                    var progress = new OperationProgress();
+                    var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
+                    PreparedExport prepared;
+                    UdpSpool.Entry entry;
+                    UdpSendReport report;
+                    await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+                    {
+                        prepared = await exporter.PrepareAsync(result.GetValue(source)!, outside, signingKey, exportOptions, progress, token);
+                        if (prepared.NothingChanged)
+                        {
+                            Console.WriteLine($"generation {prepared.Summary.Generation}: nothing changed since the last send; nothing sent");
+                            entry = null!;
+                            report = null!;
+                        }
+                        else
+                        {
+                            entry = await spool.WriteAsync(prepared, outside, progress, token);
+                            var descriptor = await File.ReadAllBytesAsync(entry.DescriptorPath, token);
+                            progress.StartPhase($"udp {options.Passes} pass(es)");
+                            report = await sender.SendAsync(entry.StreamPath, descriptor, options with { SessionId = entry.SessionId }, new ProgressBridge(progress), token);
+                        }
+                    }
+
+                    if (!prepared.NothingChanged)
+                    {
+                        // No acknowledgement can come back over a diode: "sent" is all the outside can know.
+                        prepared.Commit(outside, time.GetUtcNow());
+                        spool.Prune(keep);
+                        var s = prepared.Summary;
+                        var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
+                            $"stream {entry.Length} bytes ({Units.Bytes(entry.Length)}), {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas"));
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"sent to {options.Destination}: {report.Passes} pass(es), {report.Blocks} blocks, {report.Packets} packets, {report.WireBytes} wire bytes in {report.Elapsed.TotalSeconds:F2} s " +
+                            $"at {UdpArguments.FormatRate(report.AchievedBitsPerSecond)} (asked {UdpArguments.FormatRate(options.RateBitsPerSecond)}), FEC {options.FecOverhead:P1} x {options.Interleave} interleaved; " +
+                            $"recorded as sent (a one-way link returns no acknowledgement)"));
+                    }
+                }
+
+                if (carouselOptions is not null)
+                {
+                    // The state lock is released: a later `send` may run beside this carousel and its generation joins it.
+                    var carouselRunner = new UdpCarousel(spool, sender, host.Logger<UdpCarousel>(), time);
+                    try
+                    {
+                        await carouselRunner.RunAsync(carouselOptions, keep, 0, TimeSpan.FromSeconds(1), Console.Out, token);
+                    }
+                    catch (OperationCanceledException) when (token.IsCancellationRequested)
+                    {
+                        Console.WriteLine("carousel stopped");
+                    }
+                }
+
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // Signalled: what was spooled counts as sent on the next run (see UdpSpool.WriteAsync).
+                CommandRunner.Fail(Agent, "cancelled; a generation whose stream was spooled is recorded as sent on the next run");
+                return CommandRunner.Cancelled;
+            }
+
+            await host.StopAsync(CancellationToken.None);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    public static Command Carousel()
+    {
+        var state = new Option<string>("--state") { Description = "The outside's state directory; its udp-spool/ holds what `send` sent.", Required = true };
+        var link = new Link();
+        var generations = new Option<int>("--generations") { Description = "Newest generations repeated, oldest first.", DefaultValueFactory = _ => 3 };
+        var rounds = new Option<int>("--rounds") { Description = "Stop after this many rounds (0: run until stopped).", DefaultValueFactory = _ => 0 };
+        var pause = new Option<double>("--pause") { Description = "Seconds idle between rounds.", DefaultValueFactory = _ => 1 };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var command = new Command("carousel", "Repeat the newest generations' streams slowly until stopped, so an inside that was down catches up with no operator.")
+        {
+            state, generations, rounds, pause, verbose,
+        };
+        foreach (var option in link.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        {
+            var options = link.Parse(result, passes: 1);
+            if (result.GetValue(generations) < 1 || result.GetValue(rounds) < 0 || result.GetValue(pause) is < 0 or > 86_400)
+            {
+                throw SyncException.Usage("--generations must be at least 1, --rounds at least 0, --pause 0..86400 seconds");
+            }
+
+            var stateDir = result.GetValue(state)!;
+            if (!Directory.Exists(stateDir))
+            {
+                throw SyncException.Usage($"state directory '{stateDir}' does not exist");
+            }
+
+            using var host = AgentHost.Build(Agent, result.GetValue(verbose), _ => { });
+            await host.StartAsync(token);
+            using var stopping = Stopping(host, token);
+            token = stopping.Token;
+            var time = host.Services.GetRequiredService<TimeProvider>();
+            var runner = new UdpCarousel(UdpSpool.Open(stateDir), new UdpSender(host.Logger<UdpSender>(), time), host.Logger<UdpCarousel>(), time);
+            try
+            {
+                await runner.RunAsync(options, result.GetValue(generations), result.GetValue(rounds), TimeSpan.FromSeconds(result.GetValue(pause)), Console.Out, token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                Console.WriteLine("carousel stopped");
+            }
+
+            await host.StopAsync(CancellationToken.None);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    public static Command FecPlan()
+    {
+        var loss = new Option<string>("--loss") { Description = "Measured packet loss, percent (e.g. 1, 0.5, 5%).", Required = true };
+        var burst = new Option<int>("--burst") { Description = "Longest burst of consecutive lost packets seen.", DefaultValueFactory = _ => 1 };
+        var rate = new Option<string>("--rate") { Description = "Wire rate in bits/s: 800M, 1G.", Required = true };
+        var mtu = new Option<int>("--mtu") { Description = "Link MTU.", DefaultValueFactory = _ => 1500 };
+        var dataSymbols = new Option<int>("--data-symbols") { Description = "Data symbols per FEC block, k.", DefaultValueFactory = _ => 128 };
+        var command = new Command("fec-plan", "Print the FEC overhead and interleave depth to use for a measured loss rate and burst length.")
+        {
+            loss, burst, rate, mtu, dataSymbols,
+        };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, _ =>
+        {
+            var lossRate = UdpArguments.Percent("--loss", result.GetValue(loss)!, 50);
+            var bits = UdpArguments.Rate("--rate", result.GetValue(rate)!);
+            if (result.GetValue(burst) < 1 || result.GetValue(mtu) is < 576 or > 65535 || result.GetValue(dataSymbols) is < 1 or > 255)
+            {
+                throw SyncException.Usage("--burst must be at least 1, --mtu 576..65535, --data-symbols 1..255");
+            }
+
+            Sync.Transport.Udp.FecPlan plan;
+            try
+            {
+                plan = FecPlanner.Plan(lossRate, result.GetValue(burst), bits, result.GetValue(mtu), result.GetValue(dataSymbols));
+            }
+            catch (ArgumentException e)
+            {
+                throw SyncException.Usage(e.Message);
+            }
+
+            var i = CultureInfo.InvariantCulture;
+            Console.WriteLine(string.Create(i, $"loss {lossRate:P2}, bursts up to {result.GetValue(burst)} packets, {UdpArguments.FormatRate(bits)}, MTU {result.GetValue(mtu)}, k = {result.GetValue(dataSymbols)}"));
+            Console.WriteLine(string.Create(i, $"use:      --fec-overhead {plan.FecOverhead * 100:0.##} --interleave {plan.Interleave}   ({plan.RepairSymbolsPerBlock} repair symbols per block per pass)"));
+            Console.WriteLine(string.Create(i, $"goodput:  {UdpArguments.FormatRate(plan.GoodputBitsPerSecond)} of stream data"));
+            Console.WriteLine(string.Create(i, $"risk:     a GB fails to decode in one pass with probability {plan.GigabyteFailureProbability:0.##E+0} (a second pass or the carousel repairs it)"));
+            Console.WriteLine(plan.Explanation);
+            return Task.FromResult(0);
+        }, ct));
+        return command;
+    }
+
+    /// <summary>
+    /// The host's console lifetime takes SIGTERM and Ctrl-C for itself, so the command line's token never hears of
+    /// them: a long-running command stops on ApplicationStopping too.
+    /// </summary>
+    private static CancellationTokenSource Stopping(IHost host, CancellationToken token) =>
+        CancellationTokenSource.CreateLinkedTokenSource(token, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+
+    /// <summary>Feeds the sender's reports (from its send thread) into the progress line.</summary>
+    private sealed class ProgressBridge(OperationProgress progress) : IProgress<UdpSendProgress>
+    {
+        private long _reported;
+
+        public void Report(UdpSendProgress value)
+        {
+            progress.AddBytes(value.WireBytes - Interlocked.Exchange(ref _reported, value.WireBytes));
+        }
+    }
+}

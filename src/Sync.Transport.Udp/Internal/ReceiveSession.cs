@@ -1,0 +1,421 @@
+using System.Buffers;
+using System.Numerics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace Sync.Transport.Udp.Internal;
+
+/// <summary>
+/// What is this? One object being received, spooled in its own folder: <c>object</c> (sparse, data symbols at their
+/// final offsets, so nothing is copied at the end), <c>repair</c> (sparse, a 256-slot row per block for repair
+/// symbols of unfinished blocks) and <c>state</c> (<see cref="SessionStateFile"/>). A block is decoded the moment it
+/// holds k symbols, solving only for its lost data symbols. <see cref="Checkpoint"/> fsyncs the data files and then
+/// writes the changed bitmap pages on a background task, so a restart resumes where the last checkpoint left off.
+/// Owned by the receiver's decode loop; only the checkpoint task runs beside it, on snapshots.
+/// </summary>
+internal sealed class ReceiveSession : IAsyncDisposable
+{
+    private readonly ILogger _logger;
+    private readonly UdpReceiverStats _stats;
+    private readonly CodecCache _codecs;
+    private readonly SafeFileHandle _object;
+    private readonly SafeFileHandle _repair;
+    private readonly SessionStateFile _state;
+    private readonly DataWriteBehind _pending;
+    private readonly byte[] _bitmaps;
+    private readonly bool[] _dirtyPages;
+    private readonly List<int> _dirty = [];
+    private readonly bool[] _completedHere;
+    private readonly short[] _margin;
+    private Task _checkpoint = Task.CompletedTask;
+    private long _blocksDone;
+    private bool _decodeFailureLogged;
+
+    private ReceiveSession(AnnounceInfo info, string directory, ILogger logger, UdpReceiverStats stats, BlockCodecFactory codecs)
+    {
+        Info = info;
+        Layout = info.Layout();
+        Directory = directory;
+        _logger = logger;
+        _stats = stats;
+        _codecs = new CodecCache(codecs);
+        _bitmaps = new byte[checked(Layout.BlockCount * SessionStateFile.BitmapBytes)];
+        _dirtyPages = new bool[(_bitmaps.Length + SessionStateFile.PageBytes - 1) / SessionStateFile.PageBytes];
+        _completedHere = new bool[Layout.BlockCount];
+        _margin = new short[Layout.BlockCount];
+        System.IO.Directory.CreateDirectory(directory);
+        _state = SessionStateFile.Open(Path.Combine(directory, "state"), info, _bitmaps, out bool resumed);
+        var mode = resumed ? FileMode.OpenOrCreate : FileMode.Create;
+        _object = File.OpenHandle(ObjectPath, mode, FileAccess.ReadWrite, FileShare.Read);
+        _repair = File.OpenHandle(Path.Combine(directory, "repair"), mode, FileAccess.ReadWrite, FileShare.None);
+        _pending = new DataWriteBehind(_object, Layout);
+        if (!resumed)
+        {
+            RandomAccess.SetLength(_object, Layout.SymbolCount * Layout.SymbolSize);
+            File.WriteAllBytes(Path.Combine(directory, "descriptor"), info.Descriptor);
+        }
+
+        Resumed = resumed;
+    }
+
+    public AnnounceInfo Info { get; }
+
+    public ObjectLayout Layout { get; }
+
+    public string Directory { get; }
+
+    public string ObjectPath => Path.Combine(Directory, "object");
+
+    public bool Resumed { get; }
+
+    public long BlocksDone => _blocksDone;
+
+    public bool IsComplete => _blocksDone == Layout.BlockCount;
+
+    /// <summary>Opens (or resumes) the spool of <paramref name="info"/> under <paramref name="directory"/>; blocks that were complete or decodable on disk count as done.</summary>
+    public static ReceiveSession Open(AnnounceInfo info, string directory, ILogger logger, UdpReceiverStats stats, BlockCodecFactory codecs)
+    {
+        var session = new ReceiveSession(info, directory, logger, stats, codecs);
+        if (session.Resumed)
+        {
+            long symbols = 0;
+            for (long b = 0; b < session.Layout.BlockCount; b++)
+            {
+                int held = session.Held(b);
+                symbols += held;
+                if (session.DataComplete(b))
+                {
+                    session._blocksDone++;
+                }
+                else if (held >= session.Layout.DataSymbols(b))
+                {
+                    session.CompleteBlock(b, 0, 0);
+                }
+            }
+
+            UdpReceiverStats.Add(ref stats._blocksResumed, session._blocksDone);
+            UdpReceiverStats.Add(ref stats._symbolsResumed, symbols);
+        }
+
+        return session;
+    }
+
+    /// <summary>
+    /// Whether the spool left in <paramref name="directory"/> by an earlier run holds a complete object; its announce
+    /// (descriptor included) when so. Lets a restarted receiver hand over such an object without waiting for the
+    /// session to be announced again.
+    /// </summary>
+    public static AnnounceInfo? CompleteSpool(string directory)
+    {
+        AnnounceInfo? info = SessionStateFile.ReadInfo(Path.Combine(directory, "state"));
+        string descriptorPath = Path.Combine(directory, "descriptor");
+        if (info is null || !File.Exists(descriptorPath))
+        {
+            return null;
+        }
+
+        info = info with { Descriptor = File.ReadAllBytes(descriptorPath) };
+        ObjectLayout layout = info.Layout();
+        var bitmaps = new byte[checked(layout.BlockCount * SessionStateFile.BitmapBytes)];
+        using (SessionStateFile.Open(Path.Combine(directory, "state"), info, bitmaps, out bool resumed))
+        {
+            if (!resumed)
+            {
+                return null;
+            }
+        }
+
+        for (long b = 0; b < layout.BlockCount; b++)
+        {
+            if (!DataComplete(bitmaps, b, layout.DataSymbols(b)))
+            {
+                return null;
+            }
+        }
+
+        return info;
+    }
+
+    public StoreResult Store(in PacketHeader header, ReadOnlySpan<byte> payload)
+    {
+        long block = header.Block;
+        if (block >= Layout.BlockCount || payload.Length != Layout.SymbolSize)
+        {
+            return StoreResult.Invalid;
+        }
+
+        int symbol = header.Symbol;
+        int k = Layout.DataSymbols(block);
+        if (_completedHere[block] || DataComplete(block))
+        {
+            return StoreResult.Surplus;
+        }
+
+        if (Has(block, symbol))
+        {
+            return StoreResult.Duplicate;
+        }
+
+        if (symbol < k)
+        {
+            _pending.Add(block, symbol, payload);
+        }
+        else
+        {
+            RandomAccess.Write(_repair, payload, RepairOffset(block, symbol));
+        }
+
+        Mark(block, symbol);
+        UdpReceiverStats.Add(ref _stats._symbolsStored);
+        if (Held(block) >= k)
+        {
+            CompleteBlock(block, header.Pass, symbol);
+        }
+
+        return IsComplete ? StoreResult.ObjectComplete : StoreResult.Stored;
+    }
+
+    /// <summary>
+    /// Makes what is stored so far durable: fsync the data files, then write the bitmap pages changed since the last
+    /// checkpoint, on a background task. Skipped while the previous checkpoint is still running.
+    /// </summary>
+    public void Checkpoint()
+    {
+        // Buffered data goes to the file first (also while a checkpoint runs, which bounds the buffers): a bitmap
+        // snapshot taken below must not claim a symbol that is only in memory.
+        _pending.FlushAll();
+        if (!_checkpoint.IsCompleted)
+        {
+            return;
+        }
+
+        if (_checkpoint.IsFaulted)
+        {
+            // Which pages made it is unknown: rewrite them all next time.
+            UdpLog.CheckpointFailed(_logger, _checkpoint.Exception!.InnerException!, Info.SessionId);
+            _checkpoint = Task.CompletedTask;
+            Array.Fill(_dirtyPages, true);
+            _dirty.Clear();
+            _dirty.AddRange(Enumerable.Range(0, _dirtyPages.Length));
+        }
+
+        if (_dirty.Count == 0)
+        {
+            return;
+        }
+
+        int[] pages = [.. _dirty];
+        var snapshot = new byte[pages.Length * SessionStateFile.PageBytes];
+        int at = 0;
+        foreach (int page in pages)
+        {
+            int start = page * SessionStateFile.PageBytes;
+            int length = Math.Min(SessionStateFile.PageBytes, _bitmaps.Length - start);
+            _bitmaps.AsSpan(start, length).CopyTo(snapshot.AsSpan(at));
+            at += length;
+            _dirtyPages[page] = false;
+        }
+
+        _dirty.Clear();
+        long bitmapLength = _bitmaps.Length;
+        _checkpoint = Task.Run(() =>
+        {
+            RandomAccess.FlushToDisk(_object);
+            RandomAccess.FlushToDisk(_repair);
+            _state.WritePages(pages, snapshot, bitmapLength);
+            _state.Flush();
+        });
+    }
+
+    /// <summary>
+    /// FEC margin of the blocks completed by this run from live packets: (blocks, sum of margins, smallest margin).
+    /// A block's margin is the number of its slots in the pass still to come when it completed, i.e. how many more
+    /// of its symbols could have been lost: r with no loss, 0 when the last symbol of its pass was the one needed.
+    /// </summary>
+    public (long Blocks, long Sum, long Min) Margins()
+    {
+        long blocks = 0, sum = 0, min = long.MaxValue;
+        for (long b = 0; b < Layout.BlockCount; b++)
+        {
+            if (_completedHere[b])
+            {
+                long margin = _margin[b];
+                blocks++;
+                sum += margin;
+                min = Math.Min(min, margin);
+            }
+        }
+
+        return (blocks, sum, blocks == 0 ? -1 : min);
+    }
+
+    /// <summary>Final checkpoint, then closes the files. The spool stays for the caller to verify, hand over or resume.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _checkpoint.ConfigureAwait(false);
+            Checkpoint();
+            await _checkpoint.ConfigureAwait(false);
+        }
+        finally
+        {
+            _pending.Dispose();
+            _object.Dispose();
+            _repair.Dispose();
+            _state.Dispose();
+        }
+    }
+
+    private void CompleteBlock(long block, int pass, int symbol)
+    {
+        int k = Layout.DataSymbols(block);
+        _pending.Flush(block);
+        if (!DataComplete(block) && !Decode(block, k))
+        {
+            return;
+        }
+
+        _blocksDone++;
+        if (pass > 0)
+        {
+            // Slot s of pass p carries id ((p - 1) * slots + s) mod 256 (see SymbolSchedule).
+            int slots = k + Info.RepairPerPass;
+            int slot = (int)((symbol - (long)(pass - 1) * slots) % ObjectLayout.SymbolSpace + ObjectLayout.SymbolSpace) % ObjectLayout.SymbolSpace;
+            _completedHere[block] = true;
+            _margin[block] = (short)Math.Max(0, slots - 1 - slot);
+        }
+    }
+
+    private bool Decode(long block, int k)
+    {
+        int t = Layout.SymbolSize;
+        int missing = 0;
+        bool[] present = ArrayPool<bool>.Shared.Rent(k);
+        byte[] data = ArrayPool<byte>.Shared.Rent(k * t);
+        int[] indices = ArrayPool<int>.Shared.Rent(k);
+        byte[] repairs = ArrayPool<byte>.Shared.Rent(k * t);
+        Memory<byte>[] dataSymbols = ArrayPool<Memory<byte>>.Shared.Rent(k);
+        ReadOnlyMemory<byte>[] repairSymbols = ArrayPool<ReadOnlyMemory<byte>>.Shared.Rent(k);
+        try
+        {
+            Span<byte> blockData = data.AsSpan(0, k * t);
+            blockData.Clear();
+            ReadFully(_object, blockData, Layout.Offset(block, 0));
+            for (int j = 0; j < k; j++)
+            {
+                present[j] = Has(block, j);
+                missing += present[j] ? 0 : 1;
+                dataSymbols[j] = data.AsMemory(j * t, t);
+            }
+
+            int found = 0;
+            for (int symbol = k; symbol < ObjectLayout.SymbolSpace && found < missing; symbol++)
+            {
+                if (Has(block, symbol))
+                {
+                    Memory<byte> into = repairs.AsMemory(found * t, t);
+                    into.Span.Clear();
+                    ReadFully(_repair, into.Span, RepairOffset(block, symbol));
+                    indices[found] = symbol - k;
+                    repairSymbols[found] = into;
+                    found++;
+                }
+            }
+
+            _codecs.For(k).Decode(dataSymbols.AsSpan(0, k), present.AsSpan(0, k), indices.AsSpan(0, found), repairSymbols.AsSpan(0, found));
+            for (int j = 0; j < k; j++)
+            {
+                if (!present[j])
+                {
+                    RandomAccess.Write(_object, data.AsSpan(j * t, t), Layout.Offset(block, j));
+                    Mark(block, j);
+                }
+            }
+
+            UdpReceiverStats.Add(ref _stats._blocksDecoded);
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentException or NotImplementedException or InvalidOperationException)
+        {
+            UdpReceiverStats.Add(ref _stats._decodeFailures);
+            if (!_decodeFailureLogged)
+            {
+                _decodeFailureLogged = true;
+                UdpLog.DecodeFailed(_logger, Info.SessionId, block, e.Message);
+            }
+
+            return false;
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(present);
+            ArrayPool<byte>.Shared.Return(data);
+            ArrayPool<int>.Shared.Return(indices);
+            ArrayPool<byte>.Shared.Return(repairs);
+            ArrayPool<Memory<byte>>.Shared.Return(dataSymbols, clearArray: true);
+            ArrayPool<ReadOnlyMemory<byte>>.Shared.Return(repairSymbols, clearArray: true);
+        }
+    }
+
+    private long RepairOffset(long block, int symbol) => (block * ObjectLayout.SymbolSpace + symbol) * Layout.SymbolSize;
+
+    private bool Has(long block, int symbol) => (_bitmaps[block * SessionStateFile.BitmapBytes + (symbol >> 3)] & (1 << (symbol & 7))) != 0;
+
+    private void Mark(long block, int symbol)
+    {
+        long at = block * SessionStateFile.BitmapBytes + (symbol >> 3);
+        _bitmaps[at] |= (byte)(1 << (symbol & 7));
+        int page = (int)(at / SessionStateFile.PageBytes);
+        if (!_dirtyPages[page])
+        {
+            _dirtyPages[page] = true;
+            _dirty.Add(page);
+        }
+    }
+
+    private int Held(long block)
+    {
+        ReadOnlySpan<byte> bits = _bitmaps.AsSpan((int)(block * SessionStateFile.BitmapBytes), SessionStateFile.BitmapBytes);
+        int count = 0;
+        for (int i = 0; i < bits.Length; i += 8)
+        {
+            count += BitOperations.PopCount(BitConverter.ToUInt64(bits[i..]));
+        }
+
+        return count;
+    }
+
+    private bool DataComplete(long block) => DataComplete(_bitmaps, block, Layout.DataSymbols(block));
+
+    private static bool DataComplete(byte[] bitmaps, long block, int k)
+    {
+        ReadOnlySpan<byte> bits = bitmaps.AsSpan((int)(block * SessionStateFile.BitmapBytes), SessionStateFile.BitmapBytes);
+        for (int j = 0; j < k >> 3; j++)
+        {
+            if (bits[j] != 0xFF)
+            {
+                return false;
+            }
+        }
+
+        int rest = k & 7;
+        return rest == 0 || (bits[k >> 3] & ((1 << rest) - 1)) == (1 << rest) - 1;
+    }
+
+    private static void ReadFully(SafeFileHandle file, Span<byte> into, long offset)
+    {
+        // Short reads past the end leave zeros: the object may already be trimmed to its length.
+        while (!into.IsEmpty)
+        {
+            int n = RandomAccess.Read(file, into, offset);
+            if (n <= 0)
+            {
+                return;
+            }
+
+            into = into[n..];
+            offset += n;
+        }
+    }
+}

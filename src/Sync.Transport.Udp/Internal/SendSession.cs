@@ -1,0 +1,323 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace Sync.Transport.Udp.Internal;
+
+/// <summary>
+/// What is this? One object's transmission. Two dedicated threads and a fixed set of window buffers:
+/// the producer thread reads and FEC-encodes windows ahead (<see cref="WindowBuilder"/>), the send thread paces
+/// them onto the socket with a <see cref="TokenBucket"/> and slips the announce in every interval. Ready and free
+/// windows travel through two bounded queues, so encoding runs ahead but never more than the pool allows.
+/// The send thread waits by sleeping for long gaps, yielding for medium ones and spinning for the last ~100 µs.
+/// </summary>
+internal sealed class SendSession
+{
+    private const int BurstDatagrams = 4;
+    private const double MaxCreditSeconds = 0.1;
+    private const double CatchUpFactor = 1.25;
+
+    private readonly UdpSendOptions _options;
+    private readonly SymbolSchedule _schedule;
+    private readonly AnnounceInfo _announce;
+    private readonly Socket _socket;
+    private readonly WindowBuilder _builder;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly IProgress<UdpSendProgress>? _progress;
+    private readonly BlockingCollection<SendWindow> _free;
+    private readonly BlockingCollection<SendWindow> _ready;
+    private readonly ManualResetEventSlim _primed = new();
+    private readonly int _pool;
+    private readonly SocketAddress _destination;
+    private readonly int _wireOverhead;
+    private readonly int _segments;
+    private long _packets;
+    private long _wireBytes;
+    private long _sendErrors;
+    private long _firstSend;
+    private long _lastSend;
+    private int _pass;
+
+    public SendSession(UdpSendOptions options, SymbolSchedule schedule, AnnounceInfo announce, SafeFileHandle file, Socket socket, BlockCodecFactory codecs, ILogger logger, TimeProvider time, IProgress<UdpSendProgress>? progress)
+    {
+        _options = options;
+        _schedule = schedule;
+        _announce = announce;
+        _socket = socket;
+        _logger = logger;
+        _time = time;
+        _progress = progress;
+        _destination = options.Destination.Serialize();
+        _wireOverhead = options.IpUdpOverhead;
+        _segments = options.DropSymbol is null ? UdpSockets.TryEnableSegmentation(socket, options.DatagramSize, BurstDatagrams) : 1;
+        _builder = new WindowBuilder(file, schedule, announce.SessionId, options.MacKey, codecs);
+
+        int blocks = schedule.MaxWindowBlocks;
+        int maxPackets = blocks * (schedule.Layout.K + schedule.RepairPerPass);
+        long dataBytes = (long)blocks * schedule.Layout.K * schedule.Layout.SymbolSize;
+        long datagramBytes = (long)maxPackets * options.DatagramSize;
+        if (dataBytes > Array.MaxLength || datagramBytes > Array.MaxLength)
+        {
+            throw new ArgumentException($"a window of {blocks} blocks needs {(dataBytes + datagramBytes) >> 20} MiB per buffer: lower the interleave, k or the MTU");
+        }
+
+        long windowBytes = dataBytes + datagramBytes;
+        long windowsNeeded = schedule.WindowCount * options.Passes;
+        int pool = (int)Math.Min(windowsNeeded, windowBytes <= 64 << 20 ? 3 : 2);
+        _pool = pool;
+        _free = new BlockingCollection<SendWindow>(Math.Max(1, pool));
+        _ready = new BlockingCollection<SendWindow>(Math.Max(1, pool));
+        for (int i = 0; i < pool; i++)
+        {
+            _free.Add(new SendWindow(blocks, schedule.Layout.K, schedule.Layout.SymbolSize, maxPackets, options.DatagramSize));
+        }
+    }
+
+    public async Task<UdpSendReport> RunAsync(CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task producer = StartThread("udp-encode", () => Produce(stop.Token), stop);
+        Task sender = StartThread("udp-send", () => SendLoop(stop.Token), stop);
+        try
+        {
+            await Task.WhenAll(producer, sender).ConfigureAwait(false);
+        }
+        catch when (producer.IsFaulted || sender.IsFaulted)
+        {
+            // Prefer the real failure over the cancellation it caused in the other thread.
+            throw (producer.Exception ?? sender.Exception)!.InnerException!;
+        }
+        finally
+        {
+            _free.Dispose();
+            _ready.Dispose();
+            _primed.Dispose();
+        }
+
+        TimeSpan elapsed = _lastSend > _firstSend ? _time.GetElapsedTime(_firstSend, _lastSend) : TimeSpan.Zero;
+        double rate = elapsed > TimeSpan.Zero ? _wireBytes * 8 / elapsed.TotalSeconds : 0;
+        return new UdpSendReport(_packets, _wireBytes, elapsed, rate, _options.Passes, _schedule.Layout.BlockCount) { SendErrors = SendErrors };
+    }
+
+    public long SendErrors => Interlocked.Read(ref _sendErrors);
+
+    private static Task StartThread(string name, Action body, CancellationTokenSource stop)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                body();
+                done.SetResult();
+            }
+            catch (OperationCanceledException e)
+            {
+                stop.Cancel();
+                done.SetCanceled(e.CancellationToken);
+            }
+            catch (Exception e)
+            {
+                stop.Cancel();
+                done.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = name,
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Produce(CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (int pass = 1; pass <= _options.Passes; pass++)
+            {
+                for (long w = 0; w < _schedule.WindowCount; w++)
+                {
+                    SendWindow window = _free.Take(cancellationToken);
+                    _builder.Build(window, pass, w, cancellationToken);
+                    _ready.Add(window, cancellationToken);
+                    if (_ready.Count >= _pool)
+                    {
+                        _primed.Set();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _ready.CompleteAdding();
+            _primed.Set();
+        }
+    }
+
+    private void SendLoop(CancellationToken cancellationToken)
+    {
+        long frequency = _time.TimestampFrequency;
+        int burst = BurstDatagrams * (_options.DatagramSize + _wireOverhead);
+        long announceEvery = Math.Max(1, (long)(_options.AnnounceInterval.TotalSeconds * frequency));
+        long progressEvery = frequency / 10;
+        long nextAnnounce = 0;
+        long nextProgress = 0;
+        byte[][] announces = [];
+        long planned = _schedule.PacketsPerPass * _options.Passes;
+
+        // Start only once every buffer is full: the first windows are built by not-yet-optimised code (tier-0 JIT)
+        // and take ten times longer than the rest, which would otherwise stall the pacer beyond its credit.
+        _primed.Wait(cancellationToken);
+        var bucket = new TokenBucket(_options.RateBitsPerSecond / 8.0, frequency, burst, MaxCreditSeconds, CatchUpFactor, _time.GetTimestamp());
+
+        foreach (SendWindow window in _ready.GetConsumingEnumerable(cancellationToken))
+        {
+            if (window.Pass != _pass)
+            {
+                _pass = window.Pass;
+                _options.PassStarting?.Invoke(_pass);
+                announces = AnnounceCodec.BuildDatagrams(_announce with { Pass = _pass }, _schedule.Layout.SymbolSize, _options.MacKey);
+                nextAnnounce = 0;
+            }
+
+            for (int q = 0; q < window.Count; q += _segments)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                long now = _time.GetTimestamp();
+                if (now >= nextAnnounce)
+                {
+                    SendAnnounces(announces, bucket, cancellationToken);
+                    nextAnnounce = Math.Max(nextAnnounce + announceEvery, now);
+                }
+
+                if (now >= nextProgress && _progress is not null)
+                {
+                    nextProgress = now + progressEvery;
+                    _progress.Report(Progress(planned));
+                }
+
+                // With UDP segmentation one send hands the kernel up to a burst's worth of consecutive datagrams.
+                int count = Math.Min(_segments, window.Count - q);
+                Pace(bucket, count * (window.DatagramSize + _wireOverhead), cancellationToken);
+                if (_options.DropSymbol?.Invoke(window.Order[q], _pass) == true)
+                {
+                    Count(1, window.DatagramSize);
+                }
+                else
+                {
+                    Send(window.Datagrams.AsSpan(q * window.DatagramSize, count * window.DatagramSize), count);
+                }
+            }
+
+            _free.Add(window, CancellationToken.None);
+        }
+
+        if (_schedule.WindowCount == 0)
+        {
+            // An empty object is all announce: repeat it for a while each pass so receivers still hear of it.
+            for (_pass = 1; _pass <= _options.Passes; _pass++)
+            {
+                announces = AnnounceCodec.BuildDatagrams(_announce with { Pass = _pass }, _schedule.Layout.SymbolSize, _options.MacKey);
+                for (int i = 0; i < 5; i++)
+                {
+                    SendAnnounces(announces, bucket, cancellationToken);
+                    if (_options.AnnounceInterval < TimeSpan.FromSeconds(1))
+                    {
+                        cancellationToken.WaitHandle.WaitOne(_options.AnnounceInterval);
+                    }
+                }
+            }
+        }
+
+        _progress?.Report(Progress(planned));
+    }
+
+    private UdpSendProgress Progress(long planned)
+    {
+        TimeSpan elapsed = _firstSend == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_firstSend, _lastSend);
+        double rate = elapsed > TimeSpan.Zero ? _wireBytes * 8 / elapsed.TotalSeconds : 0;
+        return new UdpSendProgress(_pass, _options.Passes, _packets, _wireBytes, planned, rate);
+    }
+
+    private void SendAnnounces(byte[][] announces, TokenBucket bucket, CancellationToken cancellationToken)
+    {
+        foreach (byte[] announce in announces)
+        {
+            Pace(bucket, announce.Length + _wireOverhead, cancellationToken);
+            Send(announce, 1);
+        }
+    }
+
+    private void Pace(TokenBucket bucket, int wireBytes, CancellationToken cancellationToken)
+    {
+        long frequency = _time.TimestampFrequency;
+        long spinBelow = frequency / 10_000;
+        long yieldBelow = frequency / 500;
+        while (true)
+        {
+            long now = _time.GetTimestamp();
+            long delay = bucket.Delay(wireBytes, now);
+            if (delay == 0)
+            {
+                bucket.Consume(wireBytes, now);
+                return;
+            }
+
+            if (delay > yieldBelow)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Thread.Sleep(1);
+            }
+            else if (delay > spinBelow)
+            {
+                Thread.Yield();
+            }
+            else
+            {
+                Thread.SpinWait(20);
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="count"/> equal datagrams laid end to end (more than one only with UDP segmentation).</summary>
+    private void Send(ReadOnlySpan<byte> datagrams, int count)
+    {
+        try
+        {
+            _socket.SendTo(datagrams, SocketFlags.None, _destination);
+        }
+        catch (SocketException e) when (e.SocketErrorCode != SocketError.MessageSize)
+        {
+            // A diode has nobody to tell: a failed send is one more lost packet, which the FEC and later passes cover.
+            long errors = Interlocked.Increment(ref _sendErrors);
+            if ((errors & (errors - 1)) == 0)
+            {
+                UdpLog.SendError(_logger, e.SocketErrorCode.ToString(), errors);
+            }
+        }
+        catch (SocketException e)
+        {
+            // Every datagram has the same size, so this would fail for all of them: stop and say what to change.
+            throw new IOException($"a {datagrams.Length / count}-byte datagram does not fit the path MTU to {_options.Destination} (fragmentation is off): lower the MTU option below {_options.Mtu}", e);
+        }
+
+        Count(count, datagrams.Length / count);
+    }
+
+    private void Count(int datagrams, int datagramBytes)
+    {
+        long now = _time.GetTimestamp();
+        if (_firstSend == 0)
+        {
+            _firstSend = now;
+        }
+
+        _lastSend = now;
+        _packets += datagrams;
+        _wireBytes += datagrams * (long)(datagramBytes + _wireOverhead);
+    }
+}

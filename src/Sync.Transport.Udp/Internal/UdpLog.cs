@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sync.Transport.Udp.Internal;
+
+/// <summary>Every log message of the UDP carrier, with stable event ids (7100-7199).</summary>
+internal static partial class UdpLog
+{
+    [LoggerMessage(7100, LogLevel.Information, "UDP send of session {SessionId:x16} to {Destination}: {Length} bytes in {Blocks} blocks of k={K} + {Repair} repair per pass, interleave {Interleave}, {Passes} passes at {Rate} bit/s, {DatagramSize}-byte datagrams")]
+    public static partial void SendStarting(ILogger logger, ulong sessionId, string destination, long length, long blocks, int k, int repair, int interleave, int passes, long rate, int datagramSize);
+
+    [LoggerMessage(7101, LogLevel.Information, "UDP send of session {SessionId:x16} done: {Packets} packets, {WireBytes} wire bytes in {Elapsed}, {Rate:F0} bit/s achieved")]
+    public static partial void SendFinished(ILogger logger, ulong sessionId, long packets, long wireBytes, TimeSpan elapsed, double rate);
+
+    [LoggerMessage(7102, LogLevel.Warning, "UDP send error {Error} ({Count} so far); the packet is lost, the send goes on")]
+    public static partial void SendError(ILogger logger, string error, long count);
+
+    [LoggerMessage(7110, LogLevel.Information, "UDP receive on {Bind} (group {Group}): socket buffer asked {Requested} bytes, kernel granted {Granted} bytes ({How})")]
+    public static partial void ReceiveBuffer(ILogger logger, string bind, string group, int requested, int granted, string how);
+
+    [LoggerMessage(7111, LogLevel.Warning, "UDP receive buffer clamped to {Granted} bytes (asked {Requested}): bursts will overflow it; run as root (SO_RCVBUFFORCE) or raise net.core.rmem_max")]
+    public static partial void ReceiveBufferClamped(ILogger logger, int requested, int granted);
+
+    [LoggerMessage(7112, LogLevel.Information, "UDP session {SessionId:x16}: {Length} bytes, {Blocks} blocks, k={K}, symbol {SymbolSize} bytes; {BlocksDone} blocks already held")]
+    public static partial void SessionOpened(ILogger logger, ulong sessionId, long length, long blocks, int k, int symbolSize, long blocksDone);
+
+    [LoggerMessage(7113, LogLevel.Information, "UDP session {SessionId:x16} not wanted; its packets are ignored")]
+    public static partial void SessionUnwanted(ILogger logger, ulong sessionId);
+
+    [LoggerMessage(7114, LogLevel.Information, "UDP session {SessionId:x16} complete and checksummed: {Length} bytes at {Path}")]
+    public static partial void SessionComplete(ILogger logger, ulong sessionId, long length, string path);
+
+    [LoggerMessage(7115, LogLevel.Error, "UDP session {SessionId:x16}: object SHA-256 does not match the announce; all its blocks are discarded and collected again")]
+    public static partial void HashMismatch(ILogger logger, ulong sessionId);
+
+    [LoggerMessage(7116, LogLevel.Information, "UDP session {SessionId:x16} finished: {Disposition}")]
+    public static partial void SessionFinished(ILogger logger, ulong sessionId, string disposition);
+
+    [LoggerMessage(7117, LogLevel.Error, "UDP session {SessionId:x16}: handing the object over failed; it stays spooled and is offered again later")]
+    public static partial void CompletionFailed(ILogger logger, Exception exception, ulong sessionId);
+
+    [LoggerMessage(7118, LogLevel.Information, "UDP receive: {Report}")]
+    public static partial void Report(ILogger logger, string report);
+
+    [LoggerMessage(7119, LogLevel.Warning, "UDP session {SessionId:x16}: block {Block} could not be decoded ({Reason}); it stays pending")]
+    public static partial void DecodeFailed(ILogger logger, ulong sessionId, long block, string reason);
+
+    [LoggerMessage(7120, LogLevel.Warning, "UDP receive error {Error}; receiving goes on")]
+    public static partial void ReceiveError(ILogger logger, string error);
+
+    [LoggerMessage(7121, LogLevel.Warning, "UDP spool of session {SessionId:x16} does not match its announce (another object under the same id); starting it afresh")]
+    public static partial void SpoolMismatch(ILogger logger, ulong sessionId);
+
+    [LoggerMessage(7122, LogLevel.Warning, "UDP session {SessionId:x16}: checkpoint failed; the whole resume state is written again at the next one")]
+    public static partial void CheckpointFailed(ILogger logger, Exception exception, ulong sessionId);
+
+    [LoggerMessage(7123, LogLevel.Error, "UDP session {SessionId:x16}: its spool could not be opened; trying again at its next announce")]
+    public static partial void SessionOpenFailed(ILogger logger, Exception exception, ulong sessionId);
+}

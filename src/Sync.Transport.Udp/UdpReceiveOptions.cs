@@ -1,0 +1,41 @@
+using System.Net;
+
+namespace Sync.Transport.Udp;
+
+/// <summary>Where and how to listen. Immutable; checked by <see cref="UdpReceiver.RunAsync"/> at start.</summary>
+public sealed record UdpReceiveOptions(IPEndPoint Bind, string SpoolDirectory)
+{
+    /// <summary>Multicast group to join; the socket then binds the group address on <see cref="Bind"/>'s port and joins on the interface that owns <see cref="Bind"/>'s address.</summary>
+    public IPAddress? Group { get; init; }
+
+    /// <summary>Key of the per-packet MAC; when set, packets without a valid MAC are dropped before decoding.</summary>
+    public byte[]? MacKey { get; init; }
+
+    /// <summary>Socket receive buffer to ask for: SO_RCVBUFFORCE (root), else SO_RCVBUF (clamped by net.core.rmem_max).</summary>
+    public int ReceiveBufferBytes { get; init; } = 64 << 20;
+
+    public TimeSpan ReportInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Called on the decode loop with the descriptor on a session's first complete announce; false ignores the session. Keep it quick.</summary>
+    public Func<ReadOnlyMemory<byte>, bool>? WantsSession { get; init; }
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Bind);
+        ArgumentException.ThrowIfNullOrWhiteSpace(SpoolDirectory);
+        if (ReceiveBufferBytes < 64 << 10)
+        {
+            throw new ArgumentException("receive buffer must be at least 64 KiB");
+        }
+
+        if (ReportInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("report interval must be positive");
+        }
+
+        if (MacKey is not null && MacKey.Length < 16)
+        {
+            throw new ArgumentException("MAC key must be at least 16 bytes");
+        }
+    }
+}

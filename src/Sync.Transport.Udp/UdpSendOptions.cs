@@ -1,0 +1,84 @@
+using System.Net;
+using Sync.Transport.Udp.Internal;
+
+namespace Sync.Transport.Udp;
+
+/// <summary>
+/// How one object is sent. Rates count bytes on the wire: each datagram plus 28 bytes of IPv4 and UDP headers
+/// (Ethernet framing not included). Immutable; checked by <see cref="UdpSender.SendAsync"/> before anything is sent.
+/// </summary>
+public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSecond)
+{
+    /// <summary>Repair symbols per block in each pass, as a share of k (rounded up).</summary>
+    public double FecOverhead { get; init; } = 0.25;
+
+    /// <summary>Blocks open at once: consecutive packets go to different blocks.</summary>
+    public int Interleave { get; init; } = 64;
+
+    /// <summary>Every pass sends k + repair symbols per block: pass 1 the data and the first repair symbols, later passes fresh ones.</summary>
+    public int Passes { get; init; } = 2;
+
+    /// <summary>Datagrams are MTU - 28 bytes and never fragmented (DF set).</summary>
+    public int Mtu { get; init; } = 1500;
+
+    /// <summary>Multicast TTL.</summary>
+    public int Ttl { get; init; } = 1;
+
+    /// <summary>When set, every packet carries a 16-byte truncated HMAC-SHA256 under this key.</summary>
+    public byte[]? MacKey { get; init; }
+
+    /// <summary>k: data symbols per block, 1..255 (k + repair per pass at most 256).</summary>
+    public int DataSymbolsPerBlock { get; init; } = 128;
+
+    /// <summary>Local address to bind to and to send multicast from.</summary>
+    public IPAddress? LocalAddress { get; init; }
+
+    public TimeSpan AnnounceInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Session id; random when null. Sending the same object again under the same id lets a receiver that holds a
+    /// partial spool of it continue; a finished id is ignored by receivers that already finished it.
+    /// </summary>
+    public ulong? SessionId { get; init; }
+
+    /// <summary>Test hook: a symbol packet for which this returns true is paced but not sent (simulated loss).</summary>
+    internal Func<SymbolRef, int, bool>? DropSymbol { get; init; }
+
+    /// <summary>Test hook: called on the send thread before the first packet of each pass (1-based).</summary>
+    internal Action<int>? PassStarting { get; init; }
+
+    internal const int MaxMtu = 65535;
+    internal const int MinMtu = 576;
+
+    internal int RepairPerPass => (int)Math.Ceiling(DataSymbolsPerBlock * FecOverhead - 1e-9);
+
+    internal int SymbolSize => DatagramSize - PacketCodec.HeaderSize - PacketCodec.TrailerSize(MacKey is not null);
+
+    internal int IpUdpOverhead => Destination.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 48 : PacketCodec.IpUdpOverhead;
+
+    internal int DatagramSize => Mtu - IpUdpOverhead;
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Destination);
+        Check(RateBitsPerSecond >= 8_000, "rate must be at least 8000 bit/s");
+        Check(Mtu is >= MinMtu and <= MaxMtu, $"MTU must be {MinMtu}..{MaxMtu}");
+        Check(DataSymbolsPerBlock is >= 1 and < ObjectLayout.SymbolSpace, "data symbols per block must be 1..255");
+        Check(FecOverhead >= 0 && double.IsFinite(FecOverhead), "FEC overhead must be >= 0");
+        Check(DataSymbolsPerBlock + RepairPerPass <= ObjectLayout.SymbolSpace, $"k + ceil(k * overhead) must not exceed {ObjectLayout.SymbolSpace}");
+        Check(Interleave is >= 1 and <= 4096, "interleave must be 1..4096");
+        Check(Passes is >= 1 and <= 255, "passes must be 1..255");
+        Check(Ttl is >= 0 and <= 255, "TTL must be 0..255");
+        Check(AnnounceInterval > TimeSpan.Zero, "announce interval must be positive");
+        Check(MacKey is null || MacKey.Length >= 16, "MAC key must be at least 16 bytes");
+        Check(SymbolSize > AnnounceCodec.FixedSize, "MTU too small");
+    }
+
+    private static void Check(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+using Sync.Transport.Udp.Internal;
+
+namespace Sync.Transport.Udp;
+
+/// <summary>
+/// What is this? The outside end of the diode: sends one object (a spool file) as FEC-protected, interleaved,
+/// paced UDP datagrams, with the descriptor repeated in announces so receivers can join late. Nothing ever comes
+/// back. Each call to <see cref="SendAsync"/> is independent; the work runs on two dedicated threads
+/// (encode, send) that have both ended when the returned task completes, cancelled or not.
+/// </summary>
+public sealed class UdpSender
+{
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly BlockCodecFactory _codecs;
+
+    public UdpSender(ILogger logger, TimeProvider time)
+        : this(logger, time, ReedSolomonBlockCodec.Factory)
+    {
+    }
+
+    internal UdpSender(ILogger logger, TimeProvider time, BlockCodecFactory codecs)
+    {
+        _logger = logger;
+        _time = time;
+        _codecs = codecs;
+    }
+
+    /// <summary>Transmits the object in <see cref="UdpSendOptions.Passes"/> passes, then returns.</summary>
+    public async Task<UdpSendReport> SendAsync(string objectPath, ReadOnlyMemory<byte> descriptor, UdpSendOptions options, IProgress<UdpSendProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(objectPath);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (descriptor.Length > AnnounceCodec.MaxDescriptorBytes)
+        {
+            throw new ArgumentException($"descriptor is {descriptor.Length} bytes; at most {AnnounceCodec.MaxDescriptorBytes}", nameof(descriptor));
+        }
+
+        using SafeFileHandle file = File.OpenHandle(objectPath, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long length = RandomAccess.GetLength(file);
+        if (length > AnnounceCodec.MaxObjectBytes)
+        {
+            throw new ArgumentException($"object is {length} bytes; receivers accept at most {AnnounceCodec.MaxObjectBytes} (1 TiB)", nameof(objectPath));
+        }
+
+        byte[] sha256 = await HashAsync(file, length, cancellationToken).ConfigureAwait(false);
+
+        var layout = new ObjectLayout(length, options.SymbolSize, options.DataSymbolsPerBlock);
+        var schedule = new SymbolSchedule(layout, options.RepairPerPass, options.Interleave);
+        ulong sessionId = options.SessionId ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+        var announce = new AnnounceInfo(sessionId, length, sha256, layout.K, layout.SymbolSize, layout.BlockCount, options.Passes, schedule.RepairPerPass, 1, descriptor.ToArray());
+
+        UdpLog.SendStarting(_logger, sessionId, options.Destination.ToString(), length, layout.BlockCount, layout.K, schedule.RepairPerPass, options.Interleave, options.Passes, options.RateBitsPerSecond, options.DatagramSize);
+        using var socket = UdpSockets.CreateSender(options);
+        var session = new SendSession(options, schedule, announce, file, socket, _codecs, _logger, _time, progress);
+        UdpSendReport report = await session.RunAsync(cancellationToken).ConfigureAwait(false);
+        UdpLog.SendFinished(_logger, sessionId, report.Packets, report.WireBytes, report.Elapsed, report.AchievedBitsPerSecond);
+        return report;
+    }
+
+    private static async Task<byte[]> HashAsync(SafeFileHandle file, long length, CancellationToken cancellationToken)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long offset = 0;
+            while (offset < length)
+            {
+                int n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - offset)), offset, cancellationToken).ConfigureAwait(false);
+                if (n <= 0)
+                {
+                    throw new IOException("the object file shrank while it was being hashed");
+                }
+
+                sha.AppendData(buffer, 0, n);
+                offset += n;
+            }
+
+            return sha.GetHashAndReset();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using Sync.Integration.Tests.Infrastructure;
+
+namespace Sync.Integration.Tests;
+
+/// <summary>
+/// The real agents over a real one-way UDP link between network namespaces (scripts/netns.sh): nothing can come
+/// back from the inside, and nftables drops packets on the inside's ingress. Needs root; fails on CI without it.
+/// </summary>
+[Collection(UdpDiodeCollection.Name)]
+public sealed class UdpDiodeTests
+{
+    private static readonly string[] Once = ["--once", "--timeout", "90"];
+
+    [NetnsFact]
+    public async Task Full_then_incremental_generation_cross_a_one_way_link_with_5_percent_loss_in_one_pass()
+    {
+        await using var rig = await UdpDiodeRig.CreateAsync();
+        rig.MakeTree(files: 8, sizeBytes: 4_000_000, seed: 10);
+        await rig.Link.RandomLossAsync(1, 500);
+
+        var receive = await rig.StartReceiveAsync(1, Once);
+        var send = await rig.Send("300M", "--passes", "1", "--fec-overhead", "25");
+        Assert.True(send.ExitCode == 0, send.ToString());
+        Assert.Contains("generation 1 (full)", send.Stdout);
+        Assert.Contains("recorded as sent", send.Stdout);
+        var received = await receive.Completion;
+        Assert.True(received.ExitCode == 0, $"{received}\nsender:\n{send}");
+        Assert.Contains("generation 1 published", received.Stdout);
+        TreeAssert.Equal(rig.Source, rig.Target());
+        await Run.Ok(rig.Verify());
+        var lost = await rig.Link.DroppedAsync(1);
+        Assert.True(lost > 500, $"the loss rule dropped only {lost} packets");
+        var loss = UdpDiodeRig.ReportNumber(received.Stdout, @"loss (\d+)\.\d+%");
+        Assert.InRange(loss, 3, 7);
+
+        // An incremental generation: new, edited and removed files; only the delta crosses.
+        TreeBuilder.Write(rig.Source, "pool/main/new/pkg-new_2.0_amd64.deb", TreeBuilder.RandomBytes(3_000_000, 99));
+        TreeBuilder.Write(rig.Source, "dists/stable/Release", "Suite: stable\nVersion: 2\n"u8.ToArray());
+        File.Delete(Path.Combine(rig.Source, "pool/main/p0/pkg1_1.0_amd64.deb"));
+        receive = await rig.StartReceiveAsync(1, Once);
+        send = await rig.Send("300M", "--passes", "1");
+        Assert.True(send.ExitCode == 0, send.ToString());
+        Assert.Contains("generation 2 (delta from 1)", send.Stdout);
+        Assert.Matches(@"stream \d{7} bytes", send.Stdout); // ~3 MB, not the 35 MB tree
+        received = await receive.Completion;
+        Assert.True(received.ExitCode == 0, $"{received}\nsender:\n{send}");
+        Assert.Contains("generation 2 published", received.Stdout);
+        TreeAssert.Equal(rig.Source, rig.Target());
+        await Run.Ok(rig.Verify());
+    }
+
+    [NetnsFact]
+    public async Task One_percent_loss_in_bursts_of_1000_packets_is_repaired_in_one_pass_with_enough_interleave()
+    {
+        await using var rig = await UdpDiodeRig.CreateAsync();
+        rig.MakeTree(files: 10, sizeBytes: 5_000_000, seed: 20);
+        await rig.Link.BurstLossAsync(1, drop: 1000, every: 100_000); // the rule's counter starts at 0: the first burst hits at once
+
+        var receive = await rig.StartReceiveAsync(1, Once);
+        var send = await rig.Send("300M", "--passes", "1", "--fec-overhead", "25", "--interleave", "256");
+        Assert.True(send.ExitCode == 0, send.ToString());
+        var received = await receive.Completion;
+        Assert.True(received.ExitCode == 0, $"{received}\nsender:\n{send}");
+        Assert.Contains("generation 1 published", received.Stdout);
+        TreeAssert.Equal(rig.Source, rig.Target());
+        await Run.Ok(rig.Verify());
+        Assert.True(await rig.Link.DroppedAsync(1) >= 1000, "no burst was dropped");
+    }
+
+    [NetnsFact]
+    public async Task A_receiver_killed_mid_transfer_resumes_from_its_spool_on_the_later_passes()
+    {
+        await using var rig = await UdpDiodeRig.CreateAsync();
+        rig.MakeTree(files: 10, sizeBytes: 4_000_000, seed: 30);
+        await rig.Link.RandomLossAsync(1, 100);
+
+        var first = await rig.StartReceiveAsync(1, "--once");
+        // About 7 s per pass at 60 Mbit/s: the kill lands in pass 1 after the receiver's once-a-second checkpoint
+        // has recorded the first interleaved window (64 blocks, ~15 MB) complete; the restart catches passes 2 and 3.
+        var send = rig.SendInBackground("60M", "--passes", "3");
+        var spool = Path.Combine(rig.InsideState(1), "udp-spool");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (await SpooledBytesAsync(spool) < 26_000_000)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), "the receiver spooled nothing");
+            if (first.Completion.IsCompleted)
+            {
+                Assert.Fail($"the receiver finished before it could be killed: {await first.Completion}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        first.Process.Kill(); // SIGKILL: no chance to clean up
+        var killed = await first.Completion;
+        Assert.NotEqual(0, killed.ExitCode);
+        Assert.False(File.Exists(rig.Target()) || Directory.Exists(rig.Target()), "nothing may be published by a killed receiver");
+        var spooledAtKill = await SpooledBytesAsync(spool);
+
+        var second = await rig.StartReceiveAsync(1, Once);
+        var received = await second.Completion;
+        var sent = await send.Completion;
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        Assert.True(received.ExitCode == 0, $"{received}\nsender:\n{sent}");
+        Assert.Contains("generation 1 published", received.Stdout);
+        var resumed = UdpDiodeRig.ReportNumber(received.Stdout, @"(\d+) resumed");
+        Assert.True(resumed > 0, $"the restarted receiver resumed no block from {spooledAtKill} spooled bytes:\n{received.Stdout}");
+        TreeAssert.Equal(rig.Source, rig.Target());
+        await Run.Ok(rig.Verify());
+    }
+
+    [NetnsFact]
+    public async Task One_multicast_sender_feeds_two_insides_and_both_publish()
+    {
+        await using var rig = await UdpDiodeRig.CreateAsync(receivers: 2);
+        rig.MakeTree(files: 6, sizeBytes: 4_000_000, seed: 40);
+        await rig.Link.RandomLossAsync(1, 100);
+        await rig.Link.RandomLossAsync(2, 300); // each inside loses different packets
+
+        const string group = "239.255.77.1";
+        var a = await rig.StartReceiveAsync(1, ["--group", group, .. Once]);
+        var b = await rig.StartReceiveAsync(2, ["--group", group, .. Once]);
+        var send = await rig.SendTo($"{group}:{UdpDiodeRig.Port}", "300M", "--passes", "1");
+        Assert.True(send.ExitCode == 0, send.ToString());
+        foreach (var (receiver, completion) in new[] { (1, a.Completion), (2, b.Completion) })
+        {
+            var received = await completion;
+            Assert.True(received.ExitCode == 0, $"inside {receiver}: {received}\nsender:\n{send}");
+            Assert.Contains("generation 1 published", received.Stdout);
+            TreeAssert.Equal(rig.Source, rig.Target(receiver));
+            await Run.Ok(rig.Verify(receiver));
+        }
+    }
+
+    [NetnsFact]
+    public async Task Garbage_and_wrongly_keyed_packets_are_dropped_and_nothing_wrong_is_published()
+    {
+        await using var rig = await UdpDiodeRig.CreateAsync();
+        rig.MakeTree(files: 3, sizeBytes: 2_000_000, seed: 50);
+        var macKey = rig.Dir("mac.key");
+        var wrongMacKey = rig.Dir("wrong-mac.key");
+        await File.WriteAllBytesAsync(macKey, TreeBuilder.RandomBytes(32, 1));
+        await File.WriteAllBytesAsync(wrongMacKey, TreeBuilder.RandomBytes(32, 2));
+
+        // Garbage, then a sender with the wrong MAC key: all dropped before decoding; nothing is published.
+        var receive = await rig.StartReceiveAsync(1, "--mac-key", macKey, "--once", "--timeout", "15");
+        await Run.Ok(rig.SendGarbage(300));
+        var wrong = await rig.Send("200M", "--passes", "1", "--mac-key", wrongMacKey);
+        Assert.True(wrong.ExitCode == 0, wrong.ToString());
+        var refused = await receive.Completion;
+        Assert.Equal(4, refused.ExitCode);
+        Assert.Contains("no new generation published", refused.Stderr);
+        Assert.True(UdpDiodeRig.ReportNumber(refused.Stdout, @"bad-mac (\d+)") > 1000, refused.Stdout);
+        Assert.True(UdpDiodeRig.ReportNumber(refused.Stdout, @"garbage (\d+)") + UdpDiodeRig.ReportNumber(refused.Stdout, @"bad-mac (\d+)") >= 1300, refused.Stdout);
+        Assert.False(File.Exists(rig.Target()) || Directory.Exists(rig.Target()));
+
+        // The same generation again (the spool keeps it), now with the right key, while garbage keeps arriving.
+        // The outside recorded generation 1 as sent: a plain `send` would find nothing changed, so send it in full.
+        receive = await rig.StartReceiveAsync(1, ["--mac-key", macKey, .. Once]);
+        var garbage = rig.SendGarbage(300);
+        var right = await rig.Send("200M", "--passes", "1", "--mac-key", macKey, "--full");
+        Assert.True(right.ExitCode == 0, right.ToString());
+        await garbage;
+        var published = await receive.Completion;
+        Assert.True(published.ExitCode == 0, $"{published}\nsender:\n{right}");
+        TreeAssert.Equal(rig.Source, rig.Target());
+
+        // A generation signed by a key the inside does not trust is ignored; what is published stays as it was.
+        var before = TreeAssert.Describe(rig.Target());
+        var foreignKey = rig.Dir("foreign.key");
+        await Run.Ok(Run.Outside("keygen", "--key", foreignKey));
+        TreeBuilder.Write(rig.Source, "pool/main/evil/evil_1.0_amd64.deb", TreeBuilder.RandomBytes(500_000, 666));
+        receive = await rig.StartReceiveAsync(1, "--mac-key", macKey, "--once", "--timeout", "12");
+        var foreign = await rig.Link.AgentAsync(rig.Link.Outside, "sync-outside",
+            ["send", "--source", rig.Source, "--state", rig.Dir("foreign-state"), "--key", foreignKey, "--udp", $"{NetnsLink.InsideAddress(1)}:{UdpDiodeRig.Port}",
+             "--rate", "200M", "--passes", "1", "--mac-key", macKey, "--quiet"]);
+        Assert.True(foreign.ExitCode == 0, foreign.ToString());
+        var untrusted = await receive.Completion;
+        Assert.Equal(4, untrusted.ExitCode);
+        Assert.Contains("not trusted", untrusted.Stderr);
+        Assert.Equal(before, TreeAssert.Describe(rig.Target()));
+        await Run.Ok(rig.Verify());
+        var status = await Run.Ok(Run.Inside("status", "--state", rig.InsideState(1)));
+        Assert.Contains("not trusted", status.Stdout);
+    }
+
+    [NetnsFact]
+    public async Task An_inside_that_was_down_catches_up_from_the_carousel_and_stops_cleanly_on_SIGTERM()
+    {
+        await using var rig = await UdpDiodeRig.CreateAsync();
+        rig.MakeTree(files: 4, sizeBytes: 3_000_000, seed: 60);
+        await rig.Link.RandomLossAsync(1, 200);
+
+        // Two generations sent while the inside is down: nobody hears them.
+        Assert.Contains("generation 1 (full)", (await Run.Ok(rig.Send("300M", "--passes", "1"))).Stdout);
+        TreeBuilder.Write(rig.Source, "pool/main/late/late_1.0_amd64.deb", TreeBuilder.RandomBytes(2_000_000, 61));
+        Assert.Contains("generation 2 (delta from 1)", (await Run.Ok(rig.Send("300M", "--passes", "1"))).Stdout);
+
+        // The inside comes back as a service; the carousel repeats both from the spool, oldest first.
+        var receive = await rig.StartReceiveAsync(1);
+        var carousel = await rig.Link.AgentAsync(rig.Link.Outside, "sync-outside",
+            ["carousel", "--state", rig.OutsideState, "--udp", $"{NetnsLink.InsideAddress(1)}:{UdpDiodeRig.Port}", "--rate", "300M", "--rounds", "2", "--pause", "0.5"]);
+        Assert.True(carousel.ExitCode == 0, carousel.ToString());
+        Assert.Contains("carousel round 2: generation 2 (delta from 1)", carousel.Stdout);
+        var status = await WaitForAsync(async () => (await Run.Ok(Run.Inside("status", "--state", rig.InsideState(1)))).Stdout, s => s.Contains("published: generation 2"));
+
+        // SIGTERM (as systemd stops a service): a clean stop, exit 0, with a last report.
+        await Run.Ok(Run.Process("kill", ["-TERM", receive.Process.Id.ToString()]));
+        var received = await receive.Completion;
+        Assert.True(received.ExitCode == 0, $"{received}\nstatus: {status}");
+        Assert.Contains("stopped; published generation 2", received.Stdout);
+        TreeAssert.Equal(rig.Source, rig.Target());
+        await Run.Ok(rig.Verify());
+    }
+
+    private static async Task<string> WaitForAsync(Func<Task<string>> probe, Func<string, bool> done)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await probe();
+            if (done(value) || watch.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                Assert.True(done(value), $"gave up waiting after 60 s: {value}");
+                return value;
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Bytes the spool holds on disk: the receiver preallocates its object file sparse, so its length says nothing.</summary>
+    private static async Task<long> SpooledBytesAsync(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        var du = await Run.Process("du", ["-s", "--block-size=1", directory]);
+        return du.ExitCode == 0 && long.TryParse(du.Stdout.Split('\t')[0], out var bytes) ? bytes : 0;
+    }
+}
