@@ -92,6 +92,40 @@ public sealed class GrpcResumeTests
         await Run.Ok(pair.Verify());
     }
 
+    [Fact]
+    public async Task Stopping_the_inside_service_mid_apply_exits_cleanly_and_keeps_the_data_for_a_resume()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        MakeLargeTree(pair.Source);
+        var (server, url) = await pair.ServeInsideAsync();
+        long sentBeforeStop;
+        await using (server)
+        {
+            var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url));
+            using (pusher)
+            {
+                await GrpcTests.WaitForStagedBytesAsync(pair, NewBytes * 4 / 10, done);
+                Assert.Equal(0, await server.StopAsync());
+                var cut = await done;
+                Assert.NotEqual(0, cut.ExitCode);
+                sentBeforeStop = long.Parse(Regex.Match(cut.Stderr, @"(\d+) bytes sent").Groups[1].Value);
+            }
+
+            Assert.Contains("cut after", server.Output);
+        }
+
+        Assert.False(Path.Exists(pair.Target), "a stopped apply must not publish");
+        var (restarted, url2) = await pair.ServeInsideAsync();
+        await using (restarted)
+        {
+            var resumed = await Run.Ok(pair.Push(url2));
+            TreeAssert.Equal(pair.Source, pair.Target);
+            Assert.Contains("Resuming:", restarted.Output);
+            var total = sentBeforeStop + GrpcTests.BytesSent(resumed.Stdout);
+            Assert.True(total <= NewBytes * 1.10, $"{total} bytes sent in total for {NewBytes} new bytes");
+        }
+    }
+
     /// <summary>Delta-stream bytes the inside logged: per cut sync ("cut after N bytes") and per published one.</summary>
     private static long ReceivedBytes(string log) =>
         Regex.Matches(log, @"cut after (\d+) bytes").Sum(m => long.Parse(m.Groups[1].Value)) +
