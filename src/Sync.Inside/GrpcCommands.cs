@@ -50,19 +50,11 @@ internal static class GrpcCommands
                 services.AddSingleton(sp => new InsideSession(
                     sp.GetRequiredService<IWireCodec>(), trust, sp.GetRequiredService<ILogger<InsideSession>>(), sp.GetRequiredService<TimeProvider>(), new SyncGate()));
             }, app => app.MapGrpcService<InsideEndpointService>());
-            await app.StartAsync(token);
-            app.Services.GetRequiredService<ILogger<InsideSession>>().LogInformation(
-                "Serving {Target} on {Endpoint} ({Security})", target.Target, endpoint, Security(settings));
-            try
-            {
-                await app.WaitForShutdownAsync(token);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                // SIGTERM or Ctrl-C: stop below; a sync in flight is abandoned safely (kept for a resume) or finished.
-            }
-
-            await app.StopAsync(CancellationToken.None);
+            await GrpcServer.RunUntilStoppedAsync(
+                app,
+                () => app.Services.GetRequiredService<ILogger<InsideSession>>().LogInformation(
+                    "Serving {Target} on {Endpoint} ({Security})", target.Target, endpoint, settings.ServerSecurity),
+                token);
             return 0;
         }, ct));
         return command;
@@ -186,9 +178,6 @@ internal static class GrpcCommands
         }
     }
 
-    private static string Security(TlsSettings settings) =>
-        !settings.HasCertificate ? "plain-text HTTP/2, loopback only" : settings.PeerCaPath is null ? "TLS" : "mutual TLS";
-
     private static int Report(Outcome outcome)
     {
         switch (outcome.Status)
@@ -202,13 +191,7 @@ internal static class GrpcCommands
                 return 0;
             default:
                 CommandRunner.Fail(Agent, outcome.Message);
-                return (int)(outcome.Status switch
-                {
-                    Outcome.Types.Status.Refused => SyncErrorKind.Refused,
-                    Outcome.Types.Status.MissingBase => SyncErrorKind.MissingBase,
-                    Outcome.Types.Status.Busy => SyncErrorKind.Busy,
-                    _ => SyncErrorKind.Failure,
-                });
+                return (int)GrpcErrors.KindOf(outcome.Status);
         }
     }
 

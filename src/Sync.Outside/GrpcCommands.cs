@@ -119,11 +119,11 @@ internal static class GrpcCommands
                 services.AddSingleton(sp => new OutsideSession(
                     sp.GetRequiredService<IWireCodec>(), sp.GetRequiredService<ILogger<OutsideSession>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SyncGate>()));
             }, app => app.MapGrpcService<OutsideEndpointService>());
-            await app.StartAsync(token);
-            app.Services.GetRequiredService<ILogger<OutsideSession>>().LogInformation(
-                "Serving {Source} on {Endpoint} ({Security})", source.Source, endpoint, Security(settings));
-            await WaitForStopAsync(app, token);
-            await app.StopAsync(CancellationToken.None);
+            await GrpcServer.RunUntilStoppedAsync(
+                app,
+                () => app.Services.GetRequiredService<ILogger<OutsideSession>>().LogInformation(
+                    "Serving {Source} on {Endpoint} ({Security})", source.Source, endpoint, settings.ServerSecurity),
+                token);
             return 0;
         }, ct));
         return command;
@@ -132,21 +132,6 @@ internal static class GrpcCommands
     private static SyncException WithBytesSent(SyncException e, long bytes) => bytes == 0 || e.Kind != SyncErrorKind.Failure
         ? e
         : new SyncException(e.Kind, $"{e.Message}; {bytes} bytes sent (a new push resumes)");
-
-    internal static string Security(TlsSettings settings) =>
-        !settings.HasCertificate ? "plain-text HTTP/2, loopback only" : settings.PeerCaPath is null ? "TLS" : "mutual TLS";
-
-    internal static async Task WaitForStopAsync(IHost app, CancellationToken token)
-    {
-        try
-        {
-            await app.WaitForShutdownAsync(token);
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            // SIGTERM or Ctrl-C: stop below, letting a sync in flight finish or abandon safely.
-        }
-    }
 
     private static async Task TryCompleteAsync(IClientStreamWriter<OutsideMessage> requests)
     {
@@ -177,15 +162,8 @@ internal static class GrpcCommands
                 Console.WriteLine($"generation {outcome.Generation}: the inside is up to date; nothing sent");
                 return 0;
             default:
-                var kind = outcome.Status switch
-                {
-                    Outcome.Types.Status.Refused => SyncErrorKind.Refused,
-                    Outcome.Types.Status.MissingBase => SyncErrorKind.MissingBase,
-                    Outcome.Types.Status.Busy => SyncErrorKind.Busy,
-                    _ => SyncErrorKind.Failure,
-                };
                 CommandRunner.Fail(Agent, $"the inside did not publish: {outcome.Message}");
-                return (int)kind;
+                return (int)GrpcErrors.KindOf(outcome.Status);
         }
     }
 

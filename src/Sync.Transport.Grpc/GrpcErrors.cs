@@ -24,6 +24,15 @@ public static class GrpcErrors
         };
     }
 
+    /// <summary>The exit code's kind for an outcome that is not a success.</summary>
+    public static SyncErrorKind KindOf(Sync.Protocol.V1.Outcome.Types.Status status) => status switch
+    {
+        Sync.Protocol.V1.Outcome.Types.Status.Refused => SyncErrorKind.Refused,
+        Sync.Protocol.V1.Outcome.Types.Status.MissingBase => SyncErrorKind.MissingBase,
+        Sync.Protocol.V1.Outcome.Types.Status.Busy => SyncErrorKind.Busy,
+        _ => SyncErrorKind.Failure,
+    };
+
     private static bool IsTls(Exception e)
     {
         for (Exception? inner = e; inner is not null; inner = inner.InnerException)

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
@@ -17,6 +18,23 @@ namespace Sync.Transport.Grpc;
 /// </summary>
 public static class GrpcServer
 {
+    /// <summary>Serves until the token (SIGTERM, Ctrl-C) or the host stops, then stops, letting a sync in flight end safely.</summary>
+    public static async Task RunUntilStoppedAsync(WebApplication app, Action onListening, CancellationToken cancellationToken)
+    {
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        onListening();
+        try
+        {
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping below is the normal end of a service.
+        }
+
+        await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
     public static WebApplication Build(
         string agentName, IPEndPoint listen, TlsSettings tls, Action<IServiceCollection> configureServices, Action<WebApplication> mapServices)
     {

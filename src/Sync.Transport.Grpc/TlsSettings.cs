@@ -10,4 +10,7 @@ public sealed record TlsSettings(string? CertificatePath, string? KeyPath, strin
     public static TlsSettings None { get; } = new(null, null, null, null);
 
     public bool HasCertificate => CertificatePath is not null;
+
+    /// <summary>How a server with these settings talks, for its start-up log line.</summary>
+    public string ServerSecurity => !HasCertificate ? "plain-text HTTP/2, loopback only" : PeerCaPath is null ? "TLS" : "mutual TLS";
 }
