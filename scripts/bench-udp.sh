@@ -89,10 +89,11 @@ ours() { # ours LOSS_PERCENT OVERHEAD_PERCENT RUN -> "goodput intact sender-rate
     end=$(first_time "$dir/receive.out" "checksummed")
     if [[ -f $dir/target/payload.bin ]] && [[ $(sha256sum "$dir/target/payload.bin" | cut -d' ' -f1) == "$payload_sha" ]]; then intact=yes; fi
     grep 'report:' "$dir/receive.out" | tail -1 | cut -d' ' -f2- >"$dir/last-report"
-    # Why a run fell short: the rate the sender achieved, and packets the receiver host dropped itself.
+    # Why a run fell short: the rate the sender achieved, how often the receive thread waited for the decode loop,
+    # and packets the kernel dropped at the socket.
     local sent drops
     sent=$(grep -o 'at [0-9.]* [MG]bit/s (asked' "$dir/send.out" | awk '{ print ($3 == "Gbit/s") ? $2 * 1000 : $2 }' || true)
-    drops=$(grep -o 'queue-full [0-9]*' "$dir/last-report" | awk '{print $2}' || true)/$(grep -o 'kernel drops -\?[0-9]*' "$dir/last-report" | awk '{print $3}' || true)
+    drops=$(grep -o 'queue waits [0-9]*' "$dir/last-report" | awk '{print $3}' || true)/$(grep -o 'kernel drops -\?[0-9]*' "$dir/last-report" | awk '{print $3}' || true)
     echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${sent:--} $drops"
     rm -rf "$dir/target" "$dir/inside" "$WORK/outside/udp-spool"
     cp -r "$dir" "$LOGS/"

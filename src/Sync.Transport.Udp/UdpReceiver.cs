@@ -14,7 +14,7 @@ namespace Sync.Transport.Udp;
 /// </summary>
 public sealed class UdpReceiver
 {
-    private const int QueueCapacity = 16384;
+    private const int QueueCapacity = 65536; // about 0.75 s at 1 Gbit/s, then the kernel buffer
 
     private readonly ILogger _logger;
     private readonly TimeProvider _time;

@@ -64,7 +64,8 @@ public sealed class UdpReceiverStats
     public long DroppedBadMac => Volatile.Read(ref _badMac);
 
     /// <summary>Valid packets dropped because the decode loop fell behind the receive thread.</summary>
-    public long DroppedQueueFull => Volatile.Read(ref _queueFull);
+    /// <summary>Times the receive thread waited for the decode loop (nothing is dropped; the kernel buffer holds on).</summary>
+    public long QueueWaits => Volatile.Read(ref _queueFull);
 
     /// <summary>Symbols of a session whose announce has not been heard yet.</summary>
     public long DroppedUnannounced => Volatile.Read(ref _unannounced);
@@ -168,7 +169,7 @@ public sealed class UdpReceiverStats
         s.Append(c, $"loss {LossRate * 100:F2}% ({LostPackets} lost, {LinkLostPackets} of them not by our socket buffer; {Bursts} bursts, max {MaxBurst}, mean {MeanBurst:F1}); ");
         s.Append(c, $"blocks {BlocksComplete} done / {BlocksPending} pending ({BlocksDecoded} decoded, {BlocksResumed} resumed, {DecodeFailures} decode failures); ");
         s.Append(c, $"fec margin min {MinFecMargin} mean {MeanFecMargin:F1}; ");
-        s.Append(c, $"dropped garbage {DroppedGarbage} truncated {DroppedTruncated} foreign {DroppedForeign} bad-mac {DroppedBadMac} queue-full {DroppedQueueFull} unannounced {DroppedUnannounced}; ");
+        s.Append(c, $"dropped garbage {DroppedGarbage} truncated {DroppedTruncated} foreign {DroppedForeign} bad-mac {DroppedBadMac} unannounced {DroppedUnannounced}; queue waits {QueueWaits}; ");
         s.Append(c, $"ignored {IgnoredPackets}; duplicates {DuplicateSymbols}; ");
         s.Append(c, $"kernel drops {KernelDrops} rcvbuf-errors {RcvbufErrors} buffer {GrantedReceiveBufferBytes >> 20} MiB; ");
         s.Append(c, $"sessions {SessionsActive} open {SessionsCompleted} completed {HashMismatches} hash mismatches");

@@ -92,10 +92,24 @@ internal sealed class ReceiveLoop(Socket socket, byte[]? macKey, ChannelWriter<R
 
             byte[] copy = ArrayPool<byte>.Shared.Rent(n);
             datagram.CopyTo(copy);
-            if (!queue.TryWrite(new ReceivedPacket(header, copy, n)))
+            var packet = new ReceivedPacket(header, copy, n);
+            if (!queue.TryWrite(packet))
             {
-                ArrayPool<byte>.Shared.Return(copy);
+                // The decode loop is behind (a hash, a checkpoint, a busy core): wait for it rather than drop, so the
+                // kernel's socket buffer (tens of MiB) absorbs the stall too; only if that overflows is anything lost,
+                // and the kernel counts it.
                 UdpReceiverStats.Add(ref stats._queueFull);
+                var spin = default(SpinWait);
+                while (!queue.TryWrite(packet))
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        ArrayPool<byte>.Shared.Return(copy);
+                        return;
+                    }
+
+                    spin.SpinOnce(sleep1Threshold: 20);
+                }
             }
         }
     }
