@@ -2,7 +2,7 @@
 # A one-way (data-diode) link between network namespaces, for the UDP integration tests and bench-udp.sh.
 #
 #   netns.sh up NAME [--receivers N] [--mtu BYTES]   outside namespace NAME-o, inside namespaces NAME-i1..NAME-iN
-#   netns.sh loss NAME RECEIVER none|random PERMYRIAD|burst DROP EVERY
+#   netns.sh loss NAME RECEIVER none|random PERMYRIAD|burst DROP EVERY [AT]
 #   netns.sh counters NAME RECEIVER                  packets the loss rule dropped on that receiver
 #   netns.sh down NAME                               deletes every namespace NAME-* this script made
 #   netns.sh check                                   exits non-zero, saying why, when this machine cannot run it
@@ -18,8 +18,11 @@
 # neighbour entries for the inside addresses, and the bridge static FDB entries (it can never learn the
 # inside MACs). IGMP reports cannot come back either, so multicast snooping is off and groups are flooded.
 #
+# GSO: the outside's bridge and ports take one segment per packet, so datagrams cross (and are lost) one by one.
+#
 # Loss: a netdev ingress hook on dd0 inside NAME-iK drops UDP packets: `numgen random mod 10000 < P` (P per
-# ten thousand) or `numgen inc mod EVERY < DROP` (a burst of DROP consecutive packets out of every EVERY).
+# ten thousand) or `numgen inc mod EVERY AT-(AT+DROP-1)` (a burst of DROP consecutive packets out of every EVERY,
+# starting at packet AT of each period; 0 by default, which hits the very first packets).
 set -euo pipefail
 
 die() { printf 'netns.sh: %s\n' "$*" >&2; exit 1; }
@@ -55,6 +58,10 @@ up() {
     ip -n "$out" link set lo up
     ip -n "$out" link add br0 type bridge mcast_snooping 0
     ip -n "$out" link set br0 mtu "$mtu"
+    # A sender using UDP GSO hands the kernel one buffer of many datagrams. A NIC cuts it before the wire, but
+    # a veth pair passes it whole, and the loss rule would drop a whole batch as one packet: make the kernel
+    # cut it here, so the inside sees (and loses) single datagrams, as behind a real diode.
+    ip -n "$out" link set br0 gso_max_segs 1
     ip -n "$out" addr add 198.18.0.1/24 brd + dev br0
 
     local rules="table netdev oneway {"
@@ -65,7 +72,7 @@ up() {
         ip netns exec "$ins" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
         ip -n "$ins" link set lo up
         ip link add name "p$k" netns "$out" mtu "$mtu" type veth peer name dd0 netns "$ins" mtu "$mtu"
-        ip -n "$out" link set "p$k" master br0
+        ip -n "$out" link set "p$k" master br0 gso_max_segs 1
         ip -n "$ins" addr add "198.18.0.$((k + 1))/24" brd + dev dd0
         ip -n "$ins" link set dd0 up
         ip -n "$ins" route add 224.0.0.0/4 dev dd0
@@ -99,8 +106,11 @@ loss() {
     case $kind in
         none) return 0 ;;
         random) (($1 >= 0 && $1 <= 10000)) || die "loss random: per ten thousand, 0..10000"; expr="numgen random mod 10000 < $1" ;;
-        burst) (($1 >= 1 && $2 > $1)) || die "loss burst: DROP EVERY with 1 <= DROP < EVERY"; expr="numgen inc mod $2 < $1" ;;
-        *) die "loss: none, random PERMYRIAD or burst DROP EVERY" ;;
+        burst)
+            local at=${3:-0}
+            (($1 >= 1 && at >= 0 && at + $1 <= $2)) || die "loss burst: DROP EVERY [AT] with 1 <= DROP and AT + DROP <= EVERY"
+            expr="numgen inc mod $2 $at-$((at + $1 - 1))" ;;
+        *) die "loss: none, random PERMYRIAD or burst DROP EVERY [AT]" ;;
     esac
     ip netns exec "$ins" nft "table netdev loss { chain lose { type filter hook ingress device dd0 priority 0; meta l4proto udp $expr counter drop; }; }"
 }
@@ -125,7 +135,7 @@ if [[ $cmd != check && -n ${1:-} && ! $1 =~ ^[a-z][a-z0-9]{0,23}$ ]]; then
 fi
 case $cmd in
     up) (($# >= 1)) || die "usage: netns.sh up NAME [--receivers N] [--mtu BYTES]"; up "$@" ;;
-    loss) (($# >= 3)) || die "usage: netns.sh loss NAME RECEIVER none|random P|burst DROP EVERY"; loss "$@" ;;
+    loss) (($# >= 3)) || die "usage: netns.sh loss NAME RECEIVER none|random P|burst DROP EVERY [AT]"; loss "$@" ;;
     counters) (($# == 2)) || die "usage: netns.sh counters NAME RECEIVER"; counters "$@" ;;
     down) (($# == 1)) || die "usage: netns.sh down NAME"; down "$1" ;;
     check) check ;;

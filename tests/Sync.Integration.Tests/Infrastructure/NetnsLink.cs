@@ -43,9 +43,9 @@ public sealed class NetnsLink : IAsyncDisposable
     public Task RandomLossAsync(int receiver, int perTenThousand) =>
         Run.Ok(Run.Script("netns.sh", "loss", Name, receiver.ToString(), "random", perTenThousand.ToString()));
 
-    /// <summary>Drops <paramref name="drop"/> consecutive UDP packets out of every <paramref name="every"/>.</summary>
-    public Task BurstLossAsync(int receiver, int drop, int every) =>
-        Run.Ok(Run.Script("netns.sh", "loss", Name, receiver.ToString(), "burst", drop.ToString(), every.ToString()));
+    /// <summary>Drops <paramref name="drop"/> consecutive UDP packets out of every <paramref name="every"/>, from packet <paramref name="at"/> of each period.</summary>
+    public Task BurstLossAsync(int receiver, int drop, int every, int at = 0) =>
+        Run.Ok(Run.Script("netns.sh", "loss", Name, receiver.ToString(), "burst", drop.ToString(), every.ToString(), at.ToString()));
 
     public Task NoLossAsync(int receiver) => Run.Ok(Run.Script("netns.sh", "loss", Name, receiver.ToString(), "none"));
 
