@@ -60,7 +60,7 @@ internal sealed class UdpCarousel
                 try
                 {
                     // One pass per round; every round is another chance for a receiver that is short of symbols.
-                    report = await _sender.SendAsync(entry.StreamPath, descriptor, options with { SessionId = entry.SessionId, Passes = 1 }, null, cancellationToken)
+                    report = await _sender.SendAsync(entry.StreamPath, descriptor, options with { SessionId = entry.SessionId, Passes = 1, FirstPass = FreshPass(round) }, null, cancellationToken)
                         .ConfigureAwait(false);
                 }
                 catch (FileNotFoundException)
@@ -81,4 +81,11 @@ internal sealed class UdpCarousel
         _logger.LogDebug("Carousel stopped after {Rounds} round(s)", round);
         return round;
     }
+
+    /// <summary>
+    /// Round 1 continues after the two passes of a default send, each later round one pass further, so every round
+    /// carries other symbol ids than the ones before it (the 256 ids of GF(2^8) wrap after a few passes; pass numbers
+    /// are a byte on the wire).
+    /// </summary>
+    internal static int FreshPass(int round) => 3 + ((round - 1) % 250);
 }

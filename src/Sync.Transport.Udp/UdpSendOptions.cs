@@ -18,6 +18,12 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
     /// <summary>Every pass sends k + repair symbols per block: pass 1 the data and the first repair symbols, later passes fresh ones.</summary>
     public int Passes { get; init; } = 2;
 
+    /// <summary>
+    /// The pass numbering starts here: a carousel round that continues after earlier sends gives each pass a later
+    /// number, so it carries other symbol ids than the packets already sent (fresh repair symbols, not repeats).
+    /// </summary>
+    public int FirstPass { get; init; } = 1;
+
     /// <summary>Datagrams are MTU - 28 bytes and never fragmented (DF set).</summary>
     public int Mtu { get; init; } = 1500;
 
@@ -68,6 +74,7 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
         Check(DataSymbolsPerBlock + RepairPerPass <= ObjectLayout.SymbolSpace, $"k + ceil(k * overhead) must not exceed {ObjectLayout.SymbolSpace}");
         Check(Interleave is >= 1 and <= 4096, "interleave must be 1..4096");
         Check(Passes is >= 1 and <= 255, "passes must be 1..255");
+        Check(FirstPass >= 1 && FirstPass + Passes - 1 <= 255, "passes are numbered 1..255 on the wire: first pass + passes - 1 must not exceed 255");
         Check(Ttl is >= 0 and <= 255, "TTL must be 0..255");
         Check(AnnounceInterval > TimeSpan.Zero, "announce interval must be positive");
         Check(MacKey is null || MacKey.Length >= 16, "MAC key must be at least 16 bytes");

@@ -137,7 +137,7 @@ internal sealed class SendSession
     {
         try
         {
-            for (int pass = 1; pass <= _options.Passes; pass++)
+            for (int pass = _options.FirstPass; pass < _options.FirstPass + _options.Passes; pass++)
             {
                 for (long w = 0; w < _schedule.WindowCount; w++)
                 {
