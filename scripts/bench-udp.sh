@@ -144,7 +144,7 @@ done
 
 printf '\n%s, %s MiB payload, paced at %s Mbit/s, one-way veth link between namespaces, %s, load average before: %s\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$size_mib" "$rate_mbit" "$(nproc) cores, $(uname -r)" "$load_before"
-printf '| loss | run | ours FEC | ours ceiling Mbit/s | ours goodput Mbit/s | %% of ceiling | ours intact | ours sender achieved Mbit/s | ours receiver drops (queue/kernel) | udpcast FEC | udpcast goodput Mbit/s | udpcast intact | ours / udpcast |\n'
+printf '| loss | run | ours FEC | ours ceiling Mbit/s | ours goodput Mbit/s | %% of ceiling | ours intact | ours sender achieved Mbit/s | ours queue waits/kernel drops | udpcast FEC | udpcast goodput Mbit/s | udpcast intact | ours / udpcast |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 printf '(logs of each run: %s)\n' "$LOGS"
 for row in "${rows[@]}"; do
