@@ -210,11 +210,17 @@ internal static class GrpcCommands
 
         public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
 
+        public Option<string> IdleTimeout { get; } = new("--idle-timeout")
+        {
+            Description = "Give up on an outside that sends nothing for this long while a message is due (default 10m); its data is kept for a resume.",
+            DefaultValueFactory = _ => "10m",
+        };
+
         public TargetOptions() => Publish.AcceptOnlyFromAmong("snapshot", "in-place");
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { TargetPath, State, Trust, Publish, Keep, Verbose })
+            foreach (var option in new Option[] { TargetPath, State, Trust, Publish, Keep, IdleTimeout, Verbose })
             {
                 command.Options.Add(option);
             }
@@ -227,11 +233,24 @@ internal static class GrpcCommands
                 throw SyncException.Usage("--keep must be at least 1");
             }
 
+            TimeSpan idle;
+            try
+            {
+                idle = Units.ParseInterval(result.GetValue(IdleTimeout)!);
+            }
+            catch (FormatException e)
+            {
+                throw SyncException.Usage($"--idle-timeout: {e.Message}");
+            }
+
             return new InsideTarget(
                 result.GetValue(TargetPath)!,
                 result.GetValue(State)!,
                 result.GetValue(Publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot,
-                result.GetValue(Keep));
+                result.GetValue(Keep))
+            {
+                IdleTimeout = idle,
+            };
         }
     }
 }

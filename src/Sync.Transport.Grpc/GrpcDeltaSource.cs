@@ -15,13 +15,37 @@ public sealed class GrpcDeltaSource : IDeltaSource
     private bool _ended;
     private OutsideMessage? _peeked;
 
-    public GrpcDeltaSource(IPeerStream<InsideMessage, OutsideMessage> peer) => _peer = peer;
+    private readonly TimeSpan _idleTimeout;
+
+    /// <param name="idleTimeout">How long the other side may stay silent while a message is expected: a stalled peer
+    /// must not hold the inside (one sync at a time) for ever.</param>
+    public GrpcDeltaSource(IPeerStream<InsideMessage, OutsideMessage> peer, TimeSpan idleTimeout)
+    {
+        _peer = peer;
+        _idleTimeout = idleTimeout;
+    }
+
+    /// <summary>The next message, or null at the end; a silence longer than the idle timeout ends the sync.</summary>
+    public async Task<OutsideMessage?> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idle.CancelAfter(_idleTimeout);
+        try
+        {
+            return await _peer.ReceiveAsync(idle.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SyncException(
+                SyncErrorKind.Failure, $"{_peer.Peer} sent nothing for {_idleTimeout.TotalSeconds:F0} s; gave up on it (what arrived is kept for a resume)");
+        }
+    }
 
     public long BytesReceived { get; private set; }
 
     /// <summary>The next message without consuming it, so the session can see whether a stream follows at all.</summary>
     public async Task<OutsideMessage> PeekAsync(CancellationToken cancellationToken) =>
-        _peeked ??= await _peer.ReceiveAsync(cancellationToken).ConfigureAwait(false)
+        _peeked ??= await ReceiveAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new SyncException(SyncErrorKind.Failure, $"{_peer.Peer} closed the stream before sending anything");
 
     public async ValueTask<DeltaFrame?> ReadAsync(CancellationToken cancellationToken)
@@ -31,7 +55,7 @@ public sealed class GrpcDeltaSource : IDeltaSource
             return null;
         }
 
-        var message = _peeked ?? await _peer.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+        var message = _peeked ?? await ReceiveAsync(cancellationToken).ConfigureAwait(false);
         _peeked = null;
         switch (message?.BodyCase)
         {

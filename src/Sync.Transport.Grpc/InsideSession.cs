@@ -60,7 +60,7 @@ public sealed class InsideSession
         using (state)
         {
             var clock = Stopwatch.StartNew();
-            var source = new GrpcDeltaSource(peer);
+            var source = new GrpcDeltaSource(peer, target.IdleTimeout);
             Outcome outcome;
             try
             {
@@ -109,7 +109,7 @@ public sealed class InsideSession
         var applier = new StreamApplier(_codec, _trust, _logger, _time);
         await applier.PrepareAsync(state, target.Target, target.Mode, resume, cancellationToken).ConfigureAwait(false);
 
-        var hello = await peer.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+        var hello = await source.ReceiveAsync(cancellationToken).ConfigureAwait(false);
         if (hello?.BodyCase == OutsideMessage.BodyOneofCase.Abort)
         {
             throw GrpcDeltaSource.AbortError(peer.Peer, hello.Abort);

@@ -3,4 +3,8 @@ using Sync.Core.Apply;
 namespace Sync.Transport.Grpc;
 
 /// <summary>Where and how the inside publishes what it receives.</summary>
-public sealed record InsideTarget(string Target, string StateDirectory, PublishMode Mode, int KeepSnapshots);
+public sealed record InsideTarget(string Target, string StateDirectory, PublishMode Mode, int KeepSnapshots)
+{
+    /// <summary>How long the outside may stay silent while the inside waits for its next message.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+}

@@ -198,6 +198,34 @@ public sealed class GrpcTests
     }
 
     [Fact]
+    public async Task An_outside_that_stalls_after_hello_is_given_up_after_the_idle_timeout()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        MakeTree(pair.Source);
+        var (server, url) = await pair.ServeInsideAsync("--idle-timeout", "2s");
+        await using (server)
+        {
+            using var channel = Sync.Transport.Grpc.GrpcClient.Create(url, Sync.Transport.Grpc.TlsSettings.None);
+            using var stalled = new Sync.Protocol.V1.InsideEndpoint.InsideEndpointClient(channel).Push();
+            await stalled.RequestStream.WriteAsync(new Sync.Protocol.V1.OutsideMessage { Hello = new Sync.Protocol.V1.Hello { ProtocolVersion = 1 } });
+            Assert.True(await stalled.ResponseStream.MoveNext(CancellationToken.None)); // holdings: the inside is held
+
+            // Silent beyond the timeout, it is answered with a failure and the inside is free again.
+            while (await stalled.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                if (stalled.ResponseStream.Current.BodyCase == Sync.Protocol.V1.InsideMessage.BodyOneofCase.Outcome)
+                {
+                    Assert.Contains("sent nothing for 2 s", stalled.ResponseStream.Current.Outcome.Message);
+                    break;
+                }
+            }
+
+            await Run.Ok(pair.Push(url));
+            TreeAssert.Equal(pair.Source, pair.Target);
+        }
+    }
+
+    [Fact]
     public async Task Standard_health_checking_is_served()
     {
         using var pair = await SyncPair.CreateAsync();
