@@ -56,6 +56,11 @@ internal static class UdpSockets
 
             return socket;
         }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new IOException($"cannot open a UDP socket to {options.Destination}{(options.LocalAddress is null ? string.Empty : $" from {options.LocalAddress}")}: {e.Message}", e);
+        }
         catch
         {
             socket.Dispose();
@@ -133,6 +138,12 @@ internal static class UdpSockets
             }
 
             return socket;
+        }
+        catch (SocketException e)
+        {
+            // Wrong address for this host, port taken, no multicast route: one line for the operator, not a trace.
+            socket.Dispose();
+            throw new IOException($"cannot listen on {options.Bind}{(options.Group is null ? string.Empty : $" for group {options.Group}")}: {e.Message}", e);
         }
         catch
         {
