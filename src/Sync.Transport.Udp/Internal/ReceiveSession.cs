@@ -336,7 +336,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
             UdpReceiverStats.Add(ref _stats._blocksDecoded);
             return true;
         }
-        catch (Exception e) when (e is ArgumentException or NotImplementedException or InvalidOperationException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             UdpReceiverStats.Add(ref _stats._decodeFailures);
             if (!_decodeFailureLogged)
