@@ -280,21 +280,22 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
             _closedMargins = (_closedMargins.Blocks + blocks, _closedMargins.Sum + sum, Math.Min(_closedMargins.Min, min));
         }
 
+        ObjectHasher? hasher = session.DetachHasher();
         await session.DisposeAsync().ConfigureAwait(false);
         UpdateStats();
 
         // The gate keeps the task from finishing (and removing its entry) before the entry exists.
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _completing[info.SessionId] = CompleteAsync(info, session.Directory, session.ObjectPath, gate.Task, cancellationToken);
+        _completing[info.SessionId] = CompleteAsync(info, session.Directory, session.ObjectPath, hasher, gate.Task, cancellationToken);
         gate.SetResult();
     }
 
-    private async Task CompleteAsync(AnnounceInfo info, string directory, string path, Task gate, CancellationToken cancellationToken)
+    private async Task CompleteAsync(AnnounceInfo info, string directory, string path, ObjectHasher? hasher, Task gate, CancellationToken cancellationToken)
     {
         try
         {
             await gate.ConfigureAwait(false);
-            if (!await VerifyAsync(path, info, cancellationToken).ConfigureAwait(false))
+            if (!await VerifyAsync(path, info, hasher, cancellationToken).ConfigureAwait(false))
             {
                 UdpLog.HashMismatch(_logger, info.SessionId);
                 UdpReceiverStats.Add(ref _stats._hashMismatches);
@@ -321,14 +322,29 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
         }
         finally
         {
+            if (hasher is not null)
+            {
+                await hasher.DisposeAsync().ConfigureAwait(false);
+            }
+
             _completing.TryRemove(info.SessionId, out _);
         }
     }
 
-    private static async Task<bool> VerifyAsync(string path, AnnounceInfo info, CancellationToken cancellationToken)
+    /// <summary>
+    /// Trims the object to its length and checks its SHA-256: the digest the hasher computed while the object arrived
+    /// when it has one, else by reading the file again.
+    /// </summary>
+    private static async Task<bool> VerifyAsync(string path, AnnounceInfo info, ObjectHasher? hasher, CancellationToken cancellationToken)
     {
-        using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
         RandomAccess.SetLength(file, info.ObjectLength);
+        byte[]? digest = hasher is null ? null : await hasher.DigestAsync(cancellationToken).ConfigureAwait(false);
+        if (digest is not null)
+        {
+            return CryptographicOperations.FixedTimeEquals(digest, info.Sha256);
+        }
+
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try

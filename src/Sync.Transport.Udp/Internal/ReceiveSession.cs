@@ -28,7 +28,9 @@ internal sealed class ReceiveSession : IAsyncDisposable
     private readonly bool[] _completedHere;
     private readonly short[] _margin;
     private Task _checkpoint = Task.CompletedTask;
+    private ObjectHasher? _hasher;
     private long _blocksDone;
+    private long _prefixDone;
     private bool _decodeFailureLogged;
 
     private ReceiveSession(AnnounceInfo info, string directory, ILogger logger, UdpReceiverStats stats, BlockCodecFactory codecs)
@@ -56,6 +58,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
 
         Resumed = resumed;
+        _hasher = new ObjectHasher(ObjectPath, Layout);
     }
 
     public AnnounceInfo Info { get; }
@@ -93,6 +96,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
                 }
             }
 
+            session.AdvancePrefix();
             UdpReceiverStats.Add(ref stats._blocksResumed, session._blocksDone);
             UdpReceiverStats.Add(ref stats._symbolsResumed, symbols);
         }
@@ -249,6 +253,22 @@ internal sealed class ReceiveSession : IAsyncDisposable
         return (blocks, sum, blocks == 0 ? -1 : min);
     }
 
+    /// <summary>
+    /// The hasher that has been reading the object as its leading blocks completed, for the caller to take the digest
+    /// from once the object is complete; the session no longer disposes it.
+    /// </summary>
+    public ObjectHasher? DetachHasher()
+    {
+        if (_prefixDone < Layout.BlockCount)
+        {
+            return null; // not complete: the hasher could never finish, so it is disposed with the session
+        }
+
+        ObjectHasher? hasher = _hasher;
+        _hasher = null;
+        return hasher;
+    }
+
     /// <summary>Final checkpoint, then closes the files. The spool stays for the caller to verify, hand over or resume.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -260,6 +280,11 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
         finally
         {
+            if (_hasher is not null)
+            {
+                await _hasher.DisposeAsync().ConfigureAwait(false);
+            }
+
             _pending.Dispose();
             _object.Dispose();
             _repair.Dispose();
@@ -277,6 +302,11 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
 
         _blocksDone++;
+        if (block == _prefixDone)
+        {
+            AdvancePrefix();
+        }
+
         if (pass > 0)
         {
             // Slot s of pass p carries id ((p - 1) * slots + s) mod 256 (see SymbolSchedule).
@@ -285,6 +315,17 @@ internal sealed class ReceiveSession : IAsyncDisposable
             _completedHere[block] = true;
             _margin[block] = (short)Math.Max(0, slots - 1 - slot);
         }
+    }
+
+    /// <summary>Moves the complete leading run of blocks forward and lets the hasher read it.</summary>
+    private void AdvancePrefix()
+    {
+        while (_prefixDone < Layout.BlockCount && DataComplete(_prefixDone))
+        {
+            _prefixDone++;
+        }
+
+        _hasher?.Advance(_prefixDone);
     }
 
     private bool Decode(long block, int k)
