@@ -90,6 +90,8 @@ public static class GrpcServer
             options.MaxSendMessageSize = GrpcLimits.MaxMessageBytes;
             options.EnableDetailedErrors = false;
         });
+        // Registered after Kestrel's own factory, so this one is what it resolves.
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.Services.AddGrpcHealthChecks().AddCheck("sync", () => HealthCheckResult.Healthy());
         configureServices(builder.Services);
         var app = builder.Build();

@@ -126,7 +126,8 @@ public sealed class OutsideSession
         _ = answer.ContinueWith(_ => stopSending.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
-            await prepared.EmitAsync(sink, progress, stopSending.Token).ConfigureAwait(false);
+            // The inside checks every chunk and answers at once, so the source is checked by its metadata only.
+            await prepared.EmitAsync(sink, progress, stopSending.Token, rehashSource: false).ConfigureAwait(false);
         }
         catch (SyncException e)
         {

@@ -4,6 +4,7 @@ using Sync.Core.Delta;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 using Sync.Core.Scanning;
+using Sync.Core.Storage;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 
@@ -105,6 +106,7 @@ public sealed class GenerationReceiver
         long bytes = 0;
         var contents = 0;
         var buffer = ArrayPool<byte>.Shared.Rent(limits.MaxChunkLength);
+        var directBuffers = new Lazy<DirectWriteBuffers>(() => new DirectWriteBuffers());
         try
         {
             while (true)
@@ -122,7 +124,7 @@ public sealed class GenerationReceiver
                         }
 
                         bytes += begin.PatchBase.IsEmpty
-                            ? await BuildFromChunksAsync(entry, reader, sources, buffer, what, cancellationToken).ConfigureAwait(false)
+                            ? await BuildFromChunksAsync(entry, reader, sources, buffer, directBuffers, what, cancellationToken).ConfigureAwait(false)
                             : await BuildFromPatchAsync(entry, begin.PatchBase, reader, sources, what, cancellationToken).ConfigureAwait(false);
                         sources.AddStaged(entry.Digest, entry.Chunks);
                         contents++;
@@ -190,11 +192,48 @@ public sealed class GenerationReceiver
     }
 
     private static async Task<long> BuildFromChunksAsync(
-        ManifestEntry entry, PeekingSource reader, ContentSources sources, byte[] buffer, string what, CancellationToken cancellationToken)
+        ManifestEntry entry, PeekingSource reader, ContentSources sources, byte[] buffer, Lazy<DirectWriteBuffers> directBuffers, string what,
+        CancellationToken cancellationToken)
     {
         // Written under its final name: objects/ is private to this apply and discarded whole if it fails, and a
         // content counts as staged only once AddStaged is called after it is complete.
         var final = sources.ObjectPath(entry.Digest);
+        var direct = entry.Size >= DirectFileWriter.MinimumLength && !HasRepeatedChunks(entry)
+            ? DirectFileWriter.TryCreate(final, entry.Size, directBuffers.Value)
+            : null;
+        if (direct is null)
+        {
+            return await BuildThroughPageCacheAsync(entry, final, reader, sources, buffer, what, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (direct.ConfigureAwait(false))
+        {
+            long received = 0;
+            foreach (var chunk in entry.Chunks)
+            {
+                var streamed = await TakeStreamedChunkAsync(entry, chunk, reader, what, cancellationToken).ConfigureAwait(false);
+                if (streamed is { } data)
+                {
+                    await direct.AppendAsync(data, cancellationToken).ConfigureAwait(false);
+                    received += chunk.Length;
+                }
+                else
+                {
+                    var memory = buffer.AsMemory(0, chunk.Length);
+                    await ReadLocalChunkAsync(entry, chunk, sources, memory, what, cancellationToken).ConfigureAwait(false);
+                    await direct.AppendAsync(memory, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await direct.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            return received;
+        }
+    }
+
+    /// <summary>The general path: chunks may repeat within the file, so earlier ones are read back from it.</summary>
+    private static async Task<long> BuildThroughPageCacheAsync(
+        ManifestEntry entry, string final, PeekingSource reader, ContentSources sources, byte[] buffer, string what, CancellationToken cancellationToken)
+    {
         long received = 0;
         var ownChunks = new Dictionary<Digest, long>();
         using (var output = File.OpenHandle(final, FileMode.Create, FileAccess.ReadWrite, FileShare.None, FileOptions.None, entry.Size))
@@ -202,16 +241,10 @@ public sealed class GenerationReceiver
             long offset = 0;
             foreach (var chunk in entry.Chunks)
             {
-                var next = await reader.PeekAsync(cancellationToken).ConfigureAwait(false);
-                if (next is ChunkFrame frame && frame.Digest == chunk.Digest)
+                var streamed = await TakeStreamedChunkAsync(entry, chunk, reader, what, cancellationToken).ConfigureAwait(false);
+                if (streamed is { } data)
                 {
-                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    if (frame.Data.Length != chunk.Length || Digest.Compute(frame.Data.Span) != chunk.Digest)
-                    {
-                        throw SyncException.Refused($"{what}: chunk {chunk.Digest.ToShortHex()} of '{entry.Path}' is damaged");
-                    }
-
-                    await RandomAccess.WriteAsync(output, frame.Data, offset, cancellationToken).ConfigureAwait(false);
+                    await RandomAccess.WriteAsync(output, data, offset, cancellationToken).ConfigureAwait(false);
                     received += chunk.Length;
                 }
                 else
@@ -223,14 +256,7 @@ public sealed class GenerationReceiver
                     }
                     else
                     {
-                        var location = sources.FindChunk(chunk.Digest)
-                            ?? throw SyncException.Refused($"{what}: stream lacks chunk {chunk.Digest.ToShortHex()} of '{entry.Path}' and the inside does not hold it (wrong base?)");
-                        using var input = File.OpenHandle(location.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
-                        await ReadExactlyAsync(input, memory, location.Offset, cancellationToken).ConfigureAwait(false);
-                        if (Digest.Compute(memory.Span) != chunk.Digest)
-                        {
-                            throw new SyncException(SyncErrorKind.Failure, $"local file '{location.Path}' does not match its manifest; run 'sync-inside verify'");
-                        }
+                        await ReadLocalChunkAsync(entry, chunk, sources, memory, what, cancellationToken).ConfigureAwait(false);
                     }
 
                     await RandomAccess.WriteAsync(output, memory, offset, cancellationToken).ConfigureAwait(false);
@@ -242,6 +268,56 @@ public sealed class GenerationReceiver
         }
 
         return received;
+    }
+
+    /// <summary>
+    /// The chunk's bytes when the stream carries it next, verified against the manifest; null when it does not (the
+    /// inside already holds it). The memory is valid until the next read of the stream.
+    /// </summary>
+    private static async ValueTask<ReadOnlyMemory<byte>?> TakeStreamedChunkAsync(
+        ManifestEntry entry, ChunkRef chunk, PeekingSource reader, string what, CancellationToken cancellationToken)
+    {
+        var next = await reader.PeekAsync(cancellationToken).ConfigureAwait(false);
+        if (next is not ChunkFrame frame || frame.Digest != chunk.Digest)
+        {
+            return null;
+        }
+
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (frame.Data.Length != chunk.Length || Digest.Compute(frame.Data.Span) != chunk.Digest)
+        {
+            throw SyncException.Refused($"{what}: chunk {chunk.Digest.ToShortHex()} of '{entry.Path}' is damaged");
+        }
+
+        return frame.Data;
+    }
+
+    /// <summary>Reads a chunk the stream left out from wherever the inside holds it, and checks it.</summary>
+    private static async Task ReadLocalChunkAsync(
+        ManifestEntry entry, ChunkRef chunk, ContentSources sources, Memory<byte> memory, string what, CancellationToken cancellationToken)
+    {
+        var location = sources.FindChunk(chunk.Digest)
+            ?? throw SyncException.Refused($"{what}: stream lacks chunk {chunk.Digest.ToShortHex()} of '{entry.Path}' and the inside does not hold it (wrong base?)");
+        using var input = File.OpenHandle(location.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        await ReadExactlyAsync(input, memory, location.Offset, cancellationToken).ConfigureAwait(false);
+        if (Digest.Compute(memory.Span) != chunk.Digest)
+        {
+            throw new SyncException(SyncErrorKind.Failure, $"local file '{location.Path}' does not match its manifest; run 'sync-inside verify'");
+        }
+    }
+
+    private static bool HasRepeatedChunks(ManifestEntry entry)
+    {
+        var seen = new HashSet<Digest>(entry.Chunks.Count);
+        foreach (var chunk in entry.Chunks)
+        {
+            if (!seen.Add(chunk.Digest))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static async Task<long> BuildFromPatchAsync(

@@ -65,7 +65,13 @@ public sealed class PreparedExport
     internal static PreparedExport Unchanged(ExportSummary summary) =>
         new(string.Empty, Manifest.Empty, [], Digest.Empty, null!, null!, [], summary, Manifest.Empty, new HashSet<Digest>());
 
-    public async Task EmitAsync(IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the stream. With <paramref name="rehashSource"/> every chunk read from the source is hashed again, so
+    /// a file changed since the scan never leaves in a bundle that the inside would refuse after it was carried
+    /// across; without it (a carrier whose inside answers at once, like gRPC) a file is checked by its size and
+    /// times before and after it is read, and the inside's own check of every chunk is the cryptographic one.
+    /// </summary>
+    public async Task EmitAsync(IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken, bool rehashSource = true)
     {
         if (NothingChanged)
         {
@@ -100,7 +106,7 @@ public sealed class PreparedExport
             frames++;
             frames += plan.IsPatch
                 ? await EmitPatchAsync(plan, sink, progress, cancellationToken).ConfigureAwait(false)
-                : await EmitChunksAsync(plan.Source, available, sink, progress, cancellationToken).ConfigureAwait(false);
+                : await EmitChunksAsync(plan.Source, available, sink, progress, rehashSource, cancellationToken).ConfigureAwait(false);
             progress.AddItems();
         }
 
@@ -120,9 +126,10 @@ public sealed class PreparedExport
     }
 
     private async Task<long> EmitChunksAsync(
-        ManifestEntry file, HashSet<Digest> available, IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)
+        ManifestEntry file, HashSet<Digest> available, IDeltaSink sink, OperationProgress progress, bool rehash, CancellationToken cancellationToken)
     {
         var path = Path.Combine(_source, file.Path);
+        var before = rehash ? default : UnchangedSinceScan(file, path);
         var maxChunk = file.Chunks.Count == 0 ? 1 : file.Chunks.Max(c => c.Length);
         var buffer = ArrayPool<byte>.Shared.Rent(maxChunk);
         long frames = 0;
@@ -147,7 +154,7 @@ public sealed class PreparedExport
                         read += more;
                     }
 
-                    if (Digest.Compute(memory.Span) != chunk.Digest)
+                    if (rehash && Digest.Compute(memory.Span) != chunk.Digest)
                     {
                         throw ChangedSinceScan(file.Path);
                     }
@@ -158,6 +165,11 @@ public sealed class PreparedExport
                 }
 
                 offset += chunk.Length;
+            }
+
+            if (!rehash && UnchangedSinceScan(file, path) != before)
+            {
+                throw ChangedSinceScan(file.Path);
             }
         }
         catch (FileNotFoundException)
@@ -170,6 +182,18 @@ public sealed class PreparedExport
         }
 
         return frames;
+    }
+
+    /// <summary>The file's change time, after checking its size and modification time are still those scanned.</summary>
+    private static long UnchangedSinceScan(ManifestEntry file, string path)
+    {
+        var status = Posix.Posix.TryLStat(path);
+        if (status is not { Kind: Posix.UnixFileKind.File } s || s.Size != file.Size || s.MtimeNs != file.MtimeNs)
+        {
+            throw ChangedSinceScan(file.Path);
+        }
+
+        return s.CtimeNs;
     }
 
     private async Task<long> EmitPatchAsync(ContentPlan plan, IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)

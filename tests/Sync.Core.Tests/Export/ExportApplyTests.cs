@@ -68,6 +68,27 @@ public sealed class ExportApplyTests : IDisposable
     private static byte[] Content(string root, string path) => File.ReadAllBytes(Path.Combine(root, path));
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_source_file_rewritten_after_the_scan_stops_the_stream_with_a_clear_error(bool rehashSource)
+    {
+        SigningKey.Generate(P("key"));
+        using var key = SigningKey.Load(P("key"));
+        Write(P("src/pool/a.deb"), RandomBytes(2_000_000, 5));
+        using var state = OutsideState.Open(P("out"));
+        var exporter = new DeltaExporter(_codec, NullLogger.Instance, TimeProvider.System);
+        var prepared = await exporter.PrepareAsync(P("src"), state, key, new ExportOptions(), new OperationProgress(), CancellationToken.None);
+
+        // A writer replaces the bytes (same size) after the scan; its write moves the modification time.
+        Write(P("src/pool/a.deb"), RandomBytes(2_000_000, 6));
+        File.SetLastWriteTimeUtc(P("src/pool/a.deb"), DateTime.UtcNow.AddSeconds(5));
+
+        var e = await Assert.ThrowsAsync<SyncException>(
+            () => prepared.EmitAsync(new MemoryDeltaStream(), new OperationProgress(), CancellationToken.None, rehashSource));
+        Assert.Contains("'pool/a.deb' changed while it was being exported", e.Message);
+    }
+
+    [Theory]
     [InlineData(PublishMode.Snapshot)]
     [InlineData(PublishMode.InPlace)]
     public async Task Moved_and_copied_files_cost_nothing_and_edits_in_place_cost_a_patch(PublishMode mode)
