@@ -12,7 +12,8 @@
 #            64 MiB with SO_RCVBUFFORCE as root; neither host sysctl is changed).
 # Goodput = payload bytes / (time the receiver had it intact - time the sender's first data packet left), from
 # timestamped output lines: udp-sender's "Starting transfer" to udp-receiver's "Transfer complete"; our sender's
-# "UDP send of session" to our receiver's "received ... checksummed" (the stream's SHA-256 matched). "Intact" is a
+# "transmission started" (its first packet; the setup before it, buffers and the first encoded windows, is
+# printed beside the figures) to our receiver's "received ... checksummed" (the stream's SHA-256 matched). "Intact" is a
 # sha256 of what each receiver wrote (ours: the published file) against the payload. Needs root, iproute2,
 # nftables, udpcast, and a Release build (built here when missing). Work files go to --work (default /var/tmp).
 set -euo pipefail
@@ -85,16 +86,17 @@ ours() { # ours LOSS_PERCENT OVERHEAD_PERCENT RUN -> "goodput intact sender-rate
     wait "$receiver" || log "ours at $1 %: receive exited $? (see $dir/receive.err)"
     sleep 0.2 # let the stamping pipes drain
     local start end intact=no
-    start=$(first_time "$dir/send.err" "UDP send of session")
+    start=$(first_time "$dir/send.err" "transmission started")
     end=$(first_time "$dir/receive.out" "checksummed")
     if [[ -f $dir/target/payload.bin ]] && [[ $(sha256sum "$dir/target/payload.bin" | cut -d' ' -f1) == "$payload_sha" ]]; then intact=yes; fi
     grep 'report:' "$dir/receive.out" | tail -1 | cut -d' ' -f2- >"$dir/last-report"
     # Why a run fell short: the rate the sender achieved, how often the receive thread waited for the decode loop,
     # and packets the kernel dropped at the socket.
-    local sent drops
+    local sent drops setup
+    setup=$(grep -o 'first packet out after [0-9.]* s' "$dir/send.err" | awk '{ print $5 }' || true)
     sent=$(grep -o 'at [0-9.]* [MG]bit/s (asked' "$dir/send.out" | awk '{ print ($3 == "Gbit/s") ? $2 * 1000 : $2 }' || true)
     drops=$(grep -o 'queue waits [0-9]*' "$dir/last-report" | awk '{print $3}' || true)/$(grep -o 'kernel drops -\?[0-9]*' "$dir/last-report" | awk '{print $3}' || true)
-    echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${sent:--} $drops"
+    echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${sent:--} $drops ${setup:--}"
     rm -rf "$dir/target" "$dir/inside" "$WORK/outside/udp-spool"
     cp -r "$dir" "$LOGS/"
 }
@@ -132,24 +134,24 @@ for loss in $losses; do
     for run in $(seq "$runs"); do
         bash scripts/netns.sh loss "$NAME" 1 random $((loss * 100))
         log "loss $loss %, run $run: ours (FEC ${fec_ours[$loss]} %)"
-        ours_mbit=- ours_ok=no ours_sent=- ours_drops=- uc_mbit=- uc_ok=no
-        read -r ours_mbit ours_ok ours_sent ours_drops < <(ours "$loss" "${fec_ours[$loss]}" "$run") || true
+        ours_mbit=- ours_ok=no ours_sent=- ours_drops=- ours_setup=- uc_mbit=- uc_ok=no
+        read -r ours_mbit ours_ok ours_sent ours_drops ours_setup < <(ours "$loss" "${fec_ours[$loss]}" "$run") || true
         bash scripts/netns.sh loss "$NAME" 1 random $((loss * 100))
         log "loss $loss %, run $run: udpcast (--fec 8x${fec_udpcast[$loss]}/128)"
         read -r uc_mbit uc_ok < <(udpcast "$loss" "${fec_udpcast[$loss]}" "$run") || true
-        rows+=("$loss|$run|${fec_ours[$loss]}|$(ceiling "${fec_ours[$loss]}")|$ours_mbit|$ours_ok|$ours_sent|$ours_drops|8x${fec_udpcast[$loss]}/128|$uc_mbit|$uc_ok")
+        rows+=("$loss|$run|${fec_ours[$loss]}|$(ceiling "${fec_ours[$loss]}")|$ours_mbit|$ours_ok|$ours_sent|$ours_setup|$ours_drops|8x${fec_udpcast[$loss]}/128|$uc_mbit|$uc_ok")
         log "  ours $ours_mbit Mbit/s intact=$ours_ok; udpcast $uc_mbit Mbit/s intact=$uc_ok; our receiver: $(cut -c1-400 "$WORK/ours-$loss-$run/last-report" 2>/dev/null)"
     done
 done
 
 printf '\n%s, %s MiB payload, paced at %s Mbit/s, one-way veth link between namespaces, %s, load average before: %s\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$size_mib" "$rate_mbit" "$(nproc) cores, $(uname -r)" "$load_before"
-printf '| loss | run | ours FEC | ours ceiling Mbit/s | ours goodput Mbit/s | %% of ceiling | ours intact | ours sender achieved Mbit/s | ours queue waits/kernel drops | udpcast FEC | udpcast goodput Mbit/s | udpcast intact | ours / udpcast |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| loss | run | ours FEC | ours ceiling Mbit/s | ours goodput Mbit/s | %% of ceiling | ours intact | ours sender achieved Mbit/s | ours setup before the first packet, s | ours queue waits/kernel drops | udpcast FEC | udpcast goodput Mbit/s | udpcast intact | ours / udpcast |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 printf '(logs of each run: %s)\n' "$LOGS"
 for row in "${rows[@]}"; do
-    IFS='|' read -r loss run fec ceil om ook osent odrops ufec um uok <<<"$row"
+    IFS='|' read -r loss run fec ceil om ook osent osetup odrops ufec um uok <<<"$row"
     pct=$(awk -v g="$om" -v c="$ceil" 'BEGIN { if (g == "-") print "-"; else printf "%.0f %%", 100 * g / c }')
     ratio=$(awk -v a="$om" -v b="$um" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }')
-    printf '| %s %% | %s | %s %% | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$loss" "$run" "$fec" "$ceil" "$om" "$pct" "$ook" "$osent" "$odrops" "$ufec" "$um" "$uok" "$ratio"
+    printf '| %s %% | %s | %s %% | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$loss" "$run" "$fec" "$ceil" "$om" "$pct" "$ook" "$osent" "$osetup" "$odrops" "$ufec" "$um" "$uok" "$ratio"
 done

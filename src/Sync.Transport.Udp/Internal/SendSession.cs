@@ -15,7 +15,11 @@ namespace Sync.Transport.Udp.Internal;
 /// </summary>
 internal sealed class SendSession
 {
-    private const int BurstDatagrams = 4;
+    // Datagrams per burst: enough for about 200 µs of the rate (so the pacer can sleep between bursts instead of
+    // spinning), at least 4 and at most 16 (24 KB at 1500 bytes, far below any switch or diode buffer).
+    private const double BurstSeconds = 200e-6;
+    private const int MinBurstDatagrams = 4;
+    private const int MaxBurstDatagrams = 16;
     private const double MaxCreditSeconds = 0.1;
     private const double CatchUpFactor = 1.25;
 
@@ -34,15 +38,18 @@ internal sealed class SendSession
     private readonly SocketAddress _destination;
     private readonly int _wireOverhead;
     private readonly int _segments;
+    private readonly int _burstDatagrams;
     private long _packets;
     private long _wireBytes;
     private long _sendErrors;
+    private readonly long _created;
     private long _firstSend;
     private long _lastSend;
     private int _pass;
 
     public SendSession(UdpSendOptions options, SymbolSchedule schedule, AnnounceInfo announce, SafeFileHandle file, Socket socket, BlockCodecFactory codecs, ILogger logger, TimeProvider time, IProgress<UdpSendProgress>? progress)
     {
+        _created = time.GetTimestamp();
         _options = options;
         _schedule = schedule;
         _announce = announce;
@@ -52,7 +59,9 @@ internal sealed class SendSession
         _progress = progress;
         _destination = options.Destination.Serialize();
         _wireOverhead = options.IpUdpOverhead;
-        _segments = options.DropSymbol is null ? UdpSockets.TryEnableSegmentation(socket, options.DatagramSize, BurstDatagrams) : 1;
+        _burstDatagrams = Math.Clamp(
+            (int)(options.RateBitsPerSecond / 8.0 * BurstSeconds / (options.DatagramSize + _wireOverhead)), MinBurstDatagrams, MaxBurstDatagrams);
+        _segments = options.DropSymbol is null ? UdpSockets.TryEnableSegmentation(socket, options.DatagramSize, _burstDatagrams) : 1;
         _builder = new WindowBuilder(file, schedule, announce.SessionId, options.MacKey, codecs);
 
         int blocks = schedule.MaxWindowBlocks;
@@ -161,7 +170,8 @@ internal sealed class SendSession
     private void SendLoop(CancellationToken cancellationToken)
     {
         long frequency = _time.TimestampFrequency;
-        int burst = BurstDatagrams * (_options.DatagramSize + _wireOverhead);
+        int burst = _burstDatagrams * (_options.DatagramSize + _wireOverhead);
+        bool canSleep = PreciseSleep.TryEnableForCurrentThread();
         long announceEvery = Math.Max(1, (long)(_options.AnnounceInterval.TotalSeconds * frequency));
         long progressEvery = frequency / 10;
         long nextAnnounce = 0;
@@ -190,7 +200,7 @@ internal sealed class SendSession
                 long now = _time.GetTimestamp();
                 if (now >= nextAnnounce)
                 {
-                    SendAnnounces(announces, bucket, cancellationToken);
+                    SendAnnounces(announces, bucket, canSleep, cancellationToken);
                     nextAnnounce = Math.Max(nextAnnounce + announceEvery, now);
                 }
 
@@ -202,7 +212,7 @@ internal sealed class SendSession
 
                 // With UDP segmentation one send hands the kernel up to a burst's worth of consecutive datagrams.
                 int count = Math.Min(_segments, window.Count - q);
-                Pace(bucket, count * (window.DatagramSize + _wireOverhead), cancellationToken);
+                Pace(bucket, count * (window.DatagramSize + _wireOverhead), canSleep, cancellationToken);
                 if (_options.DropSymbol?.Invoke(window.Order[q], _pass) == true)
                 {
                     Count(1, window.DatagramSize);
@@ -224,7 +234,7 @@ internal sealed class SendSession
                 announces = AnnounceCodec.BuildDatagrams(_announce with { Pass = _pass }, _schedule.Layout.SymbolSize, _options.MacKey);
                 for (int i = 0; i < 5; i++)
                 {
-                    SendAnnounces(announces, bucket, cancellationToken);
+                    SendAnnounces(announces, bucket, canSleep, cancellationToken);
                     if (_options.AnnounceInterval < TimeSpan.FromSeconds(1))
                     {
                         cancellationToken.WaitHandle.WaitOne(_options.AnnounceInterval);
@@ -243,19 +253,27 @@ internal sealed class SendSession
         return new UdpSendProgress(_pass, _options.Passes, _packets, _wireBytes, planned, rate);
     }
 
-    private void SendAnnounces(byte[][] announces, TokenBucket bucket, CancellationToken cancellationToken)
+    private void SendAnnounces(byte[][] announces, TokenBucket bucket, bool canSleep, CancellationToken cancellationToken)
     {
         foreach (byte[] announce in announces)
         {
-            Pace(bucket, announce.Length + _wireOverhead, cancellationToken);
+            Pace(bucket, announce.Length + _wireOverhead, canSleep, cancellationToken);
             Send(announce, 1);
         }
     }
 
-    private void Pace(TokenBucket bucket, int wireBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the bucket allows <paramref name="wireBytes"/>: a millisecond sleep for long waits, a precise sleep
+    /// (when <paramref name="canSleep"/>) for waits well above its wake-up latency, a yield for shorter ones, and a
+    /// spin only for the last few microseconds. A late wake-up costs nothing in the long run: the bucket keeps the
+    /// credit and spends it at the catch-up rate.
+    /// </summary>
+    private void Pace(TokenBucket bucket, int wireBytes, bool canSleep, CancellationToken cancellationToken)
     {
         long frequency = _time.TimestampFrequency;
-        long spinBelow = frequency / 10_000;
+        long spinBelow = frequency / 50_000;
+        long sleepAbove = frequency / 10_000;
+        long wakeLatency = frequency * 60 / 1_000_000;
         long yieldBelow = frequency / 500;
         while (true)
         {
@@ -271,6 +289,10 @@ internal sealed class SendSession
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 Thread.Sleep(1);
+            }
+            else if (canSleep && delay > sleepAbove)
+            {
+                PreciseSleep.Sleep((long)((delay - wakeLatency) * (1e9 / frequency)));
             }
             else if (delay > spinBelow)
             {
@@ -314,6 +336,7 @@ internal sealed class SendSession
         if (_firstSend == 0)
         {
             _firstSend = now;
+            UdpLog.TransmissionStarted(_logger, _announce.SessionId, _time.GetElapsedTime(_created, now).TotalSeconds);
         }
 
         _lastSend = now;

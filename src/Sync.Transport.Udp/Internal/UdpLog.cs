@@ -11,6 +11,9 @@ internal static partial class UdpLog
     [LoggerMessage(7101, LogLevel.Information, "UDP send of session {SessionId:x16} done: {Packets} packets, {WireBytes} wire bytes in {Elapsed}, {Rate:F0} bit/s achieved")]
     public static partial void SendFinished(ILogger logger, ulong sessionId, long packets, long wireBytes, TimeSpan elapsed, double rate);
 
+    [LoggerMessage(7103, LogLevel.Information, "UDP send of session {SessionId:x16}: transmission started (first packet out after {Setup:F3} s of setup)")]
+    public static partial void TransmissionStarted(ILogger logger, ulong sessionId, double setup);
+
     [LoggerMessage(7102, LogLevel.Warning, "UDP send error {Error} ({Count} so far); the packet is lost, the send goes on")]
     public static partial void SendError(ILogger logger, string error, long count);
 
