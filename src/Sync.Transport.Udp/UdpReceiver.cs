@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Sync.Transport.Udp.Internal;
@@ -14,7 +13,12 @@ namespace Sync.Transport.Udp;
 /// </summary>
 public sealed class UdpReceiver
 {
-    private const int QueueCapacity = 65536; // about 0.75 s at 1 Gbit/s, then the kernel buffer
+    // Batches of up to 256 datagrams, full ones whenever the decode loop is behind: about 0.75 s at 1 Gbit/s, then
+    // the kernel buffer.
+    private const int QueueCapacity = 65536 / ReceiveLoop.MaxBatchPackets;
+
+    // How long the receive thread lets datagrams gather after a read empties the socket (see ReceiveLoop).
+    private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(1);
 
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -89,13 +93,13 @@ public sealed class UdpReceiver
         _lastReportAt = _time.GetTimestamp();
         _sample = () => Sample(inode, rcvbufErrorsAtStart);
 
-        var queue = Channel.CreateBounded<ReceivedPacket>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        var queue = Channel.CreateBounded<ReceivedBatch>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var decoder = new ReceiveDecoder(options, onComplete, finished, Stats, _logger, _time, _codecs);
-        Task receiving = new ReceiveLoop(socket, options.MacKey, queue.Writer, Stats, _logger).Start(stop.Token);
+        Task receiving = new ReceiveLoop(socket, options.MacKey, queue.Writer, Stats, _logger, Gather).Start(stop.Token);
         try
         {
-            using ITimer tick = _time.CreateTimer(_ => queue.Writer.TryWrite(ReceivedPacket.Tick), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            using ITimer tick = _time.CreateTimer(_ => queue.Writer.TryWrite(ReceivedBatch.Tick), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             using ITimer report = _time.CreateTimer(_ => Report(inode, rcvbufErrorsAtStart), null, options.ReportInterval, options.ReportInterval);
             await decoder.RunAsync(queue.Reader, stop.Token).ConfigureAwait(false);
         }
@@ -104,12 +108,9 @@ public sealed class UdpReceiver
             stop.Cancel();
             await receiving.ConfigureAwait(false);
             queue.Writer.TryComplete();
-            while (queue.Reader.TryRead(out ReceivedPacket left))
+            while (queue.Reader.TryRead(out ReceivedBatch? left))
             {
-                if (left.Buffer is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(left.Buffer);
-                }
+                left.Release();
             }
 
             await decoder.DisposeAsync().ConfigureAwait(false);

@@ -46,37 +46,37 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
         _codecs = codecs;
     }
 
-    public async Task RunAsync(ChannelReader<ReceivedPacket> queue, CancellationToken cancellationToken)
+    public async Task RunAsync(ChannelReader<ReceivedBatch> queue, CancellationToken cancellationToken)
     {
         await OfferSpooledAsync(cancellationToken).ConfigureAwait(false);
-        long handled = 0;
         while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (queue.TryRead(out ReceivedPacket packet))
+            while (queue.TryRead(out ReceivedBatch? batch))
             {
-                if (packet.Buffer is null)
+                if (batch == ReceivedBatch.Tick)
                 {
                     Tick();
                     continue;
                 }
 
-                ReceiveSession? complete;
                 try
                 {
-                    complete = Handle(packet);
+                    for (int i = 0; i < batch.Count; i++)
+                    {
+                        ReceiveSession? complete = Handle(batch[i]);
+                        if (complete is not null)
+                        {
+                            await BeginCompletionAsync(complete, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(packet.Buffer);
-                }
-
-                if (complete is not null)
-                {
-                    await BeginCompletionAsync(complete, cancellationToken).ConfigureAwait(false);
+                    batch.Release();
                 }
 
                 // Ticks queue behind packets; under a flood check the clock ourselves.
-                if ((++handled & 1023) == 0 && _time.GetElapsedTime(_lastTick) > TimeSpan.FromSeconds(1))
+                if (_time.GetElapsedTime(_lastTick) > TimeSpan.FromSeconds(1))
                 {
                     Tick();
                 }
