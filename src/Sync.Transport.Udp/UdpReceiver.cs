@@ -7,9 +7,9 @@ namespace Sync.Transport.Udp;
 /// <summary>
 /// What is this? The inside end of the diode. It listens until cancelled and never gives up on a transfer: lost or
 /// damaged packets only leave blocks pending until later passes (or a later send of the same session) fill them,
-/// and the spool survives restarts. Threads: a dedicated receive thread (read, validate, queue), the decode loop
-/// (the task of <see cref="RunAsync"/>: store, decode, checkpoint), one task per object being handed to the
-/// caller, and two timers (checkpoint tick, report). All have ended when <see cref="RunAsync"/> returns.
+/// and the spool survives restarts. Threads: a dedicated receive thread (read in bursts, validate, queue batches), a
+/// dedicated decode thread (store, decode, checkpoint), one task per object being handed to the caller, and two
+/// timers (checkpoint tick, report). All have ended when <see cref="RunAsync"/> returns.
 /// </summary>
 public sealed class UdpReceiver
 {
@@ -101,7 +101,7 @@ public sealed class UdpReceiver
         {
             using ITimer tick = _time.CreateTimer(_ => queue.Writer.TryWrite(ReceivedBatch.Tick), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             using ITimer report = _time.CreateTimer(_ => Report(inode, rcvbufErrorsAtStart), null, options.ReportInterval, options.ReportInterval);
-            await decoder.RunAsync(queue.Reader, stop.Token).ConfigureAwait(false);
+            await DedicatedThreadContext.Run("udp-decode", () => decoder.RunAsync(queue.Reader, stop.Token)).ConfigureAwait(false);
         }
         finally
         {

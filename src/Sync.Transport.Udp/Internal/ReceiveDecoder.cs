@@ -46,10 +46,14 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
         _codecs = codecs;
     }
 
+    /// <summary>
+    /// The loop. Its awaits resume on the caller's context on purpose: <see cref="UdpReceiver"/> runs it on a dedicated
+    /// thread (<see cref="DedicatedThreadContext"/>), which a batch wakes without involving the thread pool.
+    /// </summary>
     public async Task RunAsync(ChannelReader<ReceivedBatch> queue, CancellationToken cancellationToken)
     {
-        await OfferSpooledAsync(cancellationToken).ConfigureAwait(false);
-        while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        await OfferSpooledAsync(cancellationToken).ConfigureAwait(true);
+        while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(true))
         {
             while (queue.TryRead(out ReceivedBatch? batch))
             {
@@ -66,7 +70,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
                         ReceiveSession? complete = Handle(batch[i]);
                         if (complete is not null)
                         {
-                            await BeginCompletionAsync(complete, cancellationToken).ConfigureAwait(false);
+                            await BeginCompletionAsync(complete, cancellationToken).ConfigureAwait(true);
                         }
                     }
                 }
