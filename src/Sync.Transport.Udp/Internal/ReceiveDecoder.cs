@@ -33,6 +33,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     private readonly ConcurrentDictionary<ulong, long> _retryAt = new();
     private readonly ConcurrentDictionary<ulong, AnnounceInfo> _accepted = new();
     private long _lastTick;
+    private DecodeTally _tally;
     private (long Blocks, long Sum, long Min) _closedMargins = (0, 0, long.MaxValue);
 
     public ReceiveDecoder(UdpReceiveOptions options, Func<ReceivedObject, CancellationToken, Task<ObjectDisposition>> onComplete, FinishedSessions finished, UdpReceiverStats stats, ILogger logger, TimeProvider time, BlockCodecFactory codecs)
@@ -70,6 +71,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
                         ReceiveSession? complete = Handle(batch[i]);
                         if (complete is not null)
                         {
+                            _tally.FlushTo(_stats);
                             await BeginCompletionAsync(complete, cancellationToken).ConfigureAwait(true);
                         }
                     }
@@ -77,6 +79,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
                 finally
                 {
                     batch.Release();
+                    _tally.FlushTo(_stats);
                 }
 
                 // Ticks queue behind packets; under a flood check the clock ourselves.
@@ -151,14 +154,18 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
 
             switch (session.Store(packet.Header, packet.Payload))
             {
-                case StoreResult.Invalid:
-                    UdpReceiverStats.Add(ref _stats._garbage);
-                    return null;
-                case StoreResult.Duplicate:
-                    UdpReceiverStats.Add(ref _stats._duplicates);
+                case StoreResult.Stored:
+                    _tally.Stored++;
                     return null;
                 case StoreResult.ObjectComplete:
+                    _tally.Stored++;
                     return session;
+                case StoreResult.Invalid:
+                    _tally.Garbage++;
+                    return null;
+                case StoreResult.Duplicate:
+                    _tally.Duplicates++;
+                    return null;
                 default:
                     return null;
             }
@@ -167,7 +174,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
         if (_finished.Contains(id) || _unwanted.Contains(id) || _completing.ContainsKey(id) ||
             (_retryAt.TryGetValue(id, out long retryAt) && _time.GetTimestamp() < retryAt))
         {
-            UdpReceiverStats.Add(ref _stats._ignored);
+            _tally.Ignored++;
             return null;
         }
 
@@ -181,7 +188,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
                 return reopened is null || reopened.IsComplete ? reopened : Handle(packet);
             }
 
-            UdpReceiverStats.Add(ref _stats._unannounced);
+            _tally.Unannounced++;
             return null;
         }
 

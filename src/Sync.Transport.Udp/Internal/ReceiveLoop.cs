@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -25,7 +24,7 @@ internal sealed class ReceiveLoop(Socket socket, byte[]? macKey, ChannelWriter<R
     private const int ReadSlots = 64;
 
     private readonly Dictionary<ulong, SequenceTracker> _trackers = [];
-    private readonly ConcurrentQueue<ReceivedBatch> _batches = new();
+    private readonly Stack<ReceivedBatch> _batches = new();
 
     public Task Start(CancellationToken cancellationToken)
     {

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Sync.Transport.Udp.Internal;
 
 /// <summary>
@@ -20,12 +18,12 @@ internal sealed class ReceivedBatch
     // Batches kept for reuse; more exist only while the decode loop is behind, and go to the GC afterwards.
     private const int MaxPooled = 32;
 
-    private readonly ConcurrentQueue<ReceivedBatch>? _pool;
+    private readonly Stack<ReceivedBatch>? _pool;
     private byte[] _data = [];
     private (PacketHeader Header, int Offset, int Length)[] _packets = [];
     private int _used;
 
-    private ReceivedBatch(ConcurrentQueue<ReceivedBatch>? pool) => _pool = pool;
+    private ReceivedBatch(Stack<ReceivedBatch>? pool) => _pool = pool;
 
     public int Count { get; private set; }
 
@@ -39,9 +37,18 @@ internal sealed class ReceivedBatch
         }
     }
 
-    /// <summary>An empty batch from <paramref name="pool"/>, or a new one that returns there when released.</summary>
-    public static ReceivedBatch Rent(ConcurrentQueue<ReceivedBatch> pool) =>
-        pool.TryDequeue(out ReceivedBatch? batch) ? batch : new ReceivedBatch(pool);
+    /// <summary>
+    /// An empty batch from <paramref name="pool"/>, or a new one that returns there when released. The pool is a
+    /// stack behind a lock (taken once per batch, by two threads at most): the batch reused is the one released last,
+    /// whose buffer is most likely still in cache.
+    /// </summary>
+    public static ReceivedBatch Rent(Stack<ReceivedBatch> pool)
+    {
+        lock (pool)
+        {
+            return pool.TryPop(out ReceivedBatch? batch) ? batch : new ReceivedBatch(pool);
+        }
+    }
 
     /// <summary>Copies a validated datagram in.</summary>
     public void Add(in PacketHeader header, ReadOnlySpan<byte> datagram)
@@ -73,9 +80,12 @@ internal sealed class ReceivedBatch
 
         Count = 0;
         _used = 0;
-        if (_pool.Count < MaxPooled)
+        lock (_pool)
         {
-            _pool.Enqueue(this);
+            if (_pool.Count < MaxPooled)
+            {
+                _pool.Push(this);
+            }
         }
     }
 }
