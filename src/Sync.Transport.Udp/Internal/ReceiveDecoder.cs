@@ -33,6 +33,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     private readonly ConcurrentDictionary<ulong, long> _retryAt = new();
     private readonly ConcurrentDictionary<ulong, AnnounceInfo> _accepted = new();
     private long _lastTick;
+    private DecodeTally _tally;
     private (long Blocks, long Sum, long Min) _closedMargins = (0, 0, long.MaxValue);
 
     public ReceiveDecoder(UdpReceiveOptions options, Func<ReceivedObject, CancellationToken, Task<ObjectDisposition>> onComplete, FinishedSessions finished, UdpReceiverStats stats, ILogger logger, TimeProvider time, BlockCodecFactory codecs)
@@ -46,37 +47,43 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
         _codecs = codecs;
     }
 
-    public async Task RunAsync(ChannelReader<ReceivedPacket> queue, CancellationToken cancellationToken)
+    /// <summary>
+    /// The loop. Its awaits resume on the caller's context on purpose: <see cref="UdpReceiver"/> runs it on a dedicated
+    /// thread (<see cref="DedicatedThreadContext"/>), which a batch wakes without involving the thread pool.
+    /// </summary>
+    public async Task RunAsync(ChannelReader<ReceivedBatch> queue, CancellationToken cancellationToken)
     {
-        await OfferSpooledAsync(cancellationToken).ConfigureAwait(false);
-        long handled = 0;
-        while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        await OfferSpooledAsync(cancellationToken).ConfigureAwait(true);
+        while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(true))
         {
-            while (queue.TryRead(out ReceivedPacket packet))
+            while (queue.TryRead(out ReceivedBatch? batch))
             {
-                if (packet.Buffer is null)
+                if (batch == ReceivedBatch.Tick)
                 {
                     Tick();
                     continue;
                 }
 
-                ReceiveSession? complete;
                 try
                 {
-                    complete = Handle(packet);
+                    for (int i = 0; i < batch.Count; i++)
+                    {
+                        ReceiveSession? complete = Handle(batch[i]);
+                        if (complete is not null)
+                        {
+                            _tally.FlushTo(_stats);
+                            await BeginCompletionAsync(complete, cancellationToken).ConfigureAwait(true);
+                        }
+                    }
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(packet.Buffer);
-                }
-
-                if (complete is not null)
-                {
-                    await BeginCompletionAsync(complete, cancellationToken).ConfigureAwait(false);
+                    batch.Release();
+                    _tally.FlushTo(_stats);
                 }
 
                 // Ticks queue behind packets; under a flood check the clock ourselves.
-                if ((++handled & 1023) == 0 && _time.GetElapsedTime(_lastTick) > TimeSpan.FromSeconds(1))
+                if (_time.GetElapsedTime(_lastTick) > TimeSpan.FromSeconds(1))
                 {
                     Tick();
                 }
@@ -147,14 +154,18 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
 
             switch (session.Store(packet.Header, packet.Payload))
             {
-                case StoreResult.Invalid:
-                    UdpReceiverStats.Add(ref _stats._garbage);
-                    return null;
-                case StoreResult.Duplicate:
-                    UdpReceiverStats.Add(ref _stats._duplicates);
+                case StoreResult.Stored:
+                    _tally.Stored++;
                     return null;
                 case StoreResult.ObjectComplete:
+                    _tally.Stored++;
                     return session;
+                case StoreResult.Invalid:
+                    _tally.Garbage++;
+                    return null;
+                case StoreResult.Duplicate:
+                    _tally.Duplicates++;
+                    return null;
                 default:
                     return null;
             }
@@ -163,7 +174,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
         if (_finished.Contains(id) || _unwanted.Contains(id) || _completing.ContainsKey(id) ||
             (_retryAt.TryGetValue(id, out long retryAt) && _time.GetTimestamp() < retryAt))
         {
-            UdpReceiverStats.Add(ref _stats._ignored);
+            _tally.Ignored++;
             return null;
         }
 
@@ -177,7 +188,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
                 return reopened is null || reopened.IsComplete ? reopened : Handle(packet);
             }
 
-            UdpReceiverStats.Add(ref _stats._unannounced);
+            _tally.Unannounced++;
             return null;
         }
 

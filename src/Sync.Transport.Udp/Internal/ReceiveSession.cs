@@ -170,7 +170,6 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
 
         Mark(block, symbol);
-        UdpReceiverStats.Add(ref _stats._symbolsStored);
         if (Held(block) >= k)
         {
             CompleteBlock(block, header.Pass, symbol);

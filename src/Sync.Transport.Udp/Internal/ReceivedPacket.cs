@@ -1,12 +1,10 @@
 namespace Sync.Transport.Udp.Internal;
 
 /// <summary>
-/// A validated datagram on its way from the receive thread to the decode loop. <see cref="Buffer"/> is rented from
-/// the shared array pool; the decode loop returns it. A null buffer is a tick: time to checkpoint.
+/// A validated datagram inside a <see cref="ReceivedBatch"/>: its header and where its bytes lie in the batch's buffer.
+/// Valid only until the batch is released.
 /// </summary>
-internal readonly record struct ReceivedPacket(PacketHeader Header, byte[]? Buffer, int Length)
+internal readonly record struct ReceivedPacket(PacketHeader Header, byte[] Buffer, int Offset, int Length)
 {
-    public static readonly ReceivedPacket Tick = new(default, null, 0);
-
-    public ReadOnlySpan<byte> Payload => Buffer.AsSpan(PacketCodec.HeaderSize, Header.PayloadLength);
+    public ReadOnlySpan<byte> Payload => Buffer.AsSpan(Offset + PacketCodec.HeaderSize, Header.PayloadLength);
 }

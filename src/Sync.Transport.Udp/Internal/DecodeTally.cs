@@ -1,0 +1,33 @@
+namespace Sync.Transport.Udp.Internal;
+
+/// <summary>
+/// Per-packet outcomes of the decode loop, counted in plain fields and added to <see cref="UdpReceiverStats"/> once
+/// per batch: an interlocked add per packet would also pull the stats' cache line away from the receive thread,
+/// which updates its own counters next to these. Owned by the decode loop.
+/// </summary>
+internal struct DecodeTally
+{
+    public long Stored;
+    public long Duplicates;
+    public long Ignored;
+    public long Unannounced;
+    public long Garbage;
+
+    public void FlushTo(UdpReceiverStats stats)
+    {
+        Flush(ref Stored, ref stats._symbolsStored);
+        Flush(ref Duplicates, ref stats._duplicates);
+        Flush(ref Ignored, ref stats._ignored);
+        Flush(ref Unannounced, ref stats._unannounced);
+        Flush(ref Garbage, ref stats._garbage);
+    }
+
+    private static void Flush(ref long count, ref long total)
+    {
+        if (count != 0)
+        {
+            UdpReceiverStats.Add(ref total, count);
+            count = 0;
+        }
+    }
+}
