@@ -63,8 +63,7 @@ public sealed class UdpReceiverStats
     /// <summary>MAC missing or wrong (or present when no key is configured).</summary>
     public long DroppedBadMac => Volatile.Read(ref _badMac);
 
-    /// <summary>Valid packets dropped because the decode loop fell behind the receive thread.</summary>
-    /// <summary>Times the receive thread waited for the decode loop (nothing is dropped; the kernel buffer holds on).</summary>
+    /// <summary>Times the receive thread waited for the decode loop with a batch (nothing is dropped; the kernel buffer holds on).</summary>
     public long QueueWaits => Volatile.Read(ref _queueFull);
 
     /// <summary>Symbols of a session whose announce has not been heard yet.</summary>
