@@ -1,6 +1,7 @@
 // sync-grpc-baseline serve PORT DIR   |   sync-grpc-baseline send URL TREE
 // Streams every file of TREE as 1 MiB pieces to a server that writes them under DIR and syncs the file system
-// before answering: the ceiling our push is measured against (same loopback, same HTTP/2 windows, no checks).
+// before answering: the ceiling our push is measured against (same loopback, same HTTP/2 windows, same Kestrel
+// memory pool and runtime settings as the agents; no planning, hashing or staging, and page-cache writes).
 using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
@@ -20,6 +21,7 @@ if (args is ["serve", var portText, var dir])
         k.ListenLocalhost(int.Parse(portText), o => o.Protocols = HttpProtocols.Http2);
     });
     builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = GrpcLimits.MaxMessageBytes);
+    builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
     builder.Services.AddSingleton(new Target(dir));
     var app = builder.Build();
     app.MapGrpcService<BareService>();
