@@ -186,13 +186,18 @@ internal static class GrpcCommands
             DefaultValueFactory = _ => ["pool"],
         };
 
+        public Option<string?> MaxRate { get; } = new("--max-rate")
+        {
+            Description = "The most bits per second to send (e.g. 400M, 1G), for a link shared with other traffic. Default: as fast as the link and the inside allow.",
+        };
+
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display." };
 
         public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, Quiet, Verbose })
+            foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, MaxRate, Quiet, Verbose })
             {
                 command.Options.Add(option);
             }
@@ -202,6 +207,7 @@ internal static class GrpcCommands
             result.GetValue(SourceDirectory)!,
             result.GetValue(State)!,
             key,
-            new ExportOptions { Full = result.GetValue(Full), Verify = result.GetValue(Verify), ImmutableDirectories = result.GetValue(Immutable)! });
+            new ExportOptions { Full = result.GetValue(Full), Verify = result.GetValue(Verify), ImmutableDirectories = result.GetValue(Immutable)! },
+            result.GetValue(MaxRate) is { } rate ? UdpArguments.Rate("--max-rate", rate) : null);
     }
 }

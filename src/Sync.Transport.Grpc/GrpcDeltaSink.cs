@@ -12,8 +12,13 @@ namespace Sync.Transport.Grpc;
 public sealed class GrpcDeltaSink : IDeltaSink
 {
     private readonly IPeerStream<OutsideMessage, InsideMessage> _peer;
+    private readonly SendPacer? _pacer;
 
-    public GrpcDeltaSink(IPeerStream<OutsideMessage, InsideMessage> peer) => _peer = peer;
+    public GrpcDeltaSink(IPeerStream<OutsideMessage, InsideMessage> peer, SendPacer? pacer = null)
+    {
+        _peer = peer;
+        _pacer = pacer;
+    }
 
     /// <summary>Protobuf bytes of the frames sent so far (what crossed the link, before HTTP/2 framing).</summary>
     public long BytesSent { get; private set; }
@@ -21,7 +26,13 @@ public sealed class GrpcDeltaSink : IDeltaSink
     public async ValueTask WriteAsync(DeltaFrame frame, CancellationToken cancellationToken)
     {
         var message = new OutsideMessage { Frame = FrameCodec.ToWire(frame) };
-        BytesSent += message.CalculateSize();
+        var size = message.CalculateSize();
+        if (_pacer is not null)
+        {
+            await _pacer.WaitAsync(size, cancellationToken).ConfigureAwait(false);
+        }
+
+        BytesSent += size;
         await _peer.SendAsync(message, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -95,7 +95,8 @@ public sealed class OutsideSession
             }
 
             state.RememberSent(prepared.ManifestBytes, prepared.ManifestDigest);
-            var sink = _sink = new GrpcDeltaSink(peer);
+            var pacer = source.MaxBitsPerSecond is { } rate ? new SendPacer(rate, _time) : null;
+            var sink = _sink = new GrpcDeltaSink(peer, pacer);
             var outcome = await SendAndAwaitOutcomeAsync(peer, prepared, sink, progress, cancellationToken).ConfigureAwait(false);
             if (outcome.Status == Outcome.Types.Status.Published && (long)outcome.Generation == prepared.Header.TargetGeneration)
             {

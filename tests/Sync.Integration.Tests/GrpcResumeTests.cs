@@ -15,6 +15,10 @@ public sealed class GrpcResumeTests
     private const int SmallFile = 2_000_000;
     private const long NewBytes = LargeFile + (long)SmallFiles * SmallFile;
 
+    // A push over loopback moves 200 MB in about a second; capped at 50 MB/s the cut points are seconds apart, so
+    // the test reliably cuts where it means to on a busy machine.
+    private static readonly string[] PacedForCut = ["--max-rate", "400M"];
+
     private static void MakeLargeTree(string root)
     {
         for (var i = 0; i < SmallFiles; i++)
@@ -35,7 +39,7 @@ public sealed class GrpcResumeTests
         var (server, url) = await pair.ServeInsideAsync();
         await using (server)
         {
-            var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url));
+            var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url, PacedForCut));
             using (pusher)
             {
                 await GrpcTests.WaitForStagedBytesAsync(pair, (long)(NewBytes * fraction), done);
@@ -65,7 +69,7 @@ public sealed class GrpcResumeTests
         long sentBeforeCut;
         await using (server)
         {
-            var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url));
+            var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url, PacedForCut));
             using (pusher)
             {
                 await GrpcTests.WaitForStagedBytesAsync(pair, NewBytes / 2, done);
@@ -101,7 +105,7 @@ public sealed class GrpcResumeTests
         long sentBeforeStop;
         await using (server)
         {
-            var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url));
+            var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url, PacedForCut));
             using (pusher)
             {
                 await GrpcTests.WaitForStagedBytesAsync(pair, NewBytes * 4 / 10, done);

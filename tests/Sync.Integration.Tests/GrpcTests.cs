@@ -64,6 +64,28 @@ public sealed class GrpcTests
     }
 
     [Fact]
+    public async Task Max_rate_caps_what_a_push_sends_per_second()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        TreeBuilder.Write(pair.Source, "pool/main/r/rated.deb", TreeBuilder.RandomBytes(24_000_000, 3));
+        var (server, url) = await pair.ServeInsideAsync();
+        await using (server)
+        {
+            // 64 Mbit/s is 8 MB/s: 24 MB cannot take less than 3 s. A slow machine only makes it longer, so the
+            // bound holds however busy the machine is; without the cap the push takes a fraction of a second.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var push = await Run.Ok(pair.Push(url, "--max-rate", "64M"));
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2.7), $"24 MB at 64 Mbit/s took only {clock.Elapsed.TotalSeconds:F2} s");
+            Assert.True(BytesSent(push.Stdout) >= 24_000_000);
+            TreeAssert.Equal(pair.Source, pair.Target);
+        }
+
+        var refused = await Run.Outside(pair.PushArgs(url, "--max-rate", "fast"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--max-rate: 'fast' is not a rate", refused.Stderr);
+    }
+
+    [Fact]
     public async Task Pull_once_and_every_interval_from_an_outside_that_serves()
     {
         using var pair = await SyncPair.CreateAsync();
