@@ -32,12 +32,17 @@ internal static class UdpCommands
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included.", DefaultValueFactory = _ => 3 };
         var macKey = new Option<string?>("--mac-key") { Description = "Shared key file (the outside's --mac-key): packets without a valid MAC are dropped before decoding." };
         var spool = new Option<string?>("--spool") { Description = "Where partial sessions are kept across restarts (default: STATE/udp-spool)." };
+        var spoolMaxAge = new Option<string>("--spool-max-age")
+        {
+            Description = "Delete an incomplete session's spool after it received nothing for this long (e.g. 7d, 12h).",
+            DefaultValueFactory = _ => "7d",
+        };
         var rcvbuf = new Option<string>("--rcvbuf") { Description = "Socket receive buffer to ask for (granted size is reported).", DefaultValueFactory = _ => "64M" };
         var report = new Option<double>("--report-interval") { Description = "Seconds between report lines on stdout.", DefaultValueFactory = _ => 5 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("receive", "Listen on a send-only UDP link (data diode) and publish each generation that arrives complete and verified, until stopped.")
         {
-            udp, group, target, state, trust, once, timeout, publish, keep, macKey, spool, rcvbuf, report, verbose,
+            udp, group, target, state, trust, once, timeout, publish, keep, macKey, spool, spoolMaxAge, rcvbuf, report, verbose,
         };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
@@ -68,6 +73,16 @@ internal static class UdpCommands
                 throw SyncException.Usage("--rcvbuf must be 64K..2G");
             }
 
+            TimeSpan maxAge;
+            try
+            {
+                maxAge = Units.ParseInterval(result.GetValue(spoolMaxAge)!);
+            }
+            catch (FormatException e)
+            {
+                throw SyncException.Usage($"--spool-max-age: {e.Message}");
+            }
+
             var key = result.GetValue(macKey) is { } keyPath ? ReadMacKey(keyPath) : null;
             var trustFiles = result.GetValue(trust)!;
             var stateDir = result.GetValue(state)!;
@@ -93,6 +108,7 @@ internal static class UdpCommands
                 MacKey = key,
                 ReceiveBufferBytes = (int)buffer,
                 ReportInterval = interval,
+                SpoolMaxAge = maxAge,
                 WantsSession = service.WantsSession,
             };
 

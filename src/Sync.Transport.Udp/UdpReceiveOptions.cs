@@ -16,6 +16,12 @@ public sealed record UdpReceiveOptions(IPEndPoint Bind, string SpoolDirectory)
 
     public TimeSpan ReportInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// An incomplete spool that has received nothing for this long is deleted (checked at start and hourly): its
+    /// sender has moved on (a newer generation, a lost outside), and keeping it would only fill the disk.
+    /// </summary>
+    public TimeSpan SpoolMaxAge { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>Called on the decode loop with the descriptor on a session's first complete announce; false ignores the session. Keep it quick.</summary>
     public Func<ReadOnlyMemory<byte>, bool>? WantsSession { get; init; }
 
@@ -31,6 +37,11 @@ public sealed record UdpReceiveOptions(IPEndPoint Bind, string SpoolDirectory)
         if (ReportInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("report interval must be positive");
+        }
+
+        if (SpoolMaxAge <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("spool max age must be positive");
         }
 
         if (MacKey is not null && MacKey.Length < 16)

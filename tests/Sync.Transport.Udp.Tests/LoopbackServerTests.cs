@@ -66,6 +66,30 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
     private UdpSender Sender() => new(new TestLogger(output, "send"), TimeProvider.System);
 
     [Fact]
+    public async Task An_incomplete_spool_idle_past_its_max_age_is_deleted_at_start_and_a_recent_one_is_kept()
+    {
+        string spool = Path.Combine(_dir.Path, "spool");
+        string stale = Path.Combine(spool, "session-00000000000000aa");
+        string recent = Path.Combine(spool, "session-00000000000000bb");
+        foreach (string session in new[] { stale, recent })
+        {
+            Directory.CreateDirectory(session);
+            File.WriteAllBytes(Path.Combine(session, "state"), new byte[4096]);
+            File.WriteAllBytes(Path.Combine(session, "object"), new byte[1000]);
+        }
+
+        foreach (string file in Directory.GetFiles(stale))
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddDays(-8));
+        }
+
+        var (_, run, stop) = StartReceiver(new UdpReceiveOptions(Ports.FreeLoopback(), spool) { SpoolMaxAge = TimeSpan.FromDays(7) }, new Inbox(), "recv");
+        Assert.True(SpinWait.SpinUntil(() => !Directory.Exists(stale), Patience), "the stale spool was not deleted");
+        Assert.True(Directory.Exists(recent), "a spool that received something recently must stay");
+        await StopAsync(run, stop);
+    }
+
+    [Fact]
     public async Task Five_percent_random_loss_with_25_percent_overhead_completes_in_one_pass_byte_exact()
     {
         string source = _dir.File("object.bin", 6 << 20, seed: 1);

@@ -32,7 +32,10 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     private readonly ConcurrentDictionary<ulong, Task> _completing = new();
     private readonly ConcurrentDictionary<ulong, long> _retryAt = new();
     private readonly ConcurrentDictionary<ulong, AnnounceInfo> _accepted = new();
+    private static readonly TimeSpan ExpiryCheckInterval = TimeSpan.FromHours(1);
+
     private long _lastTick;
+    private long _lastExpiryCheck;
     private DecodeTally _tally;
     private (long Blocks, long Sum, long Min) _closedMargins = (0, 0, long.MaxValue);
 
@@ -98,6 +101,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     /// </summary>
     private async Task OfferSpooledAsync(CancellationToken cancellationToken)
     {
+        ExpireStaleSpools();
         foreach (string directory in Directory.EnumerateDirectories(_options.SpoolDirectory, "session-*"))
         {
             string name = Path.GetFileName(directory);
@@ -384,12 +388,55 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     private void Tick()
     {
         _lastTick = _time.GetTimestamp();
+        if (_time.GetElapsedTime(_lastExpiryCheck) >= ExpiryCheckInterval)
+        {
+            ExpireStaleSpools();
+        }
+
         foreach (ReceiveSession session in _active.Values)
         {
             session.Checkpoint();
         }
 
         UpdateStats();
+    }
+
+    /// <summary>
+    /// Deletes the spools of sessions that are neither open nor being handed over and have received nothing for
+    /// <see cref="UdpReceiveOptions.SpoolMaxAge"/> (the newest write to any of their files). A complete spool is
+    /// never expired: it is handed over at start instead.
+    /// </summary>
+    private void ExpireStaleSpools()
+    {
+        _lastExpiryCheck = _time.GetTimestamp();
+        DateTime now = _time.GetUtcNow().UtcDateTime;
+        foreach (string directory in Directory.EnumerateDirectories(_options.SpoolDirectory, "session-*"))
+        {
+            if (!ulong.TryParse(Path.GetFileName(directory).AsSpan("session-".Length), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out ulong id) ||
+                _active.ContainsKey(id) || _completing.ContainsKey(id))
+            {
+                continue;
+            }
+
+            try
+            {
+                var files = new DirectoryInfo(directory).GetFiles();
+                DateTime lastWrite = files.Length == 0 ? Directory.GetLastWriteTimeUtc(directory) : files.Max(f => f.LastWriteTimeUtc);
+                TimeSpan idle = now - lastWrite;
+                if (idle < _options.SpoolMaxAge || ReceiveSession.CompleteSpool(directory) is not null)
+                {
+                    continue;
+                }
+
+                Directory.Delete(directory, recursive: true);
+                _accepted.TryRemove(id, out _);
+                UdpLog.SpoolExpired(_logger, id, idle.TotalDays);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                UdpLog.SessionOpenFailed(_logger, e, id);
+            }
+        }
     }
 
     private void UpdateStats()

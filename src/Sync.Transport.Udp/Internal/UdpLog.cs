@@ -56,6 +56,9 @@ internal static partial class UdpLog
     [LoggerMessage(7122, LogLevel.Warning, "UDP session {SessionId:x16}: checkpoint failed; the whole resume state is written again at the next one")]
     public static partial void CheckpointFailed(ILogger logger, Exception exception, ulong sessionId);
 
+    [LoggerMessage(7124, LogLevel.Warning, "UDP session {SessionId:x16}: incomplete spool received nothing for {Days:F1} days; deleted")]
+    public static partial void SpoolExpired(ILogger logger, ulong sessionId, double days);
+
     [LoggerMessage(7123, LogLevel.Error, "UDP session {SessionId:x16}: its spool could not be opened; trying again at its next announce")]
     public static partial void SessionOpenFailed(ILogger logger, Exception exception, ulong sessionId);
 }
