@@ -102,14 +102,8 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     private async Task OfferSpooledAsync(CancellationToken cancellationToken)
     {
         ExpireStaleSpools();
-        foreach (string directory in Directory.EnumerateDirectories(_options.SpoolDirectory, "session-*"))
+        foreach ((string directory, ulong id) in SpooledSessions())
         {
-            string name = Path.GetFileName(directory);
-            if (!ulong.TryParse(name.AsSpan("session-".Length), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out ulong id))
-            {
-                continue;
-            }
-
             try
             {
                 if (_finished.Contains(id))
@@ -410,10 +404,9 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     {
         _lastExpiryCheck = _time.GetTimestamp();
         DateTime now = _time.GetUtcNow().UtcDateTime;
-        foreach (string directory in Directory.EnumerateDirectories(_options.SpoolDirectory, "session-*"))
+        foreach ((string directory, ulong id) in SpooledSessions())
         {
-            if (!ulong.TryParse(Path.GetFileName(directory).AsSpan("session-".Length), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out ulong id) ||
-                _active.ContainsKey(id) || _completing.ContainsKey(id))
+            if (_active.ContainsKey(id) || _completing.ContainsKey(id))
             {
                 continue;
             }
@@ -435,6 +428,18 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 UdpLog.SessionOpenFailed(_logger, e, id);
+            }
+        }
+    }
+
+    /// <summary>The spool's session folders (<c>session-&lt;id in hex&gt;</c>) with their ids; other names are left alone.</summary>
+    private IEnumerable<(string Directory, ulong Id)> SpooledSessions()
+    {
+        foreach (string directory in Directory.EnumerateDirectories(_options.SpoolDirectory, "session-*"))
+        {
+            if (ulong.TryParse(Path.GetFileName(directory).AsSpan("session-".Length), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out ulong id))
+            {
+                yield return (directory, id);
             }
         }
     }
