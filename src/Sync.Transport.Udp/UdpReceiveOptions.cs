@@ -22,6 +22,15 @@ public sealed record UdpReceiveOptions(IPEndPoint Bind, string SpoolDirectory)
     /// </summary>
     public TimeSpan SpoolMaxAge { get; init; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Symbols that arrive before their session's announce (its first announce was lost, or this receiver joined
+    /// mid-pass) are held up to this many bytes, so the next announce still puts them to use; 0 drops them at once.
+    /// </summary>
+    public long EarlySymbolBytes { get; init; } = 32 << 20;
+
+    /// <summary>How long a symbol is held waiting for its announce: well above the senders' announce interval (200 ms).</summary>
+    public TimeSpan EarlySymbolWait { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Called on the decode loop with the descriptor on a session's first complete announce; false ignores the session. Keep it quick.</summary>
     public Func<ReadOnlyMemory<byte>, bool>? WantsSession { get; init; }
 
@@ -42,6 +51,11 @@ public sealed record UdpReceiveOptions(IPEndPoint Bind, string SpoolDirectory)
         if (SpoolMaxAge <= TimeSpan.Zero)
         {
             throw new ArgumentException("spool max age must be positive");
+        }
+
+        if (EarlySymbolBytes < 0 || EarlySymbolWait < TimeSpan.Zero)
+        {
+            throw new ArgumentException("early symbol bytes and wait must not be negative");
         }
 
         if (MacKey is not null && MacKey.Length < 16)

@@ -22,6 +22,7 @@ public sealed class UdpReceiverStats
     internal long _queueFull;
     internal long _unannounced;
     internal long _ignored;
+    internal long _earlyStored;
     internal long _symbolPackets;
     internal long _duplicates;
     internal long _symbolsStored;
@@ -66,8 +67,11 @@ public sealed class UdpReceiverStats
     /// <summary>Times the receive thread waited for the decode loop with a batch (nothing is dropped; the kernel buffer holds on).</summary>
     public long QueueWaits => Volatile.Read(ref _queueFull);
 
-    /// <summary>Symbols of a session whose announce has not been heard yet.</summary>
+    /// <summary>Symbols dropped because their session's announce did not come while they were held (<see cref="UdpReceiveOptions.EarlySymbolWait"/>).</summary>
     public long DroppedUnannounced => Volatile.Read(ref _unannounced);
+
+    /// <summary>Symbols that arrived before their session's announce, were held, and were stored once it came.</summary>
+    public long EarlySymbolsStored => Volatile.Read(ref _earlyStored);
 
     /// <summary>Packets of sessions that are finished, unwanted or being handed over.</summary>
     public long IgnoredPackets => Volatile.Read(ref _ignored);
@@ -169,7 +173,7 @@ public sealed class UdpReceiverStats
         s.Append(c, $"blocks {BlocksComplete} done / {BlocksPending} pending ({BlocksDecoded} decoded, {BlocksResumed} resumed, {DecodeFailures} decode failures); ");
         s.Append(c, $"fec margin min {MinFecMargin} mean {MeanFecMargin:F1}; ");
         s.Append(c, $"dropped garbage {DroppedGarbage} truncated {DroppedTruncated} foreign {DroppedForeign} bad-mac {DroppedBadMac} unannounced {DroppedUnannounced}; queue waits {QueueWaits}; ");
-        s.Append(c, $"ignored {IgnoredPackets}; duplicates {DuplicateSymbols}; ");
+        s.Append(c, $"ignored {IgnoredPackets}; duplicates {DuplicateSymbols}; stored early {EarlySymbolsStored}; ");
         s.Append(c, $"kernel drops {KernelDrops} rcvbuf-errors {RcvbufErrors} buffer {GrantedReceiveBufferBytes >> 20} MiB; ");
         s.Append(c, $"sessions {SessionsActive} open {SessionsCompleted} completed {HashMismatches} hash mismatches");
         return s.ToString();

@@ -50,6 +50,9 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
     /// <summary>Test hook: a symbol packet for which this returns true is paced but not sent (simulated loss).</summary>
     internal Func<SymbolRef, int, bool>? DropSymbol { get; init; }
 
+    /// <summary>Test hook: called with each round of announces (0-based within its pass) and the pass; true paces the round but does not send it.</summary>
+    internal Func<int, int, bool>? DropAnnounce { get; init; }
+
     /// <summary>Test hook: called on the send thread before the first packet of each pass (1-based).</summary>
     internal Action<int>? PassStarting { get; init; }
 

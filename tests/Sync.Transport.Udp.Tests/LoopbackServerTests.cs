@@ -120,6 +120,35 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_lost_first_announce_costs_nothing_the_symbols_before_the_next_are_held_and_stored()
+    {
+        // No FEC and one pass: every symbol sent before the second announce must be put to use, or the object
+        // cannot complete. The pass (~90 ms) is shorter than the 200 ms announce interval, so the second announce
+        // is also the one the sender adds by packet count.
+        string source = _dir.File("object.bin", 2 << 20, seed: 5);
+        IPEndPoint endpoint = Ports.FreeLoopback();
+        var inbox = new Inbox();
+        var (receiver, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
+
+        int rounds = 0;
+        var options = new UdpSendOptions(endpoint, 200_000_000)
+        {
+            Passes = 1,
+            FecOverhead = 0,
+            DropAnnounce = (round, _) => Interlocked.Increment(ref rounds) == 1,
+        };
+        await Sender().SendAsync(source, new byte[] { 1 }, options, null, CancellationToken.None);
+
+        var (_, bytes) = await inbox.First.WaitAsync(Patience);
+        output.WriteLine(receiver.Describe());
+        Assert.Equal(File.ReadAllBytes(source), bytes);
+        Assert.True(rounds >= 8, $"a pass carried only {rounds} rounds of announces");
+        Assert.True(receiver.Stats.EarlySymbolsStored > 0, receiver.Describe());
+        Assert.Equal(0, receiver.Stats.DroppedUnannounced);
+        await StopAsync(run, stop);
+    }
+
+    [Fact]
     public async Task A_receiver_restarted_on_its_spool_resumes_and_completes_from_the_next_pass()
     {
         string source = _dir.File("object.bin", 4 << 20, seed: 2);

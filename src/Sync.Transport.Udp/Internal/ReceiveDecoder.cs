@@ -32,6 +32,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     private readonly ConcurrentDictionary<ulong, Task> _completing = new();
     private readonly ConcurrentDictionary<ulong, long> _retryAt = new();
     private readonly ConcurrentDictionary<ulong, AnnounceInfo> _accepted = new();
+    private readonly EarlySymbolHold _early;
     private static readonly TimeSpan ExpiryCheckInterval = TimeSpan.FromHours(1);
 
     private long _lastTick;
@@ -48,6 +49,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
         _logger = logger;
         _time = time;
         _codecs = codecs;
+        _early = new EarlySymbolHold(options.EarlySymbolBytes, (long)(options.EarlySymbolWait.TotalSeconds * time.TimestampFrequency));
     }
 
     /// <summary>
@@ -150,23 +152,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
                 return null;
             }
 
-            switch (session.Store(packet.Header, packet.Payload))
-            {
-                case StoreResult.Stored:
-                    _tally.Stored++;
-                    return null;
-                case StoreResult.ObjectComplete:
-                    _tally.Stored++;
-                    return session;
-                case StoreResult.Invalid:
-                    _tally.Garbage++;
-                    return null;
-                case StoreResult.Duplicate:
-                    _tally.Duplicates++;
-                    return null;
-                default:
-                    return null;
-            }
+            return Count(session.Store(packet.Header, packet.Payload)) ? session : null;
         }
 
         if (_finished.Contains(id) || _unwanted.Contains(id) || _completing.ContainsKey(id) ||
@@ -186,7 +172,8 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
                 return reopened is null || reopened.IsComplete ? reopened : Handle(packet);
             }
 
-            _tally.Unannounced++;
+            // Held, not dropped: the announce may have been lost and the next one is due within the interval.
+            _tally.Unannounced += _early.Hold(packet, _time.GetTimestamp());
             return null;
         }
 
@@ -222,6 +209,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
         _assemblers.Remove(id);
         if (!Wanted(info) || _active.Count >= MaxOpenSessions)
         {
+            _tally.Ignored += _early.Discard(id);
             _unwanted.Add(id);
             UdpLog.SessionUnwanted(_logger, id);
             return null;
@@ -234,7 +222,55 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
 
         _accepted[id] = info;
         ReceiveSession? session = Open(info);
-        return session is not null && session.IsComplete ? session : null;
+        if (session is null)
+        {
+            _tally.Unannounced += _early.Discard(id);
+            return null;
+        }
+
+        if (session.IsComplete)
+        {
+            _tally.Ignored += _early.Discard(id);
+            return session;
+        }
+
+        StoreEarlySymbols(session);
+        return session.IsComplete ? session : null;
+    }
+
+    /// <summary>Stores the symbols that came before the announce just heard, up to the one that completes the object.</summary>
+    private void StoreEarlySymbols(ReceiveSession session)
+    {
+        long before = _tally.Stored;
+        _early.Release(session.Info.SessionId, session, (target, packet) => !Count(target.Store(packet.Header, packet.Payload)));
+        long stored = _tally.Stored - before;
+        if (stored > 0)
+        {
+            UdpReceiverStats.Add(ref _stats._earlyStored, stored);
+            UdpLog.EarlySymbolsStored(_logger, session.Info.SessionId, stored);
+        }
+    }
+
+    /// <summary>Tallies what storing one symbol did; true when it completed the object.</summary>
+    private bool Count(StoreResult result)
+    {
+        switch (result)
+        {
+            case StoreResult.Stored:
+                _tally.Stored++;
+                return false;
+            case StoreResult.ObjectComplete:
+                _tally.Stored++;
+                return true;
+            case StoreResult.Invalid:
+                _tally.Garbage++;
+                return false;
+            case StoreResult.Duplicate:
+                _tally.Duplicates++;
+                return false;
+            default:
+                return false;
+        }
     }
 
     private ReceiveSession? Open(AnnounceInfo info)
@@ -382,6 +418,8 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     private void Tick()
     {
         _lastTick = _time.GetTimestamp();
+        _tally.Unannounced += _early.Expire(_lastTick);
+        _tally.FlushTo(_stats);
         if (_time.GetElapsedTime(_lastExpiryCheck) >= ExpiryCheckInterval)
         {
             ExpireStaleSpools();

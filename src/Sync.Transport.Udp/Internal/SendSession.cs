@@ -23,6 +23,10 @@ internal sealed class SendSession
     private const double MaxCreditSeconds = 0.1;
     private const double CatchUpFactor = 1.25;
 
+    // At least this many announces per pass, spread by packet count: a pass shorter than the announce interval would
+    // otherwise carry one, and a receiver that lost it would have nothing to file the pass's symbols under.
+    private const int MinAnnouncesPerPass = 8;
+
     private readonly UdpSendOptions _options;
     private readonly SymbolSchedule _schedule;
     private readonly AnnounceInfo _announce;
@@ -175,6 +179,9 @@ internal sealed class SendSession
         long announceEvery = Math.Max(1, (long)(_options.AnnounceInterval.TotalSeconds * frequency));
         long progressEvery = frequency / 10;
         long nextAnnounce = 0;
+        long announceEveryPackets = Math.Max(1, _schedule.PacketsPerPass / MinAnnouncesPerPass);
+        long sinceAnnounce = 0;
+        int announceRound = 0;
         long nextProgress = 0;
         byte[][] announces = [];
         long planned = _schedule.PacketsPerPass * _options.Passes;
@@ -192,16 +199,18 @@ internal sealed class SendSession
                 _options.PassStarting?.Invoke(_pass);
                 announces = AnnounceCodec.BuildDatagrams(_announce with { Pass = _pass }, _schedule.Layout.SymbolSize, _options.MacKey);
                 nextAnnounce = 0;
+                announceRound = 0;
             }
 
             for (int q = 0; q < window.Count; q += _segments)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 long now = _time.GetTimestamp();
-                if (now >= nextAnnounce)
+                if (now >= nextAnnounce || sinceAnnounce >= announceEveryPackets)
                 {
-                    SendAnnounces(announces, bucket, canSleep, cancellationToken);
+                    SendAnnounces(announces, announceRound++, bucket, canSleep, cancellationToken);
                     nextAnnounce = Math.Max(nextAnnounce + announceEvery, now);
+                    sinceAnnounce = 0;
                 }
 
                 if (now >= nextProgress && _progress is not null)
@@ -221,6 +230,8 @@ internal sealed class SendSession
                 {
                     Send(window.Datagrams.AsSpan(q * window.DatagramSize, count * window.DatagramSize), count);
                 }
+
+                sinceAnnounce += count;
             }
 
             _free.Add(window, CancellationToken.None);
@@ -234,7 +245,7 @@ internal sealed class SendSession
                 announces = AnnounceCodec.BuildDatagrams(_announce with { Pass = _pass }, _schedule.Layout.SymbolSize, _options.MacKey);
                 for (int i = 0; i < 5; i++)
                 {
-                    SendAnnounces(announces, bucket, canSleep, cancellationToken);
+                    SendAnnounces(announces, i, bucket, canSleep, cancellationToken);
                     if (_options.AnnounceInterval < TimeSpan.FromSeconds(1))
                     {
                         cancellationToken.WaitHandle.WaitOne(_options.AnnounceInterval);
@@ -253,12 +264,20 @@ internal sealed class SendSession
         return new UdpSendProgress(_pass, _options.Passes, _packets, _wireBytes, planned, rate);
     }
 
-    private void SendAnnounces(byte[][] announces, TokenBucket bucket, bool canSleep, CancellationToken cancellationToken)
+    private void SendAnnounces(byte[][] announces, int round, TokenBucket bucket, bool canSleep, CancellationToken cancellationToken)
     {
+        bool drop = _options.DropAnnounce?.Invoke(round, _pass) == true;
         foreach (byte[] announce in announces)
         {
             Pace(bucket, announce.Length + _wireOverhead, canSleep, cancellationToken);
-            Send(announce, 1);
+            if (drop)
+            {
+                Count(1, announce.Length);
+            }
+            else
+            {
+                Send(announce, 1);
+            }
         }
     }
 

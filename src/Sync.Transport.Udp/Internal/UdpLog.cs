@@ -26,6 +26,9 @@ internal static partial class UdpLog
     [LoggerMessage(7112, LogLevel.Information, "UDP session {SessionId:x16}: {Length} bytes, {Blocks} blocks, k={K}, symbol {SymbolSize} bytes; {BlocksDone} blocks already held")]
     public static partial void SessionOpened(ILogger logger, ulong sessionId, long length, long blocks, int k, int symbolSize, long blocksDone);
 
+    [LoggerMessage(7125, LogLevel.Information, "UDP session {SessionId:x16}: {Symbols} symbols that came before its announce were stored")]
+    public static partial void EarlySymbolsStored(ILogger logger, ulong sessionId, long symbols);
+
     [LoggerMessage(7113, LogLevel.Information, "UDP session {SessionId:x16} not wanted; its packets are ignored")]
     public static partial void SessionUnwanted(ILogger logger, ulong sessionId);
 
