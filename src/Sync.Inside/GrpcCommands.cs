@@ -76,18 +76,7 @@ internal static class GrpcCommands
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             var url = result.GetValue(from)!;
-            TimeSpan? interval = null;
-            if (result.GetValue(every) is { } text)
-            {
-                try
-                {
-                    interval = Units.ParseInterval(text);
-                }
-                catch (FormatException e)
-                {
-                    throw SyncException.Usage($"--every: {e.Message}");
-                }
-            }
+            TimeSpan? interval = result.GetValue(every) is { } text ? OptionValue.Parse("--every", text, Units.ParseInterval) : null;
 
             var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ServerCa), result.GetValue(tls.Pin));
             var target = common.Target(result);
@@ -233,15 +222,7 @@ internal static class GrpcCommands
                 throw SyncException.Usage("--keep must be at least 1");
             }
 
-            TimeSpan idle;
-            try
-            {
-                idle = Units.ParseInterval(result.GetValue(IdleTimeout)!);
-            }
-            catch (FormatException e)
-            {
-                throw SyncException.Usage($"--idle-timeout: {e.Message}");
-            }
+            TimeSpan idle = OptionValue.Parse("--idle-timeout", result.GetValue(IdleTimeout)!, Units.ParseInterval);
 
             return new InsideTarget(
                 result.GetValue(TargetPath)!,

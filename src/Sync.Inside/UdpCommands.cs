@@ -58,30 +58,14 @@ internal static class UdpCommands
                 throw SyncException.Usage($"--group: '{g}' is not a multicast address (224.0.0.0/4 or ff00::/8)");
             }
 
-            long buffer;
-            try
-            {
-                buffer = Sync.Transport.FileDrop.VolumeSize.Parse(result.GetValue(rcvbuf)!);
-            }
-            catch (FormatException e)
-            {
-                throw SyncException.Usage($"--rcvbuf: {e.Message}");
-            }
+            long buffer = OptionValue.Parse("--rcvbuf", result.GetValue(rcvbuf)!, Sync.Transport.FileDrop.VolumeSize.Parse);
 
             if (buffer is < 64 << 10 or > int.MaxValue)
             {
                 throw SyncException.Usage("--rcvbuf must be 64K..2G");
             }
 
-            TimeSpan maxAge;
-            try
-            {
-                maxAge = Units.ParseInterval(result.GetValue(spoolMaxAge)!);
-            }
-            catch (FormatException e)
-            {
-                throw SyncException.Usage($"--spool-max-age: {e.Message}");
-            }
+            TimeSpan maxAge = OptionValue.Parse("--spool-max-age", result.GetValue(spoolMaxAge)!, Units.ParseInterval);
 
             var key = result.GetValue(macKey) is { } keyPath ? ReadMacKey(keyPath) : null;
             var trustFiles = result.GetValue(trust)!;

@@ -105,15 +105,7 @@ internal static class OutsideCommands
         };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
-            long volumeSize;
-            try
-            {
-                volumeSize = VolumeSize.Parse(result.GetValue(volume)!);
-            }
-            catch (FormatException e)
-            {
-                throw SyncException.Usage($"--volume-size: {e.Message}");
-            }
+            long volumeSize = OptionValue.Parse("--volume-size", result.GetValue(volume)!, VolumeSize.Parse);
 
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
