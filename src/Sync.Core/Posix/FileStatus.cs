@@ -9,7 +9,9 @@ public readonly record struct FileStatus(
     long CtimeNs,
     ulong Inode,
     ulong Device,
-    uint LinkCount);
+    uint LinkCount,
+    uint Uid = 0,
+    uint Gid = 0);
 
 public enum UnixFileKind
 {

@@ -31,24 +31,7 @@ public static partial class Posix
             throw Failure("stat", path, errno);
         }
 
-        var mode = MemoryMarshal.Read<ushort>(buffer[28..]);
-        var kind = (mode & 0xF000) switch
-        {
-            0x8000 => UnixFileKind.File,
-            0x4000 => UnixFileKind.Directory,
-            0xA000 => UnixFileKind.Symlink,
-            _ => UnixFileKind.Other,
-        };
-
-        return new FileStatus(
-            kind,
-            mode & 0xFFF,
-            (long)MemoryMarshal.Read<ulong>(buffer[40..]),
-            ReadTimestamp(buffer[112..]),
-            ReadTimestamp(buffer[96..]),
-            MemoryMarshal.Read<ulong>(buffer[32..]),
-            ((ulong)MemoryMarshal.Read<uint>(buffer[136..]) << 32) | MemoryMarshal.Read<uint>(buffer[140..]),
-            MemoryMarshal.Read<uint>(buffer[16..]));
+        return FileSystem.StatxBuffer.Parse(buffer);
     }
 
     public static FileStatus LStat(string path) =>
@@ -200,9 +183,6 @@ public static partial class Posix
         e.Message.Contains("No space left on device", StringComparison.Ordinal) ||
         e.Message.Contains("disk was full", StringComparison.Ordinal) ||
         e.Message.Contains("Disk quota exceeded", StringComparison.Ordinal);
-
-    private static long ReadTimestamp(ReadOnlySpan<byte> ts) =>
-        MemoryMarshal.Read<long>(ts) * 1_000_000_000L + MemoryMarshal.Read<uint>(ts[8..]);
 
     private static IOException Failure(string what, string path, int errno) =>
         new($"cannot {what} {path}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);

@@ -190,6 +190,24 @@ public sealed class TreeScanner
     public static async Task<(Digest Digest, ChunkRef[] Chunks, BlockSignature? Signature, long Length)> HashFileAsync(
         string path, long expectedSize, ChunkerOptions chunkerOptions, bool wantsSignature, OperationProgress? progress, CancellationToken cancellationToken)
     {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        return await HashAsync(
+            (memory, offset, token) => RandomAccess.ReadAsync(handle, memory, offset, token),
+            expectedSize, chunkerOptions, wantsSignature, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The digest and chunks of an open file of a tree, as the scanner computes them.</summary>
+    public static async Task<(Digest Digest, ChunkRef[] Chunks, long Length)> HashAsync(
+        FileSystem.IFileHandle file, long expectedSize, OperationProgress? progress, CancellationToken cancellationToken)
+    {
+        var (digest, chunks, _, length) = await HashAsync(file.ReadAsync, expectedSize, ChunkerOptions.Default, wantsSignature: false, progress, cancellationToken).ConfigureAwait(false);
+        return (digest, chunks, length);
+    }
+
+    private static async Task<(Digest Digest, ChunkRef[] Chunks, BlockSignature? Signature, long Length)> HashAsync(
+        Func<Memory<byte>, long, CancellationToken, ValueTask<int>> readAt,
+        long expectedSize, ChunkerOptions chunkerOptions, bool wantsSignature, OperationProgress? progress, CancellationToken cancellationToken)
+    {
         var chunker = new FastCdcChunker(chunkerOptions);
         var largeBuffer = Math.Max(chunkerOptions.MaxSize * 4, 8 << 20);
 
@@ -204,7 +222,6 @@ public sealed class TreeScanner
         long length = 0;
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
             int start = 0, filled = 0;
             var eof = false;
             while (true)
@@ -223,7 +240,7 @@ public sealed class TreeScanner
 
                 if (!eof && filled < bufferSize)
                 {
-                    var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(filled, bufferSize - filled), length + filled - start, cancellationToken).ConfigureAwait(false);
+                    var read = await readAt(buffer.AsMemory(filled, bufferSize - filled), length + filled - start, cancellationToken).ConfigureAwait(false);
                     if (read == 0)
                     {
                         eof = true;
