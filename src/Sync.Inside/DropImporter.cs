@@ -28,12 +28,15 @@ internal sealed class DropImporter
         _time = time;
     }
 
+    /// <summary>What the published files' metadata may be.</summary>
+    public PublishPolicy Policy { get; init; } = PublishPolicy.Default;
+
     public sealed record Outcome(List<string> Applied, List<string> Pending, List<string> Refused, long BytesReceived);
 
     public async Task<Outcome> ImportAsync(
         string drop, InsideState state, string target, PublishMode mode, int keepSnapshots, OperationProgress progress, CancellationToken cancellationToken)
     {
-        var applier = new StreamApplier(_codec, _trust, _logger, _time);
+        var applier = new StreamApplier(_codec, _trust, _logger, _time) { Policy = Policy };
         applier.Prepare(state, target, mode);
 
         var outcome = new Outcome([], [], [], 0);

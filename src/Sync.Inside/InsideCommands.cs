@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sync.Core;
 using Sync.Core.Apply;
+using Sync.Core.FileSystem;
 using Sync.Core.Manifests;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
@@ -44,11 +45,12 @@ internal static class InsideCommands
         var publish = new Option<string>("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
         publish.AcceptOnlyFromAmong("snapshot", "in-place");
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
+        var keepModes = KeepSpecialModesOption();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("import", "Apply every complete bundle in the drop folder, in generation order.")
         {
-            drop, target, state, trust, publish, keep, quiet, verbose,
+            drop, target, state, trust, publish, keep, keepModes, quiet, verbose,
         };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
@@ -69,7 +71,10 @@ internal static class InsideCommands
             using var trustStore = TrustStore.Load(result.GetValue(trust)!);
             using var inside = InsideState.OpenForWrite(result.GetValue(state)!);
             var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
-            var importer = new DropImporter(host.Services.GetRequiredService<IWireCodec>(), trustStore, host.Logger<DropImporter>(), time);
+            var importer = new DropImporter(host.Services.GetRequiredService<IWireCodec>(), trustStore, host.Logger<DropImporter>(), time)
+            {
+                Policy = new PublishPolicy(result.GetValue(keepModes)),
+            };
             var progress = new OperationProgress();
             var before = inside.Published.Generation;
             DropImporter.Outcome outcome;
@@ -98,6 +103,12 @@ internal static class InsideCommands
         return command;
     }
 
+    /// <summary>Publishing as given what a root-owned tree should never hold is the operator's choice, never the default.</summary>
+    internal static Option<bool> KeepSpecialModesOption() => new("--keep-special-modes")
+    {
+        Description = "Publish setuid/setgid/sticky bits and write-for-others as the manifest gives them (default: stripped; an APT repository needs none).",
+    };
+
     private static Command Verify()
     {
         var target = new Option<string>("--target") { Description = "The published tree.", Required = true };
@@ -111,16 +122,12 @@ internal static class InsideCommands
             var bytes = inside.LoadPublishedManifest() ?? throw SyncException.Usage("nothing is published yet");
             var manifest = host.Services.GetRequiredService<IWireCodec>().ParseManifest(bytes, ManifestLimits.Default);
             var root = result.GetValue(target)!;
-            if (!Directory.Exists(root))
-            {
-                throw SyncException.Usage($"target '{root}' does not exist");
-            }
-
+            using var tree = LinuxFileSystem.Instance.TryOpenTree(root) ?? throw SyncException.Usage($"target '{root}' does not exist");
             var progress = new OperationProgress();
             IReadOnlyList<string> problems;
             await using (new ProgressDisplay(progress, result.GetValue(quiet)))
             {
-                problems = await TreeVerifier.VerifyAsync(Path.GetFullPath(root), manifest, progress, token);
+                problems = await TreeVerifier.VerifyAsync(tree, manifest, inside.Published.EffectivePolicy, progress, token);
             }
 
             foreach (var problem in problems)

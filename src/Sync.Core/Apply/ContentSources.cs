@@ -1,32 +1,39 @@
+using Sync.Core.FileSystem;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 
 namespace Sync.Core.Apply;
 
 /// <summary>
-/// Where the inside finds bytes it already holds: contents staged in this apply (objects/ by digest) first, then
-/// files of the published generation, by content digest or by chunk digest (path and offset from its manifest).
+/// Where the inside finds bytes it already holds: contents staged in this apply (the objects tree, by digest) first,
+/// then files of the published generation, by content digest or by chunk digest (path and offset from its manifest).
+/// Borrows its trees from the apply that made it.
 /// </summary>
 public sealed class ContentSources
 {
     private readonly Manifest _published;
-    private readonly string? _publishedRoot;
-    private readonly Dictionary<Digest, (string Path, long Offset, int Length)> _stagedChunks = new();
+    private readonly Dictionary<Digest, ChunkLocation> _stagedChunks = new();
     private readonly HashSet<Digest> _staged = new();
-    private Dictionary<Digest, (string Path, long Offset, int Length)>? _publishedChunks;
+    private Dictionary<Digest, ChunkLocation>? _publishedChunks;
 
-    public ContentSources(Manifest published, string? publishedRoot, string objectsDirectory)
+    public ContentSources(Manifest published, IDirectoryTree? publishedTree, IDirectoryTree objects)
     {
         _published = published;
-        _publishedRoot = publishedRoot;
-        ObjectsDirectory = objectsDirectory;
+        PublishedTree = publishedTree;
+        Objects = objects;
     }
 
-    public string ObjectsDirectory { get; }
+    /// <summary>Contents received by this apply, each a file named by its digest's hex.</summary>
+    public IDirectoryTree Objects { get; }
+
+    /// <summary>The published generation's tree, or null when nothing is published.</summary>
+    public IDirectoryTree? PublishedTree { get; }
+
+    public Manifest Published => _published;
 
     public IReadOnlySet<Digest> Staged => _staged;
 
-    public string ObjectPath(Digest digest) => Path.Combine(ObjectsDirectory, digest.ToHex());
+    public static string ObjectPath(Digest digest) => digest.ToHex();
 
     public void AddStaged(Digest digest, IReadOnlyList<ChunkRef> chunks)
     {
@@ -35,53 +42,50 @@ public sealed class ContentSources
         long offset = 0;
         foreach (var chunk in chunks)
         {
-            _stagedChunks.TryAdd(chunk.Digest, (path, offset, chunk.Length));
+            _stagedChunks.TryAdd(chunk.Digest, new ChunkLocation(Objects, path, offset, chunk.Length));
             offset += chunk.Length;
         }
     }
 
     /// <summary>Makes a chunk held elsewhere (e.g. in a prefix kept by <see cref="ResumeStore"/>) findable.</summary>
-    public void AddChunkLocation(Digest digest, string path, long offset, int length) => _stagedChunks.TryAdd(digest, (path, offset, length));
+    public void AddChunkLocation(Digest digest, ChunkLocation location) => _stagedChunks.TryAdd(digest, location);
 
     /// <summary>A file holding this content: a staged object or a published file, or null.</summary>
-    public string? FindContent(Digest digest)
+    public ContentLocation? FindContent(Digest digest)
     {
         if (_staged.Contains(digest))
         {
-            return ObjectPath(digest);
+            return new ContentLocation(Objects, ObjectPath(digest), IsPublished: false);
         }
 
-        var entry = _published.FindContent(digest);
-        return entry is null || _publishedRoot is null ? null : Path.Combine(_publishedRoot, entry.Path);
+        var entry = FindPublished(digest);
+        return entry is null ? null : new ContentLocation(PublishedTree!, entry.Path, IsPublished: true);
     }
 
     /// <summary>The published entry holding this content, or null.</summary>
-    public ManifestEntry? FindPublished(Digest digest) => _publishedRoot is null ? null : _published.FindContent(digest);
+    public ManifestEntry? FindPublished(Digest digest) => PublishedTree is null ? null : _published.FindContent(digest);
 
-    public string? PublishedPath(ManifestEntry entry) => _publishedRoot is null ? null : Path.Combine(_publishedRoot, entry.Path);
-
-    public (string Path, long Offset, int Length)? FindChunk(Digest digest)
+    public ChunkLocation? FindChunk(Digest digest)
     {
         if (_stagedChunks.TryGetValue(digest, out var staged))
         {
             return staged;
         }
 
-        if (_publishedRoot is null)
+        if (PublishedTree is null)
         {
             return null;
         }
 
         if (_publishedChunks is null)
         {
-            var map = new Dictionary<Digest, (string, long, int)>();
+            var map = new Dictionary<Digest, ChunkLocation>();
             foreach (var file in _published.Files)
             {
                 long offset = 0;
-                var path = Path.Combine(_publishedRoot, file.Path);
                 foreach (var chunk in file.Chunks)
                 {
-                    map.TryAdd(chunk.Digest, (path, offset, chunk.Length));
+                    map.TryAdd(chunk.Digest, new ChunkLocation(PublishedTree, file.Path, offset, chunk.Length));
                     offset += chunk.Length;
                 }
             }
@@ -92,3 +96,9 @@ public sealed class ContentSources
         return _publishedChunks.TryGetValue(digest, out var found) ? found : null;
     }
 }
+
+/// <summary>A whole content held in a file of a tree.</summary>
+public readonly record struct ContentLocation(IDirectoryTree Tree, string Path, bool IsPublished);
+
+/// <summary>One chunk held at an offset of a file of a tree.</summary>
+public readonly record struct ChunkLocation(IDirectoryTree Tree, string Path, long Offset, int Length);

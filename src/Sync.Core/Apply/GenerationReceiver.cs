@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Sync.Core.Delta;
+using Sync.Core.FileSystem;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 using Sync.Core.Scanning;
@@ -18,6 +19,9 @@ namespace Sync.Core.Apply;
 /// </summary>
 public sealed class GenerationReceiver
 {
+    /// <summary>Staged objects are private to the inside: owner read and write only, until published with their own mode.</summary>
+    private const int ObjectMode = 0x180;
+
     private readonly IWireCodec _codec;
     private readonly TrustStore _trust;
     private readonly ILogger _logger;
@@ -95,12 +99,11 @@ public sealed class GenerationReceiver
         }
 
         progress.StartPhase("receive", header.PayloadBytes, header.ContentCount);
-        Directory.CreateDirectory(sources.ObjectsDirectory);
         if (resume is not null)
         {
             // Kept beside the objects so that, if this receive is cut (even killed), what it staged can be checked and kept.
-            Storage.AtomicFile.WriteAllBytes(Path.Combine(sources.ObjectsDirectory, ResumeStore.ManifestFileName), manifestBytes);
-            resume.Adopt(manifest, sources);
+            sources.Objects.WriteAtomically(ResumeStore.ManifestFileName, manifestBytes);
+            await resume.AdoptAsync(manifest, sources, cancellationToken).ConfigureAwait(false);
         }
 
         long bytes = 0;
@@ -197,9 +200,9 @@ public sealed class GenerationReceiver
     {
         // Written under its final name: objects/ is private to this apply and discarded whole if it fails, and a
         // content counts as staged only once AddStaged is called after it is complete.
-        var final = sources.ObjectPath(entry.Digest);
+        var final = ContentSources.ObjectPath(entry.Digest);
         var direct = entry.Size >= DirectFileWriter.MinimumLength && !HasRepeatedChunks(entry)
-            ? DirectFileWriter.TryCreate(final, entry.Size, directBuffers.Value)
+            ? DirectFileWriter.TryCreate(sources.Objects, final, ObjectMode, entry.Size, directBuffers.Value)
             : null;
         if (direct is null)
         {
@@ -236,7 +239,7 @@ public sealed class GenerationReceiver
     {
         long received = 0;
         var ownChunks = new Dictionary<Digest, long>();
-        using (var output = File.OpenHandle(final, FileMode.Create, FileAccess.ReadWrite, FileShare.None, FileOptions.None, entry.Size))
+        using (var output = sources.Objects.CreateFile(final, ObjectMode))
         {
             long offset = 0;
             foreach (var chunk in entry.Chunks)
@@ -244,7 +247,7 @@ public sealed class GenerationReceiver
                 var streamed = await TakeStreamedChunkAsync(entry, chunk, reader, what, cancellationToken).ConfigureAwait(false);
                 if (streamed is { } data)
                 {
-                    await RandomAccess.WriteAsync(output, data, offset, cancellationToken).ConfigureAwait(false);
+                    await output.WriteAsync(data, offset, cancellationToken).ConfigureAwait(false);
                     received += chunk.Length;
                 }
                 else
@@ -252,14 +255,14 @@ public sealed class GenerationReceiver
                     var memory = buffer.AsMemory(0, chunk.Length);
                     if (ownChunks.TryGetValue(chunk.Digest, out var earlier))
                     {
-                        await ReadExactlyAsync(output, memory, earlier, cancellationToken).ConfigureAwait(false);
+                        await output.ReadExactlyAsync(memory, earlier, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
                         await ReadLocalChunkAsync(entry, chunk, sources, memory, what, cancellationToken).ConfigureAwait(false);
                     }
 
-                    await RandomAccess.WriteAsync(output, memory, offset, cancellationToken).ConfigureAwait(false);
+                    await output.WriteAsync(memory, offset, cancellationToken).ConfigureAwait(false);
                 }
 
                 ownChunks.TryAdd(chunk.Digest, offset);
@@ -298,11 +301,19 @@ public sealed class GenerationReceiver
     {
         var location = sources.FindChunk(chunk.Digest)
             ?? throw SyncException.Refused($"{what}: stream lacks chunk {chunk.Digest.ToShortHex()} of '{entry.Path}' and the inside does not hold it (wrong base?)");
-        using var input = File.OpenHandle(location.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        await ReadExactlyAsync(input, memory, location.Offset, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var input = location.Tree.OpenRead(location.Path);
+            await input.ReadExactlyAsync(memory, location.Offset, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException)
+        {
+            throw new SyncException(SyncErrorKind.Failure, $"cannot read a chunk of local file '{Path.Join(location.Tree.Root, location.Path)}' ({e.Message}); run 'sync-inside verify'", e);
+        }
+
         if (Digest.Compute(memory.Span) != chunk.Digest)
         {
-            throw new SyncException(SyncErrorKind.Failure, $"local file '{location.Path}' does not match its manifest; run 'sync-inside verify'");
+            throw new SyncException(SyncErrorKind.Failure, $"local file '{Path.Join(location.Tree.Root, location.Path)}' does not match its manifest (changed or damaged on the inside); run 'sync-inside repair'");
         }
     }
 
@@ -323,13 +334,16 @@ public sealed class GenerationReceiver
     private static async Task<long> BuildFromPatchAsync(
         ManifestEntry entry, Digest patchBase, PeekingSource reader, ContentSources sources, string what, CancellationToken cancellationToken)
     {
-        var basePath = sources.FindContent(patchBase)
+        var baseLocation = sources.FindContent(patchBase)
             ?? throw SyncException.Refused($"{what}: patch for '{entry.Path}' needs content {patchBase.ToShortHex()}, which the inside does not hold (wrong base?)");
-        var final = sources.ObjectPath(entry.Digest);
+        var final = ContentSources.ObjectPath(entry.Digest);
         var temp = final + ".part";
+        sources.Objects.RemoveTree(temp);
         long received = 0;
-        await using (var baseStream = new FileStream(basePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.RandomAccess))
-        await using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        using (var baseFile = baseLocation.Tree.OpenRead(baseLocation.Path))
+        using (var outputFile = sources.Objects.CreateFile(temp, ObjectMode))
+        await using (var baseStream = new BufferedStream(new FileHandleStream(baseFile, writable: false), 1 << 16))
+        await using (var output = new BufferedStream(new FileHandleStream(outputFile, writable: true), 1 << 16))
         {
             var applier = new DeltaApplier(baseStream, output);
             while (true)
@@ -358,14 +372,22 @@ public sealed class GenerationReceiver
         }
 
         // The patch carries no chunk digests of its own: re-chunk the result and compare with the signed manifest.
-        var (digest, _, _, length) = await TreeScanner.HashFileAsync(temp, entry.Size, Chunking.ChunkerOptions.Default, wantsSignature: false, progress: null, cancellationToken).ConfigureAwait(false);
-        if (digest != entry.Digest || length != entry.Size)
+        Digest digest;
+        long length;
+        using (var result = sources.Objects.OpenRead(temp))
         {
-            File.Delete(temp);
-            throw SyncException.Refused($"{what}: '{entry.Path}' rebuilt from its patch does not match the signed manifest");
+            (digest, _, length) = await TreeScanner.HashAsync(result, entry.Size, progress: null, cancellationToken).ConfigureAwait(false);
         }
 
-        File.Move(temp, final, overwrite: true);
+        if (digest != entry.Digest || length != entry.Size)
+        {
+            sources.Objects.DeleteFile(temp);
+            throw baseLocation.IsPublished
+                ? new SyncException(SyncErrorKind.Failure, $"{what}: '{entry.Path}' rebuilt from its patch does not match the signed manifest; the published file it patches ('{baseLocation.Path}') may have been changed on the inside: run 'sync-inside repair'")
+                : SyncException.Refused($"{what}: '{entry.Path}' rebuilt from its patch does not match the signed manifest");
+        }
+
+        sources.Objects.Rename(temp, sources.Objects, final);
         return received;
     }
 
@@ -377,21 +399,6 @@ public sealed class GenerationReceiver
             {
                 throw SyncException.Refused($"{what}: no content for '{file.Path}' in the stream nor on the inside (wrong base?)");
             }
-        }
-    }
-
-    private static async Task ReadExactlyAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Memory<byte> memory, long offset, CancellationToken cancellationToken)
-    {
-        var read = 0;
-        while (read < memory.Length)
-        {
-            var n = await RandomAccess.ReadAsync(handle, memory[read..], offset + read, cancellationToken).ConfigureAwait(false);
-            if (n == 0)
-            {
-                throw new SyncException(SyncErrorKind.Failure, "a local file is shorter than its manifest says; run 'sync-inside verify'");
-            }
-
-            read += n;
         }
     }
 

@@ -1,26 +1,41 @@
 using System.Text.Json;
+using Sync.Core.FileSystem;
 using Sync.Core.Hashing;
-using Sync.Core.Storage;
 
 namespace Sync.Core.Apply;
 
 /// <summary>
-/// The inside's state directory: published.json (the generation readers see), manifests/ (its manifest, the
-/// base for the next delta and for verify), journal.json (a publish in flight), staging/, snapshots/,
-/// status.json (the last import's outcome) and inside.lock (one applier at a time).
+/// The inside's state directory, held open as a tree: published.json (the generation readers see), manifests/ (its
+/// manifest, the base for the next delta and for verify), journal.json (a publish in flight), staging/, snapshots/,
+/// resume/, status.json (the last import's outcome) and inside.lock (one applier at a time). Every write is atomic
+/// and durable (written aside, fsynced, renamed, directory fsynced).
 /// </summary>
 public sealed class InsideState : IDisposable
 {
-    private readonly FileStream? _lock;
+    private const string PublishedFile = "published.json";
+    private const string JournalFile = "journal.json";
+    private const string StatusFile = "status.json";
+    private const string ManifestsDirectory = "manifests";
 
-    private InsideState(string root, FileStream? lockFile, PublishedRecord published)
+    /// <summary>State files are small; a larger one is damage or tampering, refused before it is read.</summary>
+    private const long StateFileLimit = 1 << 20;
+
+    private readonly IDisposable? _lock;
+
+    private InsideState(IFileSystem fileSystem, IDirectoryTree tree, IDisposable? lockHandle, PublishedRecord published)
     {
-        Root = root;
-        _lock = lockFile;
+        FileSystem = fileSystem;
+        Tree = tree;
+        _lock = lockHandle;
         Published = published;
     }
 
-    public string Root { get; }
+    public string Root => Tree.Root;
+
+    public IFileSystem FileSystem { get; }
+
+    /// <summary>The state directory as a tree: everything below it is reached without following a symlink.</summary>
+    public IDirectoryTree Tree { get; }
 
     public PublishedRecord Published { get; private set; }
 
@@ -28,43 +43,66 @@ public sealed class InsideState : IDisposable
 
     public string SnapshotsRoot => Path.Combine(Root, "snapshots");
 
-    private string JournalPath => Path.Combine(Root, "journal.json");
-
     /// <summary>Opens the state for writing, holding its lock for the lifetime of this object.</summary>
-    public static InsideState OpenForWrite(string root)
+    public static InsideState OpenForWrite(string root) => OpenForWrite(LinuxFileSystem.Instance, root);
+
+    public static InsideState OpenForWrite(IFileSystem fileSystem, string root)
     {
+        IDirectoryTree tree;
         try
         {
-            Directory.CreateDirectory(root);
-            Directory.CreateDirectory(Path.Combine(root, "manifests"));
+            tree = fileSystem.CreateTree(root);
+            tree.CreateDirectories(ManifestsDirectory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw SyncException.Usage($"cannot use state directory '{root}': {e.Message}");
         }
 
-        FileStream lockFile;
+        IDisposable? lockHandle;
         try
         {
-            lockFile = new FileStream(Path.Combine(root, "inside.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            lockHandle = tree.TryLock("inside.lock");
         }
-        catch (IOException)
+        catch
         {
+            tree.Dispose();
+            throw;
+        }
+
+        if (lockHandle is null)
+        {
+            tree.Dispose();
             throw SyncException.Busy($"another sync-inside is applying into state directory '{root}'; try again when it is done");
         }
 
-        return new InsideState(Path.GetFullPath(root), lockFile, ReadPublished(root));
+        try
+        {
+            return new InsideState(fileSystem, tree, lockHandle, ReadPublished(tree));
+        }
+        catch
+        {
+            lockHandle.Dispose();
+            tree.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Opens the state for reading only (status, verify); takes no lock.</summary>
-    public static InsideState OpenReadOnly(string root)
-    {
-        if (!Directory.Exists(root))
-        {
-            throw SyncException.Usage($"state directory '{root}' does not exist");
-        }
+    public static InsideState OpenReadOnly(string root) => OpenReadOnly(LinuxFileSystem.Instance, root);
 
-        return new InsideState(Path.GetFullPath(root), null, ReadPublished(root));
+    public static InsideState OpenReadOnly(IFileSystem fileSystem, string root)
+    {
+        var tree = fileSystem.TryOpenTree(root) ?? throw SyncException.Usage($"state directory '{root}' does not exist");
+        try
+        {
+            return new InsideState(fileSystem, tree, null, ReadPublished(tree));
+        }
+        catch
+        {
+            tree.Dispose();
+            throw;
+        }
     }
 
     public byte[]? LoadPublishedManifest()
@@ -75,7 +113,15 @@ public sealed class InsideState : IDisposable
         }
 
         var path = ManifestPath(Published.Generation);
-        var bytes = File.Exists(path) ? File.ReadAllBytes(path) : null;
+        byte[]? bytes = null;
+        try
+        {
+            bytes = Tree.TryStat(path) is null ? null : Tree.ReadAllBytes(path, ManifestLimitsBytes);
+        }
+        catch (IOException)
+        {
+        }
+
         if (bytes is null || Digest.Compute(bytes).ToHex() != Published.ManifestDigest)
         {
             throw new SyncException(SyncErrorKind.Failure, $"the manifest of published generation {Published.Generation} is missing or damaged in '{Root}'");
@@ -84,83 +130,100 @@ public sealed class InsideState : IDisposable
         return bytes;
     }
 
-    public void SaveManifest(long generation, byte[] bytes) => AtomicFile.WriteAllBytes(ManifestPath(generation), bytes);
+    public void SaveManifest(long generation, byte[] bytes) => Tree.WriteAtomically(ManifestPath(generation), bytes);
 
     public void SetPublished(PublishedRecord record)
     {
-        AtomicFile.WriteAllBytes(Path.Combine(Root, "published.json"), JsonSerializer.SerializeToUtf8Bytes(record, InsideJson.Default.PublishedRecord));
+        Tree.WriteAtomically(PublishedFile, JsonSerializer.SerializeToUtf8Bytes(record, InsideJson.Default.PublishedRecord));
         Published = record;
-        foreach (var old in Directory.EnumerateFiles(Path.Combine(Root, "manifests"), "g*.manifest"))
+        foreach (var name in Tree.List(ManifestsDirectory))
         {
-            if (long.TryParse(Path.GetFileNameWithoutExtension(old)[1..], out var g) && g < record.Generation - 8)
+            if (name.StartsWith('g') && name.EndsWith(".manifest", StringComparison.Ordinal) &&
+                long.TryParse(name.AsSpan(1, name.Length - 1 - ".manifest".Length), out var g) && g < record.Generation - 8)
             {
-                File.Delete(old);
+                Tree.DeleteFile(TreePath.Combine(ManifestsDirectory, name));
             }
         }
     }
 
     public Journal? ReadJournal()
     {
-        if (!File.Exists(JournalPath))
+        if (Tree.TryStat(JournalFile) is null)
         {
             return null;
         }
 
+        Journal? journal;
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(JournalPath), InsideJson.Default.Journal);
+            journal = JsonSerializer.Deserialize(Tree.ReadAllBytes(JournalFile, 256 << 20), InsideJson.Default.Journal);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
         {
             // The journal is written atomically; a damaged one means tampering or a broken disk: do not guess.
-            throw new SyncException(SyncErrorKind.Failure, $"journal '{JournalPath}' is damaged; run 'sync-inside verify' and restore the state directory");
+            throw new SyncException(SyncErrorKind.Failure, $"journal '{Path.Join(Root, JournalFile)}' is damaged; run 'sync-inside verify' and restore the state directory");
         }
+
+        if (journal is null || journal.Format != Journal.CurrentFormat)
+        {
+            throw new SyncException(SyncErrorKind.Failure,
+                $"journal '{Path.Join(Root, JournalFile)}' was written by another version of sync-inside (format {journal?.Format ?? 0}, this one reads {Journal.CurrentFormat}); finish it with that version, or restore the state directory");
+        }
+
+        return journal;
     }
 
-    public void WriteJournal(Journal journal) =>
-        AtomicFile.WriteAllBytes(JournalPath, JsonSerializer.SerializeToUtf8Bytes(journal, InsideJson.Default.Journal));
+    public void WriteJournal(Journal journal) => Tree.WriteAtomically(JournalFile, JsonSerializer.SerializeToUtf8Bytes(journal, InsideJson.Default.Journal));
 
     public void DeleteJournal()
     {
-        File.Delete(JournalPath);
-        Posix.Posix.FsyncDirectory(Root);
+        if (Tree.TryStat(JournalFile) is not null)
+        {
+            Tree.DeleteFile(JournalFile);
+        }
+
+        Tree.SyncDirectory(string.Empty);
     }
 
-    public void WriteStatus(ImportStatus status) =>
-        AtomicFile.WriteAllBytes(Path.Combine(Root, "status.json"), JsonSerializer.SerializeToUtf8Bytes(status, InsideJson.Default.ImportStatus));
+    public void WriteStatus(ImportStatus status) => Tree.WriteAtomically(StatusFile, JsonSerializer.SerializeToUtf8Bytes(status, InsideJson.Default.ImportStatus));
 
     public ImportStatus? ReadStatus()
     {
-        var path = Path.Combine(Root, "status.json");
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), InsideJson.Default.ImportStatus) : null;
+            return Tree.TryStat(StatusFile) is null ? null : JsonSerializer.Deserialize(Tree.ReadAllBytes(StatusFile, StateFileLimit), InsideJson.Default.ImportStatus);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
         {
-            return null;
+            return null; // only a report: a damaged one is rewritten by the next import
         }
     }
 
-    private string ManifestPath(long generation) => Path.Combine(Root, "manifests", $"g{generation:D8}.manifest");
-
-    private static PublishedRecord ReadPublished(string root)
+    public void Dispose()
     {
-        var path = Path.Combine(root, "published.json");
-        if (!File.Exists(path))
+        _lock?.Dispose();
+        Tree.Dispose();
+    }
+
+    /// <summary>Manifests are bounded by ManifestLimits; their files are read only up to that.</summary>
+    private static long ManifestLimitsBytes => Manifests.ManifestLimits.Default.MaxManifestBytes;
+
+    private static string ManifestPath(long generation) => TreePath.Combine(ManifestsDirectory, $"g{generation:D8}.manifest");
+
+    private static PublishedRecord ReadPublished(IDirectoryTree tree)
+    {
+        if (tree.TryStat(PublishedFile) is null)
         {
             return PublishedRecord.None;
         }
 
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), InsideJson.Default.PublishedRecord) ?? PublishedRecord.None;
+            return JsonSerializer.Deserialize(tree.ReadAllBytes(PublishedFile, StateFileLimit), InsideJson.Default.PublishedRecord) ?? PublishedRecord.None;
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
         {
-            throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {e.Message}");
+            throw new SyncException(SyncErrorKind.Failure, $"state file '{Path.Join(tree.Root, PublishedFile)}' is damaged: {e.Message}");
         }
     }
-
-    public void Dispose() => _lock?.Dispose();
 }

@@ -1,70 +1,108 @@
+using Sync.Core.FileSystem;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 using Sync.Core.Posix;
+using Sync.Core.Scanning;
 
 namespace Sync.Core.Apply;
 
 /// <summary>
-/// Puts one file of a new generation in place from what the inside holds, sharing inodes where that is safe:
-/// two paths may share an inode only when content, mode and mtime are all equal, because metadata lives in
-/// the inode. A staged object is linked once (it becomes that inode); everything else is copied.
+/// Puts the files of a new generation in place in one destination tree (a snapshot being built, or in-place staging)
+/// from what the inside holds, sharing inodes only where that is safe: two paths may share an inode only when
+/// content, mode and mtime are all equal, because metadata lives in the inode. A staged object is linked once (it
+/// becomes that inode, and only then gets its metadata); a published inode is linked only when nothing about it has
+/// to change; everything else is a new inode, copied and re-hashed, so a damaged source is never carried forward.
 /// </summary>
 internal sealed class Materializer
 {
     private readonly ContentSources _sources;
+    private readonly IDirectoryTree _destination;
+    private readonly PublishPolicy _policy;
+    private readonly ReusedContentCheck _reused;
     private readonly Dictionary<(Digest, int, long), string> _made = new();
     private readonly HashSet<Digest> _claimed = new();
 
-    public Materializer(ContentSources sources) => _sources = sources;
-
-    /// <summary>Creates <paramref name="destination"/> holding <paramref name="entry"/>'s content and metadata.</summary>
-    public void MakeFile(ManifestEntry entry, string destination, ManifestEntry? sameInodeCandidate)
+    public Materializer(ContentSources sources, IDirectoryTree destination, PublishPolicy policy, ReusedContentCheck reused)
     {
-        var key = (entry.Digest, entry.Mode, entry.MtimeNs);
-        if (_made.TryGetValue(key, out var sibling) && TryLink(sibling, destination))
-        {
-            return;
-        }
-
-        if (sameInodeCandidate is not null && sameInodeCandidate.SameFileAs(entry) &&
-            _sources.PublishedPath(sameInodeCandidate) is { } published && TryLink(published, destination))
-        {
-            _made[key] = destination;
-            return;
-        }
-
-        if (_sources.Staged.Contains(entry.Digest) && _claimed.Add(entry.Digest) && TryLink(_sources.ObjectPath(entry.Digest), destination))
-        {
-            SetMetadata(destination, entry);
-            _made[key] = destination;
-            return;
-        }
-
-        var source = _sources.FindContent(entry.Digest)
-            ?? throw SyncException.Refused($"no content for '{entry.Path}' (wrong base?)");
-        File.Copy(source, destination, overwrite: false);
-        SetMetadata(destination, entry);
-        _made[key] = destination;
+        _sources = sources;
+        _destination = destination;
+        _policy = policy;
+        _reused = reused;
     }
 
-    public static void SetMetadata(string path, ManifestEntry entry)
+    /// <summary>
+    /// Creates <paramref name="path"/> in the destination holding <paramref name="entry"/>'s content and metadata.
+    /// <paramref name="sameInodeCandidate"/> is the published entry at the same path, if any: its inode is shared when
+    /// it is the same file.
+    /// </summary>
+    public async Task MakeFileAsync(ManifestEntry entry, string path, ManifestEntry? sameInodeCandidate, CancellationToken cancellationToken)
+    {
+        var key = (entry.Digest, entry.Mode, entry.MtimeNs);
+        if (_made.TryGetValue(key, out var sibling) && TryLink(_destination, sibling, path))
+        {
+            return;
+        }
+
+        if (sameInodeCandidate is not null && sameInodeCandidate.SameFileAs(entry) && _sources.PublishedTree is { } published &&
+            await _reused.IsIntactAsync(published, sameInodeCandidate, cancellationToken).ConfigureAwait(false) &&
+            TryLink(published, sameInodeCandidate.Path, path))
+        {
+            _made[key] = path;
+            return;
+        }
+
+        if (_sources.Staged.Contains(entry.Digest) && _claimed.Add(entry.Digest) &&
+            TryLink(_sources.Objects, ContentSources.ObjectPath(entry.Digest), path))
+        {
+            SetMetadata(_destination, path, entry, _policy);
+            _made[key] = path;
+            return;
+        }
+
+        await CopyVerifiedAsync(entry, path, cancellationToken).ConfigureAwait(false);
+        SetMetadata(_destination, path, entry, _policy);
+        _made[key] = path;
+    }
+
+    public static void SetMetadata(IDirectoryTree tree, string path, ManifestEntry entry, PublishPolicy policy)
     {
         if (entry.Kind != EntryKind.Symlink)
         {
-            File.SetUnixFileMode(path, (UnixFileMode)entry.Mode);
+            tree.SetMode(path, policy.Mode(entry.Mode));
         }
 
-        Posix.Posix.SetMtime(path, entry.MtimeNs);
+        tree.SetMtime(path, entry.MtimeNs);
     }
 
-    private static bool TryLink(string existing, string destination)
+    /// <summary>A new inode with the content's bytes, checked against the manifest before it can be published.</summary>
+    private async Task CopyVerifiedAsync(ManifestEntry entry, string path, CancellationToken cancellationToken)
+    {
+        var source = _sources.FindContent(entry.Digest)
+            ?? throw SyncException.Refused($"no content for '{entry.Path}' (wrong base?)");
+        await source.Tree.CopyFileAsync(source.Path, _destination, path, 0x180, cancellationToken).ConfigureAwait(false);
+        using (var copy = _destination.OpenRead(path))
+        {
+            var (digest, _, length) = await TreeScanner.HashAsync(copy, entry.Size, progress: null, cancellationToken).ConfigureAwait(false);
+            if (digest == entry.Digest && length == entry.Size)
+            {
+                return;
+            }
+        }
+
+        _destination.DeleteFile(path);
+        throw new SyncException(SyncErrorKind.Failure, source.IsPublished
+            ? $"published file '{source.Path}' does not match its manifest (changed or damaged on the inside); run 'sync-inside repair'"
+            : $"staged content for '{entry.Path}' does not match the manifest; the disk may be failing");
+    }
+
+    private bool TryLink(IDirectoryTree tree, string existing, string destination)
     {
         try
         {
-            Posix.Posix.HardLink(existing, destination);
+            tree.Link(existing, _destination, destination);
             return true;
         }
-        catch (IOException) when (Posix.Posix.TryLStat(existing) is { Kind: UnixFileKind.File })
+        catch (IOException) when (tree.TryStat(existing) is { Kind: UnixFileKind.File })
         {
             // EXDEV, EMLINK and friends: a copy serves as well.
             return false;

@@ -8,7 +8,11 @@ public sealed record PublishedRecord(
     DateTimeOffset PublishedAt,
     PublishMode Mode,
     string Target,
-    string? SnapshotDirectory)
+    string? SnapshotDirectory,
+    PublishPolicy? Policy = null)
 {
     public static PublishedRecord None { get; } = new(0, string.Empty, string.Empty, DateTimeOffset.UnixEpoch, PublishMode.Snapshot, string.Empty, null);
+
+    /// <summary>What the published files' metadata follows (records of earlier versions: the default).</summary>
+    public PublishPolicy EffectivePolicy => Policy ?? PublishPolicy.Default;
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Sync.Core.FileSystem;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 using Sync.Core.Streams;
@@ -9,12 +10,13 @@ namespace Sync.Core.Apply;
 /// <summary>
 /// What an interrupted receive leaves behind, kept so a carrier that can talk back (gRPC) resumes without sending
 /// anything twice. Contents staged by the cut receive are checked chunk by chunk against the manifest they were
-/// received for, then kept whole (complete contents) or as a verified prefix (a file cut halfway). The next
-/// receive adopts what its manifest names; a publish clears the store.
+/// received for, then kept whole (complete contents) or as a verified prefix (a file cut halfway). Nothing kept is
+/// trusted later on its name alone: a power cut may leave a name whose bytes never reached the disk, so every
+/// content and prefix is checked again, chunk by chunk, when the next receive adopts it. A publish clears the store.
 /// Layout of the directory: HEX (a complete content), HEX.partial with HEX.chunks (digest and length of each
 /// verified chunk of the prefix, 36 bytes each).
 /// </summary>
-public sealed class ResumeStore
+public sealed class ResumeStore : IDisposable
 {
     /// <summary>The interrupted receive's manifest, written beside its objects so a killed process can be salvaged.</summary>
     public const string ManifestFileName = "receiving.manifest";
@@ -23,35 +25,43 @@ public sealed class ResumeStore
     private const string ChunksSuffix = ".chunks";
     private const int ChunkRecordBytes = Digest.Size + 4;
 
+    private readonly IFileSystem _fileSystem;
     private readonly Dictionary<Digest, string> _contents = new();
-    private readonly Dictionary<Digest, (string Path, long Offset, int Length)> _chunks = new();
+    private readonly Dictionary<string, List<ChunkRef>> _prefixes = new(StringComparer.Ordinal);
+    private IDirectoryTree? _tree;
 
     public ResumeStore(string directory)
+        : this(LinuxFileSystem.Instance, directory)
     {
+    }
+
+    public ResumeStore(IFileSystem fileSystem, string directory)
+    {
+        _fileSystem = fileSystem;
         Directory = directory;
+        _tree = fileSystem.TryOpenTree(directory);
         Load();
     }
 
     public string Directory { get; }
 
-    /// <summary>Complete contents held.</summary>
+    /// <summary>Complete contents held (not yet re-checked).</summary>
     public IReadOnlyCollection<Digest> Contents => _contents.Keys;
 
-    /// <summary>Chunks held in the prefixes of contents cut halfway.</summary>
-    public IReadOnlyCollection<Digest> Chunks => _chunks.Keys;
+    /// <summary>Chunks held in the prefixes of contents cut halfway (not yet re-checked).</summary>
+    public IReadOnlyCollection<Digest> Chunks => _prefixes.Values.SelectMany(p => p).Select(c => c.Digest).Distinct().ToList();
 
     public long Bytes { get; private set; }
 
-    public bool IsEmpty => _contents.Count == 0 && _chunks.Count == 0;
+    public bool IsEmpty => _contents.Count == 0 && _prefixes.Count == 0;
 
     /// <summary>
-    /// Moves what a cut receive staged in <paramref name="objectsDirectory"/> here, keeping only bytes that match
-    /// the manifest they were received for. Call before the staging directory is removed.
+    /// Moves what a cut receive staged in the objects tree here, keeping only bytes that match the manifest they were
+    /// received for. Call before the staging directory is removed.
     /// </summary>
-    public async Task SalvageAsync(string objectsDirectory, IWireCodec codec, CancellationToken cancellationToken)
+    public async Task SalvageAsync(IDirectoryTree objects, IWireCodec codec, CancellationToken cancellationToken)
     {
-        var manifestPath = Path.Combine(objectsDirectory, ManifestFileName);
-        if (!File.Exists(manifestPath))
+        if (objects.TryStat(ManifestFileName) is null)
         {
             return;
         }
@@ -59,82 +69,106 @@ public sealed class ResumeStore
         Manifest manifest;
         try
         {
-            manifest = codec.ParseManifest(await File.ReadAllBytesAsync(manifestPath, cancellationToken).ConfigureAwait(false), ManifestLimits.Default);
+            manifest = codec.ParseManifest(objects.ReadAllBytes(ManifestFileName, ManifestLimits.Default.MaxManifestBytes), ManifestLimits.Default);
         }
-        catch (SyncException)
+        catch (Exception e) when (e is SyncException or IOException)
         {
             return; // written by us, but cut while writing: nothing can be checked against it
         }
 
-        System.IO.Directory.CreateDirectory(Directory);
-        foreach (var path in System.IO.Directory.EnumerateFiles(objectsDirectory))
+        var tree = OpenOrCreate();
+        foreach (var name in objects.List(string.Empty))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var name = Path.GetFileName(path);
             if (name.Length != Digest.Size * 2 || !TryParse(name, out var digest) || _contents.ContainsKey(digest) ||
-                manifest.FindContent(digest) is not { } entry)
+                manifest.FindContent(digest) is not { } entry || objects.TryStat(name) is not { Kind: Posix.UnixFileKind.File })
             {
                 continue;
             }
 
-            var verified = await VerifiedPrefixAsync(path, entry.Chunks, cancellationToken).ConfigureAwait(false);
+            var verified = await VerifiedPrefixAsync(objects, name, entry.Chunks, cancellationToken).ConfigureAwait(false);
             if (verified.Count == entry.Chunks.Count && entry.Chunks.Count > 0)
             {
-                var kept = Path.Combine(Directory, name);
-                File.Move(path, kept, overwrite: true);
-                DeletePartial(name);
-                _contents[digest] = kept;
+                DeletePartial(tree, name);
+                objects.Rename(name, tree, name);
+                _contents[digest] = name;
                 Bytes += entry.Size;
             }
             else if (verified.Count > 0)
             {
-                KeepPrefix(path, name, verified);
+                KeepPrefix(objects, tree, name, verified);
             }
         }
+
+        tree.SyncFileSystem();
     }
 
-    /// <summary>Makes held contents that <paramref name="manifest"/> names staged contents of this receive, and held chunks findable.</summary>
-    public void Adopt(Manifest manifest, ContentSources sources)
+    /// <summary>
+    /// Makes held contents that <paramref name="manifest"/> names staged contents of this receive, and held chunks
+    /// findable, once each is checked again against the manifest: what fails the check is dropped.
+    /// </summary>
+    public async Task AdoptAsync(Manifest manifest, ContentSources sources, CancellationToken cancellationToken)
     {
-        System.IO.Directory.CreateDirectory(sources.ObjectsDirectory);
-        foreach (var (digest, path) in _contents.ToList())
+        if (_tree is null)
         {
-            if (manifest.FindContent(digest) is { } entry && !sources.Staged.Contains(digest))
+            return;
+        }
+
+        foreach (var (digest, name) in _contents.ToList())
+        {
+            if (manifest.FindContent(digest) is not { } entry || sources.Staged.Contains(digest))
             {
-                File.Move(path, sources.ObjectPath(digest), overwrite: true);
-                _contents.Remove(digest);
+                continue;
+            }
+
+            _contents.Remove(digest);
+            var verified = await VerifiedPrefixAsync(_tree, name, entry.Chunks, cancellationToken).ConfigureAwait(false);
+            if (verified.Count == entry.Chunks.Count && entry.Chunks.Count > 0 && _tree.TryStat(name)?.Size == entry.Size)
+            {
+                _tree.Rename(name, sources.Objects, ContentSources.ObjectPath(digest));
                 sources.AddStaged(digest, entry.Chunks);
+            }
+            else
+            {
+                _tree.DeleteFile(name); // lost in a power cut, or damaged: it will be sent again
             }
         }
 
-        foreach (var (digest, location) in _chunks)
+        foreach (var (name, chunks) in _prefixes.ToList())
         {
-            sources.AddChunkLocation(digest, location.Path, location.Offset, location.Length);
+            var verified = await VerifiedPrefixAsync(_tree, name + PartialSuffix, chunks, cancellationToken).ConfigureAwait(false);
+            long offset = 0;
+            foreach (var chunk in verified)
+            {
+                sources.AddChunkLocation(chunk.Digest, new ChunkLocation(_tree, name + PartialSuffix, offset, chunk.Length));
+                offset += chunk.Length;
+            }
         }
     }
 
     /// <summary>Forgets everything held; called once a generation is published.</summary>
     public void Clear()
     {
-        Publisher.RemoveTree(Directory);
+        _tree?.RemoveTree(string.Empty);
         _contents.Clear();
-        _chunks.Clear();
+        _prefixes.Clear();
         Bytes = 0;
     }
 
-    private void KeepPrefix(string path, string name, List<ChunkRef> verified)
+    public void Dispose() => _tree?.Dispose();
+
+    private IDirectoryTree OpenOrCreate() => _tree ??= _fileSystem.CreateTree(Directory);
+
+    private void KeepPrefix(IDirectoryTree objects, IDirectoryTree tree, string name, List<ChunkRef> verified)
     {
-        var length = verified.Sum(c => (long)c.Length);
-        var kept = Path.Combine(Directory, name + PartialSuffix);
-        var existing = _chunks.Count(c => c.Value.Path == kept);
-        if (existing >= verified.Count)
+        if (_prefixes.TryGetValue(name, out var existing) && existing.Count >= verified.Count)
         {
             return; // an earlier salvage kept at least as much of this content
         }
 
-        using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
+        using (var file = objects.OpenWrite(name))
         {
-            RandomAccess.SetLength(handle, length);
+            file.SetLength(verified.Sum(c => (long)c.Length));
         }
 
         var records = new byte[verified.Count * ChunkRecordBytes];
@@ -144,59 +178,52 @@ public sealed class ResumeStore
             BinaryPrimitives.WriteInt32LittleEndian(records.AsSpan(i * ChunkRecordBytes + Digest.Size), verified[i].Length);
         }
 
-        // Data first, then the list that vouches for it: a list never names bytes that are not there.
-        File.Move(path, kept, overwrite: true);
-        Storage.AtomicFile.WriteAllBytes(Path.Combine(Directory, name + ChunksSuffix), records);
-        AddPrefix(kept, verified);
+        // Data first, then the list that vouches for it; the adoption checks both again anyway.
+        objects.Rename(name, tree, name + PartialSuffix);
+        tree.WriteAtomically(name + ChunksSuffix, records);
+        Bytes += verified.Sum(c => (long)c.Length) - (existing?.Sum(c => (long)c.Length) ?? 0);
+        _prefixes[name] = verified;
     }
 
-    private void AddPrefix(string path, IReadOnlyList<ChunkRef> chunks)
+    private void DeletePartial(IDirectoryTree tree, string name)
     {
-        long offset = 0;
-        foreach (var chunk in chunks)
+        if (_prefixes.Remove(name, out var chunks))
         {
-            if (_chunks.TryAdd(chunk.Digest, (path, offset, chunk.Length)))
-            {
-                Bytes += chunk.Length;
-            }
-
-            offset += chunk.Length;
-        }
-    }
-
-    private void DeletePartial(string name)
-    {
-        var partial = Path.Combine(Directory, name + PartialSuffix);
-        foreach (var key in _chunks.Where(c => c.Value.Path == partial).Select(c => c.Key).ToList())
-        {
-            Bytes -= _chunks[key].Length;
-            _chunks.Remove(key);
+            Bytes -= chunks.Sum(c => (long)c.Length);
         }
 
-        File.Delete(Path.Combine(Directory, name + ChunksSuffix));
-        File.Delete(partial);
+        tree.RemoveTree(name + ChunksSuffix);
+        tree.RemoveTree(name + PartialSuffix);
     }
 
     private void Load()
     {
-        if (!System.IO.Directory.Exists(Directory))
+        if (_tree is null)
         {
             return;
         }
 
-        foreach (var path in System.IO.Directory.EnumerateFiles(Directory))
+        foreach (var name in _tree.List(string.Empty))
         {
-            var name = Path.GetFileName(path);
-            if (name.Length == Digest.Size * 2 && TryParse(name, out var digest))
+            if (name.Length == Digest.Size * 2 && TryParse(name, out var digest) && _tree.TryStat(name) is { Kind: Posix.UnixFileKind.File } status)
             {
-                _contents[digest] = path;
-                Bytes += new FileInfo(path).Length;
+                _contents[digest] = name;
+                Bytes += status.Size;
             }
             else if (name.EndsWith(ChunksSuffix, StringComparison.Ordinal))
             {
-                var data = Path.Combine(Directory, name[..^ChunksSuffix.Length] + PartialSuffix);
-                var records = File.ReadAllBytes(path);
-                if (!File.Exists(data) || records.Length % ChunkRecordBytes != 0)
+                var content = name[..^ChunksSuffix.Length];
+                byte[] records;
+                try
+                {
+                    records = _tree.ReadAllBytes(name, 1 << 24);
+                }
+                catch (IOException)
+                {
+                    continue;
+                }
+
+                if (_tree.TryStat(content + PartialSuffix) is not { Kind: Posix.UnixFileKind.File } || records.Length % ChunkRecordBytes != 0)
                 {
                     continue;
                 }
@@ -204,60 +231,77 @@ public sealed class ResumeStore
                 var chunks = new List<ChunkRef>();
                 for (var offset = 0; offset < records.Length; offset += ChunkRecordBytes)
                 {
-                    chunks.Add(new ChunkRef(
-                        Digest.FromBytes(records.AsSpan(offset, Digest.Size)),
-                        BinaryPrimitives.ReadInt32LittleEndian(records.AsSpan(offset + Digest.Size))));
+                    var length = BinaryPrimitives.ReadInt32LittleEndian(records.AsSpan(offset + Digest.Size));
+                    if (length <= 0 || length > ManifestLimits.Default.MaxChunkLength)
+                    {
+                        break; // not ours: keep what precedes it
+                    }
+
+                    chunks.Add(new ChunkRef(Digest.FromBytes(records.AsSpan(offset, Digest.Size)), length));
                 }
 
-                if (chunks.Sum(c => (long)c.Length) <= new FileInfo(data).Length)
-                {
-                    AddPrefix(data, chunks);
-                }
+                _prefixes[content] = chunks;
+                Bytes += chunks.Sum(c => (long)c.Length);
             }
         }
     }
 
-    private static async Task<List<ChunkRef>> VerifiedPrefixAsync(string path, IReadOnlyList<ChunkRef> chunks, CancellationToken cancellationToken)
+    /// <summary>The chunks, in order from the start, whose bytes are in the file and match their digests.</summary>
+    private static async Task<List<ChunkRef>> VerifiedPrefixAsync(IDirectoryTree tree, string path, IReadOnlyList<ChunkRef> chunks, CancellationToken cancellationToken)
     {
         var verified = new List<ChunkRef>();
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        var size = RandomAccess.GetLength(handle);
-        var buffer = ArrayPool<byte>.Shared.Rent(chunks.Count == 0 ? 1 : chunks.Max(c => c.Length));
+        if (chunks.Count == 0)
+        {
+            return verified;
+        }
+
+        IFileHandle file;
         try
         {
-            long offset = 0;
-            foreach (var chunk in chunks)
-            {
-                if (offset + chunk.Length > size)
-                {
-                    break;
-                }
+            file = tree.OpenRead(path);
+        }
+        catch (IOException)
+        {
+            return verified;
+        }
 
-                var memory = buffer.AsMemory(0, chunk.Length);
-                var read = 0;
-                while (read < chunk.Length)
+        using (file)
+        {
+            var size = file.Length;
+            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, chunks.Max(c => c.Length)));
+            try
+            {
+                long offset = 0;
+                foreach (var chunk in chunks)
                 {
-                    var n = await RandomAccess.ReadAsync(handle, memory[read..], offset + read, cancellationToken).ConfigureAwait(false);
-                    if (n == 0)
+                    if (chunk.Length <= 0 || offset + chunk.Length > size)
                     {
                         break;
                     }
 
-                    read += n;
-                }
+                    var memory = buffer.AsMemory(0, chunk.Length);
+                    try
+                    {
+                        await file.ReadExactlyAsync(memory, offset, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (EndOfStreamException)
+                    {
+                        break;
+                    }
 
-                if (read < chunk.Length || Digest.Compute(memory.Span) != chunk.Digest)
-                {
-                    break; // a sparse hole or torn write: keep only what precedes it
-                }
+                    if (Digest.Compute(memory.Span) != chunk.Digest)
+                    {
+                        break; // a hole, a torn write or a lost page: keep only what precedes it
+                    }
 
-                verified.Add(chunk);
-                offset += chunk.Length;
+                    verified.Add(chunk);
+                    offset += chunk.Length;
+                }
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
 
         return verified;
@@ -267,7 +311,7 @@ public sealed class ResumeStore
     {
         digest = default;
         Span<byte> bytes = stackalloc byte[Digest.Size];
-        if (Convert.FromHexString(hex, bytes, out _, out var written) != System.Buffers.OperationStatus.Done || written != Digest.Size)
+        if (Convert.FromHexString(hex, bytes, out _, out var written) != OperationStatus.Done || written != Digest.Size)
         {
             return false;
         }

@@ -27,6 +27,12 @@ public sealed class StreamApplier
 
     public Publisher Publisher { get; }
 
+    /// <summary>What the published files' metadata may be (default: no setuid/setgid/sticky, no write for others).</summary>
+    public PublishPolicy Policy { get; init; } = PublishPolicy.Default;
+
+    /// <summary>Whether published files are re-hashed before they are reused (after a failed verify, or a repair).</summary>
+    public bool VerifyReused { get; init; }
+
     /// <summary>
     /// Finishes or rolls back an interrupted apply, then checks the target suits the mode. Call once per run. With a
     /// <paramref name="resume"/> store, what a cut receive staged is kept there first instead of being dropped.
@@ -35,7 +41,8 @@ public sealed class StreamApplier
     {
         if (resume is not null && state.ReadJournal() is null)
         {
-            await resume.SalvageAsync(ObjectsDirectory(state, target, mode), _codec, cancellationToken).ConfigureAwait(false);
+            using var layout = new PublishLayout(state, target, mode);
+            await TrySalvageAsync(resume, layout, cancellationToken).ConfigureAwait(false);
         }
 
         Prepare(state, target, mode);
@@ -46,6 +53,11 @@ public sealed class StreamApplier
     {
         Publisher.Recover(state, target, mode);
         Publisher.CheckTarget(state, target, mode);
+        if (state.Published.Generation > 0 && state.Published.EffectivePolicy != Policy)
+        {
+            throw SyncException.Usage(
+                $"state '{state.Root}' publishes with {state.Published.EffectivePolicy.Describe()}; pass the same option (--keep-special-modes or not) or start a new state directory");
+        }
     }
 
     /// <summary>
@@ -58,9 +70,9 @@ public sealed class StreamApplier
     {
         var currentBytes = state.LoadPublishedManifest();
         var current = currentBytes is null ? Manifest.Empty : _codec.ParseManifest(currentBytes, ManifestLimits.Default);
-        var staging = Publisher.StagingDirectory(state, target, mode);
-        Publisher.RemoveTree(staging);
-        var sources = new ContentSources(current, Publisher.PublishedRoot(state, target), ObjectsDirectory(state, target, mode));
+        using var layout = new PublishLayout(state, target, mode);
+        layout.RemoveStaging();
+        var sources = new ContentSources(current, layout.Published, layout.Objects);
         try
         {
             var received = await Receiver.ReceiveAsync(source, state.Published, sources, ManifestLimits.Default, progress, cancellationToken, resume).ConfigureAwait(false);
@@ -70,7 +82,8 @@ public sealed class StreamApplier
             }
 
             progress.StartPhase("publish");
-            await Publisher.PublishAsync(received, current, state, target, mode, keepSnapshots, cancellationToken).ConfigureAwait(false);
+            var reused = VerifyReused ? ReusedContentCheck.Verify() : ReusedContentCheck.Trust;
+            await Publisher.PublishAsync(received, current, layout, Policy, reused, keepSnapshots, cancellationToken).ConfigureAwait(false);
             resume?.Clear();
             return received;
         }
@@ -80,7 +93,7 @@ public sealed class StreamApplier
             // published generation is untouched.
             if (resume is not null && e is not SyncException { Kind: SyncErrorKind.Refused })
             {
-                await TrySalvageAsync(resume, state, target, mode).ConfigureAwait(false);
+                await TrySalvageAsync(resume, layout, CancellationToken.None).ConfigureAwait(false);
             }
 
             TryCleanup(state, target, mode);
@@ -88,14 +101,11 @@ public sealed class StreamApplier
         }
     }
 
-    private static string ObjectsDirectory(InsideState state, string target, PublishMode mode) =>
-        Path.Combine(Publisher.StagingDirectory(state, target, mode), "objects");
-
-    private async Task TrySalvageAsync(ResumeStore resume, InsideState state, string target, PublishMode mode)
+    private async Task TrySalvageAsync(ResumeStore resume, PublishLayout layout, CancellationToken cancellationToken)
     {
         try
         {
-            await resume.SalvageAsync(ObjectsDirectory(state, target, mode), _codec, CancellationToken.None).ConfigureAwait(false);
+            await resume.SalvageAsync(layout.Objects, _codec, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

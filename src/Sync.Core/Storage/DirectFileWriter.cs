@@ -1,4 +1,4 @@
-using Microsoft.Win32.SafeHandles;
+using Sync.Core.FileSystem;
 
 namespace Sync.Core.Storage;
 
@@ -21,7 +21,7 @@ public sealed class DirectFileWriter : IAsyncDisposable
 
     private const int Alignment = 4096;
 
-    private readonly SafeFileHandle _handle;
+    private readonly IFileHandle _handle;
     private readonly DirectWriteBuffers _buffers;
     private Task _inFlight = Task.CompletedTask;
     private int _current;
@@ -29,7 +29,7 @@ public sealed class DirectFileWriter : IAsyncDisposable
     private long _written; // bytes of the file already handed to the disk (a multiple of the buffer size)
     private bool _completed;
 
-    private DirectFileWriter(SafeFileHandle handle, DirectWriteBuffers buffers)
+    private DirectFileWriter(IFileHandle handle, DirectWriteBuffers buffers)
     {
         _handle = handle;
         _buffers = buffers;
@@ -39,12 +39,12 @@ public sealed class DirectFileWriter : IAsyncDisposable
     public long Length => _written + _filled;
 
     /// <summary>
-    /// A writer for a new file of <paramref name="length"/> bytes at <paramref name="path"/> (space reserved up front),
-    /// or null where O_DIRECT is not available: the caller then writes the file the ordinary way.
+    /// A writer for a new file of <paramref name="length"/> bytes at <paramref name="path"/> of a tree (space reserved up
+    /// front), or null where O_DIRECT is not available: the caller then writes the file the ordinary way.
     /// </summary>
-    public static DirectFileWriter? TryCreate(string path, long length, DirectWriteBuffers buffers)
+    public static DirectFileWriter? TryCreate(IDirectoryTree tree, string path, int mode, long length, DirectWriteBuffers buffers)
     {
-        var handle = Posix.Posix.TryCreateDirect(path, length);
+        var handle = tree.TryCreateDirect(path, mode, length);
         return handle is null ? null : new DirectFileWriter(handle, buffers);
     }
 
@@ -99,7 +99,7 @@ public sealed class DirectFileWriter : IAsyncDisposable
         await _inFlight.ConfigureAwait(false);
         var buffer = _buffers[_current];
         var offset = _written;
-        _inFlight = RandomAccess.WriteAsync(_handle, buffer, offset, cancellationToken).AsTask();
+        _inFlight = _handle.WriteAsync(buffer, offset, cancellationToken).AsTask();
         _written += buffer.Length;
         _current ^= 1;
         _filled = 0;
@@ -113,9 +113,9 @@ public sealed class DirectFileWriter : IAsyncDisposable
             var padded = (_filled + Alignment - 1) / Alignment * Alignment;
             var buffer = _buffers[_current];
             buffer.Span[_filled..padded].Clear();
-            await RandomAccess.WriteAsync(_handle, buffer[..padded], _written, cancellationToken).ConfigureAwait(false);
+            await _handle.WriteAsync(buffer[..padded], _written, cancellationToken).ConfigureAwait(false);
         }
 
-        RandomAccess.SetLength(_handle, _written + _filled);
+        _handle.SetLength(_written + _filled);
     }
 }

@@ -1,3 +1,4 @@
+using Sync.Core.FileSystem;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sync.Core.Apply;
 
@@ -11,7 +12,7 @@ public sealed class JournalReplayTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sync-journal-").FullName;
 
-    public void Dispose() => Publisher.RemoveTree(_dir);
+    public void Dispose() => LinuxFileSystem.Instance.RemoveTree(_dir);
 
     private string P(string name) => Path.Combine(_dir, name);
 
@@ -26,14 +27,14 @@ public sealed class JournalReplayTests : IDisposable
         File.WriteAllText(Path.Combine(staging, "suite/InRelease"), "new");
         File.WriteAllText(Path.Combine(staging, "1"), "new package");
         var marker = Sync.Core.Posix.Posix.LStat(Path.Combine(staging, "suite")).Inode;
-        return new Journal(2, new string('a', 64), "stream", PublishMode.InPlace, target, null, staging,
+        return new Journal(Journal.CurrentFormat, 2, new string('a', 64), "stream", PublishMode.InPlace, target, null, staging, PublishPolicy.Default,
         [
-            new JournalOp("mkdir", "pool"),
-            new JournalOp("rename", "pool/new.deb", Path.Combine(staging, "1")),
-            new JournalOp("exchange", "dists/s", Path.Combine(staging, "suite"), Marker: marker),
-            new JournalOp("delete", "old.deb"),
-            new JournalOp("deltree", "dists/s", Path.Combine(staging, "suite"), Marker: marker),
-            new JournalOp("dirmeta", "pool", null, 0x1ED, 1_600_000_000_000_000_000),
+            new JournalOp(JournalOpKind.MakeDirectory, "pool", Mode: 0x1C0),
+            new JournalOp(JournalOpKind.Rename, "pool/new.deb", "1"),
+            new JournalOp(JournalOpKind.Exchange, "dists/s", "suite", Marker: marker),
+            new JournalOp(JournalOpKind.Delete, "old.deb"),
+            new JournalOp(JournalOpKind.RemoveSwappedOut, "dists/s", "suite", Marker: marker),
+            new JournalOp(JournalOpKind.SetDirectoryMetadata, "pool", null, 0x1ED, 1_600_000_000_000_000_000),
         ]);
     }
 

@@ -13,5 +13,5 @@ public sealed class PublisherTests
     [InlineData("dists/sample/main/binary-amd64/Release", 2)]
     [InlineData("dists/sample/InRelease", 2)]
     [InlineData("dists/sample/Release.gpg", 2)]
-    public void Orders_files_the_way_apt_needs(string path, int tier) => Assert.Equal(tier, Publisher.Tier(path));
+    public void Orders_files_the_way_apt_needs(string path, int tier) => Assert.Equal(tier, AptPublishOrder.Tier(path));
 }

@@ -1,4 +1,5 @@
 using Sync.Core.Apply;
+using Sync.Core.FileSystem;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 using Sync.Core.Tests.Protocol;
@@ -38,25 +39,29 @@ public sealed class ResumeStoreTests : IDisposable
         File.WriteAllBytes(Path.Combine(objects, damaged.Digest.ToHex()), flipped);
         File.WriteAllBytes(Path.Combine(objects, Digest.Compute([9]).ToHex()), [9]); // not in the manifest
 
-        var store = new ResumeStore(Path.Combine(_dir, "resume"));
-        await store.SalvageAsync(objects, ProtobufWireCodec.Instance, CancellationToken.None);
+        using var store = new ResumeStore(Path.Combine(_dir, "resume"));
+        using (var objectsTree = LinuxFileSystem.Instance.TryOpenTree(objects)!)
+        {
+            await store.SalvageAsync(objectsTree, ProtobufWireCodec.Instance, CancellationToken.None);
+        }
 
         Assert.Equal([complete.Digest], store.Contents);
         Assert.Equal(new HashSet<Digest> { Digest.Compute(b1), Digest.Compute(b2) }, store.Chunks.ToHashSet());
         Assert.Equal(3000 + 1500 + 700, store.Bytes);
 
         // A later run finds the same holdings on disk.
-        var reopened = new ResumeStore(Path.Combine(_dir, "resume"));
+        using var reopened = new ResumeStore(Path.Combine(_dir, "resume"));
         Assert.Equal(store.Contents, reopened.Contents);
         Assert.Equal(store.Chunks.ToHashSet(), reopened.Chunks.ToHashSet());
 
         // The next receive adopts the complete content and can read the kept chunks where they are.
-        var sources = new ContentSources(Manifest.Empty, null, Path.Combine(_dir, "next-objects"));
-        reopened.Adopt(manifest, sources);
+        using var nextObjects = LinuxFileSystem.Instance.CreateTree(Path.Combine(_dir, "next-objects"));
+        var sources = new ContentSources(Manifest.Empty, null, nextObjects);
+        await reopened.AdoptAsync(manifest, sources, CancellationToken.None);
         Assert.Contains(complete.Digest, sources.Staged);
-        Assert.Equal([.. a1, .. a2], File.ReadAllBytes(sources.FindContent(complete.Digest)!));
+        Assert.Equal([.. a1, .. a2], File.ReadAllBytes(Path.Combine(_dir, "next-objects", complete.Digest.ToHex())));
         var chunk = sources.FindChunk(Digest.Compute(b2))!.Value;
-        using var stream = File.OpenRead(chunk.Path);
+        using var stream = File.OpenRead(Path.Join(chunk.Tree.Root, chunk.Path));
         stream.Position = chunk.Offset;
         var read = new byte[chunk.Length];
         stream.ReadExactly(read);
@@ -64,7 +69,8 @@ public sealed class ResumeStoreTests : IDisposable
         Assert.Null(sources.FindChunk(Digest.Compute(b3)));
 
         reopened.Clear();
-        Assert.True(new ResumeStore(Path.Combine(_dir, "resume")).IsEmpty);
+        using var cleared = new ResumeStore(Path.Combine(_dir, "resume"));
+        Assert.True(cleared.IsEmpty);
     }
 
     [Fact]
@@ -75,8 +81,12 @@ public sealed class ResumeStoreTests : IDisposable
         File.WriteAllBytes(Path.Combine(objects, entry.Digest.ToHex()), Bytes(100, 1));
         File.WriteAllBytes(Path.Combine(objects, ResumeStore.ManifestFileName), [1, 2, 3]);
 
-        var store = new ResumeStore(Path.Combine(_dir, "resume"));
-        await store.SalvageAsync(objects, ProtobufWireCodec.Instance, CancellationToken.None);
+        using var store = new ResumeStore(Path.Combine(_dir, "resume"));
+        using (var objectsTree = LinuxFileSystem.Instance.TryOpenTree(objects)!)
+        {
+            await store.SalvageAsync(objectsTree, ProtobufWireCodec.Instance, CancellationToken.None);
+        }
+
         Assert.True(store.IsEmpty);
     }
 }

@@ -1,3 +1,4 @@
+using Sync.Core.FileSystem;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sync.Core.Apply;
 using Sync.Core.Export;
@@ -19,7 +20,7 @@ public sealed class ExportApplyTests : IDisposable
 
     private string P(string name) => Path.Combine(_dir, name);
 
-    public void Dispose() => Publisher.RemoveTree(_dir);
+    public void Dispose() => LinuxFileSystem.Instance.RemoveTree(_dir);
 
     private static void Write(string path, byte[] bytes)
     {
@@ -54,15 +55,9 @@ public sealed class ExportApplyTests : IDisposable
         using var trust = TrustStore.Load([P("key.pub")]);
         using var state = InsideState.OpenForWrite(P("in"));
         var target = P("target");
-        var publisher = new Publisher(NullLogger.Instance, TimeProvider.System);
-        publisher.Recover(state, target, mode);
-        Publisher.CheckTarget(state, target, mode);
-        var currentBytes = state.LoadPublishedManifest();
-        var current = currentBytes is null ? Manifest.Empty : _codec.ParseManifest(currentBytes, ManifestLimits.Default);
-        var sources = new ContentSources(current, Publisher.PublishedRoot(state, target), Path.Combine(Publisher.StagingDirectory(state, target, mode), "objects"));
-        var received = await new GenerationReceiver(_codec, trust, NullLogger.Instance)
-            .ReceiveAsync(stream, state.Published, sources, ManifestLimits.Default, new OperationProgress(), CancellationToken.None);
-        await publisher.PublishAsync(received, current, state, target, mode, 2, CancellationToken.None);
+        var applier = new StreamApplier(_codec, trust, NullLogger.Instance, TimeProvider.System);
+        applier.Prepare(state, target, mode);
+        await applier.ApplyAsync(stream, state, target, mode, 2, new OperationProgress(), CancellationToken.None);
     }
 
     private static byte[] Content(string root, string path) => File.ReadAllBytes(Path.Combine(root, path));

@@ -1,3 +1,4 @@
+using Sync.Core.FileSystem;
 using Sync.Core.Apply;
 using Sync.Core.Export;
 using Sync.Core.Hashing;
@@ -9,7 +10,7 @@ public sealed class OutsideStateTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sync-outside-state-").FullName;
 
-    public void Dispose() => Publisher.RemoveTree(_dir);
+    public void Dispose() => LinuxFileSystem.Instance.RemoveTree(_dir);
 
     [Theory]
     [InlineData(true, 1)]

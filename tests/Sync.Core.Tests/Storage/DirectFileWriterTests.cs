@@ -1,3 +1,4 @@
+using Sync.Core.FileSystem;
 using Sync.Core.Storage;
 using Sync.Core.Tests.FileDrop;
 
@@ -26,7 +27,8 @@ public sealed class DirectFileWriterTests
         random.NextBytes(data);
         var buffers = new DirectWriteBuffers();
 
-        var writer = DirectFileWriter.TryCreate(path, length, buffers);
+        using var tree = LinuxFileSystem.Instance.TryOpenTree(dir.Path)!;
+        var writer = DirectFileWriter.TryCreate(tree, "object", 0x1A4, length, buffers);
         Assert.NotNull(writer); // the test directory is on ext4 here, which has O_DIRECT
         await using (writer)
         {
@@ -51,9 +53,10 @@ public sealed class DirectFileWriterTests
         var buffers = new DirectWriteBuffers();
         var first = Enumerable.Repeat((byte)0xAA, Buffer + 5000).ToArray();
         var second = Enumerable.Repeat((byte)0x55, 3000).ToArray();
+        using var tree = LinuxFileSystem.Instance.TryOpenTree(dir.Path)!;
         foreach (var (name, data) in new[] { ("a", first), ("b", second) })
         {
-            await using var writer = DirectFileWriter.TryCreate(dir.Combine(name), data.Length, buffers)!;
+            await using var writer = DirectFileWriter.TryCreate(tree, name, 0x1A4, data.Length, buffers)!;
             await writer.AppendAsync(data, CancellationToken.None);
             await writer.CompleteAsync(CancellationToken.None);
         }
@@ -70,7 +73,8 @@ public sealed class DirectFileWriterTests
         var data = new byte[2 * Buffer + 777];
         new Random(3).NextBytes(data);
 
-        await using (var writer = DirectFileWriter.TryCreate(path, 10 * Buffer, new DirectWriteBuffers())!)
+        using var tree = LinuxFileSystem.Instance.TryOpenTree(dir.Path)!;
+        await using (var writer = DirectFileWriter.TryCreate(tree, "object", 0x1A4, 10 * Buffer, new DirectWriteBuffers())!)
         {
             await writer.AppendAsync(data, CancellationToken.None);
         }
@@ -85,7 +89,11 @@ public sealed class DirectFileWriterTests
         var path = dir.Combine("object");
         var free = new DriveInfo(dir.Path).AvailableFreeSpace;
 
-        var e = Assert.ThrowsAny<IOException>(() => DirectFileWriter.TryCreate(path, free + (1L << 40), new DirectWriteBuffers()));
+        using var tree = LinuxFileSystem.Instance.TryOpenTree(dir.Path)!;
+
+        // Refused from the free space the file system reports, before fallocate could take a single block.
+        var e = Assert.ThrowsAny<IOException>(() => DirectFileWriter.TryCreate(tree, "object", 0x1A4, free + (1L << 40), new DirectWriteBuffers()));
         Assert.True(Sync.Core.Posix.Posix.IsDiskFull(e), e.Message);
+        Assert.False(File.Exists(path));
     }
 }

@@ -1,0 +1,75 @@
+using Sync.Core.FileSystem;
+using Sync.Core.Manifests;
+
+namespace Sync.Core.Apply;
+
+/// <summary>
+/// Snapshot mode, step one: builds the new generation as a complete directory under the state's snapshots/, from
+/// the published snapshot (hard links to unchanged files) and the staged contents, makes it durable, and names it
+/// in the journal. Readers see none of it until <see cref="SnapshotSwitch"/> points the target at it.
+/// </summary>
+internal static class SnapshotBuilder
+{
+    public static async Task<Journal> BuildAsync(
+        ReceivedGeneration received, Manifest current, PublishLayout layout, PublishPolicy policy, ReusedContentCheck reused,
+        string name, CancellationToken cancellationToken)
+    {
+        var partial = name + ".partial";
+        using var snapshots = layout.OpenSnapshots();
+        snapshots.RemoveTree(partial);
+        if (snapshots.Exists(name))
+        {
+            // A snapshot of this name without a journal was never published: rebuild it.
+            snapshots.RemoveTree(name);
+        }
+
+        snapshots.CreateDirectory(partial, 0x1C0);
+        using (var tree = snapshots.OpenTree(partial))
+        {
+            var materializer = new Materializer(received.Sources, tree, policy, reused);
+            var count = 0;
+            foreach (var entry in received.Manifest.Entries)
+            {
+                if ((++count & 1023) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    CrashPoints.Hit();
+                }
+
+                switch (entry.Kind)
+                {
+                    case EntryKind.Directory:
+                        tree.CreateDirectory(entry.Path, 0x1C0);
+                        break;
+                    case EntryKind.Symlink:
+                        tree.CreateSymlink(entry.Path, entry.LinkTarget!);
+                        tree.SetMtime(entry.Path, entry.MtimeNs);
+                        break;
+                    case EntryKind.File:
+                        var candidate = current.Find(entry.Path) ?? received.Sources.FindPublished(entry.Digest);
+                        await materializer.MakeFileAsync(entry, entry.Path, candidate, cancellationToken).ConfigureAwait(false);
+                        break;
+                }
+            }
+
+            // Deepest first: setting a directory's mode may take away the right to write into it.
+            for (var i = received.Manifest.Entries.Count - 1; i >= 0; i--)
+            {
+                if (received.Manifest.Entries[i] is { Kind: EntryKind.Directory } directory)
+                {
+                    Materializer.SetMetadata(tree, directory.Path, directory, policy);
+                }
+            }
+
+            tree.SetMode(string.Empty, 0x1ED);
+            CrashPoints.Hit();
+            tree.SyncFileSystem();
+        }
+
+        snapshots.Rename(partial, snapshots, name);
+        snapshots.SyncDirectory(string.Empty);
+        var header = received.Header;
+        return new Journal(Journal.CurrentFormat, header.TargetGeneration, header.TargetManifestDigest.ToHex(), header.StreamIdHex,
+            PublishMode.Snapshot, layout.Target, name, null, policy, []);
+    }
+}
