@@ -57,7 +57,7 @@ public sealed class StreamApplier
         OperationProgress progress, CancellationToken cancellationToken, byte[]? expectedStreamId = null, ResumeStore? resume = null)
     {
         var currentBytes = state.LoadPublishedManifest();
-        var current = currentBytes is null ? Manifest.Empty : _codec.ParseManifest(currentBytes, ManifestLimits.Default);
+        var current = currentBytes is null ? Manifest.Empty : _codec.ParseManifest(currentBytes, ManifestLimits.Base);
         var staging = Publisher.StagingDirectory(state, target, mode);
         Publisher.RemoveTree(staging);
         var sources = new ContentSources(current, Publisher.PublishedRoot(state, target), ObjectsDirectory(state, target, mode));
