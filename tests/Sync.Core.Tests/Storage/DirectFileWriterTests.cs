@@ -77,15 +77,4 @@ public sealed class DirectFileWriterTests
 
         Assert.Equal(data, await File.ReadAllBytesAsync(path));
     }
-
-    [Fact]
-    public void A_file_larger_than_the_free_space_is_refused_before_anything_is_written()
-    {
-        using var dir = new TempDirectory();
-        var path = dir.Combine("object");
-        var free = new DriveInfo(dir.Path).AvailableFreeSpace;
-
-        var e = Assert.ThrowsAny<IOException>(() => DirectFileWriter.TryCreate(path, free + (1L << 40), new DirectWriteBuffers()));
-        Assert.True(Sync.Core.Posix.Posix.IsDiskFull(e), e.Message);
-    }
 }
