@@ -236,6 +236,7 @@ public sealed class GenerationReceiver
     {
         long received = 0;
         var ownChunks = new Dictionary<Digest, long>();
+        Posix.Posix.EnsureSpaceFor(final, entry.Size); // .NET's preallocation would take every free block before failing
         using (var output = File.OpenHandle(final, FileMode.Create, FileAccess.ReadWrite, FileShare.None, FileOptions.None, entry.Size))
         {
             long offset = 0;

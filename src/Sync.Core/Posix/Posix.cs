@@ -180,16 +180,14 @@ public static partial class Posix
         }
 
         var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
-        if (size > 0 && Fallocate(fd, 0x1 /* FALLOC_FL_KEEP_SIZE */, 0, size) != 0)
+        try
         {
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno is ENOSPC or EDQUOT)
-            {
-                handle.Dispose();
-                throw Failure("reserve space for", path, errno);
-            }
-
-            // EOPNOTSUPP and the like: the reservation is only an early warning, writing still works.
+            Reserve(handle, path, size); // never more than is free (Posix.FileSystemSpace.cs)
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
         }
 
         return handle;
@@ -221,9 +219,6 @@ public static partial class Posix
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenMode(string path, int flags, int mode);
-
-    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
-    private static partial int Fallocate(int fd, int mode, long offset, long length);
 
     [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int RenameNative(string from, string to);
