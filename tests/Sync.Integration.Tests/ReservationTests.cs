@@ -28,8 +28,7 @@ public sealed class ReservationTests
     [SmallFileSystemFact]
     public async Task A_file_larger_than_the_free_space_is_refused_and_takes_no_block()
     {
-        using var dir = new TempDirectory();
-        await using var fs = await SmallFileSystem.Ext4Async(dir.Path, FileSystemBytes);
+        await using var fs = await SmallFileSystem.Ext4Async(FileSystemBytes);
         var path = Path.Combine(fs.Path, "object");
         var before = fs.Space;
 
@@ -43,8 +42,7 @@ public sealed class ReservationTests
     [SmallFileSystemFact]
     public async Task A_file_that_would_eat_into_the_safety_margin_is_refused_before_fallocate()
     {
-        using var dir = new TempDirectory();
-        await using var fs = await SmallFileSystem.Ext4Async(dir.Path, FileSystemBytes);
+        await using var fs = await SmallFileSystem.Ext4Async(FileSystemBytes);
         var path = Path.Combine(fs.Path, "object");
         var before = fs.Space;
         Assert.True(before.SafetyMargin > 0);
@@ -64,8 +62,7 @@ public sealed class ReservationTests
     [SmallFileSystemFact]
     public async Task A_file_that_fits_is_reserved_up_front_and_written()
     {
-        using var dir = new TempDirectory();
-        await using var fs = await SmallFileSystem.Ext4Async(dir.Path, FileSystemBytes);
+        await using var fs = await SmallFileSystem.Ext4Async(FileSystemBytes);
         var path = Path.Combine(fs.Path, "object");
         var data = TreeBuilder.RandomBytes(3 << 20, 7);
 
@@ -85,8 +82,7 @@ public sealed class ReservationTests
     [SmallFileSystemFact]
     public async Task A_reservation_that_fails_all_the_same_gives_back_what_ext4_took()
     {
-        using var dir = new TempDirectory();
-        await using var fs = await SmallFileSystem.Ext4Async(dir.Path, FileSystemBytes);
+        await using var fs = await SmallFileSystem.Ext4Async(FileSystemBytes);
         var path = Path.Combine(fs.Path, "object");
         var before = fs.Space;
 

@@ -14,18 +14,28 @@ public sealed class TreeScannerLinkTests
         return await new TreeScanner(NullLogger.Instance).ScanAsync(root, new ScanCache(), signatures, new ScanOptions(), new OperationProgress(), CancellationToken.None);
     }
 
-    [Fact]
-    public async Task Refuses_a_chain_that_leaves_the_tree_naming_the_first_link_and_counting_the_rest()
+    /// <summary>Scans a source holding the directories <paramref name="directories"/> and the links "path -> target".</summary>
+    private static async Task<ScanResult> ScanSourceAsync(string[] directories, params string[] links)
     {
         using var dir = new TempDirectory();
         var root = dir.CreateSubdirectory("source");
-        Directory.CreateDirectory(Path.Combine(root, "d"));
-        File.WriteAllBytes(Path.Combine(root, "d/file"), [1, 2, 3]);
-        File.CreateSymbolicLink(Path.Combine(root, "d/x"), "..");
-        File.CreateSymbolicLink(Path.Combine(root, "d/y"), "x/../..");
-        File.CreateSymbolicLink(Path.Combine(root, "d/e"), "y/victim");
+        foreach (var directory in directories)
+        {
+            Directory.CreateDirectory(Path.Combine(root, directory));
+        }
 
-        var e = await Assert.ThrowsAsync<SyncException>(() => ScanAsync(root, dir.CreateSubdirectory("state")));
+        foreach (var link in links.Select(l => l.Split(" -> ")))
+        {
+            File.CreateSymbolicLink(Path.Combine(root, link[0]), link[1]);
+        }
+
+        return await ScanAsync(root, dir.CreateSubdirectory("state"));
+    }
+
+    [Fact]
+    public async Task Refuses_a_chain_that_leaves_the_tree_naming_the_first_link_and_counting_the_rest()
+    {
+        var e = await Assert.ThrowsAsync<SyncException>(() => ScanSourceAsync(["d"], "d/x -> ..", "d/y -> x/../..", "d/e -> y/victim"));
         Assert.Equal(SyncErrorKind.Refused, e.Kind);
         Assert.Equal("source symlink 'd/e' -> 'y/victim' cannot be carried: resolves outside the tree through 'd/y' -> 'x/../..' (and 1 more such link(s))", e.Message);
     }
@@ -33,12 +43,7 @@ public sealed class TreeScannerLinkTests
     [Fact]
     public async Task Refuses_a_loop()
     {
-        using var dir = new TempDirectory();
-        var root = dir.CreateSubdirectory("source");
-        File.CreateSymbolicLink(Path.Combine(root, "a"), "b");
-        File.CreateSymbolicLink(Path.Combine(root, "b"), "a");
-
-        var e = await Assert.ThrowsAsync<SyncException>(() => ScanAsync(root, dir.CreateSubdirectory("state")));
+        var e = await Assert.ThrowsAsync<SyncException>(() => ScanSourceAsync([], "a -> b", "b -> a"));
         Assert.Equal(SyncErrorKind.Refused, e.Kind);
         Assert.Contains("'a' -> 'b' cannot be carried: does not resolve within 40 links", e.Message);
     }
@@ -46,14 +51,7 @@ public sealed class TreeScannerLinkTests
     [Fact]
     public async Task Carries_dangling_links_and_links_to_an_ancestor()
     {
-        using var dir = new TempDirectory();
-        var root = dir.CreateSubdirectory("source");
-        Directory.CreateDirectory(Path.Combine(root, "dists/bookworm"));
-        File.CreateSymbolicLink(Path.Combine(root, "dists/stable"), "bookworm");
-        File.CreateSymbolicLink(Path.Combine(root, "dists/testing"), "trixie");
-        File.CreateSymbolicLink(Path.Combine(root, "debian"), ".");
-
-        var scan = await ScanAsync(root, dir.CreateSubdirectory("state"));
+        var scan = await ScanSourceAsync(["dists/bookworm"], "dists/stable -> bookworm", "dists/testing -> trixie", "debian -> .");
         Assert.Equal(["debian", "dists", "dists/bookworm", "dists/stable", "dists/testing"], scan.Entries.Select(e => e.Path));
     }
 }

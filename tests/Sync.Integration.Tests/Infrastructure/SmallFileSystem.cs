@@ -11,6 +11,7 @@ namespace Sync.Integration.Tests.Infrastructure;
 public sealed class SmallFileSystem : IAsyncDisposable
 {
     private readonly string? _image;
+    private string? _ownedDirectory;
     private bool _mounted = true;
 
     private SmallFileSystem(string path, string? image)
@@ -24,6 +25,23 @@ public sealed class SmallFileSystem : IAsyncDisposable
 
     /// <summary>What statvfs says of it now.</summary>
     public DiskSpace Space => Posix.GetDiskSpace(Path);
+
+    /// <summary>An ext4 file system of <paramref name="bytes"/>, loop-mounted, in a directory of its own that disposing removes.</summary>
+    public static async Task<SmallFileSystem> Ext4Async(long bytes)
+    {
+        var directory = Directory.CreateTempSubdirectory("sync-small-fs-").FullName;
+        try
+        {
+            var fs = await Ext4Async(directory, bytes);
+            fs._ownedDirectory = directory;
+            return fs;
+        }
+        catch
+        {
+            Directory.Delete(directory, recursive: true);
+            throw;
+        }
+    }
 
     /// <summary>An ext4 file system of <paramref name="bytes"/> in an image file under <paramref name="workDirectory"/>, loop-mounted.</summary>
     public static async Task<SmallFileSystem> Ext4Async(string workDirectory, long bytes)
@@ -114,6 +132,11 @@ public sealed class SmallFileSystem : IAsyncDisposable
         if (_image is not null)
         {
             File.Delete(_image); // a lazily detached loop device keeps the inode until it is released
+        }
+
+        if (_ownedDirectory is not null && !_mounted)
+        {
+            Directory.Delete(_ownedDirectory, recursive: true);
         }
     }
 
