@@ -120,7 +120,7 @@ internal static class InsideCommands
             using var host = AgentHost.Build(Agent, verbose: false, services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             using var inside = InsideState.OpenReadOnly(result.GetValue(state)!);
             var bytes = inside.LoadPublishedManifest() ?? throw SyncException.Usage("nothing is published yet");
-            var manifest = host.Services.GetRequiredService<IWireCodec>().ParseManifest(bytes, ManifestLimits.Default);
+            var manifest = host.Services.GetRequiredService<IWireCodec>().ParseManifest(bytes, ManifestLimits.Base);
             var root = result.GetValue(target)!;
             using var tree = LinuxFileSystem.Instance.TryOpenTree(root) ?? throw SyncException.Usage($"target '{root}' does not exist");
             var progress = new OperationProgress();

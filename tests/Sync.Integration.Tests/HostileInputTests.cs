@@ -22,6 +22,15 @@ public sealed class HostileInputTests
         return new ManifestEntry(path, EntryKind.File, 0x1A4, 0, size, digest, [chunk], null);
     }
 
+    // Each target stays inside the tree when read alone; followed through the tree, d/y and d/e leave it.
+    private static ManifestEntry[] EscapingChain =>
+    [
+        ManifestEntry.Directory("d", 0x1ED, 0),
+        ManifestEntry.Symlink("d/e", "y/victim", 0),
+        ManifestEntry.Symlink("d/x", "..", 0),
+        ManifestEntry.Symlink("d/y", "x/../..", 0),
+    ];
+
     public static TheoryData<string, ManifestEntry[]> HostileManifests => new()
     {
         { "'..'", [FileEntry("../escaped")] },
@@ -30,6 +39,8 @@ public sealed class HostileInputTests
         { "not inside a directory", [ManifestEntry.Symlink("link", "dir", 0), FileEntry("link/through")] },
         { "outside", [ManifestEntry.Symlink("escape", "../../../etc", 0)] },
         { "absolute", [ManifestEntry.Symlink("escape", "/etc", 0)] },
+        { "'d/e' -> 'y/victim' refused: resolves outside the tree through 'd/y' -> 'x/../..'", EscapingChain },
+        { "'a' -> 'b' refused: does not resolve within 40 links", [ManifestEntry.Symlink("a", "b", 0), ManifestEntry.Symlink("b", "a", 0)] },
         { "absurd", [FileEntry("absurd", size: 1L << 50)] },
         { "add up", [FileEntry("short", size: 4)] },
     };
@@ -46,6 +57,30 @@ public sealed class HostileInputTests
         Assert.False(File.Exists(pair.Target) || Directory.Exists(pair.Target));
         Assert.False(File.Exists(Path.Combine(pair.Dir(""), "escaped")));
         Assert.False(File.Exists("/tmp/absolute"));
+    }
+
+    [Theory]
+    [InlineData("snapshot")]
+    [InlineData("in-place")]
+    public async Task A_signed_generation_whose_links_leave_the_tree_is_refused_and_the_published_one_stays(string publish)
+    {
+        using var pair = await SyncPair.CreateAsync();
+        pair.Publish = publish;
+        TreeBuilder.Write(pair.Source, "d/file", [1, 2, 3]);
+        File.CreateSymbolicLink(Path.Combine(pair.Source, "d/x"), "..");
+        await Run.Ok(pair.Export());
+        await Run.Ok(pair.Import());
+        var published = TreeAssert.Describe(pair.Target);
+        await Run.Ok(pair.Verify());
+
+        await WriteBundleAsync(pair, new Manifest(2, DateTimeOffset.UtcNow, EscapingChain), manifestSizeOverride: null);
+        var import = await pair.Import();
+        Assert.True(import.ExitCode == 3, import.ToString());
+        var line = Assert.Single(import.Stderr.Trim().Split('\n'));
+        Assert.Contains("manifest symlink 'd/e' -> 'y/victim' refused: resolves outside the tree through 'd/y' -> 'x/../..'", line);
+        Assert.Equal(published, TreeAssert.Describe(pair.Target));
+        await Run.Ok(pair.Verify());
+        Assert.Contains("generation 1", (await Run.Ok(pair.Status())).Stdout);
     }
 
     [Fact]

@@ -69,7 +69,7 @@ public sealed class StreamApplier
         OperationProgress progress, CancellationToken cancellationToken, byte[]? expectedStreamId = null, ResumeStore? resume = null)
     {
         var currentBytes = state.LoadPublishedManifest();
-        var current = currentBytes is null ? Manifest.Empty : _codec.ParseManifest(currentBytes, ManifestLimits.Default);
+        var current = currentBytes is null ? Manifest.Empty : _codec.ParseManifest(currentBytes, ManifestLimits.Base);
         using var layout = new PublishLayout(state, target, mode);
         layout.RemoveStaging();
         var sources = new ContentSources(current, layout.Published, layout.Objects);

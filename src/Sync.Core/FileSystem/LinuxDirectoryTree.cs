@@ -163,10 +163,7 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
         var handle = new LinuxFileHandle(fd, isDirect: true);
         try
         {
-            if (length > 0)
-            {
-                SpaceReservation.Reserve(fd, length, Describe(path));
-            }
+            Posix.Posix.Reserve(handle.Handle, Describe(path), length); // never more than is free; released if it fails
         }
         catch
         {

@@ -39,8 +39,5 @@ public sealed class LinuxFileSystem : IFileSystem
 
     public FileStatus? TryStatPath(string path) => Posix.Posix.TryLStat(Path.GetFullPath(path));
 
-    public long AvailableBytes(string path) =>
-        StatVfsPath(Path.GetFullPath(path), out var vfs) == 0
-            ? (long)Math.Min(vfs.BlocksAvailable * vfs.FragmentSize, long.MaxValue)
-            : throw new IOException($"cannot read the free space of '{path}': {Describe(LastError)}", LastError);
+    public long AvailableBytes(string path) => Posix.Posix.GetDiskSpace(Path.GetFullPath(path)).AvailableBytes;
 }

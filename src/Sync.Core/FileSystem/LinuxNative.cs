@@ -112,9 +112,6 @@ internal static partial class LinuxNative
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     public static partial int Flock(int fd, int operation);
 
-    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
-    public static partial int Fallocate(int fd, int mode, long offset, long length);
-
     [LibraryImport("libc", EntryPoint = "fdopendir", SetLastError = true)]
     public static partial nint FdOpenDir(int fd);
 
@@ -123,29 +120,6 @@ internal static partial class LinuxNative
 
     [LibraryImport("libc", EntryPoint = "closedir", SetLastError = true)]
     public static partial int CloseDir(nint dir);
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct StatVfs
-    {
-        public ulong BlockSize;
-        public ulong FragmentSize;
-        public ulong Blocks;
-        public ulong BlocksFree;
-        public ulong BlocksAvailable;
-        public ulong Files;
-        public ulong FilesFree;
-        public ulong FilesAvailable;
-        public ulong FileSystemId;
-        public ulong Flags;
-        public ulong NameMax;
-        private unsafe fixed int _spare[6];
-    }
-
-    [LibraryImport("libc", EntryPoint = "statvfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int StatVfsPath(string path, out StatVfs buffer);
-
-    [LibraryImport("libc", EntryPoint = "fstatvfs", SetLastError = true)]
-    public static partial int FStatVfs(int fd, out StatVfs buffer);
 
     public static int LastError => Marshal.GetLastPInvokeError();
 

@@ -7,7 +7,8 @@ namespace Sync.Core.Manifests;
 /// <summary>
 /// Proves a received manifest harmless before the inside acts on it: clean relative paths in strict order,
 /// every parent a directory of the manifest (so no entry is reached through a symlink or a file), no device
-/// files, sane modes and sizes, chunk lists that add up, and file digests that match their chunk lists.
+/// files, sane modes and sizes, chunk lists that add up, file digests that match their chunk lists, and symlinks
+/// that, followed through the manifest's own entries, neither leave the tree nor loop.
 /// </summary>
 public static class ManifestValidator
 {
@@ -60,6 +61,11 @@ public static class ManifestValidator
                 default:
                     throw SyncException.Refused($"manifest entry '{entry.Path}' has an unsupported kind (device files and the like are never carried)");
             }
+        }
+
+        if (limits.ResolveLinks && LinkResolver.FindRefused(manifest).FirstOrDefault() is ({ } link, { } resolution))
+        {
+            throw SyncException.Refused($"manifest symlink '{link.Path}' -> '{link.LinkTarget}' refused: {resolution.Problem(link.Path)}");
         }
     }
 

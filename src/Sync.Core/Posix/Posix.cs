@@ -13,7 +13,6 @@ public static partial class Posix
     private const uint StatxBasicStats = 0x7ff;
     private const long UtimeOmit = (1L << 30) - 2;
     private const int ENOENT = 2;
-    private const int EINVAL = 22;
     private const int ENOSPC = 28;
     private const int EDQUOT = 122;
 
@@ -130,54 +129,6 @@ public static partial class Posix
         }
     }
 
-    /// <summary>
-    /// Creates (or truncates) <paramref name="path"/> for writing with O_DIRECT, so its bytes go from our buffers to
-    /// the disk without a copy into the page cache, and reserves <paramref name="size"/> bytes for it (a full disk
-    /// fails here, before anything is written). Null where the platform or the file system has no O_DIRECT (tmpfs,
-    /// for one): the caller writes through the page cache then.
-    /// </summary>
-    public static Microsoft.Win32.SafeHandles.SafeFileHandle? TryCreateDirect(string path, long size)
-    {
-        int direct = RuntimeInformation.ProcessArchitecture switch
-        {
-            Architecture.X64 => 0x4000,
-            Architecture.Arm64 => 0x10000,
-            _ => 0,
-        };
-        if (direct == 0 || !OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        const int flags = 0x2 /* O_RDWR */ | 0x40 /* O_CREAT */ | 0x200 /* O_TRUNC */ | 0x80000 /* O_CLOEXEC */;
-        var fd = OpenMode(path, flags | direct, 0x1A4 /* 0644, less the umask */);
-        if (fd < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno == EINVAL)
-            {
-                return null;
-            }
-
-            throw Failure("create", path, errno);
-        }
-
-        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
-        if (size > 0 && Fallocate(fd, 0x1 /* FALLOC_FL_KEEP_SIZE */, 0, size) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno is ENOSPC or EDQUOT)
-            {
-                handle.Dispose();
-                throw Failure("reserve space for", path, errno);
-            }
-
-            // EOPNOTSUPP and the like: the reservation is only an early warning, writing still works.
-        }
-
-        return handle;
-    }
-
     public static bool IsDiskFull(Exception e) =>
         e is IOException io && (io.HResult & 0xFFFF) is ENOSPC or EDQUOT ||
         e.Message.Contains("No space left on device", StringComparison.Ordinal) ||
@@ -198,12 +149,6 @@ public static partial class Posix
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int OpenMode(string path, int flags, int mode);
-
-    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
-    private static partial int Fallocate(int fd, int mode, long offset, long length);
 
     [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int RenameNative(string from, string to);

@@ -46,6 +46,8 @@ public sealed class TreeScanner
         var skipped = new List<string>();
         var cache = new ScanCache();
         Walk(root, string.Empty, entries, toHash, skipped, previous, signatures, options, cache, cancellationToken);
+        entries.Sort((a, b) => RelativePath.Compare(a.Path, b.Path));
+        RefuseEscapingLinks(entries);
 
         progress.StartPhase("hash", toHash.Sum(f => f.Status.Size), toHash.Count);
         var hashed = new ConcurrentDictionary<string, ManifestEntry>(StringComparer.Ordinal);
@@ -72,7 +74,6 @@ public sealed class TreeScanner
             }
         }
 
-        entries.Sort((a, b) => RelativePath.Compare(a.Path, b.Path));
         return new ScanResult(entries, cache, toHash.Count, toHash.Sum(f => f.Status.Size), skipped);
     }
 
@@ -128,7 +129,7 @@ public sealed class TreeScanner
                     var linkProblem = RelativePath.FindLinkTargetProblem(path, target);
                     if (linkProblem is not null)
                     {
-                        throw SyncException.Usage($"source symlink '{path}' -> '{target}' cannot be carried: {linkProblem}");
+                        throw SyncException.Refused($"source symlink '{path}' -> '{target}' cannot be carried: {linkProblem}");
                     }
 
                     entries.Add(ManifestEntry.Symlink(path, target, s.MtimeNs));
@@ -155,6 +156,22 @@ public sealed class TreeScanner
                     skipped.Add(path);
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Refuses the tree when a symlink, followed through the tree's own entries as a reader's kernel would, leaves
+    /// it or loops: a lexical check of each target alone misses chains such as <c>d/x -> ..</c>, <c>d/y -> x/../..</c>.
+    /// Runs before any file is read or anything signed, so such a generation is never made.
+    /// </summary>
+    private static void RefuseEscapingLinks(List<ManifestEntry> entries)
+    {
+        var refused = LinkResolver.FindRefused(new Manifest(0, DateTimeOffset.UnixEpoch, entries)).ToList();
+        if (refused.Count > 0)
+        {
+            var (link, resolution) = refused[0];
+            var more = refused.Count > 1 ? $" (and {refused.Count - 1} more such link(s))" : string.Empty;
+            throw SyncException.Refused($"source symlink '{link.Path}' -> '{link.LinkTarget}' cannot be carried: {resolution.Problem(link.Path)}{more}");
         }
     }
 

@@ -8,7 +8,9 @@ namespace Sync.Core.Verification;
 
 /// <summary>
 /// Re-hashes a published tree and lists every way it differs from the manifest of its generation, reading it as a
-/// tree (nothing followed through a symlink) and expecting the modes the publish policy allows.
+/// tree (nothing followed through a symlink) and expecting the modes the publish policy allows; and every symlink of
+/// the tree as found that, followed through the tree, leaves it or loops (a generation published before links were
+/// resolved through the manifest, or a link changed in place).
 /// </summary>
 public static class TreeVerifier
 {
@@ -22,11 +24,17 @@ public static class TreeVerifier
         IDirectoryTree tree, Manifest manifest, PublishPolicy policy, OperationProgress progress, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
+        var found = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
         progress.StartPhase("verify", manifest.TotalFileBytes, manifest.Entries.Count);
         foreach (var entry in manifest.Entries)
         {
             cancellationToken.ThrowIfCancellationRequested();
             progress.AddItems();
+            if (tree.TryStat(entry.Path) is { } status)
+            {
+                found[entry.Path] = AsFound(entry, status.Kind, status.Kind == UnixFileKind.Symlink ? tree.ReadLink(entry.Path) : null);
+            }
+
             if (await CheckAsync(tree, entry, policy, progress, cancellationToken).ConfigureAwait(false) is { } problem)
             {
                 problems.Add(problem);
@@ -35,6 +43,7 @@ public static class TreeVerifier
 
         var known = new HashSet<string>(manifest.Entries.Select(e => e.Path), StringComparer.Ordinal);
         FindExtra(tree, string.Empty, known, problems);
+        FindUnsafeLinks(found, problems);
         return problems;
     }
 
@@ -84,6 +93,27 @@ public static class TreeVerifier
                     var (digest, _, _) = await TreeScanner.HashAsync(file, entry.Size, progress, cancellationToken).ConfigureAwait(false);
                     return digest != entry.Digest ? $"content differs: {entry.Path}" : null;
                 }
+        }
+    }
+
+    /// <summary>An entry as the tree holds it, for resolving links through what is there rather than what should be.</summary>
+    private static ManifestEntry AsFound(ManifestEntry entry, UnixFileKind kind, string? linkTarget) => kind switch
+    {
+        UnixFileKind.Directory => ManifestEntry.Directory(entry.Path, 0, 0),
+        UnixFileKind.Symlink => ManifestEntry.Symlink(entry.Path, linkTarget ?? string.Empty, 0),
+        _ => entry with { Kind = EntryKind.File, LinkTarget = null },
+    };
+
+    private static void FindUnsafeLinks(Dictionary<string, ManifestEntry> found, List<string> problems)
+    {
+        var resolver = new LinkResolver(found.GetValueOrDefault, LinkResolver.StepBudget(found.Count));
+        foreach (var link in found.Values.Where(e => e.Kind == EntryKind.Symlink).OrderBy(e => e.Path, StringComparer.Ordinal))
+        {
+            var resolution = resolver.Resolve(link.Path, link.LinkTarget ?? string.Empty);
+            if (resolution.IsRefused)
+            {
+                problems.Add($"unsafe link: {link.Path} -> {link.LinkTarget} {resolution.Problem(link.Path)}");
+            }
         }
     }
 

@@ -50,6 +50,38 @@ public sealed class ManifestValidatorTests
     public void Refuses_escaping_symlinks() => AssertRefused(Of(ManifestEntry.Symlink("up", "../../etc", 0)), "outside");
 
     [Fact]
+    public void Refuses_a_chain_of_links_that_leaves_the_tree_although_each_target_stays_inside_when_read_alone()
+    {
+        var chain = Of(
+            ManifestEntry.Directory("d", 0x1ED, 0),
+            ManifestEntry.Symlink("d/e", "y/victim", 0),
+            ManifestEntry.Symlink("d/x", "..", 0),
+            ManifestEntry.Symlink("d/y", "x/../..", 0));
+        AssertRefused(chain, "manifest symlink 'd/e' -> 'y/victim' refused: resolves outside the tree through 'd/y' -> 'x/../..'");
+    }
+
+    [Fact]
+    public void Refuses_symlink_loops() =>
+        AssertRefused(Of(ManifestEntry.Symlink("a", "b", 0), ManifestEntry.Symlink("b", "a", 0)), "'a' -> 'b' refused: does not resolve within 40 links");
+
+    [Fact]
+    public void Accepts_dangling_links_and_links_to_the_root_or_an_ancestor() => ManifestValidator.Validate(
+        Of(
+            ManifestEntry.Directory("dists", 0x1ED, 0),
+            ManifestEntry.Symlink("dists/testing", "trixie", 0),
+            ManifestEntry.Symlink("dists/up", "..", 0),
+            ManifestEntry.Symlink("ubuntu", ".", 0)),
+        ManifestLimits.Default);
+
+    [Fact]
+    public void A_base_manifest_is_checked_but_its_links_are_not_resolved()
+    {
+        var chain = Of(ManifestEntry.Directory("d", 0x1ED, 0), ManifestEntry.Symlink("d/x", "..", 0), ManifestEntry.Symlink("d/y", "x/../..", 0));
+        ManifestValidator.Validate(chain, ManifestLimits.Base);
+        AssertRefused(Of(File("b", [1]), File("a", [1])), "out of order", ManifestLimits.Base);
+    }
+
+    [Fact]
     public void Refuses_sizes_that_do_not_add_up()
     {
         var good = File("f", [1, 2, 3]);

@@ -81,19 +81,4 @@ public sealed class DirectFileWriterTests
 
         Assert.Equal(data, await File.ReadAllBytesAsync(path));
     }
-
-    [Fact]
-    public void A_file_larger_than_the_free_space_is_refused_before_anything_is_written()
-    {
-        using var dir = new TempDirectory();
-        var path = dir.Combine("object");
-        var free = new DriveInfo(dir.Path).AvailableFreeSpace;
-
-        using var tree = LinuxFileSystem.Instance.TryOpenTree(dir.Path)!;
-
-        // Refused from the free space the file system reports, before fallocate could take a single block.
-        var e = Assert.ThrowsAny<IOException>(() => DirectFileWriter.TryCreate(tree, "object", 0x1A4, free + (1L << 40), new DirectWriteBuffers()));
-        Assert.True(Sync.Core.Posix.Posix.IsDiskFull(e), e.Message);
-        Assert.False(File.Exists(path));
-    }
 }

@@ -19,18 +19,28 @@ public sealed class TempDirectory : IDisposable
     {
         try
         {
-            foreach (var dir in Directory.EnumerateDirectories(Path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-            {
-                if (!new DirectoryInfo(dir).Attributes.HasFlag(FileAttributes.ReparsePoint))
-                {
-                    File.SetUnixFileMode(dir, (UnixFileMode)0x1C0);
-                }
-            }
-
+            MakeDeletable(Path);
             Directory.Delete(Path, recursive: true);
         }
         catch (IOException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Gives the owner access back to every directory of the tree (tests make read-only ones) without ever following
+    /// a symlink: test trees hold links to an ancestor or out of the tree, and the recursive enumeration follows
+    /// them, which once chmodded every directory under /tmp.
+    /// </summary>
+    private static void MakeDeletable(string directory)
+    {
+        File.SetUnixFileMode(directory, (UnixFileMode)0x1C0);
+        foreach (var child in new DirectoryInfo(directory).EnumerateDirectories("*", new EnumerationOptions { AttributesToSkip = 0 }))
+        {
+            if (child.LinkTarget is null)
+            {
+                MakeDeletable(child.FullName);
+            }
         }
     }
 }
