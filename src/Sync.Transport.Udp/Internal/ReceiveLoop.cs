@@ -119,6 +119,8 @@ internal sealed class ReceiveLoop(Socket socket, byte[]? macKey, ChannelWriter<R
                 UdpReceiverStats.Add(ref stats._truncated);
                 return false;
             case PacketStatus.Foreign:
+                // Its version is kept so the decode loop can say which side to upgrade.
+                Volatile.Write(ref stats._lastForeignVersion, datagram[4]);
                 UdpReceiverStats.Add(ref stats._foreign);
                 return false;
             case PacketStatus.BadMac:
