@@ -63,7 +63,7 @@ public sealed class UdpReceiverStats
 
     public long DroppedTruncated => Volatile.Read(ref _truncated);
 
-    /// <summary>Another wire version.</summary>
+    /// <summary>Another wire version (the beacons newer senders add for older receivers are not counted).</summary>
     public long DroppedForeign => Volatile.Read(ref _foreign);
 
     /// <summary>

@@ -263,9 +263,10 @@ internal sealed class SendSession
         _progress?.Report(Progress(planned));
     }
 
-    /// <summary>One round of announces for <paramref name="pass"/>: the sealed ticket's pieces.</summary>
+    /// <summary>One round of announces for <paramref name="pass"/>: the sealed ticket's pieces, then the beacon for receivers of wire version 1.</summary>
     private byte[][] Announces(int pass) =>
-        AnnounceCodec.BuildDatagrams(_sessionId, _sealedTicket, _sealLength, pass, _schedule.Layout.SymbolSize, _options.MacKey);
+        [.. AnnounceCodec.BuildDatagrams(_sessionId, _sealedTicket, _sealLength, pass, _schedule.Layout.SymbolSize, _options.MacKey),
+         LegacyBeacon.Build(_schedule.Layout.SymbolSize, _options.MacKey)];
 
     private UdpSendProgress Progress(long planned)
     {
