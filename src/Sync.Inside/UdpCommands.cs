@@ -37,12 +37,16 @@ internal static class UdpCommands
             Description = "Delete an incomplete session's spool after it received nothing for this long (e.g. 7d, 12h).",
             DefaultValueFactory = _ => "7d",
         };
+        var spoolMaxBytes = new Option<string?>("--spool-max-bytes")
+        {
+            Description = "Disk the spool may take, partial sessions included (e.g. 200G); a session beyond it waits, listed in status. Default: half the spool's file system.",
+        };
         var rcvbuf = new Option<string>("--rcvbuf") { Description = "Socket receive buffer to ask for (granted size is reported).", DefaultValueFactory = _ => "64M" };
         var report = new Option<double>("--report-interval") { Description = "Seconds between report lines on stdout.", DefaultValueFactory = _ => 5 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("receive", "Listen on a send-only UDP link (data diode) and publish each generation that arrives complete and verified, until stopped.")
         {
-            udp, group, target, state, trust, once, timeout, publish, keep, macKey, spool, spoolMaxAge, rcvbuf, report, verbose,
+            udp, group, target, state, trust, once, timeout, publish, keep, macKey, spool, spoolMaxAge, spoolMaxBytes, rcvbuf, report, verbose,
         };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
@@ -66,6 +70,9 @@ internal static class UdpCommands
             }
 
             TimeSpan maxAge = OptionValue.Parse("--spool-max-age", result.GetValue(spoolMaxAge)!, Units.ParseInterval);
+            long? spoolBudget = result.GetValue(spoolMaxBytes) is { } budgetText
+                ? OptionValue.Parse("--spool-max-bytes", budgetText, Sync.Transport.FileDrop.VolumeSize.Parse)
+                : null;
 
             var key = result.GetValue(macKey) is { } keyPath ? ReadMacKey(keyPath) : null;
             var trustFiles = result.GetValue(trust)!;
@@ -93,7 +100,10 @@ internal static class UdpCommands
                 ReceiveBufferBytes = (int)buffer,
                 ReportInterval = interval,
                 SpoolMaxAge = maxAge,
+                SpoolMaxBytes = spoolBudget,
+                Verifier = service.VerifyTicket,
                 WantsSession = service.WantsSession,
+                SessionNotAdmitted = service.SessionNotAdmitted,
             };
 
             var isOnce = result.GetValue(once);

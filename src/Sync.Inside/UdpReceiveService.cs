@@ -17,9 +17,11 @@ namespace Sync.Inside;
 /// is applied. One apply loop (<see cref="ApplyLoopAsync"/>) takes inbox streams in generation order through
 /// <see cref="StreamApplier"/>, which never exposes a partial or unverified generation. A report line goes to stdout
 /// every report interval and at the end.
-/// Trust is checked twice: from the descriptor before spooling (wrong key, replay, older generation: ignored,
-/// logged once per stream), and again from the stream itself when applying (the same checks StreamApplier makes
-/// for every carrier). A delta whose base is not published yet is collected and waits in the inbox.
+/// Trust is checked three times: the session ticket's seal before the receiver acts on any of it
+/// (<see cref="VerifyTicket"/>), the descriptor's signed header before spooling (wrong key, replay, older generation:
+/// ignored, logged once per stream), and the stream itself when applying (the same checks StreamApplier makes for
+/// every carrier). A delta whose base is not published yet is collected and waits in the inbox. A session the
+/// receiver cannot collect for lack of spool is listed as pending in the status until it is collected.
 /// </summary>
 internal sealed class UdpReceiveService
 {
@@ -35,8 +37,11 @@ internal sealed class UdpReceiveService
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly TextWriter _output;
+    // What was logged once: bounded, since only the ticket's signature stands between it and what a forger sends.
     private readonly HashSet<string> _told = new(StringComparer.Ordinal);
     private readonly List<string> _refused = [];
+    private readonly Dictionary<string, (long Generation, string Line)> _notCollected = new(StringComparer.Ordinal);
+    private List<string> _pending = [];
     private readonly SemaphoreSlim _wake = new(0);
     private readonly object _lock = new();
     private long _newestSeen;
@@ -65,6 +70,52 @@ internal sealed class UdpReceiveService
 
     /// <summary>Finishes an interrupted apply and checks the target; call once before receiving.</summary>
     public void Prepare() => _applier.Prepare(_state, _target, _mode);
+
+    /// <summary>
+    /// The receiver's <see cref="UdpReceiveOptions.Verifier"/>: the session ticket must be signed by a trusted key.
+    /// A refusal is listed under "refused" in the status (the same message once).
+    /// </summary>
+    public string? VerifyTicket(ReadOnlySpan<byte> ticket, ReadOnlySpan<byte> seal)
+    {
+        var refused = UdpDescriptor.VerifyTicket(_gateTrust, ticket, seal);
+        if (refused is not null)
+        {
+            Refuse($"UDP session announce refused: {refused}");
+        }
+
+        return refused;
+    }
+
+    /// <summary>
+    /// The receiver's <see cref="UdpReceiveOptions.SessionNotAdmitted"/>: a verified session it cannot collect for lack
+    /// of spool waits, listed as pending, until it is collected or superseded.
+    /// </summary>
+    public void SessionNotAdmitted(ReadOnlyMemory<byte> descriptor, string reason)
+    {
+        DeltaHeader header;
+        try
+        {
+            header = _codec.ParseHeader(UdpDescriptor.Decode(descriptor).Payload);
+        }
+        catch (SyncException)
+        {
+            return;
+        }
+
+        var what = header.BaseGeneration == 0 ? $"generation {header.TargetGeneration} (full)" : $"generation {header.TargetGeneration} (delta from {header.BaseGeneration})";
+        lock (_lock)
+        {
+            if (_notCollected.Count >= UdpInbox.Capacity && !_notCollected.ContainsKey(header.StreamIdHex))
+            {
+                return;
+            }
+
+            _notCollected[header.StreamIdHex] = (header.TargetGeneration,
+                $"{what} is announced but not collected: {reason}; it is tried again every 30 s (free space, or raise --spool-max-bytes)");
+        }
+
+        WriteStatus(null);
+    }
 
     /// <summary>The receiver asks, from its decode loop, whether a newly announced session is worth spooling.</summary>
     public bool WantsSession(ReadOnlyMemory<byte> descriptor)
@@ -137,6 +188,11 @@ internal sealed class UdpReceiveService
         }
 
         var entry = _inbox.Add(header, received.Path, received.Descriptor);
+        lock (_lock)
+        {
+            _notCollected.Remove(header.StreamIdHex);
+        }
+
         _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"received {entry.Describe}: {received.Length} bytes, checksummed"));
         _wake.Release();
         return Task.FromResult(ObjectDisposition.Applied);
@@ -243,6 +299,11 @@ internal sealed class UdpReceiveService
     {
         lock (_lock)
         {
+            if (_told.Count >= 1024)
+            {
+                _told.Clear(); // bounded: at worst a message is told once more
+            }
+
             if (!_told.Add(key))
             {
                 return false;
@@ -257,6 +318,11 @@ internal sealed class UdpReceiveService
     {
         lock (_lock)
         {
+            if (_refused.Contains(message))
+            {
+                return;
+            }
+
             _refused.Add(message);
             if (_refused.Count > 20)
             {
@@ -267,18 +333,26 @@ internal sealed class UdpReceiveService
 
     private void RecordApplied(string streamIdHex)
     {
-        var applied = (_state.ReadStatus()?.Applied ?? []).Append(streamIdHex).TakeLast(100).ToList();
-        _state.WriteStatus(new ImportStatus(_time.GetUtcNow(), applied, [], RefusedSnapshot()));
+        lock (_lock)
+        {
+            _notCollected.Remove(streamIdHex);
+            var applied = (_state.ReadStatus()?.Applied ?? []).Append(streamIdHex).TakeLast(100).ToList();
+            _state.WriteStatus(new ImportStatus(_time.GetUtcNow(), applied, [], [.. _refused]));
+        }
     }
 
-    public void WriteStatus(List<string> pending) =>
-        _state.WriteStatus(new ImportStatus(_time.GetUtcNow(), _state.ReadStatus()?.Applied ?? [], pending, RefusedSnapshot()));
-
-    private List<string> RefusedSnapshot()
+    /// <summary>
+    /// Writes the status: <paramref name="pending"/> (what the inbox waits for; null keeps the last list) plus the
+    /// sessions not collected for lack of spool, and what was refused. The decode loop and the apply loop both write it.
+    /// </summary>
+    public void WriteStatus(List<string>? pending)
     {
         lock (_lock)
         {
-            return [.. _refused];
+            _pending = pending ?? _pending;
+            var published = _state.Published.Generation;
+            List<string> lines = [.. _pending, .. _notCollected.Values.Where(n => n.Generation > published).Select(n => n.Line)];
+            _state.WriteStatus(new ImportStatus(_time.GetUtcNow(), _state.ReadStatus()?.Applied ?? [], lines, [.. _refused]));
         }
     }
 }

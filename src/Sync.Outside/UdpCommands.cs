@@ -47,7 +47,7 @@ internal static class UdpCommands
 
         public IEnumerable<Option> All => [Udp, Rate, FecOverhead, Interleave, Mtu, Ttl, MacKey, Local, DataSymbols];
 
-        public UdpSendOptions Parse(ParseResult result, int passes, string? rateOverride = null)
+        public UdpSendOptions Parse(ParseResult result, int passes, SigningKey signingKey, string? rateOverride = null)
         {
             var localText = result.GetValue(Local);
             IPAddress? local = null;
@@ -58,6 +58,7 @@ internal static class UdpCommands
 
             var options = new UdpSendOptions(UdpArguments.Endpoint("--udp", result.GetValue(Udp)!), UdpArguments.Rate("--rate", rateOverride ?? result.GetValue(Rate)!))
             {
+                Signer = UdpDescriptor.Signer(signingKey),
                 FecOverhead = UdpArguments.Percent("--fec-overhead", result.GetValue(FecOverhead)!, 200),
                 Interleave = result.GetValue(Interleave),
                 Passes = passes,
@@ -122,7 +123,9 @@ internal static class UdpCommands
 
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
-            var options = link.Parse(result, result.GetValue(passes));
+            // The key signs the stream's header and every session ticket: the carousel after the send needs it too.
+            using var signingKey = SigningKey.Load(result.GetValue(key)!);
+            var options = link.Parse(result, result.GetValue(passes), signingKey);
             var keep = result.GetValue(keepSpools);
             if (keep < 1)
             {
@@ -143,7 +146,6 @@ internal static class UdpCommands
                 var sender = new UdpSender(host.Logger<UdpSender>(), time);
                 var stateDir = result.GetValue(state)!;
                 UdpSpool spool;
-                using (var signingKey = SigningKey.Load(result.GetValue(key)!))
                 using (var outside = OutsideState.Open(stateDir))
                 {
                     if (outside.RecoveryNote is { } note)
@@ -229,6 +231,7 @@ internal static class UdpCommands
     public static Command Carousel()
     {
         var state = new Option<string>("--state") { Description = "The outside's state directory; its udp-spool/ holds what `send` sent.", Required = true };
+        var key = new Option<string>("--key") { Description = "The private signing key (it signs each session's announce).", Required = true };
         var link = new Link();
         var generations = new Option<int>("--generations") { Description = "Newest generations repeated, oldest first.", DefaultValueFactory = _ => 3 };
         var rounds = new Option<int>("--rounds") { Description = "Stop after this many rounds (0: run until stopped).", DefaultValueFactory = _ => 0 };
@@ -236,7 +239,7 @@ internal static class UdpCommands
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("carousel", "Repeat the newest generations' streams slowly until stopped, so an inside that was down catches up with no operator.")
         {
-            state, generations, rounds, pause, verbose,
+            state, key, generations, rounds, pause, verbose,
         };
         foreach (var option in link.All)
         {
@@ -245,7 +248,8 @@ internal static class UdpCommands
 
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
-            var options = link.Parse(result, passes: 1);
+            using var signingKey = SigningKey.Load(result.GetValue(key)!);
+            var options = link.Parse(result, passes: 1, signingKey);
             if (result.GetValue(generations) < 1 || result.GetValue(rounds) < 0 || result.GetValue(pause) is < 0 or > 86_400)
             {
                 throw SyncException.Usage("--generations must be at least 1, --rounds at least 0, --pause 0..86400 seconds");

@@ -5,6 +5,24 @@ namespace Sync.Transport.Udp;
 /// <summary>Where and how to listen. Immutable; checked by <see cref="UdpReceiver.RunAsync"/> at start.</summary>
 public sealed record UdpReceiveOptions(IPEndPoint Bind, string SpoolDirectory)
 {
+    /// <summary>
+    /// Verifies each session ticket's seal before the receiver acts on any of it: nothing of a session is allocated,
+    /// reserved or written before this accepted it. Required; the MAC (<see cref="MacKey"/>) does not replace it.
+    /// </summary>
+    public required SessionVerifier Verifier { get; init; }
+
+    /// <summary>
+    /// Bytes the spool may hold on disk, partial sessions included; a session that would go beyond it is not collected
+    /// (and tried again later). Null: half the size of the spool's file system.
+    /// </summary>
+    public long? SpoolMaxBytes { get; init; }
+
+    /// <summary>
+    /// Called on the decode loop with a verified session's descriptor and the reason, when the session is not
+    /// collected for lack of spool or memory (it is tried again every 30 s). Keep it quick.
+    /// </summary>
+    public Action<ReadOnlyMemory<byte>, string>? SessionNotAdmitted { get; init; }
+
     /// <summary>Multicast group to join; the socket then binds the group address on <see cref="Bind"/>'s port and joins on the interface that owns <see cref="Bind"/>'s address.</summary>
     public IPAddress? Group { get; init; }
 
@@ -31,12 +49,30 @@ public sealed record UdpReceiveOptions(IPEndPoint Bind, string SpoolDirectory)
     /// <summary>How long a symbol is held waiting for its announce: well above the senders' announce interval (200 ms).</summary>
     public TimeSpan EarlySymbolWait { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Called on the decode loop with the descriptor on a session's first complete announce; false ignores the session. Keep it quick.</summary>
+    /// <summary>
+    /// Called on the decode loop with the descriptor of a session whose ticket <see cref="Verifier"/> accepted, once;
+    /// false ignores the session until restart. Keep it quick.
+    /// </summary>
     public Func<ReadOnlyMemory<byte>, bool>? WantsSession { get; init; }
+
+    /// <summary>Warnings about what the network sends (rejected announces, faults, foreign versions) come at most once per kind per this interval.</summary>
+    internal TimeSpan WarningInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Sessions open at once (see <see cref="Internal.SessionTable"/>).</summary>
+    internal int MaxOpenSessions { get; init; } = Internal.SessionTable.DefaultMaxSessions;
+
+    /// <summary>Memory the open sessions may hold between them (see <see cref="Internal.SessionTable"/>).</summary>
+    internal long MaxSessionStateBytes { get; init; } = Internal.SessionTable.DefaultMaxStateBytes;
 
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Bind);
+        ArgumentNullException.ThrowIfNull(Verifier);
+        if (SpoolMaxBytes is < 0)
+        {
+            throw new ArgumentException("spool max bytes must not be negative");
+        }
+
         ArgumentException.ThrowIfNullOrWhiteSpace(SpoolDirectory);
         if (ReceiveBufferBytes < 64 << 10)
         {

@@ -95,7 +95,9 @@ public sealed class UdpReceiver
 
         var queue = Channel.CreateBounded<ReceivedBatch>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var decoder = new ReceiveDecoder(options, onComplete, finished, Stats, _logger, _time, _codecs);
+        var budget = new SpoolBudget(options.SpoolDirectory, options.SpoolMaxBytes);
+        UdpLog.SpoolBudget(_logger, options.SpoolDirectory, budget.MaxBytes, budget.Used(), budget.KeepFree);
+        var decoder = new ReceiveDecoder(options, onComplete, finished, budget, Stats, _logger, _time, _codecs);
         Task receiving = new ReceiveLoop(socket, options.MacKey, queue.Writer, Stats, _logger, Gather).Start(stop.Token);
         try
         {

@@ -45,6 +45,11 @@ public sealed class UdpReceiverStats
     internal long _rcvbufErrors = -1;
     internal long _grantedBuffer;
     internal long _receiveRateBits;
+    internal long _rejected;
+    internal long _faults;
+    internal long _notAdmitted;
+    internal long _evicted;
+    internal long _lastForeignVersion;
     private readonly long[] _burstHistogram = new long[BurstBuckets];
 
     /// <summary>Datagrams read from the socket, valid or not.</summary>
@@ -58,8 +63,23 @@ public sealed class UdpReceiverStats
 
     public long DroppedTruncated => Volatile.Read(ref _truncated);
 
-    /// <summary>Another wire version.</summary>
+    /// <summary>Another wire version (the beacons newer senders add for older receivers are not counted).</summary>
     public long DroppedForeign => Volatile.Read(ref _foreign);
+
+    /// <summary>
+    /// Announces refused: a session ticket that is malformed, not signed by a trusted key, or names another session;
+    /// pieces that do not add up; or more tickets than the receiver verifies a second. Forged or foreign traffic.
+    /// </summary>
+    public long AnnouncesRejected => Volatile.Read(ref _rejected);
+
+    /// <summary>Failures while handling one datagram (a bug, or a spool file failing), contained: the packet was dropped.</summary>
+    public long Faults => Volatile.Read(ref _faults);
+
+    /// <summary>Times a verified session was not collected: its spool over the budget or the free space, or its state over the memory bound.</summary>
+    public long SessionsNotAdmitted => Volatile.Read(ref _notAdmitted);
+
+    /// <summary>Open sessions closed to make room for another (least recently active first); they resume at their next announce.</summary>
+    public long SessionsEvicted => Volatile.Read(ref _evicted);
 
     /// <summary>MAC missing or wrong (or present when no key is configured).</summary>
     public long DroppedBadMac => Volatile.Read(ref _badMac);
@@ -175,7 +195,8 @@ public sealed class UdpReceiverStats
         s.Append(c, $"dropped garbage {DroppedGarbage} truncated {DroppedTruncated} foreign {DroppedForeign} bad-mac {DroppedBadMac} unannounced {DroppedUnannounced}; queue waits {QueueWaits}; ");
         s.Append(c, $"ignored {IgnoredPackets}; duplicates {DuplicateSymbols}; stored early {EarlySymbolsStored}; ");
         s.Append(c, $"kernel drops {KernelDrops} rcvbuf-errors {RcvbufErrors} buffer {GrantedReceiveBufferBytes >> 20} MiB; ");
-        s.Append(c, $"sessions {SessionsActive} open {SessionsCompleted} completed {HashMismatches} hash mismatches");
+        s.Append(c, $"announces rejected {AnnouncesRejected}; faults {Faults}; ");
+        s.Append(c, $"sessions {SessionsActive} open {SessionsCompleted} completed {HashMismatches} hash mismatches {SessionsNotAdmitted} not admitted {SessionsEvicted} evicted");
         return s.ToString();
     }
 

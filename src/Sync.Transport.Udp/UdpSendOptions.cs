@@ -9,6 +9,12 @@ namespace Sync.Transport.Udp;
 /// </summary>
 public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSecond)
 {
+    /// <summary>
+    /// Signs the session ticket (object length, SHA-256, cut, passes, session id, descriptor) that the announces
+    /// carry; receivers act on none of it before their verifier accepted the seal. Required.
+    /// </summary>
+    public required SessionSigner Signer { get; init; }
+
     /// <summary>Repair symbols per block in each pass, as a share of k (rounded up).</summary>
     public double FecOverhead { get; init; } = 0.25;
 
@@ -70,6 +76,7 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Destination);
+        ArgumentNullException.ThrowIfNull(Signer);
         Check(RateBitsPerSecond >= 8_000, "rate must be at least 8000 bit/s");
         Check(Mtu is >= MinMtu and <= MaxMtu, $"MTU must be {MinMtu}..{MaxMtu}");
         Check(DataSymbolsPerBlock is >= 1 and < ObjectLayout.SymbolSpace, "data symbols per block must be 1..255");
@@ -81,7 +88,7 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
         Check(Ttl is >= 0 and <= 255, "TTL must be 0..255");
         Check(AnnounceInterval > TimeSpan.Zero, "announce interval must be positive");
         Check(MacKey is null || MacKey.Length >= 16, "MAC key must be at least 16 bytes");
-        Check(SymbolSize > AnnounceCodec.FixedSize, "MTU too small");
+        Check(SymbolSize > AnnounceCodec.FragmentHeaderSize + 64, "MTU too small");
     }
 
     private static void Check(bool condition, string message)

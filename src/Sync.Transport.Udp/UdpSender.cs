@@ -36,16 +36,16 @@ public sealed class UdpSender
         ArgumentNullException.ThrowIfNull(objectPath);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (descriptor.Length > AnnounceCodec.MaxDescriptorBytes)
+        if (descriptor.Length > TicketCodec.MaxDescriptorBytes)
         {
-            throw new ArgumentException($"descriptor is {descriptor.Length} bytes; at most {AnnounceCodec.MaxDescriptorBytes}", nameof(descriptor));
+            throw new ArgumentException($"descriptor is {descriptor.Length} bytes; at most {TicketCodec.MaxDescriptorBytes}", nameof(descriptor));
         }
 
         using SafeFileHandle file = File.OpenHandle(objectPath, FileMode.Open, FileAccess.Read, FileShare.Read);
         long length = RandomAccess.GetLength(file);
-        if (length > AnnounceCodec.MaxObjectBytes)
+        if (length > TicketCodec.MaxObjectBytes)
         {
-            throw new ArgumentException($"object is {length} bytes; receivers accept at most {AnnounceCodec.MaxObjectBytes} (1 TiB)", nameof(objectPath));
+            throw new ArgumentException($"object is {length} bytes; receivers accept at most {TicketCodec.MaxObjectBytes} (1 TiB)", nameof(objectPath));
         }
 
         byte[] sha256 = await HashAsync(file, length, cancellationToken).ConfigureAwait(false);
@@ -53,11 +53,20 @@ public sealed class UdpSender
         var layout = new ObjectLayout(length, options.SymbolSize, options.DataSymbolsPerBlock);
         var schedule = new SymbolSchedule(layout, options.RepairPerPass, options.Interleave);
         ulong sessionId = options.SessionId ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
-        var announce = new AnnounceInfo(sessionId, length, sha256, layout.K, layout.SymbolSize, layout.BlockCount, options.Passes, schedule.RepairPerPass, 1, descriptor.ToArray());
+        if (layout.BlockCount > TicketCodec.MaxBlocks)
+        {
+            throw new ArgumentException($"the object is cut into {layout.BlockCount} blocks; receivers accept at most {TicketCodec.MaxBlocks}: raise the MTU or k");
+        }
+
+        var announce = new AnnounceInfo(sessionId, length, sha256, layout.K, layout.SymbolSize, layout.BlockCount, options.Passes, schedule.RepairPerPass, descriptor.ToArray());
+        byte[] sealedTicket = TicketCodec.Seal(announce, options.Signer, out int sealLength);
+
+        // Fails here, before any packet, when the ticket cannot fit the announces.
+        _ = AnnounceCodec.BuildDatagrams(sessionId, sealedTicket, sealLength, options.FirstPass, layout.SymbolSize, options.MacKey);
 
         UdpLog.SendStarting(_logger, sessionId, options.Destination.ToString(), length, layout.BlockCount, layout.K, schedule.RepairPerPass, options.Interleave, options.Passes, options.RateBitsPerSecond, options.DatagramSize);
         using var socket = UdpSockets.CreateSender(options);
-        var session = new SendSession(options, schedule, announce, file, socket, _codecs, _logger, _time, progress);
+        var session = new SendSession(options, schedule, sessionId, sealedTicket, sealLength, file, socket, _codecs, _logger, _time, progress);
         UdpSendReport report = await session.RunAsync(cancellationToken).ConfigureAwait(false);
         UdpLog.SendFinished(_logger, sessionId, report.Packets, report.WireBytes, report.Elapsed, report.AchievedBitsPerSecond);
         return report;

@@ -82,7 +82,7 @@ public sealed class UdpDiodeTests
         var send = rig.SendInBackground("60M", "--passes", "3");
         var spool = Path.Combine(rig.InsideState(1), "udp-spool");
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (await SpooledBytesAsync(spool) < 26_000_000)
+        while (CheckpointedBytes(spool) < 26_000_000)
         {
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), "the receiver spooled nothing");
             if (first.Completion.IsCompleted)
@@ -97,7 +97,7 @@ public sealed class UdpDiodeTests
         var killed = await first.Completion;
         Assert.NotEqual(0, killed.ExitCode);
         Assert.False(File.Exists(rig.Target()) || Directory.Exists(rig.Target()), "nothing may be published by a killed receiver");
-        var spooledAtKill = await SpooledBytesAsync(spool);
+        var spooledAtKill = CheckpointedBytes(spool);
 
         var second = await rig.StartReceiveAsync(1, Once);
         var received = await second.Completion;
@@ -201,7 +201,7 @@ public sealed class UdpDiodeTests
         // The inside comes back as a service; the carousel repeats both from the spool, oldest first.
         var receive = await rig.StartReceiveAsync(1);
         var carousel = await rig.Link.AgentAsync(rig.Link.Outside, "sync-outside",
-            ["carousel", "--state", rig.OutsideState, "--udp", $"{NetnsLink.InsideAddress(1)}:{UdpDiodeRig.Port}", "--rate", "300M", "--rounds", "2", "--pause", "0.5"]);
+            ["carousel", "--state", rig.OutsideState, "--key", rig.Key, "--udp", $"{NetnsLink.InsideAddress(1)}:{UdpDiodeRig.Port}", "--rate", "300M", "--rounds", "2", "--pause", "0.5"]);
         Assert.True(carousel.ExitCode == 0, carousel.ToString());
         Assert.Contains("carousel round 2: generation 2 (delta from 1)", carousel.Stdout);
         var status = await WaitForAsync(async () => (await Run.Ok(Run.Inside("status", "--state", rig.InsideState(1)))).Stdout, s => s.Contains("published: generation 2"));
@@ -231,15 +231,30 @@ public sealed class UdpDiodeTests
         }
     }
 
-    /// <summary>Bytes the spool holds on disk: the receiver preallocates its object file sparse, so its length says nothing.</summary>
-    private static async Task<long> SpooledBytesAsync(string directory)
+    /// <summary>
+    /// Bytes of symbols the receiver's checkpoints have recorded (set bits in each session's <c>state</c> bitmaps, times
+    /// the symbol size): what a restart resumes from. The spool's size says nothing: its object is reserved whole at once.
+    /// </summary>
+    private static long CheckpointedBytes(string directory)
     {
-        if (!Directory.Exists(directory))
+        long bytes = 0;
+        foreach (var state in Directory.Exists(directory) ? Directory.GetFiles(directory, "state", SearchOption.AllDirectories) : [])
         {
-            return 0;
+            try
+            {
+                var record = File.ReadAllBytes(state);
+                if (record.Length > 4096)
+                {
+                    var symbolSize = BitConverter.ToUInt16(record, 58);
+                    bytes += record.AsSpan(4096).ToArray().Sum(b => (long)System.Numerics.BitOperations.PopCount(b)) * symbolSize;
+                }
+            }
+            catch (IOException)
+            {
+                // Being rewritten, or gone with a finished session.
+            }
         }
 
-        var du = await Run.Process("du", ["-s", "--block-size=1", directory]);
-        return du.ExitCode == 0 && long.TryParse(du.Stdout.Split('\t')[0], out var bytes) ? bytes : 0;
+        return bytes;
     }
 }

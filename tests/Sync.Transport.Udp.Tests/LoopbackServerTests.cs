@@ -83,7 +83,7 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
             File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddDays(-8));
         }
 
-        var (_, run, stop) = StartReceiver(new UdpReceiveOptions(Ports.FreeLoopback(), spool) { SpoolMaxAge = TimeSpan.FromDays(7) }, new Inbox(), "recv");
+        var (_, run, stop) = StartReceiver(TestTickets.Receive(Ports.FreeLoopback(), spool) with { SpoolMaxAge = TimeSpan.FromDays(7) }, new Inbox(), "recv");
         Assert.True(SpinWait.SpinUntil(() => !Directory.Exists(stale), Patience), "the stale spool was not deleted");
         Assert.True(Directory.Exists(recent), "a spool that received something recently must stay");
         await StopAsync(run, stop);
@@ -97,9 +97,9 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         var inbox = new Inbox();
         byte[] descriptor = [1, 2, 3, 4, 5];
         byte[]? seenDescriptor = null;
-        var (receiver, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")) { WantsSession = d => { seenDescriptor = d.ToArray(); return true; } }, inbox, "recv");
+        var (receiver, run, stop) = StartReceiver(TestTickets.Receive(endpoint, Path.Combine(_dir.Path, "spool")) with { WantsSession = d => { seenDescriptor = d.ToArray(); return true; } }, inbox, "recv");
 
-        var options = new UdpSendOptions(endpoint, 200_000_000) { Passes = 1, FecOverhead = 0.25, DropSymbol = (s, pass) => Lose(s, pass, 500) };
+        var options = TestTickets.Send(endpoint, 200_000_000) with { Passes = 1, FecOverhead = 0.25, DropSymbol = (s, pass) => Lose(s, pass, 500) };
         UdpSendReport report = await Sender().SendAsync(source, descriptor, options, null, CancellationToken.None);
 
         var (received, bytes) = await inbox.First.WaitAsync(Patience);
@@ -112,6 +112,8 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         Assert.InRange(receiver.Stats.LossRate, 0.03, 0.07);
         Assert.True(receiver.Stats.MinFecMargin >= 0);
         Assert.Equal(0, receiver.Stats.DecodeFailures);
+        Assert.Equal(0, receiver.Stats.DroppedForeign); // the beacons for version-1 receivers are not news here
+        Assert.Equal(0, receiver.Stats.AnnouncesRejected);
         await StopAsync(run, stop);
 
         // Finished sessions stay finished: the spool is gone and the id is remembered.
@@ -128,10 +130,10 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         string source = _dir.File("object.bin", 2 << 20, seed: 5);
         IPEndPoint endpoint = Ports.FreeLoopback();
         var inbox = new Inbox();
-        var (receiver, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
+        var (receiver, run, stop) = StartReceiver(TestTickets.Receive(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
 
         int rounds = 0;
-        var options = new UdpSendOptions(endpoint, 200_000_000)
+        var options = TestTickets.Send(endpoint, 200_000_000) with
         {
             Passes = 1,
             FecOverhead = 0,
@@ -156,11 +158,11 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         IPEndPoint endpoint = Ports.FreeLoopback();
         var firstInbox = new Inbox();
         var secondInbox = new Inbox();
-        var first = StartReceiver(new UdpReceiveOptions(endpoint, spool), firstInbox, "recv-1");
+        var first = StartReceiver(TestTickets.Receive(endpoint, spool), firstInbox, "recv-1");
         (UdpReceiver Receiver, Task Run, CancellationTokenSource Stop)? second = null;
         long blocks = 0;
 
-        var options = new UdpSendOptions(endpoint, 200_000_000)
+        var options = TestTickets.Send(endpoint, 200_000_000) with
         {
             Passes = 2,
             // Pass 1 reaches only the first half of the blocks; the receiver is then stopped and a new one started.
@@ -175,7 +177,7 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
                 Assert.True(SpinWait.SpinUntil(() => first.Receiver.Stats.BlocksComplete >= blocks / 2, Patience));
                 first.Stop.Cancel();
                 Assert.True(SpinWait.SpinUntil(() => first.Run.IsCompleted, Patience));
-                second = StartReceiver(new UdpReceiveOptions(endpoint, spool), secondInbox, "recv-2");
+                second = StartReceiver(TestTickets.Receive(endpoint, spool), secondInbox, "recv-2");
             },
         };
         blocks = new ObjectLayout(4 << 20, options.SymbolSize, options.DataSymbolsPerBlock).BlockCount;
@@ -199,7 +201,7 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
     public async Task Garbage_truncated_and_foreign_datagrams_are_counted_and_dropped()
     {
         IPEndPoint endpoint = Ports.FreeLoopback();
-        var (receiver, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")), new Inbox(), "recv");
+        var (receiver, run, stop) = StartReceiver(TestTickets.Receive(endpoint, Path.Combine(_dir.Path, "spool")), new Inbox(), "recv");
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         var random = new Random(3);
         for (int i = 0; i < 50; i++)
@@ -235,9 +237,9 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         var inbox = new Inbox();
         byte[] receiverKey = [.. Enumerable.Repeat((byte)7, 32)];
         byte[] senderKey = [.. Enumerable.Repeat((byte)8, 32)];
-        var (receiver, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")) { MacKey = receiverKey }, inbox, "recv");
+        var (receiver, run, stop) = StartReceiver(TestTickets.Receive(endpoint, Path.Combine(_dir.Path, "spool")) with { MacKey = receiverKey }, inbox, "recv");
 
-        UdpSendReport report = await Sender().SendAsync(source, new byte[] { 9 }, new UdpSendOptions(endpoint, 200_000_000) { Passes = 1, MacKey = senderKey }, null, CancellationToken.None);
+        UdpSendReport report = await Sender().SendAsync(source, new byte[] { 9 }, TestTickets.Send(endpoint, 200_000_000) with { Passes = 1, MacKey = senderKey }, null, CancellationToken.None);
 
         Assert.True(SpinWait.SpinUntil(() => receiver.Stats.DroppedBadMac >= report.Packets * 9 / 10, Patience), receiver.Describe());
         Assert.Equal(0, receiver.Stats.SymbolsStored);
@@ -247,15 +249,35 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_sender_whose_tickets_no_trusted_key_sealed_gets_nothing_spooled_even_without_a_mac()
+    {
+        string source = _dir.File("object.bin", 1 << 20, seed: 4);
+        string spool = Path.Combine(_dir.Path, "spool");
+        IPEndPoint endpoint = Ports.FreeLoopback();
+        var inbox = new Inbox();
+        var (receiver, run, stop) = StartReceiver(TestTickets.Receive(endpoint, spool), inbox, "recv");
+
+        UdpSendReport report = await Sender().SendAsync(source, new byte[] { 9 }, TestTickets.Send(endpoint, 200_000_000) with { Passes = 1, Signer = TestTickets.ForeignSigner }, null, CancellationToken.None);
+
+        Assert.True(SpinWait.SpinUntil(() => receiver.Stats.DroppedUnannounced >= report.Packets * 8 / 10, Patience), receiver.Describe());
+        Assert.True(receiver.Stats.AnnouncesRejected > 0, receiver.Describe());
+        Assert.Equal(0, receiver.Stats.SymbolsStored);
+        Assert.Equal(0, receiver.Stats.SessionsActive);
+        Assert.Empty(Directory.GetDirectories(spool));
+        await StopAsync(run, stop);
+        Assert.Equal(0, inbox.Calls);
+    }
+
+    [Fact]
     public async Task A_matching_mac_key_delivers_and_cancelling_a_send_stops_it_cleanly()
     {
         string source = _dir.File("object.bin", 2 << 20, seed: 5);
         IPEndPoint endpoint = Ports.FreeLoopback();
         var inbox = new Inbox();
         byte[] key = [.. Enumerable.Repeat((byte)7, 32)];
-        var (receiver, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")) { MacKey = key }, inbox, "recv");
+        var (receiver, run, stop) = StartReceiver(TestTickets.Receive(endpoint, Path.Combine(_dir.Path, "spool")) with { MacKey = key }, inbox, "recv");
 
-        await Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, new UdpSendOptions(endpoint, 200_000_000) { Passes = 1, MacKey = key }, null, CancellationToken.None);
+        await Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, TestTickets.Send(endpoint, 200_000_000) with { Passes = 1, MacKey = key }, null, CancellationToken.None);
         var (_, bytes) = await inbox.First.WaitAsync(Patience);
         Assert.Equal(File.ReadAllBytes(source), bytes);
         Assert.Equal(0, receiver.Stats.DroppedBadMac);
@@ -263,7 +285,7 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         // A slow send of many passes, cancelled early, ends promptly with OperationCanceledException.
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, new UdpSendOptions(endpoint, 10_000_000) { Passes = 50, MacKey = key }, null, cancel.Token).WaitAsync(Patience));
+            Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, TestTickets.Send(endpoint, 10_000_000) with { Passes = 50, MacKey = key }, null, cancel.Token).WaitAsync(Patience));
         await StopAsync(run, stop);
 
         // No carrier thread outlives its call (Linux shows managed thread names in /proc/self/task/*/comm).
@@ -284,10 +306,10 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         var group = IPAddress.Parse("239.255.77.1");
         var inboxes = new[] { new Inbox(), new Inbox() };
         var receivers = Enumerable.Range(0, 2)
-            .Select(i => StartReceiver(new UdpReceiveOptions(new IPEndPoint(IPAddress.Loopback, port), Path.Combine(_dir.Path, $"spool{i}")) { Group = group }, inboxes[i], $"recv-{i}"))
+            .Select(i => StartReceiver(TestTickets.Receive(new IPEndPoint(IPAddress.Loopback, port), Path.Combine(_dir.Path, $"spool{i}")) with { Group = group }, inboxes[i], $"recv-{i}"))
             .ToArray();
 
-        await Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, new UdpSendOptions(new IPEndPoint(group, port), 100_000_000) { Passes = 1, LocalAddress = IPAddress.Loopback, Ttl = 0 }, null, CancellationToken.None);
+        await Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, TestTickets.Send(new IPEndPoint(group, port), 100_000_000) with { Passes = 1, LocalAddress = IPAddress.Loopback, Ttl = 0 }, null, CancellationToken.None);
 
         byte[] expected = File.ReadAllBytes(source);
         foreach (Inbox inbox in inboxes)
@@ -308,9 +330,9 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         string source = _dir.File("empty.bin", 0, seed: 7);
         IPEndPoint endpoint = Ports.FreeLoopback();
         var inbox = new Inbox();
-        var (_, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
+        var (_, run, stop) = StartReceiver(TestTickets.Receive(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
 
-        await Sender().SendAsync(source, new byte[] { 42 }, new UdpSendOptions(endpoint, 10_000_000) { Passes = 1, AnnounceInterval = TimeSpan.FromMilliseconds(20) }, null, CancellationToken.None);
+        await Sender().SendAsync(source, new byte[] { 42 }, TestTickets.Send(endpoint, 10_000_000) with { Passes = 1, AnnounceInterval = TimeSpan.FromMilliseconds(20) }, null, CancellationToken.None);
 
         var (received, bytes) = await inbox.First.WaitAsync(Patience);
         Assert.Empty(bytes);
@@ -328,7 +350,7 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stuck = new UdpReceiver(new TestLogger(output, "recv-1"), TimeProvider.System);
         using var stopStuck = new CancellationTokenSource();
-        Task stuckRun = Task.Run(() => stuck.RunAsync(new UdpReceiveOptions(endpoint, spool), async (_, ct) =>
+        Task stuckRun = Task.Run(() => stuck.RunAsync(TestTickets.Receive(endpoint, spool), async (_, ct) =>
         {
             entered.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);
@@ -336,14 +358,14 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         }, stopStuck.Token));
         Assert.True(SpinWait.SpinUntil(() => stuck.Stats.GrantedReceiveBufferBytes > 0, Patience));
 
-        await Sender().SendAsync(source, new byte[] { 5 }, new UdpSendOptions(endpoint, 200_000_000) { Passes = 1 }, null, CancellationToken.None);
+        await Sender().SendAsync(source, new byte[] { 5 }, TestTickets.Send(endpoint, 200_000_000) with { Passes = 1 }, null, CancellationToken.None);
         await entered.Task.WaitAsync(Patience);
         await stopStuck.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuckRun.WaitAsync(Patience));
 
         // No sender any more: the next run hands the spooled object over by itself.
         var inbox = new Inbox();
-        var (_, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, spool), inbox, "recv-2");
+        var (_, run, stop) = StartReceiver(TestTickets.Receive(endpoint, spool), inbox, "recv-2");
         var (received, bytes) = await inbox.First.WaitAsync(Patience);
         Assert.Equal(File.ReadAllBytes(source), bytes);
         Assert.Equal(new byte[] { 5 }, received.Descriptor.ToArray());
@@ -370,12 +392,12 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         string source = _dir.File("object.bin", 16 << 20, seed: 9);
         IPEndPoint endpoint = Ports.FreeLoopback();
         var inbox = new Inbox();
-        var (receiver, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
+        var (receiver, run, stop) = StartReceiver(TestTickets.Receive(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
 
         // Called on the send thread in send order: lose 400 consecutive symbol packets out of every 8000 (5 %).
         long sent = 0;
         var progress = new ProgressLog();
-        var options = new UdpSendOptions(endpoint, 300_000_000) { Passes = 1, DropSymbol = (_, _) => sent++ % 8000 is >= 1000 and < 1400 };
+        var options = TestTickets.Send(endpoint, 300_000_000) with { Passes = 1, DropSymbol = (_, _) => sent++ % 8000 is >= 1000 and < 1400 };
         UdpSendReport report = await Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, options, progress, CancellationToken.None);
 
         var (_, bytes) = await inbox.First.WaitAsync(Patience);
@@ -403,9 +425,9 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         IPEndPoint endpoint = Ports.FreeLoopback();
         var inbox = new Inbox();
         int asked = 0;
-        var (receiver, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, spool) { WantsSession = d => { Interlocked.Increment(ref asked); return d.Span[0] != 0xBA; } }, inbox, "recv");
+        var (receiver, run, stop) = StartReceiver(TestTickets.Receive(endpoint, spool) with { WantsSession = d => { Interlocked.Increment(ref asked); return d.Span[0] != 0xBA; } }, inbox, "recv");
 
-        UdpSendReport report = await Sender().SendAsync(source, new byte[] { 0xBA }, new UdpSendOptions(endpoint, 200_000_000) { Passes = 1 }, null, CancellationToken.None);
+        UdpSendReport report = await Sender().SendAsync(source, new byte[] { 0xBA }, TestTickets.Send(endpoint, 200_000_000) with { Passes = 1 }, null, CancellationToken.None);
 
         Assert.True(SpinWait.SpinUntil(() => receiver.Stats.IgnoredPackets >= report.Packets * 9 / 10, Patience), receiver.Describe());
         Assert.Equal(1, asked);
@@ -421,10 +443,10 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         string source = _dir.File("object.bin", 2 << 20, seed: 13);
         IPEndPoint endpoint = Ports.FreeLoopback();
         var inbox = new Inbox();
-        var (receiver, run, stop) = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
+        var (receiver, run, stop) = StartReceiver(TestTickets.Receive(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
         using var forger = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
 
-        var options = new UdpSendOptions(endpoint, 200_000_000) { Passes = 3, SessionId = 0xF00D };
+        var options = TestTickets.Send(endpoint, 200_000_000) with { Passes = 3, SessionId = 0xF00D };
         options = options with
         {
             // In pass 1 a forged data symbol (valid checksum, wrong bytes) takes the place of the real one.
@@ -462,7 +484,7 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         (UdpReceiver Receiver, Task Run, CancellationTokenSource Stop)? late = null;
         long storedInPassOne = -1;
         long seen = 0;
-        var options = new UdpSendOptions(endpoint, 50_000_000) { Passes = 2 };
+        var options = TestTickets.Send(endpoint, 50_000_000) with { Passes = 2 };
         long half = new SymbolSchedule(new ObjectLayout(4 << 20, options.SymbolSize, options.DataSymbolsPerBlock), options.RepairPerPass, options.Interleave).PacketsPerPass / 2;
         options = options with
         {
@@ -471,7 +493,7 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
             {
                 if (++seen == half)
                 {
-                    late = StartReceiver(new UdpReceiveOptions(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "late");
+                    late = StartReceiver(TestTickets.Receive(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "late");
                 }
 
                 return false;

@@ -29,7 +29,7 @@ public sealed class ReceiveLoopServerTests(ITestOutputHelper output) : IDisposab
 
     private Socket Bind(out IPEndPoint endpoint, out int granted)
     {
-        Socket socket = UdpSockets.CreateReceiver(new UdpReceiveOptions(Ports.FreeLoopback(), _dir.Path), out granted, out _);
+        Socket socket = UdpSockets.CreateReceiver(TestTickets.Receive(Ports.FreeLoopback(), _dir.Path), out granted, out _);
         endpoint = (IPEndPoint)socket.LocalEndPoint!;
         return socket;
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
@@ -63,4 +64,40 @@ internal sealed class TestLogger(ITestOutputHelper output, string name) : ILogge
             // The test already finished.
         }
     }
+}
+
+/// <summary>
+/// Stand-ins for the agents' keys: an ECDSA P-256 key seals session tickets, as sync-outside's signing key does, and
+/// the verifier accepts only its seals. Options built here carry them.
+/// </summary>
+internal static class TestTickets
+{
+    private static readonly ECDsa Key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private static readonly ECDsa OtherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    public static SessionSigner Signer { get; } = ticket => Key.SignData(ticket, HashAlgorithmName.SHA256);
+
+    /// <summary>A key the verifier does not trust.</summary>
+    public static SessionSigner ForeignSigner { get; } = ticket => OtherKey.SignData(ticket, HashAlgorithmName.SHA256);
+
+    public static SessionVerifier Verifier { get; } = (ticket, seal) =>
+        Key.VerifyData(ticket, seal, HashAlgorithmName.SHA256) ? null : "not sealed by the trusted test key";
+
+    public static UdpReceiveOptions Receive(IPEndPoint bind, string spool) => new(bind, spool) { Verifier = Verifier };
+
+    public static UdpSendOptions Send(IPEndPoint destination, long rate) => new(destination, rate) { Signer = Signer };
+}
+
+/// <summary>A clock that moves only when told to, for the rate limits and bounds that are about time.</summary>
+internal sealed class ManualTime : TimeProvider
+{
+    private long _ticks = TimeSpan.TicksPerDay;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+    public override DateTimeOffset GetUtcNow() => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(Interlocked.Read(ref _ticks));
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
 }

@@ -1,50 +1,45 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 
 namespace Sync.Transport.Udp.Internal;
 
 /// <summary>
-/// The announce payload: fixed fields, then one fragment of the descriptor. A descriptor longer than one payload is
-/// split across several announces (all sent together each interval); each fragment repeats the fixed fields so any
-/// one of them lets a receiver check it belongs to the same object.
+/// The announce payload of wire version 2: a 16-byte fragment header, then one piece of the sealed session ticket
+/// (<see cref="TicketCodec"/>), zero-padded to the symbol size. A ticket longer than one payload is split across
+/// several announces, all sent together each interval. Nothing in an announce is trusted: the fragment header only
+/// says how to put the pieces together, and the ticket is verified whole before any of it is used.
 /// </summary>
 internal static class AnnounceCodec
 {
-    public const int FixedSize = 60;
-    public const int MaxDescriptorBytes = 16 << 10;
+    public const int FragmentHeaderSize = 16;
 
-    /// <summary>Largest object a receiver accepts (1 TiB): bounds the per-block state it allocates for an announce.</summary>
-    public const long MaxObjectBytes = 1L << 40;
+    /// <summary>Most pieces a sealed ticket may come in; a receiver tracks them in one 64-bit mask.</summary>
+    public const int MaxFragments = 64;
 
-    /// <summary>Builds one complete, sealed announce datagram per descriptor fragment, each as long as a symbol datagram.</summary>
-    public static byte[][] BuildDatagrams(AnnounceInfo info, int symbolSize, byte[]? macKey)
+    /// <summary>Builds one complete, sealed announce datagram per piece of <paramref name="sealedTicket"/>, each as long as a symbol datagram.</summary>
+    public static byte[][] BuildDatagrams(ulong sessionId, byte[] sealedTicket, int sealLength, int pass, int symbolSize, byte[]? macKey)
     {
-        int room = symbolSize - FixedSize;
-        if (room < 1)
+        int room = symbolSize - FragmentHeaderSize;
+        int fragments = room < 1 ? int.MaxValue : (sealedTicket.Length + room - 1) / room;
+        if (fragments > MaxFragments || sealedTicket.Length > TicketCodec.MaxSealedBytes)
         {
-            throw new ArgumentOutOfRangeException(nameof(symbolSize), symbolSize, "symbol too small for an announce");
+            throw new ArgumentException($"a {sealedTicket.Length}-byte session ticket does not fit {MaxFragments} announces of {symbolSize} bytes: raise the MTU or shorten the descriptor");
         }
 
-        int fragments = Math.Max(1, (info.Descriptor.Length + room - 1) / room);
+        ulong ticketId = TicketId(sealedTicket);
         var datagrams = new byte[fragments][];
         for (int f = 0; f < fragments; f++)
         {
             var datagram = new byte[PacketCodec.DatagramSize(symbolSize, macKey is not null)];
-            PacketCodec.WriteHeader(datagram, new PacketHeader(PacketType.Announce, (byte)info.Pass, info.SessionId, 0, 0, 0, (ushort)symbolSize), macKey is not null);
+            PacketCodec.WriteHeader(datagram, new PacketHeader(PacketType.Announce, (byte)pass, sessionId, 0, 0, 0, (ushort)symbolSize), macKey is not null);
             Span<byte> p = datagram.AsSpan(PacketCodec.HeaderSize, symbolSize);
-            BinaryPrimitives.WriteInt64LittleEndian(p, info.ObjectLength);
-            info.Sha256.CopyTo(p[8..40]);
-            BinaryPrimitives.WriteUInt16LittleEndian(p[40..], (ushort)info.K);
-            BinaryPrimitives.WriteUInt16LittleEndian(p[42..], (ushort)info.SymbolSize);
-            BinaryPrimitives.WriteUInt32LittleEndian(p[44..], (uint)info.BlockCount);
-            BinaryPrimitives.WriteUInt16LittleEndian(p[48..], (ushort)info.Passes);
-            BinaryPrimitives.WriteUInt16LittleEndian(p[50..], (ushort)info.Descriptor.Length);
-            BinaryPrimitives.WriteUInt16LittleEndian(p[52..], (ushort)f);
-            BinaryPrimitives.WriteUInt16LittleEndian(p[54..], (ushort)fragments);
-            BinaryPrimitives.WriteUInt16LittleEndian(p[56..], (ushort)info.RepairPerPass);
-            BinaryPrimitives.WriteUInt16LittleEndian(p[58..], 0);
+            BinaryPrimitives.WriteUInt16LittleEndian(p, (ushort)sealedTicket.Length);
+            BinaryPrimitives.WriteUInt16LittleEndian(p[2..], (ushort)sealLength);
+            BinaryPrimitives.WriteUInt16LittleEndian(p[4..], (ushort)f);
+            BinaryPrimitives.WriteUInt16LittleEndian(p[6..], (ushort)fragments);
+            BinaryPrimitives.WriteUInt64LittleEndian(p[8..], ticketId);
             int start = f * room;
-            int length = Math.Min(room, info.Descriptor.Length - start);
-            info.Descriptor.AsSpan(start, Math.Max(0, length)).CopyTo(p[FixedSize..]);
+            sealedTicket.AsSpan(start, Math.Min(room, sealedTicket.Length - start)).CopyTo(p[FragmentHeaderSize..]);
             PacketCodec.Seal(datagram, macKey);
             datagrams[f] = datagram;
         }
@@ -52,50 +47,37 @@ internal static class AnnounceCodec
         return datagrams;
     }
 
-    /// <summary>Parses the fixed fields and this packet's descriptor fragment; false when they are inconsistent.</summary>
-    public static bool TryParse(in PacketHeader header, ReadOnlySpan<byte> payload, out AnnounceFragment fragment)
+    /// <summary>Parses the fragment header; false when it is inconsistent with itself or with the payload's size.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> payload, out AnnounceFragment fragment)
     {
-        fragment = default!;
-        if (payload.Length < FixedSize + 1)
+        fragment = default;
+        if (payload.Length <= FragmentHeaderSize)
         {
             return false;
         }
 
-        long length = BinaryPrimitives.ReadInt64LittleEndian(payload);
-        int k = BinaryPrimitives.ReadUInt16LittleEndian(payload[40..]);
-        int symbolSize = BinaryPrimitives.ReadUInt16LittleEndian(payload[42..]);
-        long blocks = BinaryPrimitives.ReadUInt32LittleEndian(payload[44..]);
-        int passes = BinaryPrimitives.ReadUInt16LittleEndian(payload[48..]);
-        int descriptorLength = BinaryPrimitives.ReadUInt16LittleEndian(payload[50..]);
-        int index = BinaryPrimitives.ReadUInt16LittleEndian(payload[52..]);
-        int count = BinaryPrimitives.ReadUInt16LittleEndian(payload[54..]);
-        int repairPerPass = BinaryPrimitives.ReadUInt16LittleEndian(payload[56..]);
-        int room = payload.Length - FixedSize;
-        if (length < 0 || length > MaxObjectBytes || k < 1 || k >= ObjectLayout.SymbolSpace || k + repairPerPass > ObjectLayout.SymbolSpace || symbolSize != payload.Length || descriptorLength > MaxDescriptorBytes ||
-            count != Math.Max(1, (descriptorLength + room - 1) / room) || index >= count)
-        {
-            return false;
-        }
-
-        ObjectLayout layout;
-        try
-        {
-            layout = new ObjectLayout(length, symbolSize, k);
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            return false;
-        }
-
-        if (layout.BlockCount != blocks)
+        int sealedLength = BinaryPrimitives.ReadUInt16LittleEndian(payload);
+        int sealLength = BinaryPrimitives.ReadUInt16LittleEndian(payload[2..]);
+        int index = BinaryPrimitives.ReadUInt16LittleEndian(payload[4..]);
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(payload[6..]);
+        int room = payload.Length - FragmentHeaderSize;
+        if (sealedLength is < TicketCodec.FixedSize + 1 or > TicketCodec.MaxSealedBytes || sealLength is < 1 or > TicketCodec.MaxSealBytes ||
+            sealLength > sealedLength - TicketCodec.FixedSize || count is < 1 or > MaxFragments || count != (sealedLength + room - 1) / room || index >= count)
         {
             return false;
         }
 
         int start = index * room;
-        int fragmentLength = Math.Max(0, Math.Min(room, descriptorLength - start));
-        var info = new AnnounceInfo(header.SessionId, length, payload[8..40].ToArray(), k, symbolSize, blocks, passes, repairPerPass, header.Pass, []);
-        fragment = new AnnounceFragment(info, descriptorLength, index, count, payload.Slice(FixedSize, fragmentLength).ToArray());
+        fragment = new AnnounceFragment(sealedLength, sealLength, index, count, BinaryPrimitives.ReadUInt64LittleEndian(payload[8..]),
+            start, FragmentHeaderSize, Math.Min(room, sealedLength - start));
         return true;
+    }
+
+    /// <summary>The first 8 bytes of the SHA-256 of a sealed ticket: what its announces carry to keep tickets apart.</summary>
+    public static ulong TicketId(ReadOnlySpan<byte> sealedTicket)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(sealedTicket, digest);
+        return BinaryPrimitives.ReadUInt64LittleEndian(digest);
     }
 }

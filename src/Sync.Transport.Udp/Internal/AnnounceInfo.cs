@@ -1,6 +1,9 @@
 namespace Sync.Transport.Udp.Internal;
 
-/// <summary>What an announce tells a receiver about a session: enough to lay out, verify and describe the object.</summary>
+/// <summary>
+/// What a session ticket tells a receiver about a session: enough to lay out, verify and describe the object. On the
+/// receiver it exists only once the ticket's seal was verified (see <see cref="TicketCodec"/>).
+/// </summary>
 internal sealed record AnnounceInfo(
     ulong SessionId,
     long ObjectLength,
@@ -10,10 +13,12 @@ internal sealed record AnnounceInfo(
     long BlockCount,
     int Passes,
     int RepairPerPass,
-    int Pass,
     byte[] Descriptor)
 {
     public ObjectLayout Layout() => new(ObjectLength, SymbolSize, K);
+
+    /// <summary>Bytes of the object file in the spool: every symbol whole, the last one padded.</summary>
+    public long SpoolObjectBytes => checked((ObjectLength + SymbolSize - 1) / SymbolSize * SymbolSize);
 
     /// <summary>Same object, same cut: a resumed spool may be reused only when this holds.</summary>
     public bool SameObject(AnnounceInfo other) =>

@@ -13,7 +13,7 @@ namespace Sync.Transport.Udp.Internal;
 internal static class PacketCodec
 {
     public const uint Magic = 0x50445953; // "SYDP" on the wire
-    public const byte Version = 1;
+    public const byte Version = 2;
     public const int HeaderSize = 32;
     public const int MacSize = 16;
     public const int ChecksumSize = 4;

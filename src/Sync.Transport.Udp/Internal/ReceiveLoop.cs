@@ -119,7 +119,14 @@ internal sealed class ReceiveLoop(Socket socket, byte[]? macKey, ChannelWriter<R
                 UdpReceiverStats.Add(ref stats._truncated);
                 return false;
             case PacketStatus.Foreign:
-                UdpReceiverStats.Add(ref stats._foreign);
+                // A newer sender's beacon for older receivers is no news here; anything else is counted, and its
+                // version kept so the decode loop can say which side to upgrade.
+                if (!LegacyBeacon.Is(datagram))
+                {
+                    Volatile.Write(ref stats._lastForeignVersion, datagram[4]);
+                    UdpReceiverStats.Add(ref stats._foreign);
+                }
+
                 return false;
             case PacketStatus.BadMac:
                 UdpReceiverStats.Add(ref stats._badMac);

@@ -32,6 +32,8 @@ internal sealed class ReceiveSession : IAsyncDisposable
     private long _blocksDone;
     private long _prefixDone;
     private bool _decodeFailureLogged;
+    private long _stores;
+    private long _storesSampled;
 
     private ReceiveSession(AnnounceInfo info, string directory, ILogger logger, UdpReceiverStats stats, BlockCodecFactory codecs)
     {
@@ -46,18 +48,38 @@ internal sealed class ReceiveSession : IAsyncDisposable
         _completedHere = new bool[Layout.BlockCount];
         _margin = new short[Layout.BlockCount];
         System.IO.Directory.CreateDirectory(directory);
-        _state = SessionStateFile.Open(Path.Combine(directory, "state"), info, _bitmaps, out bool resumed);
-        var mode = resumed ? FileMode.OpenOrCreate : FileMode.Create;
-        _object = File.OpenHandle(ObjectPath, mode, FileAccess.ReadWrite, FileShare.Read);
-        _repair = File.OpenHandle(Path.Combine(directory, "repair"), mode, FileAccess.ReadWrite, FileShare.None);
-        _pending = new DataWriteBehind(_object, Layout);
-        if (!resumed)
+        SessionStateFile? state = null;
+        SafeFileHandle? objectFile = null;
+        SafeFileHandle? repair = null;
+        try
         {
-            RandomAccess.SetLength(_object, Layout.SymbolCount * Layout.SymbolSize);
-            File.WriteAllBytes(Path.Combine(directory, "descriptor"), info.Descriptor);
+            state = SessionStateFile.Open(Path.Combine(directory, "state"), info, _bitmaps, out bool resumed);
+            var mode = resumed ? FileMode.OpenOrCreate : FileMode.Create;
+            objectFile = File.OpenHandle(ObjectPath, mode, FileAccess.ReadWrite, FileShare.Read);
+            repair = File.OpenHandle(Path.Combine(directory, "repair"), mode, FileAccess.ReadWrite, FileShare.None);
+
+            // The object's blocks are taken now, all of them (holes of a resumed spool too), so a full disk shows up
+            // here, before any symbol, and never as a failed write halfway through.
+            SpoolSpace.Reserve(objectFile, info.SpoolObjectBytes);
+            if (!resumed)
+            {
+                File.WriteAllBytes(Path.Combine(directory, "descriptor"), info.Descriptor);
+            }
+
+            Resumed = resumed;
+        }
+        catch
+        {
+            repair?.Dispose();
+            objectFile?.Dispose();
+            state?.Dispose();
+            throw;
         }
 
-        Resumed = resumed;
+        _state = state;
+        _object = objectFile;
+        _repair = repair;
+        _pending = new DataWriteBehind(_object, Layout);
         _hasher = new ObjectHasher(ObjectPath, Layout);
     }
 
@@ -74,6 +96,21 @@ internal sealed class ReceiveSession : IAsyncDisposable
     public long BlocksDone => _blocksDone;
 
     public bool IsComplete => _blocksDone == Layout.BlockCount;
+
+    /// <summary>
+    /// Memory a session of <paramref name="info"/> may hold while open: 35 bytes of state per block (bitmap, completion
+    /// flag, margin) and the write-behind buffers of up to <see cref="DataWriteBehind.MaxBlocks"/> blocks.
+    /// </summary>
+    public static long StateBytes(AnnounceInfo info) =>
+        info.BlockCount * (SessionStateFile.BitmapBytes + 3) + Math.Min(info.BlockCount, DataWriteBehind.MaxBlocks) * info.K * info.SymbolSize + (64 << 10);
+
+    /// <summary>Whether anything was stored since the last call: sampled once a second to find the least recently active session.</summary>
+    public bool TakeActivity()
+    {
+        bool active = _stores != _storesSampled;
+        _storesSampled = _stores;
+        return active;
+    }
 
     /// <summary>Opens (or resumes) the spool of <paramref name="info"/> under <paramref name="directory"/>; blocks that were complete or decodable on disk count as done.</summary>
     public static ReceiveSession Open(AnnounceInfo info, string directory, ILogger logger, UdpReceiverStats stats, BlockCodecFactory codecs)
@@ -160,6 +197,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
             return StoreResult.Duplicate;
         }
 
+        _stores++;
         if (symbol < k)
         {
             _pending.Add(block, symbol, payload);

@@ -29,7 +29,9 @@ internal sealed class SendSession
 
     private readonly UdpSendOptions _options;
     private readonly SymbolSchedule _schedule;
-    private readonly AnnounceInfo _announce;
+    private readonly ulong _sessionId;
+    private readonly byte[] _sealedTicket;
+    private readonly int _sealLength;
     private readonly Socket _socket;
     private readonly WindowBuilder _builder;
     private readonly ILogger _logger;
@@ -51,12 +53,16 @@ internal sealed class SendSession
     private long _lastSend;
     private int _pass;
 
-    public SendSession(UdpSendOptions options, SymbolSchedule schedule, AnnounceInfo announce, SafeFileHandle file, Socket socket, BlockCodecFactory codecs, ILogger logger, TimeProvider time, IProgress<UdpSendProgress>? progress)
+    public SendSession(
+        UdpSendOptions options, SymbolSchedule schedule, ulong sessionId, byte[] sealedTicket, int sealLength, SafeFileHandle file, Socket socket, BlockCodecFactory codecs,
+        ILogger logger, TimeProvider time, IProgress<UdpSendProgress>? progress)
     {
         _created = time.GetTimestamp();
         _options = options;
         _schedule = schedule;
-        _announce = announce;
+        _sessionId = sessionId;
+        _sealedTicket = sealedTicket;
+        _sealLength = sealLength;
         _socket = socket;
         _logger = logger;
         _time = time;
@@ -66,7 +72,7 @@ internal sealed class SendSession
         _burstDatagrams = Math.Clamp(
             (int)(options.RateBitsPerSecond / 8.0 * BurstSeconds / (options.DatagramSize + _wireOverhead)), MinBurstDatagrams, MaxBurstDatagrams);
         _segments = options.DropSymbol is null ? UdpSockets.TryEnableSegmentation(socket, options.DatagramSize, _burstDatagrams) : 1;
-        _builder = new WindowBuilder(file, schedule, announce.SessionId, options.MacKey, codecs);
+        _builder = new WindowBuilder(file, schedule, sessionId, options.MacKey, codecs);
 
         int blocks = schedule.MaxWindowBlocks;
         int maxPackets = blocks * (schedule.Layout.K + schedule.RepairPerPass);
@@ -197,7 +203,7 @@ internal sealed class SendSession
             {
                 _pass = window.Pass;
                 _options.PassStarting?.Invoke(_pass);
-                announces = AnnounceCodec.BuildDatagrams(_announce with { Pass = _pass }, _schedule.Layout.SymbolSize, _options.MacKey);
+                announces = Announces(_pass);
                 nextAnnounce = 0;
                 announceRound = 0;
             }
@@ -242,7 +248,7 @@ internal sealed class SendSession
             // An empty object is all announce: repeat it for a while each pass so receivers still hear of it.
             for (_pass = 1; _pass <= _options.Passes; _pass++)
             {
-                announces = AnnounceCodec.BuildDatagrams(_announce with { Pass = _pass }, _schedule.Layout.SymbolSize, _options.MacKey);
+                announces = Announces(_pass);
                 for (int i = 0; i < 5; i++)
                 {
                     SendAnnounces(announces, i, bucket, canSleep, cancellationToken);
@@ -256,6 +262,11 @@ internal sealed class SendSession
 
         _progress?.Report(Progress(planned));
     }
+
+    /// <summary>One round of announces for <paramref name="pass"/>: the sealed ticket's pieces, then the beacon for receivers of wire version 1.</summary>
+    private byte[][] Announces(int pass) =>
+        [.. AnnounceCodec.BuildDatagrams(_sessionId, _sealedTicket, _sealLength, pass, _schedule.Layout.SymbolSize, _options.MacKey),
+         LegacyBeacon.Build(_schedule.Layout.SymbolSize, _options.MacKey)];
 
     private UdpSendProgress Progress(long planned)
     {
@@ -355,7 +366,7 @@ internal sealed class SendSession
         if (_firstSend == 0)
         {
             _firstSend = now;
-            UdpLog.TransmissionStarted(_logger, _announce.SessionId, _time.GetElapsedTime(_created, now).TotalSeconds);
+            UdpLog.TransmissionStarted(_logger, _sessionId, _time.GetElapsedTime(_created, now).TotalSeconds);
         }
 
         _lastSend = now;

@@ -89,13 +89,14 @@ internal sealed class SessionStateFile : IDisposable
         int k = BinaryPrimitives.ReadUInt16LittleEndian(header[56..]);
         int symbolSize = BinaryPrimitives.ReadUInt16LittleEndian(header[58..]);
         long blocks = BinaryPrimitives.ReadUInt32LittleEndian(header[60..]);
-        if (length < 0 || length > AnnounceCodec.MaxObjectBytes || k is < 1 or >= ObjectLayout.SymbolSpace || symbolSize < 1 ||
-            new ObjectLayout(length, symbolSize, k).BlockCount != blocks)
+        // The same bounds as a ticket's, with arithmetic that cannot overflow: a damaged record is no record.
+        if (length is < 0 or > TicketCodec.MaxObjectBytes || k is < 1 or >= ObjectLayout.SymbolSpace || symbolSize < 1 ||
+            blocks > TicketCodec.MaxBlocks || ((length + symbolSize - 1) / symbolSize + k - 1) / k != blocks)
         {
             return null;
         }
 
-        return new AnnounceInfo(BinaryPrimitives.ReadUInt64LittleEndian(header[8..]), length, header[24..56].ToArray(), k, symbolSize, blocks, 0, 0, 0, []);
+        return new AnnounceInfo(BinaryPrimitives.ReadUInt64LittleEndian(header[8..]), length, header[24..56].ToArray(), k, symbolSize, blocks, 0, 0, []);
     }
 
     /// <summary>Writes a snapshot of whole bitmap pages; <paramref name="snapshot"/> holds them back to back.</summary>

@@ -64,4 +64,28 @@ internal static partial class UdpLog
 
     [LoggerMessage(7123, LogLevel.Error, "UDP session {SessionId:x16}: its spool could not be opened; trying again at its next announce")]
     public static partial void SessionOpenFailed(ILogger logger, Exception exception, ulong sessionId);
+
+    [LoggerMessage(7126, LogLevel.Warning, "UDP announce of session {SessionId:x16} rejected: {Reason} ({Suppressed} more rejected announces since the last such line; see the report's counters)")]
+    public static partial void AnnounceRejected(ILogger logger, ulong sessionId, string reason, long suppressed);
+
+    [LoggerMessage(7127, LogLevel.Error, "UDP receive: handling a packet of session {SessionId:x16} failed ({Error}); the packet is dropped and the receiver goes on ({Suppressed} more since the last such line)")]
+    public static partial void Fault(ILogger logger, ulong sessionId, string error, long suppressed);
+
+    [LoggerMessage(7128, LogLevel.Debug, "UDP receive: the failure handling a packet of session {SessionId:x16}")]
+    public static partial void FaultDetail(ILogger logger, Exception exception, ulong sessionId);
+
+    [LoggerMessage(7129, LogLevel.Warning, "UDP packets of wire version {Version} are arriving, and this receiver speaks version {Ours}: {Advice} ({Count} such packets so far, dropped)")]
+    public static partial void ForeignVersion(ILogger logger, int version, int ours, string advice, long count);
+
+    [LoggerMessage(7130, LogLevel.Warning, "UDP session {SessionId:x16} ({Length} bytes) is not collected: {Reason}; it is tried again in {Retry} s ({Suppressed} more since the last such line)")]
+    public static partial void SessionNotAdmitted(ILogger logger, ulong sessionId, long length, string reason, double retry, long suppressed);
+
+    [LoggerMessage(7131, LogLevel.Information, "UDP session {SessionId:x16} closed to make room for session {For:x16} (it was the least recently active; its spool stays and it resumes at its next announce; {Suppressed} more since the last such line)")]
+    public static partial void SessionEvicted(ILogger logger, ulong sessionId, ulong @for, long suppressed);
+
+    [LoggerMessage(7132, LogLevel.Warning, "UDP receive: {Count} more of kind {Kind} in the last {Seconds:F0} s were not logged one by one (see the report's counters)")]
+    public static partial void Suppressed(ILogger logger, long count, string kind, double seconds);
+
+    [LoggerMessage(7133, LogLevel.Information, "UDP spool {Directory}: budget {Budget} bytes ({Used} in use), keeping {KeepFree} bytes of its file system free")]
+    public static partial void SpoolBudget(ILogger logger, string directory, long budget, long used, long keepFree);
 }
