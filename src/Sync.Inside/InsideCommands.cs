@@ -40,7 +40,7 @@ internal static class InsideCommands
         var drop = new Option<string>("--drop") { Description = "Folder holding bundles (index + parts).", Required = true };
         var target = new Option<string>("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
         var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
-        var trust = new Option<string[]>("--trust") { Description = "Trusted public key (FILE.pub); repeat for several.", Required = true, AllowMultipleArgumentsPerToken = false };
+        var trust = TrustOption.Create();
         var publish = new Option<string>("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
         publish.AcceptOnlyFromAmong("snapshot", "in-place");
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };

@@ -34,14 +34,15 @@ internal static class OutsideCommands
 
     private static Command Keygen()
     {
-        var key = new Option<string>("--key") { Description = "Private key file to write (mode 0600); the public key goes to FILE.pub.", Required = true };
-        var command = new Command("keygen", "Write a new signing key pair (ECDSA P-256). Refuses to overwrite.") { key };
+        var key = new Option<string>("--key") { Description = "Private key file to write (PKCS#8 PEM, mode 0600); the public key goes to FILE.pub (mode 0644).", Required = true };
+        var force = new Option<bool>("--force") { Description = "Replace an existing key pair (the inside must then trust the new FILE.pub)." };
+        var command = new Command("keygen", "Write a new signing key pair (ECDSA P-256). Refuses to overwrite unless --force.") { key, force };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, _ =>
         {
             var path = result.GetValue(key)!;
-            SigningKey.Generate(path);
+            SigningKey.Generate(path, result.GetValue(force));
             using var loaded = SigningKey.Load(path);
-            Console.WriteLine($"wrote {path} (private, mode 0600) and {path}.pub (key id {KeyId.ToHex(loaded.KeyId)})");
+            Console.WriteLine($"wrote {path} (private, mode 0600) and {path}.pub (public, mode 0644; key id {KeyId.ToHex(loaded.KeyId)})");
             return Task.FromResult(0);
         }, ct));
         return command;
