@@ -91,7 +91,8 @@ internal static class InsideCommands
             var now = inside.Published.Generation;
             Console.WriteLine(now == before
                 ? $"generation {now} published; no new generation applied"
-                : string.Create(CultureInfo.InvariantCulture, $"generation {now} published (was {before}); {outcome.Applied.Count} bundle(s) applied, {outcome.BytesReceived} content bytes received"));
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"generation {now} published (was {before}), signed by key {inside.Published.SignedBy}; {outcome.Applied.Count} bundle(s) applied, {outcome.BytesReceived} content bytes received"));
             await host.StopAsync(CancellationToken.None);
             return outcome.Refused.Count > 0 ? (int)SyncErrorKind.Refused : outcome.Pending.Count > 0 ? (int)SyncErrorKind.MissingBase : 0;
         }, ct));
@@ -156,6 +157,7 @@ internal static class InsideCommands
             {
                 Console.WriteLine($"published: generation {p.Generation} at {p.PublishedAt:u} ({(p.Mode == PublishMode.Snapshot ? "snapshot" : "in-place")} mode, {p.Target})");
                 Console.WriteLine($"manifest: {p.ManifestDigest}");
+                Console.WriteLine($"signed by: {(p.SignedBy is null ? "(not recorded: published before keys were named)" : $"key {p.SignedBy}")}");
             }
 
             if (inside.ReadJournal() is { } journal)

@@ -50,4 +50,50 @@ public sealed class KeyTests
         Assert.DoesNotContain("PRIVATE KEY-----", import.Stdout + import.Stderr);
         Assert.False(Directory.Exists(pair.Target) || File.Exists(pair.Target));
     }
+
+    [Fact]
+    public async Task A_key_is_rotated_without_a_flag_day()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        var current = pair.Key;
+        var next = pair.Dir("next.key");
+        await Run.Ok(Run.Outside("keygen", "--key", next));
+        string[] both = ["--trust", $"current={current}.pub", "--trust", $"next={next}.pub"];
+        string[] onlyNext = ["--trust", $"next={next}.pub"];
+        Task<ProcessResult> Export(string key) =>
+            Run.Outside("export", "--source", pair.Source, "--state", pair.OutsideState, "--key", key, "--drop", pair.Drop, "--quiet");
+        Task<ProcessResult> Import(string[] trust) =>
+            Run.Inside(["import", "--drop", pair.Drop, "--target", pair.Target, "--state", pair.InsideState, "--quiet", .. trust]);
+
+        // The outside signs with the current key; the inside already trusts the next one too.
+        TreeBuilder.Write(pair.Source, "g1.txt", [1]);
+        await Run.Ok(Export(current));
+        await Run.Ok(Import(both));
+        Assert.Contains("signed by: key 'current'", (await Run.Ok(pair.Status())).Stdout);
+
+        // The outside switches to the next key; the inside keeps applying deltas, nothing else changes.
+        TreeBuilder.Write(pair.Source, "g2.txt", [2]);
+        await Run.Ok(Export(next));
+        var import = await Run.Ok(Import(both));
+        Assert.Contains("generation 2 published (was 1), signed by key 'next'", import.Stdout);
+        Assert.Contains("signed by: key 'next'", (await Run.Ok(pair.Status())).Stdout);
+        TreeAssert.Equal(pair.Source, pair.Target);
+
+        // The inside retires the current key.
+        TreeBuilder.Write(pair.Source, "g3.txt", [3]);
+        await Run.Ok(Export(next));
+        await Run.Ok(Import(onlyNext));
+        TreeAssert.Equal(pair.Source, pair.Target);
+        var published = TreeAssert.Describe(pair.Target);
+
+        // A bundle signed by the retired key is now refused, in one line, and changes nothing.
+        TreeBuilder.Write(pair.Source, "g4.txt", [4]);
+        await Run.Ok(Export(current));
+        var refused = await Import(onlyNext);
+        Assert.Equal(3, refused.ExitCode);
+        var line = Assert.Single(ErrorLines(refused));
+        Assert.Contains("which is not trusted here (trusted: 'next'", line);
+        Assert.Equal(published, TreeAssert.Describe(pair.Target));
+        Assert.Contains("signed by: key 'next'", (await Run.Ok(pair.Status())).Stdout);
+    }
 }

@@ -13,7 +13,8 @@ public sealed record Journal(
     string Target,
     string? SnapshotDirectory,
     string? StagingDirectory,
-    IReadOnlyList<JournalOp> Ops);
+    IReadOnlyList<JournalOp> Ops,
+    string? SignedBy = null);
 
 /// <summary>
 /// One step of an in-place publish. Kinds: mkdir, rename, meta, delete, rmdir, dirmeta, exchange (swap a staged

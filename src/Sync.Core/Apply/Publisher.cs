@@ -82,9 +82,9 @@ public sealed class Publisher
         var full = Path.GetFullPath(target);
         var staging = StagingDirectory(state, full, mode);
         state.SaveManifest(received.Header.TargetGeneration, received.ManifestBytes);
-        var journal = mode == PublishMode.Snapshot
+        var journal = (mode == PublishMode.Snapshot
             ? BuildSnapshot(received, current, state, full, cancellationToken)
-            : StageInPlace(received, current, state, full, staging, cancellationToken);
+            : StageInPlace(received, current, state, full, staging, cancellationToken)) with { SignedBy = received.SignedBy };
 
         // One flush of everything staged before the journal makes it the truth.
         Posix.Posix.SyncFileSystem(mode == PublishMode.Snapshot ? state.SnapshotsRoot : staging);
@@ -400,7 +400,7 @@ public sealed class Publisher
 
         CrashPoints.Hit();
         state.SetPublished(new PublishedRecord(
-            journal.Generation, journal.ManifestDigest, journal.StreamId, _time.GetUtcNow(), journal.Mode, journal.Target, journal.SnapshotDirectory));
+            journal.Generation, journal.ManifestDigest, journal.StreamId, _time.GetUtcNow(), journal.Mode, journal.Target, journal.SnapshotDirectory, journal.SignedBy));
         state.DeleteJournal();
         _logger.LogDebug("Published generation {Generation} at {Target}", journal.Generation, journal.Target);
     }
