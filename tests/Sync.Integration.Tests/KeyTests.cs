@@ -96,4 +96,39 @@ public sealed class KeyTests
         Assert.Equal(published, TreeAssert.Describe(pair.Target));
         Assert.Contains("signed by: key 'next'", (await Run.Ok(pair.Status())).Stdout);
     }
+
+    [ToolFact("openssl", "head", "tail", "base64", "sha256sum", "cut", "bash")]
+    public async Task The_documented_openssl_commands_verify_a_real_bundle_index()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        TreeBuilder.Write(pair.Source, "a/file.bin", TreeBuilder.RandomBytes(300_000, 3));
+        TreeBuilder.Write(pair.Source, "b.txt", "text\n"u8.ToArray());
+        await Run.Ok(pair.Export("--volume-size", "64K"));
+        var index = Assert.Single(Directory.GetFiles(pair.Drop, "*.index"));
+
+        // The block in docs/bundle-format.md, as an operator would paste it, with its two names set to this bundle.
+        var doc = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "docs", "bundle-format.md"));
+        var start = doc.IndexOf("```bash\n", doc.IndexOf("### Checking an index by hand", StringComparison.Ordinal), StringComparison.Ordinal) + 8;
+        var lines = doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)].TrimEnd('\n').Split('\n');
+        Assert.StartsWith("index=", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("key=", lines[1], StringComparison.Ordinal);
+        var script = string.Join('\n', ["index=\"$1\"", "key=\"$2\"", .. lines[2..]]);
+        var scratch = pair.MakeDir("scratch");
+        Task<ProcessResult> Check() =>
+            Run.Process("bash", ["-c", $"cd \"{scratch}\" && set -e -o pipefail\n{script}", "check", index, pair.Key + ".pub"]);
+
+        var ok = await Run.Ok(Check());
+        var output = ok.Stdout.Split('\n');
+        Assert.Equal("Verified OK", output[2]);
+        Assert.StartsWith($"SYNCIDX2 key-id={output[1].Trim()} payload-bytes=", output[0], StringComparison.Ordinal);
+        Assert.Matches("^[0-9a-f]{16}$", output[1].Trim());
+
+        // One byte of the payload altered: openssl says so.
+        var bytes = await File.ReadAllBytesAsync(index);
+        bytes[output[0].Length + 20] ^= 1;
+        await File.WriteAllBytesAsync(index, bytes);
+        var altered = await Check();
+        Assert.NotEqual(0, altered.ExitCode);
+        Assert.Contains("Verification failure", altered.Stdout);
+    }
 }
