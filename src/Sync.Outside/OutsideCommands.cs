@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
+using Sync.Core.Apply;
 using Sync.Core.Export;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
@@ -20,6 +21,11 @@ internal static class OutsideCommands
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (long.TryParse(Environment.GetEnvironmentVariable("SYNC_CRASH_POINT"), out var crashPoint))
+        {
+            CrashPoints.Arm(crashPoint); // fault injection for the kill tests
+        }
+
         var root = new RootCommand("sync-outside: scans a repository tree and exports signed generations for the inside agent.");
         root.Subcommands.Add(Keygen());
         root.Subcommands.Add(Export());
@@ -130,6 +136,15 @@ internal static class OutsideCommands
                 host.Logger<DeltaExporter>().LogWarning("{Note}", note);
             }
 
+            if (outside.OwedIndex is { } owed)
+            {
+                var written = BundleWriter.Redeliver(dropDir, new SealedIndex(owed.Name, owed.Bytes));
+                outside.IndexRedelivered();
+                Console.WriteLine(written
+                    ? $"wrote index {owed.Name} again: its export was interrupted just before or after it was first written (an inside that has it skips it)"
+                    : $"index {owed.Name} of an interrupted export is in the drop folder");
+            }
+
             var progress = new OperationProgress();
             var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
             PreparedExport prepared;
@@ -146,8 +161,16 @@ internal static class OutsideCommands
 
                 await using var writer = BundleWriter.Create(dropDir, signingKey, volumeSize);
                 await prepared.EmitAsync(writer, progress, token);
-                prepared.MarkPending(outside, Path.Combine(dropDir, writer.Name + ".index"));
-                info = await writer.CompleteAsync(token);
+                try
+                {
+                    // Recorded (durably, with the index bytes) before the index can be seen, let alone carried away.
+                    info = await writer.CompleteAsync(index => prepared.RecordBundle(outside, index.IndexName, index.Bytes), token);
+                }
+                catch (Exception) when (!writer.IsComplete)
+                {
+                    prepared.Abandon(outside);
+                    throw;
+                }
             }
 
             prepared.Commit(outside, time.GetUtcNow());
