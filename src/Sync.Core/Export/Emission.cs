@@ -3,8 +3,8 @@ namespace Sync.Core.Export;
 /// <summary>
 /// One generation the outside signed and handed to a carrier, as its state records it: which number, built on which
 /// base, which manifest and stream, over which carrier, when it was made, and how it ended. <see cref="File"/> is the carrier's own
-/// copy that an interrupted emission is resolved with: the sealed bundle index (kept in the state directory) or the
-/// UDP spool stream.
+/// copy that an interrupted emission is resolved with: the name of the sealed bundle index kept in emitted/, or the
+/// UDP spool stream's path relative to the state directory.
 /// </summary>
 public sealed record Emission(
     long Generation,

@@ -146,7 +146,7 @@ public sealed class OutsideState : IDisposable
 
         AtomicFile.WriteAllBytes(ManifestPath(emission.Generation), manifestBytes);
         CrashPoints.Hit();
-        SavePending(emission with { Carrier = Emission.Udp, File = Path.GetFullPath(spoolPath) });
+        SavePending(emission with { Carrier = Emission.Udp, File = Path.GetRelativePath(Root, spoolPath) });
     }
 
     /// <summary>
@@ -308,15 +308,15 @@ public sealed class OutsideState : IDisposable
 
         var manifest = File.Exists(ManifestPath(pending.Generation)) ? File.ReadAllBytes(ManifestPath(pending.Generation)) : null;
         var whole = manifest is not null && Digest.Compute(manifest).ToHex() == pending.ManifestDigest;
-        if (pending.Carrier == Emission.FileDrop && whole && File.Exists(Path.Combine(EmittedDirectory, pending.File!)))
+        if (pending is { Carrier: Emission.FileDrop, File: { } index } && whole && File.Exists(Path.Combine(EmittedDirectory, index)))
         {
             // Its index may or may not have reached the drop folder (and may have been carried away since): count it
             // as delivered and owe the drop folder the same index, which an inside that has it already skips.
-            Save(Current with { OwedIndex = pending.File });
+            Save(Current with { OwedIndex = index });
             Commit(pending, manifest!, pending.At);
-            RecoveryNote = $"an export of generation {pending.Generation} was interrupted after its bundle was sealed; it counts as delivered, and the next export writes its index {pending.File} again";
+            RecoveryNote = $"an export of generation {pending.Generation} was interrupted after its bundle was sealed; it counts as delivered, and the next export writes its index {index} again";
         }
-        else if (pending.Carrier == Emission.Udp && whole && File.Exists(pending.File))
+        else if (pending is { Carrier: Emission.Udp, File: { } spool } && whole && File.Exists(Path.Combine(Root, spool)))
         {
             Commit(pending, manifest!, pending.At);
             RecoveryNote = $"a send of generation {pending.Generation} was interrupted after its stream was spooled; it counts as sent (the carousel repeats it)";
