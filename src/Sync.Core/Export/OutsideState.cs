@@ -216,8 +216,12 @@ public sealed class OutsideState : IDisposable
     public void Commit(Emission emission, byte[] manifestBytes, DateTimeOffset when)
     {
         var generation = emission.Generation;
-        AtomicFile.WriteAllBytes(ManifestPath(generation), manifestBytes);
         var pending = Current.Pending is { } p && p.Generation == generation && p.StreamId == emission.StreamId ? p : null;
+        if (pending is null)
+        {
+            AtomicFile.WriteAllBytes(ManifestPath(generation), manifestBytes); // a pending emission wrote it already
+        }
+
         var outcome = emission.Carrier switch
         {
             Emission.FileDrop => Emission.Delivered,
