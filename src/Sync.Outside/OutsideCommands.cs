@@ -71,6 +71,11 @@ internal static class OutsideCommands
             await host.StartAsync(token);
             var time = host.Services.GetRequiredService<TimeProvider>();
             using var outside = OutsideState.Open(result.GetValue(state)!);
+            if (outside.RecoveryNote is { } note)
+            {
+                host.Logger<DeltaExporter>().LogWarning("{Note}", note);
+            }
+
             var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
             var progress = new OperationProgress();
             var clock = System.Diagnostics.Stopwatch.StartNew();
