@@ -57,6 +57,11 @@ internal sealed class DropImporter
                     throw SyncException.Refused($"bundle {name}: {listing.Error ?? "unreadable index"}");
                 }
 
+                if (applied.Contains(listing.ClaimedHeader.StreamIdHex))
+                {
+                    continue; // applied by an earlier run, also if its key is no longer trusted (a retired key); skipping acts on nothing
+                }
+
                 _trust.Verify(listing.Envelope!, $"bundle {name}");
                 var header = _codec.ParseHeader(_trust.Verify(listing.Header!, $"bundle {name}"));
                 ordered.Add((listing, header));

@@ -191,7 +191,7 @@ internal static class GrpcCommands
 
         public Option<string> State { get; } = new("--state") { Description = "The inside's state directory.", Required = true };
 
-        public Option<string[]> Trust { get; } = new("--trust") { Description = "Trusted public key (FILE.pub); repeat for several.", Required = true };
+        public Option<string[]> Trust { get; } = TrustOption.Create();
 
         public Option<string> Publish { get; } = new("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
 

@@ -41,7 +41,7 @@ internal static class InsideCommands
         var drop = new Option<string>("--drop") { Description = "Folder holding bundles (index + parts).", Required = true };
         var target = new Option<string>("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
         var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
-        var trust = new Option<string[]>("--trust") { Description = "Trusted public key (FILE.pub); repeat for several.", Required = true, AllowMultipleArgumentsPerToken = false };
+        var trust = TrustOption.Create();
         var publish = new Option<string>("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
         publish.AcceptOnlyFromAmong("snapshot", "in-place");
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
@@ -96,7 +96,8 @@ internal static class InsideCommands
             var now = inside.Published.Generation;
             Console.WriteLine(now == before
                 ? $"generation {now} published; no new generation applied"
-                : string.Create(CultureInfo.InvariantCulture, $"generation {now} published (was {before}); {outcome.Applied.Count} bundle(s) applied, {outcome.BytesReceived} content bytes received"));
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"generation {now} published (was {before}), signed by key {inside.Published.SignedBy}; {outcome.Applied.Count} bundle(s) applied, {outcome.BytesReceived} content bytes received"));
             await host.StopAsync(CancellationToken.None);
             return outcome.Refused.Count > 0 ? (int)SyncErrorKind.Refused : outcome.Pending.Count > 0 ? (int)SyncErrorKind.MissingBase : 0;
         }, ct));
@@ -163,6 +164,7 @@ internal static class InsideCommands
             {
                 Console.WriteLine($"published: generation {p.Generation} at {p.PublishedAt:u} ({(p.Mode == PublishMode.Snapshot ? "snapshot" : "in-place")} mode, {p.Target})");
                 Console.WriteLine($"manifest: {p.ManifestDigest}");
+                Console.WriteLine($"signed by: {(p.SignedBy is null ? "(not recorded: published before keys were named)" : $"key {p.SignedBy}")}");
             }
 
             if (inside.ReadJournal() is { } journal)

@@ -24,7 +24,7 @@ internal static class UdpCommands
         var group = new Option<string?>("--group") { Description = "Multicast group to join (on BIND's interface)." };
         var target = new Option<string>("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
         var state = new Option<string>("--state") { Description = "The inside's state directory (udp-spool/ and udp-inbox/ live there).", Required = true };
-        var trust = new Option<string[]>("--trust") { Description = "Trusted public key (FILE.pub); repeat for several.", Required = true, AllowMultipleArgumentsPerToken = false };
+        var trust = TrustOption.Create();
         var once = new Option<bool>("--once") { Description = "Exit 0 after publishing one new generation (and whatever follows it in the inbox)." };
         var timeout = new Option<double>("--timeout") { Description = "With --once: give up after this many seconds with exit code 4 (0: wait forever).", DefaultValueFactory = _ => 0 };
         var publish = new Option<string>("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };

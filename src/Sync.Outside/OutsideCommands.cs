@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
+using Sync.Core.Apply;
 using Sync.Core.Export;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
@@ -20,6 +21,11 @@ internal static class OutsideCommands
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (long.TryParse(Environment.GetEnvironmentVariable("SYNC_CRASH_POINT"), out var crashPoint))
+        {
+            CrashPoints.Arm(crashPoint); // fault injection for the kill tests
+        }
+
         var root = new RootCommand("sync-outside: scans a repository tree and exports signed generations for the inside agent.");
         root.Subcommands.Add(Keygen());
         root.Subcommands.Add(Export());
@@ -34,14 +40,15 @@ internal static class OutsideCommands
 
     private static Command Keygen()
     {
-        var key = new Option<string>("--key") { Description = "Private key file to write (mode 0600); the public key goes to FILE.pub.", Required = true };
-        var command = new Command("keygen", "Write a new signing key pair (ECDSA P-256). Refuses to overwrite.") { key };
+        var key = new Option<string>("--key") { Description = "Private key file to write (PKCS#8 PEM, mode 0600); the public key goes to FILE.pub (mode 0644).", Required = true };
+        var force = new Option<bool>("--force") { Description = "Replace an existing key pair (the inside must then trust the new FILE.pub)." };
+        var command = new Command("keygen", "Write a new signing key pair (ECDSA P-256). Refuses to overwrite unless --force.") { key, force };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, _ =>
         {
             var path = result.GetValue(key)!;
-            SigningKey.Generate(path);
+            SigningKey.Generate(path, result.GetValue(force));
             using var loaded = SigningKey.Load(path);
-            Console.WriteLine($"wrote {path} (private, mode 0600) and {path}.pub (key id {KeyId.ToHex(loaded.KeyId)})");
+            Console.WriteLine($"wrote {path} (private, mode 0600) and {path}.pub (public, mode 0644; key id {KeyId.ToHex(loaded.KeyId)})");
             return Task.FromResult(0);
         }, ct));
         return command;
@@ -64,6 +71,11 @@ internal static class OutsideCommands
             await host.StartAsync(token);
             var time = host.Services.GetRequiredService<TimeProvider>();
             using var outside = OutsideState.Open(result.GetValue(state)!);
+            if (outside.RecoveryNote is { } note)
+            {
+                host.Logger<DeltaExporter>().LogWarning("{Note}", note);
+            }
+
             var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
             var progress = new OperationProgress();
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -129,6 +141,15 @@ internal static class OutsideCommands
                 host.Logger<DeltaExporter>().LogWarning("{Note}", note);
             }
 
+            if (outside.OwedIndex is { } owed)
+            {
+                var written = BundleWriter.Redeliver(dropDir, new SealedIndex(owed.Name, owed.Bytes));
+                outside.IndexRedelivered();
+                Console.WriteLine(written
+                    ? $"wrote index {owed.Name} again: its export was interrupted just before or after it was first written (an inside that has it skips it)"
+                    : $"index {owed.Name} of an interrupted export is in the drop folder");
+            }
+
             var progress = new OperationProgress();
             var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
             PreparedExport prepared;
@@ -145,8 +166,16 @@ internal static class OutsideCommands
 
                 await using var writer = BundleWriter.Create(dropDir, signingKey, volumeSize);
                 await prepared.EmitAsync(writer, progress, token);
-                prepared.MarkPending(outside, Path.Combine(dropDir, writer.Name + ".index"));
-                info = await writer.CompleteAsync(token);
+                try
+                {
+                    // Recorded (durably, with the index bytes) before the index can be seen, let alone carried away.
+                    info = await writer.CompleteAsync(index => prepared.RecordBundle(outside, index.IndexName, index.Bytes), token);
+                }
+                catch (Exception) when (!writer.IsComplete)
+                {
+                    prepared.Abandon(outside);
+                    throw;
+                }
             }
 
             prepared.Commit(outside, time.GetUtcNow());

@@ -90,16 +90,11 @@ public sealed class BundleCatalog
 
     private static BundleListing Parse(string indexPath, string name, byte[] bytes)
     {
-        if (!bytes.AsSpan().StartsWith(IndexFile.Magic))
+        var (envelope, payload, format) = IndexFile.Decode(bytes);
+        var index = Protocol.V1.BundleIndex.Parser.ParseFrom(payload.Span);
+        if (index.FormatVersion != format)
         {
-            throw SyncException.Refused("not a bundle index (wrong magic bytes)");
-        }
-
-        var envelope = Protocol.V1.Signed.Parser.ParseFrom(bytes.AsSpan(IndexFile.Magic.Length));
-        var index = Protocol.V1.BundleIndex.Parser.ParseFrom(envelope.Payload.Span);
-        if (index.FormatVersion != IndexFile.FormatVersion)
-        {
-            throw SyncException.Refused($"the index has format version {index.FormatVersion}; this agent reads version {IndexFile.FormatVersion} (upgrade it?)");
+            throw SyncException.Refused($"the index has format version {index.FormatVersion}; this agent reads versions {IndexFile.LegacyFormatVersion} and {IndexFile.FormatVersion} (upgrade it?)");
         }
 
         if (index.Header is null)
@@ -158,7 +153,7 @@ public sealed class BundleCatalog
         {
             IndexPath = indexPath,
             Name = name,
-            Envelope = ToDomain(envelope),
+            Envelope = envelope,
             Header = ToDomain(index.Header),
             ClaimedHeader = header,
             Parts = parts,

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Sync.Core;
+using Sync.Core.Apply;
 using Sync.Core.Posix;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
@@ -10,9 +11,9 @@ namespace Sync.Transport.FileDrop;
 
 /// <summary>
 /// What is this? The outside's file-drop carrier. Frames go through a <see cref="FrameWriter"/> into parts of
-/// at most the volume size (so a bundle fits on removable media); <see cref="CompleteAsync"/> then writes the
-/// signed index, last and atomically, and only its presence makes the bundle visible to the inside. A bundle
-/// that is not completed leaves nothing behind once disposed. One caller at a time.
+/// at most the volume size (so a bundle fits on removable media); <see cref="CompleteAsync(CancellationToken)"/> then
+/// writes the signed index, last and atomically, and only its presence makes the bundle visible to the inside. A
+/// bundle that is not completed leaves nothing behind once disposed. One caller at a time.
 /// </summary>
 public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
 {
@@ -27,7 +28,6 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
     private DeltaHeader? _headerInfo;
     private string? _name;
     private string? _indexTemp;
-    private string? _indexPublished;
     private bool _ended;
     private bool _faulted;
     private bool _completed;
@@ -41,6 +41,9 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
 
     /// <summary>The bundle's name, known once the header frame has been written.</summary>
     public string? Name => _name;
+
+    /// <summary>True once the index is in place: the bundle is visible, and nothing of it is deleted any more.</summary>
+    public bool IsComplete => _completed;
 
     /// <summary>Frame bytes written so far (the sum of the part sizes).</summary>
     public long BytesWritten => _frames?.BytesWritten ?? 0;
@@ -93,7 +96,14 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
     /// Finishes the last part, makes every part durable, then writes the signed index. Call only after the end
     /// frame; the bundle is complete (and visible to the inside) when this returns.
     /// </summary>
-    public Task<BundleInfo> CompleteAsync(CancellationToken cancellationToken)
+    public Task<BundleInfo> CompleteAsync(CancellationToken cancellationToken) => CompleteAsync(null, cancellationToken);
+
+    /// <summary>
+    /// As above, calling <paramref name="beforeVisible"/> once every part and the signed index are durable but before
+    /// the index is renamed into place: the one instant at which the outside can record the bundle as emitted
+    /// without the inside possibly holding it already. If it throws, nothing becomes visible.
+    /// </summary>
+    public Task<BundleInfo> CompleteAsync(Action<SealedIndex>? beforeVisible, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (_completed || _faulted || _parts is null || !_ended)
@@ -107,15 +117,54 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
         {
             _parts.Complete();
             Posix.FsyncDirectory(_directory);
-            var index = BuildIndex(_parts.Completed, _parts.TotalBytes);
-            var indexName = WriteIndex(index);
+            CrashPoints.Hit();
+            var sealedIndex = new SealedIndex(BundleNames.Index(_name!), IndexFile.Encode(BuildIndex(_parts.Completed, _parts.TotalBytes).ToByteArray(), _key));
+            _indexTemp = Path.Combine(_directory, sealedIndex.IndexName + BundleNames.TempExtension);
+            WriteDurably(_indexTemp, sealedIndex.Bytes, _name!);
+            CrashPoints.Hit();
+            beforeVisible?.Invoke(sealedIndex);
+            Publish(_directory, sealedIndex, _indexTemp, _name!);
+
+            // Visible means delivered: from here on nothing of the bundle is deleted, whatever fails.
+            _indexTemp = null;
             _completed = true;
-            return Task.FromResult(new BundleInfo(_name!, indexName, _parts.Completed.Select(p => p.Name).ToArray(), _parts.TotalBytes));
+            Posix.FsyncDirectory(_directory);
+            CrashPoints.Hit();
+            return Task.FromResult(new BundleInfo(_name!, sealedIndex.IndexName, _parts.Completed.Select(p => p.Name).ToArray(), _parts.TotalBytes));
         }
         catch
         {
-            _faulted = true;
+            _faulted = !_completed;
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes an index that an interrupted export sealed (and recorded) again into a drop folder: the same bytes
+    /// under the same name, so an inside that has it already sees the same bundle twice and skips it. False when
+    /// the folder holds it already.
+    /// </summary>
+    public static bool Redeliver(string dropDirectory, SealedIndex index)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        var directory = Path.GetFullPath(dropDirectory);
+        var path = Path.Combine(directory, index.IndexName);
+        if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(index.Bytes))
+        {
+            return false;
+        }
+
+        var temp = path + BundleNames.TempExtension;
+        try
+        {
+            WriteDurably(temp, index.Bytes, index.IndexName, overwrite: true);
+            Publish(directory, index, temp, index.IndexName);
+            Posix.FsyncDirectory(directory);
+            return true;
+        }
+        finally
+        {
+            TryDelete(temp);
         }
     }
 
@@ -128,13 +177,10 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
         {
             if (!_completed)
             {
-                // The index goes first, so the inside never sees a bundle whose parts are being deleted.
-                foreach (var index in new[] { _indexPublished, _indexTemp })
+                // A bundle not completed never had its index renamed into place: only its temporary file goes.
+                if (_indexTemp is not null)
                 {
-                    if (index is not null)
-                    {
-                        TryDelete(index);
-                    }
+                    TryDelete(_indexTemp);
                 }
 
                 _parts.DeleteAll();
@@ -197,47 +243,41 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
         return index;
     }
 
-    private string WriteIndex(Protocol.V1.BundleIndex index)
+    private static void WriteDurably(string path, byte[] bytes, string bundle, bool overwrite = false)
     {
-        var signed = _key.Sign(index.ToByteArray());
-        var envelope = new Protocol.V1.Signed
-        {
-            Payload = UnsafeByteOperations.UnsafeWrap(signed.Payload),
-            KeyId = UnsafeByteOperations.UnsafeWrap(signed.KeyId),
-            Signature = UnsafeByteOperations.UnsafeWrap(signed.Signature),
-        };
-
-        var indexName = BundleNames.Index(_name!);
-        var indexPath = Path.Combine(_directory, indexName);
-        _indexTemp = indexPath + BundleNames.TempExtension;
         try
         {
-            using (var stream = new FileStream(_indexTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
-            {
-                stream.Write(IndexFile.Magic);
-                envelope.WriteTo(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            // No overwrite: an index that appeared meanwhile is someone else's bundle and stays as it is.
-            File.Move(_indexTemp, indexPath, overwrite: false);
-            _indexTemp = null;
-            _indexPublished = indexPath;
-            Posix.FsyncDirectory(_directory);
-        }
-        catch (IOException e) when (File.Exists(indexPath) && _indexTemp is not null)
-        {
-            throw new SyncException(SyncErrorKind.Failure, $"bundle {_name} already exists in '{_directory}'; refusing to overwrite it", e);
+            using var stream = new FileStream(path, overwrite ? FileMode.Create : FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Posix.IsDiskFull(e)
-                ? SyncException.Storage($"drop folder '{_directory}' is full while writing the index of bundle {_name}: {e.Message}", e)
-                : SyncException.Storage($"cannot write the index of bundle {_name} in '{_directory}': {e.Message}", e);
+            throw IndexWriteFailed(e, Path.GetDirectoryName(path)!, bundle);
         }
-
-        return indexName;
     }
+
+    /// <summary>Renames the index into place, never over another file: an index that appeared meanwhile is someone else's bundle.</summary>
+    private static void Publish(string directory, SealedIndex index, string temp, string bundle)
+    {
+        var path = Path.Combine(directory, index.IndexName);
+        try
+        {
+            File.Move(temp, path, overwrite: false);
+        }
+        catch (IOException e) when (File.Exists(path))
+        {
+            throw new SyncException(SyncErrorKind.Failure, $"bundle {bundle} already exists in '{directory}'; refusing to overwrite it", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw IndexWriteFailed(e, directory, bundle);
+        }
+    }
+
+    private static SyncException IndexWriteFailed(Exception e, string directory, string bundle) => Posix.IsDiskFull(e)
+        ? SyncException.Storage($"drop folder '{directory}' is full while writing the index of bundle {bundle}: {e.Message}", e)
+        : SyncException.Storage($"cannot write the index of bundle {bundle} in '{directory}': {e.Message}", e);
 
     private static void TryDelete(string path)
     {

@@ -94,7 +94,7 @@ public sealed class OutsideSession
                 return SyncResult.From(answer, prepared.Summary, 0, clock.Elapsed);
             }
 
-            state.RememberSent(prepared.ManifestBytes, prepared.ManifestDigest);
+            prepared.RecordSent(state);
             var pacer = source.MaxBitsPerSecond is { } rate ? new SendPacer(rate, _time) : null;
             var sink = _sink = new GrpcDeltaSink(peer, pacer);
             var outcome = await SendAndAwaitOutcomeAsync(peer, prepared, sink, progress, cancellationToken).ConfigureAwait(false);

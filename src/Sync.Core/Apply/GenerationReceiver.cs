@@ -91,6 +91,8 @@ public sealed class GenerationReceiver
 
         var header = CheckHeader(headerFrame.Header, published, "delta stream");
         var what = $"generation {header.TargetGeneration}";
+        var signer = _trust.Find(headerFrame.Header.KeyId)!.ToString();
+        _logger.LogInformation("Receiving {What}, signed by trusted key {Key}", what, signer);
         var manifestBytes = await ReadManifestAsync(reader, header, limits, cancellationToken).ConfigureAwait(false);
         var manifest = _codec.ParseManifest(manifestBytes, limits);
         if (manifest.Generation != header.TargetGeneration)
@@ -159,7 +161,7 @@ public sealed class GenerationReceiver
                         }
 
                         EnsureComplete(manifest, sources, what);
-                        return new ReceivedGeneration(header, manifest, manifestBytes, sources, bytes, contents);
+                        return new ReceivedGeneration(header, manifest, manifestBytes, sources, bytes, contents, signer);
                     case null:
                         throw SyncException.Refused($"{what}: stream ends before its end marker (truncated)");
                     default:

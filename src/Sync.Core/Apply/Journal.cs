@@ -18,7 +18,8 @@ public sealed record Journal(
     string? Snapshot,
     string? StagingDirectory,
     PublishPolicy Policy,
-    IReadOnlyList<JournalOp> Ops)
+    IReadOnlyList<JournalOp> Ops,
+    string? SignedBy = null)
 {
     /// <summary>Journals of earlier versions held absolute paths; this version refuses to guess what they meant.</summary>
     public const int CurrentFormat = 2;

@@ -1,6 +1,6 @@
 namespace Sync.Core.Apply;
 
-/// <summary>What the inside holds and shows: the published generation and where.</summary>
+/// <summary>What the inside holds and shows: the published generation, where, and which trusted key signed it.</summary>
 public sealed record PublishedRecord(
     long Generation,
     string ManifestDigest,
@@ -9,7 +9,8 @@ public sealed record PublishedRecord(
     PublishMode Mode,
     string Target,
     string? SnapshotDirectory,
-    PublishPolicy? Policy = null)
+    PublishPolicy? Policy = null,
+    string? SignedBy = null)
 {
     public static PublishedRecord None { get; } = new(0, string.Empty, string.Empty, DateTimeOffset.UnixEpoch, PublishMode.Snapshot, string.Empty, null);
 

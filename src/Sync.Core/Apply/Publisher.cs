@@ -98,6 +98,8 @@ public sealed class Publisher
             layout.Staging.SyncFileSystem();
         }
 
+        journal = journal with { SignedBy = received.SignedBy };
+
         CrashPoints.Hit();
         state.WriteJournal(journal);
         CrashPoints.Hit();
@@ -158,7 +160,7 @@ public sealed class Publisher
         CrashPoints.Hit();
         state.SetPublished(new PublishedRecord(
             journal.Generation, journal.ManifestDigest, journal.StreamId, _time.GetUtcNow(), journal.Mode, journal.Target,
-            journal.Snapshot is null ? null : layout.SnapshotPath(journal.Snapshot), journal.Policy));
+            journal.Snapshot is null ? null : layout.SnapshotPath(journal.Snapshot), journal.Policy, journal.SignedBy));
         state.DeleteJournal();
         _logger.LogDebug("Published generation {Generation} at {Target}", journal.Generation, journal.Target);
     }

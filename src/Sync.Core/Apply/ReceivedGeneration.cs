@@ -10,4 +10,5 @@ public sealed record ReceivedGeneration(
     byte[] ManifestBytes,
     ContentSources Sources,
     long BytesReceived,
-    int ContentsReceived);
+    int ContentsReceived,
+    string? SignedBy = null);

@@ -64,7 +64,6 @@ public sealed class DeltaExporter
         var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base);
         var baseManifest = options.Full ? Manifest.Empty : last;
         var baseDigest = options.Full || lastBytes is null ? Digest.Empty : Digest.Compute(lastBytes);
-        var generation = Math.Max(state.Current.Generation, holdings?.PublishedGeneration ?? 0) + 1;
         var held = holdings ?? InsideHoldings.Nothing;
         // The wire keeps milliseconds; round here so a parsed manifest equals the one we signed.
         var now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -74,6 +73,8 @@ public sealed class DeltaExporter
             return PreparedExport.Unchanged(new ExportSummary(last.Generation, last.Generation, 0, 0, 0, 0, 0, 0, scan.FilesHashed, scan.BytesHashed) { NothingChanged = true });
         }
 
+        // Taken durably before anything is signed with it: a number is never used twice, whatever happens next.
+        var generation = state.AllocateGeneration(holdings?.PublishedGeneration ?? 0);
         var target = new Manifest(generation, now, scan.Entries);
         var manifestBytes = _codec.SerializeManifest(target);
         var manifestDigest = Digest.Compute(manifestBytes);

@@ -1,17 +1,26 @@
 using System.Text.Json;
+using Sync.Core.Apply;
 using Sync.Core.Hashing;
 using Sync.Core.Storage;
 
 namespace Sync.Core.Export;
 
 /// <summary>
-/// What the outside remembers between runs, in its state directory: the last generation it exported (with
-/// the manifest bytes, the base of the next delta), the scan cache and the block signatures.
-/// Layout: state.json, manifests/gNNNNNNNN.manifest, scan-cache.bin, signatures/*.sig, outside.lock.
+/// What the outside remembers between runs, in its state directory: the highest generation number it ever used,
+/// the generation the next delta builds on (with its manifest), what it emitted recently, the scan cache and the
+/// block signatures. Layout: state.json, manifests/gNNNNNNNN.manifest, emitted/*.index, scan-cache.bin,
+/// signatures/*.sig, outside.lock.
+/// <para>
+/// The outside never learns from a drop folder what it delivered: a diode's transfer service moves files away.
+/// So every step is recorded here first: a generation number is taken (durably) before it is signed, and an
+/// emission is recorded (durably, with what is needed to finish it) before the carrier makes it visible. An
+/// interrupted export is then resolved from this record alone, and no number is ever used twice.
+/// </para>
 /// </summary>
 public sealed class OutsideState : IDisposable
 {
     private const int ManifestsKept = 8;
+    private const int HistoryKept = 32;
     private readonly FileStream _lock;
     private SignatureStore? _signatures;
 
@@ -24,7 +33,11 @@ public sealed class OutsideState : IDisposable
 
     public string Root { get; }
 
+    /// <summary>The generation the next delta builds on (Generation 0: none yet), and the emission records.</summary>
     public Record Current { get; private set; }
+
+    /// <summary>The highest generation number this outside has used, for anything: the next one is above it.</summary>
+    public long LastGeneration => Math.Max(Current.LastGeneration, Current.Generation);
 
     public string ScanCachePath => Path.Combine(Root, "scan-cache.bin");
 
@@ -32,6 +45,13 @@ public sealed class OutsideState : IDisposable
 
     /// <summary>The block signatures of exported contents, opened on first use and owned by this state.</summary>
     public SignatureStore Signatures => _signatures ??= new SignatureStore(SignaturesPath);
+
+    /// <summary>Set when Open finished or dropped an emission that a crash interrupted; worth telling the operator.</summary>
+    public string? RecoveryNote { get; private set; }
+
+    private string StatePath => Path.Combine(Root, "state.json");
+
+    private string EmittedDirectory => Path.Combine(Root, "emitted");
 
     public static OutsideState Open(string directory)
     {
@@ -71,64 +91,166 @@ public sealed class OutsideState : IDisposable
         }
 
         var state = new OutsideState(directory, lockFile, record);
-        state.ResolvePending();
+        try
+        {
+            state.ResolvePending();
+            state.ForgetLegacyPending();
+            state.ForgetUnrecordedCopies();
+        }
+        catch
+        {
+            state.Dispose();
+            throw;
+        }
+
         return state;
     }
 
-    /// <summary>Set when Open finished or dropped an export that a crash interrupted; worth telling the operator.</summary>
-    public string? RecoveryNote { get; private set; }
-
     /// <summary>
-    /// Records, before the carrier makes a generation visible (the bundle index), what will be committed once it
-    /// is. A crash between the two is resolved on the next Open: if the index exists the generation was
-    /// delivered and is committed, otherwise it never was and is forgotten.
+    /// Takes the next generation number, above every number used before and above <paramref name="atLeastAbove"/>
+    /// (what an answering inside publishes), and makes it durable before the caller signs anything with it.
     /// </summary>
-    public void MarkPending(long generation, byte[] manifestBytes, Digest manifestDigest, string streamId, string deliveredWhenExists)
+    public long AllocateGeneration(long atLeastAbove = 0)
     {
-        AtomicFile.WriteAllBytes(Path.Combine(Root, "pending.manifest"), manifestBytes);
-        var pending = new Pending(generation, manifestDigest.ToHex(), streamId, deliveredWhenExists);
-        AtomicFile.WriteAllBytes(PendingPath, JsonSerializer.SerializeToUtf8Bytes(pending, StateJson.Default.Pending));
+        var generation = Math.Max(LastGeneration, atLeastAbove) + 1;
+        Save(Current with { LastGeneration = generation });
+        CrashPoints.Hit();
+        return generation;
     }
 
-    private string PendingPath => Path.Combine(Root, "pending.json");
-
-    private void ResolvePending()
+    /// <summary>
+    /// Records a sealed bundle before its index is renamed into the drop folder: its manifest, a copy of the index
+    /// and the emission, all durable. If the export is interrupted from here on, the next open counts the bundle as
+    /// delivered and the next export writes the same index again (an inside that has it already skips it).
+    /// </summary>
+    public void RecordBundle(Emission emission, byte[] manifestBytes, string indexName, byte[] indexBytes)
     {
-        if (!File.Exists(PendingPath))
+        AtomicFile.WriteAllBytes(ManifestPath(emission.Generation), manifestBytes);
+        CrashPoints.Hit();
+        AtomicFile.WriteAllBytes(Path.Combine(EmittedDirectory, indexName), indexBytes);
+        CrashPoints.Hit();
+        SavePending(emission with { Carrier = Emission.FileDrop, File = indexName });
+    }
+
+    /// <summary>
+    /// Records a generation before the carrier's own durable copy of it appears in the state directory (the UDP
+    /// spool stream, from which `send` and the carousel transmit). An interruption is resolved on the next open:
+    /// sent if that copy exists (once it does, packets may have left and the carousel repeats it), else abandoned.
+    /// </summary>
+    public void RecordSpooled(Emission emission, byte[] manifestBytes, string spoolPath)
+    {
+        if (!Path.GetFullPath(spoolPath).StartsWith(Path.GetFullPath(Root) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"the spool '{spoolPath}' is not in the state directory '{Root}'", nameof(spoolPath));
+        }
+
+        AtomicFile.WriteAllBytes(ManifestPath(emission.Generation), manifestBytes);
+        CrashPoints.Hit();
+        SavePending(emission with { Carrier = Emission.Udp, File = Path.GetRelativePath(Root, spoolPath) });
+    }
+
+    /// <summary>
+    /// Records a generation before its first frame goes to an inside that answers (gRPC), and keeps its manifest, so
+    /// the next push can delta from it even if this one is cut after the inside published but before it said so.
+    /// Nothing is pending: the inside's answer (or its holdings next time) says what it holds.
+    /// </summary>
+    public void RecordSent(Emission emission, byte[] manifestBytes)
+    {
+        AtomicFile.WriteAllBytes(SentManifestPath(emission.ManifestDigest), manifestBytes);
+        var sent = new DirectoryInfo(Path.Combine(Root, "manifests")).EnumerateFiles("sent-*.manifest")
+            .OrderByDescending(f => f.LastWriteTimeUtc).Skip(ManifestsKept);
+        foreach (var old in sent)
+        {
+            old.Delete();
+        }
+
+        Save(Current with { History = AddToHistory(emission with { Carrier = Emission.Grpc, Outcome = Emission.Unconfirmed }) });
+    }
+
+    /// <summary>The sealed bundle index an interrupted export still owes a drop folder, or null.</summary>
+    public (string Name, byte[] Bytes)? OwedIndex
+    {
+        get
+        {
+            if (Current.OwedIndex is not { } name)
+            {
+                return null;
+            }
+
+            var path = Path.Combine(EmittedDirectory, name);
+            return File.Exists(path) ? (name, File.ReadAllBytes(path)) : null;
+        }
+    }
+
+    /// <summary>Call once the owed index is in a drop folder again.</summary>
+    public void IndexRedelivered()
+    {
+        var name = Current.OwedIndex;
+        Save(Current with { OwedIndex = null });
+        CrashPoints.Hit();
+        if (name is not null)
+        {
+            File.Delete(Path.Combine(EmittedDirectory, name));
+        }
+    }
+
+    /// <summary>
+    /// Records that the pending emission never became visible (the carrier failed before it could): its number
+    /// stays used, and the next delta builds on the same base as before.
+    /// </summary>
+    public void Abandon()
+    {
+        if (Current.Pending is not { } pending)
         {
             return;
         }
 
-        Pending? pending;
-        try
-        {
-            pending = JsonSerializer.Deserialize(File.ReadAllBytes(PendingPath), StateJson.Default.Pending);
-        }
-        catch (JsonException)
-        {
-            pending = null;
-        }
-
-        var manifestPath = Path.Combine(Root, "pending.manifest");
-        if (pending is not null && pending.Generation == Current.Generation + 1 && File.Exists(pending.DeliveredWhenExists) && File.Exists(manifestPath))
-        {
-            var bytes = File.ReadAllBytes(manifestPath);
-            if (Digest.Compute(bytes).ToHex() == pending.ManifestDigest)
-            {
-                Commit(pending.Generation, bytes, Digest.Compute(bytes), pending.StreamId, DateTimeOffset.UtcNow);
-                RecoveryNote = $"generation {pending.Generation} was delivered ({Path.GetFileName(pending.DeliveredWhenExists)}) before an interruption; recorded it as exported";
-                return;
-            }
-        }
-
-        ClearPending();
-        RecoveryNote = pending is null ? null : $"an interrupted export of generation {pending.Generation} was never delivered; it is dropped";
+        Save(Current with { Pending = null, History = AddToHistory(pending with { Outcome = Emission.Abandoned }) });
+        DeleteEmittedCopy(pending);
     }
 
-    private void ClearPending()
+    /// <summary>
+    /// Makes a generation the base of the next delta: once the carrier made it visible (file drop), sent it (UDP), or
+    /// the inside published it (gRPC).
+    /// </summary>
+    public void Commit(Emission emission, byte[] manifestBytes, DateTimeOffset when)
     {
-        File.Delete(PendingPath);
-        File.Delete(Path.Combine(Root, "pending.manifest"));
+        var generation = emission.Generation;
+        var pending = Current.Pending is { } p && p.Generation == generation && p.StreamId == emission.StreamId ? p : null;
+        if (pending is null)
+        {
+            AtomicFile.WriteAllBytes(ManifestPath(generation), manifestBytes); // a pending emission wrote it already
+        }
+
+        var outcome = emission.Carrier switch
+        {
+            Emission.FileDrop => Emission.Delivered,
+            Emission.Udp => Emission.Sent,
+            _ => Emission.Published,
+        };
+        Save(Current with
+        {
+            Generation = generation,
+            ManifestDigest = emission.ManifestDigest,
+            LastStreamId = emission.StreamId,
+            ExportedAt = when,
+            LastGeneration = Math.Max(LastGeneration, generation),
+            Pending = pending is null ? Current.Pending : null,
+            History = AddToHistory((pending ?? emission) with { Outcome = outcome }),
+        });
+        CrashPoints.Hit();
+        if (pending is not null)
+        {
+            DeleteEmittedCopy(pending);
+        }
+
+        foreach (var old in Directory.EnumerateFiles(Path.Combine(Root, "manifests"), "g*.manifest"))
+        {
+            if (long.TryParse(Path.GetFileNameWithoutExtension(old)[1..], out var g) && g <= generation - ManifestsKept)
+            {
+                File.Delete(old);
+            }
+        }
     }
 
     public byte[]? LoadLastManifest()
@@ -174,52 +296,134 @@ public sealed class OutsideState : IDisposable
         return null;
     }
 
-    /// <summary>
-    /// Keeps a manifest before it is sent to an inside that confirms (gRPC), so the next push can delta from it even
-    /// if this one is cut after the inside published but before the confirmation arrived.
-    /// </summary>
-    public void RememberSent(byte[] manifestBytes, Digest manifestDigest)
-    {
-        AtomicFile.WriteAllBytes(SentManifestPath(manifestDigest.ToHex()), manifestBytes);
-        var sent = new DirectoryInfo(Path.Combine(Root, "manifests")).EnumerateFiles("sent-*.manifest")
-            .OrderByDescending(f => f.LastWriteTimeUtc).Skip(ManifestsKept);
-        foreach (var old in sent)
-        {
-            old.Delete();
-        }
-    }
-
-    private string SentManifestPath(string digestHex) => Path.Combine(Root, "manifests", $"sent-{digestHex}.manifest");
-
-    /// <summary>Records an exported generation; called only after the carrier made it durable.</summary>
-    public void Commit(long generation, byte[] manifestBytes, Digest manifestDigest, string streamId, DateTimeOffset when)
-    {
-        AtomicFile.WriteAllBytes(ManifestPath(generation), manifestBytes);
-        var record = new Record(generation, manifestDigest.ToHex(), streamId, when);
-        AtomicFile.WriteAllBytes(Path.Combine(Root, "state.json"), JsonSerializer.SerializeToUtf8Bytes(record, StateJson.Default.Record));
-        Current = record;
-        ClearPending();
-        foreach (var old in Directory.EnumerateFiles(Path.Combine(Root, "manifests"), "g*.manifest"))
-        {
-            if (long.TryParse(Path.GetFileNameWithoutExtension(old)[1..], out var g) && g <= generation - ManifestsKept)
-            {
-                File.Delete(old);
-            }
-        }
-    }
-
-    private string ManifestPath(long generation) => Path.Combine(Root, "manifests", $"g{generation:D8}.manifest");
-
     public void Dispose()
     {
         _signatures?.Dispose();
         _lock.Dispose();
     }
 
-    public sealed record Pending(long Generation, string ManifestDigest, string StreamId, string DeliveredWhenExists);
+    /// <summary>Finishes the emission a crash interrupted, from this record alone (never from a drop folder).</summary>
+    private void ResolvePending()
+    {
+        if (Current.Pending is not { } pending)
+        {
+            return;
+        }
 
+        var manifest = File.Exists(ManifestPath(pending.Generation)) ? File.ReadAllBytes(ManifestPath(pending.Generation)) : null;
+        var whole = manifest is not null && Digest.Compute(manifest).ToHex() == pending.ManifestDigest;
+        if (pending is { Carrier: Emission.FileDrop, File: { } index } && whole && File.Exists(Path.Combine(EmittedDirectory, index)))
+        {
+            // Its index may or may not have reached the drop folder (and may have been carried away since): count it
+            // as delivered and owe the drop folder the same index, which an inside that has it already skips.
+            Save(Current with { OwedIndex = index });
+            Commit(pending, manifest!, pending.At);
+            RecoveryNote = $"an export of generation {pending.Generation} was interrupted after its bundle was sealed; it counts as delivered, and the next export writes its index {index} again";
+        }
+        else if (pending is { Carrier: Emission.Udp, File: { } spool } && whole && File.Exists(Path.Combine(Root, spool)))
+        {
+            Commit(pending, manifest!, pending.At);
+            RecoveryNote = $"a send of generation {pending.Generation} was interrupted after its stream was spooled; it counts as sent (the carousel repeats it)";
+        }
+        else
+        {
+            Abandon();
+            RecoveryNote = $"an emission of generation {pending.Generation} was interrupted before anything of it was visible; the number stays used and the next delta builds on generation {Current.Generation}";
+        }
+    }
+
+    /// <summary>Removes index copies that no record names: left by an export killed between writing one and recording it.</summary>
+    private void ForgetUnrecordedCopies()
+    {
+        if (!Directory.Exists(EmittedDirectory))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(EmittedDirectory))
+        {
+            var name = Path.GetFileName(file);
+            if (name != Current.OwedIndex && name != Current.Pending?.File)
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    /// <summary>
+    /// pending.json is how outsides before the emission record marked an export in flight; its number counts as used,
+    /// but where it went cannot be known from here.
+    /// </summary>
+    private void ForgetLegacyPending()
+    {
+        var path = Path.Combine(Root, "pending.json");
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        long generation = 0;
+        try
+        {
+            using var legacy = JsonDocument.Parse(File.ReadAllBytes(path));
+            generation = legacy.RootElement.GetProperty("generation").GetInt64();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            // Damaged: nothing to keep from it.
+        }
+
+        Save(Current with { LastGeneration = Math.Max(LastGeneration, generation) });
+        File.Delete(path);
+        File.Delete(Path.Combine(Root, "pending.manifest"));
+        RecoveryNote = $"an export of generation {generation} by an earlier version was interrupted; if the inside refuses the next bundle, export --full once";
+    }
+
+    private void SavePending(Emission emission)
+    {
+        var pending = emission with { Outcome = Emission.Pending };
+        Save(Current with { Pending = pending, LastGeneration = Math.Max(LastGeneration, emission.Generation) });
+        CrashPoints.Hit();
+    }
+
+    private void Save(Record record)
+    {
+        AtomicFile.WriteAllBytes(StatePath, JsonSerializer.SerializeToUtf8Bytes(record, StateJson.Default.Record));
+        Current = record;
+    }
+
+    private IReadOnlyList<Emission> AddToHistory(Emission emission) =>
+        [.. (Current.History ?? []).Where(e => e.StreamId != emission.StreamId).TakeLast(HistoryKept - 1), emission];
+
+    private void DeleteEmittedCopy(Emission emission)
+    {
+        if (emission.Carrier == Emission.FileDrop && emission.File is { } name && name != Current.OwedIndex)
+        {
+            File.Delete(Path.Combine(EmittedDirectory, name));
+        }
+    }
+
+    private string ManifestPath(long generation) => Path.Combine(Root, "manifests", $"g{generation:D8}.manifest");
+
+    private string SentManifestPath(string digestHex) => Path.Combine(Root, "manifests", $"sent-{digestHex}.manifest");
+
+    /// <summary>
+    /// state.json. The first four fields are the base of the next delta (and all that outsides before the emission
+    /// record wrote, so their state still opens); <see cref="LastGeneration"/> only ever grows.
+    /// </summary>
     public sealed record Record(long Generation, string ManifestDigest, string LastStreamId, DateTimeOffset ExportedAt)
     {
         public static Record None { get; } = new(0, string.Empty, string.Empty, DateTimeOffset.UnixEpoch);
+
+        public long LastGeneration { get; init; }
+
+        /// <summary>Recorded before it became visible, not yet resolved.</summary>
+        public Emission? Pending { get; init; }
+
+        /// <summary>A sealed index (in emitted/) an interrupted export owes the drop folder.</summary>
+        public string? OwedIndex { get; init; }
+
+        /// <summary>The latest emissions, oldest first.</summary>
+        public IReadOnlyList<Emission> History { get; init; } = [];
     }
 }

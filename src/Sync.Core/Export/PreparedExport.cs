@@ -23,6 +23,7 @@ public sealed class PreparedExport
     private readonly IReadOnlyList<ContentPlan> _plans;
     private readonly Manifest _base;
     private readonly IReadOnlySet<Digest> _heldChunks;
+    private Emission? _emission;
 
     internal PreparedExport(
         string source,
@@ -113,17 +114,55 @@ public sealed class PreparedExport
         await sink.WriteAsync(new EndFrame(_plans.Count, frames + 1), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Call just before the carrier makes the generation visible; see <see cref="OutsideState.MarkPending"/>.</summary>
-    public void MarkPending(OutsideState state, string deliveredWhenExists) =>
-        state.MarkPending(Header.TargetGeneration, ManifestBytes, ManifestDigest, Header.StreamIdHex, deliveredWhenExists);
+    /// <summary>
+    /// File drop: records the sealed bundle (its index bytes kept) before the index is renamed into place; see
+    /// <see cref="OutsideState.RecordBundle"/>.
+    /// </summary>
+    public void RecordBundle(OutsideState state, string indexName, byte[] indexBytes)
+    {
+        var emission = Emitted(Emission.FileDrop);
+        state.RecordBundle(emission, ManifestBytes, indexName, indexBytes);
+        _emission = emission;
+    }
 
-    /// <summary>Makes this generation the base of the next export. Call only after the carrier has it safe.</summary>
+    /// <summary>
+    /// UDP: records the generation before its spool stream (in the state directory) appears under its final name;
+    /// see <see cref="OutsideState.RecordSpooled"/>.
+    /// </summary>
+    public void MarkPending(OutsideState state, string spoolPath)
+    {
+        var emission = Emitted(Emission.Udp);
+        state.RecordSpooled(emission, ManifestBytes, spoolPath);
+        _emission = emission;
+    }
+
+    /// <summary>gRPC: records the generation before its first frame leaves; see <see cref="OutsideState.RecordSent"/>.</summary>
+    public void RecordSent(OutsideState state)
+    {
+        var emission = Emitted(Emission.Grpc);
+        state.RecordSent(emission, ManifestBytes);
+        _emission = emission;
+    }
+
+    /// <summary>
+    /// If the carrier failed before the generation could become visible: its number stays used, the base stays.
+    /// </summary>
+    public void Abandon(OutsideState state) => state.Abandon();
+
+    /// <summary>
+    /// Makes this generation the base of the next export. Call only once the carrier has it safe (visible, sent, or
+    /// published by the inside), and only after one of the Record methods.
+    /// </summary>
     public void Commit(OutsideState state, DateTimeOffset when)
     {
-        state.Commit(Header.TargetGeneration, ManifestBytes, ManifestDigest, Header.StreamIdHex, when);
+        var emission = _emission ?? throw new InvalidOperationException("record the emission (RecordBundle, MarkPending or RecordSent) before committing it");
+        state.Commit(emission, ManifestBytes, when);
         var keep = new HashSet<Digest>(Target.Files.Select(f => f.Digest));
         state.Signatures.Prune(keep);
     }
+
+    private Emission Emitted(string carrier) =>
+        new(Header.TargetGeneration, Header.BaseGeneration, ManifestDigest.ToHex(), Header.StreamIdHex, carrier, Header.Created, Emission.Pending);
 
     private async Task<long> EmitChunksAsync(
         ManifestEntry file, HashSet<Digest> available, IDeltaSink sink, OperationProgress progress, bool rehash, CancellationToken cancellationToken)

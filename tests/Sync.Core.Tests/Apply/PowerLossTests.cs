@@ -307,6 +307,7 @@ public sealed class PowerLossTests : IClassFixture<PowerLossTests.Generations>
             var exporter = new DeltaExporter(ProtobufWireCodec.Instance, NullLogger.Instance, TimeProvider.System);
             var prepared = await exporter.PrepareAsync(source, state, key, new ExportOptions(), new OperationProgress(), CancellationToken.None);
             var stream = new MemoryDeltaStream();
+            prepared.RecordSent(state);
             await prepared.EmitAsync(stream, new OperationProgress(), CancellationToken.None);
             prepared.Commit(state, DateTimeOffset.UtcNow);
             var manifestBytes = stream.Frames.OfType<ManifestSliceFrame>().SelectMany(f => f.Data.ToArray()).ToArray();

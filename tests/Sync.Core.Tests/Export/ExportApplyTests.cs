@@ -43,6 +43,7 @@ public sealed class ExportApplyTests : IDisposable
         var stream = new MemoryDeltaStream();
         if (!prepared.NothingChanged)
         {
+            prepared.RecordSent(state); // as an answering carrier does before its first frame
             await prepared.EmitAsync(stream, new OperationProgress(), CancellationToken.None);
             prepared.Commit(state, DateTimeOffset.UtcNow);
         }

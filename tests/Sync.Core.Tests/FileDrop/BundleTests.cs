@@ -183,12 +183,14 @@ public sealed class BundleTests : IDisposable
         var good = await WriteBundleAsync(StreamFrames(seed: 9));
         File.WriteAllBytes(Path.Combine(_drop, "sync-g00000009-b00000008-000000000000.index"), [1, 2, 3]);
         File.WriteAllBytes(Path.Combine(_drop, "sync-g00000010-b00000009-000000000000.index"), [.. "SYNCIDX1"u8, 0xFF, 0xFF]);
+        File.WriteAllBytes(Path.Combine(_drop, "sync-g00000011-b00000010-000000000000.index"), "SYNCIDX2 key-id=00 payload-bytes=1\nx\n"u8.ToArray());
         File.Copy(Path.Combine(_drop, good.IndexName), Path.Combine(_drop, "renamed.index"));
         File.WriteAllBytes(Path.Combine(_drop, "half-written.index.tmp"), [1]);
         File.WriteAllBytes(Path.Combine(_drop, "notes.txt"), [1]);
 
         var listings = BundleCatalog.Scan(_drop);
-        Assert.Equal(4, listings.Count);
+        Assert.Equal(5, listings.Count);
+        Assert.Contains("first line", listings.Single(l => l.Name == "sync-g00000011-b00000010-000000000000").Error);
         Assert.Contains("magic", listings.Single(l => l.Name == "sync-g00000009-b00000008-000000000000").Error);
         Assert.Contains("damaged", listings.Single(l => l.Name == "sync-g00000010-b00000009-000000000000").Error);
         Assert.Contains("does not match its header", listings.Single(l => l.Name == "renamed").Error);
@@ -326,20 +328,13 @@ public sealed class BundleTests : IDisposable
         };
         var index = new V1.BundleIndex
         {
-            FormatVersion = 1,
+            FormatVersion = IndexFile.FormatVersion,
             BundleId = ByteString.CopyFrom(ProtobufWireCodec.Instance.ParseHeader(header.Header.Payload).StreamId),
             Header = signedHeader,
             TotalBytes = (ulong)stream.Length,
             Parts = { new V1.BundlePart { Name = name + ".p0001", Size = (ulong)stream.Length, Checksum = ByteString.CopyFrom(System.IO.Hashing.XxHash128.Hash(stream)) } },
         };
-        var signed = _key.Sign(index.ToByteArray());
-        var envelope = new V1.Signed
-        {
-            Payload = ByteString.CopyFrom(signed.Payload),
-            KeyId = ByteString.CopyFrom(signed.KeyId),
-            Signature = ByteString.CopyFrom(signed.Signature),
-        };
-        File.WriteAllBytes(Path.Combine(_drop, name + ".index"), [.. "SYNCIDX1"u8, .. envelope.ToByteArray()]);
+        File.WriteAllBytes(Path.Combine(_drop, name + ".index"), IndexFile.Encode(index.ToByteArray(), _key));
         return name;
     }
 
