@@ -30,6 +30,7 @@ internal static class InsideCommands
         root.Subcommands.Add(Import());
         root.Subcommands.Add(Verify());
         root.Subcommands.Add(Status());
+        root.Subcommands.Add(RepairCommand.Create());
         root.Subcommands.Add(GrpcCommands.Serve());
         root.Subcommands.Add(GrpcCommands.Pull());
         root.Subcommands.Add(UdpCommands.Receive());
@@ -136,9 +137,12 @@ internal static class InsideCommands
                 Console.WriteLine(problem);
             }
 
+            // Remembered, so the next import checks every file before reusing it, and status tells.
+            inside.WriteVerifyRecord(new VerifyRecord(
+                inside.Published.Generation, inside.Published.ManifestDigest, DateTimeOffset.UtcNow, problems.Count, problems.Take(20).ToList()));
             if (problems.Count > 0)
             {
-                CommandRunner.Fail(Agent, $"{problems.Count} difference(s) from generation {manifest.Generation}");
+                CommandRunner.Fail(Agent, $"{problems.Count} difference(s) from generation {manifest.Generation}; 'sync-inside repair' puts them right from intact copies, or says what it needs");
                 return (int)SyncErrorKind.Failure;
             }
 
@@ -165,6 +169,11 @@ internal static class InsideCommands
                 Console.WriteLine($"published: generation {p.Generation} at {p.PublishedAt:u} ({(p.Mode == PublishMode.Snapshot ? "snapshot" : "in-place")} mode, {p.Target})");
                 Console.WriteLine($"manifest: {p.ManifestDigest}");
                 Console.WriteLine($"signed by: {(p.SignedBy is null ? "(not recorded: published before keys were named)" : $"key {p.SignedBy}")}");
+            }
+
+            if (inside.PublishedMayBeDamaged && inside.ReadVerifyRecord() is { } verified)
+            {
+                Console.WriteLine($"damaged: verify at {verified.At:u} found {verified.Problems} difference(s); run 'sync-inside repair' (the next import re-checks every file it reuses)");
             }
 
             if (inside.ReadJournal() is { } journal)

@@ -19,7 +19,7 @@ namespace Sync.Core.Apply;
 /// </remarks>
 internal sealed class InPlaceStager
 {
-    private readonly ReceivedGeneration _received;
+    private readonly PublishRequest _received;
     private readonly Manifest _current;
     private readonly Manifest _next;
     private readonly IDirectoryTree _target;
@@ -29,7 +29,7 @@ internal sealed class InPlaceStager
     private readonly Materializer _materializer;
     private int _counter;
 
-    private InPlaceStager(ReceivedGeneration received, Manifest current, IDirectoryTree target, IDirectoryTree staging, PublishPolicy policy, ReusedContentCheck reused)
+    private InPlaceStager(PublishRequest received, Manifest current, IDirectoryTree target, IDirectoryTree staging, PublishPolicy policy, ReusedContentCheck reused)
     {
         _received = received;
         _current = current;
@@ -42,14 +42,13 @@ internal sealed class InPlaceStager
     }
 
     public static async Task<Journal> StageAsync(
-        ReceivedGeneration received, Manifest current, PublishLayout layout, IDirectoryTree target, PublishPolicy policy, ReusedContentCheck reused,
+        PublishRequest received, Manifest current, PublishLayout layout, IDirectoryTree target, PublishPolicy policy, ReusedContentCheck reused,
         CancellationToken cancellationToken)
     {
         var stager = new InPlaceStager(received, current, target, layout.Staging, policy, reused);
         var ops = await stager.PlanAsync(cancellationToken).ConfigureAwait(false);
-        var header = received.Header;
-        return new Journal(Journal.CurrentFormat, header.TargetGeneration, header.TargetManifestDigest.ToHex(), header.StreamIdHex,
-            PublishMode.InPlace, layout.Target, null, layout.Staging.Root, policy, ops);
+        return new Journal(Journal.CurrentFormat, received.Generation, received.ManifestDigest, received.StreamId,
+            PublishMode.InPlace, layout.Target, null, layout.Staging.Root, policy, ops, received.SignedBy);
     }
 
     private async Task<List<JournalOp>> PlanAsync(CancellationToken cancellationToken)

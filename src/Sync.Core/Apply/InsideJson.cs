@@ -6,4 +6,5 @@ namespace Sync.Core.Apply;
 [JsonSerializable(typeof(PublishedRecord))]
 [JsonSerializable(typeof(ImportStatus))]
 [JsonSerializable(typeof(Journal))]
+[JsonSerializable(typeof(VerifyRecord))]
 internal sealed partial class InsideJson : JsonSerializerContext;

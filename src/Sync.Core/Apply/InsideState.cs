@@ -15,6 +15,7 @@ public sealed class InsideState : IDisposable
     private const string PublishedFile = "published.json";
     private const string JournalFile = "journal.json";
     private const string StatusFile = "status.json";
+    private const string VerifyFile = "verify.json";
     private const string ManifestsDirectory = "manifests";
 
     /// <summary>State files are small; a larger one is damage or tampering, refused before it is read.</summary>
@@ -196,6 +197,34 @@ public sealed class InsideState : IDisposable
         catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
         {
             return null; // only a report: a damaged one is rewritten by the next import
+        }
+    }
+
+    /// <summary>Records what `verify` found; written atomically, so it needs no lock (a stale record names an older generation).</summary>
+    public void WriteVerifyRecord(VerifyRecord record) => Tree.WriteAtomically(VerifyFile, JsonSerializer.SerializeToUtf8Bytes(record, InsideJson.Default.VerifyRecord));
+
+    public VerifyRecord? ReadVerifyRecord()
+    {
+        try
+        {
+            return Tree.TryStat(VerifyFile) is null ? null : JsonSerializer.Deserialize(Tree.ReadAllBytes(VerifyFile, StateFileLimit), InsideJson.Default.VerifyRecord);
+        }
+        catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True when the last verify of the generation now published found it differing from its manifest.</summary>
+    public bool PublishedMayBeDamaged => ReadVerifyRecord() is { Problems: > 0 } record &&
+        record.Generation == Published.Generation && record.ManifestDigest == Published.ManifestDigest;
+
+    public void ClearVerifyRecord()
+    {
+        if (Tree.TryStat(VerifyFile) is not null)
+        {
+            Tree.DeleteFile(VerifyFile);
+            Tree.SyncDirectory(string.Empty);
         }
     }
 

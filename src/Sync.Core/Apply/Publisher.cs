@@ -79,15 +79,15 @@ public sealed class Publisher
     }
 
     public async Task PublishAsync(
-        ReceivedGeneration received, Manifest current, PublishLayout layout, PublishPolicy policy, ReusedContentCheck reused, int keepSnapshots,
+        PublishRequest received, Manifest current, PublishLayout layout, PublishPolicy policy, ReusedContentCheck reused, int keepSnapshots,
         CancellationToken cancellationToken)
     {
         var state = layout.State;
-        state.SaveManifest(received.Header.TargetGeneration, received.ManifestBytes);
+        state.SaveManifest(received.Generation, received.ManifestBytes);
         Journal journal;
         if (layout.Mode == PublishMode.Snapshot)
         {
-            journal = await SnapshotBuilder.BuildAsync(received, current, layout, policy, reused, SnapshotName(received.Header.TargetGeneration), cancellationToken).ConfigureAwait(false);
+            journal = await SnapshotBuilder.BuildAsync(received, current, layout, policy, reused, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -97,8 +97,6 @@ public sealed class Publisher
             // One flush of everything staged before the journal makes it the truth.
             layout.Staging.SyncFileSystem();
         }
-
-        journal = journal with { SignedBy = received.SignedBy };
 
         CrashPoints.Hit();
         state.WriteJournal(journal);

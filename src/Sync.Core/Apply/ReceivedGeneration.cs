@@ -11,4 +11,9 @@ public sealed record ReceivedGeneration(
     ContentSources Sources,
     long BytesReceived,
     int ContentsReceived,
-    string? SignedBy = null);
+    string? SignedBy = null)
+{
+    public PublishRequest ToPublishRequest() => new(
+        Header.TargetGeneration, Header.TargetManifestDigest.ToHex(), Header.StreamIdHex, Manifest, ManifestBytes, Sources, SignedBy,
+        Publisher.SnapshotName(Header.TargetGeneration));
+}

@@ -11,9 +11,9 @@ namespace Sync.Core.Apply;
 internal static class SnapshotBuilder
 {
     public static async Task<Journal> BuildAsync(
-        ReceivedGeneration received, Manifest current, PublishLayout layout, PublishPolicy policy, ReusedContentCheck reused,
-        string name, CancellationToken cancellationToken)
+        PublishRequest received, Manifest current, PublishLayout layout, PublishPolicy policy, ReusedContentCheck reused, CancellationToken cancellationToken)
     {
+        var name = received.SnapshotName;
         var partial = name + ".partial";
         using var snapshots = layout.OpenSnapshots();
         snapshots.RemoveTree(partial);
@@ -68,8 +68,7 @@ internal static class SnapshotBuilder
 
         snapshots.Rename(partial, snapshots, name);
         snapshots.SyncDirectory(string.Empty);
-        var header = received.Header;
-        return new Journal(Journal.CurrentFormat, header.TargetGeneration, header.TargetManifestDigest.ToHex(), header.StreamIdHex,
-            PublishMode.Snapshot, layout.Target, name, null, policy, []);
+        return new Journal(Journal.CurrentFormat, received.Generation, received.ManifestDigest, received.StreamId,
+            PublishMode.Snapshot, layout.Target, name, null, policy, [], received.SignedBy);
     }
 }

@@ -82,8 +82,19 @@ public sealed class StreamApplier
             }
 
             progress.StartPhase("publish");
-            var reused = VerifyReused ? ReusedContentCheck.Verify() : ReusedContentCheck.Trust;
-            await Publisher.PublishAsync(received, current, layout, Policy, reused, keepSnapshots, cancellationToken).ConfigureAwait(false);
+            var suspect = state.PublishedMayBeDamaged;
+            if (suspect)
+            {
+                _logger.LogWarning("The last verify found the published tree damaged: every file is checked before it is reused");
+            }
+
+            var reused = VerifyReused || suspect ? ReusedContentCheck.Verify(Policy) : ReusedContentCheck.Trust;
+            await Publisher.PublishAsync(received.ToPublishRequest(), current, layout, Policy, reused, keepSnapshots, cancellationToken).ConfigureAwait(false);
+            if (suspect)
+            {
+                state.ClearVerifyRecord();
+            }
+
             resume?.Clear();
             return received;
         }

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Sync.Core;
+using Sync.Core.Apply;
+using Sync.Core.Streams;
+using Sync.Hosting;
+using Sync.Protocol;
+
+namespace Sync.Inside;
+
+/// <summary>`sync-inside repair`: puts the published generation back as its manifest says, from intact local copies.</summary>
+internal static class RepairCommand
+{
+    private const string Agent = "sync-inside";
+
+    public static Command Create()
+    {
+        var target = new Option<string>("--target") { Description = "Where readers look (the target the state publishes to).", Required = true };
+        var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
+        var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var command = new Command(
+            "repair",
+            "Re-check every published file; replace each that no longer matches its manifest from an intact copy, or say which contents are needed.")
+        {
+            target, state, keep, quiet, verbose,
+        };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        {
+            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var inside = InsideState.OpenForWrite(result.GetValue(state)!);
+            // The published generation says how it was published; a repair publishes it again the same way.
+            var mode = inside.Published.Mode;
+            var policy = inside.Published.EffectivePolicy;
+            var repairer = new Repairer(host.Services.GetRequiredService<IWireCodec>(), host.Logger<Repairer>(), host.Services.GetRequiredService<TimeProvider>());
+            var progress = new OperationProgress();
+            Repairer.Outcome outcome;
+            await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+            {
+                outcome = await repairer.RepairAsync(inside, result.GetValue(target)!, mode, policy, Math.Max(1, result.GetValue(keep)), progress, token);
+            }
+
+            if (outcome.Missing.Count > 0)
+            {
+                foreach (var path in outcome.Missing)
+                {
+                    Console.WriteLine($"needs content: {path}");
+                }
+
+                CommandRunner.Fail(Agent,
+                    $"generation {outcome.Generation}: {outcome.Missing.Count} damaged file(s) whose content the inside holds intact nowhere; nothing was changed. " +
+                    "Import a full bundle (sync-outside export --full): an import after a failed verify re-checks every file it reuses");
+                return (int)SyncErrorKind.MissingBase;
+            }
+
+            Console.WriteLine(outcome.Damaged.Count == 0
+                ? $"generation {outcome.Generation}: every file matches its manifest; nothing to repair"
+                : $"generation {outcome.Generation}: {outcome.Damaged.Count} damaged file(s) replaced from intact copies and published again");
+            return 0;
+        }, ct));
+        return command;
+    }
+}
