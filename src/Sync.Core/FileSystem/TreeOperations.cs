@@ -169,6 +169,28 @@ public static class TreeOperations
         }
     }
 
+    /// <summary>The synchronous <see cref="CopyFileAsync"/>, for callers on a path that is not async.</summary>
+    public static void CopyFile(this IDirectoryTree tree, string from, IDirectoryTree destinationTree, string to, int mode)
+    {
+        using var source = tree.OpenRead(from);
+        using var destination = destinationTree.CreateFile(to, mode);
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long offset = 0;
+            int n;
+            while ((n = source.Read(buffer, offset)) > 0)
+            {
+                destination.Write(buffer.AsSpan(0, n), offset);
+                offset += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     private static void TryDelete(IDirectoryTree tree, string path)
     {
         try
