@@ -96,7 +96,9 @@ internal static class GrpcCommands
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             var endpoint = ListenAddress.Parse(result.GetValue(listen)!);
-            var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa), null);
+            var settings = TlsSettings.Server(
+                result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa),
+                result.GetValue(tls.AllowAnonymous), result.GetValue(tls.AllowSubject), result.GetValue(tls.AllowSubjectFile));
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
             using (OutsideState.Open(source.StateDirectory))

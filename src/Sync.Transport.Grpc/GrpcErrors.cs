@@ -9,7 +9,8 @@ public static class GrpcErrors
     public static SyncException Describe(RpcException e, string url)
     {
         var detail = Innermost(e).Message;
-        if (IsTls(e))
+        // The server's own refusal of this client (its subject is not allowed) also names the certificate.
+        if (IsTls(e) && e.StatusCode != StatusCode.PermissionDenied)
         {
             return SyncException.Refused($"TLS with {url} failed: {detail}");
         }
@@ -18,7 +19,9 @@ public static class GrpcErrors
         {
             StatusCode.Unavailable => new SyncException(SyncErrorKind.Failure, $"cannot reach {url} or the connection was lost: {detail}"),
             StatusCode.Unimplemented => SyncException.Usage($"{url} does not serve this end of the sync (is it the other agent's serve command?)"),
-            StatusCode.ResourceExhausted => SyncException.Refused($"{url} refused a message as too large: {detail}"),
+            StatusCode.ResourceExhausted => SyncException.Refused($"{url} refused what this end sent as too much: {detail}"),
+            StatusCode.PermissionDenied => SyncException.Refused($"{url} does not let this client sync: {detail}"),
+            StatusCode.DeadlineExceeded => new SyncException(SyncErrorKind.Failure, $"{url} gave up waiting for this end: {detail}"),
             StatusCode.Cancelled => new SyncException(SyncErrorKind.Failure, $"the sync with {url} was cancelled: {detail}"),
             _ => new SyncException(SyncErrorKind.Failure, $"the sync with {url} failed ({e.StatusCode}): {detail}"),
         };

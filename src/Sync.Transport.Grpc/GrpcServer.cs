@@ -54,7 +54,33 @@ public static class GrpcServer
             throw SyncException.Usage("--client-ca needs --tls-cert and --tls-key: client certificates are checked only over TLS");
         }
 
+        var anonymous = tls.PeerCaPath is null;
+        var loopback = IPAddress.IsLoopback(listen.Address);
+        if (anonymous && !loopback && !tls.AllowAnonymous)
+        {
+            throw SyncException.Usage(
+                $"serving {listen} without --client-ca admits anyone who can reach it (they learn what this agent holds and can keep it busy); " +
+                "pass --client-ca CA.pem to require client certificates, or --allow-anonymous to accept that");
+        }
+
+        if (!anonymous && tls.AllowAnonymous)
+        {
+            throw SyncException.Usage("--allow-anonymous contradicts --client-ca: drop one");
+        }
+
+        if (anonymous && !tls.AllowedSubjects.IsEmpty)
+        {
+            throw SyncException.Usage("--allow-subject needs --client-ca: the subjects are those of client certificates");
+        }
+
         var certificate = tls.HasCertificate ? CertificateFiles.LoadWithKey(tls.CertificatePath!, tls.KeyPath!) : null;
+        var serverUsage = certificate is null ? null : CertificateFiles.Usage(certificate, CertificateFiles.ServerAuth);
+        if (serverUsage == false)
+        {
+            throw SyncException.Usage(
+                $"{tls.CertificatePath} ({CertificateFiles.SubjectOf(certificate!)}) lacks the serverAuth extended key usage: it was issued for other purposes; issue one with extendedKeyUsage=serverAuth");
+        }
+
         var clientRoots = tls.PeerCaPath is null ? null : CertificateFiles.LoadCa(tls.PeerCaPath);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = agentName });
@@ -66,6 +92,9 @@ public static class GrpcServer
             kestrel.Limits.Http2.InitialConnectionWindowSize = GrpcLimits.ConnectionWindowBytes;
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
             kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(60);
+            // One sync at a time (and a few waiting for it), plus health probes: a peer gets no more than this.
+            kestrel.Limits.MaxConcurrentConnections = GrpcLimits.MaxConnections;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = GrpcLimits.MaxStreamsPerConnection;
             kestrel.Listen(listen, options =>
             {
                 options.Protocols = HttpProtocols.Http2;
@@ -77,8 +106,8 @@ public static class GrpcServer
                         if (clientRoots is not null)
                         {
                             https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
-                            https.ClientCertificateValidation = (client, chain, _) => CertificateFiles.ChainsTo(
-                                client, clientRoots, chain is null ? null : new X509Certificate2Collection(chain.ChainElements.Select(e => e.Certificate).ToArray()));
+                            var log = new Lazy<ILogger>(() => kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcServer)));
+                            https.ClientCertificateValidation = (client, chain, _) => AdmitClient(client, chain, clientRoots, log.Value);
                         }
                     });
                 }
@@ -94,9 +123,38 @@ public static class GrpcServer
         builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.Services.AddGrpcHealthChecks().AddCheck("sync", () => HealthCheckResult.Healthy());
         configureServices(builder.Services);
+        builder.Services.AddSingleton(tls.AllowedSubjects);
         var app = builder.Build();
+        if (certificate is not null && serverUsage is null)
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcServer));
+            app.Lifetime.ApplicationStarted.Register(() => logger.LogWarning(
+                "The server certificate ({Subject}) lacks the serverAuth extended key usage: clients that check it with --tls-ca refuse it (--tls-pin accepts it)",
+                CertificateFiles.SubjectOf(certificate)));
+        }
+
+        if (anonymous && !loopback)
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcServer));
+            app.Lifetime.ApplicationStarted.Register(() => logger.LogWarning(
+                "Anyone who can reach {Endpoint} may connect without a client certificate (--allow-anonymous): they learn what this agent holds and can keep it busy", listen));
+        }
+
         app.MapGrpcHealthChecksService();
         mapServices(app);
         return app;
+    }
+
+    /// <summary>The TLS handshake's check of a client certificate: chains to --client-ca and carries clientAuth. A refusal is logged with the reason.</summary>
+    private static bool AdmitClient(X509Certificate2 client, X509Chain? chain, X509Certificate2Collection roots, ILogger logger)
+    {
+        var intermediates = chain is null ? null : new X509Certificate2Collection(chain.ChainElements.Select(e => e.Certificate).ToArray());
+        if (CertificateFiles.Problem(client, roots, intermediates, CertificateFiles.ClientAuth) is not { } problem)
+        {
+            return true;
+        }
+
+        logger.LogWarning("Refused a client certificate ({Subject}): {Problem}", CertificateFiles.SubjectOf(client), problem);
+        return false;
     }
 }
