@@ -30,9 +30,11 @@ internal static class GrpcCommands
         var common = new TargetOptions();
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
         var tls = new TlsOptions();
+        var serve = new ServeOptions();
         var command = new Command("serve", "Receive generations pushed by `sync-outside push`, one at a time, until stopped.");
         common.AddTo(command);
         command.Options.Add(listen);
+        serve.AddTo(command);
         tls.AddServerOptions(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
@@ -41,6 +43,7 @@ internal static class GrpcCommands
                 result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa),
                 result.GetValue(tls.AllowAnonymous), result.GetValue(tls.AllowSubject), result.GetValue(tls.AllowSubjectFile));
             var target = common.Target(result);
+            var wait = serve.Wait(result);
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
             CheckTarget(target);
             var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
@@ -50,7 +53,8 @@ internal static class GrpcCommands
                 services.AddSingleton<IWireCodec, ProtobufWireCodec>();
                 services.AddSingleton(target);
                 services.AddSingleton(sp => new InsideSession(
-                    sp.GetRequiredService<IWireCodec>(), trust, sp.GetRequiredService<ILogger<InsideSession>>(), sp.GetRequiredService<TimeProvider>(), new SyncGate()));
+                    sp.GetRequiredService<IWireCodec>(), trust, sp.GetRequiredService<ILogger<InsideSession>>(), sp.GetRequiredService<TimeProvider>(),
+                    new SyncGate(wait, sp.GetRequiredService<TimeProvider>())));
             }, app => app.MapGrpcService<InsideEndpointService>());
             await GrpcServer.RunUntilStoppedAsync(
                 app,
@@ -91,7 +95,8 @@ internal static class GrpcCommands
             CheckTarget(target);
             using var channel = GrpcClient.Create(url, settings);
             var session = new InsideSession(
-                service.Services.GetRequiredService<IWireCodec>(), trust, service.Logger<InsideSession>(), service.Services.GetRequiredService<TimeProvider>(), new SyncGate());
+                service.Services.GetRequiredService<IWireCodec>(), trust, service.Logger<InsideSession>(), service.Services.GetRequiredService<TimeProvider>(),
+                SyncGate.Private(service.Services.GetRequiredService<TimeProvider>()));
             if (interval is null)
             {
                 var progress = new OperationProgress();

@@ -43,7 +43,8 @@ internal static class GrpcCommands
             using var channel = GrpcClient.Create(url, settings);
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
-            var session = new OutsideSession(host.Services.GetRequiredService<IWireCodec>(), host.Logger<OutsideSession>(), host.Services.GetRequiredService<TimeProvider>(), new SyncGate());
+            var session = new OutsideSession(host.Services.GetRequiredService<IWireCodec>(), host.Logger<OutsideSession>(), host.Services.GetRequiredService<TimeProvider>(),
+                SyncGate.Private(host.Services.GetRequiredService<TimeProvider>()));
             var progress = new OperationProgress();
             SyncResult outcome;
             await using (new ProgressDisplay(progress, result.GetValue(common.Quiet)))
@@ -89,9 +90,11 @@ internal static class GrpcCommands
         var common = new SourceOptions();
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
         var tls = new TlsOptions();
+        var serve = new ServeOptions();
         var command = new Command("serve", "Serve generations to insides that pull (`sync-inside pull`), one at a time, until stopped.");
         common.AddTo(command);
         command.Options.Add(listen);
+        serve.AddTo(command);
         tls.AddServerOptions(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
@@ -99,6 +102,7 @@ internal static class GrpcCommands
             var settings = TlsSettings.Server(
                 result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa),
                 result.GetValue(tls.AllowAnonymous), result.GetValue(tls.AllowSubject), result.GetValue(tls.AllowSubjectFile));
+            var wait = serve.Wait(result);
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
             using (OutsideState.Open(source.StateDirectory))
@@ -117,7 +121,7 @@ internal static class GrpcCommands
                 AgentHost.AddAgentServices(services, Agent, level);
                 services.AddSingleton<IWireCodec, ProtobufWireCodec>();
                 services.AddSingleton(source);
-                services.AddSingleton(new SyncGate());
+                services.AddSingleton(sp => new SyncGate(wait, sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton(sp => new OutsideSession(
                     sp.GetRequiredService<IWireCodec>(), sp.GetRequiredService<ILogger<OutsideSession>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SyncGate>()));
             }, app => app.MapGrpcService<OutsideEndpointService>());

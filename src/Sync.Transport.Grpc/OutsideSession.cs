@@ -37,12 +37,14 @@ public sealed class OutsideSession
         IPeerStream<OutsideMessage, InsideMessage> peer, OutsideSource source, OperationProgress progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        using var hold = _gate.TryEnter(peer.Peer, _time);
+        using var hold = await _gate.EnterAsync(peer.Peer, cancellationToken).ConfigureAwait(false);
         if (hold is null)
         {
             await AbortAsync(peer, $"the outside is busy serving {_gate.Holder}; try again when it is done", busy: true, cancellationToken).ConfigureAwait(false);
             throw SyncException.Busy($"the outside is serving {_gate.Holder}");
         }
+
+        hold.LogWait(_logger, peer.Peer);
 
         OutsideState state;
         try

@@ -1,0 +1,190 @@
+using System.Text.RegularExpressions;
+using Sync.Integration.Tests.Infrastructure;
+using Sync.Protocol;
+using Sync.Protocol.V1;
+using Sync.Transport.FileDrop;
+using Sync.Transport.Grpc;
+using Xunit.Abstractions;
+
+namespace Sync.Integration.Tests;
+
+/// <summary>
+/// A sync that arrives while the server still closes the session of a peer that died waits for that session to
+/// end (bounded) instead of being told busy, and is then served; a live sync still gets busy after the wait.
+/// </summary>
+[Collection("grpc")]
+public sealed class GrpcDeadPeerTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public GrpcDeadPeerTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    public async Task A_push_started_right_after_the_pusher_was_killed_is_served()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        GrpcResumeTests.MakeLargeTree(pair.Source);
+        var (server, url) = await pair.ServeInsideAsync();
+        await using (server)
+        {
+            var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url, GrpcResumeTests.PacedForCut));
+            using (pusher)
+            {
+                await GrpcTests.WaitForStagedBytesAsync(pair, GrpcResumeTests.NewBytes / 2, done);
+                pusher.Kill(); // SIGKILL: the inside learns of it from the closed connection
+                await done;
+            }
+
+            // At once, without waiting for the inside to close the dead session.
+            var next = await pair.Push(url);
+            Assert.True(next.ExitCode == 0, $"{next}\n{server.Output}");
+            Assert.Contains("generation 1 (full)", next.Stdout);
+            TreeAssert.Equal(pair.Source, pair.Target);
+            Assert.Equal(1, server.Occurrences("Published generation 1 from"));
+            Report(server.Output);
+        }
+    }
+
+    [Fact]
+    public async Task A_push_that_reaches_the_inside_the_instant_the_pusher_is_killed_waits_for_its_session_to_close()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        GrpcResumeTests.MakeLargeTree(pair.Source);
+        var (server, url) = await pair.ServeInsideAsync();
+        await using (server)
+        {
+            var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url, GrpcResumeTests.PacedForCut));
+            using (pusher)
+            {
+                await GrpcTests.WaitForStagedBytesAsync(pair, GrpcResumeTests.NewBytes / 2, done);
+
+                // A second outside (its own state, the same key) has scanned and dialled; its connection is held
+                // until the first pusher is killed, then reaches the inside within a millisecond, while the inside is
+                // still closing the dead session and keeping what arrived.
+                await using var relay = new HeldTcpRelay(new Uri(url).Port);
+                var second = Run.Outside(
+                    "push", "--source", pair.Source, "--state", pair.Dir("second-outside-state"), "--key", pair.Key, "--to", $"http://127.0.0.1:{relay.Port}", "--quiet");
+                await relay.Accepted.WaitAsync(TimeSpan.FromMinutes(2));
+                pusher.Kill();
+                relay.Release();
+                await done;
+
+                var next = await second;
+                Assert.True(next.ExitCode == 0, $"{next}\n{server.Output}");
+                Assert.Contains("generation 1 (full)", next.Stdout);
+            }
+
+            TreeAssert.Equal(pair.Source, pair.Target);
+            Assert.Equal(1, server.Occurrences("Published generation 1 from"));
+            Report(server.Output);
+        }
+    }
+
+    [Fact]
+    public async Task A_call_arriving_while_a_cut_session_closes_is_admitted_not_told_busy()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        GrpcTests.MakeTree(pair.Source);
+        var frames = await RecordGenerationAsync(pair);
+        var (server, url) = await pair.ServeInsideAsync();
+        await using (server)
+        {
+            using var channel = GrpcClient.Create(url, TlsSettings.None);
+            var client = new InsideEndpoint.InsideEndpointClient(channel);
+            using (var cut = new CancellationTokenSource())
+            {
+                // Everything but the last frames: the inside is staging the generation when the call is reset.
+                var first = client.Push(cancellationToken: cut.Token);
+                await OpenAsync(first);
+                foreach (var frame in frames[..^2])
+                {
+                    await first.RequestStream.WriteAsync(frame);
+                }
+
+                await WaitForStagedObjectsAsync(pair);
+                await cut.CancelAsync();
+                first.Dispose();
+            }
+
+            using (var second = client.Push())
+            {
+                var answer = await OpenAsync(second);
+                Assert.True(answer.BodyCase == InsideMessage.BodyOneofCase.Holdings, $"expected holdings, got {answer}\n{server.Output}");
+            }
+
+            await Run.Ok(pair.Push(url));
+            TreeAssert.Equal(pair.Source, pair.Target);
+            Report(server.Output);
+        }
+    }
+
+    [Fact]
+    public async Task A_pull_started_right_after_the_puller_was_killed_is_served()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        GrpcResumeTests.MakeLargeTree(pair.Source);
+        var (server, url) = await pair.ServeOutsideAsync("--max-rate", "400M");
+        await using (server)
+        {
+            var (puller, done) = Run.StartAgent("sync-inside", [.. pair.PullArgs(url), "--quiet"]);
+            using (puller)
+            {
+                await GrpcTests.WaitForStagedBytesAsync(pair, GrpcResumeTests.NewBytes / 3, done);
+                puller.Kill();
+                await done;
+            }
+
+            var next = await pair.Pull(url);
+            Assert.True(next.ExitCode == 0, $"{next}\n{server.Output}");
+            TreeAssert.Equal(pair.Source, pair.Target);
+            Report(server.Output);
+        }
+    }
+
+    /// <summary>Writes the waits the server logged to the test output: the figures docs/grpc.md quotes.</summary>
+    private void Report(string log)
+    {
+        foreach (Match m in Regex.Matches(log, @"waited [\d.]+ s for the previous one to end and started [\d.]+ ms after it did"))
+        {
+            _output.WriteLine(m.Value);
+        }
+    }
+
+    private static async Task<InsideMessage> OpenAsync(Grpc.Core.AsyncDuplexStreamingCall<OutsideMessage, InsideMessage> call)
+    {
+        await call.RequestStream.WriteAsync(new OutsideMessage { Hello = new Hello { ProtocolVersion = GrpcLimits.ProtocolVersion, Agent = "test" } });
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var first = call.ResponseStream.Current;
+        while (first.BodyCase == InsideMessage.BodyOneofCase.Holdings && !call.ResponseStream.Current.Holdings.Last)
+        {
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        }
+
+        return first;
+    }
+
+    /// <summary>A genuine signed generation 1 of the pair's source, as the frames a push would send.</summary>
+    private static async Task<List<OutsideMessage>> RecordGenerationAsync(SyncPair pair)
+    {
+        await Run.Ok(Run.Outside("export", "--source", pair.Source, "--state", pair.Dir("recording-state"), "--key", pair.Key, "--drop", pair.Drop, "--quiet"));
+        var frames = new List<OutsideMessage>();
+        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(pair.Drop)), pair.Drop);
+        while (await reader.ReadAsync(CancellationToken.None) is { } frame)
+        {
+            frames.Add(new OutsideMessage { Frame = FrameCodec.ToWire(frame).Clone() });
+        }
+
+        return frames;
+    }
+
+    private static async Task WaitForStagedObjectsAsync(SyncPair pair)
+    {
+        var objects = Path.Combine(pair.InsideState, "staging", "incoming", "objects");
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (!Directory.Exists(objects) || !Directory.EnumerateFiles(objects).Any(f => Path.GetFileName(f).Length == 64))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the inside staged nothing");
+            await Task.Delay(10);
+        }
+    }
+}
