@@ -155,7 +155,15 @@ internal static class GrpcCommands
             var peer = InsideSession.Prefetch(PeerStreams.Client(call, url), token);
             var outcome = await session.RunAsync(peer, target, progress, token);
             // Let the outside read the answer and end the call, rather than cutting it under its feet.
-            await call.RequestStream.CompleteAsync();
+            try
+            {
+                await call.RequestStream.CompleteAsync();
+            }
+            catch (Exception e) when (e is RpcException or InvalidOperationException)
+            {
+                // The outside already ended the call (it gave up, or was busy); the outcome above says how it went.
+            }
+
             await peer.DrainAsync(TimeSpan.FromSeconds(10), token);
             return outcome;
         }

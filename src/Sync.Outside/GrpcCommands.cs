@@ -197,13 +197,19 @@ internal static class GrpcCommands
             Description = "The most bits per second to send (e.g. 400M, 1G), for a link shared with other traffic. Default: as fast as the link and the inside allow.",
         };
 
+        public Option<string> IdleTimeout { get; } = new("--idle-timeout")
+        {
+            Description = "Give up on an inside that sends nothing, or reads nothing, for this long while it is due to (default 10m).",
+            DefaultValueFactory = _ => "10m",
+        };
+
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display." };
 
         public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, MaxRate, Quiet, Verbose })
+            foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, MaxRate, IdleTimeout, Quiet, Verbose })
             {
                 command.Options.Add(option);
             }
@@ -214,6 +220,9 @@ internal static class GrpcCommands
             result.GetValue(State)!,
             key,
             new ExportOptions { Full = result.GetValue(Full), Verify = result.GetValue(Verify), ImmutableDirectories = result.GetValue(Immutable)! },
-            result.GetValue(MaxRate) is { } rate ? UdpArguments.Rate("--max-rate", rate) : null);
+            result.GetValue(MaxRate) is { } rate ? UdpArguments.Rate("--max-rate", rate) : null)
+        {
+            IdleTimeout = OptionValue.Parse("--idle-timeout", result.GetValue(IdleTimeout)!, Units.ParseInterval),
+        };
     }
 }

@@ -27,6 +27,22 @@ public static class GrpcErrors
         };
     }
 
+    /// <summary>
+    /// The status a server ends a call with when its side of the sync failed: the one the failure names (a limit is
+    /// ResourceExhausted, a stalled peer DeadlineExceeded), else one for its kind.
+    /// </summary>
+    public static Status StatusOf(SyncException e) => e.InnerException is RpcException rpc
+        ? rpc.Status
+        : new Status(
+            e.Kind switch
+            {
+                SyncErrorKind.Refused => StatusCode.InvalidArgument,
+                SyncErrorKind.Busy => StatusCode.Unavailable,
+                SyncErrorKind.MissingBase => StatusCode.FailedPrecondition,
+                _ => StatusCode.Aborted,
+            },
+            e.Message);
+
     /// <summary>The exit code's kind for an outcome that is not a success.</summary>
     public static SyncErrorKind KindOf(Sync.Protocol.V1.Outcome.Types.Status status) => status switch
     {

@@ -40,6 +40,7 @@ public sealed class InsideSession
     public async Task<Outcome> RunAsync(
         IPeerStream<InsideMessage, OutsideMessage> peer, InsideTarget target, OperationProgress progress, CancellationToken cancellationToken)
     {
+        peer = new IdleLimitedPeerStream<InsideMessage, OutsideMessage>(peer, target.IdleTimeout, _time);
         using var hold = await _gate.EnterAsync(peer.Peer, cancellationToken).ConfigureAwait(false);
         if (hold is null)
         {
@@ -62,7 +63,7 @@ public sealed class InsideSession
         using (state)
         {
             var clock = Stopwatch.StartNew();
-            var source = new GrpcDeltaSource(peer, target.IdleTimeout);
+            var source = new GrpcDeltaSource(peer);
             Outcome outcome;
             try
             {

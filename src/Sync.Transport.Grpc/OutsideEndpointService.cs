@@ -41,7 +41,9 @@ public sealed class OutsideEndpointService : OutsideEndpoint.OutsideEndpointBase
         }
         catch (SyncException e)
         {
+            // One line here; the caller learns why from the status (a busy outside already said so in an abort).
             _logger.LogWarning("Sync to {Peer} failed: {Reason}", peer, e.Message);
+            throw new RpcException(GrpcErrors.StatusOf(e));
         }
         catch (Exception e) when (e is RpcException or IOException or OperationCanceledException or InvalidOperationException)
         {

@@ -112,6 +112,7 @@ public sealed class GrpcResumeTests
                 Assert.Equal(0, await server.StopAsync());
                 var cut = await done;
                 Assert.NotEqual(0, cut.ExitCode);
+                Assert.True(Regex.IsMatch(cut.Stderr, @"(\d+) bytes sent"), cut.ToString());
                 sentBeforeStop = long.Parse(Regex.Match(cut.Stderr, @"(\d+) bytes sent").Groups[1].Value);
             }
 

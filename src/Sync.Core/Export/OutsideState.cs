@@ -189,6 +189,13 @@ public sealed class OutsideState : IDisposable
         }
     }
 
+    /// <summary>
+    /// Bytes of the manifests kept as sent but never confirmed. What an inside kept from cut transfers is named in
+    /// them, so a carrier can bound how much an inside may claim to hold.
+    /// </summary>
+    public long SentManifestBytes() =>
+        new DirectoryInfo(Path.Combine(Root, "manifests")).EnumerateFiles("sent-*.manifest").Sum(f => f.Length);
+
     private string SentManifestPath(string digestHex) => Path.Combine(Root, "manifests", $"sent-{digestHex}.manifest");
 
     /// <summary>Records an exported generation; called only after the carrier made it durable.</summary>
