@@ -4,7 +4,6 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
 using Sync.Core.Export;
-using Sync.Core.Hashing;
 using Sync.Core.Streams;
 using Sync.Protocol.V1;
 

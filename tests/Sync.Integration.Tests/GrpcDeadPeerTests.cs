@@ -19,61 +19,44 @@ public sealed class GrpcDeadPeerTests
 
     public GrpcDeadPeerTests(ITestOutputHelper output) => _output = output;
 
-    [Fact]
-    public async Task A_push_started_right_after_the_pusher_was_killed_is_served()
+    [Theory]
+    [InlineData(false)] // a new push process, started right after the kill
+    [InlineData(true)] // a second outside that has dialled already; its connection reaches the inside within a millisecond
+    public async Task A_push_started_as_the_pusher_is_killed_is_served(bool connectedBeforeTheKill)
     {
         using var pair = await SyncPair.CreateAsync();
         GrpcResumeTests.MakeLargeTree(pair.Source);
         var (server, url) = await pair.ServeInsideAsync();
         await using (server)
         {
+            ProcessResult next;
             var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url, GrpcResumeTests.PacedForCut));
             using (pusher)
             {
                 await GrpcTests.WaitForStagedBytesAsync(pair, GrpcResumeTests.NewBytes / 2, done);
-                pusher.Kill(); // SIGKILL: the inside learns of it from the closed connection
-                await done;
+                if (connectedBeforeTheKill)
+                {
+                    // Its own state, the same key; held by a relay until the first pusher is killed, so it arrives
+                    // while the inside is still closing the dead session and keeping what arrived.
+                    await using var relay = new HeldTcpRelay(new Uri(url).Port);
+                    var second = Run.Outside(
+                        "push", "--source", pair.Source, "--state", pair.Dir("second-outside-state"), "--key", pair.Key, "--to", $"http://127.0.0.1:{relay.Port}", "--quiet");
+                    await relay.Accepted.WaitAsync(TimeSpan.FromMinutes(2));
+                    pusher.Kill(); // SIGKILL: the inside learns of it from the closed connection
+                    relay.Release();
+                    await done;
+                    next = await second;
+                }
+                else
+                {
+                    pusher.Kill();
+                    await done;
+                    next = await pair.Push(url); // at once, without waiting for the inside to close the dead session
+                }
             }
 
-            // At once, without waiting for the inside to close the dead session.
-            var next = await pair.Push(url);
             Assert.True(next.ExitCode == 0, $"{next}\n{server.Output}");
             Assert.Contains("generation 1 (full)", next.Stdout);
-            TreeAssert.Equal(pair.Source, pair.Target);
-            Assert.Equal(1, server.Occurrences("Published generation 1 from"));
-            Report(server.Output);
-        }
-    }
-
-    [Fact]
-    public async Task A_push_that_reaches_the_inside_the_instant_the_pusher_is_killed_waits_for_its_session_to_close()
-    {
-        using var pair = await SyncPair.CreateAsync();
-        GrpcResumeTests.MakeLargeTree(pair.Source);
-        var (server, url) = await pair.ServeInsideAsync();
-        await using (server)
-        {
-            var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url, GrpcResumeTests.PacedForCut));
-            using (pusher)
-            {
-                await GrpcTests.WaitForStagedBytesAsync(pair, GrpcResumeTests.NewBytes / 2, done);
-
-                // A second outside (its own state, the same key) has scanned and dialled; its connection is held
-                // until the first pusher is killed, then reaches the inside within a millisecond, while the inside is
-                // still closing the dead session and keeping what arrived.
-                await using var relay = new HeldTcpRelay(new Uri(url).Port);
-                var second = Run.Outside(
-                    "push", "--source", pair.Source, "--state", pair.Dir("second-outside-state"), "--key", pair.Key, "--to", $"http://127.0.0.1:{relay.Port}", "--quiet");
-                await relay.Accepted.WaitAsync(TimeSpan.FromMinutes(2));
-                pusher.Kill();
-                relay.Release();
-                await done;
-
-                var next = await second;
-                Assert.True(next.ExitCode == 0, $"{next}\n{server.Output}");
-                Assert.Contains("generation 1 (full)", next.Stdout);
-            }
-
             TreeAssert.Equal(pair.Source, pair.Target);
             Assert.Equal(1, server.Occurrences("Published generation 1 from"));
             Report(server.Output);
