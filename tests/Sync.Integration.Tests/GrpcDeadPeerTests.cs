@@ -29,30 +29,32 @@ public sealed class GrpcDeadPeerTests
         var (server, url) = await pair.ServeInsideAsync();
         await using (server)
         {
+            // The second outside (its own state, the same key) in the held case: scanned ahead, and dialled before the
+            // first is cut; a relay holds its connection until the first pusher is killed, so it arrives while the
+            // inside is still closing the dead session and keeping what arrived.
+            var secondState = pair.Dir("second-outside-state");
+            if (connectedBeforeTheKill)
+            {
+                await Run.Ok(Run.Outside("scan", "--source", pair.Source, "--state", secondState));
+            }
+
+            await using var relay = new HeldTcpRelay(new Uri(url).Port);
+            Task<ProcessResult>? second = null;
             ProcessResult next;
             var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url, GrpcResumeTests.PacedForCut));
             using (pusher)
             {
-                await GrpcTests.WaitForStagedBytesAsync(pair, GrpcResumeTests.NewBytes / 2, done);
                 if (connectedBeforeTheKill)
                 {
-                    // Its own state, the same key; held by a relay until the first pusher is killed, so it arrives
-                    // while the inside is still closing the dead session and keeping what arrived.
-                    await using var relay = new HeldTcpRelay(new Uri(url).Port);
-                    var second = Run.Outside(
-                        "push", "--source", pair.Source, "--state", pair.Dir("second-outside-state"), "--key", pair.Key, "--to", $"http://127.0.0.1:{relay.Port}", "--quiet");
+                    second = Run.Outside("push", "--source", pair.Source, "--state", secondState, "--key", pair.Key, "--to", $"http://127.0.0.1:{relay.Port}", "--quiet");
                     await relay.Accepted.WaitAsync(TimeSpan.FromMinutes(2));
-                    pusher.Kill(); // SIGKILL: the inside learns of it from the closed connection
-                    relay.Release();
-                    await done;
-                    next = await second;
                 }
-                else
-                {
-                    pusher.Kill();
-                    await done;
-                    next = await pair.Push(url); // at once, without waiting for the inside to close the dead session
-                }
+
+                await GrpcTests.WaitForStagedBytesAsync(pair, GrpcResumeTests.NewBytes / 2, done);
+                pusher.Kill(); // SIGKILL: the inside learns of it from the closed connection
+                relay.Release();
+                await done;
+                next = await (second ?? pair.Push(url)); // else at once, without waiting for the inside to close the dead session
             }
 
             Assert.True(next.ExitCode == 0, $"{next}\n{server.Output}");
