@@ -216,7 +216,7 @@ internal static class GrpcCommands
 
         public Option<string> IdleTimeout { get; } = new("--idle-timeout")
         {
-            Description = "Give up on an outside that sends nothing for this long while a message is due (default 10m); its data is kept for a resume.",
+            Description = "Give up on an outside that sends nothing, or reads nothing, for this long while it is due to (default 10m); its data is kept for a resume.",
             DefaultValueFactory = _ => "10m",
         };
 
