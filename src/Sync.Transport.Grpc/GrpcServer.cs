@@ -38,40 +38,9 @@ public static class GrpcServer
     public static WebApplication Build(
         string agentName, IPEndPoint listen, TlsSettings tls, Action<IServiceCollection> configureServices, Action<WebApplication> mapServices)
     {
-        if (!tls.HasCertificate && !IPAddress.IsLoopback(listen.Address))
-        {
-            throw SyncException.Usage(
-                $"plain-text HTTP/2 is only for loopback; to listen on {listen} pass --tls-cert and --tls-key (and --client-ca to require client certificates)");
-        }
-
-        if (tls.HasCertificate != (tls.KeyPath is not null))
-        {
-            throw SyncException.Usage("--tls-cert and --tls-key go together");
-        }
-
-        if (tls.PeerCaPath is not null && !tls.HasCertificate)
-        {
-            throw SyncException.Usage("--client-ca needs --tls-cert and --tls-key: client certificates are checked only over TLS");
-        }
-
+        CheckOptions(listen, tls);
         var anonymous = tls.PeerCaPath is null;
         var loopback = IPAddress.IsLoopback(listen.Address);
-        if (anonymous && !loopback && !tls.AllowAnonymous)
-        {
-            throw SyncException.Usage(
-                $"serving {listen} without --client-ca admits anyone who can reach it (they learn what this agent holds and can keep it busy); " +
-                "pass --client-ca CA.pem to require client certificates, or --allow-anonymous to accept that");
-        }
-
-        if (!anonymous && tls.AllowAnonymous)
-        {
-            throw SyncException.Usage("--allow-anonymous contradicts --client-ca: drop one");
-        }
-
-        if (anonymous && !tls.AllowedSubjects.IsEmpty)
-        {
-            throw SyncException.Usage("--allow-subject needs --client-ca: the subjects are those of client certificates");
-        }
 
         var certificate = tls.HasCertificate ? CertificateFiles.LoadWithKey(tls.CertificatePath!, tls.KeyPath!) : null;
         var serverUsage = certificate is null ? null : CertificateFiles.Usage(certificate, CertificateFiles.ServerAuth);
@@ -125,9 +94,10 @@ public static class GrpcServer
         configureServices(builder.Services);
         builder.Services.AddSingleton(tls.AllowedSubjects);
         var app = builder.Build();
+        // Warnings at every start, where an operator reading the service's log sees them.
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcServer));
         if (certificate is not null && serverUsage is null)
         {
-            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcServer));
             app.Lifetime.ApplicationStarted.Register(() => logger.LogWarning(
                 "The server certificate ({Subject}) lacks the serverAuth extended key usage: clients that check it with --tls-ca refuse it (--tls-pin accepts it)",
                 CertificateFiles.SubjectOf(certificate)));
@@ -135,7 +105,6 @@ public static class GrpcServer
 
         if (anonymous && !loopback)
         {
-            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcServer));
             app.Lifetime.ApplicationStarted.Register(() => logger.LogWarning(
                 "Anyone who can reach {Endpoint} may connect without a client certificate (--allow-anonymous): they learn what this agent holds and can keep it busy", listen));
         }
@@ -143,6 +112,48 @@ public static class GrpcServer
         app.MapGrpcHealthChecksService();
         mapServices(app);
         return app;
+    }
+
+    /// <summary>
+    /// Refuses, as a usage error, a server that would talk plain text off loopback, admit anonymous clients off
+    /// loopback without being told to, or has options that contradict each other.
+    /// </summary>
+    private static void CheckOptions(IPEndPoint listen, TlsSettings tls)
+    {
+        if (!tls.HasCertificate && !IPAddress.IsLoopback(listen.Address))
+        {
+            throw SyncException.Usage(
+                $"plain-text HTTP/2 is only for loopback; to listen on {listen} pass --tls-cert and --tls-key (and --client-ca to require client certificates)");
+        }
+
+        if (tls.HasCertificate != (tls.KeyPath is not null))
+        {
+            throw SyncException.Usage("--tls-cert and --tls-key go together");
+        }
+
+        if (tls.PeerCaPath is not null && !tls.HasCertificate)
+        {
+            throw SyncException.Usage("--client-ca needs --tls-cert and --tls-key: client certificates are checked only over TLS");
+        }
+
+        var anonymous = tls.PeerCaPath is null;
+        var loopback = IPAddress.IsLoopback(listen.Address);
+        if (anonymous && !loopback && !tls.AllowAnonymous)
+        {
+            throw SyncException.Usage(
+                $"serving {listen} without --client-ca admits anyone who can reach it (they learn what this agent holds and can keep it busy); " +
+                "pass --client-ca CA.pem to require client certificates, or --allow-anonymous to accept that");
+        }
+
+        if (!anonymous && tls.AllowAnonymous)
+        {
+            throw SyncException.Usage("--allow-anonymous contradicts --client-ca: drop one");
+        }
+
+        if (anonymous && !tls.AllowedSubjects.IsEmpty)
+        {
+            throw SyncException.Usage("--allow-subject needs --client-ca: the subjects are those of client certificates");
+        }
     }
 
     /// <summary>The TLS handshake's check of a client certificate: chains to --client-ca and carries clientAuth. A refusal is logged with the reason.</summary>
