@@ -126,6 +126,35 @@ public sealed class GrpcDeadPeerTests
         }
     }
 
+    [Fact]
+    public async Task A_second_pull_while_a_live_one_holds_the_outside_is_told_busy_after_the_wait()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        GrpcTests.MakeTree(pair.Source);
+        var (server, url) = await pair.ServeOutsideAsync("--busy-wait", "1s");
+        await using (server)
+        {
+            using var channel = GrpcClient.Create(url, TlsSettings.None);
+            using (var live = new OutsideEndpoint.OutsideEndpointClient(channel).Pull())
+            {
+                // The outside said hello: this pull holds it (it is still due to say what it holds).
+                Assert.True(await live.ResponseStream.MoveNext(CancellationToken.None));
+                Assert.Equal(OutsideMessage.BodyOneofCase.Hello, live.ResponseStream.Current.BodyCase);
+
+                var second = await pair.Pull(url);
+                Assert.True(second.ExitCode == 6, second.ToString());
+                Assert.Contains("sync-inside: error: ", second.Stderr);
+                Assert.Contains("is busy: the outside is busy serving", second.Stderr);
+                Assert.False(Path.Exists(pair.Target));
+            }
+
+            // Once the live one is gone the outside serves again.
+            await server.WaitForOutputAsync("cut");
+            await Run.Ok(pair.Pull(url));
+            TreeAssert.Equal(pair.Source, pair.Target);
+        }
+    }
+
     /// <summary>Writes the waits the server logged to the test output: the figures docs/grpc.md quotes.</summary>
     private void Report(string log)
     {
