@@ -41,16 +41,24 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static ServerProcess Start(string agent, params string[] args)
+    public static ServerProcess Start(string agent, params string[] args) => StartCommand("dotnet", [RepoPaths.AgentDll(agent), .. args]);
+
+    /// <summary>
+    /// An agent in a network namespace the test made. `ip netns exec` execs the agent without forking, so the
+    /// signals still reach exactly it.
+    /// </summary>
+    public static ServerProcess StartIn(string ns, string agent, params string[] args) =>
+        StartCommand("ip", ["netns", "exec", ns, "dotnet", RepoPaths.AgentDll(agent), .. args]);
+
+    private static ServerProcess StartCommand(string file, string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(RepoPaths.AgentDll(agent));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
