@@ -46,13 +46,14 @@ internal static class InsideCommands
         var publish = new Option<string>("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
         publish.AcceptOnlyFromAmong("snapshot", "in-place");
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
-        var keepModes = KeepSpecialModesOption();
+        var apply = new ApplyOptions();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("import", "Apply every complete bundle in the drop folder, in generation order.")
         {
-            drop, target, state, trust, publish, keep, keepModes, quiet, verbose,
+            drop, target, state, trust, publish, keep, quiet, verbose,
         };
+        apply.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             if (result.GetValue(keep) < 1)
@@ -74,7 +75,7 @@ internal static class InsideCommands
             var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
             var importer = new DropImporter(host.Services.GetRequiredService<IWireCodec>(), trustStore, host.Logger<DropImporter>(), time)
             {
-                Policy = new PublishPolicy(result.GetValue(keepModes)),
+                Settings = apply.Read(result),
             };
             var progress = new OperationProgress();
             var before = inside.Published.Generation;
@@ -92,6 +93,11 @@ internal static class InsideCommands
             foreach (var line in outcome.Pending)
             {
                 CommandRunner.Fail(Agent, line);
+            }
+
+            if (outcome.Overwritten.Count > 0)
+            {
+                Console.WriteLine($"overwrote {outcome.Overwritten.Count} local change(s): {string.Join(", ", outcome.Overwritten)}");
             }
 
             var now = inside.Published.Generation;

@@ -43,7 +43,7 @@ internal static class SnapshotBuilder
                         break;
                     case EntryKind.Symlink:
                         tree.CreateSymlink(entry.Path, entry.LinkTarget!);
-                        tree.SetMtime(entry.Path, entry.MtimeNs);
+                        Materializer.SetMetadata(tree, entry.Path, entry, policy);
                         break;
                     case EntryKind.File:
                         var candidate = current.Find(entry.Path) ?? received.Sources.FindPublished(entry.Digest);
@@ -59,6 +59,11 @@ internal static class SnapshotBuilder
                 {
                     Materializer.SetMetadata(tree, directory.Path, directory, policy);
                 }
+            }
+
+            if (policy.Owner is { } owner)
+            {
+                tree.SetOwner(string.Empty, owner.Uid, owner.Gid);
             }
 
             tree.SetMode(string.Empty, 0x1ED);

@@ -169,6 +169,12 @@ public sealed class PowerLossTests : IClassFixture<PowerLossTests.Generations>
             var old = _generations.First.Manifest.Find(path);
             var now = _generations.Second.Manifest.Find(path);
             var file = target.ReadAllBytes(path);
+            if (path.StartsWith("db/.lockfile.sync-inside.", StringComparison.Ordinal) ||
+                (path == "db/lockfile" && System.Text.Encoding.ASCII.GetString(file).StartsWith("sync-inside ", StringComparison.Ordinal)))
+            {
+                continue; // reprepro's lock (or its content being written), held by the cut apply: the next run clears it (checked after recovery)
+            }
+
             var matches = (old is { Kind: EntryKind.File } && Matches(file, old)) || (now is { Kind: EntryKind.File } && Matches(file, now));
             Assert.True(matches, $"{when}: '{path}' is published with bytes of neither generation");
         }

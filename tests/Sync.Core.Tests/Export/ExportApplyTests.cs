@@ -57,7 +57,7 @@ public sealed class ExportApplyTests : IDisposable
         using var state = InsideState.OpenForWrite(P("in"));
         var target = P("target");
         var applier = new StreamApplier(_codec, trust, NullLogger.Instance, TimeProvider.System);
-        applier.Prepare(state, target, mode);
+        await applier.PrepareAsync(state, target, mode, CancellationToken.None);
         await applier.ApplyAsync(stream, state, target, mode, 2, new OperationProgress(), CancellationToken.None);
     }
 
