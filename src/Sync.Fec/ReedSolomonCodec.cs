@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Sync.Fec.Internal;
 
 namespace Sync.Fec;
@@ -249,7 +247,7 @@ public sealed unsafe class ReedSolomonCodec
                 var syndromes = scratch;
                 var rebuilt = scratch + size * stride;
                 var accumulator = new StripAccumulator(_path, syndromes, stride, repairColumns, size, tails);
-                var received = AsReadOnly(data);
+                var received = SymbolSpans.AsReadOnly(data);
                 for (var start = 0; start < symbolLength; start += stride)
                 {
                     var width = Math.Min(stride, symbolLength - start);
@@ -343,10 +341,6 @@ public sealed unsafe class ReedSolomonCodec
             }
         }
     }
-
-    /// <summary>The same symbols, read-only: Memory and ReadOnlyMemory share one layout, as their own conversion relies on.</summary>
-    private static ReadOnlySpan<ReadOnlyMemory<byte>> AsReadOnly(ReadOnlySpan<Memory<byte>> symbols) =>
-        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<Memory<byte>, ReadOnlyMemory<byte>>(ref MemoryMarshal.GetReference(symbols)), symbols.Length);
 
     private void ValidateRepairIndices(ReadOnlySpan<int> repairIndices, int repairCount, string repairsName)
     {

@@ -1,0 +1,181 @@
+using System.Buffers;
+using System.Numerics;
+
+namespace Sync.Fec.Internal;
+
+/// <summary>
+/// Encode of the GF(2^16) code, one column strip at a time (<see cref="Gf16Strips"/>). First-window repairs: the
+/// W-point inverse transform of each W-sized data chunk (its coset's values to coefficients), summed, then one
+/// W-point forward transform onto positions 0..W-1; this works because the inverse transforms of all the W-sized
+/// cosets of a polynomial of degree &lt; N - W sum to zero. Fresh repairs: the chunk transforms plus the upper
+/// layers of the N-point inverse give the codeword's coefficients, then an N-point forward transform onto each
+/// coset of N positions that holds a requested repair. Stateless apart from the shape; thread-safe.
+/// </summary>
+internal sealed unsafe class Gf16Encoder(Gf16CodeShape shape, Gf16Engine engine)
+{
+    /// <param name="positions">The field position of each output.</param>
+    public void Encode(ReadOnlySpan<ReadOnlyMemory<byte>> data, ReadOnlySpan<int> positions, ReadOnlySpan<Memory<byte>> outputs, int symbolLength)
+    {
+        var anyFresh = false;
+        foreach (var position in positions)
+        {
+            anyFresh |= position >= shape.Window;
+        }
+
+        var stride = Gf16Strips.MaxStride(symbolLength);
+        var prefixArray = ArrayPool<int>.Shared.Rent(shape.Domain + 1);
+        var neededArray = ArrayPool<bool>.Shared.Rent(shape.Domain);
+        using var scratch = new PinnedScratch((long)stride * (anyFresh ? 2 * shape.Domain + shape.Window : 2 * shape.Window));
+        try
+        {
+            for (var s = 0; s < Gf16Strips.Count(symbolLength); s++)
+            {
+                var strip = new ColumnStrip(Gf16Strips.Strip(symbolLength, s), stride);
+                if (anyFresh)
+                {
+                    EncodeWithFresh(data, positions, outputs, strip, scratch.Pointer, prefixArray, neededArray);
+                }
+                else
+                {
+                    var window = scratch.Pointer;
+                    SumOfChunkTransforms(data, strip, window, window + (nint)shape.Window * stride, keepChunks: false, prefixArray);
+                    ForwardOnto(positions, outputs, strip, window, 0, shape.Window, prefixArray, neededArray);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(neededArray);
+            ArrayPool<int>.Shared.Return(prefixArray);
+        }
+    }
+
+    /// <summary>Scratch: the domain (coefficients), a copy of it per target coset, and the window.</summary>
+    private void EncodeWithFresh(
+        ReadOnlySpan<ReadOnlyMemory<byte>> data, ReadOnlySpan<int> positions, ReadOnlySpan<Memory<byte>> outputs, ColumnStrip strip, byte* scratch, int[] prefixArray, bool[] neededArray)
+    {
+        var domain = scratch;
+        var coset = scratch + (nint)shape.Domain * strip.Stride;
+        var window = coset + (nint)shape.Domain * strip.Stride;
+        SumOfChunkTransforms(data, strip, domain, domain + (nint)shape.Window * strip.Stride, keepChunks: true, prefixArray);
+        strip.Copy(window, domain, shape.Window);
+        ForwardOnto(positions, outputs, strip, window, 0, shape.Window, prefixArray, neededArray);
+
+        // Cosets past the data hold zeros; the upper layers turn the W-point transforms into the N coefficients.
+        var used = (shape.Chunks + 1) * shape.Window;
+        for (var slot = used; slot < shape.Domain; slot++)
+        {
+            strip.Clear(domain, slot);
+        }
+
+        engine.Inverse(
+            domain, strip.Stride, strip.Width, shape.Domain, 0, Log2(shape.Window), Log2(shape.Domain), strip.PhaseLayers,
+            Prefix(prefixArray, shape.Domain, used));
+        for (var start = shape.Domain; start < Gf16.Order; start += shape.Domain)
+        {
+            if (HasOutputIn(positions, start, shape.Domain))
+            {
+                strip.Copy(coset, domain, shape.Domain);
+                ForwardOnto(positions, outputs, strip, coset, start, shape.Domain, prefixArray, neededArray);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The W-point inverse transform of each W-sized data chunk (chunk c at positions W(c+1)..), summed into the W
+    /// slots at <paramref name="sum"/>. With <paramref name="keepChunks"/> each chunk keeps its own W slots from
+    /// <paramref name="chunks"/> on; otherwise one scratch chunk there is reused.
+    /// </summary>
+    private void SumOfChunkTransforms(ReadOnlySpan<ReadOnlyMemory<byte>> data, ColumnStrip strip, byte* sum, byte* chunks, bool keepChunks, int[] prefixArray)
+    {
+        for (var c = 0; c < shape.Chunks; c++)
+        {
+            var first = c * shape.Window;
+            var count = Math.Min(shape.Window, shape.DataSymbols - first);
+            var target = keepChunks ? chunks + (nint)c * shape.Window * strip.Stride : c == 0 ? sum : chunks;
+            for (var j = 0; j < shape.Window; j++)
+            {
+                if (j < count)
+                {
+                    strip.Load(target, j, data[first + j].Span);
+                }
+                else
+                {
+                    strip.Clear(target, j);
+                }
+            }
+
+            engine.Inverse(
+                target, strip.Stride, strip.Width, shape.Window, shape.DataPosition(first), 0, Log2(shape.Window), strip.PhaseLayers,
+                Prefix(prefixArray, shape.Window, count));
+            if (target == sum)
+            {
+                continue;
+            }
+
+            if (c == 0)
+            {
+                strip.Copy(sum, target, shape.Window);
+            }
+            else
+            {
+                strip.XorInto(sum, target, shape.Window);
+            }
+        }
+    }
+
+    /// <summary>Forward-transforms the slots onto positions [start, start + n) and writes the outputs that lie there.</summary>
+    private void ForwardOnto(
+        ReadOnlySpan<int> positions, ReadOnlySpan<Memory<byte>> outputs, ColumnStrip strip, byte* slots, int start, int n, int[] prefixArray, bool[] neededArray)
+    {
+        if (!HasOutputIn(positions, start, n))
+        {
+            return;
+        }
+
+        var needed = neededArray.AsSpan(0, n);
+        needed.Clear();
+        foreach (var position in positions)
+        {
+            if (position >= start && position - start < n)
+            {
+                needed[position - start] = true;
+            }
+        }
+
+        engine.Forward(slots, strip.Stride, strip.Width, n, start, 0, Log2(n), strip.PhaseLayers, PositionSet.Build(needed, prefixArray));
+        for (var o = 0; o < outputs.Length; o++)
+        {
+            if (positions[o] >= start && positions[o] - start < n)
+            {
+                strip.Store(outputs[o].Span, slots, positions[o] - start);
+            }
+        }
+    }
+
+    private static bool HasOutputIn(ReadOnlySpan<int> positions, int start, int n)
+    {
+        foreach (var position in positions)
+        {
+            if (position >= start && position - start < n)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The positions [0, <paramref name="count"/>) of a domain of <paramref name="n"/>.</summary>
+    private static PositionSet Prefix(int[] prefixArray, int n, int count)
+    {
+        for (var i = 0; i <= n; i++)
+        {
+            prefixArray[i] = Math.Min(i, count);
+        }
+
+        return new PositionSet(prefixArray.AsSpan(0, n + 1));
+    }
+
+    private static int Log2(int powerOfTwo) => BitOperations.Log2((uint)powerOfTwo);
+}
