@@ -9,7 +9,8 @@ namespace Sync.Fec.Internal;
 /// values of R = P·Λ, whose degree is below n because |E| = n - deg bound; an inverse transform gives R's
 /// coefficients, the formal derivative R' = P'Λ + PΛ' is P·Λ' at every erased point, so a forward transform and a
 /// division by Λ'(ω_e) there give the lost values. Λ and Λ' come from <see cref="ErrorLocator"/> once per call;
-/// the transforms run per column strip. Stateless apart from the shape; thread-safe.
+/// the rest runs in the four cache-sized steps of <see cref="FourStep"/> (per column strip only for symbols over
+/// <see cref="Gf16Strips.MaxBytes"/>). Stateless apart from the shape; thread-safe.
 /// </summary>
 internal sealed unsafe class Gf16Decoder(Gf16CodeShape shape, Gf16Engine engine)
 {
@@ -48,47 +49,35 @@ internal sealed unsafe class Gf16Decoder(Gf16CodeShape shape, Gf16Engine engine)
             var lostSet = PositionSet.Build(lost, lostPrefixArray);
 
             var stride = Gf16Strips.MaxStride(symbolLength);
+            var pipeline = new FourStep(domain, stride);
+            var blockKnownArray = ArrayPool<bool>.Shared.Rent(pipeline.Blocks);
+            var blockLostArray = ArrayPool<bool>.Shared.Rent(pipeline.Blocks);
+            var blockKnownPrefix = ArrayPool<int>.Shared.Rent(pipeline.Blocks + 1);
+            var blockLostPrefix = ArrayPool<int>.Shared.Rent(pipeline.Blocks + 1);
             using var scratch = new PinnedScratch((long)stride * domain);
-            var work = scratch.Pointer;
-            for (var s = 0; s < Gf16Strips.Count(symbolLength); s++)
+            try
             {
-                var strip = new ColumnStrip(Gf16Strips.Strip(symbolLength, s), stride);
-                for (var position = 0; position < domain; position++)
+                var blockKnown = blockKnownArray.AsSpan(0, pipeline.Blocks);
+                var blockLost = blockLostArray.AsSpan(0, pipeline.Blocks);
+                for (var b = 0; b < pipeline.Blocks; b++)
                 {
-                    if (!known[position])
-                    {
-                        strip.Clear(work, position);
-                    }
+                    blockKnown[b] = knownSet.Any(b << pipeline.BottomLayers, pipeline.BlockSize);
+                    blockLost[b] = lostSet.Any(b << pipeline.BottomLayers, pipeline.BlockSize);
                 }
 
-                for (var i = 0; i < shape.DataSymbols; i++)
+                var sets = new BlockSets(knownSet, lostSet, PositionSet.Build(blockKnown, blockKnownPrefix), PositionSet.Build(blockLost, blockLostPrefix));
+                for (var s = 0; s < Gf16Strips.Count(symbolLength); s++)
                 {
-                    if (present[i])
-                    {
-                        MultiplyIn(work, strip, shape.DataPosition(i), data[i].Span, logs);
-                    }
+                    var strip = new ColumnStrip(Gf16Strips.Strip(symbolLength, s), stride);
+                    DecodeStrip(data, keys[..lostCount], order, repairs, logs, known, lost, sets, pipeline, strip, scratch.Pointer);
                 }
-
-                for (var n = 0; n < lostCount; n++)
-                {
-                    MultiplyIn(work, strip, keys[n], repairs[order[n]].Span, logs);
-                }
-
-                var layers = BitOperations.Log2((uint)domain);
-                engine.Inverse(work, strip.Stride, strip.Width, domain, 0, 0, layers, strip.PhaseLayers, knownSet);
-                RegionXor.FormalDerivativePlusSelf(work, strip.Stride, strip.Width, domain);
-                engine.Forward(work, strip.Stride, strip.Width, domain, 0, 0, layers, strip.PhaseLayers, lostSet);
-                for (var i = 0; i < shape.DataSymbols; i++)
-                {
-                    if (!present[i])
-                    {
-                        var position = shape.DataPosition(i);
-                        fixed (byte* symbol = data[i].Span)
-                        {
-                            engine.Multiply(symbol + strip.Offset, strip.Slot(work, position), strip.Width, Gf16.Exp(Gf16.Modulus - logs[position]));
-                        }
-                    }
-                }
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(blockLostPrefix);
+                ArrayPool<int>.Shared.Return(blockKnownPrefix);
+                ArrayPool<bool>.Shared.Return(blockLostArray);
+                ArrayPool<bool>.Shared.Return(blockKnownArray);
             }
         }
         finally
@@ -102,6 +91,118 @@ internal sealed unsafe class Gf16Decoder(Gf16CodeShape shape, Gf16Engine engine)
             ArrayPool<int>.Shared.Return(keysArray);
             ArrayPool<int>.Shared.Return(orderArray);
         }
+    }
+
+    /// <summary>
+    /// One strip, in four steps that each keep their slots in cache (see <see cref="FourStep"/>): (1) per contiguous
+    /// block, the known values times Λ and the inverse transform's bottom layers; (2) per strided group, its top
+    /// layers; (3) per group in increasing order, the formal derivative (within the group, plus the groups that differ
+    /// in one bottom bit, still untouched) and the forward transform's top layers; (4) per block that holds lost
+    /// symbols, the bottom layers and the division by Λ' into the caller's symbols.
+    /// </summary>
+    private void DecodeStrip(
+        ReadOnlySpan<Memory<byte>> data, ReadOnlySpan<int> usedRepairPositions, ReadOnlySpan<int> order, ReadOnlySpan<ReadOnlyMemory<byte>> repairs,
+        ReadOnlySpan<ushort> logs, ReadOnlySpan<bool> known, ReadOnlySpan<bool> lostMarks, BlockSets sets, FourStep pipeline, ColumnStrip strip, byte* work)
+    {
+        var bottom = pipeline.BottomLayers;
+        var groupStride = (nint)strip.Stride << bottom;
+        var nextRepair = 0;
+        PrefetchConstants(logs, known, 0, pipeline.BlockSize, inverse: false);
+        for (var b = 0; b < pipeline.Blocks; b++)
+        {
+            var start = b << bottom;
+            var end = start + pipeline.BlockSize;
+            PrefetchConstants(logs, known, end, pipeline.BlockSize, inverse: false);
+            for (var position = start; position < end; position++)
+            {
+                if (!known[position])
+                {
+                    strip.Clear(work, position);
+                }
+                else if (position >= shape.Window && position < shape.Window + shape.DataSymbols)
+                {
+                    MultiplyIn(work, strip, position, data[position - shape.Window].Span, logs);
+                }
+            }
+
+            for (; nextRepair < usedRepairPositions.Length && usedRepairPositions[nextRepair] < end; nextRepair++)
+            {
+                MultiplyIn(work, strip, usedRepairPositions[nextRepair], repairs[order[nextRepair]].Span, logs);
+            }
+
+            engine.Inverse(strip.Slot(work, start), strip.Stride, strip.Width, pipeline.BlockSize, start, 0, bottom, strip.PhaseLayers, sets.Known.From(start));
+        }
+
+        for (var low = 0; low < pipeline.BlockSize; low++)
+        {
+            engine.Inverse(strip.Slot(work, low), groupStride, strip.Width, pipeline.Blocks, 0, 0, pipeline.TopLayers, strip.PhaseLayers, sets.BlockKnown);
+        }
+
+        for (var low = 0; low < pipeline.BlockSize; low++)
+        {
+            var group = strip.Slot(work, low);
+            RegionXor.FormalDerivativePlusSelf(group, groupStride, strip.Width, pipeline.Blocks);
+            for (var bit = 0; bit < bottom; bit++)
+            {
+                if ((low >> bit & 1) == 0)
+                {
+                    var untouched = strip.Slot(work, low | 1 << bit);
+                    for (var j = 0; j < pipeline.Blocks; j++)
+                    {
+                        RegionXor.Into(group + j * groupStride, untouched + j * groupStride, strip.Width);
+                    }
+                }
+            }
+
+            engine.Forward(group, groupStride, strip.Width, pipeline.Blocks, 0, 0, pipeline.TopLayers, strip.PhaseLayers, sets.BlockLost);
+        }
+
+        for (var b = 0; b < pipeline.Blocks; b++)
+        {
+            var start = b << bottom;
+            if (!sets.Lost.Any(start, pipeline.BlockSize))
+            {
+                continue;
+            }
+
+            PrefetchConstants(logs, lostMarks, start, pipeline.BlockSize, inverse: true);
+            engine.Forward(strip.Slot(work, start), strip.Stride, strip.Width, pipeline.BlockSize, start, 0, bottom, strip.PhaseLayers, sets.Lost.From(start));
+            for (var position = start; position < start + pipeline.BlockSize; position++)
+            {
+                if (lostMarks[position])
+                {
+                    fixed (byte* symbol = data[position - shape.Window].Span)
+                    {
+                        engine.Multiply(symbol + strip.Offset, strip.Slot(work, position), strip.Width, Gf16.Exp(Gf16.Modulus - logs[position]));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The tables of the next block's constants are random reads into megabytes of tables: start them early.</summary>
+    private void PrefetchConstants(ReadOnlySpan<ushort> logs, ReadOnlySpan<bool> marked, int start, int count, bool inverse)
+    {
+        var end = Math.Min(start + count, logs.Length);
+        for (var position = start; position < end; position++)
+        {
+            if (marked[position])
+            {
+                engine.Prefetch(Gf16.Exp(inverse ? Gf16.Modulus - logs[position] : logs[position]));
+            }
+        }
+    }
+
+    /// <summary>Which positions and which blocks hold known inputs and lost outputs.</summary>
+    private readonly ref struct BlockSets(PositionSet known, PositionSet lost, PositionSet blockKnown, PositionSet blockLost)
+    {
+        public PositionSet Known { get; } = known;
+
+        public PositionSet Lost { get; } = lost;
+
+        public PositionSet BlockKnown { get; } = blockKnown;
+
+        public PositionSet BlockLost { get; } = blockLost;
     }
 
     /// <summary>

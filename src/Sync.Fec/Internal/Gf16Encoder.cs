@@ -16,22 +16,17 @@ internal sealed unsafe class Gf16Encoder(Gf16CodeShape shape, Gf16Engine engine)
     /// <param name="positions">The field position of each output.</param>
     public void Encode(ReadOnlySpan<ReadOnlyMemory<byte>> data, ReadOnlySpan<int> positions, ReadOnlySpan<Memory<byte>> outputs, int symbolLength)
     {
-        var anyFresh = false;
-        foreach (var position in positions)
-        {
-            anyFresh |= position >= shape.Window;
-        }
-
         var stride = Gf16Strips.MaxStride(symbolLength);
         var prefixArray = ArrayPool<int>.Shared.Rent(shape.Domain + 1);
         var neededArray = ArrayPool<bool>.Shared.Rent(shape.Domain);
-        using var scratch = new PinnedScratch((long)stride * (anyFresh ? 2 * shape.Domain + shape.Window : 2 * shape.Window));
+        var freshCosets = FreshCosets(positions);
+        using var scratch = new PinnedScratch((long)stride * (freshCosets switch { 0 => 2 * shape.Window, 1 => shape.Domain + shape.Window, _ => 2 * shape.Domain + shape.Window }));
         try
         {
             for (var s = 0; s < Gf16Strips.Count(symbolLength); s++)
             {
                 var strip = new ColumnStrip(Gf16Strips.Strip(symbolLength, s), stride);
-                if (anyFresh)
+                if (freshCosets > 0)
                 {
                     EncodeWithFresh(data, positions, outputs, strip, scratch.Pointer, prefixArray, neededArray);
                 }
@@ -50,13 +45,16 @@ internal sealed unsafe class Gf16Encoder(Gf16CodeShape shape, Gf16Engine engine)
         }
     }
 
-    /// <summary>Scratch: the domain (coefficients), a copy of it per target coset, and the window.</summary>
+    /// <summary>
+    /// Scratch: the window, the domain (coefficients), and a copy of the coefficients for each target coset but the
+    /// last, which is transformed in place (a later pass's fresh repairs usually fill one coset).
+    /// </summary>
     private void EncodeWithFresh(
         ReadOnlySpan<ReadOnlyMemory<byte>> data, ReadOnlySpan<int> positions, ReadOnlySpan<Memory<byte>> outputs, ColumnStrip strip, byte* scratch, int[] prefixArray, bool[] neededArray)
     {
-        var domain = scratch;
-        var coset = scratch + (nint)shape.Domain * strip.Stride;
-        var window = coset + (nint)shape.Domain * strip.Stride;
+        var window = scratch;
+        var domain = scratch + (nint)shape.Window * strip.Stride;
+        var coset = domain + (nint)shape.Domain * strip.Stride;
         SumOfChunkTransforms(data, strip, domain, domain + (nint)shape.Window * strip.Stride, keepChunks: true, prefixArray);
         strip.Copy(window, domain, shape.Window);
         ForwardOnto(positions, outputs, strip, window, 0, shape.Window, prefixArray, neededArray);
@@ -71,14 +69,32 @@ internal sealed unsafe class Gf16Encoder(Gf16CodeShape shape, Gf16Engine engine)
         engine.Inverse(
             domain, strip.Stride, strip.Width, shape.Domain, 0, Log2(shape.Window), Log2(shape.Domain), strip.PhaseLayers,
             Prefix(prefixArray, shape.Domain, used));
+        var remaining = FreshCosets(positions);
         for (var start = shape.Domain; start < Gf16.Order; start += shape.Domain)
         {
             if (HasOutputIn(positions, start, shape.Domain))
             {
-                strip.Copy(coset, domain, shape.Domain);
-                ForwardOnto(positions, outputs, strip, coset, start, shape.Domain, prefixArray, neededArray);
+                var target = --remaining == 0 ? domain : coset;
+                if (target == coset)
+                {
+                    strip.Copy(coset, domain, shape.Domain);
+                }
+
+                ForwardOnto(positions, outputs, strip, target, start, shape.Domain, prefixArray, neededArray);
             }
         }
+    }
+
+    /// <summary>How many N-sized cosets past the first domain hold a requested repair.</summary>
+    private int FreshCosets(ReadOnlySpan<int> positions)
+    {
+        var count = 0;
+        for (var start = shape.Domain; start < Gf16.Order; start += shape.Domain)
+        {
+            count += HasOutputIn(positions, start, shape.Domain) ? 1 : 0;
+        }
+
+        return count;
     }
 
     /// <summary>

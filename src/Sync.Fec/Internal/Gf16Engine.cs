@@ -28,6 +28,9 @@ internal abstract unsafe class Gf16Engine
 
     /// <summary><c>destination = constant · source</c> over <paramref name="bytes"/> (a multiple of 64).</summary>
     public abstract void Multiply(byte* destination, byte* source, int bytes, ushort constant);
+
+    /// <summary>Starts loading a constant's tables that a later <see cref="Multiply"/> will need.</summary>
+    public abstract void Prefetch(ushort constant);
 }
 
 internal sealed unsafe class Gf16Engine<TOps, TUnit, TConstant> : Gf16Engine
@@ -43,4 +46,6 @@ internal sealed unsafe class Gf16Engine<TOps, TUnit, TConstant> : Gf16Engine
 
     public override void Multiply(byte* destination, byte* source, int bytes, ushort constant) =>
         Butterflies<TOps, TUnit, TConstant>.Multiply(destination, source, bytes, constant);
+
+    public override void Prefetch(ushort constant) => TOps.Prefetch(constant);
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sync.Fec.Internal;
 
@@ -28,6 +29,24 @@ internal static unsafe class Gf16Tables
 
     /// <summary>The four GF2P8AFFINEQB matrices of <paramref name="constant"/>.</summary>
     public static ulong* Matrices(ushort constant) => MatrixStore.Base + constant * MatricesPerConstant;
+
+    public static void PrefetchNibbles(ushort constant)
+    {
+        var tables = Nibbles(constant);
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(tables);
+            Sse.Prefetch0(tables + 64);
+        }
+    }
+
+    public static void PrefetchMatrices(ushort constant)
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(Matrices(constant));
+        }
+    }
 
     /// <summary>Fills the 128-byte nibble tables of one constant.</summary>
     public static void FillNibbles(ushort constant, Span<byte> tables)

@@ -14,6 +14,9 @@ internal readonly ref struct PositionSet(ReadOnlySpan<int> prefixCounts)
 
     public bool Any(int start, int count) => _prefixCounts.IsEmpty || _prefixCounts[start + count] != _prefixCounts[start];
 
+    /// <summary>The same set seen from <paramref name="start"/>: position i of the result is position start + i here.</summary>
+    public PositionSet From(int start) => _prefixCounts.IsEmpty ? this : new PositionSet(_prefixCounts[start..]);
+
     /// <summary>Writes the prefix counts of <paramref name="marked"/> (length n) into <paramref name="prefixCounts"/> (length n + 1).</summary>
     public static PositionSet Build(ReadOnlySpan<bool> marked, Span<int> prefixCounts)
     {

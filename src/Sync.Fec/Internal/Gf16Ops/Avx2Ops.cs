@@ -34,6 +34,9 @@ internal readonly unsafe struct Avx2Ops : IGf16Ops<Avx2Ops.Unit, Avx2Ops.Tables>
     public static Tables Prepare(ushort constant) => new(Gf16Tables.Nibbles(constant));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(ushort constant) => Gf16Tables.PrefetchNibbles(constant);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Unit Load(byte* source) => new(Avx.LoadVector256(source), Avx.LoadVector256(source + 32));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

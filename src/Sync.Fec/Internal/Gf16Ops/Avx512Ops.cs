@@ -27,6 +27,9 @@ internal readonly unsafe struct Avx512Ops : IGf16Ops<Vector512<byte>, Avx512Ops.
     public static Tables Prepare(ushort constant) => new(Gf16Tables.Nibbles(constant));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(ushort constant) => Gf16Tables.PrefetchNibbles(constant);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<byte> Load(byte* source) => Vector512.Load(source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -20,6 +20,9 @@ internal readonly unsafe struct Gfni512Ops : IGf16Ops<Vector512<byte>, Gfni512Op
     public static Matrices Prepare(ushort constant) => new(Gf16Tables.Matrices(constant));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(ushort constant) => Gf16Tables.PrefetchMatrices(constant);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<byte> Load(byte* source) => Vector512.Load(source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -22,6 +22,9 @@ internal readonly unsafe struct GfniOps : IGf16Ops<Avx2Ops.Unit, GfniOps.Matrice
     public static Matrices Prepare(ushort constant) => new(Gf16Tables.Matrices(constant));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(ushort constant) => Gf16Tables.PrefetchMatrices(constant);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Avx2Ops.Unit Load(byte* source) => Avx2Ops.Load(source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -13,6 +13,9 @@ internal unsafe interface IGf16Ops<TUnit, TConstant>
 {
     static abstract TConstant Prepare(ushort constant);
 
+    /// <summary>Starts loading what <see cref="Prepare"/> will read, for constants known ahead that no pattern predicts.</summary>
+    static abstract void Prefetch(ushort constant);
+
     static abstract TUnit Load(byte* source);
 
     static abstract void Store(byte* destination, TUnit value);

@@ -20,6 +20,10 @@ internal readonly unsafe struct ScalarOps : IGf16Ops<ScalarOps.Unit, ScalarOps.C
 
     public static Constant Prepare(ushort constant) => new(constant);
 
+    public static void Prefetch(ushort constant)
+    {
+    }
+
     public static Unit Load(byte* source)
     {
         var unit = default(Unit);

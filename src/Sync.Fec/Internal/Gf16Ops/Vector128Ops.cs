@@ -34,6 +34,9 @@ internal readonly unsafe struct Vector128Ops : IGf16Ops<Vector128Ops.Unit, Vecto
     public static Tables Prepare(ushort constant) => new(Gf16Tables.Nibbles(constant));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(ushort constant) => Gf16Tables.PrefetchNibbles(constant);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Unit Load(byte* source) =>
         new(Vector128.Load(source), Vector128.Load(source + 16), Vector128.Load(source + 32), Vector128.Load(source + 48));
 
