@@ -89,13 +89,7 @@ public sealed class ReedSolomon16Codec
     /// </summary>
     public void Encode(ReadOnlySpan<ReadOnlyMemory<byte>> data, ReadOnlySpan<int> repairIndices, ReadOnlySpan<Memory<byte>> repairs)
     {
-        if (data.Length != DataSymbols)
-        {
-            throw new ArgumentException($"expected {DataSymbols} data symbols, got {data.Length}", nameof(data));
-        }
-
-        ValidateRepairIndices(repairIndices, repairs.Length, nameof(repairs));
-        var symbolLength = SymbolLength(data, SymbolSpans.AsReadOnly(repairs), "repair output");
+        var symbolLength = RequireAligned(CodecArguments.CheckEncode(data, DataSymbols, repairIndices, SymbolSpans.AsReadOnly(repairs), MaxRepairSymbols));
         if (repairs.Length == 0 || symbolLength == 0)
         {
             return;
@@ -126,106 +120,16 @@ public sealed class ReedSolomon16Codec
     /// </summary>
     public void Decode(ReadOnlySpan<Memory<byte>> data, ReadOnlySpan<bool> present, ReadOnlySpan<int> repairIndices, ReadOnlySpan<ReadOnlyMemory<byte>> repairs)
     {
-        if (data.Length != DataSymbols)
-        {
-            throw new ArgumentException($"expected {DataSymbols} data symbols, got {data.Length}", nameof(data));
-        }
-
-        if (present.Length != DataSymbols)
-        {
-            throw new ArgumentException($"expected {DataSymbols} presence flags, got {present.Length}", nameof(present));
-        }
-
-        ValidateRepairIndices(repairIndices, repairs.Length, nameof(repairs));
-        var symbolLength = SymbolLength(SymbolSpans.AsReadOnly(data), repairs, "repair symbol");
-        var lostCount = 0;
-        foreach (var isPresent in present)
-        {
-            lostCount += isPresent ? 0 : 1;
-        }
-
-        if (lostCount == 0)
-        {
-            return;
-        }
-
-        if (repairs.Length < lostCount)
-        {
-            throw new ArgumentException(
-                $"{lostCount} data symbols are lost but only {repairs.Length} repair symbols were given; at least {lostCount} are needed",
-                nameof(repairs));
-        }
-
-        if (symbolLength > 0)
+        var (symbolLength, lostCount) = CodecArguments.CheckDecode(SymbolSpans.AsReadOnly(data), present, DataSymbols, repairIndices, repairs, MaxRepairSymbols);
+        if (RequireAligned(symbolLength) > 0 && lostCount > 0)
         {
             _decoder.Decode(data, present, repairIndices, repairs, lostCount, symbolLength);
         }
     }
 
-    /// <summary>The common symbol length, checked: every data symbol and every other symbol the same, a multiple of 64.</summary>
-    private static int SymbolLength(ReadOnlySpan<ReadOnlyMemory<byte>> data, ReadOnlySpan<ReadOnlyMemory<byte>> others, string otherName)
-    {
-        var symbolLength = data[0].Length;
-        if (symbolLength % SymbolAlignment != 0)
-        {
-            throw new ArgumentException(
-                $"symbols of {symbolLength} bytes: the GF(2^16) code needs a multiple of {SymbolAlignment} bytes, e.g. {(symbolLength / SymbolAlignment + 1) * SymbolAlignment} (pad the symbols)",
-                nameof(data));
-        }
-
-        for (var i = 1; i < data.Length; i++)
-        {
-            RequireLength(data[i].Length, symbolLength, "data symbol", i, nameof(data));
-        }
-
-        for (var n = 0; n < others.Length; n++)
-        {
-            RequireLength(others[n].Length, symbolLength, otherName, n, "repairs");
-        }
-
-        return symbolLength;
-    }
-
-    private void ValidateRepairIndices(ReadOnlySpan<int> repairIndices, int repairCount, string repairsName)
-    {
-        if (repairIndices.Length != repairCount)
-        {
-            throw new ArgumentException($"{repairIndices.Length} repair indices but {repairCount} repair symbols", repairsName);
-        }
-
-        var seenArray = ArrayPool<ulong>.Shared.Rent((MaxRepairSymbols + 63) / 64);
-        try
-        {
-            var seen = seenArray.AsSpan(0, (MaxRepairSymbols + 63) / 64);
-            seen.Clear();
-            foreach (var index in repairIndices)
-            {
-                if ((uint)index >= (uint)MaxRepairSymbols)
-                {
-                    throw new ArgumentOutOfRangeException(nameof(repairIndices), index, $"repair index must be in [0, {MaxRepairSymbols})");
-                }
-
-                ref var word = ref seen[index >> 6];
-                var bit = 1UL << (index & 63);
-                if ((word & bit) != 0)
-                {
-                    throw new ArgumentException($"repair index {index} is given twice", nameof(repairIndices));
-                }
-
-                word |= bit;
-            }
-        }
-        finally
-        {
-            ArrayPool<ulong>.Shared.Return(seenArray);
-        }
-    }
-
-    private static void RequireLength(int actual, int expected, string what, int position, string parameterName)
-    {
-        if (actual != expected)
-        {
-            throw new ArgumentException($"{what} {position} has {actual} bytes but data symbol 0 has {expected}; all symbols must have the same length", parameterName);
-        }
-    }
+    private static int RequireAligned(int symbolLength) => symbolLength % SymbolAlignment == 0
+        ? symbolLength
+        : throw new ArgumentException(
+            $"symbols of {symbolLength} bytes: the GF(2^16) code needs a multiple of {SymbolAlignment} bytes, e.g. {(symbolLength / SymbolAlignment + 1) * SymbolAlignment} (pad the symbols)",
+            "data");
 }

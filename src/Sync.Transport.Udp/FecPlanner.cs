@@ -25,17 +25,7 @@ public static class FecPlanner
 
     public static FecPlan Plan(double lossRate, int burstPackets, long rateBitsPerSecond, int mtu, int dataSymbolsPerBlock = 128)
     {
-        if (!(lossRate >= 0 && lossRate < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(lossRate), lossRate, "loss rate must be in [0, 1)");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfLessThan(burstPackets, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(rateBitsPerSecond, 1);
-        if (mtu is < UdpSendOptions.MinMtu or > UdpSendOptions.MaxMtu)
-        {
-            throw new ArgumentOutOfRangeException(nameof(mtu), mtu, $"MTU must be {UdpSendOptions.MinMtu}..{UdpSendOptions.MaxMtu}");
-        }
+        CheckLink(lossRate, burstPackets, rateBitsPerSecond, mtu);
 
         int k = dataSymbolsPerBlock;
         if (k is < 1 or >= ObjectLayout.SymbolSpace)
@@ -114,17 +104,7 @@ public static class FecPlanner
         double lossRate, int burstPackets, long rateBitsPerSecond, int mtu, bool periodicBursts = false, bool mac = false,
         long memoryBudgetBytes = DefaultMemoryBudgetBytes)
     {
-        if (!(lossRate >= 0 && lossRate < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(lossRate), lossRate, "loss rate must be in [0, 1)");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfLessThan(burstPackets, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(rateBitsPerSecond, 1);
-        if (mtu is < UdpSendOptions.MinMtu or > UdpSendOptions.MaxMtu)
-        {
-            throw new ArgumentOutOfRangeException(nameof(mtu), mtu, $"MTU must be {UdpSendOptions.MinMtu}..{UdpSendOptions.MaxMtu}");
-        }
+        CheckLink(lossRate, burstPackets, rateBitsPerSecond, mtu);
 
         int symbol = LargeBlockSymbolSize(mtu, mac);
         if (memoryBudgetBytes < MinimumMemory(symbol))
@@ -160,6 +140,21 @@ public static class FecPlanner
 
         LargeBlockShape chosen = best ?? link.Exactly(closest ?? throw new InvalidOperationException("no block shape fits the memory budget"));
         return Describe(chosen, link, rateBitsPerSecond, mtu, mac, memoryBudgetBytes, reached: best is not null);
+    }
+
+    private static void CheckLink(double lossRate, int burstPackets, long rateBitsPerSecond, int mtu)
+    {
+        if (!(lossRate >= 0 && lossRate < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lossRate), lossRate, "loss rate must be in [0, 1)");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(burstPackets, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rateBitsPerSecond, 1);
+        if (mtu is < UdpSendOptions.MinMtu or > UdpSendOptions.MaxMtu)
+        {
+            throw new ArgumentOutOfRangeException(nameof(mtu), mtu, $"MTU must be {UdpSendOptions.MinMtu}..{UdpSendOptions.MaxMtu}");
+        }
     }
 
     /// <summary>The largest multiple of 64 bytes that fits a datagram's payload at this MTU (IPv4; 20 bytes less on IPv6).</summary>

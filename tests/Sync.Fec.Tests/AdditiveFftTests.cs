@@ -73,7 +73,7 @@ public sealed unsafe class AdditiveFftTests
         foreach (var (n, basePosition, units) in new[] { (1, 5, 1), (2, 0, 1), (4, 8, 2), (16, 0, 1), (32, 96, 1), (64, 64, 2), (64, 0, 3) })
         {
             var random = new Random(n * 1000 + basePosition);
-            var coefficients = RandomSymbols(random, n, units * UnitBytes);
+            var coefficients = ReedSolomonCodecPropertyTests.RandomSymbols(random, n, units * UnitBytes);
             var work = Slots(coefficients);
             fixed (byte* pointer = work)
             {
@@ -105,7 +105,7 @@ public sealed unsafe class AdditiveFftTests
         foreach (var (n, basePosition) in new[] { (2, 2), (8, 0), (256, 256), (1024, 3072), (4096, 61440) })
         {
             var random = new Random(n + basePosition);
-            var original = Slots(RandomSymbols(random, n, UnitBytes));
+            var original = Slots(ReedSolomonCodecPropertyTests.RandomSymbols(random, n, UnitBytes));
             var work = (byte[])original.Clone();
             fixed (byte* p = work)
             {
@@ -124,7 +124,7 @@ public sealed unsafe class AdditiveFftTests
         var random = new Random(11);
         foreach (var n in new[] { 2, 4, 8, 16, 32 })
         {
-            var coefficients = RandomSymbols(random, n, UnitBytes);
+            var coefficients = ReedSolomonCodecPropertyTests.RandomSymbols(random, n, UnitBytes);
             var work = Slots(coefficients);
             fixed (byte* p = work)
             {
@@ -154,7 +154,7 @@ public sealed unsafe class AdditiveFftTests
         var random = new Random(5);
         var nonzero = Enumerable.Range(0, n).Select(i => i < 100 || (i >= 160 && i < 170)).ToArray();
         var needed = Enumerable.Range(0, n).Select(_ => random.Next(8) == 0).ToArray();
-        var symbols = RandomSymbols(random, n, UnitBytes);
+        var symbols = ReedSolomonCodecPropertyTests.RandomSymbols(random, n, UnitBytes);
         for (var i = 0; i < n; i++)
         {
             if (!nonzero[i])
@@ -264,18 +264,6 @@ public sealed unsafe class AdditiveFftTests
         }
 
         return product;
-    }
-
-    internal static byte[][] RandomSymbols(Random random, int count, int length)
-    {
-        var symbols = new byte[count][];
-        for (var i = 0; i < count; i++)
-        {
-            symbols[i] = new byte[length];
-            random.NextBytes(symbols[i]);
-        }
-
-        return symbols;
     }
 
     private static byte[] Slots(byte[][] symbols) => [.. symbols.SelectMany(s => s)];

@@ -9,7 +9,7 @@ public sealed class ReedSolomon16CodecConcurrencyTests
         const int k = 900;
         var codec = new ReedSolomon16Codec(k, 100);
         int[] repairIndices = [.. Enumerable.Range(0, 100), 128, 129, 5000];
-        var blocks = Enumerable.Range(0, 6).Select(seed => AdditiveFftTests.RandomSymbols(new Random(seed), k, 192)).ToArray();
+        var blocks = Enumerable.Range(0, 6).Select(seed => ReedSolomonCodecPropertyTests.RandomSymbols(new Random(seed), k, 192)).ToArray();
         var expected = blocks.Select(block => ReedSolomon16CodecPropertyTests.Encode(codec, block, repairIndices)).ToArray();
 
         Parallel.For(0, 24, new ParallelOptions { MaxDegreeOfParallelism = 4 }, run =>

@@ -70,7 +70,7 @@ public sealed class ReedSolomon16CodecPropertyTests
     {
         var codec = new ReedSolomon16Codec(k, r, Gf16Path.Scalar);
         var random = new Random(k * 100 + r);
-        var data = AdditiveFftTests.RandomSymbols(random, k, 128);
+        var data = ReedSolomonCodecPropertyTests.RandomSymbols(random, k, 128);
         var indices = FreshAndFirst(codec, random, 6);
         var repairs = Encode(codec, data, indices);
         for (var n = 0; n < indices.Length; n++)
@@ -84,7 +84,7 @@ public sealed class ReedSolomon16CodecPropertyTests
     {
         var codec = new ReedSolomon16Codec(1000, 24);
         var random = new Random(1000);
-        var data = AdditiveFftTests.RandomSymbols(random, 1000, 64);
+        var data = ReedSolomonCodecPropertyTests.RandomSymbols(random, 1000, 64);
         int[] indices = [0, 23, 31, codec.MaxRepairSymbols - 1];
         var repairs = Encode(codec, data, indices);
         for (var n = 0; n < indices.Length; n++)
@@ -98,7 +98,7 @@ public sealed class ReedSolomon16CodecPropertyTests
     {
         var paths = Enum.GetValues<Gf16Path>().Where(Gf16Paths.IsSupported).ToArray();
         var random = new Random(7);
-        var data = AdditiveFftTests.RandomSymbols(random, 2000, 1408);
+        var data = ReedSolomonCodecPropertyTests.RandomSymbols(random, 2000, 1408);
         var indices = FreshAndFirst(new ReedSolomon16Codec(2000, 100), random, 40);
         var results = paths.Select(path => Encode(new ReedSolomon16Codec(2000, 100, path), data, indices)).ToArray();
         for (var p = 1; p < results.Length; p++)
@@ -141,7 +141,7 @@ public sealed class ReedSolomon16CodecPropertyTests
         {
             var seed = ((k * 7919 + r) * 104_729 + length) * 16 + pattern; // HashCode.Combine would differ from run to run
             var random = new Random(seed);
-            var data = AdditiveFftTests.RandomSymbols(random, k, length);
+            var data = ReedSolomonCodecPropertyTests.RandomSymbols(random, k, length);
 
             // Which repairs this pattern may use: the first pass's, fresh ones only, or both.
             var fresh = Enumerable.Range(r, Math.Min(codec.MaxRepairSymbols - r, 3 * k + 8)).ToArray();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
@@ -98,39 +99,29 @@ internal static unsafe class Gf16Tables
         }
     }
 
+    /// <summary>One table per element of the field, pinned so the kernels can keep a pointer to it.</summary>
+    private static T[] BuildPinned<T>(int perConstant, SpanAction<T, ushort> fill)
+    {
+        var table = GC.AllocateUninitializedArray<T>(Gf16.Order * perConstant, pinned: true);
+        for (var c = 0; c < Gf16.Order; c++)
+        {
+            fill(table.AsSpan(c * perConstant, perConstant), (ushort)c);
+        }
+
+        return table;
+    }
+
     private static class NibbleStore
     {
-        private static readonly byte[] s_table = Build();
+        private static readonly byte[] s_table = BuildPinned<byte>(NibbleBytes, static (tables, c) => FillNibbles(c, tables));
 
         public static readonly byte* Base = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(s_table));
-
-        private static byte[] Build()
-        {
-            var table = GC.AllocateUninitializedArray<byte>(Gf16.Order * NibbleBytes, pinned: true);
-            for (var c = 0; c < Gf16.Order; c++)
-            {
-                FillNibbles((ushort)c, table.AsSpan(c * NibbleBytes, NibbleBytes));
-            }
-
-            return table;
-        }
     }
 
     private static class MatrixStore
     {
-        private static readonly ulong[] s_table = Build();
+        private static readonly ulong[] s_table = BuildPinned<ulong>(MatricesPerConstant, static (matrices, c) => FillMatrices(c, matrices));
 
         public static readonly ulong* Base = (ulong*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(s_table));
-
-        private static ulong[] Build()
-        {
-            var table = GC.AllocateUninitializedArray<ulong>(Gf16.Order * MatricesPerConstant, pinned: true);
-            for (var c = 0; c < Gf16.Order; c++)
-            {
-                FillMatrices((ushort)c, table.AsSpan(c * MatricesPerConstant, MatricesPerConstant));
-            }
-
-            return table;
-        }
     }
 }
