@@ -19,7 +19,7 @@ internal static unsafe class Butterflies<TOps, TUnit, TConstant>
     /// Layer l+1 on (x0, x2) and (x1, x3) with <paramref name="t02"/>, then layer l on (x0, x1) with
     /// <paramref name="t01"/> and on (x2, x3) with <paramref name="t23"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Forward2(byte* x0, byte* x1, byte* x2, byte* x3, int bytes, ushort t01, ushort t23, ushort t02)
     {
         var c02 = TOps.Prepare(t02);
@@ -46,7 +46,7 @@ internal static unsafe class Butterflies<TOps, TUnit, TConstant>
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Forward1(byte* x0, byte* x1, int bytes, ushort t)
     {
         var c = TOps.Prepare(t);
@@ -61,7 +61,7 @@ internal static unsafe class Butterflies<TOps, TUnit, TConstant>
     }
 
     /// <summary>The inverse of <see cref="Forward2"/>: layer l on (x0, x1), (x2, x3), then layer l+1 on (x0, x2), (x1, x3).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Inverse2(byte* x0, byte* x1, byte* x2, byte* x3, int bytes, ushort t01, ushort t23, ushort t02)
     {
         var c01 = TOps.Prepare(t01);
@@ -88,7 +88,7 @@ internal static unsafe class Butterflies<TOps, TUnit, TConstant>
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Inverse1(byte* x0, byte* x1, int bytes, ushort t)
     {
         var c = TOps.Prepare(t);
@@ -102,7 +102,7 @@ internal static unsafe class Butterflies<TOps, TUnit, TConstant>
     }
 
     /// <summary><c>destination = constant · source</c>; the two may be the same region.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(byte* destination, byte* source, int bytes, ushort constant)
     {
         var c = TOps.Prepare(constant);
