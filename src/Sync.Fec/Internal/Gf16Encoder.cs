@@ -56,8 +56,11 @@ internal sealed unsafe class Gf16Encoder(Gf16CodeShape shape, Gf16Engine engine)
         var domain = scratch + (nint)shape.Window * strip.Stride;
         var coset = domain + (nint)shape.Domain * strip.Stride;
         SumOfChunkTransforms(data, strip, domain, domain + (nint)shape.Window * strip.Stride, keepChunks: true, prefixArray);
-        strip.Copy(window, domain, shape.Window);
-        ForwardOnto(positions, outputs, strip, window, 0, shape.Window, prefixArray, neededArray);
+        if (HasOutputIn(positions, 0, shape.Window))
+        {
+            strip.Copy(window, domain, shape.Window);
+            ForwardOnto(positions, outputs, strip, window, 0, shape.Window, prefixArray, neededArray);
+        }
 
         // Cosets past the data hold zeros; the upper layers turn the W-point transforms into the N coefficients.
         var used = (shape.Chunks + 1) * shape.Window;
