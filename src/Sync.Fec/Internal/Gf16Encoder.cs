@@ -4,7 +4,7 @@ using System.Numerics;
 namespace Sync.Fec.Internal;
 
 /// <summary>
-/// Encode of the GF(2^16) code, one column strip at a time (<see cref="Gf16Strips"/>). First-window repairs: the
+/// Encode of the GF(2^16) code (whole symbols up to 4 KiB, column strips beyond, see <see cref="Gf16Strips"/>). First-window repairs: the
 /// W-point inverse transform of each W-sized data chunk (its coset's values to coefficients), summed, then one
 /// W-point forward transform onto positions 0..W-1; this works because the inverse transforms of all the W-sized
 /// cosets of a polynomial of degree &lt; N - W sum to zero. Fresh repairs: the chunk transforms plus the upper
