@@ -54,7 +54,7 @@ internal sealed unsafe class Gf16Decoder(Gf16CodeShape shape, Gf16Engine engine)
             var blockLostArray = ArrayPool<bool>.Shared.Rent(pipeline.Blocks);
             var blockKnownPrefix = ArrayPool<int>.Shared.Rent(pipeline.Blocks + 1);
             var blockLostPrefix = ArrayPool<int>.Shared.Rent(pipeline.Blocks + 1);
-            using var scratch = new PinnedScratch((long)stride * domain);
+            using var scratch = new PinnedScratch(pipeline.BufferBytes);
             try
             {
                 var blockKnown = blockKnownArray.AsSpan(0, pipeline.Blocks);
@@ -105,7 +105,7 @@ internal sealed unsafe class Gf16Decoder(Gf16CodeShape shape, Gf16Engine engine)
         ReadOnlySpan<ushort> logs, ReadOnlySpan<bool> known, ReadOnlySpan<bool> lostMarks, BlockSets sets, FourStep pipeline, ColumnStrip strip, byte* work)
     {
         var bottom = pipeline.BottomLayers;
-        var groupStride = (nint)strip.Stride << bottom;
+        var groupStride = pipeline.GroupStride;
         var nextRepair = 0;
         PrefetchConstants(logs, known, 0, pipeline.BlockSize, inverse: false);
         for (var b = 0; b < pipeline.Blocks; b++)
@@ -117,36 +117,36 @@ internal sealed unsafe class Gf16Decoder(Gf16CodeShape shape, Gf16Engine engine)
             {
                 if (!known[position])
                 {
-                    strip.Clear(work, position);
+                    new Span<byte>(pipeline.Slot(work, position), strip.Width).Clear();
                 }
                 else if (position >= shape.Window && position < shape.Window + shape.DataSymbols)
                 {
-                    MultiplyIn(work, strip, position, data[position - shape.Window].Span, logs);
+                    MultiplyIn(pipeline.Slot(work, position), strip, position, data[position - shape.Window].Span, logs);
                 }
             }
 
             for (; nextRepair < usedRepairPositions.Length && usedRepairPositions[nextRepair] < end; nextRepair++)
             {
-                MultiplyIn(work, strip, usedRepairPositions[nextRepair], repairs[order[nextRepair]].Span, logs);
+                MultiplyIn(pipeline.Slot(work, usedRepairPositions[nextRepair]), strip, usedRepairPositions[nextRepair], repairs[order[nextRepair]].Span, logs);
             }
 
-            engine.Inverse(strip.Slot(work, start), strip.Stride, strip.Width, pipeline.BlockSize, start, 0, bottom, strip.PhaseLayers, sets.Known.From(start));
+            engine.Inverse(pipeline.Slot(work, start), strip.Stride, strip.Width, pipeline.BlockSize, start, 0, bottom, strip.PhaseLayers, sets.Known.From(start));
         }
 
         for (var low = 0; low < pipeline.BlockSize; low++)
         {
-            engine.Inverse(strip.Slot(work, low), groupStride, strip.Width, pipeline.Blocks, 0, 0, pipeline.TopLayers, strip.PhaseLayers, sets.BlockKnown);
+            engine.Inverse(pipeline.Slot(work, low), groupStride, strip.Width, pipeline.Blocks, 0, 0, pipeline.TopLayers, strip.PhaseLayers, sets.BlockKnown);
         }
 
         for (var low = 0; low < pipeline.BlockSize; low++)
         {
-            var group = strip.Slot(work, low);
+            var group = pipeline.Slot(work, low);
             RegionXor.FormalDerivativePlusSelf(group, groupStride, strip.Width, pipeline.Blocks);
             for (var bit = 0; bit < bottom; bit++)
             {
                 if ((low >> bit & 1) == 0)
                 {
-                    var untouched = strip.Slot(work, low | 1 << bit);
+                    var untouched = pipeline.Slot(work, low | 1 << bit);
                     for (var j = 0; j < pipeline.Blocks; j++)
                     {
                         RegionXor.Into(group + j * groupStride, untouched + j * groupStride, strip.Width);
@@ -166,14 +166,14 @@ internal sealed unsafe class Gf16Decoder(Gf16CodeShape shape, Gf16Engine engine)
             }
 
             PrefetchConstants(logs, lostMarks, start, pipeline.BlockSize, inverse: true);
-            engine.Forward(strip.Slot(work, start), strip.Stride, strip.Width, pipeline.BlockSize, start, 0, bottom, strip.PhaseLayers, sets.Lost.From(start));
+            engine.Forward(pipeline.Slot(work, start), strip.Stride, strip.Width, pipeline.BlockSize, start, 0, bottom, strip.PhaseLayers, sets.Lost.From(start));
             for (var position = start; position < start + pipeline.BlockSize; position++)
             {
                 if (lostMarks[position])
                 {
                     fixed (byte* symbol = data[position - shape.Window].Span)
                     {
-                        engine.Multiply(symbol + strip.Offset, strip.Slot(work, position), strip.Width, Gf16.Exp(Gf16.Modulus - logs[position]));
+                        engine.Multiply(symbol + strip.Offset, pipeline.Slot(work, position), strip.Width, Gf16.Exp(Gf16.Modulus - logs[position]));
                     }
                 }
             }
@@ -230,12 +230,12 @@ internal sealed unsafe class Gf16Decoder(Gf16CodeShape shape, Gf16Engine engine)
         }
     }
 
-    /// <summary>Slot <paramref name="position"/> = the symbol's strip times Λ(ω_position).</summary>
-    private void MultiplyIn(byte* work, ColumnStrip strip, int position, ReadOnlySpan<byte> symbol, ReadOnlySpan<ushort> logs)
+    /// <summary>The slot of <paramref name="position"/> = the symbol's strip times Λ(ω_position).</summary>
+    private void MultiplyIn(byte* slot, ColumnStrip strip, int position, ReadOnlySpan<byte> symbol, ReadOnlySpan<ushort> logs)
     {
         fixed (byte* source = symbol)
         {
-            engine.Multiply(strip.Slot(work, position), source + strip.Offset, strip.Width, Gf16.Exp(logs[position]));
+            engine.Multiply(slot, source + strip.Offset, strip.Width, Gf16.Exp(logs[position]));
         }
     }
 }
