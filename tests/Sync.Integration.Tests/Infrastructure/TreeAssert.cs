@@ -12,6 +12,41 @@ public static class TreeAssert
     public static void Equal(string expectedRoot, string actualRoot)
     {
         var expected = Describe(expectedRoot);
+        var actual = DescribeAgainst(actualRoot, expected);
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
+        foreach (var (path, description) in expected)
+        {
+            Assert.True(description == actual[path], $"{path}: expected {description}, got {actual[path]}");
+        }
+    }
+
+    /// <summary>
+    /// How the tree at <paramref name="actualRoot"/> differs from the described one (see <see cref="Equal"/>): empty when it
+    /// is the same, else the first few differing paths, for a failure message.
+    /// </summary>
+    /// <param name="sharedRoot">
+    /// A directory (snapshot mode's `pool`) whose subdirectories' mtimes are not compared: the store behind it is
+    /// shared by every snapshot, and a publish in progress adds to it before the switch.
+    /// </param>
+    public static string Differences(string actualRoot, IReadOnlyDictionary<string, string> expected, string? sharedRoot = null)
+    {
+        var actual = DescribeAgainst(actualRoot, expected);
+        var differing = expected.Keys.Union(actual.Keys)
+            .Where(path => expected.GetValueOrDefault(path) != actual.GetValueOrDefault(path))
+            .Where(path => sharedRoot is null || !path.StartsWith(sharedRoot + "/", StringComparison.Ordinal) ||
+                WithoutMtime(expected.GetValueOrDefault(path)) != WithoutMtime(actual.GetValueOrDefault(path)))
+            .Order(StringComparer.Ordinal)
+            .Select(path => $"{path}: expected {expected.GetValueOrDefault(path) ?? "nothing"}, got {actual.GetValueOrDefault(path) ?? "nothing"}")
+            .ToList();
+        return string.Join("; ", differing.Take(4)) + (differing.Count > 4 ? $" (and {differing.Count - 4} more)" : string.Empty);
+    }
+
+    private static string? WithoutMtime(string? description) =>
+        description is not null && description.StartsWith("dir ", StringComparison.Ordinal) ? description[..description.IndexOf(" mtime=", StringComparison.Ordinal)] : description;
+
+    /// <summary>The actual tree described against the expected one, without what a followed link's directory holds beyond it.</summary>
+    private static Dictionary<string, string> DescribeAgainst(string actualRoot, IReadOnlyDictionary<string, string> expected)
+    {
         var actual = Describe(actualRoot, expected);
         var linked = expected.Keys.Where(k => IsFollowedLink(actualRoot, k)).ToList();
         foreach (var extra in actual.Keys.Except(expected.Keys).ToList())
@@ -22,11 +57,7 @@ public static class TreeAssert
             }
         }
 
-        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
-        foreach (var (path, description) in expected)
-        {
-            Assert.True(description == actual[path], $"{path}: expected {description}, got {actual[path]}");
-        }
+        return actual;
     }
 
     /// <summary>
