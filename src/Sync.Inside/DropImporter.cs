@@ -42,7 +42,7 @@ internal sealed class DropImporter
         {
             applied.Add(state.Published.StreamId); // also when a crashed run's journal was finished just now
         }
-        var listings = BundleCatalog.Scan(drop);
+        var listings = BundleCatalog.Scan(drop, _trust);
         var ordered = new List<(BundleListing Listing, DeltaHeader Header)>();
         foreach (var listing in listings)
         {
@@ -54,7 +54,6 @@ internal sealed class DropImporter
                     throw SyncException.Refused($"bundle {name}: {listing.Error ?? "unreadable index"}");
                 }
 
-                _trust.Verify(listing.Envelope!, $"bundle {name}");
                 var header = _codec.ParseHeader(_trust.Verify(listing.Header!, $"bundle {name}"));
                 ordered.Add((listing, header));
             }
