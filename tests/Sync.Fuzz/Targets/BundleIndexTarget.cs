@@ -46,11 +46,11 @@ internal sealed class BundleIndexTarget : FuzzTarget
         }
     }
 
-    /// <summary>A file name the input proposes, made safe to create (no separators, not empty).</summary>
+    /// <summary>A file name the input proposes, made safe to create (no separators, not empty, at most 64 characters).</summary>
     public static string SafeName(ReadOnlySpan<byte> bytes)
     {
         var builder = new StringBuilder(bytes.Length);
-        foreach (var b in bytes)
+        foreach (var b in bytes[..Math.Min(bytes.Length, 64)])
         {
             builder.Append(b is >= (byte)'a' and <= (byte)'z' or >= (byte)'0' and <= (byte)'9' or (byte)'-' ? (char)b : '_');
         }
