@@ -106,15 +106,21 @@ public sealed class InsideState : IDisposable
             return null;
         }
 
+        Journal? journal;
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(JournalPath), InsideJson.Default.Journal);
+            journal = JsonSerializer.Deserialize(File.ReadAllBytes(JournalPath), InsideJson.Default.Journal);
         }
         catch (JsonException)
         {
-            // The journal is written atomically; a damaged one means tampering or a broken disk: do not guess.
-            throw new SyncException(SyncErrorKind.Failure, $"journal '{JournalPath}' is damaged; run 'sync-inside verify' and restore the state directory");
+            journal = null;
         }
+
+        // The journal is written atomically; a damaged one means tampering or a broken disk: do not guess. Every field
+        // is checked here, so recovery never meets a missing one.
+        return journal is not null && Problem(journal) is null
+            ? journal
+            : throw new SyncException(SyncErrorKind.Failure, $"journal '{JournalPath}' is damaged; run 'sync-inside verify' and restore the state directory");
     }
 
     public void WriteJournal(Journal journal) =>
@@ -134,7 +140,12 @@ public sealed class InsideState : IDisposable
         var path = Path.Combine(Root, "status.json");
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), InsideJson.Default.ImportStatus) : null;
+            // Only a report: a damaged one is as good as none (bundles it named are then refused as replays).
+            var status = File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), InsideJson.Default.ImportStatus) : null;
+            return status is { Applied: not null, Pending: not null, Refused: not null } &&
+                !status.Applied.Concat(status.Pending).Concat(status.Refused).Contains(null)
+                ? status
+                : null;
         }
         catch (JsonException)
         {
@@ -152,15 +163,39 @@ public sealed class InsideState : IDisposable
             return PublishedRecord.None;
         }
 
+        PublishedRecord? record;
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), InsideJson.Default.PublishedRecord) ?? PublishedRecord.None;
+            record = JsonSerializer.Deserialize(File.ReadAllBytes(path), InsideJson.Default.PublishedRecord);
         }
         catch (JsonException e)
         {
             throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {e.Message}");
         }
+
+        if (record is null)
+        {
+            return PublishedRecord.None;
+        }
+
+        return Problem(record) is { } problem
+            ? throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {problem}")
+            : record;
     }
+
+    /// <summary>What is wrong with a published record read from disk (JSON leaves a missing field null), or null.</summary>
+    private static string? Problem(PublishedRecord record) =>
+        record.ManifestDigest is null || record.StreamId is null || record.Target is null ? "a field is missing"
+        : record.Generation < 0 ? $"generation {record.Generation}"
+        : !Enum.IsDefined(record.Mode) ? $"unknown publish mode {(int)record.Mode}"
+        : record.Generation > 0 && !Digest.IsHex(record.ManifestDigest) ? "the manifest digest is not 64 hex digits"
+        : null;
+
+    private static string? Problem(Journal journal) =>
+        journal.ManifestDigest is null || journal.StreamId is null || journal.Target is null || journal.Ops is null ? "a field is missing"
+        : journal.Generation <= 0 || !Enum.IsDefined(journal.Mode) || !Digest.IsHex(journal.ManifestDigest) ? "impossible values"
+        : journal.Ops.Any(op => op?.Kind is null || op.Path is null) ? "an operation lacks its kind or path"
+        : null;
 
     public void Dispose() => _lock?.Dispose();
 }

@@ -59,14 +59,21 @@ public sealed class OutsideState : IDisposable
         var record = Record.None;
         if (File.Exists(path))
         {
+            string? problem;
             try
             {
                 record = JsonSerializer.Deserialize(File.ReadAllBytes(path), StateJson.Default.Record) ?? Record.None;
+                problem = Problem(record);
             }
             catch (JsonException e)
             {
+                problem = e.Message;
+            }
+
+            if (problem is not null)
+            {
                 lockFile.Dispose();
-                throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {e.Message}");
+                throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {problem}");
             }
         }
 
@@ -107,6 +114,11 @@ public sealed class OutsideState : IDisposable
         catch (JsonException)
         {
             pending = null;
+        }
+
+        if (pending is { ManifestDigest: null } or { StreamId: null } or { DeliveredWhenExists: null })
+        {
+            pending = null; // damaged like unparsable JSON: the export it describes is dropped
         }
 
         var manifestPath = Path.Combine(Root, "pending.manifest");
@@ -209,6 +221,13 @@ public sealed class OutsideState : IDisposable
     }
 
     private string ManifestPath(long generation) => Path.Combine(Root, "manifests", $"g{generation:D8}.manifest");
+
+    /// <summary>What is wrong with a state record read from disk (JSON leaves a missing field null), or null.</summary>
+    private static string? Problem(Record record) =>
+        record.ManifestDigest is null || record.LastStreamId is null ? "a field is missing"
+        : record.Generation < 0 ? $"generation {record.Generation}"
+        : record.Generation > 0 && !Digest.IsHex(record.ManifestDigest) ? "the manifest digest is not 64 hex digits"
+        : null;
 
     public void Dispose()
     {
