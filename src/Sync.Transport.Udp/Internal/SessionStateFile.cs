@@ -90,12 +90,27 @@ internal sealed class SessionStateFile : IDisposable
         int symbolSize = BinaryPrimitives.ReadUInt16LittleEndian(header[58..]);
         long blocks = BinaryPrimitives.ReadUInt32LittleEndian(header[60..]);
         if (length < 0 || length > AnnounceCodec.MaxObjectBytes || k is < 1 or >= ObjectLayout.SymbolSpace || symbolSize < 1 ||
-            new ObjectLayout(length, symbolSize, k).BlockCount != blocks)
+            !TryLayout(length, symbolSize, k, out var layout) || layout.BlockCount != blocks)
         {
             return null;
         }
 
         return new AnnounceInfo(BinaryPrimitives.ReadUInt64LittleEndian(header[8..]), length, header[24..56].ToArray(), k, symbolSize, blocks, 0, 0, 0, []);
+    }
+
+    /// <summary>The layout a record describes, or false when it cannot be one (more blocks than 32-bit ids hold).</summary>
+    private static bool TryLayout(long length, int symbolSize, int k, out ObjectLayout layout)
+    {
+        try
+        {
+            layout = new ObjectLayout(length, symbolSize, k);
+            return true;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            layout = null!;
+            return false;
+        }
     }
 
     /// <summary>Writes a snapshot of whole bitmap pages; <paramref name="snapshot"/> holds them back to back.</summary>
