@@ -5,8 +5,8 @@
 # Builds the fuzz program, instruments the product assemblies with SharpFuzz (a dotnet tool of .config/), runs each
 # target from its seed corpus (tests/Sync.Fuzz/corpus/TARGET), prints one line per target (executions, paths,
 # crashes, hangs) and exits 1 when any target found a crash or a hang, 2 on a usage error. What afl-fuzz saved stays
-# in .fuzz/TARGET/ (crashes/ and hangs/ hold the inputs to turn into regression tests: `sync-fuzz replay TARGET FILE`
-# shows the exception). Needs afl++ (scripts/install-deps.sh); works as root on a machine without containers.
+# in .fuzz/TARGET/ (crashes/ and hangs/ hold the inputs to turn into regression tests: `dotnet run --project
+# tests/Sync.Fuzz -c Release -- replay TARGET FILE` shows the exception). Needs afl++ (scripts/install-deps.sh); works as root on a machine without containers.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -98,6 +98,7 @@ for t in "${TARGETS[@]}"; do
 done
 
 if ((failed)); then
-    log "findings or failures above; replay one with: dotnet $BIN/sync-fuzz.dll replay TARGET FILE"
+    # The instrumented assemblies in $BIN only run under afl-fuzz: replay with the plain build.
+    log "findings or failures above; replay one with: dotnet run --project tests/Sync.Fuzz -c Release -- replay TARGET FILE"
     exit 1
 fi

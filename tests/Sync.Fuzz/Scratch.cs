@@ -22,6 +22,14 @@ internal static class Scratch
         return path;
     }
 
+    /// <summary>Writes <paramref name="bytes"/> as <paramref name="file"/> in a fresh folder <paramref name="folder"/>; returns the folder.</summary>
+    public static string WriteFresh(string folder, string file, ReadOnlyMemory<byte> bytes)
+    {
+        var path = Fresh(folder);
+        File.WriteAllBytes(Path.Combine(path, file), bytes.ToArray());
+        return path;
+    }
+
     /// <summary>Removes the process's scratch folder; called when a replay or a seed run ends.</summary>
     public static void Remove()
     {

@@ -18,9 +18,7 @@ internal sealed class BundleIndexTarget : FuzzTarget
     {
         var cursor = new InputCursor(input);
         var name = SafeName(cursor.ReadPiece16().Span);
-        var drop = Scratch.Fresh("drop");
-        var path = Path.Combine(drop, name + ".index");
-        File.WriteAllBytes(path, cursor.Rest.ToArray());
+        var path = Path.Combine(Scratch.WriteFresh("drop", name + ".index", cursor.Rest), name + ".index");
         Inspect(BundleCatalog.Read(path, FuzzKeys.Trust), name);
         return Task.CompletedTask;
     }

@@ -20,9 +20,8 @@ internal sealed class BundleTarget : FuzzTarget
         var cursor = new InputCursor(input);
         var name = BundleIndexTarget.SafeName(cursor.ReadPiece16().Span);
         var index = cursor.ReadPiece32();
-        var drop = Scratch.Fresh("drop");
+        var drop = Scratch.WriteFresh("drop", name + ".index", index);
         var indexPath = Path.Combine(drop, name + ".index");
-        File.WriteAllBytes(indexPath, index.ToArray());
         var listing = BundleCatalog.Read(indexPath, FuzzKeys.Trust);
         BundleIndexTarget.Inspect(listing, name);
         if (!listing.IsValid)

@@ -19,9 +19,7 @@ internal sealed class InsideStateTarget : FuzzTarget
     protected override Task ExerciseAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
         var cursor = new InputCursor(input);
-        var file = Files[cursor.ReadByte() % Files.Length];
-        var root = Scratch.Fresh("inside-state");
-        File.WriteAllBytes(Path.Combine(root, file), cursor.Rest.ToArray());
+        var root = Scratch.WriteFresh("inside-state", Files[cursor.ReadByte() % Files.Length], cursor.Rest);
 
         using var state = InsideState.OpenReadOnly(root);
         var published = state.Published;

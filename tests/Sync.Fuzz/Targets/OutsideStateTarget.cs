@@ -17,9 +17,7 @@ internal sealed class OutsideStateTarget : FuzzTarget
     protected override Task ExerciseAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
         var cursor = new InputCursor(input);
-        var file = Files[cursor.ReadByte() % Files.Length];
-        var root = Scratch.Fresh("outside-state");
-        File.WriteAllBytes(Path.Combine(root, file), cursor.Rest.ToArray());
+        var root = Scratch.WriteFresh("outside-state", Files[cursor.ReadByte() % Files.Length], cursor.Rest);
 
         using var state = OutsideState.Open(root);
         var current = state.Current;

@@ -14,9 +14,8 @@ internal sealed class ScanCacheTarget : FuzzTarget
 
     protected override Task ExerciseAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
-        var root = Scratch.Fresh("scan-cache");
+        var root = Scratch.WriteFresh("scan-cache", "scan-cache.bin", input);
         var path = Path.Combine(root, "scan-cache.bin");
-        File.WriteAllBytes(path, input.ToArray());
         var cache = ScanCache.Load(path);
         var again = Path.Combine(root, "again.bin");
         cache.Save(again);

@@ -17,8 +17,7 @@ internal sealed class SignatureStoreTarget : FuzzTarget
 
     protected override Task ExerciseAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
-        var root = Scratch.Fresh("signatures");
-        File.WriteAllBytes(Path.Combine(root, "signatures.pack"), input.ToArray());
+        var root = Scratch.WriteFresh("signatures", "signatures.pack", input);
         using var store = new SignatureStore(root);
 
         // Ask for every record the pack holds, with the base length each claims (what the exporter knows from the manifest).

@@ -19,9 +19,7 @@ internal sealed class UdpSessionStateTarget : FuzzTarget
 
     protected override Task ExerciseAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
-        var folder = Scratch.Fresh("session");
-        var path = Path.Combine(folder, "state");
-        File.WriteAllBytes(path, input.ToArray());
+        var path = Path.Combine(Scratch.WriteFresh("session", "state", input), "state");
         var info = SessionStateFile.ReadInfo(path);
         if (info is not null && info.Layout().BlockCount != info.BlockCount)
         {
