@@ -99,6 +99,21 @@ internal sealed class SessionStateFile : IDisposable
         return new AnnounceInfo(BinaryPrimitives.ReadUInt64LittleEndian(header[8..]), length, header[24..56].ToArray(), k, symbolSize, blocks, 0, 0, []);
     }
 
+    /// <summary>The layout a record describes, or false when it cannot be one (more blocks than 32-bit ids hold).</summary>
+    private static bool TryLayout(long length, int symbolSize, int k, out ObjectLayout layout)
+    {
+        try
+        {
+            layout = new ObjectLayout(length, symbolSize, k);
+            return true;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            layout = null!;
+            return false;
+        }
+    }
+
     /// <summary>Writes a snapshot of whole bitmap pages; <paramref name="snapshot"/> holds them back to back.</summary>
     public void WritePages(IReadOnlyList<int> pages, ReadOnlySpan<byte> snapshot, long bitmapLength)
     {

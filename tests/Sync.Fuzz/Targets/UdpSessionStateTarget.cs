@@ -1,0 +1,33 @@
+using Sync.Transport.Udp.Internal;
+
+namespace Sync.Fuzz.Targets;
+
+/// <summary>
+/// The resume record of a UDP spool session (<c>state</c> in a session folder), as the receiver reads it at start-up
+/// (<see cref="SessionStateFile.ReadInfo"/>) and when an announce resumes it (<see cref="SessionStateFile.Open"/>
+/// with the announce's object, which the seed corpus describes).
+/// </summary>
+internal sealed class UdpSessionStateTarget : FuzzTarget
+{
+    /// <summary>The object the seeds' records describe: 1 MiB in 1,400-byte symbols, 64 per block.</summary>
+    public static readonly AnnounceInfo KnownObject = new(
+        0x5EED_0000_0000_0001, 1 << 20, [.. Enumerable.Range(0, 32).Select(i => (byte)i)], 64, 1400, 12, 1, 16, 1, []);
+
+    public override string Name => "udp-session-state";
+
+    public override string Decodes => "a UDP spool session state file: SessionStateFile.ReadInfo and Open (resume)";
+
+    protected override Task ExerciseAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Scratch.WriteFresh("session", "state", input), "state");
+        var info = SessionStateFile.ReadInfo(path);
+        if (info is not null && info.Layout().BlockCount != info.BlockCount)
+        {
+            throw new FuzzFinding("ReadInfo returned a record whose layout does not match it");
+        }
+
+        var bitmaps = new byte[KnownObject.BlockCount * SessionStateFile.BitmapBytes];
+        using var state = SessionStateFile.Open(path, KnownObject, bitmaps, out _);
+        return Task.CompletedTask;
+    }
+}
