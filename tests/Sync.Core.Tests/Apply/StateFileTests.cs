@@ -33,16 +33,26 @@ public sealed class StateFileTests : IDisposable
     }
 
     [Theory]
-    [InlineData("{\"generation\":3,\"manifestDigest\":\"" + Digest + "\",\"streamId\":\"s\",\"mode\":\"InPlace\",\"target\":\"/srv\"}")]
-    [InlineData("{\"generation\":3,\"manifestDigest\":\"" + Digest + "\",\"streamId\":\"s\",\"mode\":\"InPlace\",\"target\":\"/srv\",\"ops\":[{\"kind\":\"delete\"}]}")]
-    [InlineData("{\"generation\":3,\"manifestDigest\":\"" + Digest + "\",\"streamId\":\"s\",\"mode\":\"InPlace\",\"target\":\"/srv\",\"ops\":[null]}")]
-    public void A_journal_with_a_missing_field_is_damaged_before_recovery_reads_it(string json)
+    [InlineData("")]
+    [InlineData(",\"ops\":[{\"kind\":\"Delete\",\"staged\":null,\"mode\":0,\"mtimeNs\":0,\"marker\":0}]")]
+    [InlineData(",\"ops\":[null]")]
+    public void A_journal_with_a_missing_field_is_damaged_before_recovery_reads_it(string ops)
     {
-        File.WriteAllText(_temp.Combine("journal.json"), json);
+        File.WriteAllText(_temp.Combine("journal.json"), JournalOfFormat2(ops));
         using var state = InsideState.OpenReadOnly(_temp.Path);
 
         var e = Assert.Throws<SyncException>(() => state.ReadJournal());
         Assert.Contains("is damaged", e.Message);
+    }
+
+    [Fact]
+    public void A_whole_journal_of_format_2_is_read()
+    {
+        File.WriteAllText(_temp.Combine("journal.json"), JournalOfFormat2(",\"ops\":[{\"kind\":\"Delete\",\"path\":\"pool/a\",\"staged\":null,\"mode\":0,\"mtimeNs\":0,\"marker\":0}]"));
+        using var state = InsideState.OpenReadOnly(_temp.Path);
+
+        var op = Assert.Single(state.ReadJournal()!.Ops);
+        Assert.Equal(new JournalOp(JournalOpKind.Delete, "pool/a"), op);
     }
 
     [Fact]
@@ -63,4 +73,9 @@ public sealed class StateFileTests : IDisposable
         Assert.Equal(SyncErrorKind.Failure, e.Kind);
         Assert.Contains("state.json' is damaged", e.Message);
     }
+
+    /// <summary>A journal of format 2 (tree-relative paths, op kinds by name) as InsideState writes it, with <paramref name="ops"/> (or none).</summary>
+    private static string JournalOfFormat2(string ops) =>
+        "{\"format\":2,\"generation\":3,\"manifestDigest\":\"" + Digest + "\",\"streamId\":\"s\",\"mode\":\"InPlace\"," +
+        "\"target\":\"/srv/mirror\",\"snapshot\":null,\"stagingDirectory\":\"/srv/.mirror.sync-staging\",\"policy\":{\"keepSpecialModes\":false}" + ops + "}";
 }
