@@ -1,4 +1,3 @@
-using System.Text;
 using Sync.Core.Apply;
 using Sync.Core.Export;
 using Sync.Core.Tests.FileDrop;
@@ -64,14 +63,48 @@ public sealed class StateFileTests : IDisposable
         Assert.Null(state.ReadStatus());
     }
 
-    [Fact]
-    public void An_outside_state_record_with_a_missing_field_is_a_damaged_state_file()
+    // Written without a byte order mark (Encoding.UTF8 writes one, and JSON refuses it, which once made this case pass
+    // for the wrong reason after the check it tests was lost in a merge).
+    [Theory]
+    [InlineData("{\"generation\":2,\"exportedAt\":\"2026-01-01T00:00:00+00:00\"}", "a field is missing")]
+    [InlineData("{\"generation\":-2,\"manifestDigest\":\"" + Digest + "\",\"lastStreamId\":\"s\",\"exportedAt\":\"2026-01-01T00:00:00+00:00\"}", "generation -2")]
+    [InlineData("{\"generation\":2,\"manifestDigest\":\"" + Digest + "\",\"lastStreamId\":\"s\",\"exportedAt\":\"2026-01-01T00:00:00+00:00\",\"history\":[null]}", "history")]
+    [InlineData("{\"generation\":2,\"manifestDigest\":\"" + Digest + "\",\"lastStreamId\":\"s\",\"exportedAt\":\"2026-01-01T00:00:00+00:00\",\"pending\":{\"generation\":3}}", "pending")]
+    public void An_outside_state_record_with_a_missing_or_impossible_field_is_a_damaged_state_file(string json, string why)
     {
-        File.WriteAllText(_temp.Combine("state.json"), "{\"generation\":2,\"exportedAt\":\"2026-01-01T00:00:00+00:00\"}", Encoding.UTF8);
+        File.WriteAllText(_temp.Combine("state.json"), json);
 
         var e = Assert.Throws<SyncException>(() => OutsideState.Open(_temp.Path));
         Assert.Equal(SyncErrorKind.Failure, e.Kind);
         Assert.Contains("state.json' is damaged", e.Message);
+        Assert.Contains(why, e.Message);
+    }
+
+    /// <summary>
+    /// The emission record names files the outside deletes once an emission is resolved (a bundle index kept in
+    /// emitted/, a UDP spool stream): a damaged or altered record that names one elsewhere is refused before anything
+    /// is deleted, whatever it names.
+    /// </summary>
+    [Theory]
+    [InlineData("\"pending\":PENDING", "file-drop", "../../victim")]
+    [InlineData("\"pending\":PENDING", "file-drop", "VICTIM")]
+    [InlineData("\"pending\":PENDING", "udp", "../victim")]
+    [InlineData("\"pending\":PENDING", "udp", "VICTIM")]
+    [InlineData("\"owedIndex\":\"FILE\"", "file-drop", "../../victim")]
+    public void An_emission_record_naming_a_file_outside_its_folder_is_a_damaged_state_file_and_nothing_is_deleted(string field, string carrier, string file)
+    {
+        var victim = _temp.Combine("victim");
+        File.WriteAllText(victim, "not the outside's");
+        var state = _temp.CreateSubdirectory("state");
+        file = file.Replace("VICTIM", victim, StringComparison.Ordinal);
+        var pending = "{\"generation\":3,\"baseGeneration\":2,\"manifestDigest\":\"" + Digest + "\",\"streamId\":\"s3\",\"carrier\":\"" + carrier +
+            "\",\"at\":\"2026-01-01T00:00:00+00:00\",\"outcome\":\"pending\",\"file\":\"" + file + "\"}";
+        File.WriteAllText(Path.Combine(state, "state.json"), "{\"generation\":2,\"manifestDigest\":\"" + Digest + "\",\"lastStreamId\":\"s\"," +
+            "\"exportedAt\":\"2026-01-01T00:00:00+00:00\",\"lastGeneration\":3," + field.Replace("PENDING", pending, StringComparison.Ordinal).Replace("FILE", file, StringComparison.Ordinal) + "}");
+
+        var e = Assert.Throws<SyncException>(() => OutsideState.Open(state));
+        Assert.Contains("state.json' is damaged", e.Message);
+        Assert.True(File.Exists(victim), "a file outside the state directory was deleted");
     }
 
     /// <summary>A journal of format 2 (tree-relative paths, op kinds by name) as InsideState writes it, with <paramref name="ops"/> (or none).</summary>
