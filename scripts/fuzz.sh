@@ -35,8 +35,9 @@ log "building tests/Sync.Fuzz"
 dotnet tool restore >/dev/null
 dotnet publish tests/Sync.Fuzz -c Release -o "$BIN" --nologo -v quiet </dev/null >"$OUT/build.log" 2>&1 ||
     { cat "$OUT/build.log" >&2; log "build failed"; exit 1; }
-# The product's decoders and the protobuf runtime they use; the fuzz program, SharpFuzz and the BCL stay as they are.
-for dll in Sync.Core Sync.Protocol Sync.Transport.FileDrop Sync.Transport.Grpc Sync.Transport.Udp Google.Protobuf; do
+# The product's decoders (sync-inside for the UDP ticket seal and descriptor) and the protobuf runtime they use; the fuzz
+# program, SharpFuzz, the simulated file system and the BCL stay as they are.
+for dll in Sync.Core Sync.Protocol Sync.Transport.FileDrop Sync.Transport.Grpc Sync.Transport.Udp sync-inside Google.Protobuf; do
     dotnet tool run sharpfuzz "$BIN/$dll.dll" >>"$OUT/build.log" 2>&1 || { cat "$OUT/build.log" >&2; log "instrumenting $dll failed"; exit 1; }
 done
 

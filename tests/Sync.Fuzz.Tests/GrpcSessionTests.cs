@@ -25,7 +25,7 @@ public sealed class GrpcSessionTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(source, "Release"), "Suite: stable\n");
         SigningKey.Generate(Path.Combine(_root, "outside.key"));
         using var key = SigningKey.Load(Path.Combine(_root, "outside.key"));
-        var session = new OutsideSession(ProtobufWireCodec.Instance, NullLogger.Instance, TimeProvider.System, new SyncGate());
+        var session = new OutsideSession(ProtobufWireCodec.Instance, NullLogger.Instance, TimeProvider.System, SyncGate.Private(TimeProvider.System));
 
         // The inside says it holds nothing, then the stream ends while the generation is being sent.
         var script = InputCursor.Join32([new InsideMessage { Holdings = new Holdings { Last = true } }.ToByteArray()]);

@@ -27,7 +27,7 @@ internal sealed class GrpcInsideTarget : FuzzTarget
         {
             IdleTimeout = TimeSpan.FromSeconds(30),
         };
-        var session = new InsideSession(ProtobufWireCodec.Instance, FuzzKeys.Trust, NullLogger.Instance, TimeProvider.System, new SyncGate());
+        var session = new InsideSession(ProtobufWireCodec.Instance, FuzzKeys.Trust, NullLogger.Instance, TimeProvider.System, SyncGate.Private(TimeProvider.System));
         var peer = new ScriptedPeer<InsideMessage, OutsideMessage>(input, OutsideMessage.Parser);
         var outcome = await session.RunAsync(peer, target, new OperationProgress(), cancellationToken).ConfigureAwait(false);
         if (outcome.Status == Outcome.Types.Status.Unspecified || (outcome.Status != Outcome.Types.Status.Published && string.IsNullOrEmpty(outcome.Message)))

@@ -28,7 +28,7 @@ internal sealed class GrpcOutsideTarget : FuzzTarget
         Directory.CreateDirectory(sourceDir);
         File.WriteAllText(Path.Combine(sourceDir, "Release"), "Origin: fuzz\nSuite: stable\n");
         var source = new OutsideSource(sourceDir, Path.Combine(root, "state"), Key.Value, new ExportOptions());
-        var session = new OutsideSession(ProtobufWireCodec.Instance, NullLogger.Instance, TimeProvider.System, new SyncGate());
+        var session = new OutsideSession(ProtobufWireCodec.Instance, NullLogger.Instance, TimeProvider.System, SyncGate.Private(TimeProvider.System));
         var peer = new ScriptedPeer<OutsideMessage, InsideMessage>(input, InsideMessage.Parser);
         _ = await session.RunAsync(peer, source, new OperationProgress(), cancellationToken).ConfigureAwait(false);
     }

@@ -1,54 +1,67 @@
+using Sync.Core;
+using Sync.Protocol;
 using Sync.Transport.Udp.Internal;
 
 namespace Sync.Fuzz.Targets;
 
 /// <summary>
-/// Datagrams as the diode receiver's decode loop meets them: <see cref="PacketCodec.TryOpen"/> (with and without a
-/// MAC key), then for announces <see cref="AnnounceCodec.TryParse"/>, the per-session <see cref="AnnounceAssembler"/>
-/// and the object layout the receiver derives from a complete announce. Input: datagrams, each a 2-byte length then
-/// its bytes. No datagram may throw: the receiver must never end because of one.
+/// Datagrams as the diode receiver meets them (wire version 2): <see cref="PacketCodec.TryOpen"/> with and without a
+/// MAC key (and the version-1 beacon check for foreign ones), then every announce through a <see cref="TicketGate"/>:
+/// the fragment header (<see cref="AnnounceCodec.TryParse"/>), the <see cref="AnnounceHoldingArea"/> for tickets in
+/// several pieces, the ticket id, <see cref="TicketCodec"/>'s parse and bounds, the seal. What passes the gate is used
+/// as the receiver uses it: the object layout, the spool and memory it sizes, and the descriptor as sync-inside reads
+/// it. Input: datagrams, each a 2-byte length then its bytes; each is 20 ms after the one before (a clock of the
+/// target's own, so runs repeat exactly), which is what expires held pieces and refills the verification ration.
+/// No datagram may throw: the receiver must never end because of one.
 /// </summary>
+/// <remarks>
+/// Each announce goes through two gates. One checks seals as sync-inside does (<c>UdpDescriptor.VerifyTicket</c>
+/// against the fuzz key), so the seeds pass it and mutated seals exercise that check. The other accepts any seal,
+/// so that everything up to the signature check decides alone what reaches the layout: TicketCodec's bounds must
+/// make whatever a ticket says safe to use, because a real outside signs what it is given.
+/// </remarks>
 internal sealed class UdpDatagramTarget : FuzzTarget
 {
-    private const int MaxAssemblers = 64;
+    private static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(20);
 
     public override string Name => "udp";
 
-    public override string Decodes => "UDP datagrams and announces: PacketCodec.TryOpen, AnnounceCodec.TryParse, AnnounceAssembler, ObjectLayout";
+    public override string Decodes => "UDP datagrams: PacketCodec.TryOpen, then announces through TicketGate (AnnounceCodec, AnnounceHoldingArea, TicketCodec, the seal), ObjectLayout and the descriptor";
 
     protected override Task ExerciseAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
+        var clock = new SteppingClock();
+        var sealChecked = new TicketGate((ticket, seal) => Inside.UdpDescriptor.VerifyTicket(FuzzKeys.Trust, ticket, seal), clock);
+        var anySeal = new TicketGate((_, _) => null, clock);
         var cursor = new InputCursor(input);
-        var assemblers = new Dictionary<ulong, AnnounceAssembler>();
         while (!cursor.IsEmpty)
         {
             var datagram = cursor.ReadPiece16().Span;
+            clock.Advance(Spacing);
             foreach (var key in new[] { null, FuzzKeys.UdpMacKey })
             {
-                if (PacketCodec.TryOpen(datagram, key, out var header) != PacketStatus.Ok)
+                var status = PacketCodec.TryOpen(datagram, key, out var header);
+                if (status == PacketStatus.Foreign)
+                {
+                    _ = LegacyBeacon.Is(datagram); // what the receive loop asks of another version's datagram
+                }
+
+                if (status != PacketStatus.Ok || header.Type != PacketType.Announce)
                 {
                     continue;
                 }
 
                 var payload = datagram.Slice(PacketCodec.HeaderSize, header.PayloadLength);
-                if (header.Type != PacketType.Announce || !AnnounceCodec.TryParse(header, payload, out var fragment))
+                foreach (var gate in new[] { sealChecked, anySeal })
                 {
-                    continue;
-                }
-
-                if (!assemblers.TryGetValue(header.SessionId, out var assembler))
-                {
-                    if (assemblers.Count >= MaxAssemblers)
+                    if (gate.Pass(header, payload, out var refused) is { } info)
                     {
-                        assemblers.Clear();
+                        Use(info, header.SessionId);
                     }
-
-                    assembler = assemblers[header.SessionId] = new AnnounceAssembler();
-                }
-
-                if (assembler.Add(fragment) is { } info)
-                {
-                    UseLayout(info);
+                    else if (refused is not null && (refused.Length == 0 || refused.Contains('\n', StringComparison.Ordinal)))
+                    {
+                        throw new FuzzFinding($"the gate refused an announce without one line saying why: '{refused}'");
+                    }
                 }
             }
         }
@@ -56,26 +69,51 @@ internal sealed class UdpDatagramTarget : FuzzTarget
         return Task.CompletedTask;
     }
 
-    /// <summary>What the receiver computes from an accepted announce before it opens a spool.</summary>
-    private static void UseLayout(AnnounceInfo info)
+    /// <summary>What the receiver computes from a session that passed the gate, before and while it opens a spool.</summary>
+    private static void Use(AnnounceInfo info, ulong sessionId)
     {
+        if (info.SessionId != sessionId)
+        {
+            throw new FuzzFinding($"the gate passed a ticket of session {info.SessionId:x16} for an announce of {sessionId:x16}");
+        }
+
         var layout = info.Layout();
-        if (layout.BlockCount != info.BlockCount)
+        if (layout.BlockCount != info.BlockCount || info.SpoolObjectBytes < info.ObjectLength || ReceiveSession.StateBytes(info) <= 0)
         {
-            throw new FuzzFinding("an accepted announce's block count differs from its layout");
+            throw new FuzzFinding($"a passed ticket's layout disagrees with it ({layout.BlockCount} blocks for {info.BlockCount}, spool {info.SpoolObjectBytes} bytes)");
         }
 
-        if (layout.BlockCount == 0)
+        if (layout.BlockCount > 0)
         {
-            return;
+            var last = layout.BlockCount - 1;
+            var bytes = layout.BlockBytes(last);
+            var symbols = layout.DataSymbols(last);
+            if (symbols < 1 || symbols > layout.K || bytes < 0 || layout.Offset(last, 0) + bytes != layout.Length)
+            {
+                throw new FuzzFinding($"a passed ticket lays out an impossible last block ({symbols} symbols, {bytes} bytes)");
+            }
         }
 
-        var last = layout.BlockCount - 1;
-        var bytes = layout.BlockBytes(last);
-        var symbols = layout.DataSymbols(last);
-        if (symbols < 1 || symbols > layout.K || bytes < 0 || layout.Offset(last, 0) + bytes != layout.Length)
+        // sync-inside's WantsSession: the descriptor is the stream's signed header; anything else is ignored, not thrown.
+        try
         {
-            throw new FuzzFinding($"an accepted announce lays out an impossible last block ({symbols} symbols, {bytes} bytes)");
+            var signed = Inside.UdpDescriptor.Decode(info.Descriptor);
+            _ = ProtobufWireCodec.Instance.ParseHeader(FuzzKeys.Trust.Verify(signed, "UDP session"));
         }
+        catch (SyncException)
+        {
+        }
+    }
+
+    /// <summary>A clock that moves only when told: runs of the same input see the same times.</summary>
+    private sealed class SteppingClock : TimeProvider
+    {
+        private long _now = 1;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _now;
+
+        public void Advance(TimeSpan by) => _now += by.Ticks;
     }
 }
