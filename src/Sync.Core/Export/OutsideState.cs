@@ -435,7 +435,9 @@ public sealed class OutsideState : IDisposable
 
     private void DeleteEmittedCopy(Emission emission)
     {
-        if (emission.Carrier == Emission.FileDrop && emission.File is { } name && name != Current.OwedIndex)
+        // The copy (and emitted/ with it) may be gone already: a crash between deleting it and saving, or a hand clean-up.
+        if (emission.Carrier == Emission.FileDrop && emission.File is { } name && name != Current.OwedIndex &&
+            File.Exists(Path.Combine(EmittedDirectory, name)))
         {
             File.Delete(Path.Combine(EmittedDirectory, name));
         }
