@@ -288,5 +288,14 @@ public sealed class InsideState : IDisposable
         : journal.Generation <= 0 || !Enum.IsDefined(journal.Mode) || !Digest.IsHex(journal.ManifestDigest) ? "impossible values"
         : journal.Mode == PublishMode.Snapshot && string.IsNullOrEmpty(journal.Snapshot) ? "a snapshot journal without its snapshot"
         : journal.Ops.Any(op => op is null || op.Path is null || !Enum.IsDefined(op.Kind)) ? "an operation lacks its kind or path"
+        : !IsAbsolute(journal.Target) || (journal.Mode == PublishMode.InPlace ? !IsAbsolute(journal.StagingDirectory) : journal.StagingDirectory is not null)
+            ? "the target or the staging directory is missing or not an absolute path"
+        : journal.Ops.FirstOrDefault(op => !TreePath.IsPlain(op.Path) || (op.Staged is null ? MovesStaged(op.Kind) : !TreePath.IsPlain(op.Staged))) is { } bad
+            ? $"step {bad.Kind} of '{bad.Path}' names a path that is not plain and relative, or lacks its staged path"
         : null;
+
+    private static bool IsAbsolute(string? path) => path is not null && Path.IsPathFullyQualified(path) && !path.Contains('\0');
+
+    /// <summary>The steps that act on a path of the staging tree (the replay needs it).</summary>
+    private static bool MovesStaged(JournalOpKind kind) => kind is JournalOpKind.Rename or JournalOpKind.Exchange or JournalOpKind.RemoveSwappedOut;
 }

@@ -12,6 +12,7 @@ namespace Sync.Core.Tests.Apply;
 public sealed class StateFileTests : IDisposable
 {
     private const string Digest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    private const string Staging = "\"/srv/.mirror.sync-staging\"";
     private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
@@ -35,9 +36,35 @@ public sealed class StateFileTests : IDisposable
     [InlineData("")]
     [InlineData(",\"ops\":[{\"kind\":\"Delete\",\"staged\":null,\"mode\":0,\"mtimeNs\":0,\"marker\":0}]")]
     [InlineData(",\"ops\":[null]")]
+    [InlineData(",\"ops\":[{\"path\":\"pool/a\",\"staged\":null,\"mode\":0,\"mtimeNs\":0,\"marker\":0}]")]
+    [InlineData(",\"ops\":[{\"kind\":\"Exchange\",\"path\":\"dists/stable\",\"staged\":\"suite-0\",\"mode\":0,\"mtimeNs\":0}]")]
     public void A_journal_with_a_missing_field_is_damaged_before_recovery_reads_it(string ops)
     {
         File.WriteAllText(_temp.Combine("journal.json"), JournalOfFormat2(ops));
+        using var state = InsideState.OpenReadOnly(_temp.Path);
+
+        var e = Assert.Throws<SyncException>(() => state.ReadJournal());
+        Assert.Contains("is damaged", e.Message);
+    }
+
+    /// <summary>
+    /// Found by the inside-state fuzz target, which runs the recovery: a journal whose step names a path that is not a
+    /// plain relative path, or lacks the staged path its kind moves, or whose target is not an absolute path, made the
+    /// recovery throw ArgumentException or NullReferenceException ("internal error") instead of refusing the journal.
+    /// </summary>
+    [Theory]
+    [InlineData(",\"ops\":[{\"kind\":\"MakeDirectory\",\"path\":\"dists/\",\"staged\":null,\"mode\":493,\"mtimeNs\":0,\"marker\":0}]")]
+    [InlineData(",\"ops\":[{\"kind\":\"Delete\",\"path\":\"../etc/passwd\",\"staged\":null,\"mode\":0,\"mtimeNs\":0,\"marker\":0}]")]
+    [InlineData(",\"ops\":[{\"kind\":\"Delete\",\"path\":\"\",\"staged\":null,\"mode\":0,\"mtimeNs\":0,\"marker\":0}]")]
+    [InlineData(",\"ops\":[{\"kind\":\"Rename\",\"path\":\"dists/stable\",\"staged\":null,\"mode\":0,\"mtimeNs\":0,\"marker\":0}]")]
+    [InlineData(",\"ops\":[{\"kind\":\"Exchange\",\"path\":\"dists/stable\",\"staged\":\"/abs\",\"mode\":0,\"mtimeNs\":0,\"marker\":0}]")]
+    [InlineData(",\"ops\":[]", "")]
+    [InlineData(",\"ops\":[]", "relative/mirror")]
+    [InlineData(",\"ops\":[]", "/srv/mirror", "null")]
+    [InlineData(",\"ops\":[]", "/srv/mirror", "\"staging\"")]
+    public void A_journal_whose_steps_name_impossible_paths_is_damaged_before_recovery_replays_it(string ops, string target = "/srv/mirror", string staging = Staging)
+    {
+        File.WriteAllText(_temp.Combine("journal.json"), JournalOfFormat2(ops, target, staging));
         using var state = InsideState.OpenReadOnly(_temp.Path);
 
         var e = Assert.Throws<SyncException>(() => state.ReadJournal());
@@ -107,8 +134,8 @@ public sealed class StateFileTests : IDisposable
         Assert.True(File.Exists(victim), "a file outside the state directory was deleted");
     }
 
-    /// <summary>A journal of format 2 (tree-relative paths, op kinds by name) as InsideState writes it, with <paramref name="ops"/> (or none).</summary>
-    private static string JournalOfFormat2(string ops) =>
-        "{\"format\":2,\"generation\":3,\"manifestDigest\":\"" + Digest + "\",\"streamId\":\"s\",\"mode\":\"InPlace\"," +
-        "\"target\":\"/srv/mirror\",\"snapshot\":null,\"stagingDirectory\":\"/srv/.mirror.sync-staging\",\"policy\":{\"keepSpecialModes\":false}" + ops + "}";
+    /// <summary>A journal of format 2 (tree-relative paths, op kinds by name) as InsideState writes it, with <paramref name="ops"/> (or none), <paramref name="target"/> and <paramref name="staging"/> (JSON).</summary>
+    private static string JournalOfFormat2(string ops, string target = "/srv/mirror", string staging = Staging) =>
+        "{\"format\":2,\"generation\":3,\"manifestDigest\":\"" + Digest + "\",\"streamId\":\"s\",\"mode\":\"InPlace\",\"target\":\"" + target + "\"," +
+        "\"snapshot\":null,\"stagingDirectory\":" + staging + ",\"policy\":{\"keepSpecialModes\":false}" + ops + "}";
 }

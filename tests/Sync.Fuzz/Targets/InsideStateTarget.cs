@@ -74,4 +74,10 @@ internal sealed class InsideStateTarget : FuzzTarget
         _ = state.PublishedMayBeDamaged;
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Also what a file system says when the recovery meets a target that is not as the journal left it (a directory
+    /// gone, say): the agents report an I/O error as one line and exit 1, and the journal stays for the next run.
+    /// </summary>
+    protected override bool IsRefusal(Exception exception) => base.IsRefusal(exception) || exception is IOException or UnauthorizedAccessException;
 }
