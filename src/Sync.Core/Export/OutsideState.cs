@@ -119,7 +119,13 @@ public sealed class OutsideState : IDisposable
     /// </summary>
     public long AllocateGeneration(long atLeastAbove = 0)
     {
-        var generation = Math.Max(LastGeneration, atLeastAbove) + 1;
+        var above = Math.Max(LastGeneration, atLeastAbove);
+        if (above == long.MaxValue)
+        {
+            throw new SyncException(SyncErrorKind.Failure, $"no generation number is left above {above} (state '{StatePath}', or what the inside says it publishes)");
+        }
+
+        var generation = above + 1;
         Save(Current with { LastGeneration = generation });
         CrashPoints.Hit();
         return generation;
