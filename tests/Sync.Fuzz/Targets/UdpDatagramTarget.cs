@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Sync.Core;
 using Sync.Protocol;
 using Sync.Transport.Udp.Internal;
@@ -10,9 +11,10 @@ namespace Sync.Fuzz.Targets;
 /// the fragment header (<see cref="AnnounceCodec.TryParse"/>), the <see cref="AnnounceHoldingArea"/> for tickets in
 /// several pieces, the ticket id, <see cref="TicketCodec"/>'s parse and bounds, the seal. What passes the gate is used
 /// as the receiver uses it: the object layout, the spool and memory it sizes, and the descriptor as sync-inside reads
-/// it. Input: datagrams, each a 2-byte length then its bytes; each is 20 ms after the one before (a clock of the
-/// target's own, so runs repeat exactly), which is what expires held pieces and refills the verification ration.
-/// No datagram may throw: the receiver must never end because of one.
+/// it. A datagram whose checksum or MAC does not match is also tried re-sealed, so mutations of its header and payload
+/// reach the gate. Input: datagrams, each a 2-byte length then its bytes; each is 20 ms after the one before (a clock
+/// of the target's own, so runs repeat exactly), which is what expires held pieces and refills the verification
+/// ration. No datagram may throw: the receiver must never end because of one.
 /// </summary>
 /// <remarks>
 /// Each announce goes through two gates. One checks seals as sync-inside does (<c>UdpDescriptor.VerifyTicket</c>
@@ -41,32 +43,65 @@ internal sealed class UdpDatagramTarget : FuzzTarget
             foreach (var key in new[] { null, FuzzKeys.UdpMacKey })
             {
                 var status = PacketCodec.TryOpen(datagram, key, out var header);
-                if (status == PacketStatus.Foreign)
+                if (status == PacketStatus.Ok)
+                {
+                    Decode(header, datagram, sealChecked, anySeal);
+                }
+                else if (status == PacketStatus.Foreign)
                 {
                     _ = LegacyBeacon.Is(datagram); // what the receive loop asks of another version's datagram
                 }
-
-                if (status != PacketStatus.Ok || header.Type != PacketType.Announce)
+                else if (status is PacketStatus.Garbage or PacketStatus.BadMac && Resealed(datagram, key) is { } resealed &&
+                    PacketCodec.TryOpen(resealed, key, out header) == PacketStatus.Ok)
                 {
-                    continue;
-                }
-
-                var payload = datagram.Slice(PacketCodec.HeaderSize, header.PayloadLength);
-                foreach (var gate in new[] { sealChecked, anySeal })
-                {
-                    if (gate.Pass(header, payload, out var refused) is { } info)
-                    {
-                        Use(info, header.SessionId);
-                    }
-                    else if (refused is not null && (refused.Length == 0 || refused.Contains('\n', StringComparison.Ordinal)))
-                    {
-                        throw new FuzzFinding($"the gate refused an announce without one line saying why: '{refused}'");
-                    }
+                    Decode(header, resealed, sealChecked, anySeal);
                 }
             }
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>An opened datagram as the decode loop takes it: an announce goes to the gates.</summary>
+    private static void Decode(in PacketHeader header, ReadOnlySpan<byte> datagram, TicketGate sealChecked, TicketGate anySeal)
+    {
+        if (header.Type != PacketType.Announce)
+        {
+            return;
+        }
+
+        var payload = datagram.Slice(PacketCodec.HeaderSize, header.PayloadLength);
+        foreach (var gate in new[] { sealChecked, anySeal })
+        {
+            if (gate.Pass(header, payload, out var refused) is { } info)
+            {
+                Use(info, header.SessionId);
+            }
+            else if (refused is not null && (refused.Length == 0 || refused.Contains('\n', StringComparison.Ordinal)))
+            {
+                throw new FuzzFinding($"the gate refused an announce without one line saying why: '{refused}'");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The datagram's header and payload (as long as its header says, cut or zero-padded) with a fresh MAC and checksum:
+    /// afl-fuzz cannot forge either, so without this no mutation of an announce would get past them to the gate. Null
+    /// when there is no header.
+    /// </summary>
+    private static byte[]? Resealed(ReadOnlySpan<byte> datagram, byte[]? key)
+    {
+        if (datagram.Length < PacketCodec.HeaderSize)
+        {
+            return null;
+        }
+
+        var payloadLength = BinaryPrimitives.ReadUInt16LittleEndian(datagram[30..]);
+        var resealed = new byte[PacketCodec.DatagramSize(payloadLength, key is not null)];
+        datagram[..Math.Min(datagram.Length, PacketCodec.HeaderSize + payloadLength)].CopyTo(resealed);
+        resealed[6] = key is null ? (byte)0 : (byte)1; // the MAC flag the receiver expects
+        PacketCodec.Seal(resealed, key);
+        return resealed;
     }
 
     /// <summary>What the receiver computes from a session that passed the gate, before and while it opens a spool.</summary>
