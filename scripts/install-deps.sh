@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the demo and the tests use, only when one is missing.
 # reprepro, dpkg-dev and gnupg build real signed APT repositories; xdelta3 is the byte-delta yardstick
-# of the benchmark; rsync and xz-utils are used by scripts.
+# of the benchmark; rsync and xz-utils are used by scripts; afl++ drives the fuzz targets (scripts/fuzz.sh).
 set -euo pipefail
 
-APT_PACKAGES=(reprepro dpkg-dev gnupg xdelta3 rsync xz-utils apt-utils iproute2 nftables udpcast openssl)
+APT_PACKAGES=(reprepro dpkg-dev gnupg xdelta3 rsync xz-utils apt-utils iproute2 nftables udpcast openssl afl++)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 

@@ -49,11 +49,19 @@ internal sealed class DropImporter
         {
             applied.Add(state.Published.StreamId); // also when a crashed run's journal was finished just now
         }
-        var listings = BundleCatalog.Scan(drop);
+        var listings = BundleCatalog.Scan(drop, _trust);
         var ordered = new List<(BundleListing Listing, DeltaHeader Header)>();
         foreach (var listing in listings)
         {
             var name = Path.GetFileName(listing.IndexPath);
+            if (listing.NamedStreamPrefix is { } prefix && applied.Any(id => id.StartsWith(prefix, StringComparison.Ordinal)))
+            {
+                // Applied by an earlier run: skipped on its name alone, before its signature is checked, so a bundle signed by a
+                // key since retired does not turn every later import into a refusal. A renamed file gains nothing: a
+                // bundle this inside applied, or any of its generation or older, could only be refused as a replay.
+                continue;
+            }
+
             try
             {
                 if (!listing.IsValid)
@@ -61,12 +69,6 @@ internal sealed class DropImporter
                     throw SyncException.Refused($"bundle {name}: {listing.Error ?? "unreadable index"}");
                 }
 
-                if (applied.Contains(listing.ClaimedHeader.StreamIdHex))
-                {
-                    continue; // applied by an earlier run, also if its key is no longer trusted (a retired key); skipping acts on nothing
-                }
-
-                _trust.Verify(listing.Envelope!, $"bundle {name}");
                 var header = _codec.ParseHeader(_trust.Verify(listing.Header!, $"bundle {name}"));
                 ordered.Add((listing, header));
             }

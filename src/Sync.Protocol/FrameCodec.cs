@@ -24,6 +24,12 @@ public static class FrameCodec
     public const int MaxFrameBytes = 16 << 20;
 
     /// <summary>
+    /// The most operations one patch frame may hold. The outside puts at most 8,192 in a frame; without a bound a
+    /// 16 MiB frame of 4-byte copies would expand into 4 million operations (over 100 MiB) before any was checked.
+    /// </summary>
+    public const int MaxPatchOps = 1 << 16;
+
+    /// <summary>
     /// The wire message for a domain frame. Chunk data and literals are wrapped, not copied, so the message
     /// is valid only as long as the frame's memory is.
     /// </summary>
@@ -78,6 +84,7 @@ public static class FrameCodec
             case V1.Frame.BodyOneofCase.Chunk:
                 return MakeChunk(frame.Chunk.Digest.Span, frame.Chunk.Data.Memory);
             case V1.Frame.BodyOneofCase.Patch:
+                CheckPatchOps(frame.Patch.Ops.Count);
                 var ops = new DeltaOp[frame.Patch.Ops.Count];
                 for (var i = 0; i < ops.Length; i++)
                 {
@@ -260,7 +267,7 @@ public static class FrameCodec
             {
                 WireReader.Expect(field, wireType, WireReader.LengthDelimited);
                 _ = reader.ReadLengthDelimited();
-                count++;
+                CheckPatchOps(++count);
             }
             else if (field == 2)
             {
@@ -402,6 +409,14 @@ public static class FrameCodec
         }
 
         return new EndFrame((long)contentCount, (long)frameCount);
+    }
+
+    private static void CheckPatchOps(int count)
+    {
+        if (count > MaxPatchOps)
+        {
+            throw SyncException.Refused($"patch frame holds more than {MaxPatchOps} operations");
+        }
     }
 
     private static SyncException NoBody() =>

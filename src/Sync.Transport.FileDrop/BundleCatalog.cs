@@ -9,7 +9,9 @@ namespace Sync.Transport.FileDrop;
 /// <summary>
 /// Lists the complete bundles of a drop folder: those with an index (parts still being copied, temporary
 /// files and anything else are ignored). One damaged index is reported in its listing, never thrown, so
-/// it cannot hide the good bundles next to it.
+/// it cannot hide the good bundles next to it. Anyone may write into a drop folder, so an index is bounded in size
+/// before it is read and its signature is checked before its content is parsed: a forged index costs what its bytes
+/// cost, never an object per entry it claims.
 /// </summary>
 public sealed class BundleCatalog
 {
@@ -17,10 +19,12 @@ public sealed class BundleCatalog
     {
     }
 
-    /// <summary>Every *.index file of the folder, in name order (so by target generation).</summary>
-    public static IReadOnlyList<BundleListing> Scan(string dropDirectory)
+    /// <summary>Every *.index file of the folder, in name order (so by target generation); only indices a key of
+    /// <paramref name="trust"/> signed are parsed.</summary>
+    public static IReadOnlyList<BundleListing> Scan(string dropDirectory, TrustStore trust)
     {
         ArgumentNullException.ThrowIfNull(dropDirectory);
+        ArgumentNullException.ThrowIfNull(trust);
         if (!Directory.Exists(dropDirectory))
         {
             throw SyncException.Usage($"drop folder '{dropDirectory}' does not exist");
@@ -43,13 +47,14 @@ public sealed class BundleCatalog
         }
 
         paths.Sort(StringComparer.Ordinal);
-        return paths.ConvertAll(Read);
+        return paths.ConvertAll(path => Read(path, trust));
     }
 
-    /// <summary>Reads one index file; problems end up in <see cref="BundleListing.Error"/>.</summary>
-    public static BundleListing Read(string indexPath)
+    /// <summary>Reads one index file; problems (an untrusted or bad signature too) end up in <see cref="BundleListing.Error"/>.</summary>
+    public static BundleListing Read(string indexPath, TrustStore trust)
     {
         ArgumentNullException.ThrowIfNull(indexPath);
+        ArgumentNullException.ThrowIfNull(trust);
         var name = Path.GetFileName(indexPath);
         if (name.EndsWith(BundleNames.IndexExtension, StringComparison.Ordinal))
         {
@@ -58,7 +63,7 @@ public sealed class BundleCatalog
 
         try
         {
-            return Parse(indexPath, name, ReadBytes(indexPath));
+            return Parse(indexPath, name, ReadBytes(indexPath), trust);
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -88,9 +93,12 @@ public sealed class BundleCatalog
         return bytes;
     }
 
-    private static BundleListing Parse(string indexPath, string name, byte[] bytes)
+    private static BundleListing Parse(string indexPath, string name, byte[] bytes, TrustStore trust)
     {
+        // The envelope costs what its bytes cost; the index inside may claim millions of entries, so it is parsed only
+        // once a trusted key is known to have signed it.
         var (envelope, payload, format) = IndexFile.Decode(bytes);
+        trust.Verify(envelope, "the index");
         var index = Protocol.V1.BundleIndex.Parser.ParseFrom(payload.Span);
         if (index.FormatVersion != format)
         {
@@ -156,6 +164,7 @@ public sealed class BundleCatalog
             Envelope = envelope,
             Header = ToDomain(index.Header),
             ClaimedHeader = header,
+            NamedStreamPrefix = header.StreamIdHex[..12],
             Parts = parts,
             TotalBytes = total,
         };
@@ -165,5 +174,5 @@ public sealed class BundleCatalog
         new(signed.Payload.ToByteArray(), signed.KeyId.ToByteArray(), signed.Signature.ToByteArray());
 
     private static BundleListing Damaged(string indexPath, string name, string error) =>
-        new() { IndexPath = indexPath, Name = name, Error = error };
+        new() { IndexPath = indexPath, Name = name, Error = error, NamedStreamPrefix = BundleNames.StreamPrefixOf(name) };
 }

@@ -5,9 +5,9 @@ using Sync.Core.Trust;
 namespace Sync.Transport.FileDrop;
 
 /// <summary>
-/// One bundle found in a drop folder, as its index describes it. Nothing here is trusted yet: verify
-/// <see cref="Envelope"/> with the trust store before acting on the parts, and the header with it before
-/// applying the stream. A damaged index is listed with its <see cref="Error"/> and nothing else.
+/// One bundle found in a drop folder, as its index describes it. A valid listing's index was signed by a trusted
+/// key (<see cref="BundleCatalog"/> checks that before parsing it); verify the header with the trust store before
+/// applying the stream. A damaged or untrusted index is listed with its <see cref="Error"/> and nothing else.
 /// </summary>
 public sealed record BundleListing
 {
@@ -16,7 +16,7 @@ public sealed record BundleListing
     /// <summary>The bundle's name: the index file name without ".index".</summary>
     public required string Name { get; init; }
 
-    /// <summary>The signed index (payload: a serialized BundleIndex), to pass to TrustStore.Verify.</summary>
+    /// <summary>The signed index (payload: a serialized BundleIndex), already verified.</summary>
     public SignedPayload? Envelope { get; init; }
 
     /// <summary>The signed delta header the index names; the stream's first frame must be exactly this.</summary>
@@ -24,6 +24,12 @@ public sealed record BundleListing
 
     /// <summary>The header's content as claimed, unverified: good for choosing a bundle, not for trusting it.</summary>
     public DeltaHeader? ClaimedHeader { get; init; }
+
+    /// <summary>
+    /// The stream id prefix the file name claims (unverified, also for a damaged or untrusted index): enough to skip a
+    /// bundle already applied without reading it, never to trust one.
+    /// </summary>
+    public string? NamedStreamPrefix { get; init; }
 
     public IReadOnlyList<BundlePartInfo> Parts { get; init; } = [];
 

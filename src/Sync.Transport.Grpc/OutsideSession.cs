@@ -158,9 +158,10 @@ public sealed class OutsideSession
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
             // The inside may have answered (refused early) and closed its side while we were sending: its answer
-            // says why. Without an answer the link was lost, and the send error is the reason.
+            // says why, and so does the failed wait for it (the inside closed, or sent something else). Without
+            // either the link was lost, and the send error is the reason.
             if (await Task.WhenAny(answer, Task.Delay(TimeSpan.FromSeconds(5), cancellationToken)).ConfigureAwait(false) != answer ||
-                !answer.IsCompletedSuccessfully)
+                answer.IsCanceled)
             {
                 throw;
             }

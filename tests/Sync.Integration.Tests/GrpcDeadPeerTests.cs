@@ -1,3 +1,4 @@
+using Sync.Core.Trust;
 using System.Text.RegularExpressions;
 using Sync.Integration.Tests.Infrastructure;
 using Sync.Protocol;
@@ -184,7 +185,8 @@ public sealed class GrpcDeadPeerTests
     {
         await Run.Ok(Run.Outside("export", "--source", pair.Source, "--state", pair.Dir("recording-state"), "--key", pair.Key, "--drop", pair.Drop, "--quiet"));
         var frames = new List<OutsideMessage>();
-        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(pair.Drop)), pair.Drop);
+        using var trust = TrustStore.Load([pair.Key + ".pub"]);
+        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(pair.Drop, trust)), pair.Drop);
         while (await reader.ReadAsync(CancellationToken.None) is { } frame)
         {
             frames.Add(new OutsideMessage { Frame = FrameCodec.ToWire(frame).Clone() });

@@ -44,7 +44,8 @@ public sealed class GrpcHostileClientTests
             var published = TreeAssert.Describe(pair.Target);
 
             // ...and a recorded generation 1 sent again is a replay.
-            var listing = Assert.Single(BundleCatalog.Scan(pair.Drop));
+            using var trust = Sync.Core.Trust.TrustStore.Load([pair.Key + ".pub"]);
+            var listing = Assert.Single(BundleCatalog.Scan(pair.Drop, trust));
             var frames = new List<OutsideMessage>();
             await using (var reader = BundleReader.Open(listing, pair.Drop))
             {

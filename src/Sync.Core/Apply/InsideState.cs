@@ -161,17 +161,20 @@ public sealed class InsideState : IDisposable
         }
         catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
         {
-            // The journal is written atomically; a damaged one means tampering or a broken disk: do not guess.
-            throw new SyncException(SyncErrorKind.Failure, $"journal '{Path.Join(Root, JournalFile)}' is damaged; run 'sync-inside verify' and restore the state directory");
+            journal = null;
         }
 
-        if (journal is null || journal.Format != Journal.CurrentFormat)
+        if (journal is { Format: not Journal.CurrentFormat })
         {
             throw new SyncException(SyncErrorKind.Failure,
-                $"journal '{Path.Join(Root, JournalFile)}' was written by another version of sync-inside (format {journal?.Format ?? 0}, this one reads {Journal.CurrentFormat}); finish it with that version, or restore the state directory");
+                $"journal '{Path.Join(Root, JournalFile)}' was written by another version of sync-inside (format {journal.Format}, this one reads {Journal.CurrentFormat}); finish it with that version, or restore the state directory");
         }
 
-        return journal;
+        // The journal is written atomically; a damaged one means tampering or a broken disk: do not guess. Every field
+        // is checked here, so recovery never meets a missing one.
+        return journal is not null && Problem(journal) is null
+            ? journal
+            : throw new SyncException(SyncErrorKind.Failure, $"journal '{Path.Join(Root, JournalFile)}' is damaged; run 'sync-inside verify' and restore the state directory");
     }
 
     public void WriteJournal(Journal journal) => Tree.WriteAtomically(JournalFile, JsonSerializer.SerializeToUtf8Bytes(journal, InsideJson.Default.Journal));
@@ -192,11 +195,16 @@ public sealed class InsideState : IDisposable
     {
         try
         {
-            return Tree.TryStat(StatusFile) is null ? null : JsonSerializer.Deserialize(Tree.ReadAllBytes(StatusFile, StateFileLimit), InsideJson.Default.ImportStatus);
+            // Only a report: a damaged one is as good as none (bundles it named are then refused as replays).
+            var status = Tree.TryStat(StatusFile) is null ? null : JsonSerializer.Deserialize(Tree.ReadAllBytes(StatusFile, StateFileLimit), InsideJson.Default.ImportStatus);
+            return status is { Applied: not null, Pending: not null, Refused: not null } &&
+                !status.Applied.Concat(status.Pending).Concat(status.Refused).Contains(null)
+                ? status
+                : null;
         }
         catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
         {
-            return null; // only a report: a damaged one is rewritten by the next import
+            return null;
         }
     }
 
@@ -246,13 +254,48 @@ public sealed class InsideState : IDisposable
             return PublishedRecord.None;
         }
 
+        var path = Path.Join(tree.Root, PublishedFile);
+        PublishedRecord? record;
         try
         {
-            return JsonSerializer.Deserialize(tree.ReadAllBytes(PublishedFile, StateFileLimit), InsideJson.Default.PublishedRecord) ?? PublishedRecord.None;
+            record = JsonSerializer.Deserialize(tree.ReadAllBytes(PublishedFile, StateFileLimit), InsideJson.Default.PublishedRecord);
         }
         catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
         {
-            throw new SyncException(SyncErrorKind.Failure, $"state file '{Path.Join(tree.Root, PublishedFile)}' is damaged: {e.Message}");
+            throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {e.Message}");
         }
+
+        if (record is null)
+        {
+            return PublishedRecord.None;
+        }
+
+        return Problem(record) is { } problem
+            ? throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {problem}")
+            : record;
     }
+
+    /// <summary>What is wrong with a published record read from disk (JSON leaves a missing field null), or null.</summary>
+    private static string? Problem(PublishedRecord record) =>
+        record.ManifestDigest is null || record.StreamId is null || record.Target is null ? "a field is missing"
+        : record.Generation < 0 ? $"generation {record.Generation}"
+        : !Enum.IsDefined(record.Mode) ? $"unknown publish mode {(int)record.Mode}"
+        : record.Generation > 0 && !Digest.IsHex(record.ManifestDigest) ? "the manifest digest is not 64 hex digits"
+        : null;
+
+    private static string? Problem(Journal journal) =>
+        journal.ManifestDigest is null || journal.StreamId is null || journal.Target is null || journal.Ops is null || journal.Policy is null ? "a field is missing"
+        : journal.Generation <= 0 || !Enum.IsDefined(journal.Mode) || !Digest.IsHex(journal.ManifestDigest) ? "impossible values"
+        : journal.Mode == PublishMode.Snapshot && string.IsNullOrEmpty(journal.Snapshot) ? "a snapshot journal without its snapshot"
+        : journal.Ops.Any(op => op is null || op.Path is null || !Enum.IsDefined(op.Kind)) ? "an operation lacks its kind or path"
+        : !IsAbsolute(journal.Target) || (journal.Mode == PublishMode.InPlace ? !IsAbsolute(journal.StagingDirectory) : journal.StagingDirectory is not null)
+            ? "the target or the staging directory is missing or not an absolute path"
+        : journal.Ops.FirstOrDefault(op => !TreePath.IsPlain(op.Path) || (op.Staged is null ? MovesStaged(op.Kind) : !TreePath.IsPlain(op.Staged))) is { } bad
+            ? $"step {bad.Kind} of '{bad.Path}' names a path that is not plain and relative, or lacks its staged path"
+        : null;
+
+    private static bool IsAbsolute(string? path) => path is not null && Path.IsPathFullyQualified(path) && !path.Contains('\0');
+
+    /// <summary>The steps that act on a path of the staging tree (the replay needs it).</summary>
+    private static bool MovesStaged(JournalOpKind kind) => kind is JournalOpKind.Rename or JournalOpKind.Exchange or JournalOpKind.RemoveSwappedOut;
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Sync.Core.Apply;
 
 /// <summary>
@@ -29,4 +31,15 @@ public sealed record Journal(
 }
 
 /// <summary>One step of an in-place publish: <paramref name="Path"/> in the target, <paramref name="Staged"/> in staging.</summary>
-public sealed record JournalOp(JournalOpKind Kind, string Path, string? Staged = null, int Mode = 0, long MtimeNs = 0, ulong Marker = 0);
+/// <remarks>
+/// Every field is written, and required when read: JSON would read a missing one as its default, and a step without
+/// its kind would be replayed as the first kind (creating a directory the journal never named), one without its marker
+/// as an exchange that has not happened yet.
+/// </remarks>
+public sealed record JournalOp(
+    [property: JsonRequired] JournalOpKind Kind,
+    [property: JsonRequired] string Path,
+    [property: JsonRequired] string? Staged = null,
+    [property: JsonRequired] int Mode = 0,
+    [property: JsonRequired] long MtimeNs = 0,
+    [property: JsonRequired] ulong Marker = 0);

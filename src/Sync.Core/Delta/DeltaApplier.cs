@@ -7,8 +7,9 @@ namespace Sync.Core.Delta;
 /// so a receiver can apply ops as batches arrive without holding the whole delta.
 /// </summary>
 /// <remarks>
-/// The ops are untrusted input: a copy outside the base is an <see cref="InvalidDataException"/>, never a read of
-/// whatever lies beyond. The applier does not check the result; the caller verifies the output's digest.
+/// The ops are untrusted input: a copy outside the base is refused (<see cref="SyncException"/>, so the inside reports
+/// it in one line), never a read of whatever lies beyond. The applier does not check the result; the caller verifies
+/// the output's digest and bounds the output by the file's signed size.
 /// Not thread-safe: one applier per output, ops applied in order.
 /// </remarks>
 public sealed class DeltaApplier
@@ -43,7 +44,7 @@ public sealed class DeltaApplier
     /// <summary>The bytes written to the output so far.</summary>
     public long BytesWritten { get; private set; }
 
-    /// <exception cref="InvalidDataException">A copy reaches outside the base, or the base ended early.</exception>
+    /// <exception cref="SyncException">A copy reaches outside the base (refused), or the base ended early (a local failure).</exception>
     public async ValueTask ApplyAsync(DeltaOp op, CancellationToken cancellationToken)
     {
         if (!op.IsCopy)
@@ -59,7 +60,7 @@ public sealed class DeltaApplier
 
         if (op.BaseOffset < 0 || op.Length <= 0 || op.BaseOffset > _baseLength - op.Length)
         {
-            throw new InvalidDataException($"delta copies {op.Length} bytes at offset {op.BaseOffset}, outside the {_baseLength}-byte base");
+            throw SyncException.Refused($"delta copies {op.Length} bytes at offset {op.BaseOffset}, outside the {_baseLength}-byte base");
         }
 
         if (_baseContent.Position != op.BaseOffset)
@@ -76,7 +77,8 @@ public sealed class DeltaApplier
                 var read = await _baseContent.ReadAsync(buffer.AsMemory(0, Math.Min(remaining, buffer.Length)), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    throw new InvalidDataException($"the base ended {remaining} bytes early during a copy at offset {op.BaseOffset} (it changed while being patched?)");
+                    throw new SyncException(
+                        SyncErrorKind.Failure, $"the base ended {remaining} bytes early during a copy at offset {op.BaseOffset} (it changed while being patched?)");
                 }
 
                 await _output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);

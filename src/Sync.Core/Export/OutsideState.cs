@@ -79,14 +79,21 @@ public sealed class OutsideState : IDisposable
         var record = Record.None;
         if (File.Exists(path))
         {
+            string? problem;
             try
             {
                 record = JsonSerializer.Deserialize(File.ReadAllBytes(path), StateJson.Default.Record) ?? Record.None;
+                problem = Problem(record);
             }
             catch (JsonException e)
             {
+                problem = e.Message;
+            }
+
+            if (problem is not null)
+            {
                 lockFile.Dispose();
-                throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {e.Message}");
+                throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {problem}");
             }
         }
 
@@ -112,7 +119,13 @@ public sealed class OutsideState : IDisposable
     /// </summary>
     public long AllocateGeneration(long atLeastAbove = 0)
     {
-        var generation = Math.Max(LastGeneration, atLeastAbove) + 1;
+        var above = Math.Max(LastGeneration, atLeastAbove);
+        if (above == long.MaxValue)
+        {
+            throw new SyncException(SyncErrorKind.Failure, $"no generation number is left above {above} (state '{StatePath}', or what the inside says it publishes)");
+        }
+
+        var generation = above + 1;
         Save(Current with { LastGeneration = generation });
         CrashPoints.Hit();
         return generation;
@@ -399,12 +412,38 @@ public sealed class OutsideState : IDisposable
         Current = record;
     }
 
+    /// <summary>
+    /// What is wrong with a state record read from disk, or null. JSON leaves a missing field null; and since resolving an
+    /// emission deletes the file it names, that name must lie where the outside keeps such files, whatever it says.
+    /// </summary>
+    private static string? Problem(Record record) =>
+        record.ManifestDigest is null || record.LastStreamId is null ? "a field is missing"
+        : record.Generation < 0 || record.LastGeneration < 0 ? $"generation {Math.Min(record.Generation, record.LastGeneration)}"
+        : record.Pending is { } pending && Problem(pending) is { } why ? $"its pending emission {why}"
+        : record.History?.Select(e => e is null ? "is missing" : Problem(e)).FirstOrDefault(p => p is not null) is { } bad ? $"an emission of its history {bad}"
+        : record.OwedIndex is { } owed && !IsFileName(owed) ? $"the owed index '{owed}' is not a file name"
+        : null;
+
+    private static string? Problem(Emission emission) =>
+        emission.ManifestDigest is null || emission.StreamId is null || emission.Carrier is null || emission.Outcome is null ? "lacks a field"
+        : emission.File is not { } file ? null
+        : emission.Carrier == Emission.FileDrop && !IsFileName(file) ? $"names index '{file}', not a file name"
+        : emission.Carrier == Emission.Udp && !IsRelativeBelow(file) ? $"names spool '{file}', not a path in the state directory"
+        : null;
+
+    private static bool IsFileName(string name) => name is not ("" or "." or "..") && name.IndexOfAny(['/', '\0']) < 0;
+
+    private static bool IsRelativeBelow(string path) =>
+        !Path.IsPathRooted(path) && path.Length > 0 && !path.Contains('\0') && path.Split('/').All(c => c is not ("" or "." or ".."));
+
     private IReadOnlyList<Emission> AddToHistory(Emission emission) =>
         [.. (Current.History ?? []).Where(e => e.StreamId != emission.StreamId).TakeLast(HistoryKept - 1), emission];
 
     private void DeleteEmittedCopy(Emission emission)
     {
-        if (emission.Carrier == Emission.FileDrop && emission.File is { } name && name != Current.OwedIndex)
+        // The copy (and emitted/ with it) may be gone already: a crash between deleting it and saving, or a hand clean-up.
+        if (emission.Carrier == Emission.FileDrop && emission.File is { } name && name != Current.OwedIndex &&
+            File.Exists(Path.Combine(EmittedDirectory, name)))
         {
             File.Delete(Path.Combine(EmittedDirectory, name));
         }

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Sync.Core.FileSystem;
 
 /// <summary>Splitting and checking the relative paths trees take.</summary>
@@ -16,22 +18,31 @@ public static class TreePath
     /// <summary>Refuses what no caller should ever pass: an absolute path, empty or dot components.</summary>
     public static void Check(string path)
     {
-        if (path.Length == 0)
+        if (path.Length > 0 && !IsPlain(path))
         {
-            return;
+            throw new ArgumentException($"not a plain relative path: '{path}'", nameof(path));
         }
+    }
 
-        if (path[0] == '/' || path[^1] == '/' || path.Contains('\0'))
+    /// <summary>
+    /// Whether <paramref name="path"/> names an entry below a tree: relative, without empty, "." or ".." components or
+    /// a NUL (the empty path, the tree itself, is not one). For paths read from files, which must not throw.
+    /// </summary>
+    public static bool IsPlain([NotNullWhen(true)] string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path[0] == '/' || path[^1] == '/' || path.Contains('\0'))
         {
-            throw new ArgumentException($"not a relative path: '{path}'", nameof(path));
+            return false;
         }
 
         foreach (var component in path.Split('/'))
         {
             if (component.Length == 0 || component == "." || component == "..")
             {
-                throw new ArgumentException($"not a plain relative path: '{path}'", nameof(path));
+                return false;
             }
         }
+
+        return true;
     }
 }

@@ -39,6 +39,9 @@ public readonly struct Digest : IEquatable<Digest>, IComparable<Digest>
 
     public static Digest Parse(string hex) => FromBytes(Convert.FromHexString(hex));
 
+    /// <summary>True when <paramref name="hex"/> is a digest as <see cref="ToHex"/> writes it (state files hold them).</summary>
+    public static bool IsHex(string? hex) => hex is { Length: Size * 2 } && hex.AsSpan().IndexOfAnyExcept("0123456789abcdef") < 0;
+
     public void WriteTo(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt64BigEndian(destination, _a);

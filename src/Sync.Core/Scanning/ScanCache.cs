@@ -14,6 +14,14 @@ public sealed class ScanCache
 {
     private const uint Magic = 0x31435353; // "SSC1"
 
+    /// <summary>The fewest bytes one entry takes: a 1-byte name length, five 8-byte fields, the digest, the chunk count.</summary>
+    private const int MinEntryBytes = 1 + (5 * 8) + Digest.Size + 4;
+
+    private const int ChunkEntryBytes = Digest.Size + 4;
+
+    /// <summary>PATH_MAX: no relative path of a scanned tree is longer.</summary>
+    private const int MaxPathBytes = 4096;
+
     private readonly Dictionary<string, CachedFile> _files;
 
     public ScanCache()
@@ -45,12 +53,25 @@ public sealed class ScanCache
                 return new ScanCache();
             }
 
+            // Every count is checked against the bytes left before anything is allocated for it: a damaged or
+            // hostile cache costs a re-hash, never a runaway allocation.
             var count = reader.ReadInt32();
-            var files = new Dictionary<string, CachedFile>(Math.Min(count, 1 << 20), StringComparer.Ordinal);
+            if (count < 0 || count > Remaining(stream) / MinEntryBytes)
+            {
+                return new ScanCache();
+            }
+
+            var files = new Dictionary<string, CachedFile>(count, StringComparer.Ordinal);
             Span<byte> digest = stackalloc byte[Digest.Size];
             for (var i = 0; i < count; i++)
             {
-                var name = reader.ReadString();
+                var nameBytes = reader.Read7BitEncodedInt();
+                if (nameBytes < 0 || nameBytes > Math.Min(MaxPathBytes, Remaining(stream)))
+                {
+                    return new ScanCache();
+                }
+
+                var name = Encoding.UTF8.GetString(reader.ReadBytes(nameBytes));
                 var size = reader.ReadInt64();
                 var mtime = reader.ReadInt64();
                 var ctime = reader.ReadInt64();
@@ -59,14 +80,25 @@ public sealed class ScanCache
                 reader.BaseStream.ReadExactly(digest);
                 var fileDigest = Digest.FromBytes(digest);
                 var chunkCount = reader.ReadInt32();
+                if (chunkCount < 0 || chunkCount > Remaining(stream) / ChunkEntryBytes)
+                {
+                    return new ScanCache();
+                }
+
                 var chunks = new ChunkRef[chunkCount];
+                long sum = 0;
                 for (var c = 0; c < chunkCount; c++)
                 {
                     reader.BaseStream.ReadExactly(digest);
                     chunks[c] = new ChunkRef(Digest.FromBytes(digest), reader.ReadInt32());
+                    sum += Math.Max(0, chunks[c].Length);
                 }
 
-                files[name] = new CachedFile(size, mtime, ctime, inode, device, fileDigest, chunks);
+                // An entry whose chunks do not make up its file is not trusted: that file is read again.
+                if (size >= 0 && sum == size && Array.TrueForAll(chunks, chunk => chunk.Length > 0))
+                {
+                    files[name] = new CachedFile(size, mtime, ctime, inode, device, fileDigest, chunks);
+                }
             }
 
             return new ScanCache(files);
@@ -77,6 +109,8 @@ public sealed class ScanCache
             return new ScanCache();
         }
     }
+
+    private static long Remaining(Stream stream) => stream.Length - stream.Position;
 
     public void Save(string path)
     {

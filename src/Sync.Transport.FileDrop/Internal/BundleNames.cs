@@ -14,6 +14,14 @@ internal static class BundleNames
     public static string For(DeltaHeader header) =>
         $"sync-g{header.TargetGeneration:D8}-b{header.BaseGeneration:D8}-{header.StreamIdHex[..12]}";
 
+    /// <summary>The stream id prefix in a bundle name made by <see cref="For"/>, or null when the name is not one.</summary>
+    public static string? StreamPrefixOf(string bundle)
+    {
+        var dash = bundle.LastIndexOf('-');
+        var prefix = dash < 0 ? string.Empty : bundle[(dash + 1)..];
+        return bundle.StartsWith("sync-g", StringComparison.Ordinal) && prefix.Length == 12 && prefix.All(char.IsAsciiHexDigitLower) ? prefix : null;
+    }
+
     public static string Part(string bundle, int number) => $"{bundle}.{PartLabel(number)}";
 
     /// <summary>How a part is called in messages: p0001, p0002, ...</summary>

@@ -71,9 +71,11 @@ internal sealed class SessionStateFile : IDisposable
     public static AnnounceInfo? ReadInfo(string path)
     {
         Span<byte> header = stackalloc byte[64];
+        long fileLength;
         try
         {
             using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            fileLength = RandomAccess.GetLength(file);
             if (RandomAccess.Read(file, header, 0) != header.Length ||
                 BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic || BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) != Version)
             {
@@ -89,9 +91,11 @@ internal sealed class SessionStateFile : IDisposable
         int k = BinaryPrimitives.ReadUInt16LittleEndian(header[56..]);
         int symbolSize = BinaryPrimitives.ReadUInt16LittleEndian(header[58..]);
         long blocks = BinaryPrimitives.ReadUInt32LittleEndian(header[60..]);
-        // The same bounds as a ticket's, with arithmetic that cannot overflow: a damaged record is no record.
+        // The same bounds as a ticket's, with arithmetic that cannot overflow, and a file that holds the bitmaps it
+        // claims (the caller allocates them): a damaged record is no record.
         if (length is < 0 or > TicketCodec.MaxObjectBytes || k is < 1 or >= ObjectLayout.SymbolSpace || symbolSize < 1 ||
-            blocks > TicketCodec.MaxBlocks || ((length + symbolSize - 1) / symbolSize + k - 1) / k != blocks)
+            blocks > TicketCodec.MaxBlocks || ((length + symbolSize - 1) / symbolSize + k - 1) / k != blocks ||
+            fileLength != HeaderBytes + (blocks * BitmapBytes))
         {
             return null;
         }

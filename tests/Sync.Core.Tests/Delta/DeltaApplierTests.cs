@@ -32,17 +32,19 @@ public sealed class DeltaApplierTests
     [InlineData(1000, 1)]
     [InlineData(long.MaxValue, 1)]
     [InlineData(long.MaxValue - 5, int.MaxValue)]
-    public async Task ACopyOutsideTheBase_IsInvalidData(long offset, int length)
+    public async Task ACopyOutsideTheBase_IsRefused(long offset, int length)
     {
         using var output = new MemoryStream();
         var applier = new DeltaApplier(new MemoryStream(_base), output);
 
-        await Assert.ThrowsAsync<InvalidDataException>(async () => await applier.ApplyAsync(DeltaOp.Copy(offset, length), CancellationToken.None));
+        // A refusal the inside reports in one line (exit 3), not an internal error (issue 9, the patch fuzz target).
+        var e = await Assert.ThrowsAsync<SyncException>(async () => await applier.ApplyAsync(DeltaOp.Copy(offset, length), CancellationToken.None));
+        Assert.Equal(SyncErrorKind.Refused, e.Kind);
         Assert.Equal(0, output.Length);
     }
 
     [Fact]
-    public async Task ABaseThatShrinks_IsInvalidData()
+    public async Task ABaseThatShrinks_IsALocalFailure()
     {
         using var baseStream = new MemoryStream();
         baseStream.Write(_base);
@@ -50,7 +52,8 @@ public sealed class DeltaApplierTests
         var applier = new DeltaApplier(baseStream, output);
         baseStream.SetLength(500);
 
-        await Assert.ThrowsAsync<InvalidDataException>(async () => await applier.ApplyAsync(DeltaOp.Copy(400, 200), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<SyncException>(async () => await applier.ApplyAsync(DeltaOp.Copy(400, 200), CancellationToken.None));
+        Assert.Equal(SyncErrorKind.Failure, e.Kind);
     }
 
     [Fact]

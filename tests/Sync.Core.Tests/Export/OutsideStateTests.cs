@@ -127,6 +127,46 @@ public sealed class OutsideStateTests : IDisposable
         Assert.Equal(3, reopened.AllocateGeneration());
     }
 
+    /// <summary>
+    /// Seen in review, confirmed through the outside-state fuzz target: above the last number (from state.json, or an
+    /// answering inside's published generation over gRPC) the next one wrapped round to long.MinValue, and the state
+    /// then recorded a negative generation as used.
+    /// </summary>
+    [Fact]
+    public void No_generation_number_is_taken_above_the_last_one_there_is()
+    {
+        using var state = OutsideState.Open(StateDir);
+        Assert.Equal(1, state.AllocateGeneration());
+
+        var e = Assert.Throws<SyncException>(() => state.AllocateGeneration(atLeastAbove: long.MaxValue));
+        Assert.Contains("no generation number", e.Message);
+        Assert.Equal(1, state.LastGeneration);
+        Assert.Equal(2, state.AllocateGeneration());
+    }
+
+    /// <summary>
+    /// Found by the outside-state fuzz target: an interrupted export whose index copy was gone with emitted/ itself
+    /// (cleaned up by hand) threw DirectoryNotFoundException at every open, so no export could run again.
+    /// </summary>
+    [Fact]
+    public void An_interrupted_bundle_whose_index_copy_is_gone_with_its_folder_is_abandoned_not_an_error()
+    {
+        var (first, firstManifest) = Made(1, 0);
+        using (var state = OutsideState.Open(StateDir))
+        {
+            state.AllocateGeneration();
+            RecordBundle(state, first, firstManifest);
+        }
+
+        Directory.Delete(Path.Combine(StateDir, "emitted"), recursive: true);
+
+        using var reopened = OutsideState.Open(StateDir);
+        Assert.Contains("interrupted before anything of it was visible", reopened.RecoveryNote);
+        Assert.Equal(0, reopened.Current.Generation);
+        Assert.Null(reopened.Current.Pending);
+        Assert.Equal(2, reopened.AllocateGeneration());
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

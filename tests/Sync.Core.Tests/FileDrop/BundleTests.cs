@@ -20,6 +20,7 @@ public sealed class BundleTests : IDisposable
     private readonly string _drop;
     private readonly string _keyPath;
     private readonly SigningKey _key;
+    private readonly TrustStore _trust;
 
     public BundleTests()
     {
@@ -27,10 +28,12 @@ public sealed class BundleTests : IDisposable
         _keyPath = _temp.Combine("outside.key");
         SigningKey.Generate(_keyPath);
         _key = SigningKey.Load(_keyPath);
+        _trust = TrustStore.Load([_keyPath + ".pub"]);
     }
 
     public void Dispose()
     {
+        _trust.Dispose();
         _key.Dispose();
         _temp.Dispose();
     }
@@ -51,16 +54,12 @@ public sealed class BundleTests : IDisposable
         Assert.Equal(info.Name + ".index", info.IndexName);
         Assert.Equal(info.Name + ".p0001", info.PartNames[0]);
 
-        var listing = Assert.Single(BundleCatalog.Scan(_drop));
+        var listing = Assert.Single(BundleCatalog.Scan(_drop, _trust));
         Assert.True(listing.IsValid, listing.Error);
         Assert.Equal(info.Name, listing.Name);
         Assert.Equal(7, listing.ClaimedHeader.TargetGeneration);
         Assert.Equal(info.TotalBytes, listing.TotalBytes);
-        using (var trust = TrustStore.Load([_keyPath + ".pub"]))
-        {
-            trust.Verify(listing.Envelope, $"bundle index {listing.Name}");
-            trust.Verify(listing.Header, "delta header");
-        }
+        _trust.Verify(listing.Header, "delta header");
 
         await using var reader = BundleReader.Open(listing, _drop);
         reader.CheckPartsPresent();
@@ -97,7 +96,7 @@ public sealed class BundleTests : IDisposable
             stream.SetLength(stream.Length - 1);
         }
 
-        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop)), _drop);
+        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop, _trust)), _drop);
         var e = Assert.Throws<SyncException>(reader.CheckPartsPresent);
         Assert.Equal(SyncErrorKind.Refused, e.Kind);
         Assert.Equal($"bundle {info.Name} part p0003 has {Volume - 1} bytes, index says {Volume} (truncated or from another bundle)", e.Message);
@@ -109,7 +108,7 @@ public sealed class BundleTests : IDisposable
         var info = await WriteBundleAsync(StreamFrames(seed: 4));
         File.Delete(Path.Combine(_drop, info.PartNames[^1]));
 
-        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop)), _drop);
+        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop, _trust)), _drop);
         var e = Assert.Throws<SyncException>(reader.CheckPartsPresent);
         Assert.Equal(SyncErrorKind.MissingBase, e.Kind);
         Assert.StartsWith($"bundle {info.Name} is missing part p{info.PartCount:D4} (", e.Message);
@@ -136,7 +135,7 @@ public sealed class BundleTests : IDisposable
         bytes[1000] ^= 0x01;
         File.WriteAllBytes(part, bytes);
 
-        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop)), _drop);
+        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop, _trust)), _drop);
         reader.CheckPartsPresent();
         var e = await Assert.ThrowsAsync<SyncException>(() => ReadAllAsync(reader));
         Assert.Equal(SyncErrorKind.Refused, e.Kind);
@@ -152,7 +151,7 @@ public sealed class BundleTests : IDisposable
         Assert.Equal(new FileInfo(Path.Combine(_drop, first.PartNames[1])).Length, new FileInfo(Path.Combine(other, second.PartNames[1])).Length);
         File.Copy(Path.Combine(other, second.PartNames[1]), Path.Combine(_drop, first.PartNames[1]), overwrite: true);
 
-        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop)), _drop);
+        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop, _trust)), _drop);
         reader.CheckPartsPresent();
         var e = await Assert.ThrowsAsync<SyncException>(() => ReadAllAsync(reader));
         Assert.Equal(SyncErrorKind.Refused, e.Kind);
@@ -165,12 +164,15 @@ public sealed class BundleTests : IDisposable
         await WriteBundleAsync(StreamFrames(seed: 8));
         var otherKey = _temp.Combine("other.key");
         SigningKey.Generate(otherKey);
-        var listing = Assert.Single(BundleCatalog.Scan(_drop));
-
         using var trust = TrustStore.Load([otherKey + ".pub"]);
-        var e = Assert.Throws<SyncException>(() => trust.Verify(listing.Envelope!, $"bundle index {listing.Name}"));
+        var untrusted = Assert.Single(BundleCatalog.Scan(_drop, trust));
+        Assert.False(untrusted.IsValid);
+        Assert.Contains("not trusted", untrusted.Error);
+        Assert.Empty(untrusted.Parts);
+        var e = Assert.Throws<SyncException>(() => BundleReader.Open(untrusted, _drop));
         Assert.Equal(SyncErrorKind.Refused, e.Kind);
-        Assert.Contains("not trusted", e.Message);
+
+        var listing = Assert.Single(BundleCatalog.Scan(_drop, _trust));
 
         using var right = TrustStore.Load([_keyPath + ".pub"]);
         var altered = listing.Envelope! with { Payload = [.. listing.Envelope.Payload[..^1], (byte)(listing.Envelope.Payload[^1] ^ 1)] };
@@ -188,7 +190,7 @@ public sealed class BundleTests : IDisposable
         File.WriteAllBytes(Path.Combine(_drop, "half-written.index.tmp"), [1]);
         File.WriteAllBytes(Path.Combine(_drop, "notes.txt"), [1]);
 
-        var listings = BundleCatalog.Scan(_drop);
+        var listings = BundleCatalog.Scan(_drop, _trust);
         Assert.Equal(5, listings.Count);
         Assert.Contains("first line", listings.Single(l => l.Name == "sync-g00000011-b00000010-000000000000").Error);
         Assert.Contains("magic", listings.Single(l => l.Name == "sync-g00000009-b00000008-000000000000").Error);
@@ -278,7 +280,7 @@ public sealed class BundleTests : IDisposable
 
         Assert.Equal(Volume, info.TotalBytes);
         Assert.Equal(1, info.PartCount);
-        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop)), _drop);
+        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop, _trust)), _drop);
         Assert.Equal(3, (await ReadAllAsync(reader)).Count);
     }
 
@@ -288,7 +290,7 @@ public sealed class BundleTests : IDisposable
         var header = (HeaderFrame)Header();
         var name = WriteRawBundle(header, await FrameCodecTestsEncodeAsync([header, new EndFrame(0, 2), new ManifestSliceFrame(Bytes(1, 10))]));
 
-        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop)), _drop);
+        await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop, _trust)), _drop);
         reader.CheckPartsPresent();
         Assert.IsType<HeaderFrame>(await reader.ReadAsync(CancellationToken.None));
         var e = await Assert.ThrowsAsync<SyncException>(() => reader.ReadAsync(CancellationToken.None).AsTask());
@@ -300,7 +302,7 @@ public sealed class BundleTests : IDisposable
     {
         var header = (HeaderFrame)Header();
         var name = WriteRawBundle(header, await FrameCodecTestsEncodeAsync([header, new ManifestSliceFrame(Bytes(1, 10))]));
-        await using (var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop)), _drop))
+        await using (var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop, _trust)), _drop))
         {
             var e = await Assert.ThrowsAsync<SyncException>(() => ReadAllAsync(reader));
             Assert.Equal($"bundle {name} ends without its end frame (truncated)", e.Message);
@@ -308,7 +310,7 @@ public sealed class BundleTests : IDisposable
 
         File.Delete(Path.Combine(_drop, name + ".index"));
         name = WriteRawBundle(header, await FrameCodecTestsEncodeAsync([Header(seed: 1), new EndFrame(0, 2)]));
-        await using (var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop)), _drop))
+        await using (var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop, _trust)), _drop))
         {
             var e = await Assert.ThrowsAsync<SyncException>(() => ReadAllAsync(reader));
             Assert.Contains("does not start with the header its index names", e.Message);

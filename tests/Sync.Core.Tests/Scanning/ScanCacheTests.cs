@@ -1,0 +1,61 @@
+using System.Text;
+using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+using Sync.Core.Scanning;
+using Sync.Core.Tests.FileDrop;
+
+namespace Sync.Core.Tests.Scanning;
+
+/// <summary>Issue 9 (found by the scan-cache fuzz target): a damaged scan cache costs a re-hash, never an exception or a runaway allocation.</summary>
+public sealed class ScanCacheTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Theory]
+    [InlineData(int.MaxValue, 0)]
+    [InlineData(-1, 0)]
+    [InlineData(1, int.MaxValue)]
+    [InlineData(1, -5)]
+    public void Impossible_counts_load_as_an_empty_cache_without_allocating_them(int files, int chunks)
+    {
+        var path = _temp.Combine("scan-cache.bin");
+        using (var writer = new BinaryWriter(File.Create(path), Encoding.UTF8))
+        {
+            writer.Write(0x31435353u);
+            writer.Write(files);
+            writer.Write("dists/stable/Release");
+            writer.Write(100L);
+            writer.Write(1L);
+            writer.Write(1L);
+            writer.Write(1UL);
+            writer.Write(1UL);
+            writer.Write(new byte[32]);
+            writer.Write(chunks);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var cache = ScanCache.Load(path);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, cache.Count);
+        Assert.True(allocated < 1 << 20, $"loading a {new FileInfo(path).Length}-byte cache allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void An_entry_whose_chunks_do_not_make_up_its_size_is_not_trusted()
+    {
+        var path = _temp.Combine("scan-cache.bin");
+        var cache = new ScanCache();
+        cache.Set("good", new CachedFile(10, 1, 1, 1, 1, Digest.Compute([1]), [new ChunkRef(Digest.Compute([2]), 10)]));
+        cache.Set("short", new CachedFile(10, 1, 1, 1, 1, Digest.Compute([1]), [new ChunkRef(Digest.Compute([2]), 9)]));
+        cache.Set("negative", new CachedFile(0, 1, 1, 1, 1, Digest.Compute([1]), [new ChunkRef(Digest.Compute([2]), -1), new ChunkRef(Digest.Compute([2]), 1)]));
+        cache.Save(path);
+
+        var loaded = ScanCache.Load(path);
+        Assert.NotNull(loaded.Find("good"));
+        Assert.Null(loaded.Find("short"));
+        Assert.Null(loaded.Find("negative"));
+    }
+}
