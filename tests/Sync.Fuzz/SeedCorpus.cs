@@ -282,7 +282,7 @@ internal static class SeedCorpus
         using var trust = TrustStore.Load([Path.Combine(writer.Root, FuzzKeys.PublicKeyFile)]);
         using var state = InsideState.OpenForWrite(disk, InsideStateTarget.StateRoot);
         var applier = new StreamApplier(ProtobufWireCodec.Instance, trust, NullLogger.Instance, TimeProvider.System);
-        applier.Prepare(state, InsideStateTarget.Target, PublishMode.InPlace);
+        await applier.PrepareAsync(state, InsideStateTarget.Target, PublishMode.InPlace, cancellationToken).ConfigureAwait(false);
         foreach (var bundle in bundles)
         {
             var listing = BundleCatalog.Read(Path.Combine(bundle.Drop, bundle.Info.IndexName), trust);

@@ -10,7 +10,7 @@ namespace Sync.Fuzz.Targets;
 /// The inside's state files, read as an import reads them, and then used: <c>published.json</c> when the state opens,
 /// <c>journal.json</c> (format 2: tree-relative paths, op kinds by name) by the recovery that finishes an interrupted
 /// publish before anything else, <c>status.json</c> and <c>verify.json</c> by import and status. The recovery is real
-/// (<see cref="StreamApplier.Prepare"/>: the journal replayed, the published record written, the target checked), on a
+/// (<see cref="StreamApplier.PrepareAsync(InsideState, string, PublishMode, CancellationToken)"/>: the journal replayed, the published record written, the target checked), on a
 /// <see cref="SimulatedFileSystem"/> holding the state directory and, in in-place mode, an empty target directory, so
 /// whatever a damaged journal names stays in memory. Then the published digest as the gRPC holdings send it, the
 /// status lists as import reads them, the verify record as status reads it. Input: one byte choosing the file, then
@@ -28,7 +28,7 @@ internal sealed class InsideStateTarget : FuzzTarget
 
     public override string Decodes => "the inside's published.json, journal.json, status.json and verify.json: InsideState, the journal's recovery on a simulated disk, what reads the records";
 
-    protected override Task ExerciseAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
+    protected override async Task ExerciseAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
         var cursor = new InputCursor(input);
         var disk = new SimulatedFileSystem();
@@ -53,7 +53,8 @@ internal sealed class InsideStateTarget : FuzzTarget
             disk.CreateTree(Target).Dispose();
         }
 
-        new StreamApplier(ProtobufWireCodec.Instance, FuzzKeys.Trust, NullLogger.Instance, TimeProvider.System).Prepare(state, Target, mode);
+        await new StreamApplier(ProtobufWireCodec.Instance, FuzzKeys.Trust, NullLogger.Instance, TimeProvider.System)
+            .PrepareAsync(state, Target, mode, cancellationToken).ConfigureAwait(false);
         if (state.ReadJournal() is not null)
         {
             throw new FuzzFinding("the recovery left the journal behind");
@@ -72,7 +73,6 @@ internal sealed class InsideStateTarget : FuzzTarget
         }
 
         _ = state.PublishedMayBeDamaged;
-        return Task.CompletedTask;
     }
 
     /// <summary>
