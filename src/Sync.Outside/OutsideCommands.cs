@@ -8,6 +8,7 @@ using Sync.Core.Apply;
 using Sync.Core.Export;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
+using Sync.Engine.Outside;
 using Sync.Hosting;
 using Sync.Protocol;
 using Sync.Transport.FileDrop;
@@ -69,23 +70,16 @@ internal static class OutsideCommands
         {
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
-            var time = host.Services.GetRequiredService<TimeProvider>();
-            using var outside = OutsideState.Open(result.GetValue(state)!);
-            if (outside.RecoveryNote is { } note)
-            {
-                host.Logger<DeltaExporter>().LogWarning("{Note}", note);
-            }
-
-            var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
             var progress = new OperationProgress();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var started = host.Services.GetRequiredService<TimeProvider>().GetTimestamp();
             ExportSummary s;
             await using (new ProgressDisplay(progress, result.GetValue(quiet)))
             {
-                s = await exporter.ScanOnlyAsync(result.GetValue(source)!, outside, new ExportOptions { Verify = result.GetValue(verify) }, progress, token);
+                s = await Publishing.Publisher(host).ScanAsync(
+                    result.GetValue(source)!, result.GetValue(state)!, new ExportOptions { Verify = result.GetValue(verify) }, progress, token);
             }
 
-            var seconds = clock.Elapsed.TotalSeconds;
+            var seconds = host.Services.GetRequiredService<TimeProvider>().GetElapsedTime(started).TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"since generation {s.Generation}: files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
                 $"{s.FilesHashed} files read ({s.BytesHashed} bytes) in {seconds:F2} s ({Units.Bytes((long)(s.BytesHashed / Math.Max(seconds, 1e-6)))}/s)"));
@@ -119,73 +113,29 @@ internal static class OutsideCommands
         {
             long volumeSize = OptionValue.Parse("--volume-size", result.GetValue(volume)!, VolumeSize.Parse);
 
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
-            await host.StartAsync(token);
-            var time = host.Services.GetRequiredService<TimeProvider>();
-            var options = new ExportOptions
-            {
-                Full = result.GetValue(full),
-                Verify = result.GetValue(verify),
-                ImmutableDirectories = result.GetValue(immutable)!,
-            };
             var dropDir = result.GetValue(drop)!;
             if (!Directory.Exists(dropDir))
             {
                 throw SyncException.Usage($"drop folder '{dropDir}' does not exist");
             }
 
+            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            await host.StartAsync(token);
             using var signingKey = SigningKey.Load(result.GetValue(key)!);
-            using var outside = OutsideState.Open(result.GetValue(state)!);
-            if (outside.RecoveryNote is { } note)
+            var options = new ExportOptions
             {
-                host.Logger<DeltaExporter>().LogWarning("{Note}", note);
-            }
-
-            if (outside.OwedIndex is { } owed)
-            {
-                var written = BundleWriter.Redeliver(dropDir, new SealedIndex(owed.Name, owed.Bytes));
-                outside.IndexRedelivered();
-                Console.WriteLine(written
-                    ? $"wrote index {owed.Name} again: its export was interrupted just before or after it was first written (an inside that has it skips it)"
-                    : $"index {owed.Name} of an interrupted export is in the drop folder");
-            }
-
-            var progress = new OperationProgress();
-            var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
-            PreparedExport prepared;
-            BundleInfo info;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet)))
-            {
-                prepared = await exporter.PrepareAsync(result.GetValue(source)!, outside, signingKey, options, progress, token);
-                if (prepared.NothingChanged)
-                {
-                    Console.WriteLine($"generation {prepared.Summary.Generation}: nothing changed since the last export; no bundle written");
-                    await host.StopAsync(CancellationToken.None);
-                    return 0;
-                }
-
-                await using var writer = BundleWriter.Create(dropDir, signingKey, volumeSize);
-                await prepared.EmitAsync(writer, progress, token);
-                try
-                {
-                    // Recorded (durably, with the index bytes) before the index can be seen, let alone carried away.
-                    info = await writer.CompleteAsync(index => prepared.RecordBundle(outside, index.IndexName, index.Bytes), token);
-                }
-                catch (Exception) when (!writer.IsComplete)
-                {
-                    prepared.Abandon(outside);
-                    throw;
-                }
-            }
-
-            prepared.Commit(outside, time.GetUtcNow());
-            var s = prepared.Summary;
-            var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
-                $"{info.TotalBytes} bytes written ({Units.Bytes(info.TotalBytes)}) in {info.PartCount} part(s); {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas; index {info.IndexName}"));
+                Full = result.GetValue(full),
+                Verify = result.GetValue(verify),
+                ImmutableDirectories = result.GetValue(immutable)!,
+            };
+            var outcome = await Publishing.WithProgressAsync(result.GetValue(quiet), (progress, lines) => Publishing.Publisher(host).PublishAsync(
+                new GenerationSource(result.GetValue(source)!, result.GetValue(state)!, signingKey, options),
+                new BundleCarrier(dropDir, signingKey, volumeSize),
+                lines,
+                progress,
+                token));
             await host.StopAsync(CancellationToken.None);
-            return 0;
+            return Publishing.Finish(outcome);
         }, ct));
         return command;
     }
