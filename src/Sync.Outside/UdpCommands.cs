@@ -8,6 +8,7 @@ using Sync.Core;
 using Sync.Core.Export;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
+using Sync.Engine.Outside;
 using Sync.Hosting;
 using Sync.Protocol;
 using Sync.Transport.Udp;
@@ -140,70 +141,25 @@ internal static class UdpCommands
             await host.StartAsync(token);
             using var stopping = Stopping(host, token);
             token = stopping.Token;
+            int exitCode;
             try
             {
                 var time = host.Services.GetRequiredService<TimeProvider>();
                 var sender = new UdpSender(host.Logger<UdpSender>(), time);
-                var stateDir = result.GetValue(state)!;
-                UdpSpool spool;
-                using (var outside = OutsideState.Open(stateDir))
+                var carrier = new UdpCarrier(sender, options, keep);
+                var exportOptions = new ExportOptions
                 {
-                    if (outside.RecoveryNote is { } note)
-                    {
-                        host.Logger<DeltaExporter>().LogWarning("{Note}", note);
-                    }
-
-                    spool = UdpSpool.Open(stateDir);
-                    var exportOptions = new ExportOptions
-                    {
-                        Full = result.GetValue(full),
-                        Verify = result.GetValue(verify),
-                        ImmutableDirectories = result.GetValue(immutable)!,
-                    };
-                    var progress = new OperationProgress();
-                    var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
-                    PreparedExport prepared;
-                    UdpSpool.Entry entry;
-                    UdpSendReport report;
-                    await using (new ProgressDisplay(progress, result.GetValue(quiet)))
-                    {
-                        prepared = await exporter.PrepareAsync(result.GetValue(source)!, outside, signingKey, exportOptions, progress, token);
-                        if (prepared.NothingChanged)
-                        {
-                            Console.WriteLine($"generation {prepared.Summary.Generation}: nothing changed since the last send; nothing sent");
-                            entry = null!;
-                            report = null!;
-                        }
-                        else
-                        {
-                            entry = await spool.WriteAsync(prepared, outside, progress, token);
-                            var descriptor = await File.ReadAllBytesAsync(entry.DescriptorPath, token);
-                            progress.StartPhase($"udp {options.Passes} pass(es)");
-                            report = await sender.SendAsync(entry.StreamPath, descriptor, options with { SessionId = entry.SessionId }, new ProgressBridge(progress), token);
-                        }
-                    }
-
-                    if (!prepared.NothingChanged)
-                    {
-                        // No acknowledgement can come back over a diode: "sent" is all the outside can know.
-                        prepared.Commit(outside, time.GetUtcNow());
-                        spool.Prune(keep);
-                        var s = prepared.Summary;
-                        var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
-                            $"stream {entry.Length} bytes ({Units.Bytes(entry.Length)}), {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas"));
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"sent to {options.Destination}: {report.Passes} pass(es), {report.Blocks} blocks, {report.Packets} packets, {report.WireBytes} wire bytes in {report.Elapsed.TotalSeconds:F2} s " +
-                            $"at {UdpArguments.FormatRate(report.AchievedBitsPerSecond)} (asked {UdpArguments.FormatRate(options.RateBitsPerSecond)}), FEC {options.FecOverhead:P1} x {options.Interleave} interleaved; " +
-                            $"recorded as sent (a one-way link returns no acknowledgement)"));
-                    }
-                }
+                    Full = result.GetValue(full),
+                    Verify = result.GetValue(verify),
+                    ImmutableDirectories = result.GetValue(immutable)!,
+                };
+                exitCode = Publishing.Finish(await Publishing.WithProgressAsync(result.GetValue(quiet), (progress, lines) => Publishing.Publisher(host).PublishAsync(
+                    new GenerationSource(result.GetValue(source)!, result.GetValue(state)!, signingKey, exportOptions), carrier, lines, progress, token)));
 
                 if (carouselOptions is not null)
                 {
                     // The state lock is released: a later `send` may run beside this carousel and its generation joins it.
-                    var carouselRunner = new UdpCarousel(spool, sender, host.Logger<UdpCarousel>(), time);
+                    var carouselRunner = new UdpCarousel(carrier.Spool, sender, host.Logger<UdpCarousel>(), time);
                     try
                     {
                         await carouselRunner.RunAsync(carouselOptions, keep, 0, TimeSpan.FromSeconds(1), Console.Out, token);
@@ -223,7 +179,7 @@ internal static class UdpCommands
             }
 
             await host.StopAsync(CancellationToken.None);
-            return 0;
+            return exitCode;
         }, ct));
         return command;
     }
@@ -329,15 +285,4 @@ internal static class UdpCommands
     /// </summary>
     private static CancellationTokenSource Stopping(IHost host, CancellationToken token) =>
         CancellationTokenSource.CreateLinkedTokenSource(token, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
-
-    /// <summary>Feeds the sender's reports (from its send thread) into the progress line.</summary>
-    private sealed class ProgressBridge(OperationProgress progress) : IProgress<UdpSendProgress>
-    {
-        private long _reported;
-
-        public void Report(UdpSendProgress value)
-        {
-            progress.AddBytes(value.WireBytes - Interlocked.Exchange(ref _reported, value.WireBytes));
-        }
-    }
 }
