@@ -43,27 +43,21 @@ internal static class GrpcCommands
             using var channel = GrpcClient.Create(url, settings);
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
-            var session = new OutsideSession(host.Services.GetRequiredService<IWireCodec>(), host.Logger<OutsideSession>(), host.Services.GetRequiredService<TimeProvider>(),
-                SyncGate.Private(host.Services.GetRequiredService<TimeProvider>()));
-            var progress = new OperationProgress();
-            SyncResult outcome;
-            await using (new ProgressDisplay(progress, result.GetValue(common.Quiet)))
+            var time = host.Services.GetRequiredService<TimeProvider>();
+            var session = new OutsideSession(host.Services.GetRequiredService<IWireCodec>(), host.Logger<OutsideSession>(), time, SyncGate.Private(time));
+            var outcome = await Publishing.WithProgressAsync(result.GetValue(common.Quiet), async (progress, lines) =>
             {
                 // Scan before dialling: the inside admits one sync at a time, so it is not held while a large tree is
                 // hashed; the scan inside the session then only checks size, mtime and inode against this cache.
-                using (var warm = OutsideState.Open(source.StateDirectory))
-                {
-                    await new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), host.Services.GetRequiredService<TimeProvider>())
-                        .ScanOnlyAsync(source.Source, warm, source.Options, progress, token);
-                }
-
+                await Publishing.Publisher(host).ScanAsync(source.Source, source.StateDirectory, source.Options, progress, token);
                 try
                 {
                     using var call = new InsideEndpoint.InsideEndpointClient(channel).Push(cancellationToken: token);
                     // --verify was honoured by the scan above; the session's own scan trusts the fresh cache.
                     var scanned = source with { Options = source.Options with { Verify = false } };
-                    outcome = await session.RunAsync(PeerStreams.Client(call, url), scanned, progress, token);
+                    var published = await session.RunAsync(PeerStreams.Client(call, url), scanned, lines, progress, token);
                     await TryCompleteAsync(call.RequestStream);
+                    return published;
                 }
                 catch (RpcException e) when (!token.IsCancellationRequested)
                 {
@@ -77,10 +71,10 @@ internal static class GrpcCommands
                 {
                     throw WithBytesSent(new SyncException(SyncErrorKind.Failure, $"the connection to {url} was lost: {e.Message}"), session.BytesSent);
                 }
-            }
+            });
 
             await host.StopAsync(CancellationToken.None);
-            return Report(outcome);
+            return Publishing.Finish(outcome);
         }, ct));
         return command;
     }
@@ -148,28 +142,6 @@ internal static class GrpcCommands
         catch (Exception e) when (e is RpcException or InvalidOperationException)
         {
             // The inside already ended the call after its answer; nothing left to close.
-        }
-    }
-
-    private static int Report(SyncResult outcome)
-    {
-        switch (outcome.Status)
-        {
-            case Outcome.Types.Status.Published:
-                var s = outcome.Summary!;
-                var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
-                var seconds = Math.Max(outcome.Elapsed.TotalSeconds, 1e-6);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
-                    $"{outcome.BytesSent} bytes sent ({Units.Bytes(outcome.BytesSent)}) in {seconds:F1} s ({Units.Bytes((long)(outcome.BytesSent / seconds))}/s); " +
-                    $"{s.ContentsSent} contents, {s.ContentsPatched} as byte deltas; published by the inside"));
-                return 0;
-            case Outcome.Types.Status.NothingNew:
-                Console.WriteLine($"generation {outcome.Generation}: the inside is up to date; nothing sent");
-                return 0;
-            default:
-                CommandRunner.Fail(Agent, $"the inside did not publish: {outcome.Message}");
-                return (int)GrpcErrors.KindOf(outcome.Status);
         }
     }
 
