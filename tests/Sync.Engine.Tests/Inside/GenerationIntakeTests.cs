@@ -234,4 +234,25 @@ public sealed class GenerationIntakeTests : IDisposable
         Assert.Equal(15, written.Pending.Count);
         Assert.Contains("generation 6 announced, session 3", written.Pending);
     }
+
+    [Fact]
+    public async Task The_status_remembers_the_newest_applied_streams_and_stays_readable()
+    {
+        using (var seeded = InsideState.OpenForWrite(_scratch.InsideState))
+        {
+            seeded.WriteStatus(new ImportStatus(DateTimeOffset.UnixEpoch, [.. Enumerable.Range(0, 1000).Select(i => $"{i:x32}")], [], []));
+        }
+
+        using var state = InsideState.OpenForWrite(_scratch.InsideState);
+        using var trust = _scratch.Trust();
+        var status = (await IntakeAsync(trust, state)).Status;
+
+        status.RecordApplied("the newest");
+
+        var applied = state.ReadStatus()!.Applied;
+        Assert.Equal(1000, applied.Count);
+        Assert.Equal("the newest", applied[^1]);
+        Assert.False(status.WasApplied($"{0:x32}"));
+        Assert.True(status.WasApplied($"{1:x32}"));
+    }
 }
