@@ -27,7 +27,7 @@ internal static class GrpcCommands
 
     public static Command Push()
     {
-        var common = new SourceOptions();
+        var common = new ServedSourceOptions();
         var to = new Option<string>("--to") { Description = "The inside's URL: https://HOST:PORT (http:// only to loopback).", Required = true };
         var tls = new TlsOptions();
         var command = new Command("push", "Scan the next generation, ask the inside what it holds, send exactly the rest; exit 0 once the inside has published it.");
@@ -81,7 +81,7 @@ internal static class GrpcCommands
 
     public static Command Serve()
     {
-        var common = new SourceOptions();
+        var common = new ServedSourceOptions();
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
         var tls = new TlsOptions();
         var serve = new ServeOptions();
@@ -145,24 +145,10 @@ internal static class GrpcCommands
         }
     }
 
-    /// <summary>The export options push and serve share with export.</summary>
-    private sealed class SourceOptions
+    /// <summary>What push and serve take: the publishing options, and the link's rate and patience.</summary>
+    private sealed class ServedSourceOptions
     {
-        public Option<string> SourceDirectory { get; } = new("--source") { Description = "The source tree (e.g. the reprepro repository root).", Required = true };
-
-        public Option<string> State { get; } = new("--state") { Description = "The outside's state directory.", Required = true };
-
-        public Option<string> Key { get; } = new("--key") { Description = "The private signing key.", Required = true };
-
-        public Option<bool> Full { get; } = new("--full") { Description = "Send a full generation even when the inside holds one this outside knows." };
-
-        public Option<bool> Verify { get; } = new("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
-
-        public Option<string[]> Immutable { get; } = new("--immutable-dir")
-        {
-            Description = "Name of directories whose files never change in place (no block signatures kept). Default: pool.",
-            DefaultValueFactory = _ => ["pool"],
-        };
+        public SourceOptions Common { get; } = new("The outside's state directory.", "Send a full generation even when the inside holds one this outside knows.");
 
         public Option<string?> MaxRate { get; } = new("--max-rate")
         {
@@ -175,26 +161,31 @@ internal static class GrpcCommands
             DefaultValueFactory = _ => "10m",
         };
 
-        public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display." };
+        public Option<string> Key => Common.Key;
 
-        public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
+        public Option<bool> Quiet => Common.Quiet;
+
+        public Option<bool> Verbose => Common.Verbose;
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, MaxRate, IdleTimeout, Quiet, Verbose })
-            {
-                command.Options.Add(option);
-            }
+            Common.AddTo(command);
+            command.Options.Add(MaxRate);
+            command.Options.Add(IdleTimeout);
         }
 
-        public OutsideSource Source(ParseResult result, SigningKey key) => new(
-            result.GetValue(SourceDirectory)!,
-            result.GetValue(State)!,
-            key,
-            new ExportOptions { Full = result.GetValue(Full), Verify = result.GetValue(Verify), ImmutableDirectories = result.GetValue(Immutable)! },
-            result.GetValue(MaxRate) is { } rate ? UdpArguments.Rate("--max-rate", rate) : null)
+        public OutsideSource Source(ParseResult result, SigningKey key)
         {
-            IdleTimeout = OptionValue.Parse("--idle-timeout", result.GetValue(IdleTimeout)!, Units.ParseInterval),
-        };
+            var generation = Common.Generation(result, key);
+            return new OutsideSource(
+                generation.Source,
+                generation.StateDirectory,
+                key,
+                generation.Options,
+                result.GetValue(MaxRate) is { } rate ? UdpArguments.Rate("--max-rate", rate) : null)
+            {
+                IdleTimeout = OptionValue.Parse("--idle-timeout", result.GetValue(IdleTimeout)!, Units.ParseInterval),
+            };
+        }
     }
 }

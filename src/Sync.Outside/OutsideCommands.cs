@@ -2,13 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Sync.Core;
 using Sync.Core.Apply;
 using Sync.Core.Export;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
-using Sync.Engine.Outside;
 using Sync.Hosting;
 using Sync.Protocol;
 using Sync.Transport.FileDrop;
@@ -91,24 +89,11 @@ internal static class OutsideCommands
 
     private static Command Export()
     {
-        var source = new Option<string>("--source") { Description = "The source tree (e.g. the reprepro repository root).", Required = true };
-        var state = new Option<string>("--state") { Description = "The outside's state directory (what was exported, scan cache).", Required = true };
-        var key = new Option<string>("--key") { Description = "The private signing key.", Required = true };
+        var common = new SourceOptions("The outside's state directory (what was exported, scan cache).", "Export a full generation that needs nothing on the inside.");
         var drop = new Option<string>("--drop") { Description = "Folder to write the bundle into.", Required = true };
-        var full = new Option<bool>("--full") { Description = "Export a full generation that needs nothing on the inside." };
         var volume = new Option<string>("--volume-size") { Description = "Largest bundle part, e.g. 4.7G, 650M (default 4G).", DefaultValueFactory = _ => "4G" };
-        var verify = new Option<bool>("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
-        var immutable = new Option<string[]>("--immutable-dir")
-        {
-            Description = "Name of directories whose files never change in place (no block signatures kept). Default: pool.",
-            DefaultValueFactory = _ => ["pool"],
-        };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
-        var command = new Command("export", "Scan the source as the next generation and write the bundle that takes the inside there.")
-        {
-            source, state, key, drop, full, volume, verify, immutable, quiet, verbose,
-        };
+        var command = new Command("export", "Scan the source as the next generation and write the bundle that takes the inside there.") { drop, volume };
+        common.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             long volumeSize = OptionValue.Parse("--volume-size", result.GetValue(volume)!, VolumeSize.Parse);
@@ -119,17 +104,11 @@ internal static class OutsideCommands
                 throw SyncException.Usage($"drop folder '{dropDir}' does not exist");
             }
 
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
-            using var signingKey = SigningKey.Load(result.GetValue(key)!);
-            var options = new ExportOptions
-            {
-                Full = result.GetValue(full),
-                Verify = result.GetValue(verify),
-                ImmutableDirectories = result.GetValue(immutable)!,
-            };
-            var outcome = await Publishing.WithProgressAsync(result.GetValue(quiet), (progress, lines) => Publishing.Publisher(host).PublishAsync(
-                new GenerationSource(result.GetValue(source)!, result.GetValue(state)!, signingKey, options),
+            using var signingKey = SigningKey.Load(result.GetValue(common.Key)!);
+            var outcome = await Publishing.WithProgressAsync(result.GetValue(common.Quiet), (progress, lines) => Publishing.Publisher(host).PublishAsync(
+                common.Generation(result, signingKey),
                 new BundleCarrier(dropDir, signingKey, volumeSize),
                 lines,
                 progress,

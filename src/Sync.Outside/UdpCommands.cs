@@ -5,10 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
-using Sync.Core.Export;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
-using Sync.Engine.Outside;
 using Sync.Hosting;
 using Sync.Protocol;
 using Sync.Transport.Udp;
@@ -96,27 +94,19 @@ internal static class UdpCommands
 
     public static Command Send()
     {
-        var source = new Option<string>("--source") { Description = "The source tree (e.g. the reprepro repository root).", Required = true };
-        var state = new Option<string>("--state") { Description = "The outside's state directory (what was sent, scan cache, udp-spool/).", Required = true };
-        var key = new Option<string>("--key") { Description = "The private signing key.", Required = true };
+        var common = new SourceOptions(
+            "The outside's state directory (what was sent, scan cache, udp-spool/).",
+            "Send a full generation that needs nothing on the inside (for an inside that is new or more than --keep-spools behind).");
         var link = new Link();
         var passes = new Option<int>("--passes") { Description = "Passes over the stream; each later pass sends fresh repair symbols.", DefaultValueFactory = _ => 2 };
-        var full = new Option<bool>("--full") { Description = "Send a full generation that needs nothing on the inside (for an inside that is new or more than --keep-spools behind)." };
-        var verify = new Option<bool>("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
         var keepSpools = new Option<int>("--keep-spools") { Description = "Generations whose streams stay in udp-spool/ for the carousel.", DefaultValueFactory = _ => 3 };
         var carousel = new Option<bool>("--carousel") { Description = "After the send, keep repeating the kept generations at --carousel-rate until stopped." };
         var carouselRate = new Option<string?>("--carousel-rate") { Description = "Rate of the carousel (default: 5% of --rate)." };
-        var immutable = new Option<string[]>("--immutable-dir")
-        {
-            Description = "Name of directories whose files never change in place (no block signatures kept). Default: pool.",
-            DefaultValueFactory = _ => ["pool"],
-        };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("send", "Scan the next generation and transmit what the inside lacks over send-only UDP (data diode), then record it as sent.")
         {
-            source, state, key, passes, full, verify, keepSpools, carousel, carouselRate, immutable, quiet, verbose,
+            passes, keepSpools, carousel, carouselRate,
         };
+        common.AddTo(command);
         foreach (var option in link.All)
         {
             command.Options.Add(option);
@@ -125,7 +115,7 @@ internal static class UdpCommands
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             // The key signs the stream's header and every session ticket: the carousel after the send needs it too.
-            using var signingKey = SigningKey.Load(result.GetValue(key)!);
+            using var signingKey = SigningKey.Load(result.GetValue(common.Key)!);
             var options = link.Parse(result, result.GetValue(passes), signingKey);
             var keep = result.GetValue(keepSpools);
             if (keep < 1)
@@ -137,7 +127,7 @@ internal static class UdpCommands
                 ? options with { RateBitsPerSecond = result.GetValue(carouselRate) is { } r ? UdpArguments.Rate("--carousel-rate", r) : Math.Max(8_000, options.RateBitsPerSecond / 20) }
                 : null;
 
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
             using var stopping = Stopping(host, token);
             token = stopping.Token;
@@ -147,14 +137,8 @@ internal static class UdpCommands
                 var time = host.Services.GetRequiredService<TimeProvider>();
                 var sender = new UdpSender(host.Logger<UdpSender>(), time);
                 var carrier = new UdpCarrier(sender, options, keep);
-                var exportOptions = new ExportOptions
-                {
-                    Full = result.GetValue(full),
-                    Verify = result.GetValue(verify),
-                    ImmutableDirectories = result.GetValue(immutable)!,
-                };
-                exitCode = Publishing.Finish(await Publishing.WithProgressAsync(result.GetValue(quiet), (progress, lines) => Publishing.Publisher(host).PublishAsync(
-                    new GenerationSource(result.GetValue(source)!, result.GetValue(state)!, signingKey, exportOptions), carrier, lines, progress, token)));
+                exitCode = Publishing.Finish(await Publishing.WithProgressAsync(result.GetValue(common.Quiet), (progress, lines) => Publishing.Publisher(host).PublishAsync(
+                    common.Generation(result, signingKey), carrier, lines, progress, token)));
 
                 if (carouselOptions is not null)
                 {
