@@ -1,24 +1,11 @@
 using System.Globalization;
+using Sync.Core;
 
 namespace Sync.Hosting;
 
 public static class Units
 {
-    public static string Bytes(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-
-        return unit == 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{bytes} B")
-            : string.Create(CultureInfo.InvariantCulture, $"{value:F1} {units[unit]}");
-    }
+    public static string Bytes(long bytes) => ByteCount.Format(bytes);
 
     /// <summary>"90s", "10m", "2h", "1d" or a plain number of seconds.</summary>
     public static TimeSpan ParseInterval(string text)

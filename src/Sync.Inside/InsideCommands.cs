@@ -9,8 +9,10 @@ using Sync.Core.Manifests;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Core.Verification;
+using Sync.Engine.Inside;
 using Sync.Hosting;
 using Sync.Protocol;
+using Sync.Transport.FileDrop;
 
 namespace Sync.Inside;
 
@@ -73,40 +75,36 @@ internal static class InsideCommands
             using var trustStore = TrustStore.Load(result.GetValue(trust)!);
             using var inside = InsideState.OpenForWrite(result.GetValue(state)!);
             var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
-            var importer = new DropImporter(host.Services.GetRequiredService<IWireCodec>(), trustStore, host.Logger<DropImporter>(), time)
-            {
-                Settings = apply.Read(result),
-            };
+            var intake = new GenerationIntake(
+                host.Services.GetRequiredService<IWireCodec>(), trustStore, inside,
+                new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
+                host.Logger<GenerationIntake>(), time);
+            var before = inside.Published.Generation; // a publish a crash interrupted, finished by PrepareAsync, counts as this run's
+            await intake.PrepareAsync(token);
             var progress = new OperationProgress();
-            var before = inside.Published.Generation;
-            DropImporter.Outcome outcome;
+            IntakeRound round;
             await using (new ProgressDisplay(progress, result.GetValue(quiet)))
             {
-                outcome = await importer.ImportAsync(dropDir, inside, result.GetValue(target)!, mode, result.GetValue(keep), progress, token);
+                round = await intake.ApplyInOrderAsync(BundleCandidate.List(dropDir, trustStore), IntakeMode.OneShot, progress, token);
             }
 
-            foreach (var line in outcome.Refused)
+            foreach (var line in round.Refused.Concat(round.Pending))
             {
                 CommandRunner.Fail(Agent, line);
             }
 
-            foreach (var line in outcome.Pending)
+            if (round.Overwritten.Count > 0)
             {
-                CommandRunner.Fail(Agent, line);
-            }
-
-            if (outcome.Overwritten.Count > 0)
-            {
-                Console.WriteLine($"overwrote {outcome.Overwritten.Count} local change(s): {string.Join(", ", outcome.Overwritten)}");
+                Console.WriteLine($"overwrote {round.Overwritten.Count} local change(s): {string.Join(", ", round.Overwritten)}");
             }
 
             var now = inside.Published.Generation;
             Console.WriteLine(now == before
                 ? $"generation {now} published; no new generation applied"
                 : string.Create(CultureInfo.InvariantCulture,
-                    $"generation {now} published (was {before}), signed by key {inside.Published.SignedBy}; {outcome.Applied.Count} bundle(s) applied, {outcome.BytesReceived} content bytes received"));
+                    $"generation {now} published (was {before}), signed by key {inside.Published.SignedBy}; {round.Applied.Count} bundle(s) applied, {round.BytesReceived} content bytes received"));
             await host.StopAsync(CancellationToken.None);
-            return outcome.Refused.Count > 0 ? (int)SyncErrorKind.Refused : outcome.Pending.Count > 0 ? (int)SyncErrorKind.MissingBase : 0;
+            return round.ExitCode;
         }, ct));
         return command;
     }

@@ -7,6 +7,7 @@ using Sync.Core;
 using Sync.Core.Apply;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
+using Sync.Engine.Inside;
 using Sync.Hosting;
 using Sync.Protocol;
 using Sync.Transport.Udp;
@@ -87,7 +88,7 @@ internal static class UdpCommands
             using var inside = InsideState.OpenForWrite(stateDir);
             var inbox = new UdpInbox(Path.Combine(stateDir, "udp-inbox"));
             var service = new UdpReceiveService(
-                host.Services.GetRequiredService<IWireCodec>(), gateTrust, applyTrust, inside, inbox, result.GetValue(target)!, mode, result.GetValue(keep),
+                host.Services.GetRequiredService<IWireCodec>(), gateTrust, applyTrust, inside, inbox, new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)),
                 host.Logger<UdpReceiveService>(), time, Console.Out);
             await service.PrepareAsync(token);
 

@@ -4,6 +4,7 @@ using Sync.Core;
 using Sync.Core.Apply;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
+using Sync.Engine.Inside;
 using Sync.Protocol;
 using Sync.Transport.Udp;
 
@@ -11,57 +12,48 @@ namespace Sync.Inside;
 
 /// <summary>
 /// What is this? The inside end of the diode: a <see cref="UdpReceiver"/> collects FEC-protected sessions into
-/// its spool, and this class decides what to collect and applies what completes.
+/// its spool, and this class decides what to collect and hands what completes to the engine's
+/// <see cref="GenerationIntake"/>.
 /// Threads: <see cref="WantsSession"/> and <see cref="OnCompleteAsync"/> run on the receiver's decode loop and stay
 /// quick (a signature check; a rename into the <see cref="UdpInbox"/>), so no packet is missed while a generation
-/// is applied. One apply loop (<see cref="ApplyLoopAsync"/>) takes inbox streams in generation order through
-/// <see cref="StreamApplier"/>, which never exposes a partial or unverified generation. A report line goes to stdout
+/// is applied. One apply loop (<see cref="ApplyLoopAsync"/>) hands the inbox's streams to the intake, which applies
+/// them in generation order and never exposes a partial or unverified generation. A report line goes to stdout
 /// every report interval and at the end.
 /// Trust is checked three times: the session ticket's seal before the receiver acts on any of it
-/// (<see cref="VerifyTicket"/>), the descriptor's signed header before spooling (wrong key, replay, older generation:
-/// ignored, logged once per stream), and the stream itself when applying (the same checks StreamApplier makes for
-/// every carrier). A delta whose base is not published yet is collected and waits in the inbox. A session the
-/// receiver cannot collect for lack of spool is listed as pending in the status until it is collected.
+/// (<see cref="VerifyTicket"/>), the descriptor's signed header before spooling (the engine's
+/// <see cref="HeaderAdmission"/>: wrong key, replay, older generation are ignored, logged once per stream), and the
+/// stream itself when applying (the same checks for every carrier). A delta whose base is not published yet is
+/// collected and waits in the inbox. A session the receiver cannot collect for lack of spool is listed as pending in
+/// the status until it is collected.
 /// </summary>
 internal sealed class UdpReceiveService
 {
     private readonly IWireCodec _codec;
     private readonly TrustStore _gateTrust; // its own keys: it runs on the decode loop, beside applies
-    private readonly GenerationReceiver _gate;
-    private readonly StreamApplier _applier;
+    private readonly HeaderAdmission _gate;
+    private readonly GenerationIntake _intake;
     private readonly InsideState _state;
     private readonly UdpInbox _inbox;
-    private readonly string _target;
-    private readonly PublishMode _mode;
-    private readonly int _keep;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
     private readonly TextWriter _output;
     // What was logged once: bounded, since only the ticket's signature stands between it and what a forger sends.
     private readonly HashSet<string> _told = new(StringComparer.Ordinal);
-    private readonly List<string> _refused = [];
-    private readonly Dictionary<string, (long Generation, string Line)> _notCollected = new(StringComparer.Ordinal);
-    private List<string> _pending = [];
     private readonly SemaphoreSlim _wake = new(0);
     private readonly object _lock = new();
     private long _newestSeen;
     private int _published;
 
     public UdpReceiveService(
-        IWireCodec codec, TrustStore gateTrust, TrustStore applyTrust, InsideState state, UdpInbox inbox, string target, PublishMode mode, int keep,
-        ILogger logger, TimeProvider time, TextWriter output)
+        IWireCodec codec, TrustStore gateTrust, TrustStore applyTrust, InsideState state, UdpInbox inbox, IntakeTarget target, ILogger logger,
+        TimeProvider time, TextWriter output)
     {
         _codec = codec;
         _gateTrust = gateTrust;
-        _gate = new GenerationReceiver(codec, gateTrust, logger);
-        _applier = new StreamApplier(codec, applyTrust, logger, time);
+        _gate = new HeaderAdmission(codec, gateTrust);
+        _intake = new GenerationIntake(codec, applyTrust, state, target, logger, time);
         _state = state;
         _inbox = inbox;
-        _target = target;
-        _mode = mode;
-        _keep = keep;
         _logger = logger;
-        _time = time;
         _output = output;
     }
 
@@ -69,7 +61,7 @@ internal sealed class UdpReceiveService
     public int PublishedCount => Volatile.Read(ref _published);
 
     /// <summary>Finishes an interrupted apply and checks the target; call once before receiving.</summary>
-    public Task PrepareAsync(CancellationToken cancellationToken) => _applier.PrepareAsync(_state, _target, _mode, cancellationToken);
+    public Task PrepareAsync(CancellationToken cancellationToken) => _intake.PrepareAsync(cancellationToken);
 
     /// <summary>
     /// The receiver's <see cref="UdpReceiveOptions.Verifier"/>: the session ticket must be signed by a trusted key.
@@ -80,7 +72,7 @@ internal sealed class UdpReceiveService
         var refused = UdpDescriptor.VerifyTicket(_gateTrust, ticket, seal);
         if (refused is not null)
         {
-            Refuse($"UDP session announce refused: {refused}");
+            _intake.Status.Refuse($"UDP session announce refused: {refused}");
         }
 
         return refused;
@@ -103,18 +95,13 @@ internal sealed class UdpReceiveService
         }
 
         var what = header.BaseGeneration == 0 ? $"generation {header.TargetGeneration} (full)" : $"generation {header.TargetGeneration} (delta from {header.BaseGeneration})";
-        lock (_lock)
+        if (_intake.Status.NotHeld(
+            header.StreamIdHex,
+            header.TargetGeneration,
+            $"{what} is announced but not collected: {reason}; it is tried again every 30 s (free space, or raise --spool-max-bytes)"))
         {
-            if (_notCollected.Count >= UdpInbox.Capacity && !_notCollected.ContainsKey(header.StreamIdHex))
-            {
-                return;
-            }
-
-            _notCollected[header.StreamIdHex] = (header.TargetGeneration,
-                $"{what} is announced but not collected: {reason}; it is tried again every 30 s (free space, or raise --spool-max-bytes)");
+            _intake.Status.Write();
         }
-
-        WriteStatus(null);
     }
 
     /// <summary>The receiver asks, from its decode loop, whether a newly announced session is worth spooling.</summary>
@@ -122,12 +109,10 @@ internal sealed class UdpReceiveService
     {
         SignedPayload signed;
         DeltaHeader header;
-        string what;
         try
         {
             signed = UdpDescriptor.Decode(descriptor);
-            what = "UDP session";
-            _gateTrust.Verify(signed, what);
+            _gateTrust.Verify(signed, "UDP session");
             header = _codec.ParseHeader(signed.Payload);
         }
         catch (SyncException e)
@@ -136,39 +121,35 @@ internal sealed class UdpReceiveService
             var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(descriptor.Span));
             if (TellOnce(key, LogLevel.Warning, $"ignoring {e.Message}"))
             {
-                Refuse(e.Message);
+                _intake.Status.Refuse(e.Message);
             }
 
             return false;
         }
 
-        what = $"UDP session of generation {header.TargetGeneration}";
         NoteNewest(header.TargetGeneration);
-        try
+        var admission = _gate.Admit(signed, _state.Published, $"UDP session of generation {header.TargetGeneration}");
+        switch (admission.Verdict)
         {
-            _gate.CheckHeader(signed, _state.Published, what);
-            return !_inbox.Holds(header.StreamIdHex);
-        }
-        catch (SyncException e) when (e.Kind == SyncErrorKind.MissingBase)
-        {
-            if (_inbox.Holds(header.StreamIdHex))
-            {
+            case AdmissionVerdict.Accept:
+                return !_inbox.Holds(header.StreamIdHex);
+            case AdmissionVerdict.WaitForBase:
+                if (_inbox.Holds(header.StreamIdHex))
+                {
+                    return false;
+                }
+
+                TellOnce(header.StreamIdHex, LogLevel.Warning, $"{admission.Reason}; collecting it anyway: it waits until generation {admission.WaitsFor} is published");
+                return true;
+            default:
+                // A carousel repeating what is already published is normal (debug); anything else is worth a warning.
+                var repeat = header.TargetGeneration <= _state.Published.Generation;
+                if (TellOnce(header.StreamIdHex, repeat ? LogLevel.Debug : LogLevel.Warning, $"ignoring {admission.Reason}") && !repeat)
+                {
+                    _intake.Status.Refuse(admission.Reason!);
+                }
+
                 return false;
-            }
-
-            TellOnce(header.StreamIdHex, LogLevel.Warning, $"{e.Message}; collecting it anyway: it waits until generation {header.BaseGeneration} is published");
-            return true;
-        }
-        catch (SyncException e)
-        {
-            // A carousel repeating what is already published is normal (debug); anything else is worth a warning.
-            var repeat = header.TargetGeneration <= _state.Published.Generation;
-            if (TellOnce(header.StreamIdHex, repeat ? LogLevel.Debug : LogLevel.Warning, $"ignoring {e.Message}") && !repeat)
-            {
-                Refuse(e.Message);
-            }
-
-            return false;
         }
     }
 
@@ -183,16 +164,12 @@ internal sealed class UdpReceiveService
         }
         catch (SyncException e)
         {
-            Refuse(e.Message);
+            _intake.Status.Refuse(e.Message);
             return Task.FromResult(ObjectDisposition.Rejected);
         }
 
         var entry = _inbox.Add(header, received.Path, received.Descriptor);
-        lock (_lock)
-        {
-            _notCollected.Remove(header.StreamIdHex);
-        }
-
+        _intake.Status.Held(header.StreamIdHex);
         _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"received {entry.Describe}: {received.Length} bytes, checksummed"));
         _wake.Release();
         return Task.FromResult(ObjectDisposition.Applied);
@@ -219,63 +196,16 @@ internal sealed class UdpReceiveService
     /// <summary>Applies every inbox stream that fits on top of what is published, lowest generation first.</summary>
     public async Task ApplyReadyAsync(CancellationToken cancellationToken)
     {
-        var pending = new List<string>();
-        var progressed = true;
-        while (progressed)
-        {
-            progressed = false;
-            pending.Clear();
-            foreach (var entry in _inbox.List())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var what = $"UDP {entry.Describe}";
-                try
-                {
-                    var signed = UdpDescriptor.Decode(await File.ReadAllBytesAsync(entry.DescriptorPath, cancellationToken).ConfigureAwait(false));
-                    var header = _applier.Receiver.CheckHeader(signed, _state.Published, what);
-                    var before = _state.Published.Generation;
-                    var started = _time.GetTimestamp();
-                    ReceivedGeneration received;
-                    await using (var file = new FileStream(entry.StreamPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan))
-                    {
-                        using var reader = new FrameReader(file, what);
-                        received = await _applier.ApplyAsync(reader, _state, _target, _mode, _keep, new OperationProgress(), cancellationToken, header.StreamId)
-                            .ConfigureAwait(false);
-                    }
-
-                    _inbox.Remove(entry);
-                    RecordApplied(header.StreamIdHex);
-                    Interlocked.Increment(ref _published);
-                    _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"generation {header.TargetGeneration} published (was {before}): {received.ContentsReceived} contents, {received.BytesReceived} content bytes received, applied in {_time.GetElapsedTime(started).TotalSeconds:F2} s"));
-                    progressed = true;
-                    break; // list again: the next delta may now fit
-                }
-                catch (SyncException e) when (e.Kind == SyncErrorKind.MissingBase)
-                {
-                    pending.Add($"{entry.Describe} waits in the inbox for generation {entry.BaseGeneration} (published: {_state.Published.Generation})");
-                }
-                catch (SyncException e) when (e.Kind is SyncErrorKind.Refused or SyncErrorKind.Usage)
-                {
-                    // Replayed, superseded or damaged: it can never apply here. The published tree was not touched.
-                    _inbox.Remove(entry);
-                    if (entry.Generation > _state.Published.Generation)
-                    {
-                        Refuse(e.Message);
-                        _logger.LogWarning("{Message}", e.Message);
-                    }
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException || (e is SyncException s && s.Kind == SyncErrorKind.Storage))
-                {
-                    // Disk trouble: keep the stream and try again when the next one arrives; what is published is intact.
-                    pending.Add($"{entry.Describe}: {e.Message}");
-                    _logger.LogError("Could not apply {What}: {Reason}; it stays in the inbox and is tried again", what, e.Message);
-                }
-            }
-        }
-
+        var candidates = _inbox.List().Select(entry => new InboxCandidate(_inbox, entry, _output, () => Interlocked.Increment(ref _published)));
+        await _intake.ApplyInOrderAsync(candidates, IntakeMode.Service, new OperationProgress(), cancellationToken).ConfigureAwait(false);
         _inbox.Trim();
-        WriteStatus(pending);
+    }
+
+    /// <summary>Lists what the inbox waits for, plus the sessions not collected for lack of spool, and what was refused.</summary>
+    public void WriteStatus(IEnumerable<string> pending)
+    {
+        _intake.Status.SetPending(pending);
+        _intake.Status.Write();
     }
 
     /// <summary>One line: the receiver's counters, plus where the published tree stands.</summary>
@@ -312,47 +242,5 @@ internal sealed class UdpReceiveService
 
         _logger.Log(level, "{Message}", message);
         return true;
-    }
-
-    private void Refuse(string message)
-    {
-        lock (_lock)
-        {
-            if (_refused.Contains(message))
-            {
-                return;
-            }
-
-            _refused.Add(message);
-            if (_refused.Count > 20)
-            {
-                _refused.RemoveAt(0);
-            }
-        }
-    }
-
-    private void RecordApplied(string streamIdHex)
-    {
-        lock (_lock)
-        {
-            _notCollected.Remove(streamIdHex);
-            var applied = (_state.ReadStatus()?.Applied ?? []).Append(streamIdHex).TakeLast(100).ToList();
-            _state.WriteStatus(new ImportStatus(_time.GetUtcNow(), applied, [], [.. _refused]));
-        }
-    }
-
-    /// <summary>
-    /// Writes the status: <paramref name="pending"/> (what the inbox waits for; null keeps the last list) plus the
-    /// sessions not collected for lack of spool, and what was refused. The decode loop and the apply loop both write it.
-    /// </summary>
-    public void WriteStatus(List<string>? pending)
-    {
-        lock (_lock)
-        {
-            _pending = pending ?? _pending;
-            var published = _state.Published.Generation;
-            List<string> lines = [.. _pending, .. _notCollected.Values.Where(n => n.Generation > published).Select(n => n.Line)];
-            _state.WriteStatus(new ImportStatus(_time.GetUtcNow(), _state.ReadStatus()?.Applied ?? [], lines, [.. _refused]));
-        }
     }
 }

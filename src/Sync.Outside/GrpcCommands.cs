@@ -27,7 +27,7 @@ internal static class GrpcCommands
 
     public static Command Push()
     {
-        var common = new SourceOptions();
+        var common = new ServedSourceOptions();
         var to = new Option<string>("--to") { Description = "The inside's URL: https://HOST:PORT (http:// only to loopback).", Required = true };
         var tls = new TlsOptions();
         var command = new Command("push", "Scan the next generation, ask the inside what it holds, send exactly the rest; exit 0 once the inside has published it.");
@@ -43,27 +43,21 @@ internal static class GrpcCommands
             using var channel = GrpcClient.Create(url, settings);
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
-            var session = new OutsideSession(host.Services.GetRequiredService<IWireCodec>(), host.Logger<OutsideSession>(), host.Services.GetRequiredService<TimeProvider>(),
-                SyncGate.Private(host.Services.GetRequiredService<TimeProvider>()));
-            var progress = new OperationProgress();
-            SyncResult outcome;
-            await using (new ProgressDisplay(progress, result.GetValue(common.Quiet)))
+            var time = host.Services.GetRequiredService<TimeProvider>();
+            var session = new OutsideSession(host.Services.GetRequiredService<IWireCodec>(), host.Logger<OutsideSession>(), time, SyncGate.Private(time));
+            var outcome = await Publishing.WithProgressAsync(result.GetValue(common.Quiet), async (progress, lines) =>
             {
                 // Scan before dialling: the inside admits one sync at a time, so it is not held while a large tree is
                 // hashed; the scan inside the session then only checks size, mtime and inode against this cache.
-                using (var warm = OutsideState.Open(source.StateDirectory))
-                {
-                    await new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), host.Services.GetRequiredService<TimeProvider>())
-                        .ScanOnlyAsync(source.Source, warm, source.Options, progress, token);
-                }
-
+                await Publishing.Publisher(host).ScanAsync(source.Source, source.StateDirectory, source.Options, progress, token);
                 try
                 {
                     using var call = new InsideEndpoint.InsideEndpointClient(channel).Push(cancellationToken: token);
                     // --verify was honoured by the scan above; the session's own scan trusts the fresh cache.
                     var scanned = source with { Options = source.Options with { Verify = false } };
-                    outcome = await session.RunAsync(PeerStreams.Client(call, url), scanned, progress, token);
+                    var published = await session.RunAsync(PeerStreams.Client(call, url), scanned, lines, progress, token);
                     await TryCompleteAsync(call.RequestStream);
+                    return published;
                 }
                 catch (RpcException e) when (!token.IsCancellationRequested)
                 {
@@ -77,17 +71,17 @@ internal static class GrpcCommands
                 {
                     throw WithBytesSent(new SyncException(SyncErrorKind.Failure, $"the connection to {url} was lost: {e.Message}"), session.BytesSent);
                 }
-            }
+            });
 
             await host.StopAsync(CancellationToken.None);
-            return Report(outcome);
+            return Publishing.Finish(outcome);
         }, ct));
         return command;
     }
 
     public static Command Serve()
     {
-        var common = new SourceOptions();
+        var common = new ServedSourceOptions();
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
         var tls = new TlsOptions();
         var serve = new ServeOptions();
@@ -151,46 +145,10 @@ internal static class GrpcCommands
         }
     }
 
-    private static int Report(SyncResult outcome)
+    /// <summary>What push and serve take: the publishing options, and the link's rate and patience.</summary>
+    private sealed class ServedSourceOptions
     {
-        switch (outcome.Status)
-        {
-            case Outcome.Types.Status.Published:
-                var s = outcome.Summary!;
-                var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
-                var seconds = Math.Max(outcome.Elapsed.TotalSeconds, 1e-6);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
-                    $"{outcome.BytesSent} bytes sent ({Units.Bytes(outcome.BytesSent)}) in {seconds:F1} s ({Units.Bytes((long)(outcome.BytesSent / seconds))}/s); " +
-                    $"{s.ContentsSent} contents, {s.ContentsPatched} as byte deltas; published by the inside"));
-                return 0;
-            case Outcome.Types.Status.NothingNew:
-                Console.WriteLine($"generation {outcome.Generation}: the inside is up to date; nothing sent");
-                return 0;
-            default:
-                CommandRunner.Fail(Agent, $"the inside did not publish: {outcome.Message}");
-                return (int)GrpcErrors.KindOf(outcome.Status);
-        }
-    }
-
-    /// <summary>The export options push and serve share with export.</summary>
-    private sealed class SourceOptions
-    {
-        public Option<string> SourceDirectory { get; } = new("--source") { Description = "The source tree (e.g. the reprepro repository root).", Required = true };
-
-        public Option<string> State { get; } = new("--state") { Description = "The outside's state directory.", Required = true };
-
-        public Option<string> Key { get; } = new("--key") { Description = "The private signing key.", Required = true };
-
-        public Option<bool> Full { get; } = new("--full") { Description = "Send a full generation even when the inside holds one this outside knows." };
-
-        public Option<bool> Verify { get; } = new("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
-
-        public Option<string[]> Immutable { get; } = new("--immutable-dir")
-        {
-            Description = "Name of directories whose files never change in place (no block signatures kept). Default: pool.",
-            DefaultValueFactory = _ => ["pool"],
-        };
+        public SourceOptions Common { get; } = new("The outside's state directory.", "Send a full generation even when the inside holds one this outside knows.");
 
         public Option<string?> MaxRate { get; } = new("--max-rate")
         {
@@ -203,26 +161,31 @@ internal static class GrpcCommands
             DefaultValueFactory = _ => "10m",
         };
 
-        public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display." };
+        public Option<string> Key => Common.Key;
 
-        public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
+        public Option<bool> Quiet => Common.Quiet;
+
+        public Option<bool> Verbose => Common.Verbose;
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, MaxRate, IdleTimeout, Quiet, Verbose })
-            {
-                command.Options.Add(option);
-            }
+            Common.AddTo(command);
+            command.Options.Add(MaxRate);
+            command.Options.Add(IdleTimeout);
         }
 
-        public OutsideSource Source(ParseResult result, SigningKey key) => new(
-            result.GetValue(SourceDirectory)!,
-            result.GetValue(State)!,
-            key,
-            new ExportOptions { Full = result.GetValue(Full), Verify = result.GetValue(Verify), ImmutableDirectories = result.GetValue(Immutable)! },
-            result.GetValue(MaxRate) is { } rate ? UdpArguments.Rate("--max-rate", rate) : null)
+        public OutsideSource Source(ParseResult result, SigningKey key)
         {
-            IdleTimeout = OptionValue.Parse("--idle-timeout", result.GetValue(IdleTimeout)!, Units.ParseInterval),
-        };
+            var generation = Common.Generation(result, key);
+            return new OutsideSource(
+                generation.Source,
+                generation.StateDirectory,
+                key,
+                generation.Options,
+                result.GetValue(MaxRate) is { } rate ? UdpArguments.Rate("--max-rate", rate) : null)
+            {
+                IdleTimeout = OptionValue.Parse("--idle-timeout", result.GetValue(IdleTimeout)!, Units.ParseInterval),
+            };
+        }
     }
 }

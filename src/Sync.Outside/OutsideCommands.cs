@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Sync.Core;
 using Sync.Core.Apply;
 using Sync.Core.Export;
@@ -69,23 +68,16 @@ internal static class OutsideCommands
         {
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
-            var time = host.Services.GetRequiredService<TimeProvider>();
-            using var outside = OutsideState.Open(result.GetValue(state)!);
-            if (outside.RecoveryNote is { } note)
-            {
-                host.Logger<DeltaExporter>().LogWarning("{Note}", note);
-            }
-
-            var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
             var progress = new OperationProgress();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var started = host.Services.GetRequiredService<TimeProvider>().GetTimestamp();
             ExportSummary s;
             await using (new ProgressDisplay(progress, result.GetValue(quiet)))
             {
-                s = await exporter.ScanOnlyAsync(result.GetValue(source)!, outside, new ExportOptions { Verify = result.GetValue(verify) }, progress, token);
+                s = await Publishing.Publisher(host).ScanAsync(
+                    result.GetValue(source)!, result.GetValue(state)!, new ExportOptions { Verify = result.GetValue(verify) }, progress, token);
             }
 
-            var seconds = clock.Elapsed.TotalSeconds;
+            var seconds = host.Services.GetRequiredService<TimeProvider>().GetElapsedTime(started).TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"since generation {s.Generation}: files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
                 $"{s.FilesHashed} files read ({s.BytesHashed} bytes) in {seconds:F2} s ({Units.Bytes((long)(s.BytesHashed / Math.Max(seconds, 1e-6)))}/s)"));
@@ -97,95 +89,32 @@ internal static class OutsideCommands
 
     private static Command Export()
     {
-        var source = new Option<string>("--source") { Description = "The source tree (e.g. the reprepro repository root).", Required = true };
-        var state = new Option<string>("--state") { Description = "The outside's state directory (what was exported, scan cache).", Required = true };
-        var key = new Option<string>("--key") { Description = "The private signing key.", Required = true };
+        var common = new SourceOptions("The outside's state directory (what was exported, scan cache).", "Export a full generation that needs nothing on the inside.");
         var drop = new Option<string>("--drop") { Description = "Folder to write the bundle into.", Required = true };
-        var full = new Option<bool>("--full") { Description = "Export a full generation that needs nothing on the inside." };
         var volume = new Option<string>("--volume-size") { Description = "Largest bundle part, e.g. 4.7G, 650M (default 4G).", DefaultValueFactory = _ => "4G" };
-        var verify = new Option<bool>("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
-        var immutable = new Option<string[]>("--immutable-dir")
-        {
-            Description = "Name of directories whose files never change in place (no block signatures kept). Default: pool.",
-            DefaultValueFactory = _ => ["pool"],
-        };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
-        var command = new Command("export", "Scan the source as the next generation and write the bundle that takes the inside there.")
-        {
-            source, state, key, drop, full, volume, verify, immutable, quiet, verbose,
-        };
+        var command = new Command("export", "Scan the source as the next generation and write the bundle that takes the inside there.") { drop, volume };
+        common.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             long volumeSize = OptionValue.Parse("--volume-size", result.GetValue(volume)!, VolumeSize.Parse);
 
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
-            await host.StartAsync(token);
-            var time = host.Services.GetRequiredService<TimeProvider>();
-            var options = new ExportOptions
-            {
-                Full = result.GetValue(full),
-                Verify = result.GetValue(verify),
-                ImmutableDirectories = result.GetValue(immutable)!,
-            };
             var dropDir = result.GetValue(drop)!;
             if (!Directory.Exists(dropDir))
             {
                 throw SyncException.Usage($"drop folder '{dropDir}' does not exist");
             }
 
-            using var signingKey = SigningKey.Load(result.GetValue(key)!);
-            using var outside = OutsideState.Open(result.GetValue(state)!);
-            if (outside.RecoveryNote is { } note)
-            {
-                host.Logger<DeltaExporter>().LogWarning("{Note}", note);
-            }
-
-            if (outside.OwedIndex is { } owed)
-            {
-                var written = BundleWriter.Redeliver(dropDir, new SealedIndex(owed.Name, owed.Bytes));
-                outside.IndexRedelivered();
-                Console.WriteLine(written
-                    ? $"wrote index {owed.Name} again: its export was interrupted just before or after it was first written (an inside that has it skips it)"
-                    : $"index {owed.Name} of an interrupted export is in the drop folder");
-            }
-
-            var progress = new OperationProgress();
-            var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
-            PreparedExport prepared;
-            BundleInfo info;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet)))
-            {
-                prepared = await exporter.PrepareAsync(result.GetValue(source)!, outside, signingKey, options, progress, token);
-                if (prepared.NothingChanged)
-                {
-                    Console.WriteLine($"generation {prepared.Summary.Generation}: nothing changed since the last export; no bundle written");
-                    await host.StopAsync(CancellationToken.None);
-                    return 0;
-                }
-
-                await using var writer = BundleWriter.Create(dropDir, signingKey, volumeSize);
-                await prepared.EmitAsync(writer, progress, token);
-                try
-                {
-                    // Recorded (durably, with the index bytes) before the index can be seen, let alone carried away.
-                    info = await writer.CompleteAsync(index => prepared.RecordBundle(outside, index.IndexName, index.Bytes), token);
-                }
-                catch (Exception) when (!writer.IsComplete)
-                {
-                    prepared.Abandon(outside);
-                    throw;
-                }
-            }
-
-            prepared.Commit(outside, time.GetUtcNow());
-            var s = prepared.Summary;
-            var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
-                $"{info.TotalBytes} bytes written ({Units.Bytes(info.TotalBytes)}) in {info.PartCount} part(s); {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas; index {info.IndexName}"));
+            using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            await host.StartAsync(token);
+            using var signingKey = SigningKey.Load(result.GetValue(common.Key)!);
+            var outcome = await Publishing.WithProgressAsync(result.GetValue(common.Quiet), (progress, lines) => Publishing.Publisher(host).PublishAsync(
+                common.Generation(result, signingKey),
+                new BundleCarrier(dropDir, signingKey, volumeSize),
+                lines,
+                progress,
+                token));
             await host.StopAsync(CancellationToken.None);
-            return 0;
+            return Publishing.Finish(outcome);
         }, ct));
         return command;
     }

@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
-using Sync.Core.Export;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Hosting;
@@ -95,27 +94,19 @@ internal static class UdpCommands
 
     public static Command Send()
     {
-        var source = new Option<string>("--source") { Description = "The source tree (e.g. the reprepro repository root).", Required = true };
-        var state = new Option<string>("--state") { Description = "The outside's state directory (what was sent, scan cache, udp-spool/).", Required = true };
-        var key = new Option<string>("--key") { Description = "The private signing key.", Required = true };
+        var common = new SourceOptions(
+            "The outside's state directory (what was sent, scan cache, udp-spool/).",
+            "Send a full generation that needs nothing on the inside (for an inside that is new or more than --keep-spools behind).");
         var link = new Link();
         var passes = new Option<int>("--passes") { Description = "Passes over the stream; each later pass sends fresh repair symbols.", DefaultValueFactory = _ => 2 };
-        var full = new Option<bool>("--full") { Description = "Send a full generation that needs nothing on the inside (for an inside that is new or more than --keep-spools behind)." };
-        var verify = new Option<bool>("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
         var keepSpools = new Option<int>("--keep-spools") { Description = "Generations whose streams stay in udp-spool/ for the carousel.", DefaultValueFactory = _ => 3 };
         var carousel = new Option<bool>("--carousel") { Description = "After the send, keep repeating the kept generations at --carousel-rate until stopped." };
         var carouselRate = new Option<string?>("--carousel-rate") { Description = "Rate of the carousel (default: 5% of --rate)." };
-        var immutable = new Option<string[]>("--immutable-dir")
-        {
-            Description = "Name of directories whose files never change in place (no block signatures kept). Default: pool.",
-            DefaultValueFactory = _ => ["pool"],
-        };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("send", "Scan the next generation and transmit what the inside lacks over send-only UDP (data diode), then record it as sent.")
         {
-            source, state, key, passes, full, verify, keepSpools, carousel, carouselRate, immutable, quiet, verbose,
+            passes, keepSpools, carousel, carouselRate,
         };
+        common.AddTo(command);
         foreach (var option in link.All)
         {
             command.Options.Add(option);
@@ -124,7 +115,7 @@ internal static class UdpCommands
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             // The key signs the stream's header and every session ticket: the carousel after the send needs it too.
-            using var signingKey = SigningKey.Load(result.GetValue(key)!);
+            using var signingKey = SigningKey.Load(result.GetValue(common.Key)!);
             var options = link.Parse(result, result.GetValue(passes), signingKey);
             var keep = result.GetValue(keepSpools);
             if (keep < 1)
@@ -136,74 +127,23 @@ internal static class UdpCommands
                 ? options with { RateBitsPerSecond = result.GetValue(carouselRate) is { } r ? UdpArguments.Rate("--carousel-rate", r) : Math.Max(8_000, options.RateBitsPerSecond / 20) }
                 : null;
 
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
             using var stopping = Stopping(host, token);
             token = stopping.Token;
+            int exitCode;
             try
             {
                 var time = host.Services.GetRequiredService<TimeProvider>();
                 var sender = new UdpSender(host.Logger<UdpSender>(), time);
-                var stateDir = result.GetValue(state)!;
-                UdpSpool spool;
-                using (var outside = OutsideState.Open(stateDir))
-                {
-                    if (outside.RecoveryNote is { } note)
-                    {
-                        host.Logger<DeltaExporter>().LogWarning("{Note}", note);
-                    }
-
-                    spool = UdpSpool.Open(stateDir);
-                    var exportOptions = new ExportOptions
-                    {
-                        Full = result.GetValue(full),
-                        Verify = result.GetValue(verify),
-                        ImmutableDirectories = result.GetValue(immutable)!,
-                    };
-                    var progress = new OperationProgress();
-                    var exporter = new DeltaExporter(host.Services.GetRequiredService<IWireCodec>(), host.Logger<DeltaExporter>(), time);
-                    PreparedExport prepared;
-                    UdpSpool.Entry entry;
-                    UdpSendReport report;
-                    await using (new ProgressDisplay(progress, result.GetValue(quiet)))
-                    {
-                        prepared = await exporter.PrepareAsync(result.GetValue(source)!, outside, signingKey, exportOptions, progress, token);
-                        if (prepared.NothingChanged)
-                        {
-                            Console.WriteLine($"generation {prepared.Summary.Generation}: nothing changed since the last send; nothing sent");
-                            entry = null!;
-                            report = null!;
-                        }
-                        else
-                        {
-                            entry = await spool.WriteAsync(prepared, outside, progress, token);
-                            var descriptor = await File.ReadAllBytesAsync(entry.DescriptorPath, token);
-                            progress.StartPhase($"udp {options.Passes} pass(es)");
-                            report = await sender.SendAsync(entry.StreamPath, descriptor, options with { SessionId = entry.SessionId }, new ProgressBridge(progress), token);
-                        }
-                    }
-
-                    if (!prepared.NothingChanged)
-                    {
-                        // No acknowledgement can come back over a diode: "sent" is all the outside can know.
-                        prepared.Commit(outside, time.GetUtcNow());
-                        spool.Prune(keep);
-                        var s = prepared.Summary;
-                        var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
-                            $"stream {entry.Length} bytes ({Units.Bytes(entry.Length)}), {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas"));
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"sent to {options.Destination}: {report.Passes} pass(es), {report.Blocks} blocks, {report.Packets} packets, {report.WireBytes} wire bytes in {report.Elapsed.TotalSeconds:F2} s " +
-                            $"at {UdpArguments.FormatRate(report.AchievedBitsPerSecond)} (asked {UdpArguments.FormatRate(options.RateBitsPerSecond)}), FEC {options.FecOverhead:P1} x {options.Interleave} interleaved; " +
-                            $"recorded as sent (a one-way link returns no acknowledgement)"));
-                    }
-                }
+                var carrier = new UdpCarrier(sender, options, keep);
+                exitCode = Publishing.Finish(await Publishing.WithProgressAsync(result.GetValue(common.Quiet), (progress, lines) => Publishing.Publisher(host).PublishAsync(
+                    common.Generation(result, signingKey), carrier, lines, progress, token)));
 
                 if (carouselOptions is not null)
                 {
                     // The state lock is released: a later `send` may run beside this carousel and its generation joins it.
-                    var carouselRunner = new UdpCarousel(spool, sender, host.Logger<UdpCarousel>(), time);
+                    var carouselRunner = new UdpCarousel(carrier.Spool, sender, host.Logger<UdpCarousel>(), time);
                     try
                     {
                         await carouselRunner.RunAsync(carouselOptions, keep, 0, TimeSpan.FromSeconds(1), Console.Out, token);
@@ -223,7 +163,7 @@ internal static class UdpCommands
             }
 
             await host.StopAsync(CancellationToken.None);
-            return 0;
+            return exitCode;
         }, ct));
         return command;
     }
@@ -329,15 +269,4 @@ internal static class UdpCommands
     /// </summary>
     private static CancellationTokenSource Stopping(IHost host, CancellationToken token) =>
         CancellationTokenSource.CreateLinkedTokenSource(token, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
-
-    /// <summary>Feeds the sender's reports (from its send thread) into the progress line.</summary>
-    private sealed class ProgressBridge(OperationProgress progress) : IProgress<UdpSendProgress>
-    {
-        private long _reported;
-
-        public void Report(UdpSendProgress value)
-        {
-            progress.AddBytes(value.WireBytes - Interlocked.Exchange(ref _reported, value.WireBytes));
-        }
-    }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Sync.Core;
 using Sync.Core.Export;
 using Sync.Core.Storage;
+using Sync.Engine.Outside;
 using Sync.Protocol;
 
 namespace Sync.Outside;
@@ -49,11 +50,11 @@ internal sealed class UdpSpool
 
     /// <summary>
     /// Writes the prepared generation's stream and descriptor. Before the stream file appears under its final
-    /// name the generation is marked pending with that name, so an outside interrupted while sending records
+    /// name the generation is recorded as pending with that name, so an outside interrupted while sending records
     /// it as sent on its next run: once the first packet left, the inside may hold it, and the next delta must
     /// build on it (the spool stays for the carousel to repeat).
     /// </summary>
-    public async Task<Entry> WriteAsync(PreparedExport prepared, OutsideState state, OperationProgress progress, CancellationToken cancellationToken)
+    public async Task<Entry> WriteAsync(PreparedExport prepared, EmissionRecord record, OperationProgress progress, CancellationToken cancellationToken)
     {
         var header = prepared.Header;
         var name = string.Create(CultureInfo.InvariantCulture, $"g{header.TargetGeneration:D8}-b{header.BaseGeneration:D8}-{header.StreamIdHex}");
@@ -70,8 +71,9 @@ internal sealed class UdpSpool
             }
 
             AtomicFile.WriteAllBytes(Path.ChangeExtension(final, ".desc"), UdpDescriptor.Encode(prepared.SignedHeader));
-            prepared.MarkPending(state, final);
+            record.Spooled(final);
             File.Move(temporary, final);
+            record.Visible();
         }
         catch
         {

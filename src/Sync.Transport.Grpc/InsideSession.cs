@@ -7,13 +7,15 @@ using Sync.Core.Hashing;
 using Sync.Core.Posix;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
+using Sync.Engine.Inside;
 using Sync.Protocol.V1;
 
 namespace Sync.Transport.Grpc;
 
 /// <summary>
 /// The inside's half of one sync, whichever side dialled: say what is published and what a cut transfer left,
-/// receive exactly the rest, verify and publish it, and answer with the outcome. One sync at a time per inside:
+/// receive exactly the rest, have the engine's <see cref="GenerationIntake"/> admit, verify and publish it (and record
+/// it in the status), and answer with the outcome. One sync at a time per inside:
 /// a second one is told it is busy before anything is read. A cut stream leaves its verified data for the next.
 /// </summary>
 public sealed class InsideSession
@@ -64,10 +66,11 @@ public sealed class InsideSession
         {
             var clock = Stopwatch.StartNew();
             var source = new GrpcDeltaSource(peer);
+            var intake = new GenerationIntake(_codec, _trust, state, new IntakeTarget(target.Target, target.Mode, target.KeepSnapshots), _logger, _time);
             Outcome outcome;
             try
             {
-                outcome = await SyncAsync(peer, source, state, target, progress, cancellationToken).ConfigureAwait(false);
+                outcome = await SyncAsync(peer, source, intake, target, progress, cancellationToken).ConfigureAwait(false);
             }
             catch (SyncException e)
             {
@@ -105,12 +108,12 @@ public sealed class InsideSession
         new(peer, depth: 8, cancellationToken);
 
     private async Task<Outcome> SyncAsync(
-        IPeerStream<InsideMessage, OutsideMessage> peer, GrpcDeltaSource source, InsideState state, InsideTarget target, OperationProgress progress,
+        IPeerStream<InsideMessage, OutsideMessage> peer, GrpcDeltaSource source, GenerationIntake intake, InsideTarget target, OperationProgress progress,
         CancellationToken cancellationToken)
     {
+        var state = intake.State;
         var resume = new ResumeStore(Publisher.ResumeDirectory(state, target.Target, target.Mode));
-        var applier = new StreamApplier(_codec, _trust, _logger, _time);
-        await applier.PrepareAsync(state, target.Target, target.Mode, resume, cancellationToken).ConfigureAwait(false);
+        await intake.PrepareAsync(resume, cancellationToken).ConfigureAwait(false);
 
         var hello = await source.ReceiveAsync(cancellationToken).ConfigureAwait(false);
         if (hello?.BodyCase == OutsideMessage.BodyOneofCase.Abort)
@@ -141,8 +144,7 @@ public sealed class InsideSession
             return Status(Outcome.Types.Status.NothingNew, state.Published.Generation, $"generation {state.Published.Generation} is current");
         }
 
-        var received = await applier.ApplyAsync(source, state, target.Target, target.Mode, target.KeepSnapshots, progress, cancellationToken, resume: resume)
-            .ConfigureAwait(false);
+        var received = await intake.ApplyStreamAsync(source, progress, resume, cancellationToken).ConfigureAwait(false);
         return new Outcome
         {
             Status = Outcome.Types.Status.Published,

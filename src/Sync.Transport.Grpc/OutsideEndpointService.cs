@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
+using Sync.Engine.Outside;
 using Sync.Protocol.V1;
 
 namespace Sync.Transport.Grpc;
@@ -32,11 +33,11 @@ public sealed class OutsideEndpointService : OutsideEndpoint.OutsideEndpointBase
         var peer = PeerName.Of(context);
         try
         {
-            var result = await _session.RunAsync(PeerStreams.Server(requestStream, responseStream, peer), _source, new OperationProgress(), stop.Token)
+            var outcome = await _session.RunAsync(PeerStreams.Server(requestStream, responseStream, peer), _source, TextWriter.Null, new OperationProgress(), stop.Token)
                 .ConfigureAwait(false);
-            if (!result.Published && result.Status != Outcome.Types.Status.NothingNew)
+            if (outcome is { Status: PublishStatus.NotPublished, Answer: { } answer })
             {
-                _logger.LogWarning("Sync to {Peer} not published ({Status}): {Message}", peer, result.Status, result.Message);
+                _logger.LogWarning("Sync to {Peer} not published ({Status}): {Message}", peer, answer.Status, answer.Message);
             }
         }
         catch (SyncException e)

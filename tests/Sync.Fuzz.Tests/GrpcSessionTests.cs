@@ -31,7 +31,7 @@ public sealed class GrpcSessionTests : IDisposable
         var script = InputCursor.Join32([new InsideMessage { Holdings = new Holdings { Last = true } }.ToByteArray()]);
         var peer = new ScriptedPeer<OutsideMessage, InsideMessage>(script, InsideMessage.Parser);
         var e = await Assert.ThrowsAsync<SyncException>(() => session.RunAsync(
-            peer, new OutsideSource(source, Path.Combine(_root, "state"), key, new ExportOptions()), new OperationProgress(), CancellationToken.None));
+            peer, new OutsideSource(source, Path.Combine(_root, "state"), key, new ExportOptions()), TextWriter.Null, new OperationProgress(), CancellationToken.None));
 
         Assert.Contains("closed the connection without an answer", e.Message);
     }

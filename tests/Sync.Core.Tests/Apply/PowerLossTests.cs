@@ -5,11 +5,11 @@ using Sync.Core.FileSystem;
 using Sync.Core.Manifests;
 using Sync.Core.Posix;
 using Sync.Core.Streams;
-using Sync.Core.Tests.Export;
 using Sync.Core.Trust;
 using Sync.Core.Verification;
 using Sync.Protocol;
 using Sync.Testing.FileSystem;
+using Sync.Testing.Streams;
 using Xunit.Abstractions;
 
 namespace Sync.Core.Tests.Apply;

@@ -8,6 +8,7 @@ using Sync.Core.Trust;
 using Sync.Core.Verification;
 using Sync.Protocol;
 using Sync.Testing.FileSystem;
+using Sync.Testing.Streams;
 
 namespace Sync.Core.Tests.Apply;
 

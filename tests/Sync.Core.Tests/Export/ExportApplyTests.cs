@@ -6,6 +6,7 @@ using Sync.Core.Manifests;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Protocol;
+using Sync.Testing.Streams;
 
 namespace Sync.Core.Tests.Export;
 

@@ -30,7 +30,7 @@ internal sealed class GrpcOutsideTarget : FuzzTarget
         var source = new OutsideSource(sourceDir, Path.Combine(root, "state"), Key.Value, new ExportOptions());
         var session = new OutsideSession(ProtobufWireCodec.Instance, NullLogger.Instance, TimeProvider.System, SyncGate.Private(TimeProvider.System));
         var peer = new ScriptedPeer<OutsideMessage, InsideMessage>(input, InsideMessage.Parser);
-        _ = await session.RunAsync(peer, source, new OperationProgress(), cancellationToken).ConfigureAwait(false);
+        _ = await session.RunAsync(peer, source, TextWriter.Null, new OperationProgress(), cancellationToken).ConfigureAwait(false);
     }
 
     private static SigningKey MakeKey()

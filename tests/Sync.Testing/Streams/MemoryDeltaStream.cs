@@ -1,9 +1,9 @@
 using Sync.Core.Streams;
 
-namespace Sync.Core.Tests.Export;
+namespace Sync.Testing.Streams;
 
 /// <summary>A carrier in memory: keeps copies of every frame written, and replays them as a source.</summary>
-internal sealed class MemoryDeltaStream : IDeltaSink, IDeltaSource
+public sealed class MemoryDeltaStream : IDeltaSink, IDeltaSource
 {
     private int _next;
 

@@ -1,0 +1,227 @@
+using Microsoft.Extensions.Logging;
+using Sync.Core;
+using Sync.Core.Apply;
+using Sync.Core.Streams;
+using Sync.Core.Trust;
+
+namespace Sync.Engine.Inside;
+
+/// <summary>
+/// What is this? The inside's one way in for a generation, whatever carried it. A carrier that holds several
+/// complete candidates (bundles in a folder, streams in the UDP inbox) hands them to <see cref="ApplyInOrderAsync"/>,
+/// which takes them in generation order: skip what was applied, verify the carrier's envelope, admit the header
+/// (trust, format, replay, order, base), apply through <see cref="StreamApplier"/> (stage, verify, publish; the
+/// verify-damage re-check and the journal are its), and record the outcome in <see cref="Status"/>. A carrier whose
+/// inside answers at once (gRPC) hands its one stream to <see cref="ApplyStreamAsync"/>, with a resume store.
+/// One intake per run, on one task; it works in an <see cref="InsideState"/> its caller opened (and holds locked).
+/// </summary>
+public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideState state, IntakeTarget target, ILogger logger, TimeProvider time)
+{
+    private readonly StreamApplier _applier = new(codec, trust, logger, time) { Settings = target.Settings };
+    private readonly HeaderAdmission _admission = new(codec, trust);
+
+    public InsideState State { get; } = state;
+
+    public IntakeStatus Status { get; } = new(state, time);
+
+    /// <summary>Finishes or rolls back an interrupted apply and checks the target; call once, before anything is applied.</summary>
+    public Task PrepareAsync(CancellationToken cancellationToken) => _applier.PrepareAsync(State, target.Target, target.Mode, cancellationToken);
+
+    /// <summary>As <see cref="PrepareAsync(CancellationToken)"/>, first keeping in <paramref name="resume"/> what a cut receive staged.</summary>
+    public Task PrepareAsync(ResumeStore resume, CancellationToken cancellationToken) =>
+        _applier.PrepareAsync(State, target.Target, target.Mode, resume, cancellationToken);
+
+    /// <summary>
+    /// Applies one stream whose header is admitted as it arrives (an answering carrier: the outside planned it against
+    /// what this inside said it holds). The status records it as applied, waiting or refused; errors are rethrown.
+    /// </summary>
+    public async Task<ReceivedGeneration> ApplyStreamAsync(IDeltaSource source, OperationProgress progress, ResumeStore? resume, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var received = await _applier.ApplyAsync(source, State, target.Target, target.Mode, target.KeepSnapshots, progress, cancellationToken, resume: resume)
+                .ConfigureAwait(false);
+            Status.RecordApplied(received.Header.StreamIdHex);
+            return received;
+        }
+        catch (SyncException e) when (e.Kind is SyncErrorKind.MissingBase or SyncErrorKind.Refused)
+        {
+            if (e.Kind == SyncErrorKind.Refused)
+            {
+                Status.Refuse(e.Message);
+            }
+
+            Status.SetPending(e.Kind == SyncErrorKind.MissingBase ? [e.Message] : []);
+            TryWriteStatus();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Applies every candidate that fits on top of what is published, lowest generation first (a full stream before a
+    /// delta of the same generation). After each publish the rest is looked at again: a delta may fit now, and what
+    /// the publish superseded goes. Writes the status at the end.
+    /// </summary>
+    public async Task<IntakeRound> ApplyInOrderAsync(
+        IEnumerable<IIntakeCandidate> candidates, IntakeMode mode, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        var round = new IntakeRound();
+        // Stable: candidates that claim the same generations keep the carrier's order.
+        var open = candidates.OrderBy(c => c.Claim?.Generation ?? -1).ThenBy(c => c.Claim?.BaseGeneration ?? -1).ToList();
+        var progressed = true;
+        while (progressed)
+        {
+            progressed = false;
+            round.StartPass();
+            foreach (var candidate in open.ToList())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var fate = await TakeAsync(candidate, mode, round, progress, cancellationToken).ConfigureAwait(false);
+                if (fate is not (CandidateFate.Waiting or CandidateFate.Kept))
+                {
+                    open.Remove(candidate);
+                }
+
+                if (fate == CandidateFate.Applied)
+                {
+                    progressed = true;
+                    break;
+                }
+            }
+        }
+
+        Status.SetPending(round.Pending);
+        Status.Write();
+        return round;
+    }
+
+    private async Task<CandidateFate> TakeAsync(
+        IIntakeCandidate candidate, IntakeMode mode, IntakeRound round, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        AppliedGeneration? applied = null;
+        CandidateFate fate;
+        try
+        {
+            applied = await TryApplyAsync(candidate, progress, cancellationToken).ConfigureAwait(false);
+            fate = applied is null ? CandidateFate.AlreadyApplied : CandidateFate.Applied;
+            if (applied is not null)
+            {
+                round.Add(applied);
+            }
+        }
+        catch (SyncException e) when (e.Kind == SyncErrorKind.MissingBase)
+        {
+            round.Wait(candidate.Pending(e, State.Published));
+            fate = CandidateFate.Waiting;
+        }
+        catch (SyncException e) when (e.Kind == SyncErrorKind.Refused || (mode == IntakeMode.Service && e.Kind == SyncErrorKind.Usage))
+        {
+            // It can never apply here; what is published was not touched.
+            fate = mode == IntakeMode.Service && candidate.Claim is { } claim && claim.Generation <= State.Published.Generation
+                ? CandidateFate.Superseded
+                : Refused(e.Message, mode, round);
+        }
+        catch (Exception e) when (mode == IntakeMode.Service && IsDiskTrouble(e))
+        {
+            // Kept for the next round: a receiver never ends on a full or failing disk, and what is published is intact.
+            round.Wait(candidate.Pending(e, State.Published));
+            EngineLog.KeptAfterFailure(logger, candidate.What, e.Message);
+            fate = CandidateFate.Kept;
+        }
+
+        candidate.Settle(fate, applied);
+        return fate;
+    }
+
+    /// <summary>Null when the candidate was applied before.</summary>
+    private async Task<AppliedGeneration?> TryApplyAsync(IIntakeCandidate candidate, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        if ((candidate.Claim is { } claim && Status.WasApplied(claim.StreamIdHex)) ||
+            (candidate.NamedStreamPrefix is { } prefix && Status.WasAppliedWithPrefix(prefix)))
+        {
+            // Also when its key is no longer trusted (a retired key): skipping acts on nothing. A renamed file gains
+            // nothing: a stream this inside applied, or any of its generation or older, could only be refused as a replay.
+            return null;
+        }
+
+        var announced = await candidate.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
+        if (announced.Envelope is { } envelope)
+        {
+            trust.Verify(envelope, candidate.What);
+        }
+
+        var admission = _admission.Admit(announced.Header, State.Published, candidate.What, Status.WasApplied);
+        switch (admission.Verdict)
+        {
+            case AdmissionVerdict.AlreadyApplied:
+                return null;
+            case AdmissionVerdict.WaitForBase:
+                throw SyncException.MissingBase(admission.Reason!);
+            case AdmissionVerdict.Refused:
+                throw SyncException.Refused(admission.Reason!);
+        }
+
+        var header = admission.Header!;
+        var before = State.Published.Generation;
+        var started = time.GetTimestamp();
+        var source = await candidate.OpenAsync(cancellationToken).ConfigureAwait(false);
+        ReceivedGeneration received;
+        try
+        {
+            received = await _applier.ApplyAsync(source, State, target.Target, target.Mode, target.KeepSnapshots, progress, cancellationToken, header.StreamId)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            await DisposeAsync(source).ConfigureAwait(false);
+        }
+
+        Status.RecordApplied(header.StreamIdHex);
+        EngineLog.Applied(logger, candidate.What, header.TargetGeneration);
+        return new AppliedGeneration(candidate.What, received.Header, before, received.ContentsReceived, received.BytesReceived, time.GetElapsedTime(started))
+        {
+            Overwritten = _applier.Publisher.Overwritten,
+        };
+    }
+
+    private CandidateFate Refused(string reason, IntakeMode mode, IntakeRound round)
+    {
+        round.Refuse(reason);
+        Status.Refuse(reason);
+        if (mode == IntakeMode.Service)
+        {
+            EngineLog.Refused(logger, reason); // a service has no stderr line of its own for it
+        }
+
+        return CandidateFate.Refused;
+    }
+
+    private static bool IsDiskTrouble(Exception e) =>
+        e is IOException or UnauthorizedAccessException || e is SyncException { Kind: SyncErrorKind.Storage };
+
+    private static async ValueTask DisposeAsync(IDeltaSource source)
+    {
+        switch (source)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+    }
+
+    private void TryWriteStatus()
+    {
+        try
+        {
+            Status.Write();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only a report: the failure being reported matters more.
+            EngineLog.StatusNotWritten(logger, e.Message);
+        }
+    }
+}

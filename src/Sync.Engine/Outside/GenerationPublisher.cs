@@ -1,0 +1,167 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Sync.Core;
+using Sync.Core.Export;
+using Sync.Core.Streams;
+
+namespace Sync.Engine.Outside;
+
+/// <summary>
+/// What is this? The outside's one sequence, whatever the carrier: open the state (which resolves an interrupted
+/// emission from its own record), let the carrier start (an answering inside says what it holds; an owed index is
+/// delivered again), scan and plan against that or the last emission, emit through the carrier, and commit by the
+/// carrier's <see cref="CommitPolicy"/>. The summary line goes to the caller's output; the exit code and the one-line
+/// error come back in the <see cref="PublishOutcome"/>. One run per call, on the caller's task; the state's lock is
+/// held for the whole run and released before it returns.
+/// </summary>
+public sealed class GenerationPublisher(IWireCodec codec, ILogger logger, TimeProvider time)
+{
+    private readonly DeltaExporter _exporter = new(codec, logger, time);
+
+    /// <summary>Scans the source (refreshing the cache) and counts what changed since the last emission, without emitting.</summary>
+    public async Task<ExportSummary> ScanAsync(string source, string stateDirectory, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        using var state = Open(stateDirectory);
+        return await _exporter.ScanOnlyAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<PublishOutcome> PublishAsync(
+        GenerationSource source, IGenerationCarrier carrier, TextWriter output, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        OutsideState state;
+        try
+        {
+            state = Open(source.StateDirectory);
+        }
+        catch (SyncException e)
+        {
+            await carrier.AbortAsync(e, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
+        using (state)
+        {
+            var start = await carrier.StartAsync(state, cancellationToken).ConfigureAwait(false);
+            if (start.Note is { } note)
+            {
+                output.WriteLine(note);
+            }
+
+            if (start.Ended is { } ended)
+            {
+                return Conclude(null, ended, output);
+            }
+
+            PreparedExport prepared;
+            try
+            {
+                prepared = await _exporter.PrepareAsync(source.Source, state, source.Key, source.Options, start.Holdings, progress, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (SyncException e)
+            {
+                await carrier.AbortAsync(e, cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+
+            if (prepared.NothingChanged)
+            {
+                var unchanged = await carrier.UpToDateAsync(prepared.Summary, cancellationToken).ConfigureAwait(false);
+                return Conclude(prepared.Summary, unchanged, output);
+            }
+
+            var record = new EmissionRecord(prepared, state, carrier.Policy);
+            CarrierReport report;
+            try
+            {
+                report = await carrier.EmitAsync(prepared, record, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (record.IsRecorded && !record.IsVisible)
+            {
+                // Recorded, but no inside can hold any of it: the next delta builds on the old base again.
+                prepared.Abandon(state);
+                EngineLog.Abandoned(logger, prepared.Header.TargetGeneration);
+                throw;
+            }
+
+            return Commit(prepared, record, state, carrier.Policy, report, output);
+        }
+    }
+
+    private OutsideState Open(string stateDirectory)
+    {
+        var state = OutsideState.Open(stateDirectory);
+        if (state.RecoveryNote is { } note)
+        {
+            EngineLog.RecoveryNote(logger, note);
+        }
+
+        return state;
+    }
+
+    private PublishOutcome Commit(
+        PreparedExport prepared, EmissionRecord record, OutsideState state, CommitPolicy policy, CarrierReport report, TextWriter output)
+    {
+        var generation = prepared.Header.TargetGeneration;
+        if (policy == CommitPolicy.OnAcknowledged)
+        {
+            var answer = report.Answer ?? throw new InvalidOperationException("a carrier whose inside answers reported no answer");
+            if (answer.Status == InsideAnswerStatus.Published && answer.Generation == generation)
+            {
+                prepared.Commit(state, time.GetUtcNow());
+                EngineLog.Committed(logger, generation, policy.ToString());
+            }
+            else
+            {
+                // The number is used up all the same (PreparedExport recorded it as sent); the inside's holdings say next time what it has.
+                EngineLog.NotCommitted(logger, generation, answer.Status.ToString());
+            }
+
+            return Conclude(prepared.Summary, report, output);
+        }
+
+        if (!record.IsVisible)
+        {
+            throw new InvalidOperationException($"the carrier reported generation {generation} emitted but never made it visible");
+        }
+
+        prepared.Commit(state, time.GetUtcNow());
+        EngineLog.Committed(logger, generation, policy.ToString());
+        WriteSummary(prepared.Summary, report, output);
+        return new PublishOutcome(policy == CommitPolicy.OnIndexWritten ? PublishStatus.Delivered : PublishStatus.Sent, 0, prepared.Summary, report, null);
+    }
+
+    /// <summary>The end of a run that emitted nothing, or whose inside answered.</summary>
+    private static PublishOutcome Conclude(ExportSummary? summary, CarrierReport report, TextWriter output)
+    {
+        switch (report.Answer)
+        {
+            case null when summary is { NothingChanged: true }:
+            case { Status: InsideAnswerStatus.NothingNew }:
+                output.WriteLine($"generation {report.Answer?.Generation ?? summary!.Generation}: {report.Moved}");
+                return new PublishOutcome(PublishStatus.UpToDate, 0, summary, report, report.Answer);
+            case { Status: InsideAnswerStatus.Published } when summary is { NothingChanged: false }:
+                WriteSummary(summary, report, output);
+                return new PublishOutcome(PublishStatus.Published, 0, summary, report, report.Answer);
+            case { } answer:
+                return new PublishOutcome(PublishStatus.NotPublished, (int)answer.Kind, summary, report, answer)
+                {
+                    Error = $"the inside did not publish: {answer.Message}",
+                };
+            default:
+                throw new InvalidOperationException("a carrier ended a sync without an answer or a reason");
+        }
+    }
+
+    private static void WriteSummary(ExportSummary s, CarrierReport report, TextWriter output)
+    {
+        var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
+            $"{report.Moved}; {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas{report.Suffix}"));
+        foreach (var line in report.Details)
+        {
+            output.WriteLine(line);
+        }
+    }
+}

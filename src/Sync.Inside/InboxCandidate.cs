@@ -1,0 +1,63 @@
+using System.Globalization;
+using Sync.Core;
+using Sync.Core.Apply;
+using Sync.Core.Streams;
+using Sync.Engine.Inside;
+using Sync.Protocol;
+
+namespace Sync.Inside;
+
+/// <summary>
+/// One stream of the UDP inbox as the inside's intake takes it: its signed header is the descriptor announced with
+/// it, its frames are read from the file. Applied, refused or superseded streams leave the inbox; one that waits for
+/// its base, or hit disk trouble, stays for the next round. Each publish is one line on the receiver's output.
+/// </summary>
+internal sealed class InboxCandidate(UdpInbox inbox, UdpInbox.Entry entry, TextWriter output, Action published) : IIntakeCandidate
+{
+    public string What { get; } = $"UDP {entry.Describe}";
+
+    public string? NamedStreamPrefix => null;
+
+    public CandidateClaim? Claim { get; } = new(entry.Generation, entry.BaseGeneration, entry.StreamIdHex);
+
+    public async ValueTask<CandidateHeader> ReadHeaderAsync(CancellationToken cancellationToken) =>
+        new(UdpDescriptor.Decode(await File.ReadAllBytesAsync(entry.DescriptorPath, cancellationToken).ConfigureAwait(false)));
+
+    public ValueTask<IDeltaSource> OpenAsync(CancellationToken cancellationToken)
+    {
+        var file = new FileStream(entry.StreamPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return ValueTask.FromResult<IDeltaSource>(new InboxStream(file, new FrameReader(file, What)));
+    }
+
+    public string Pending(Exception reason, PublishedRecord published) => reason is SyncException { Kind: SyncErrorKind.MissingBase }
+        ? $"{entry.Describe} waits in the inbox for generation {entry.BaseGeneration} (published: {published.Generation})"
+        : $"{entry.Describe}: {reason.Message}";
+
+    public void Settle(CandidateFate fate, AppliedGeneration? applied)
+    {
+        if (fate is CandidateFate.Waiting or CandidateFate.Kept)
+        {
+            return; // tried again when the next stream arrives
+        }
+
+        inbox.Remove(entry);
+        if (applied is not null)
+        {
+            published();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"generation {applied.Header.TargetGeneration} published (was {applied.Before}): {applied.ContentsReceived} contents, {applied.BytesReceived} content bytes received, applied in {applied.Elapsed.TotalSeconds:F2} s"));
+        }
+    }
+
+    /// <summary>The frames of an inbox file; owns the file.</summary>
+    private sealed class InboxStream(FileStream file, FrameReader reader) : IDeltaSource, IAsyncDisposable
+    {
+        public ValueTask<DeltaFrame?> ReadAsync(CancellationToken cancellationToken) => reader.ReadAsync(cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            reader.Dispose();
+            await file.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

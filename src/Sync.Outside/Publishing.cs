@@ -1,0 +1,50 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sync.Core;
+using Sync.Core.Streams;
+using Sync.Engine.Outside;
+using Sync.Hosting;
+
+namespace Sync.Outside;
+
+/// <summary>What every publishing command of `sync-outside` shares: the engine, built from the host, and how its outcome ends the command.</summary>
+internal static class Publishing
+{
+    private const string Agent = "sync-outside";
+
+    public static GenerationPublisher Publisher(IHost host) => new(
+        host.Services.GetRequiredService<IWireCodec>(), host.Logger<GenerationPublisher>(), host.Services.GetRequiredService<TimeProvider>());
+
+    /// <summary>
+    /// Runs <paramref name="body"/> under a progress display; the lines it writes reach stdout once the display is gone
+    /// (also when it fails), so they never share the terminal line the display redraws.
+    /// </summary>
+    public static async Task<T> WithProgressAsync<T>(bool quiet, Func<OperationProgress, TextWriter, Task<T>> body)
+    {
+        var progress = new OperationProgress();
+        using var lines = new StringWriter(CultureInfo.InvariantCulture);
+        try
+        {
+            await using (new ProgressDisplay(progress, quiet))
+            {
+                return await body(progress, lines);
+            }
+        }
+        finally
+        {
+            Console.Out.Write(lines.ToString());
+        }
+    }
+
+    /// <summary>The summary line is written; an error is one line on stderr; the exit code is the engine's.</summary>
+    public static int Finish(PublishOutcome outcome)
+    {
+        if (outcome.Error is { } error)
+        {
+            CommandRunner.Fail(Agent, error);
+        }
+
+        return outcome.ExitCode;
+    }
+}

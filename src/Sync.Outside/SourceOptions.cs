@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Sync.Core.Export;
+using Sync.Core.Trust;
+using Sync.Engine.Outside;
+
+namespace Sync.Outside;
+
+/// <summary>
+/// The options every publishing command of `sync-outside` takes (export, send, push, serve): the source tree, the state
+/// directory, the key, --full, --verify, --immutable-dir, --quiet and --verbose, each command describing the state and
+/// --full in its own words; and the engine's <see cref="GenerationSource"/> they make.
+/// </summary>
+internal sealed class SourceOptions(string stateDescription, string fullDescription)
+{
+    public Option<string> SourceDirectory { get; } = new("--source") { Description = "The source tree (e.g. the reprepro repository root).", Required = true };
+
+    public Option<string> State { get; } = new("--state") { Description = stateDescription, Required = true };
+
+    public Option<string> Key { get; } = new("--key") { Description = "The private signing key.", Required = true };
+
+    public Option<bool> Full { get; } = new("--full") { Description = fullDescription };
+
+    public Option<bool> Verify { get; } = new("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
+
+    public Option<string[]> Immutable { get; } = new("--immutable-dir")
+    {
+        Description = "Name of directories whose files never change in place (no block signatures kept). Default: pool.",
+        DefaultValueFactory = _ => ["pool"],
+    };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display." };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, Quiet, Verbose })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <param name="key">The key loaded from <see cref="Key"/>; the caller owns it.</param>
+    public GenerationSource Generation(ParseResult result, SigningKey key) => new(
+        result.GetValue(SourceDirectory)!,
+        result.GetValue(State)!,
+        key,
+        new ExportOptions { Full = result.GetValue(Full), Verify = result.GetValue(Verify), ImmutableDirectories = result.GetValue(Immutable)! });
+}
