@@ -130,12 +130,18 @@ internal static class InsideCommands
             var bytes = inside.LoadPublishedManifest() ?? throw SyncException.Usage("nothing is published yet");
             var manifest = host.Services.GetRequiredService<IWireCodec>().ParseManifest(bytes, ManifestLimits.Base);
             var root = result.GetValue(target)!;
-            using var tree = LinuxFileSystem.Instance.TryOpenTree(root) ?? throw SyncException.Usage($"target '{root}' does not exist");
+            if (LinuxFileSystem.Instance.TryStatPath(root) is null)
+            {
+                throw SyncException.Usage($"target '{root}' does not exist");
+            }
+
+            using var tree = PublishLayout.OpenPublished(inside, root)
+                ?? throw new SyncException(SyncErrorKind.Failure, $"the published tree of generation {inside.Published.Generation} is gone; restore it, or import a full bundle into a new state directory");
             var progress = new OperationProgress();
             IReadOnlyList<string> problems;
             await using (new ProgressDisplay(progress, result.GetValue(quiet)))
             {
-                problems = await TreeVerifier.VerifyAsync(tree, manifest, inside.Published.EffectivePolicy, progress, token);
+                problems = await TreeVerifier.VerifyAsync(tree, manifest, inside.Published.EffectivePolicy, progress, token, inside.Published.SharedRoots);
             }
 
             foreach (var problem in problems)

@@ -57,10 +57,12 @@ public sealed class GrpcDeadPeerTests
                 next = await (second ?? pair.Push(url)); // else at once, without waiting for the inside to close the dead session
             }
 
+            // A push that dies after taking its generation number uses it up: the next push from the same state is 2.
+            var generation = connectedBeforeTheKill ? 1 : 2;
             Assert.True(next.ExitCode == 0, $"{next}\n{server.Output}");
-            Assert.Contains("generation 1 (full)", next.Stdout);
+            Assert.Contains($"generation {generation} (full)", next.Stdout);
             TreeAssert.Equal(pair.Source, pair.Target);
-            Assert.Equal(1, server.Occurrences("Published generation 1 from"));
+            Assert.Equal(1, server.Occurrences($"Published generation {generation} from"));
             Report(server.Output);
         }
     }

@@ -20,7 +20,9 @@ public sealed record Journal(
     PublishPolicy Policy,
     IReadOnlyList<JournalOp> Ops,
     string? SignedBy = null,
-    IReadOnlyList<string>? Locks = null)
+    IReadOnlyList<string>? Locks = null,
+    string? PoolEpoch = null,
+    IReadOnlyList<string>? SharedRoots = null)
 {
     /// <summary>Journals of earlier versions held absolute paths; this version refuses to guess what they meant.</summary>
     public const int CurrentFormat = 2;

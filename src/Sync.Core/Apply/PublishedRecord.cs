@@ -11,7 +11,9 @@ public sealed record PublishedRecord(
     string? SnapshotDirectory,
     PublishPolicy? Policy = null,
     string? SignedBy = null,
-    IReadOnlyList<string>? Locks = null)
+    IReadOnlyList<string>? Locks = null,
+    string? PoolEpoch = null,
+    IReadOnlyList<string>? SharedRoots = null)
 {
     public static PublishedRecord None { get; } = new(0, string.Empty, string.Empty, DateTimeOffset.UnixEpoch, PublishMode.Snapshot, string.Empty, null);
 

@@ -88,8 +88,10 @@ public sealed class Publisher
         Overwritten = [];
         if (layout.Mode == PublishMode.Snapshot)
         {
+            var previous = state.Published;
             var journal = await SnapshotBuilder.BuildAsync(received, current, layout, options.Policy, options.Reused, cancellationToken).ConfigureAwait(false);
             await CommitAsync(journal, state, layout, options.KeepSnapshots, cancellationToken).ConfigureAwait(false);
+            CollectPools(state, previous, current, received.Manifest);
             return;
         }
 
@@ -199,7 +201,8 @@ public sealed class Publisher
         CrashPoints.Hit();
         state.SetPublished(new PublishedRecord(
             journal.Generation, journal.ManifestDigest, journal.StreamId, _time.GetUtcNow(), journal.Mode, journal.Target,
-            journal.Snapshot is null ? null : layout.SnapshotPath(journal.Snapshot), journal.Policy, journal.SignedBy, journal.Locks));
+            journal.Snapshot is null ? null : layout.SnapshotPath(journal.Snapshot), journal.Policy, journal.SignedBy, journal.Locks,
+            journal.PoolEpoch, journal.SharedRoots));
         state.DeleteJournal();
         _logger.LogDebug("Published generation {Generation} at {Target}", journal.Generation, journal.Target);
     }
@@ -216,6 +219,34 @@ public sealed class Publisher
         foreach (var name in SnapshotRetention.Prune(snapshots, Path.GetFileName(layout.State.Published.SnapshotDirectory ?? string.Empty), keepSnapshots))
         {
             _logger.LogDebug("Removed old snapshot {Snapshot}", name);
+        }
+    }
+
+    /// <summary>
+    /// Logs the pool files the new generation dropped and deletes those no kept snapshot names any more, with the epochs no
+    /// kept snapshot uses. Best effort: a failure here leaks files in the store, it never touches a published one.
+    /// </summary>
+    private void CollectPools(InsideState state, PublishedRecord previous, Manifest current, Manifest published)
+    {
+        if (state.Published.SharedRoots is not { } roots || state.Published.PoolEpoch is not { } epoch)
+        {
+            return;
+        }
+
+        try
+        {
+            using var snapshots = state.Tree.OpenTree("snapshots");
+            var kept = SnapshotRetention.List(snapshots);
+            using var store = PoolStore.Open(state);
+            var allRoots = roots.Union(SharedPools.Roots(current)).ToList();
+            var deleted = SnapshotPools.Collect(
+                store, allRoots, current, published, previous.PoolEpoch == epoch, kept.Min(k => k.Generation),
+                kept.Select(k => k.Epoch).OfType<string>().ToHashSet(StringComparer.Ordinal));
+            _logger.LogDebug("Pool store: {Deleted} file(s) no kept snapshot names were deleted", deleted);
+        }
+        catch (IOException e)
+        {
+            _logger.LogWarning("Could not collect the pool store yet ({Reason}); the next publish will", e.Message);
         }
     }
 
