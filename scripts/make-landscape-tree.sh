@@ -345,7 +345,8 @@ cmd_landscape_check() {
             [[ $(readlink -- "$link") != */* && -d $link ]] ||
                 die "check failed: ${link#"$standalone"/} -> $(readlink -- "$link") is not a suite of ${base##*/}"
         done
-        bash "$HERE/make-apt-repo.sh" check "$base" "$keyring" >/dev/null
+        # make-apt-repo.sh names what failed on stderr; one line from here is enough.
+        bash "$HERE/make-apt-repo.sh" check "$base" "$keyring" >/dev/null || exit 1
         n=$((n + 1))
     done
     ((n > 0)) || die "check failed: no reprepro base (*/conf/distributions) under $standalone"
