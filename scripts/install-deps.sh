@@ -5,6 +5,8 @@
 set -euo pipefail
 
 APT_PACKAGES=(reprepro dpkg-dev gnupg xdelta3 rsync xz-utils apt-utils iproute2 nftables udpcast openssl afl++)
+# scripts/landscape-recipe.sh: a real web server serves the inside tree to an apt client, curl probes it.
+APT_PACKAGES+=(nginx curl)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 
@@ -27,3 +29,8 @@ fi
 "${SUDO[@]}" apt-get -o Acquire::Retries=3 update </dev/null
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y --no-install-recommends \
     "${APT_PACKAGES[@]}" </dev/null
+# The recipe runs its own nginx on a loopback port it picks; where systemd started the package's service on port 80
+# just now, stop it again (an nginx that was installed before is left as it was).
+if [[ " ${missing[*]} " == *" nginx "* && -d /run/systemd/system ]]; then
+    "${SUDO[@]}" systemctl disable --now nginx >/dev/null 2>&1 || log "could not stop the nginx service the package started"
+fi

@@ -590,4 +590,5 @@ main() {
     esac
 }
 
-main "$@"
+# Run, this is the command; sourced (make-landscape-tree.sh), it only lends its functions.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; fi

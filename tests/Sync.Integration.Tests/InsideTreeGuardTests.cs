@@ -76,6 +76,35 @@ public sealed class InsideTreeGuardTests
     }
 
     [Fact]
+    public async Task A_refusal_names_every_changed_path_however_many()
+    {
+        // One `reprepro export` on the inside changes some twenty files of a suite; the operator must see them all before
+        // choosing --overwrite-local-changes, not the first ten.
+        using var pair = await SyncPair.CreateAsync();
+        pair.Publish = "in-place";
+        BuildSource(pair.Source);
+        var indices = Enumerable.Range(1, 14).Select(i => $"dists/noble/main/binary-amd64/Packages.{i:D2}").ToList();
+        foreach (var index in indices)
+        {
+            TreeBuilder.Write(pair.Source, index, TreeBuilder.RandomBytes(200, indices.IndexOf(index)));
+        }
+
+        await Run.Ok(pair.Export());
+        await Run.Ok(pair.Import());
+        TreeBuilder.Write(pair.Source, "dists/noble/InRelease", "signed, again\n"u8.ToArray());
+        await Run.Ok(pair.Export());
+        foreach (var index in indices)
+        {
+            File.AppendAllText(Path.Combine(pair.Target, index), "re-exported here");
+        }
+
+        var refused = await pair.Import();
+        Assert.Equal(3, refused.ExitCode);
+        Assert.Contains("14 entries", refused.Stderr);
+        Assert.All(indices, index => Assert.Contains($"{index} (changed)", refused.Stderr));
+    }
+
+    [Fact]
     public async Task An_in_place_publish_waits_for_reprepros_lock_holds_it_and_clears_a_stale_one_of_its_own()
     {
         using var pair = await SyncPair.CreateAsync();

@@ -103,9 +103,15 @@ public sealed class Publisher
         var changed = await LocalChangeCheck.FindAsync(staged, current, target, options.Policy, options.RehashLocalChanges, cancellationToken).ConfigureAwait(false);
         if (changed.Count > 0 && !options.OverwriteLocalChanges)
         {
+            // The one error line names the first ten; the operator must see them all before choosing to overwrite.
+            foreach (var path in changed)
+            {
+                _logger.LogWarning("Changed here since generation {Generation} was published: {Path}", layout.State.Published.Generation, path);
+            }
+
             throw SyncException.Refused(
                 $"{changed.Count} entr{(changed.Count == 1 ? "y" : "ies")} of '{layout.Target}' changed since generation {layout.State.Published.Generation} was published here: " +
-                $"{string.Join(", ", changed.Take(10))}{(changed.Count > 10 ? ", ..." : string.Empty)}; nothing was written (--overwrite-local-changes replaces them)");
+                $"{string.Join(", ", changed.Take(10))}{(changed.Count > 10 ? ", ... (each is logged)" : string.Empty)}; nothing was written (--overwrite-local-changes replaces them)");
         }
 
         foreach (var path in changed)

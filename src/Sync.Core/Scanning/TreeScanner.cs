@@ -134,6 +134,12 @@ public sealed class TreeScanner
 
                     entries.Add(ManifestEntry.Symlink(path, target, s.MtimeNs));
                     break;
+                case UnixFileKind.File when IsRepreproLock(root, relative, name):
+                    // A reprepro run's lock is a process's state, not content: carried, it would reach the inside as a lock
+                    // nobody holds there (refused as a local change, or waited for). Reprepro is changing the tree now.
+                    _logger.LogWarning("Reprepro holds {Lock}: not carried; this generation may catch its tree mid-update, so export again once it is done", path);
+                    skipped.Add(path);
+                    break;
                 case UnixFileKind.File:
                     var cached = previous.Find(path);
                     var wantsSignature = options.WantsSignature(path, s.Size);
@@ -158,6 +164,11 @@ public sealed class TreeScanner
             }
         }
     }
+
+    /// <summary>db/lockfile of a reprepro base (a directory holding conf/distributions and db/), as reprepro and the inside's publish lock it.</summary>
+    private static bool IsRepreproLock(string root, string directory, string name) =>
+        name == "lockfile" && Path.GetFileName(directory) == "db" &&
+        File.Exists(Path.Combine(root, Path.GetDirectoryName(directory) ?? string.Empty, "conf", "distributions"));
 
     /// <summary>
     /// Refuses the tree when a symlink, followed through the tree's own entries as a reader's kernel would, leaves
