@@ -14,6 +14,12 @@ public sealed class SyncException : Exception
 
     public SyncErrorKind Kind { get; }
 
+    /// <summary>
+    /// The refusal or wait is about the inside's own tree (local changes, reprepro's lock), not about the input, which
+    /// stays good: a long-running receiver keeps it and tries again next round.
+    /// </summary>
+    public bool AboutTarget { get; init; }
+
     public static SyncException Refused(string message, Exception? inner = null) => new(SyncErrorKind.Refused, message, inner);
 
     public static SyncException Usage(string message) => new(SyncErrorKind.Usage, message);

@@ -220,6 +220,8 @@ internal static class GrpcCommands
             DefaultValueFactory = _ => "10m",
         };
 
+        public ApplyOptions Apply { get; } = new();
+
         public TargetOptions() => Publish.AcceptOnlyFromAmong("snapshot", "in-place");
 
         public void AddTo(Command command)
@@ -228,6 +230,8 @@ internal static class GrpcCommands
             {
                 command.Options.Add(option);
             }
+
+            Apply.AddTo(command);
         }
 
         public InsideTarget Target(ParseResult result)
@@ -246,6 +250,7 @@ internal static class GrpcCommands
                 result.GetValue(Keep))
             {
                 IdleTimeout = idle,
+                Settings = Apply.Read(result),
             };
         }
     }

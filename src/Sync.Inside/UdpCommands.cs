@@ -49,6 +49,8 @@ internal static class UdpCommands
         {
             udp, group, target, state, trust, once, timeout, publish, keep, macKey, spool, spoolMaxAge, spoolMaxBytes, rcvbuf, report, verbose,
         };
+        var apply = new ApplyOptions();
+        apply.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             if (result.GetValue(keep) < 1 || result.GetValue(report) is <= 0 or > 86_400 || result.GetValue(timeout) is < 0 or > 31_536_000)
@@ -88,7 +90,7 @@ internal static class UdpCommands
             using var inside = InsideState.OpenForWrite(stateDir);
             var inbox = new UdpInbox(Path.Combine(stateDir, "udp-inbox"));
             var service = new UdpReceiveService(
-                host.Services.GetRequiredService<IWireCodec>(), gateTrust, applyTrust, inside, inbox, new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)),
+                host.Services.GetRequiredService<IWireCodec>(), gateTrust, applyTrust, inside, inbox, new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
                 host.Logger<UdpReceiveService>(), time, Console.Out);
             await service.PrepareAsync(token);
 

@@ -66,7 +66,7 @@ public sealed class InsideSession
         {
             var clock = Stopwatch.StartNew();
             var source = new GrpcDeltaSource(peer);
-            var intake = new GenerationIntake(_codec, _trust, state, new IntakeTarget(target.Target, target.Mode, target.KeepSnapshots), _logger, _time);
+            var intake = new GenerationIntake(_codec, _trust, state, new IntakeTarget(target.Target, target.Mode, target.KeepSnapshots) { Settings = target.Settings }, _logger, _time);
             Outcome outcome;
             try
             {

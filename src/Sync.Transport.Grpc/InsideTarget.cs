@@ -7,4 +7,7 @@ public sealed record InsideTarget(string Target, string StateDirectory, PublishM
 {
     /// <summary>How long the outside may stay silent while the inside waits for its next message, or leave a message unread.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The operator's choices for applying: metadata policy, owner, re-hashing, reprepro's lock, local changes.</summary>
+    public ApplySettings Settings { get; init; } = ApplySettings.Default;
 }

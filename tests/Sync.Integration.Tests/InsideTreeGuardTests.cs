@@ -153,7 +153,7 @@ public sealed class InsideTreeGuardTests
     }
 
     /// <summary>The test directory is 0700 (a temporary directory); the unprivileged owner must be able to reach the target.</summary>
-    private static void MakeTraversable(string target)
+    internal static void MakeTraversable(string target)
     {
         for (var dir = Path.GetDirectoryName(target); dir is not null && dir != "/" && dir != Path.GetTempPath().TrimEnd('/'); dir = Path.GetDirectoryName(dir))
         {

@@ -95,7 +95,7 @@ public sealed class Publisher
             return;
         }
 
-        using var target = OpenInPlaceTarget(layout);
+        using var target = OpenInPlaceTarget(layout, options.Policy);
 
         // Reprepro (Landscape's, for one) must not run while the tree changes: wait for its lock, then hold it.
         using var locks = await RepreproLocks.AcquireAsync(target, received.Manifest, options.LockTimeout, _time, cancellationToken).ConfigureAwait(false);
@@ -109,9 +109,13 @@ public sealed class Publisher
                 _logger.LogWarning("Changed here since generation {Generation} was published: {Path}", layout.State.Published.Generation, path);
             }
 
-            throw SyncException.Refused(
+            throw new SyncException(
+                SyncErrorKind.Refused,
                 $"{changed.Count} entr{(changed.Count == 1 ? "y" : "ies")} of '{layout.Target}' changed since generation {layout.State.Published.Generation} was published here: " +
-                $"{string.Join(", ", changed.Take(10))}{(changed.Count > 10 ? ", ... (each is logged)" : string.Empty)}; nothing was written (--overwrite-local-changes replaces them)");
+                $"{string.Join(", ", changed.Take(10))}{(changed.Count > 10 ? ", ... (each is logged)" : string.Empty)}; nothing was written (--overwrite-local-changes replaces them)")
+            {
+                AboutTarget = true,
+            };
         }
 
         foreach (var path in changed)
@@ -250,12 +254,20 @@ public sealed class Publisher
         }
     }
 
-    /// <summary>The in-place target as a tree, created (empty) for the first publish; never a symlink.</summary>
-    private static IDirectoryTree OpenInPlaceTarget(PublishLayout layout)
+    /// <summary>
+    /// The in-place target as a tree, created (empty, and the --owner's when one is given) for the first publish; never a
+    /// symlink. An existing target keeps its owner: it is the operator's directory.
+    /// </summary>
+    private static IDirectoryTree OpenInPlaceTarget(PublishLayout layout, PublishPolicy policy)
     {
         if (layout.State.FileSystem.TryStatPath(layout.Target) is null)
         {
             layout.TargetParent.CreateDirectory(layout.TargetName, 0x1ED);
+            if (policy.Owner is { } owner)
+            {
+                layout.TargetParent.SetOwner(layout.TargetName, owner.Uid, owner.Gid);
+            }
+
             layout.TargetParent.SyncDirectory(string.Empty);
         }
 

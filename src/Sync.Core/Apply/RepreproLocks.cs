@@ -155,8 +155,12 @@ public sealed class RepreproLocks : IDisposable
 
             if (time.GetElapsedTime(started) >= timeout)
             {
-                throw SyncException.Busy(
-                    $"reprepro holds '{Path.Join(_target.Root, path)}' (waited {timeout.TotalSeconds:F0} s); nothing was written; try again when it is done, or raise --lock-timeout");
+                throw new SyncException(
+                    SyncErrorKind.Busy,
+                    $"reprepro holds '{Path.Join(_target.Root, path)}' (waited {timeout.TotalSeconds:F0} s); nothing was written; try again when it is done, or raise --lock-timeout")
+                {
+                    AboutTarget = true,
+                };
             }
 
             await Task.Delay(Poll, time, cancellationToken).ConfigureAwait(false);

@@ -109,6 +109,14 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
                 round.Add(applied);
             }
         }
+        catch (SyncException e) when (mode == IntakeMode.Service && e.AboutTarget)
+        {
+            // The inside's own tree stops it (local changes, reprepro's lock), not the input: kept, tried again next
+            // round; status lists why until then.
+            round.Wait(candidate.Pending(e, State.Published));
+            EngineLog.KeptAfterFailure(logger, candidate.What, e.Message);
+            fate = CandidateFate.Kept;
+        }
         catch (SyncException e) when (e.Kind == SyncErrorKind.MissingBase)
         {
             round.Wait(candidate.Pending(e, State.Published));

@@ -175,6 +175,49 @@ public sealed class GenerationIntakeTests : IDisposable
     }
 
     [Fact]
+    public async Task What_the_inside_tree_stops_keeps_the_candidate_in_a_service_and_refuses_it_in_a_command()
+    {
+        var (first, _) = await TwoGenerationsAsync();
+        using var trust = _scratch.Trust();
+        using var state = InsideState.OpenForWrite(_scratch.InsideState);
+        var intake = await IntakeAsync(trust, state);
+        var drift = new SyncException(SyncErrorKind.Refused, "3 entries changed here") { AboutTarget = true };
+        var kept = new MemoryCandidate("first", first, _scratch.HeaderOf(first)) { OpenFails = drift };
+
+        var round = await RoundAsync(intake, IntakeMode.Service, kept);
+
+        Assert.Equal(["first waits: 3 entries changed here"], round.Pending);
+        Assert.Equal([CandidateFate.Kept], kept.Fates);
+        var command = await RoundAsync(intake, IntakeMode.OneShot, kept);
+        Assert.Equal([CandidateFate.Kept, CandidateFate.Refused], kept.Fates);
+        Assert.Equal((int)SyncErrorKind.Refused, command.ExitCode);
+        Assert.Equal(0, state.Published.Generation);
+    }
+
+    [Fact]
+    public async Task A_candidate_whose_name_claims_an_applied_stream_is_skipped_without_being_read()
+    {
+        var (first, _) = await TwoGenerationsAsync();
+        using var trust = _scratch.Trust();
+        using var state = InsideState.OpenForWrite(_scratch.InsideState);
+        var intake = await IntakeAsync(trust, state);
+        var header = _scratch.HeaderOf(first);
+        await RoundAsync(intake, IntakeMode.OneShot, Candidate("first", first));
+
+        // Its index unreadable now (say, signed by a key since retired): no claim, only the name's prefix.
+        var named = new MemoryCandidate("first again", first, header)
+        {
+            Claim = null,
+            NamedStreamPrefix = header.StreamIdHex[..12],
+            OpenFails = new InvalidOperationException("must not be opened"),
+        };
+        var round = await RoundAsync(intake, IntakeMode.OneShot, named);
+
+        Assert.Equal([CandidateFate.AlreadyApplied], named.Fates);
+        Assert.Equal(0, round.ExitCode);
+    }
+
+    [Fact]
     public async Task A_stream_from_an_answering_carrier_is_recorded_as_applied_or_refused()
     {
         var (first, _) = await TwoGenerationsAsync();

@@ -19,7 +19,7 @@ internal sealed class MemoryCandidate : IIntakeCandidate
 
     public string What { get; }
 
-    public string? NamedStreamPrefix => null;
+    public string? NamedStreamPrefix { get; init; }
 
     public CandidateClaim? Claim { get; init; }
 
