@@ -78,6 +78,11 @@ public static class FrameCodec
             case V1.Frame.BodyOneofCase.Chunk:
                 return MakeChunk(frame.Chunk.Digest.Span, frame.Chunk.Data.Memory);
             case V1.Frame.BodyOneofCase.Patch:
+                if (frame.Patch.Ops.Count > PatchFrame.MaxOps)
+                {
+                    throw TooManyOps();
+                }
+
                 var ops = new DeltaOp[frame.Patch.Ops.Count];
                 for (var i = 0; i < ops.Length; i++)
                 {
@@ -260,7 +265,10 @@ public static class FrameCodec
             {
                 WireReader.Expect(field, wireType, WireReader.LengthDelimited);
                 _ = reader.ReadLengthDelimited();
-                count++;
+                if (++count > PatchFrame.MaxOps)
+                {
+                    throw TooManyOps();
+                }
             }
             else if (field == 2)
             {
@@ -403,6 +411,9 @@ public static class FrameCodec
 
         return new EndFrame((long)contentCount, (long)frameCount);
     }
+
+    private static SyncException TooManyOps() =>
+        SyncException.Refused($"patch frame holds more than {PatchFrame.MaxOps} operations");
 
     private static SyncException NoBody() =>
         SyncException.Refused("frame has no body (empty, or a kind from a newer format)");
