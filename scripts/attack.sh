@@ -231,6 +231,141 @@ attack_4() { # two identical files, one of which changes mtime and mode
         "exit 0, a keeps 644 and its mtime, b gets 600 and the new one" "$seen; a: $a, b: $b (mode, mtime)"
 }
 
+# Starts a long-running command in the background, its pid remembered for the exit trap; PID, SOUT and SERR name it.
+start() { # start NAME COMMAND...
+    local name=$1; shift
+    RUNS=$((RUNS + 1))
+    SOUT=$LOGS/$(printf '%03d' "$RUNS")-$name.out SERR=${SOUT%.out}.err
+    "$@" >"$SOUT" 2>"$SERR" </dev/null &
+    PID=$!
+    PIDS+=("$PID")
+}
+# Waits for a background command to end (at most SECONDS, else it is killed); sets RC, OUT and ERR to its own.
+finish() { # finish PID OUT ERR SECONDS
+    local deadline=$((SECONDS + $4))
+    while kill -0 "$1" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    kill -0 "$1" 2>/dev/null && kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null; RC=$?
+    forget "$1"
+    OUT=$2 ERR=$3
+}
+
+attack_5() { # forged and replayed UDP announces against a running receiver, then the real sender
+    pair a5
+    random_file "$SRC/pool/a.deb" $((4 << 20)); random_file "$SRC/dists/stable/Packages" 30000
+    outside keygen --key "$D/attacker.key"
+
+    # What an attacker listening on the diode's segment gets: one round of a real send's announces.
+    start capture dotnet "$ATTACKS_DLL" udp-capture --port-file "$D/capture.port" --out "$D/captured"
+    local capture=$PID capture_out=$SOUT capture_err=$SERR
+    wait_for "$D/capture.port" '^[0-9]+$' 60 "$capture" \
+        && outside send --source "$SRC" --state "$D/capture-state" --key "$KEY" --udp "127.0.0.1:$(cat "$D/capture.port")" --rate 100M --quiet
+    finish "$capture" "$capture_out" "$capture_err" 120
+    [[ $RC == 0 ]] || { report 5 0 "capture a real send's announces" "captured" "$(saw)"; return; }
+
+    toolkit free-port udp; local port; port=$(cat "$OUT")
+    local budget=$((32 << 20))
+    start receive dotnet "$ATTACKS_DLL" peak-rss --out "$D/rss" -- dotnet "$INSIDE_DLL" receive --udp "127.0.0.1:$port" --target "$TGT" --state "$IST" \
+        --trust "$KEY.pub" --once --timeout 180 --report-interval 1 --spool-max-bytes "$budget"
+    local receiver=$PID receiver_out=$SOUT receiver_err=$SERR
+    wait_for "$receiver_out" '^receiving on' 60 "$receiver" || { finish "$receiver" "$receiver_out" "$receiver_err" 1; report 5 0 "start the receiver" "receiving" "$(saw)"; return; }
+
+    local sent=() attack
+    for attack in huge sessions junk replay; do
+        toolkit udp-forge --captured "$D/captured" --to "127.0.0.1:$port" --attack "$attack" --count 100 --attacker-key "$D/attacker.key"
+        sent+=("$(said)")
+    done
+    sleep 2
+    local alive; alive=$(kill -0 "$receiver" 2>/dev/null && echo up || echo DOWN)
+    local spool_after_forgeries; spool_after_forgeries=$(du -sb "$IST/udp-spool" 2>/dev/null | cut -f1); spool_after_forgeries=${spool_after_forgeries:-0}
+
+    outside send --source "$SRC" --state "$OST" --key "$KEY" --udp "127.0.0.1:$port" --rate 100M --quiet
+    local send_rc=$RC
+    finish "$receiver" "$receiver_out" "$receiver_err" 180
+    local rss; rss=$(cat "$D/rss" 2>/dev/null || echo 0)
+    local last_report; last_report=$(grep '^report:' "$receiver_out" | tail -1 | grep -oE 'announces rejected [0-9]+; faults [0-9]+; sessions [^;]*')
+    local published; published=$(grep -m1 '^generation [0-9]* published' "$receiver_out" | cut -c1-120)
+    local ok=0
+    [[ $alive == up && $send_rc == 0 && $RC == 0 && -n $published ]] && same_tree "$SRC" "$TGT" && ((rss < 512 * 1024 && spool_after_forgeries <= budget)) && no_crash && ok=1
+    report 5 "$ok" \
+        "UDP: a 1 TiB announce at k=1 without the MAC (own id, the real id, and sealed by another key), 100 forged sessions, 100 junk descriptors, a replay; then the real send" \
+        "the receiver stays up, publishes the real generation, peak RSS under 512 MiB, spool within its $((budget >> 20)) MiB budget" \
+        "forger: ${sent[*]}; receiver $alive after them, spool $spool_after_forgeries bytes; send exit $send_rc; receiver exit $RC: \"$published\"; peak RSS $((rss / 1024)) MiB; last report: $last_report"
+}
+
+# A test CA and certificates made with openssl the way an operator would: certs NAME SUBJECT EXTENSIONS.
+certs() {
+    local dir=$D/certs name=$1
+    mkdir -p "$dir"
+    [[ -f $dir/ca.pem ]] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=attack test CA" \
+        -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1
+    printf '%b\n' "$3" >"$dir/$name.ext"
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "$2" -keyout "$dir/$name.key" -out "$dir/$name.csr" >/dev/null 2>&1 \
+        && openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 -extfile "$dir/$name.ext" \
+            -out "$dir/$name.pem" >/dev/null 2>&1
+}
+
+attack_6() { # gRPC access: anonymous serve off loopback, wrong EKU, unlisted subject, endless holdings
+    if ! command -v openssl >/dev/null; then missing 6 "gRPC access checks" "needs openssl"; return; fi
+    pair a6
+    random_file "$SRC/pool/a.deb" 100000
+    certs server /CN=inside.attack 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth'
+    certs server-eku /CN=outside-1 'extendedKeyUsage=serverAuth'
+    certs stranger /CN=outside-2 'extendedKeyUsage=clientAuth'
+    certs client /CN=outside-1 'extendedKeyUsage=clientAuth'
+    local c=$D/certs
+
+    # 6.1: off loopback, in a namespace of our own so nothing listens on the machine's interfaces even if it started.
+    if need_root && command -v ip >/dev/null; then
+        local ns=sync-attack-$$
+        ip netns add "$ns" && NAMESPACES+=("$ns") && ip -n "$ns" link set lo up
+        run serve-anonymous timeout 60 ip netns exec "$ns" dotnet "$OUTSIDE_DLL" serve --listen 0.0.0.0:7443 --source "$SRC" --state "$OST" --key "$KEY" \
+            --tls-cert "$c/server.pem" --tls-key "$c/server.key"
+        report 6.1 "$(refused 2 && echo 1)" "sync-outside serve on 0.0.0.0 with TLS but neither --client-ca nor --allow-anonymous" \
+            "exit 2 at start, one line" "$(saw)"
+    else
+        missing 6.1 "an anonymous serve off loopback" "needs root and ip (a network namespace of its own)"
+    fi
+
+    toolkit free-port tcp; local port; port=$(cat "$OUT")
+    start serve dotnet "$INSIDE_DLL" serve --listen "127.0.0.1:$port" --target "$TGT" --state "$IST" --trust "$KEY.pub" \
+        --tls-cert "$c/server.pem" --tls-key "$c/server.key" --client-ca "$c/ca.pem" --allow-subject CN=outside-1
+    local server=$PID server_out=$SOUT server_err=$SERR
+    if wait_for "$server_err" 'INF Serving ' 60 "$server"; then
+        push_as() { outside push --source "$SRC" --state "$OST" --key "$KEY" --to "https://127.0.0.1:$port" --tls-ca "$c/ca.pem" --tls-cert "$c/$1.pem" --tls-key "$c/$1.key" --quiet; }
+        push_as server-eku
+        local seen; seen=$(saw)
+        report 6.2 "$( [[ $RC != 0 ]] && (($(grep -cv '^[[:space:]]*$' "$ERR") == 1)) && no_crash && [[ ! -e $TGT ]] \
+            && wait_for "$server_err" 'Refused a client certificate \(CN=outside-1\): it lacks the clientAuth' 10 && echo 1)" \
+            "push with a certificate the CA issued for serverAuth only" "refused (non-zero, one line), the server logs why, nothing published" \
+            "$seen; server: \"$(grep -m1 -oE 'Refused a client certificate.*' "$server_err" | cut -c1-120)\""
+        push_as stranger
+        seen=$(saw)
+        report 6.3 "$( [[ $RC != 0 ]] && (($(grep -cv '^[[:space:]]*$' "$ERR") == 1)) && no_crash && [[ ! -e $TGT ]] && echo 1)" \
+            "push with a clientAuth certificate of an unlisted subject (CN=outside-2; only CN=outside-1 admitted)" \
+            "refused (non-zero, one line), nothing published" "$seen"
+        push_as client
+        report 6.0 "$([[ $RC == 0 ]] && same_tree "$SRC" "$TGT" && echo 1)" "control: push with the admitted client certificate" \
+            "exit 0, the target equals the source (the refusals above were the gates, not a broken setup)" "$(saw)"
+    else
+        report 6.2 0 "start sync-inside serve with --client-ca" "Serving" "server did not start: $(head -c 200 "$server_err")"
+    fi
+    kill -TERM "$server" 2>/dev/null; finish "$server" "$server_out" "$server_err" 20
+
+    toolkit free-port tcp; port=$(cat "$OUT")
+    start serve-outside dotnet "$OUTSIDE_DLL" serve --listen "127.0.0.1:$port" --source "$SRC" --state "$D/serve-state" --key "$KEY"
+    local outside_server=$PID outside_out=$SOUT outside_err=$SERR
+    if wait_for "$outside_err" 'INF Serving ' 60 "$outside_server"; then
+        toolkit grpc-holdings --url "http://127.0.0.1:$port" --messages 200000
+        local answer; answer=$(said)
+        report 6.4 "$([[ $RC == 0 && $answer == 'status ResourceExhausted'* ]] && kill -0 "$outside_server" 2>/dev/null && echo 1)" \
+            "pull that sends Holdings messages without end (up to 200000)" "the call ends with RESOURCE_EXHAUSTED long before; serve stays up" "$answer"
+    else
+        report 6.4 0 "start sync-outside serve on loopback" "Serving" "server did not start: $(head -c 200 "$outside_err")"
+    fi
+    kill -TERM "$outside_server" 2>/dev/null; finish "$outside_server" "$outside_out" "$outside_err" 20
+}
+
 attack_7() { # power loss: simulated by the unit tests, which cut the power at every durable step
     local args=(test "$ROOT/tests/Sync.Core.Tests" -c Release --filter PowerLoss --logger 'console;verbosity=detailed')
     ((BUILD)) || args+=(--no-build)
