@@ -28,6 +28,16 @@ internal static partial class PeakRss
         }
 
         using var child = Process.Start(info) ?? throw new InvalidOperationException($"could not start {options.Rest[0]}");
+
+        // The script stops what it started by pid, which is this wrapper: the command must not outlive it.
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            child.Kill(entireProcessTree: true);
+        }
+
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         await child.WaitForExitAsync();
         if (GetRusage(RusageChildren, out var usage) != 0)
         {
