@@ -432,19 +432,21 @@ attack_9() { # hostile bundles for the decoders, each against an inside that pub
         "head -n -1 '$index' >x && mv x '$index'"
     variant 3 "an index with one byte of its signed payload flipped" 3 "exit 3, one line" \
         "printf '\\xff' | dd of='$index' bs=1 seek=60 conv=notrunc status=none"
-    variant 4 "a bundle part truncated by half" 3 "exit 3, one line" \
+    variant 4 "an index whose signature has one byte changed" 3 "exit 3, one line" \
+        "sig=\$(tail -n 1 '$index') && head -n -1 '$index' >x && printf '%s\n' \"\$(printf '%s' \"\$sig\" | tr 'A-Za-z' 'B-ZAb-za' | cut -c1-8)\${sig:8}\" >>x && mv x '$index'"
+    variant 5 "a bundle part truncated by half" 3 "exit 3, one line" \
         "truncate -s \$((\$(stat -c %s '$part') / 2)) '$part'"
-    variant 5 "a bundle part with one byte flipped in its middle" 3 "exit 3, one line" \
+    variant 6 "a bundle part with one byte flipped in its middle" 3 "exit 3, one line" \
         "printf '\\x5a' | dd of='$part' bs=1 seek=\$((\$(stat -c %s '$part') / 2)) conv=notrunc status=none"
-    local forged=$D/v6
+    local forged=$D/patch-ops
     mkdir -p "$forged"
     toolkit forge-bundle --attack patch-ops --key "$KEY" --drop "$forged" --base-manifest "$OST/manifests/g00000001.manifest" --generation 2
-    if [[ $RC != 0 ]]; then report 9.6 0 "forge a patch frame of millions of operations" "forged" "$(saw)"; return; fi
+    if [[ $RC != 0 ]]; then report 9.7 0 "forge a patch frame of millions of operations" "forged" "$(saw)"; return; fi
     toolkit peak-rss --out "$D/rss" -- dotnet "$INSIDE_DLL" import --drop "$forged" --target "$TGT" --state "$IST" --trust "$KEY.pub" --quiet
     local seen; seen=$(saw)
-    report 9.6 "$(refused 3 && [[ $(published_generation "$IST") == 1 ]] && echo 1)" \
+    report 9.7 "$(refused 3 && [[ $(published_generation "$IST") == 1 ]] && echo 1)" \
         "a signed delta whose one patch frame holds $((4000000)) copy operations" "exit 3, one line, refused before they are allocated; generation 1 still published" \
-        "$seen; published generation $(published_generation "$IST"); peak RSS $(cat "$D/rss" 2>/dev/null || echo '?')"
+        "$seen; published generation $(published_generation "$IST"); peak RSS $(($(cat "$D/rss" 2>/dev/null || echo 0) / 1024)) MiB"
 }
 
 attack_10() { # a reservation larger than the free space, on a small ext4 of our own
