@@ -106,7 +106,6 @@ listing() {
 }
 same_tree() { [[ $(listing "$1") == "$(listing "$2")" ]]; }
 random_file() { mkdir -p -- "$(dirname -- "$1")"; head -c "$2" /dev/urandom >"$1"; }
-sha() { sha256sum <"$1" | cut -c1-16; }
 free_bytes() { stat -f -c '%a %S' "$1" | awk '{print $1 * $2}'; }
 
 # Waits until FILE has a line matching PATTERN (grep -E), for at most SECONDS.
@@ -151,7 +150,6 @@ need_root() { [[ $(id -u) -eq 0 ]]; }
 
 wanted() { [[ -z $ONLY || $ONLY == *",$1,"* ]]; }
 untouched() { [[ $1 == "$2" ]] && echo untouched || echo CHANGED; }
-exists() { [[ -e $1 || -L $1 ]] && echo EXISTS || echo absent; }
 
 # ===================================================================================================================
 # The attacks. Each prints one line (attack 9 one per decoder input, 6 one per gate) through `report`.
