@@ -24,12 +24,6 @@ public static class FrameCodec
     public const int MaxFrameBytes = 16 << 20;
 
     /// <summary>
-    /// The most operations one patch frame may hold. The outside puts at most 8,192 in a frame; without a bound a
-    /// 16 MiB frame of 4-byte copies would expand into 4 million operations (over 100 MiB) before any was checked.
-    /// </summary>
-    public const int MaxPatchOps = 1 << 16;
-
-    /// <summary>
     /// The wire message for a domain frame. Chunk data and literals are wrapped, not copied, so the message
     /// is valid only as long as the frame's memory is.
     /// </summary>
@@ -413,9 +407,9 @@ public static class FrameCodec
 
     private static void CheckPatchOps(int count)
     {
-        if (count > MaxPatchOps)
+        if (count > PatchFrame.MaxOps)
         {
-            throw SyncException.Refused($"patch frame holds more than {MaxPatchOps} operations");
+            throw SyncException.Refused($"patch frame holds more than {PatchFrame.MaxOps} operations");
         }
     }
 

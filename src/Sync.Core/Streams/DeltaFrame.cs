@@ -20,6 +20,13 @@ public sealed record ContentBeginFrame(Digest Digest, Digest PatchBase) : DeltaF
 
 public sealed record ChunkFrame(Digest Digest, ReadOnlyMemory<byte> Data) : DeltaFrame;
 
-public sealed record PatchFrame(IReadOnlyList<DeltaOp> Ops, bool Last) : DeltaFrame;
+public sealed record PatchFrame(IReadOnlyList<DeltaOp> Ops, bool Last) : DeltaFrame
+{
+    /// <summary>
+    /// The most operations one frame may hold: the outside writes at most 8192, and a decoder refuses more before it
+    /// allocates them (a 16 MiB frame of four-byte copies would otherwise become four million of them).
+    /// </summary>
+    public const int MaxOps = 65_536;
+}
 
 public sealed record EndFrame(long ContentCount, long FrameCount) : DeltaFrame;

@@ -146,6 +146,20 @@ public sealed class FrameCodecTests
     }
 
     [Fact]
+    public void Refuses_a_patch_frame_of_more_operations_than_a_frame_may_hold_before_allocating_them()
+    {
+        // Issue 9, item 9: four bytes per one-byte copy, so a frame under 16 MiB could claim four million operations.
+        var patch = new V1.PatchOps();
+        patch.Ops.Add(Enumerable.Range(0, PatchFrame.MaxOps + 1).Select(_ => new V1.PatchOp { CopyLength = 1 }));
+        var wire = new V1.Frame { Patch = patch };
+        AssertDecodeRefused(wire.ToByteArray(), $"more than {PatchFrame.MaxOps}");
+        Assert.Contains($"more than {PatchFrame.MaxOps}", Assert.Throws<SyncException>(() => FrameCodec.FromWire(wire)).Message, StringComparison.Ordinal);
+
+        patch.Ops.RemoveAt(0);
+        Assert.Equal(PatchFrame.MaxOps, Assert.IsType<PatchFrame>(FrameCodec.Decode(wire.ToByteArray())).Ops.Count);
+    }
+
+    [Fact]
     public void Refuses_bad_digests_and_values()
     {
         AssertDecodeRefused(Frame(f => f.Chunk = new V1.ChunkData { Digest = ByteString.CopyFrom(new byte[31]), Data = ByteString.CopyFrom([1]) }), "31 bytes");

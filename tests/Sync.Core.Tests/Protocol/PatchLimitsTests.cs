@@ -7,7 +7,7 @@ namespace Sync.Core.Tests.Protocol;
 
 /// <summary>
 /// Issue 9: one patch frame may not expand into millions of delta operations. The outside puts at most 8,192 in a
-/// frame; the decoders refuse more than <see cref="FrameCodec.MaxPatchOps"/> before allocating any.
+/// frame; the decoders refuse more than <see cref="PatchFrame.MaxOps"/> before allocating any.
 /// </summary>
 public sealed class PatchLimitsTests
 {
@@ -41,7 +41,7 @@ public sealed class PatchLimitsTests
     public void The_limit_is_the_same_for_a_frame_that_arrived_as_a_message()
     {
         var wire = new V1.PatchOps();
-        for (var i = 0; i <= FrameCodec.MaxPatchOps; i++)
+        for (var i = 0; i <= PatchFrame.MaxOps; i++)
         {
             wire.Ops.Add(new V1.PatchOp { CopyLength = 1 });
         }
@@ -51,6 +51,6 @@ public sealed class PatchLimitsTests
 
         wire.Ops.RemoveAt(0);
         var frame = Assert.IsType<PatchFrame>(FrameCodec.Decode(new V1.Frame { Patch = wire }.ToByteArray()));
-        Assert.Equal(FrameCodec.MaxPatchOps, frame.Ops.Count);
+        Assert.Equal(PatchFrame.MaxOps, frame.Ops.Count);
     }
 }
