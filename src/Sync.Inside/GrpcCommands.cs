@@ -52,8 +52,12 @@ internal static class GrpcCommands
             }, app => app.MapGrpcService<InsideEndpointService>());
             await GrpcServer.RunUntilStoppedAsync(
                 app,
-                () => app.Services.GetRequiredService<ILogger<InsideSession>>().LogInformation(
-                    "Serving {Target} on {Endpoint} ({Security})", target.Target, endpoint, settings.ServerSecurity),
+                () =>
+                {
+                    app.Services.GetRequiredService<ILogger<InsideSession>>().LogInformation(
+                        "Serving {Target} on {Endpoint} ({Security})", target.Target, endpoint, settings.ServerSecurity);
+                    ServiceReadiness.Ready(app.Services, $"serving {target.Target} on {endpoint}");
+                },
                 token);
             return 0;
         }, ct));
@@ -105,6 +109,7 @@ internal static class GrpcCommands
 
             var logger = service.Logger<InsideSession>();
             logger.LogInformation("Pulling from {Url} every {Interval}", url, interval);
+            ServiceReadiness.Ready(service.Services, $"pulling from {url} every {interval}");
             // Stopped by SIGTERM/Ctrl-C through either the command line or the host's console lifetime.
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(token, service.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
             token = stopping.Token;

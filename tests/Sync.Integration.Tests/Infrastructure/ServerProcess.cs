@@ -41,7 +41,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static ServerProcess Start(string agent, params string[] args)
+    public static ServerProcess Start(string agent, params string[] args) => Start(agent, null, args);
+
+    public static ServerProcess Start(string agent, IDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -57,6 +59,11 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         process.Start();
         process.StandardInput.Close();
