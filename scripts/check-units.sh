@@ -42,6 +42,11 @@ in_root apt-get -qq update >/dev/null || die "apt-get update failed in the root"
 in_root apt-get -qq install -y --no-install-recommends man-db "/tmp/sync-outside_${version}_amd64.deb" "/tmp/sync-inside_${version}_amd64.deb" \
     >"$chroot_dir/tmp/install.log" 2>&1 || { tail -n 20 "$chroot_dir/tmp/install.log" >&2; die "installing the packages failed"; }
 
+# What the units run as and write to, as the packages made them.
+owners=$(in_root stat -c '%n %U:%G' /var/lib/sync-outside /var/spool/sync-outside /var/lib/sync-inside /var/spool/sync-inside 2>&1) ||
+    die "the packages did not create their folders: $owners"
+grep -v ' _sync:_sync$' <<<"$owners" >&2 && die "folders not owned by _sync:_sync (above)"
+
 units=$(cd "$chroot_dir/lib/systemd/system" && ls -- sync-*.service sync-*.timer sync-*.path)
 failed=0
 for unit in $units; do

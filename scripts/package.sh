@@ -3,7 +3,7 @@
 #
 # Each package holds its agent published self-contained as one ReadyToRun executable (the offline server has no
 # .NET and cannot fetch one; ReadyToRun reaches a listening `serve` in about 0.2 s where JIT needs 0.3-0.4 s, see
-# deploy/README.md), its systemd units (deploy/systemd/), the sync system user (sysusers.d), its state and drop
+# deploy/README.md), its systemd units (deploy/systemd/), the _sync system user (sysusers.d), its state and drop
 # folders (tmpfiles.d), the socket-buffer ceiling its UDP command needs (sysctl.d), an example environment file
 # and README in /etc/sync/, and man pages generated from the agent's own --help (scripts/man-pages.sh).
 # Depends are what the executable links (dpkg-shlibdeps) plus the OpenSSL it loads at run time.
@@ -30,9 +30,9 @@ version=$(tr -d '[:space:]' <"$root/VERSION")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sync-package.XXXXXX")
 trap 'rm -rf -- "$work"' EXIT
-# Build outputs of the RID-specific publish live apart from the solution's bin/ and obj/, kept between runs: the
-# first ReadyToRun publish compiles the whole runtime too (about 5 minutes per agent on 2 cores), later ones only
-# what changed. CI keeps them outside its fresh clone (SYNC_PACKAGE_ARTIFACTS).
+# Build outputs of the RID-specific publish live apart from the solution's bin/ and obj/. A self-contained
+# ReadyToRun publish compiles the runtime's assemblies too, about 5 minutes per agent on 2 cores whenever the
+# agent changed; an unchanged agent is not compiled again.
 artifacts=${SYNC_PACKAGE_ARTIFACTS:-$root/artifacts/package}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 date_epoch=$(git -C "$root" log -1 --format=%ct 2>/dev/null || date +%s)
