@@ -16,6 +16,19 @@ internal static class AptClient
         }
     }
 
+    /// <summary>After the first generation: apt sees the source, and a few packages install. Returns the source's packages then.</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> InstallFirstAsync(Site site)
+    {
+        var before = site.SourcePackages();
+        await UpdateAndSeeSourceAsync(site);
+        foreach (var name in before.Keys.Order().Take(4))
+        {
+            await InstallAsync(site, name);
+        }
+
+        return before;
+    }
+
     /// <summary>Installs a package and checks dpkg has the version the source holds.</summary>
     public static async Task InstallAsync(Site site, string name)
     {

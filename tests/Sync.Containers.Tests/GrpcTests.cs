@@ -21,12 +21,7 @@ public sealed class GrpcTests
 
         var first = await site.PushAsync(port);
         Assert.Contains("published by the inside", first.Stdout);
-        var before = site.SourcePackages();
-        await AptClient.UpdateAndSeeSourceAsync(site);
-        foreach (var name in before.Keys.Order().Take(4))
-        {
-            await AptClient.InstallAsync(site, name);
-        }
+        var before = await AptClient.InstallFirstAsync(site);
 
         await site.UpdateRepositoryAsync();
         var second = await site.PushAsync(port);

@@ -17,33 +17,17 @@ public sealed class SystemdNotifyTests
     public async Task Serve_is_ready_only_once_its_port_accepts_connections()
     {
         using var pair = await SyncPair.CreateAsync();
-        using var notify = new NotifySocket(pair.Dir("notify"));
-        var port = ServerProcess.FreePort();
-        await using var server = ServerProcess.Start("sync-inside", notify.Environment,
-            "serve", "--listen", $"127.0.0.1:{port}", "--target", pair.Target, "--state", pair.InsideState, "--trust", pair.Key + ".pub");
-
-        var message = await notify.ReceiveAsync(server);
-
-        Assert.Contains("READY=1", message.Split('\n'));
-        Assert.Contains($"STATUS=serving {pair.Target} on 127.0.0.1:{port}", message.Split('\n'));
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, port); // no retry: ready means listening
-        Assert.Equal(0, await server.StopAsync());
+        var status = await AssertReadyWhenListeningAsync(pair, "sync-inside", port =>
+            ["serve", "--listen", $"127.0.0.1:{port}", "--target", pair.Target, "--state", pair.InsideState, "--trust", pair.Key + ".pub"]);
+        Assert.StartsWith($"STATUS=serving {pair.Target} on 127.0.0.1:", status);
     }
 
     [Fact]
     public async Task Outside_serve_is_ready_only_once_its_port_accepts_connections()
     {
         using var pair = await SyncPair.CreateAsync();
-        using var notify = new NotifySocket(pair.Dir("notify"));
-        var port = ServerProcess.FreePort();
-        await using var server = ServerProcess.Start("sync-outside", notify.Environment,
-            "serve", "--listen", $"127.0.0.1:{port}", "--source", pair.Source, "--state", pair.OutsideState, "--key", pair.Key);
-
-        Assert.Contains("READY=1", (await notify.ReceiveAsync(server)).Split('\n'));
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, port);
-        Assert.Equal(0, await server.StopAsync());
+        await AssertReadyWhenListeningAsync(pair, "sync-outside", port =>
+            ["serve", "--listen", $"127.0.0.1:{port}", "--source", pair.Source, "--state", pair.OutsideState, "--key", pair.Key]);
     }
 
     [Fact]
@@ -84,6 +68,25 @@ public sealed class SystemdNotifyTests
         await using var puller = ServerProcess.Start("sync-inside", notify.Environment, [.. pull, "--trust", pair.Key + ".pub"]);
         Assert.Contains("READY=1", (await notify.ReceiveAsync(puller)).Split('\n'));
         Assert.Equal(0, await puller.StopAsync());
+    }
+
+    /// <summary>Starts a server, waits for READY=1 and connects at once, with no retry: ready means listening. Returns its STATUS= line.</summary>
+    private static async Task<string> AssertReadyWhenListeningAsync(SyncPair pair, string agent, Func<int, string[]> arguments)
+    {
+        using var notify = new NotifySocket(pair.Dir("notify"));
+        var port = ServerProcess.FreePort();
+        await using var server = ServerProcess.Start(agent, notify.Environment, arguments(port));
+
+        var message = (await notify.ReceiveAsync(server)).Split('\n');
+
+        Assert.Contains("READY=1", message);
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+        }
+
+        Assert.Equal(0, await server.StopAsync());
+        return message.Single(line => line.StartsWith("STATUS=", StringComparison.Ordinal));
     }
 
     /// <summary>systemd's end of NOTIFY_SOCKET: a Unix datagram socket in the test's directory.</summary>
