@@ -41,7 +41,7 @@ fi
 log "sync-debian:12 ready in $(seconds "$start")"
 
 context=$(mktemp -d /var/tmp/sync-images.XXXXXX)
-trap 'rm -rf -- "$context"' EXIT
+trap 'rm -rf -- "$context" "$context.log"' EXIT
 for image in outside inside web; do
     start=$SECONDS
     rm -rf "${context:?}"/*

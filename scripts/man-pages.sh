@@ -15,7 +15,8 @@ prose=$root/deploy/man/$agent.roff
 [[ -f $prose ]] || die "no $prose"
 mkdir -p "$out"
 
-version=$("$bin" --version | sed 's/+.*//')
+version=$("$bin" --version 2>&1) || die "'$bin --version' failed: ${version:0:200}"
+version=${version%%+*}
 # The date of the commit that last touched the sources, so the pages are reproducible.
 date=$(git -C "$root" log -1 --format=%cs 2>/dev/null || date -u +%Y-%m-%d)
 title() { printf '.TH %s 1 "%s" "%s %s" "Air-gap repository sync"\n' "$(upper "$1")" "$date" "$agent" "$version"; }
@@ -53,7 +54,7 @@ help_to_roff() {
 # description HELP: the text under "Description:".
 description() { awk '/^Description:$/ { on = 1; next } /^[A-Z][a-z]*:$/ { on = 0 } on && NF { sub(/^ +/, ""); print }' <<<"$1"; }
 
-root_help=$("$bin" --help)
+root_help=$("$bin" --help) || die "'$bin --help' failed"
 commands=$(awk '/^Commands:$/ { on = 1; next } /^[A-Z][a-z]*:$/ { on = 0 } on && /^  [^ ]/ { print $1 }' <<<"$root_help")
 [[ -n $commands ]] || die "$agent --help lists no commands"
 
@@ -72,7 +73,7 @@ commands=$(awk '/^Commands:$/ { on = 1; next } /^[A-Z][a-z]*:$/ { on = 0 } on &&
 } >"$out/$agent.1"
 
 for c in $commands; do
-    help=$("$bin" "$c" --help)
+    help=$("$bin" "$c" --help) || die "'$bin $c --help' failed"
     {
         title "$agent-$c"
         printf '.SH NAME\n%s\\-%s \\- %s\n' "$agent" "$c" "$(description "$help" | head -n 1)"
