@@ -5,11 +5,17 @@ using BenchmarkDotNet.Running;
 namespace Sync.Benchmarks;
 
 /// <summary>
-/// Data bytes per second (decimal GB/s) at the median time, for benchmarks that process one block per operation;
+/// Data bytes per second (decimal GB/s) at the median time, for benchmarks that process one block per operation
+/// (a fixed size, or one that depends on the case's parameters);
 /// the median rather than the mean so a burst of load from another process does not set the figure.
 /// </summary>
-internal sealed class DataThroughputColumn(long bytesPerOperation, params string[] excludedMethods) : IColumn
+internal sealed class DataThroughputColumn(Func<BenchmarkCase, long> bytesPerOperation, params string[] excludedMethods) : IColumn
 {
+    public DataThroughputColumn(long bytesPerOperation, params string[] excludedMethods)
+        : this(_ => bytesPerOperation, excludedMethods)
+    {
+    }
+
     public string Id => nameof(DataThroughputColumn);
 
     public string ColumnName => "DataGB/s";
@@ -40,6 +46,6 @@ internal sealed class DataThroughputColumn(long bytesPerOperation, params string
         }
 
         var medianNanoseconds = summary[benchmarkCase]?.ResultStatistics?.Median;
-        return medianNanoseconds is > 0 ? (bytesPerOperation / medianNanoseconds.Value).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "?";
+        return medianNanoseconds is > 0 ? (bytesPerOperation(benchmarkCase) / medianNanoseconds.Value).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "?";
     }
 }

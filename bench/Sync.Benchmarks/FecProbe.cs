@@ -13,6 +13,31 @@ internal static partial class FecProbe
 {
     private const int ThreadCpuClock = 3;
 
+    /// <summary>`fec16-probe [PATH [k r T lost]]`: one path (and shape), or the carrier's shapes on every path.</summary>
+    public static void Run16(string[] args)
+    {
+        var paths = args.Length > 0 ? [Enum.Parse<Fec16Path>(args[0])] : Fec16Paths.Supported().ToArray();
+        (int K, int R, int Length, int Lost)[] shapes = args.Length > 1
+            ? [(int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]))]
+            : [(3840, 256, 1408, 192), (15360, 1024, 1408, 768)];
+        foreach (var path in paths)
+        {
+            foreach (var (k, r, length, lost) in shapes)
+            {
+                var block = new Fec16Block(path.ToGf16Path(), k, r, length, lost);
+                var encode = Measure(block.Encode);
+                var decode = Measure(block.Decode);
+                int[] laterPass = [.. Enumerable.Range(r, k + r)];
+                Memory<byte>[] laterOutputs = [.. laterPass.Select(_ => (Memory<byte>)new byte[length])];
+                var later = Measure(() => block.Codec.Encode(block.Data, laterPass, laterOutputs));
+                Console.WriteLine(
+                    $"{path,-9} GF16 k={k} r={r} x {length} B: encode {block.DataBytes / encode:F2} GB/s ({encode / 1e6:F2} ms)   " +
+                    $"decode ({lost} lost) {block.DataBytes / decode:F2} GB/s ({decode / 1e6:F2} ms)   later pass (k+r fresh) {block.DataBytes / later:F2} GB/s   " +
+                    $"rebuilt: {block.DecodedMatchesOriginal()}");
+            }
+        }
+    }
+
     public static void Run()
     {
         var paths = FecPaths.Supported().ToArray();

@@ -7,4 +7,10 @@ if (args is ["fec-probe"])
     return;
 }
 
+if (args is ["fec16-probe", .. var rest])
+{
+    FecProbe.Run16(rest);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

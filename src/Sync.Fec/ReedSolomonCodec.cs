@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Sync.Fec.Internal;
 
 namespace Sync.Fec;
@@ -85,23 +83,7 @@ public sealed unsafe class ReedSolomonCodec
     /// </summary>
     public void Encode(ReadOnlySpan<ReadOnlyMemory<byte>> data, ReadOnlySpan<int> repairIndices, ReadOnlySpan<Memory<byte>> repairs)
     {
-        if (data.Length != DataSymbols)
-        {
-            throw new ArgumentException($"expected {DataSymbols} data symbols, got {data.Length}", nameof(data));
-        }
-
-        ValidateRepairIndices(repairIndices, repairs.Length, nameof(repairs));
-        var symbolLength = data[0].Length;
-        for (var i = 1; i < data.Length; i++)
-        {
-            RequireLength(data[i].Length, symbolLength, "data symbol", i, nameof(data));
-        }
-
-        for (var n = 0; n < repairs.Length; n++)
-        {
-            RequireLength(repairs[n].Length, symbolLength, "repair output", n, nameof(repairs));
-        }
-
+        var symbolLength = CodecArguments.CheckEncode(data, DataSymbols, repairIndices, SymbolSpans.AsReadOnly(repairs), MaxRepairSymbols);
         var outputs = repairs.Length;
         if (outputs == 0 || symbolLength == 0)
         {
@@ -143,27 +125,7 @@ public sealed unsafe class ReedSolomonCodec
     /// </summary>
     public void Decode(ReadOnlySpan<Memory<byte>> data, ReadOnlySpan<bool> present, ReadOnlySpan<int> repairIndices, ReadOnlySpan<ReadOnlyMemory<byte>> repairs)
     {
-        if (data.Length != DataSymbols)
-        {
-            throw new ArgumentException($"expected {DataSymbols} data symbols, got {data.Length}", nameof(data));
-        }
-
-        if (present.Length != DataSymbols)
-        {
-            throw new ArgumentException($"expected {DataSymbols} presence flags, got {present.Length}", nameof(present));
-        }
-
-        ValidateRepairIndices(repairIndices, repairs.Length, nameof(repairs));
-        var symbolLength = data[0].Length;
-        for (var i = 1; i < data.Length; i++)
-        {
-            RequireLength(data[i].Length, symbolLength, "data symbol", i, nameof(data));
-        }
-
-        for (var n = 0; n < repairs.Length; n++)
-        {
-            RequireLength(repairs[n].Length, symbolLength, "repair symbol", n, nameof(repairs));
-        }
+        var (symbolLength, _) = CodecArguments.CheckDecode(SymbolSpans.AsReadOnly(data), present, DataSymbols, repairIndices, repairs, MaxRepairSymbols);
 
         // Lost indices fill the buffer from the front, present ones (in any order) from the back.
         Span<int> partition = stackalloc int[DataSymbols];
@@ -174,19 +136,7 @@ public sealed unsafe class ReedSolomonCodec
             partition[present[i] ? --presentStart : lostCount++] = i;
         }
 
-        if (lostCount == 0)
-        {
-            return;
-        }
-
-        if (repairs.Length < lostCount)
-        {
-            throw new ArgumentException(
-                $"{lostCount} data symbols are lost but only {repairs.Length} repair symbols were given; at least {lostCount} are needed",
-                nameof(repairs));
-        }
-
-        if (symbolLength == 0)
+        if (lostCount == 0 || symbolLength == 0)
         {
             return;
         }
@@ -249,7 +199,7 @@ public sealed unsafe class ReedSolomonCodec
                 var syndromes = scratch;
                 var rebuilt = scratch + size * stride;
                 var accumulator = new StripAccumulator(_path, syndromes, stride, repairColumns, size, tails);
-                var received = AsReadOnly(data);
+                var received = SymbolSpans.AsReadOnly(data);
                 for (var start = 0; start < symbolLength; start += stride)
                 {
                     var width = Math.Min(stride, symbolLength - start);
@@ -341,45 +291,6 @@ public sealed unsafe class ReedSolomonCodec
                 var row = generator.RowAt(indices[n], coefficients, nibbleTables, matrices);
                 accumulator.Add(data[indices[n]].Span.Slice(start, width), row, accumulate || n > 0);
             }
-        }
-    }
-
-    /// <summary>The same symbols, read-only: Memory and ReadOnlyMemory share one layout, as their own conversion relies on.</summary>
-    private static ReadOnlySpan<ReadOnlyMemory<byte>> AsReadOnly(ReadOnlySpan<Memory<byte>> symbols) =>
-        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<Memory<byte>, ReadOnlyMemory<byte>>(ref MemoryMarshal.GetReference(symbols)), symbols.Length);
-
-    private void ValidateRepairIndices(ReadOnlySpan<int> repairIndices, int repairCount, string repairsName)
-    {
-        if (repairIndices.Length != repairCount)
-        {
-            throw new ArgumentException($"{repairIndices.Length} repair indices but {repairCount} repair symbols", repairsName);
-        }
-
-        Span<ulong> seen = stackalloc ulong[MaxTotalSymbols / 64];
-        seen.Clear();
-        foreach (var index in repairIndices)
-        {
-            if ((uint)index >= (uint)MaxRepairSymbols)
-            {
-                throw new ArgumentOutOfRangeException(nameof(repairIndices), index, $"repair index must be in [0, {MaxRepairSymbols})");
-            }
-
-            ref var word = ref seen[index >> 6];
-            var bit = 1UL << (index & 63);
-            if ((word & bit) != 0)
-            {
-                throw new ArgumentException($"repair index {index} is given twice", nameof(repairIndices));
-            }
-
-            word |= bit;
-        }
-    }
-
-    private static void RequireLength(int actual, int expected, string what, int position, string parameterName)
-    {
-        if (actual != expected)
-        {
-            throw new ArgumentException($"{what} {position} has {actual} bytes but symbol 0 has {expected}; all symbols must have the same length", parameterName);
         }
     }
 

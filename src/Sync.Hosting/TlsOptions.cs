@@ -10,7 +10,22 @@ public sealed class TlsOptions
     public Option<string> Key { get; } = new("--tls-key") { Description = "The private key of --tls-cert (PEM)." };
 
     /// <summary>Server side: require client certificates signed by this CA (mTLS).</summary>
-    public Option<string> ClientCa { get; } = new("--client-ca") { Description = "Require client certificates signed by this CA (PEM): mutual TLS." };
+    public Option<string> ClientCa { get; } = new("--client-ca") { Description = "Require client certificates signed by this CA (PEM) for client authentication (clientAuth usage): mutual TLS." };
+
+    /// <summary>Server side: admit clients without a certificate on a non-loopback address.</summary>
+    public Option<bool> AllowAnonymous { get; } = new("--allow-anonymous")
+    {
+        Description = "Serve a non-loopback address without --client-ca: anyone who can connect may sync (refused otherwise; warned at every start).",
+    };
+
+    /// <summary>Server side: only client certificates with these subjects may sync.</summary>
+    public Option<string[]> AllowSubject { get; } = new("--allow-subject")
+    {
+        Description = "Only a client certificate with this subject may sync, e.g. \"CN=outside-1,O=Example\"; repeat for several (needs --client-ca).",
+    };
+
+    /// <summary>Server side: the allowed subjects, one a line.</summary>
+    public Option<string> AllowSubjectFile { get; } = new("--allow-subject-file") { Description = "A file of allowed subjects, one a line ('#' comments), as --allow-subject." };
 
     /// <summary>Client side: verify the server against this CA.</summary>
     public Option<string> ServerCa { get; } = new("--tls-ca") { Description = "Verify the server's certificate against this CA (PEM) instead of the system roots." };
@@ -23,6 +38,9 @@ public sealed class TlsOptions
         command.Options.Add(Certificate);
         command.Options.Add(Key);
         command.Options.Add(ClientCa);
+        command.Options.Add(AllowAnonymous);
+        command.Options.Add(AllowSubject);
+        command.Options.Add(AllowSubjectFile);
     }
 
     public void AddClientOptions(Command command)

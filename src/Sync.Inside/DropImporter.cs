@@ -28,16 +28,20 @@ internal sealed class DropImporter
         _time = time;
     }
 
-    /// <summary>What the published files' metadata may be.</summary>
-    public PublishPolicy Policy { get; init; } = PublishPolicy.Default;
+    /// <summary>The operator's choices for applying (policy, re-hashing, reprepro's lock, local changes).</summary>
+    public ApplySettings Settings { get; init; } = ApplySettings.Default;
 
-    public sealed record Outcome(List<string> Applied, List<string> Pending, List<string> Refused, long BytesReceived);
+    public sealed record Outcome(List<string> Applied, List<string> Pending, List<string> Refused, long BytesReceived)
+    {
+        /// <summary>Entries of an in-place target something else had changed, replaced because the operator said so.</summary>
+        public List<string> Overwritten { get; } = [];
+    }
 
     public async Task<Outcome> ImportAsync(
         string drop, InsideState state, string target, PublishMode mode, int keepSnapshots, OperationProgress progress, CancellationToken cancellationToken)
     {
-        var applier = new StreamApplier(_codec, _trust, _logger, _time) { Policy = Policy };
-        applier.Prepare(state, target, mode);
+        var applier = new StreamApplier(_codec, _trust, _logger, _time) { Settings = Settings };
+        await applier.PrepareAsync(state, target, mode, cancellationToken);
 
         var outcome = new Outcome([], [], [], 0);
         var applied = new HashSet<string>(state.ReadStatus()?.Applied ?? [], StringComparer.Ordinal);
@@ -88,6 +92,7 @@ internal sealed class DropImporter
                 await using var reader = BundleReader.Open(listing, drop);
                 reader.CheckPartsPresent();
                 var received = await applier.ApplyAsync(reader, state, target, mode, keepSnapshots, progress, cancellationToken, header.StreamId);
+                outcome.Overwritten.AddRange(applier.Publisher.Overwritten);
                 bytes += received.BytesReceived;
                 applied.Add(header.StreamIdHex);
                 outcome.Applied.Add($"generation {header.TargetGeneration} from {name}");

@@ -30,15 +30,20 @@ internal static class GrpcCommands
         var common = new TargetOptions();
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
         var tls = new TlsOptions();
+        var serve = new ServeOptions();
         var command = new Command("serve", "Receive generations pushed by `sync-outside push`, one at a time, until stopped.");
         common.AddTo(command);
         command.Options.Add(listen);
+        serve.AddTo(command);
         tls.AddServerOptions(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             var endpoint = ListenAddress.Parse(result.GetValue(listen)!);
-            var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa), null);
+            var settings = TlsSettings.Server(
+                result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa),
+                result.GetValue(tls.AllowAnonymous), result.GetValue(tls.AllowSubject), result.GetValue(tls.AllowSubjectFile));
             var target = common.Target(result);
+            var wait = serve.Wait(result);
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
             CheckTarget(target);
             var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
@@ -48,7 +53,8 @@ internal static class GrpcCommands
                 services.AddSingleton<IWireCodec, ProtobufWireCodec>();
                 services.AddSingleton(target);
                 services.AddSingleton(sp => new InsideSession(
-                    sp.GetRequiredService<IWireCodec>(), trust, sp.GetRequiredService<ILogger<InsideSession>>(), sp.GetRequiredService<TimeProvider>(), new SyncGate()));
+                    sp.GetRequiredService<IWireCodec>(), trust, sp.GetRequiredService<ILogger<InsideSession>>(), sp.GetRequiredService<TimeProvider>(),
+                    new SyncGate(wait, sp.GetRequiredService<TimeProvider>())));
             }, app => app.MapGrpcService<InsideEndpointService>());
             await GrpcServer.RunUntilStoppedAsync(
                 app,
@@ -93,7 +99,8 @@ internal static class GrpcCommands
             CheckTarget(target);
             using var channel = GrpcClient.Create(url, settings);
             var session = new InsideSession(
-                service.Services.GetRequiredService<IWireCodec>(), trust, service.Logger<InsideSession>(), service.Services.GetRequiredService<TimeProvider>(), new SyncGate());
+                service.Services.GetRequiredService<IWireCodec>(), trust, service.Logger<InsideSession>(), service.Services.GetRequiredService<TimeProvider>(),
+                SyncGate.Private(service.Services.GetRequiredService<TimeProvider>()));
             if (interval is null)
             {
                 var progress = new OperationProgress();
@@ -153,7 +160,15 @@ internal static class GrpcCommands
             var peer = InsideSession.Prefetch(PeerStreams.Client(call, url), token);
             var outcome = await session.RunAsync(peer, target, progress, token);
             // Let the outside read the answer and end the call, rather than cutting it under its feet.
-            await call.RequestStream.CompleteAsync();
+            try
+            {
+                await call.RequestStream.CompleteAsync();
+            }
+            catch (Exception e) when (e is RpcException or InvalidOperationException)
+            {
+                // The outside already ended the call (it gave up, or was busy); the outcome above says how it went.
+            }
+
             await peer.DrainAsync(TimeSpan.FromSeconds(10), token);
             return outcome;
         }
@@ -206,7 +221,7 @@ internal static class GrpcCommands
 
         public Option<string> IdleTimeout { get; } = new("--idle-timeout")
         {
-            Description = "Give up on an outside that sends nothing for this long while a message is due (default 10m); its data is kept for a resume.",
+            Description = "Give up on an outside that sends nothing, or reads nothing, for this long while it is due to (default 10m); its data is kept for a resume.",
             DefaultValueFactory = _ => "10m",
         };
 

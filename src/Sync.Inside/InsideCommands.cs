@@ -46,13 +46,14 @@ internal static class InsideCommands
         var publish = new Option<string>("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
         publish.AcceptOnlyFromAmong("snapshot", "in-place");
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
-        var keepModes = KeepSpecialModesOption();
+        var apply = new ApplyOptions();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("import", "Apply every complete bundle in the drop folder, in generation order.")
         {
-            drop, target, state, trust, publish, keep, keepModes, quiet, verbose,
+            drop, target, state, trust, publish, keep, quiet, verbose,
         };
+        apply.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             if (result.GetValue(keep) < 1)
@@ -74,7 +75,7 @@ internal static class InsideCommands
             var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
             var importer = new DropImporter(host.Services.GetRequiredService<IWireCodec>(), trustStore, host.Logger<DropImporter>(), time)
             {
-                Policy = new PublishPolicy(result.GetValue(keepModes)),
+                Settings = apply.Read(result),
             };
             var progress = new OperationProgress();
             var before = inside.Published.Generation;
@@ -92,6 +93,11 @@ internal static class InsideCommands
             foreach (var line in outcome.Pending)
             {
                 CommandRunner.Fail(Agent, line);
+            }
+
+            if (outcome.Overwritten.Count > 0)
+            {
+                Console.WriteLine($"overwrote {outcome.Overwritten.Count} local change(s): {string.Join(", ", outcome.Overwritten)}");
             }
 
             var now = inside.Published.Generation;
@@ -124,12 +130,18 @@ internal static class InsideCommands
             var bytes = inside.LoadPublishedManifest() ?? throw SyncException.Usage("nothing is published yet");
             var manifest = host.Services.GetRequiredService<IWireCodec>().ParseManifest(bytes, ManifestLimits.Base);
             var root = result.GetValue(target)!;
-            using var tree = LinuxFileSystem.Instance.TryOpenTree(root) ?? throw SyncException.Usage($"target '{root}' does not exist");
+            if (LinuxFileSystem.Instance.TryStatPath(root) is null)
+            {
+                throw SyncException.Usage($"target '{root}' does not exist");
+            }
+
+            using var tree = PublishLayout.OpenPublished(inside, root)
+                ?? throw new SyncException(SyncErrorKind.Failure, $"the published tree of generation {inside.Published.Generation} is gone; restore it, or import a full bundle into a new state directory");
             var progress = new OperationProgress();
             IReadOnlyList<string> problems;
             await using (new ProgressDisplay(progress, result.GetValue(quiet)))
             {
-                problems = await TreeVerifier.VerifyAsync(tree, manifest, inside.Published.EffectivePolicy, progress, token);
+                problems = await TreeVerifier.VerifyAsync(tree, manifest, inside.Published.EffectivePolicy, progress, token, inside.Published.SharedRoots);
             }
 
             foreach (var problem in problems)

@@ -89,7 +89,7 @@ internal static class UdpCommands
             var service = new UdpReceiveService(
                 host.Services.GetRequiredService<IWireCodec>(), gateTrust, applyTrust, inside, inbox, result.GetValue(target)!, mode, result.GetValue(keep),
                 host.Logger<UdpReceiveService>(), time, Console.Out);
-            service.Prepare();
+            await service.PrepareAsync(token);
 
             var receiver = new UdpReceiver(host.Logger<UdpReceiver>(), time);
             var interval = TimeSpan.FromSeconds(result.GetValue(report));

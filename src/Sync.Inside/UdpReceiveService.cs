@@ -69,7 +69,7 @@ internal sealed class UdpReceiveService
     public int PublishedCount => Volatile.Read(ref _published);
 
     /// <summary>Finishes an interrupted apply and checks the target; call once before receiving.</summary>
-    public void Prepare() => _applier.Prepare(_state, _target, _mode);
+    public Task PrepareAsync(CancellationToken cancellationToken) => _applier.PrepareAsync(_state, _target, _mode, cancellationToken);
 
     /// <summary>
     /// The receiver's <see cref="UdpReceiveOptions.Verifier"/>: the session ticket must be signed by a trusted key.

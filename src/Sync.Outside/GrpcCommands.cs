@@ -43,7 +43,8 @@ internal static class GrpcCommands
             using var channel = GrpcClient.Create(url, settings);
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
-            var session = new OutsideSession(host.Services.GetRequiredService<IWireCodec>(), host.Logger<OutsideSession>(), host.Services.GetRequiredService<TimeProvider>(), new SyncGate());
+            var session = new OutsideSession(host.Services.GetRequiredService<IWireCodec>(), host.Logger<OutsideSession>(), host.Services.GetRequiredService<TimeProvider>(),
+                SyncGate.Private(host.Services.GetRequiredService<TimeProvider>()));
             var progress = new OperationProgress();
             SyncResult outcome;
             await using (new ProgressDisplay(progress, result.GetValue(common.Quiet)))
@@ -89,14 +90,19 @@ internal static class GrpcCommands
         var common = new SourceOptions();
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
         var tls = new TlsOptions();
+        var serve = new ServeOptions();
         var command = new Command("serve", "Serve generations to insides that pull (`sync-inside pull`), one at a time, until stopped.");
         common.AddTo(command);
         command.Options.Add(listen);
+        serve.AddTo(command);
         tls.AddServerOptions(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             var endpoint = ListenAddress.Parse(result.GetValue(listen)!);
-            var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa), null);
+            var settings = TlsSettings.Server(
+                result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa),
+                result.GetValue(tls.AllowAnonymous), result.GetValue(tls.AllowSubject), result.GetValue(tls.AllowSubjectFile));
+            var wait = serve.Wait(result);
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
             using (OutsideState.Open(source.StateDirectory))
@@ -115,7 +121,7 @@ internal static class GrpcCommands
                 AgentHost.AddAgentServices(services, Agent, level);
                 services.AddSingleton<IWireCodec, ProtobufWireCodec>();
                 services.AddSingleton(source);
-                services.AddSingleton(new SyncGate());
+                services.AddSingleton(sp => new SyncGate(wait, sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton(sp => new OutsideSession(
                     sp.GetRequiredService<IWireCodec>(), sp.GetRequiredService<ILogger<OutsideSession>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SyncGate>()));
             }, app => app.MapGrpcService<OutsideEndpointService>());
@@ -195,13 +201,19 @@ internal static class GrpcCommands
             Description = "The most bits per second to send (e.g. 400M, 1G), for a link shared with other traffic. Default: as fast as the link and the inside allow.",
         };
 
+        public Option<string> IdleTimeout { get; } = new("--idle-timeout")
+        {
+            Description = "Give up on an inside that sends nothing, or reads nothing, for this long while it is due to (default 10m).",
+            DefaultValueFactory = _ => "10m",
+        };
+
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display." };
 
         public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, MaxRate, Quiet, Verbose })
+            foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, MaxRate, IdleTimeout, Quiet, Verbose })
             {
                 command.Options.Add(option);
             }
@@ -212,6 +224,9 @@ internal static class GrpcCommands
             result.GetValue(State)!,
             key,
             new ExportOptions { Full = result.GetValue(Full), Verify = result.GetValue(Verify), ImmutableDirectories = result.GetValue(Immutable)! },
-            result.GetValue(MaxRate) is { } rate ? UdpArguments.Rate("--max-rate", rate) : null);
+            result.GetValue(MaxRate) is { } rate ? UdpArguments.Rate("--max-rate", rate) : null)
+        {
+            IdleTimeout = OptionValue.Parse("--idle-timeout", result.GetValue(IdleTimeout)!, Units.ParseInterval),
+        };
     }
 }

@@ -15,31 +15,12 @@ public sealed class GrpcDeltaSource : IDeltaSource
     private bool _ended;
     private OutsideMessage? _peeked;
 
-    private readonly TimeSpan _idleTimeout;
+    /// <param name="peer">The stream, bounded by the idle timeout (<see cref="IdleLimitedPeerStream{TSend, TReceive}"/>):
+    /// a stalled peer must not hold the inside (one sync at a time) for ever.</param>
+    public GrpcDeltaSource(IPeerStream<InsideMessage, OutsideMessage> peer) => _peer = peer;
 
-    /// <param name="idleTimeout">How long the other side may stay silent while a message is expected: a stalled peer
-    /// must not hold the inside (one sync at a time) for ever.</param>
-    public GrpcDeltaSource(IPeerStream<InsideMessage, OutsideMessage> peer, TimeSpan idleTimeout)
-    {
-        _peer = peer;
-        _idleTimeout = idleTimeout;
-    }
-
-    /// <summary>The next message, or null at the end; a silence longer than the idle timeout ends the sync.</summary>
-    public async Task<OutsideMessage?> ReceiveAsync(CancellationToken cancellationToken)
-    {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        idle.CancelAfter(_idleTimeout);
-        try
-        {
-            return await _peer.ReceiveAsync(idle.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw new SyncException(
-                SyncErrorKind.Failure, $"{_peer.Peer} sent nothing for {_idleTimeout.TotalSeconds:F0} s; gave up on it (what arrived is kept for a resume)");
-        }
-    }
+    /// <summary>The next message, or null at the end.</summary>
+    public Task<OutsideMessage?> ReceiveAsync(CancellationToken cancellationToken) => _peer.ReceiveAsync(cancellationToken);
 
     public long BytesReceived { get; private set; }
 
@@ -74,6 +55,6 @@ public sealed class GrpcDeltaSource : IDeltaSource
     }
 
     internal static SyncException AbortError(string peer, Abort abort) => abort.Busy
-        ? SyncException.Busy($"{peer} is busy: {abort.Reason}")
-        : new SyncException(SyncErrorKind.Failure, $"{peer} gave up: {abort.Reason}");
+        ? SyncException.Busy($"{peer} is busy: {PeerText.Clean(abort.Reason)}")
+        : new SyncException(SyncErrorKind.Failure, $"{peer} gave up: {PeerText.Clean(abort.Reason)}");
 }

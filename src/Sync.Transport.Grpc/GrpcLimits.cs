@@ -17,4 +17,10 @@ public static class GrpcLimits
     public const int ConnectionWindowBytes = 16 << 20;
 
     public const int ProtocolVersion = 1;
+
+    /// <summary>Connections a server accepts at once: one sync, a few waiting for it, health probes.</summary>
+    public const int MaxConnections = 64;
+
+    /// <summary>Concurrent calls on one connection; an honest peer makes one sync call at a time.</summary>
+    public const int MaxStreamsPerConnection = 8;
 }

@@ -38,6 +38,88 @@ public static class GrpcServer
     public static WebApplication Build(
         string agentName, IPEndPoint listen, TlsSettings tls, Action<IServiceCollection> configureServices, Action<WebApplication> mapServices)
     {
+        CheckOptions(listen, tls);
+        var anonymous = tls.PeerCaPath is null;
+        var loopback = IPAddress.IsLoopback(listen.Address);
+
+        var certificate = tls.HasCertificate ? CertificateFiles.LoadWithKey(tls.CertificatePath!, tls.KeyPath!) : null;
+        var serverUsage = certificate is null ? null : CertificateFiles.Usage(certificate, CertificateFiles.ServerAuth);
+        if (serverUsage == false)
+        {
+            throw SyncException.Usage(
+                $"{tls.CertificatePath} ({CertificateFiles.SubjectOf(certificate!)}) lacks the serverAuth extended key usage: it was issued for other purposes; issue one with extendedKeyUsage=serverAuth");
+        }
+
+        var clientRoots = tls.PeerCaPath is null ? null : CertificateFiles.LoadCa(tls.PeerCaPath);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = agentName });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.Http2.InitialStreamWindowSize = GrpcLimits.StreamWindowBytes;
+            kestrel.Limits.Http2.InitialConnectionWindowSize = GrpcLimits.ConnectionWindowBytes;
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(60);
+            // One sync at a time (and a few waiting for it), plus health probes: a peer gets no more than this.
+            kestrel.Limits.MaxConcurrentConnections = GrpcLimits.MaxConnections;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = GrpcLimits.MaxStreamsPerConnection;
+            kestrel.Listen(listen, options =>
+            {
+                options.Protocols = HttpProtocols.Http2;
+                if (certificate is not null)
+                {
+                    options.UseHttps(https =>
+                    {
+                        https.ServerCertificate = certificate;
+                        if (clientRoots is not null)
+                        {
+                            https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                            var log = new Lazy<ILogger>(() => kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcServer)));
+                            https.ClientCertificateValidation = (client, chain, _) => AdmitClient(client, chain, clientRoots, log.Value);
+                        }
+                    });
+                }
+            });
+        });
+        builder.Services.AddGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = GrpcLimits.MaxMessageBytes;
+            options.MaxSendMessageSize = GrpcLimits.MaxMessageBytes;
+            options.EnableDetailedErrors = false;
+        });
+        // Registered after Kestrel's own factory, so this one is what it resolves.
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
+        builder.Services.AddGrpcHealthChecks().AddCheck("sync", () => HealthCheckResult.Healthy());
+        configureServices(builder.Services);
+        builder.Services.AddSingleton(tls.AllowedSubjects);
+        var app = builder.Build();
+        // Warnings at every start, where an operator reading the service's log sees them.
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcServer));
+        if (certificate is not null && serverUsage is null)
+        {
+            app.Lifetime.ApplicationStarted.Register(() => logger.LogWarning(
+                "The server certificate ({Subject}) lacks the serverAuth extended key usage: clients that check it with --tls-ca refuse it (--tls-pin accepts it)",
+                CertificateFiles.SubjectOf(certificate)));
+        }
+
+        if (anonymous && !loopback)
+        {
+            app.Lifetime.ApplicationStarted.Register(() => logger.LogWarning(
+                "Anyone who can reach {Endpoint} may connect without a client certificate (--allow-anonymous): they learn what this agent holds and can keep it busy", listen));
+        }
+
+        app.MapGrpcHealthChecksService();
+        mapServices(app);
+        return app;
+    }
+
+    /// <summary>
+    /// Refuses, as a usage error, a server that would talk plain text off loopback, admit anonymous clients off
+    /// loopback without being told to, or has options that contradict each other.
+    /// </summary>
+    private static void CheckOptions(IPEndPoint listen, TlsSettings tls)
+    {
         if (!tls.HasCertificate && !IPAddress.IsLoopback(listen.Address))
         {
             throw SyncException.Usage(
@@ -54,49 +136,36 @@ public static class GrpcServer
             throw SyncException.Usage("--client-ca needs --tls-cert and --tls-key: client certificates are checked only over TLS");
         }
 
-        var certificate = tls.HasCertificate ? CertificateFiles.LoadWithKey(tls.CertificatePath!, tls.KeyPath!) : null;
-        var clientRoots = tls.PeerCaPath is null ? null : CertificateFiles.LoadCa(tls.PeerCaPath);
+        var anonymous = tls.PeerCaPath is null;
+        var loopback = IPAddress.IsLoopback(listen.Address);
+        if (anonymous && !loopback && !tls.AllowAnonymous)
+        {
+            throw SyncException.Usage(
+                $"serving {listen} without --client-ca admits anyone who can reach it (they learn what this agent holds and can keep it busy); " +
+                "pass --client-ca CA.pem to require client certificates, or --allow-anonymous to accept that");
+        }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = agentName });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        if (!anonymous && tls.AllowAnonymous)
         {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.Http2.InitialStreamWindowSize = GrpcLimits.StreamWindowBytes;
-            kestrel.Limits.Http2.InitialConnectionWindowSize = GrpcLimits.ConnectionWindowBytes;
-            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
-            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(60);
-            kestrel.Listen(listen, options =>
-            {
-                options.Protocols = HttpProtocols.Http2;
-                if (certificate is not null)
-                {
-                    options.UseHttps(https =>
-                    {
-                        https.ServerCertificate = certificate;
-                        if (clientRoots is not null)
-                        {
-                            https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
-                            https.ClientCertificateValidation = (client, chain, _) => CertificateFiles.ChainsTo(
-                                client, clientRoots, chain is null ? null : new X509Certificate2Collection(chain.ChainElements.Select(e => e.Certificate).ToArray()));
-                        }
-                    });
-                }
-            });
-        });
-        builder.Services.AddGrpc(options =>
+            throw SyncException.Usage("--allow-anonymous contradicts --client-ca: drop one");
+        }
+
+        if (anonymous && !tls.AllowedSubjects.IsEmpty)
         {
-            options.MaxReceiveMessageSize = GrpcLimits.MaxMessageBytes;
-            options.MaxSendMessageSize = GrpcLimits.MaxMessageBytes;
-            options.EnableDetailedErrors = false;
-        });
-        // Registered after Kestrel's own factory, so this one is what it resolves.
-        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
-        builder.Services.AddGrpcHealthChecks().AddCheck("sync", () => HealthCheckResult.Healthy());
-        configureServices(builder.Services);
-        var app = builder.Build();
-        app.MapGrpcHealthChecksService();
-        mapServices(app);
-        return app;
+            throw SyncException.Usage("--allow-subject needs --client-ca: the subjects are those of client certificates");
+        }
+    }
+
+    /// <summary>The TLS handshake's check of a client certificate: chains to --client-ca and carries clientAuth. A refusal is logged with the reason.</summary>
+    private static bool AdmitClient(X509Certificate2 client, X509Chain? chain, X509Certificate2Collection roots, ILogger logger)
+    {
+        var intermediates = chain is null ? null : new X509Certificate2Collection(chain.ChainElements.Select(e => e.Certificate).ToArray());
+        if (CertificateFiles.Problem(client, roots, intermediates, CertificateFiles.ClientAuth) is not { } problem)
+        {
+            return true;
+        }
+
+        logger.LogWarning("Refused a client certificate ({Subject}): {Problem}", CertificateFiles.SubjectOf(client), problem);
+        return false;
     }
 }

@@ -13,9 +13,12 @@ public sealed class InsideEndpointService : InsideEndpoint.InsideEndpointBase
     private readonly InsideTarget _target;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<InsideEndpointService> _logger;
+    private readonly SubjectAllowList _allowed;
 
-    public InsideEndpointService(InsideSession session, InsideTarget target, IHostApplicationLifetime lifetime, ILogger<InsideEndpointService> logger)
+    public InsideEndpointService(
+        InsideSession session, InsideTarget target, SubjectAllowList allowed, IHostApplicationLifetime lifetime, ILogger<InsideEndpointService> logger)
     {
+        _allowed = allowed;
         _session = session;
         _target = target;
         _lifetime = lifetime;
@@ -24,6 +27,7 @@ public sealed class InsideEndpointService : InsideEndpoint.InsideEndpointBase
 
     public override async Task Push(IAsyncStreamReader<OutsideMessage> requestStream, IServerStreamWriter<InsideMessage> responseStream, ServerCallContext context)
     {
+        _allowed.Demand(context, _logger);
         // Stopping the service abandons an apply that has not started publishing (its data is kept for a resume);
         // one that has is finished by its journal.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _lifetime.ApplicationStopping);

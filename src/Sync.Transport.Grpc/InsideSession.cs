@@ -40,12 +40,15 @@ public sealed class InsideSession
     public async Task<Outcome> RunAsync(
         IPeerStream<InsideMessage, OutsideMessage> peer, InsideTarget target, OperationProgress progress, CancellationToken cancellationToken)
     {
-        using var hold = _gate.TryEnter(peer.Peer, _time);
+        peer = new IdleLimitedPeerStream<InsideMessage, OutsideMessage>(peer, target.IdleTimeout, _time);
+        using var hold = await _gate.EnterAsync(peer.Peer, cancellationToken).ConfigureAwait(false);
         if (hold is null)
         {
             return await SendAsync(peer, Status(Outcome.Types.Status.Busy, 0, $"the inside is busy applying a sync from {_gate.Holder}; try again when it is done"), cancellationToken)
                 .ConfigureAwait(false);
         }
+
+        hold.LogWait(_logger, peer.Peer);
 
         InsideState state;
         try
@@ -60,7 +63,7 @@ public sealed class InsideSession
         using (state)
         {
             var clock = Stopwatch.StartNew();
-            var source = new GrpcDeltaSource(peer, target.IdleTimeout);
+            var source = new GrpcDeltaSource(peer);
             Outcome outcome;
             try
             {

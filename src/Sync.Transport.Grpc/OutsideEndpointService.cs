@@ -13,9 +13,12 @@ public sealed class OutsideEndpointService : OutsideEndpoint.OutsideEndpointBase
     private readonly OutsideSource _source;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<OutsideEndpointService> _logger;
+    private readonly SubjectAllowList _allowed;
 
-    public OutsideEndpointService(OutsideSession session, OutsideSource source, IHostApplicationLifetime lifetime, ILogger<OutsideEndpointService> logger)
+    public OutsideEndpointService(
+        OutsideSession session, OutsideSource source, SubjectAllowList allowed, IHostApplicationLifetime lifetime, ILogger<OutsideEndpointService> logger)
     {
+        _allowed = allowed;
         _session = session;
         _source = source;
         _lifetime = lifetime;
@@ -24,6 +27,7 @@ public sealed class OutsideEndpointService : OutsideEndpoint.OutsideEndpointBase
 
     public override async Task Pull(IAsyncStreamReader<InsideMessage> requestStream, IServerStreamWriter<OutsideMessage> responseStream, ServerCallContext context)
     {
+        _allowed.Demand(context, _logger);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _lifetime.ApplicationStopping);
         var peer = PeerName.Of(context);
         try
@@ -37,7 +41,9 @@ public sealed class OutsideEndpointService : OutsideEndpoint.OutsideEndpointBase
         }
         catch (SyncException e)
         {
+            // One line here; the caller learns why from the status (a busy outside already said so in an abort).
             _logger.LogWarning("Sync to {Peer} failed: {Reason}", peer, e.Message);
+            throw new RpcException(GrpcErrors.StatusOf(e));
         }
         catch (Exception e) when (e is RpcException or IOException or OperationCanceledException or InvalidOperationException)
         {

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Google.Protobuf;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
 using Sync.Core.Export;
-using Sync.Core.Hashing;
 using Sync.Core.Streams;
 using Sync.Protocol.V1;
 
@@ -34,15 +34,18 @@ public sealed class OutsideSession
     public long BytesSent => _sink?.BytesSent ?? 0;
 
     public async Task<SyncResult> RunAsync(
-        IPeerStream<OutsideMessage, InsideMessage> peer, OutsideSource source, OperationProgress progress, CancellationToken cancellationToken)
+        IPeerStream<OutsideMessage, InsideMessage> call, OutsideSource source, OperationProgress progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        using var hold = _gate.TryEnter(peer.Peer, _time);
+        var peer = new IdleLimitedPeerStream<OutsideMessage, InsideMessage>(call, source.IdleTimeout, _time);
+        using var hold = await _gate.EnterAsync(peer.Peer, cancellationToken).ConfigureAwait(false);
         if (hold is null)
         {
             await AbortAsync(peer, $"the outside is busy serving {_gate.Holder}; try again when it is done", busy: true, cancellationToken).ConfigureAwait(false);
             throw SyncException.Busy($"the outside is serving {_gate.Holder}");
         }
+
+        hold.LogWait(_logger, peer.Peer);
 
         OutsideState state;
         try
@@ -68,7 +71,17 @@ public sealed class OutsideSession
                     Hello = new Hello { ProtocolVersion = GrpcLimits.ProtocolVersion, KeyId = ByteString.CopyFrom(source.Key.KeyId), Agent = "sync-outside" },
                 },
                 cancellationToken).ConfigureAwait(false);
-            var holdings = await ReceiveHoldingsAsync(peer, state, cancellationToken).ConfigureAwait(false);
+            (InsideHoldings Held, Outcome? Outcome) holdings;
+            try
+            {
+                holdings = await HoldingsReader.ReadAsync(peer, state, _time, _logger, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SyncException e) when (e.Kind == SyncErrorKind.Refused)
+            {
+                await AbortAsync(peer, e.Message, busy: false, cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+
             if (holdings.Outcome is { } early)
             {
                 return SyncResult.From(early, null, 0, clock.Elapsed);
@@ -97,7 +110,7 @@ public sealed class OutsideSession
             prepared.RecordSent(state);
             var pacer = source.MaxBitsPerSecond is { } rate ? new SendPacer(rate, _time) : null;
             var sink = _sink = new GrpcDeltaSink(peer, pacer);
-            var outcome = await SendAndAwaitOutcomeAsync(peer, prepared, sink, progress, cancellationToken).ConfigureAwait(false);
+            var outcome = await SendAndAwaitOutcomeAsync(call, peer, prepared, sink, progress, cancellationToken).ConfigureAwait(false);
             if (outcome.Status == Outcome.Types.Status.Published && (long)outcome.Generation == prepared.Header.TargetGeneration)
             {
                 prepared.Commit(state, _time.GetUtcNow());
@@ -119,19 +132,26 @@ public sealed class OutsideSession
     /// Streams the generation while listening for the inside: an inside that refuses early (bad key, replay) answers
     /// before the end, and the rest is not sent.
     /// </summary>
+    /// <remarks>
+    /// The answer is awaited on the bare <paramref name="call"/> while frames go out (sending a large generation takes
+    /// longer than any idle timeout), then for at most the idle timeout after the last frame: the inside publishes
+    /// meanwhile. If it does so later still, the next sync finds the generation among those sent.
+    /// </remarks>
     private async Task<Outcome> SendAndAwaitOutcomeAsync(
-        IPeerStream<OutsideMessage, InsideMessage> peer, PreparedExport prepared, GrpcDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)
+        IPeerStream<OutsideMessage, InsideMessage> call, IdleLimitedPeerStream<OutsideMessage, InsideMessage> peer, PreparedExport prepared, GrpcDeltaSink sink,
+        OperationProgress progress, CancellationToken cancellationToken)
     {
         using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var answer = ReceiveOutcomeAsync(peer, cancellationToken);
+        var answer = ReceiveOutcomeAsync(call, cancellationToken);
         _ = answer.ContinueWith(_ => stopSending.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
             // The inside checks every chunk and answers at once, so the source is checked by its metadata only.
             await prepared.EmitAsync(sink, progress, stopSending.Token, rehashSource: false).ConfigureAwait(false);
         }
-        catch (SyncException e)
+        catch (SyncException e) when (e.InnerException is not RpcException { StatusCode: StatusCode.DeadlineExceeded })
         {
+            // (An inside that stopped reading is not told: the abort would wait behind the stalled frames.)
             await AbortAsync(peer, e.Message, busy: false, cancellationToken).ConfigureAwait(false);
             throw;
         }
@@ -146,82 +166,17 @@ public sealed class OutsideSession
             }
         }
 
-        return await answer.ConfigureAwait(false);
+        return await peer.WithinLimitAsync(answer, "sent no answer after the last frame", cancellationToken).ConfigureAwait(false);
     }
-
-    private async Task<(InsideHoldings Held, Outcome? Outcome)> ReceiveHoldingsAsync(
-        IPeerStream<OutsideMessage, InsideMessage> peer, OutsideState state, CancellationToken cancellationToken)
-    {
-        long generation = 0;
-        var digest = string.Empty;
-        var contents = new HashSet<Digest>();
-        var chunks = new HashSet<Digest>();
-        var first = true;
-        while (true)
-        {
-            var message = await peer.ReceiveAsync(cancellationToken).ConfigureAwait(false)
-                ?? throw new SyncException(SyncErrorKind.Failure, $"{peer.Peer} closed the stream before saying what it holds");
-            if (message.BodyCase == InsideMessage.BodyOneofCase.Outcome)
-            {
-                return (InsideHoldings.Nothing, message.Outcome);
-            }
-
-            if (message.BodyCase != InsideMessage.BodyOneofCase.Holdings)
-            {
-                throw SyncException.Refused($"{peer.Peer} sent {message.BodyCase} instead of its holdings");
-            }
-
-            var h = message.Holdings;
-            if (first)
-            {
-                generation = (long)h.PublishedGeneration;
-                digest = Convert.ToHexStringLower(h.PublishedManifestDigest.Span);
-                first = false;
-            }
-
-            foreach (var d in h.Contents)
-            {
-                contents.Add(ParseDigest(d, peer));
-            }
-
-            foreach (var d in h.Chunks)
-            {
-                chunks.Add(ParseDigest(d, peer));
-            }
-
-            if (h.Last)
-            {
-                break;
-            }
-        }
-
-        byte[]? manifest = null;
-        if (generation > 0)
-        {
-            manifest = state.FindManifest(generation, digest);
-            if (manifest is null)
-            {
-                _logger.LogWarning(
-                    "The inside publishes generation {Generation} (manifest {Digest}), which this outside has no record of; sending a full generation",
-                    generation, digest[..Math.Min(12, digest.Length)]);
-            }
-        }
-
-        if (contents.Count + chunks.Count > 0)
-        {
-            _logger.LogInformation("{Peer} kept {Contents} contents and {Chunks} chunks from a cut transfer; they are not sent again", peer.Peer, contents.Count, chunks.Count);
-        }
-
-        return (new InsideHoldings(generation, manifest, contents, chunks), null);
-    }
-
-    private static Digest ParseDigest(ByteString bytes, IPeerStream<OutsideMessage, InsideMessage> peer) => bytes.Length == Digest.Size
-        ? Digest.FromBytes(bytes.Span)
-        : throw SyncException.Refused($"{peer.Peer} sent a held digest of {bytes.Length} bytes");
 
     private static async Task<Outcome> ReceiveOutcomeAsync(IPeerStream<OutsideMessage, InsideMessage> peer, CancellationToken cancellationToken)
     {
         var message = await peer.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+        if (message?.BodyCase == InsideMessage.BodyOneofCase.Outcome)
+        {
+            message.Outcome.Message = PeerText.Clean(message.Outcome.Message);
+        }
+
         return message?.BodyCase == InsideMessage.BodyOneofCase.Outcome
             ? message.Outcome
             : throw new SyncException(
@@ -237,8 +192,9 @@ public sealed class OutsideSession
         {
             await peer.SendAsync(new OutsideMessage { Abort = new Abort { Reason = reason, Busy = busy } }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
+            // Best effort: the caller throws its own reason next, whatever happened here.
             _logger.LogDebug("Could not tell {Peer} we gave up: {Reason}", peer.Peer, e.Message);
         }
     }

@@ -13,13 +13,13 @@ public sealed class GrpcResumeTests
     private const int LargeFile = 120_000_000;
     private const int SmallFiles = 40;
     private const int SmallFile = 2_000_000;
-    private const long NewBytes = LargeFile + (long)SmallFiles * SmallFile;
+    internal const long NewBytes = LargeFile + (long)SmallFiles * SmallFile;
 
     // A push over loopback moves 200 MB in about a second; capped at 50 MB/s the cut points are seconds apart, so
     // the test reliably cuts where it means to on a busy machine.
-    private static readonly string[] PacedForCut = ["--max-rate", "400M"];
+    internal static readonly string[] PacedForCut = ["--max-rate", "400M"];
 
-    private static void MakeLargeTree(string root)
+    internal static void MakeLargeTree(string root)
     {
         for (var i = 0; i < SmallFiles; i++)
         {
@@ -113,6 +113,7 @@ public sealed class GrpcResumeTests
                 Assert.Equal(0, await server.StopAsync());
                 var cut = await done;
                 Assert.NotEqual(0, cut.ExitCode);
+                Assert.True(Regex.IsMatch(cut.Stderr, @"(\d+) bytes sent"), cut.ToString());
                 sentBeforeStop = long.Parse(Regex.Match(cut.Stderr, @"(\d+) bytes sent").Groups[1].Value);
             }
 

@@ -65,7 +65,12 @@ public sealed class PublishedMetadataTests
         await Run.Ok(pair.Verify());
     }
 
-    private static int Mode(string root, string path) => Posix.LStat(Path.Combine(Resolve(root), path)).Mode;
+    /// <summary>The mode a reader sees: through a symlink where the tree has one (snapshot mode's shared pool).</summary>
+    private static int Mode(string root, string path)
+    {
+        var full = Path.Combine(Resolve(root), path);
+        return Posix.LStat(Posix.LStat(full).Kind == UnixFileKind.Symlink ? new DirectoryInfo(full).ResolveLinkTarget(true)!.FullName : full).Mode;
+    }
 
     private static string Resolve(string root) =>
         Posix.LStat(root).Kind == UnixFileKind.Symlink ? new DirectoryInfo(root).ResolveLinkTarget(true)!.FullName : root;

@@ -121,7 +121,7 @@ internal sealed class InPlaceStager
 
                     var link = NextStaged();
                     _staging.CreateSymlink(link, entry.LinkTarget!);
-                    _staging.SetMtime(link, entry.MtimeNs);
+                    Materializer.SetMetadata(_staging, link, entry, _policy);
                     AddReplacement(links, swapCleanup, entry.Path, link, old);
                     break;
                 case EntryKind.File:
@@ -212,7 +212,7 @@ internal sealed class InPlaceStager
                     break;
                 case EntryKind.Symlink:
                     _staging.CreateSymlink(path, entry.LinkTarget!);
-                    _staging.SetMtime(path, entry.MtimeNs);
+                    Materializer.SetMetadata(_staging, path, entry, _policy);
                     break;
                 case EntryKind.File:
                     var old = _current.Find(entry.Path);

@@ -7,4 +7,6 @@ namespace Sync.Core.Apply;
 [JsonSerializable(typeof(ImportStatus))]
 [JsonSerializable(typeof(Journal))]
 [JsonSerializable(typeof(VerifyRecord))]
+[JsonSerializable(typeof(List<string>), TypeInfoPropertyName = "ListString")]
+[JsonSerializable(typeof(Dictionary<string, long>), TypeInfoPropertyName = "DictionaryStringInt64")]
 internal sealed partial class InsideJson : JsonSerializerContext;

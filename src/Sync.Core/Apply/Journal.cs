@@ -6,7 +6,7 @@ namespace Sync.Core.Apply;
 /// between is finished by the next run; without it, leftover staging is simply discarded.
 /// Snapshot mode names the snapshot directory (under the state's snapshots/) that the target symlink is switched to;
 /// in-place mode lists <see cref="Ops"/>, each acting on a path of the target tree and, for renames and exchanges, a
-/// path of the staging tree.
+/// path of the staging tree, and <see cref="Locks"/> the reprepro lock files a replay holds while it writes.
 /// </summary>
 public sealed record Journal(
     int Format,
@@ -19,7 +19,10 @@ public sealed record Journal(
     string? StagingDirectory,
     PublishPolicy Policy,
     IReadOnlyList<JournalOp> Ops,
-    string? SignedBy = null)
+    string? SignedBy = null,
+    IReadOnlyList<string>? Locks = null,
+    string? PoolEpoch = null,
+    IReadOnlyList<string>? SharedRoots = null)
 {
     /// <summary>Journals of earlier versions held absolute paths; this version refuses to guess what they meant.</summary>
     public const int CurrentFormat = 2;

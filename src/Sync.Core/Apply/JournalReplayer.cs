@@ -15,14 +15,14 @@ internal static class JournalReplayer
     {
         foreach (var op in journal.Ops)
         {
-            Replay(op, target, staging);
+            Replay(op, target, staging, journal.Policy.Owner);
             CrashPoints.Hit();
         }
 
         target.SyncFileSystem();
     }
 
-    private static void Replay(JournalOp op, IDirectoryTree target, IDirectoryTree? staging)
+    private static void Replay(JournalOp op, IDirectoryTree target, IDirectoryTree? staging, PublishOwner? owner)
     {
         var now = target.TryStat(op.Path);
         switch (op.Kind)
@@ -114,6 +114,11 @@ internal static class JournalReplayer
             case JournalOpKind.SetDirectoryMetadata:
                 if (now is { Kind: UnixFileKind.Directory })
                 {
+                    if (owner is not null && (now.Value.Uid != owner.Uid || now.Value.Gid != owner.Gid))
+                    {
+                        target.SetOwner(op.Path, owner.Uid, owner.Gid);
+                    }
+
                     target.SetMode(op.Path, op.Mode);
                     target.SetMtime(op.Path, op.MtimeNs);
                 }

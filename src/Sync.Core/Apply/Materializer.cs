@@ -64,11 +64,17 @@ internal sealed class Materializer
         _made[key] = path;
     }
 
+    /// <summary>Mode (not for symlinks), owner when the policy names one, and mtime, last: chown would not move it.</summary>
     public static void SetMetadata(IDirectoryTree tree, string path, ManifestEntry entry, PublishPolicy policy)
     {
+        if (policy.Owner is { } owner)
+        {
+            tree.SetOwner(path, owner.Uid, owner.Gid);
+        }
+
         if (entry.Kind != EntryKind.Symlink)
         {
-            tree.SetMode(path, policy.Mode(entry.Mode));
+            tree.SetMode(path, policy.Mode(entry.Mode)); // after chown, which clears setuid/setgid bits
         }
 
         tree.SetMtime(path, entry.MtimeNs);

@@ -139,7 +139,11 @@ public sealed class PublishLayout : IDisposable
     internal static IDirectoryTree? OpenTargetParent(IFileSystem fileSystem, string target) =>
         fileSystem.TryOpenTree(Path.GetDirectoryName(Path.GetFullPath(target))!);
 
-    internal static IDirectoryTree? OpenPublished(InsideState state, string target)
+    /// <summary>
+    /// The published generation as one tree, as readers see it through the target (snapshot mode: the snapshot, its shared
+    /// roots routed into the pool store), or null when nothing is published.
+    /// </summary>
+    public static IDirectoryTree? OpenPublished(InsideState state, string target)
     {
         var published = state.Published;
         if (published.Generation == 0)
@@ -154,7 +158,28 @@ public sealed class PublishLayout : IDisposable
 
         var name = Path.GetFileName(published.SnapshotDirectory ?? string.Empty);
         var path = TreePath.Combine(SnapshotsDirectory, name);
-        return name.Length > 0 && state.Tree.TryStat(path) is { Kind: UnixFileKind.Directory } ? state.Tree.OpenTree(path) : null;
+        if (name.Length == 0 || state.Tree.TryStat(path) is not { Kind: UnixFileKind.Directory })
+        {
+            return null;
+        }
+
+        var snapshot = state.Tree.OpenTree(path);
+        if (published is not { PoolEpoch: { } epoch, SharedRoots: { Count: > 0 } roots })
+        {
+            return snapshot;
+        }
+
+        // The snapshot's shared roots are symlinks into the pool store, which a tree never follows: route them.
+        var routes = new Dictionary<string, IDirectoryTree>(StringComparer.Ordinal);
+        foreach (var root in roots)
+        {
+            if (PoolStore.OpenRoot(state, epoch, root) is { } tree)
+            {
+                routes[root] = tree;
+            }
+        }
+
+        return new RoutedTree(snapshot, routes, ownsTrees: true);
     }
 
     private (IDirectoryTree Parent, string Path) StagingPlace() => Mode == PublishMode.Snapshot

@@ -10,7 +10,10 @@ public sealed record PublishedRecord(
     string Target,
     string? SnapshotDirectory,
     PublishPolicy? Policy = null,
-    string? SignedBy = null)
+    string? SignedBy = null,
+    IReadOnlyList<string>? Locks = null,
+    string? PoolEpoch = null,
+    IReadOnlyList<string>? SharedRoots = null)
 {
     public static PublishedRecord None { get; } = new(0, string.Empty, string.Empty, DateTimeOffset.UnixEpoch, PublishMode.Snapshot, string.Empty, null);
 

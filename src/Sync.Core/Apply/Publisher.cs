@@ -78,42 +78,76 @@ public sealed class Publisher
         }
     }
 
-    public async Task PublishAsync(
-        PublishRequest received, Manifest current, PublishLayout layout, PublishPolicy policy, ReusedContentCheck reused, int keepSnapshots,
-        CancellationToken cancellationToken)
+    /// <summary>What the last in-place publish found changed in the target and replaced (with OverwriteLocalChanges).</summary>
+    public IReadOnlyList<string> Overwritten { get; private set; } = [];
+
+    public async Task PublishAsync(PublishRequest received, Manifest current, PublishLayout layout, PublishOptions options, CancellationToken cancellationToken)
     {
         var state = layout.State;
         state.SaveManifest(received.Generation, received.ManifestBytes);
-        Journal journal;
+        Overwritten = [];
         if (layout.Mode == PublishMode.Snapshot)
         {
-            journal = await SnapshotBuilder.BuildAsync(received, current, layout, policy, reused, cancellationToken).ConfigureAwait(false);
+            var previous = state.Published;
+            var journal = await SnapshotBuilder.BuildAsync(received, current, layout, options.Policy, options.Reused, cancellationToken).ConfigureAwait(false);
+            await CommitAsync(journal, state, layout, options.KeepSnapshots, cancellationToken).ConfigureAwait(false);
+            CollectPools(state, previous, current, received.Manifest);
+            return;
         }
-        else
+
+        using var target = OpenInPlaceTarget(layout);
+
+        // Reprepro (Landscape's, for one) must not run while the tree changes: wait for its lock, then hold it.
+        using var locks = await RepreproLocks.AcquireAsync(target, received.Manifest, options.LockTimeout, _time, cancellationToken).ConfigureAwait(false);
+        var staged = await InPlaceStager.StageAsync(received, current, layout, target, options.Policy, options.Reused, cancellationToken).ConfigureAwait(false);
+        var changed = await LocalChangeCheck.FindAsync(staged, current, target, options.Policy, options.RehashLocalChanges, cancellationToken).ConfigureAwait(false);
+        if (changed.Count > 0 && !options.OverwriteLocalChanges)
         {
-            using var target = OpenInPlaceTarget(layout);
-            journal = await InPlaceStager.StageAsync(received, current, layout, target, policy, reused, cancellationToken).ConfigureAwait(false);
-
-            // One flush of everything staged before the journal makes it the truth.
-            layout.Staging.SyncFileSystem();
+            throw SyncException.Refused(
+                $"{changed.Count} entr{(changed.Count == 1 ? "y" : "ies")} of '{layout.Target}' changed since generation {layout.State.Published.Generation} was published here: " +
+                $"{string.Join(", ", changed.Take(10))}{(changed.Count > 10 ? ", ..." : string.Empty)}; nothing was written (--overwrite-local-changes replaces them)");
         }
 
+        foreach (var path in changed)
+        {
+            _logger.LogWarning("Overwriting a local change: {Path}", path);
+        }
+
+        Overwritten = changed;
+
+        // One flush of everything staged before the journal makes it the truth.
+        layout.Staging.SyncFileSystem();
+        await CommitAsync(staged with { Locks = RepreproLocks.LockFiles(received.Manifest) }, state, layout, options.KeepSnapshots, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CommitAsync(Journal journal, InsideState state, PublishLayout layout, int keepSnapshots, CancellationToken cancellationToken)
+    {
         CrashPoints.Hit();
         state.WriteJournal(journal);
         CrashPoints.Hit();
         layout.ForgetPublished();
-        Finish(journal, state);
+        await FinishAsync(journal, state, locksHeld: true, cancellationToken).ConfigureAwait(false);
         Cleanup(layout, keepSnapshots);
     }
 
-    /// <summary>Finishes a publish a crash interrupted, or discards staging a crash left behind.</summary>
-    public void Recover(InsideState state, string target, PublishMode mode)
+    /// <summary>Finishes a publish a crash interrupted (holding reprepro's locks as it did), or discards staging a crash left behind.</summary>
+    public async Task RecoverAsync(InsideState state, string target, PublishMode mode, CancellationToken cancellationToken)
     {
         var journal = state.ReadJournal();
         if (journal is not null)
         {
             _logger.LogWarning("Finishing the interrupted publish of generation {Generation}", journal.Generation);
-            Finish(journal, state);
+            await FinishAsync(journal, state, locksHeld: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (state.Published is { Mode: PublishMode.InPlace, Locks: { Count: > 0 } held })
+        {
+            // Reprepro's lock, taken by a publish that died after its journal was done: Landscape's reprepro waits on it.
+            using var published = state.FileSystem.TryOpenTree(state.Published.Target, followSymlink: false);
+            if (published is not null)
+            {
+                RepreproLocks.ClearStale(published, held);
+            }
         }
 
         state.Tree.RemoveTree("staging");
@@ -134,7 +168,7 @@ public sealed class Publisher
 
     internal static string SnapshotName(long generation) => $"g{generation:D8}";
 
-    private void Finish(Journal journal, InsideState state)
+    private async Task FinishAsync(Journal journal, InsideState state, bool locksHeld, CancellationToken cancellationToken)
     {
         using var layout = new PublishLayout(state, journal.Target, journal.Mode);
         if (journal.Mode == PublishMode.Snapshot)
@@ -145,20 +179,24 @@ public sealed class Publisher
                 throw new SyncException(SyncErrorKind.Failure, $"journal names snapshot '{name}', which is gone; restore the state directory");
             }
 
-            SnapshotSwitch.Switch(layout.TargetParent, layout.TargetName, layout.SnapshotPath(name));
+            SnapshotSwitch.Switch(layout.TargetParent, layout.TargetName, layout.SnapshotPath(name), journal.Policy.Owner);
         }
         else
         {
             using var target = state.FileSystem.TryOpenTree(journal.Target, followSymlink: false)
                 ?? throw new SyncException(SyncErrorKind.Failure, $"in-place target '{journal.Target}' is gone; restore it and the state directory");
             using var staging = journal.StagingDirectory is null ? null : state.FileSystem.TryOpenTree(journal.StagingDirectory, followSymlink: false);
+            using var locks = locksHeld || journal.Locks is null
+                ? null
+                : await RepreproLocks.AcquireAsync(target, journal.Locks, PublishOptions.DefaultLockTimeout, _time, cancellationToken).ConfigureAwait(false);
             JournalReplayer.Replay(journal, target, staging);
         }
 
         CrashPoints.Hit();
         state.SetPublished(new PublishedRecord(
             journal.Generation, journal.ManifestDigest, journal.StreamId, _time.GetUtcNow(), journal.Mode, journal.Target,
-            journal.Snapshot is null ? null : layout.SnapshotPath(journal.Snapshot), journal.Policy, journal.SignedBy));
+            journal.Snapshot is null ? null : layout.SnapshotPath(journal.Snapshot), journal.Policy, journal.SignedBy, journal.Locks,
+            journal.PoolEpoch, journal.SharedRoots));
         state.DeleteJournal();
         _logger.LogDebug("Published generation {Generation} at {Target}", journal.Generation, journal.Target);
     }
@@ -175,6 +213,34 @@ public sealed class Publisher
         foreach (var name in SnapshotRetention.Prune(snapshots, Path.GetFileName(layout.State.Published.SnapshotDirectory ?? string.Empty), keepSnapshots))
         {
             _logger.LogDebug("Removed old snapshot {Snapshot}", name);
+        }
+    }
+
+    /// <summary>
+    /// Logs the pool files the new generation dropped and deletes those no kept snapshot names any more, with the epochs no
+    /// kept snapshot uses. Best effort: a failure here leaks files in the store, it never touches a published one.
+    /// </summary>
+    private void CollectPools(InsideState state, PublishedRecord previous, Manifest current, Manifest published)
+    {
+        if (state.Published.SharedRoots is not { } roots || state.Published.PoolEpoch is not { } epoch)
+        {
+            return;
+        }
+
+        try
+        {
+            using var snapshots = state.Tree.OpenTree("snapshots");
+            var kept = SnapshotRetention.List(snapshots);
+            using var store = PoolStore.Open(state);
+            var allRoots = roots.Union(SharedPools.Roots(current)).ToList();
+            var deleted = SnapshotPools.Collect(
+                store, allRoots, current, published, previous.PoolEpoch == epoch, kept.Min(k => k.Generation),
+                kept.Select(k => k.Epoch).OfType<string>().ToHashSet(StringComparer.Ordinal));
+            _logger.LogDebug("Pool store: {Deleted} file(s) no kept snapshot names were deleted", deleted);
+        }
+        catch (IOException e)
+        {
+            _logger.LogWarning("Could not collect the pool store yet ({Reason}); the next publish will", e.Message);
         }
     }
 

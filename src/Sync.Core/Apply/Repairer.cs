@@ -32,7 +32,7 @@ public sealed class Repairer
     public async Task<Outcome> RepairAsync(
         InsideState state, string target, PublishMode mode, PublishPolicy policy, int keepSnapshots, OperationProgress progress, CancellationToken cancellationToken)
     {
-        _publisher.Recover(state, target, mode);
+        await _publisher.RecoverAsync(state, target, mode, cancellationToken).ConfigureAwait(false);
         Publisher.CheckTarget(state, target, mode);
         var bytes = state.LoadPublishedManifest() ?? throw SyncException.Usage("nothing is published yet: there is nothing to repair");
         var manifest = _codec.ParseManifest(bytes, ManifestLimits.Base);
@@ -91,7 +91,9 @@ public sealed class Repairer
         progress.StartPhase("publish");
         var name = mode == PublishMode.Snapshot ? NextRepairName(layout, published.Generation) : Publisher.SnapshotName(published.Generation);
         var request = new PublishRequest(published.Generation, published.ManifestDigest, published.StreamId, manifest, bytes, sources, published.SignedBy, name);
-        await _publisher.PublishAsync(request, manifest, layout, policy, reused, keepSnapshots, cancellationToken).ConfigureAwait(false);
+        await _publisher.PublishAsync(
+            request, manifest, layout, new PublishOptions(policy, reused, keepSnapshots, PublishOptions.DefaultLockTimeout, OverwriteLocalChanges: true), cancellationToken)
+            .ConfigureAwait(false);
         state.ClearVerifyRecord();
         return new Outcome(published.Generation, damaged.Select(d => d.Path).ToList(), []);
     }

@@ -10,6 +10,9 @@ namespace Sync.Core.Apply;
 /// </summary>
 internal static class SnapshotBuilder
 {
+    /// <summary>Beside each snapshot that links to the pool store: the epoch it uses (so collection needs no manifest).</summary>
+    public const string PoolSidecar = ".pool";
+
     public static async Task<Journal> BuildAsync(
         PublishRequest received, Manifest current, PublishLayout layout, PublishPolicy policy, ReusedContentCheck reused, CancellationToken cancellationToken)
     {
@@ -21,6 +24,15 @@ internal static class SnapshotBuilder
         {
             // A snapshot of this name without a journal was never published: rebuild it.
             snapshots.RemoveTree(name);
+        }
+
+        // Pool files go to the shared store (new ones only); the snapshot links to it at each shared root.
+        var roots = SharedPools.Roots(received.Manifest);
+        string? epoch = null;
+        if (roots.Count > 0)
+        {
+            using var store = PoolStore.Open(layout.State);
+            epoch = await SnapshotPools.FillAsync(store, roots, received, current, layout.State.Published, policy, reused, cancellationToken).ConfigureAwait(false);
         }
 
         snapshots.CreateDirectory(partial, 0x1C0);
@@ -36,6 +48,20 @@ internal static class SnapshotBuilder
                     CrashPoints.Hit();
                 }
 
+                if (SharedPools.RootOf(entry.Path, roots) is { } root)
+                {
+                    if (root == entry.Path)
+                    {
+                        tree.CreateSymlink(entry.Path, SharedPools.LinkTarget(root, epoch!));
+                        if (policy.Owner is { } rootOwner)
+                        {
+                            tree.SetOwner(entry.Path, rootOwner.Uid, rootOwner.Gid);
+                        }
+                    }
+
+                    continue;
+                }
+
                 switch (entry.Kind)
                 {
                     case EntryKind.Directory:
@@ -43,7 +69,7 @@ internal static class SnapshotBuilder
                         break;
                     case EntryKind.Symlink:
                         tree.CreateSymlink(entry.Path, entry.LinkTarget!);
-                        tree.SetMtime(entry.Path, entry.MtimeNs);
+                        Materializer.SetMetadata(tree, entry.Path, entry, policy);
                         break;
                     case EntryKind.File:
                         var candidate = current.Find(entry.Path) ?? received.Sources.FindPublished(entry.Digest);
@@ -55,10 +81,15 @@ internal static class SnapshotBuilder
             // Deepest first: setting a directory's mode may take away the right to write into it.
             for (var i = received.Manifest.Entries.Count - 1; i >= 0; i--)
             {
-                if (received.Manifest.Entries[i] is { Kind: EntryKind.Directory } directory)
+                if (received.Manifest.Entries[i] is { Kind: EntryKind.Directory } directory && SharedPools.RootOf(directory.Path, roots) is null)
                 {
                     Materializer.SetMetadata(tree, directory.Path, directory, policy);
                 }
+            }
+
+            if (policy.Owner is { } owner)
+            {
+                tree.SetOwner(string.Empty, owner.Uid, owner.Gid);
             }
 
             tree.SetMode(string.Empty, 0x1ED);
@@ -67,8 +98,13 @@ internal static class SnapshotBuilder
         }
 
         snapshots.Rename(partial, snapshots, name);
+        if (epoch is not null)
+        {
+            snapshots.WriteAtomically(name + PoolSidecar, System.Text.Encoding.ASCII.GetBytes(epoch));
+        }
+
         snapshots.SyncDirectory(string.Empty);
         return new Journal(Journal.CurrentFormat, received.Generation, received.ManifestDigest, received.StreamId,
-            PublishMode.Snapshot, layout.Target, name, null, policy, [], received.SignedBy);
+            PublishMode.Snapshot, layout.Target, name, null, policy, [], received.SignedBy, PoolEpoch: epoch, SharedRoots: epoch is null ? null : roots);
     }
 }

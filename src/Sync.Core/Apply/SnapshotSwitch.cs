@@ -8,11 +8,16 @@ namespace Sync.Core.Apply;
 /// </summary>
 internal static class SnapshotSwitch
 {
-    public static void Switch(IDirectoryTree targetParent, string targetName, string snapshotPath)
+    public static void Switch(IDirectoryTree targetParent, string targetName, string snapshotPath, PublishOwner? owner)
     {
         var temp = targetName + ".sync-switch";
         targetParent.RemoveTree(temp);
         targetParent.CreateSymlink(temp, snapshotPath);
+        if (owner is not null)
+        {
+            targetParent.SetOwner(temp, owner.Uid, owner.Gid);
+        }
+
         CrashPoints.Hit();
         targetParent.Rename(temp, targetParent, targetName);
         targetParent.SyncDirectory(string.Empty);

@@ -27,11 +27,10 @@ public sealed class StreamApplier
 
     public Publisher Publisher { get; }
 
-    /// <summary>What the published files' metadata may be (default: no setuid/setgid/sticky, no write for others).</summary>
-    public PublishPolicy Policy { get; init; } = PublishPolicy.Default;
+    /// <summary>The operator's choices: metadata policy, re-hashing, reprepro's lock, local changes.</summary>
+    public ApplySettings Settings { get; init; } = ApplySettings.Default;
 
-    /// <summary>Whether published files are re-hashed before they are reused (after a failed verify, or a repair).</summary>
-    public bool VerifyReused { get; init; }
+    private PublishPolicy Policy => Settings.Policy;
 
     /// <summary>
     /// Finishes or rolls back an interrupted apply, then checks the target suits the mode. Call once per run. With a
@@ -45,15 +44,15 @@ public sealed class StreamApplier
             await TrySalvageAsync(resume, layout, cancellationToken).ConfigureAwait(false);
         }
 
-        Prepare(state, target, mode);
+        await PrepareAsync(state, target, mode, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Finishes or rolls back an interrupted apply, then checks the target suits the mode. Call once per run.</summary>
-    public void Prepare(InsideState state, string target, PublishMode mode)
+    public async Task PrepareAsync(InsideState state, string target, PublishMode mode, CancellationToken cancellationToken)
     {
-        Publisher.Recover(state, target, mode);
+        await Publisher.RecoverAsync(state, target, mode, cancellationToken).ConfigureAwait(false);
         Publisher.CheckTarget(state, target, mode);
-        if (state.Published.Generation > 0 && state.Published.EffectivePolicy != Policy)
+        if (state.Published.Generation > 0 && state.Published.EffectivePolicy.KeepSpecialModes != Policy.KeepSpecialModes)
         {
             throw SyncException.Usage(
                 $"state '{state.Root}' publishes with {state.Published.EffectivePolicy.Describe()}; pass the same option (--keep-special-modes or not) or start a new state directory");
@@ -88,8 +87,11 @@ public sealed class StreamApplier
                 _logger.LogWarning("The last verify found the published tree damaged: every file is checked before it is reused");
             }
 
-            var reused = VerifyReused || suspect ? ReusedContentCheck.Verify(Policy) : ReusedContentCheck.Trust;
-            await Publisher.PublishAsync(received.ToPublishRequest(), current, layout, Policy, reused, keepSnapshots, cancellationToken).ConfigureAwait(false);
+            var policy = WithOwner(state, target, mode);
+            var reused = Settings.Verify || suspect ? ReusedContentCheck.Verify(policy) : ReusedContentCheck.Trust;
+            await Publisher.PublishAsync(
+                received.ToPublishRequest(), current, layout, new PublishOptions(policy, reused, keepSnapshots, Settings.LockTimeout, Settings.OverwriteLocalChanges, Settings.Verify), cancellationToken)
+                .ConfigureAwait(false);
             if (suspect)
             {
                 state.ClearVerifyRecord();
@@ -107,9 +109,28 @@ public sealed class StreamApplier
                 await TrySalvageAsync(resume, layout, CancellationToken.None).ConfigureAwait(false);
             }
 
-            TryCleanup(state, target, mode);
+            await TryCleanupAsync(state, target, mode).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The policy with the owner published entries get: the one given (--owner), else, when running as root, the owner
+    /// of the directory the tree is published in (the target itself in place, the directory holding the target's
+    /// symlink in snapshot mode), so a tree a service such as Landscape owns stays that service's.
+    /// </summary>
+    private PublishPolicy WithOwner(InsideState state, string target, PublishMode mode)
+    {
+        if (Policy.Owner is not null || !Posix.UnixAccounts.IsRoot)
+        {
+            return Policy;
+        }
+
+        var full = Path.GetFullPath(target);
+        var place = mode == PublishMode.InPlace && state.FileSystem.TryStatPath(full) is { Kind: Posix.UnixFileKind.Directory } ? full : Path.GetDirectoryName(full)!;
+        return state.FileSystem.TryStatPath(place) is { } owner && (owner.Uid != 0 || owner.Gid != 0)
+            ? Policy with { Owner = new PublishOwner((int)owner.Uid, (int)owner.Gid) }
+            : Policy;
     }
 
     private async Task TrySalvageAsync(ResumeStore resume, PublishLayout layout, CancellationToken cancellationToken)
@@ -124,11 +145,11 @@ public sealed class StreamApplier
         }
     }
 
-    private void TryCleanup(InsideState state, string target, PublishMode mode)
+    private async Task TryCleanupAsync(InsideState state, string target, PublishMode mode)
     {
         try
         {
-            Publisher.Recover(state, target, mode);
+            await Publisher.RecoverAsync(state, target, mode, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -296,6 +296,13 @@ public sealed class OutsideState : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Bytes of the manifests kept as sent but never confirmed. What an inside kept from cut transfers is named in
+    /// them, so a carrier can bound how much an inside may claim to hold.
+    /// </summary>
+    public long SentManifestBytes() =>
+        new DirectoryInfo(Path.Combine(Root, "manifests")).EnumerateFiles("sent-*.manifest").Sum(f => f.Length);
+
     public void Dispose()
     {
         _signatures?.Dispose();

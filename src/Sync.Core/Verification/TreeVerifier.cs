@@ -20,8 +20,13 @@ public static class TreeVerifier
         return await VerifyAsync(tree, manifest, PublishPolicy.Default, progress, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <param name="sharedRoots">
+    /// Snapshot mode's shared pool roots: files under them that the manifest does not name are the pool files older
+    /// kept snapshots still need (collected once none does), not differences.
+    /// </param>
     public static async Task<IReadOnlyList<string>> VerifyAsync(
-        IDirectoryTree tree, Manifest manifest, PublishPolicy policy, OperationProgress progress, CancellationToken cancellationToken)
+        IDirectoryTree tree, Manifest manifest, PublishPolicy policy, OperationProgress progress, CancellationToken cancellationToken,
+        IReadOnlyList<string>? sharedRoots = null)
     {
         var problems = new List<string>();
         var found = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
@@ -42,7 +47,7 @@ public static class TreeVerifier
         }
 
         var known = new HashSet<string>(manifest.Entries.Select(e => e.Path), StringComparer.Ordinal);
-        FindExtra(tree, string.Empty, known, problems);
+        FindExtra(tree, string.Empty, known, problems, sharedRoots ?? []);
         FindUnsafeLinks(found, problems);
         return problems;
     }
@@ -117,18 +122,21 @@ public static class TreeVerifier
         }
     }
 
-    private static void FindExtra(IDirectoryTree tree, string relative, HashSet<string> known, List<string> problems)
+    private static void FindExtra(IDirectoryTree tree, string relative, HashSet<string> known, List<string> problems, IReadOnlyList<string> sharedRoots)
     {
         foreach (var name in tree.List(relative).Order(StringComparer.Ordinal))
         {
             var path = TreePath.Combine(relative, name);
             if (!known.Contains(path))
             {
-                problems.Add($"extra: {path}");
+                if (Apply.SharedPools.RootOf(path, sharedRoots) is null)
+                {
+                    problems.Add($"extra: {path}");
+                }
             }
             else if (tree.TryStat(path) is { Kind: UnixFileKind.Directory })
             {
-                FindExtra(tree, path, known, problems);
+                FindExtra(tree, path, known, problems, sharedRoots);
             }
         }
     }

@@ -49,20 +49,20 @@ public sealed class JournalReplayTests : IDisposable
     }
 
     [Fact]
-    public void Replaying_a_finished_journal_changes_nothing()
+    public async Task Replaying_a_finished_journal_changes_nothing()
     {
         var journal = MakeJournal();
         using var state = InsideState.OpenForWrite(P("state"));
         var publisher = new Publisher(NullLogger.Instance, TimeProvider.System);
         state.WriteJournal(journal);
-        publisher.Recover(state, journal.Target, PublishMode.InPlace);
+        await publisher.RecoverAsync(state, journal.Target, PublishMode.InPlace, CancellationToken.None);
         AssertPublished();
         Assert.Null(state.ReadJournal());
         Assert.Equal(2, state.Published.Generation);
 
         // A crash after the last step but before the journal was deleted: the replay must not swap the suite back.
         state.WriteJournal(journal);
-        publisher.Recover(state, journal.Target, PublishMode.InPlace);
+        await publisher.RecoverAsync(state, journal.Target, PublishMode.InPlace, CancellationToken.None);
         AssertPublished();
     }
 }

@@ -43,16 +43,25 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static ServerProcess Start(string agent, params string[] args) => Start(agent, null, args);
 
-    public static ServerProcess Start(string agent, IDictionary<string, string>? environment, params string[] args)
+    public static ServerProcess Start(string agent, IDictionary<string, string>? environment, params string[] args) =>
+        StartCommand("dotnet", [RepoPaths.AgentDll(agent), .. args], environment);
+
+    /// <summary>
+    /// An agent in a network namespace the test made. `ip netns exec` execs the agent without forking, so the
+    /// signals still reach exactly it.
+    /// </summary>
+    public static ServerProcess StartIn(string ns, string agent, params string[] args) =>
+        StartCommand("ip", ["netns", "exec", ns, "dotnet", RepoPaths.AgentDll(agent), .. args], null);
+
+    private static ServerProcess StartCommand(string file, string[] args, IDictionary<string, string>? environment)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(RepoPaths.AgentDll(agent));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -40,12 +40,25 @@ public sealed class TestCertificates
         return certs;
     }
 
-    /// <summary>SHA-256 of the server certificate's DER bytes, the value --tls-pin takes.</summary>
-    public async Task<string> ServerPinAsync()
+    /// <summary>
+    /// Another certificate issued by the test CA, with exactly <paramref name="extensions"/> (openssl extfile lines):
+    /// for certificates that lack or misuse a key usage, or carry another subject. Returns the PEM and key paths.
+    /// </summary>
+    public async Task<(string Cert, string Key)> IssueAsync(string name, string subject, string extensions)
     {
-        var result = await Run.Ok(Run.Process("openssl", ["x509", "-in", ServerCert, "-noout", "-fingerprint", "-sha256"]));
+        await Issue(Dir, "ca", name, subject, extensions);
+        return (Path.Combine(Dir, name + ".pem"), Path.Combine(Dir, name + ".key"));
+    }
+
+    /// <summary>SHA-256 of a certificate's DER bytes, the value --tls-pin takes.</summary>
+    public static async Task<string> PinOfAsync(string certificate)
+    {
+        var result = await Run.Ok(Run.Process("openssl", ["x509", "-in", certificate, "-noout", "-fingerprint", "-sha256"]));
         return result.Stdout.Trim().Split('=')[1];
     }
+
+    /// <summary>SHA-256 of the server certificate's DER bytes, the value --tls-pin takes.</summary>
+    public Task<string> ServerPinAsync() => PinOfAsync(ServerCert);
 
     private static async Task Issue(string dir, string ca, string name, string subject, string extensions)
     {
