@@ -134,6 +134,11 @@ internal static class GrpcCommands
                 {
                     logger.LogWarning("Pull from {Url} failed: {Reason}", url, e.Message);
                 }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    // Stopped in the middle of a pull: what arrived is kept for a resume, and a stop is no failure.
+                    break;
+                }
 
                 try
                 {

@@ -43,7 +43,7 @@ public sealed class SystemdNotifyTests
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         var taken = Assert.Throws<SocketException>(() => probe.Bind(new IPEndPoint(IPAddress.Loopback, port)));
         Assert.Equal(SocketError.AddressAlreadyInUse, taken.SocketErrorCode);
-        Assert.Equal(0, await receiver.StopAsync());
+        AssertStopsCleanly(await receiver.StopAsync(), receiver);
     }
 
     [Fact]
@@ -67,7 +67,24 @@ public sealed class SystemdNotifyTests
 
         await using var puller = ServerProcess.Start("sync-inside", notify.Environment, [.. pull, "--trust", pair.Key + ".pub"]);
         Assert.Contains("READY=1", (await notify.ReceiveAsync(puller)).Split('\n'));
-        Assert.Equal(0, await puller.StopAsync());
+        AssertStopsCleanly(await puller.StopAsync(), puller);
+    }
+
+    [Fact]
+    public async Task Pull_every_stopped_in_the_middle_of_a_pull_exits_0_like_any_stop()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        using var notify = new NotifySocket(pair.Dir("notify"));
+        // Accepts the pull's connection and never answers: the pull is in progress when systemd stops the unit.
+        await using var held = new HeldTcpRelay(targetPort: 9);
+        await using var puller = ServerProcess.Start("sync-inside", notify.Environment,
+            "pull", "--from", $"http://127.0.0.1:{held.Port}", "--target", pair.Target, "--state", pair.InsideState,
+            "--trust", pair.Key + ".pub", "--every", "1h");
+
+        Assert.Contains("READY=1", (await notify.ReceiveAsync(puller)).Split('\n'));
+        await held.Accepted.WaitAsync(TimeSpan.FromSeconds(60));
+        AssertStopsCleanly(await puller.StopAsync(), puller);
+        Assert.DoesNotContain("internal error", puller.Output, StringComparison.Ordinal);
     }
 
     /// <summary>Starts a server, waits for READY=1 and connects at once, with no retry: ready means listening. Returns its STATUS= line.</summary>
@@ -85,9 +102,12 @@ public sealed class SystemdNotifyTests
             await client.ConnectAsync(IPAddress.Loopback, port);
         }
 
-        Assert.Equal(0, await server.StopAsync());
+        AssertStopsCleanly(await server.StopAsync(), server);
         return message.Single(line => line.StartsWith("STATUS=", StringComparison.Ordinal));
     }
+
+    private static void AssertStopsCleanly(int exitCode, ServerProcess process) =>
+        Assert.True(exitCode == 0, $"exit code {exitCode} after SIGTERM:\n{process.Output}");
 
     /// <summary>systemd's end of NOTIFY_SOCKET: a Unix datagram socket in the test's directory.</summary>
     private sealed class NotifySocket : IDisposable
