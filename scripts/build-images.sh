@@ -47,9 +47,14 @@ for image in outside inside web; do
     rm -rf "${context:?}"/*
     cp -r "$root/deploy/images/$image/." "$context/"
     [[ $image == web ]] || cp "$debs/sync-${image}_${version}_amd64.deb" "$context/"
+    previous=$(docker image inspect --format '{{.Id}}' "sync-$image:$version" 2>/dev/null || true)
     docker build --network host --force-rm --quiet --build-arg "VERSION=$version" \
         -t "sync-$image:$version" -t "sync-$image:latest" "$context" >"$context.log" 2>&1 ||
         { tail -n 20 "$context.log" >&2; die "docker build of sync-$image failed"; }
+    # The image this one replaced would stay behind untagged on every CI run: remove it unless still in use.
+    if [[ -n $previous && $previous != "$(docker image inspect --format '{{.Id}}' "sync-$image:$version")" ]]; then
+        docker image rm "$previous" >/dev/null 2>&1 || true
+    fi
     log "built sync-$image:$version in $(seconds "$start")"
 done
 rm -f "$context.log"
