@@ -11,6 +11,7 @@
 #                                          are checked again each time the service exits (systemd >= 246), so a
 #                                          service that leaves its trigger in place (import leaves applied bundles
 #                                          where they are) is started again forever.
+#   options                                every option a service's ExecStart= passes is in its command's --help.
 # The root is extracted afresh each time and deleted at the end; apt-get in it reaches the Debian archive.
 # Exit: 0 every unit passed; 1 a unit failed (each problem on stderr) or the check could not run; 2 usage.
 set -euo pipefail
@@ -68,6 +69,30 @@ for unit in $units; do
         failed=1
     fi
 done
+
+# Every option a unit passes exists in the installed agent's own help for that command: a renamed or removed option
+# would otherwise surface only on the server, as a unit failing with exit 2. This also runs each installed agent
+# in a root with no .NET.
+options=0
+for unit in $units; do
+    [[ $unit == *.service ]] || continue
+    # ExecStart= with its continuation lines joined: "/usr/bin/AGENT COMMAND --option ...".
+    exec_start=$(awk '/^ExecStart=/ { on = 1 } on { line = line " " $0; if (!/\\$/) on = 0 } END { print line }' \
+        "$chroot_dir/lib/systemd/system/$unit" | tr -d '\\' | sed 's/^ *ExecStart=//')
+    read -r binary command _ <<<"$exec_start"
+    [[ $binary == /usr/bin/sync-* ]] || continue
+    if ! help=$(in_root "$binary" "$command" --help 2>&1); then
+        printf 'check-units: %s: "%s %s --help" failed:\n%s\n' "$unit" "$binary" "$command" "${help:0:400}" >&2
+        failed=1
+        continue
+    fi
+    for option in $(grep -oE -- '--[a-z][a-z0-9-]*' <<<"$exec_start" | sort -u); do
+        options=$((options + 1))
+        grep -qE -- "(^|[ ,])$option([ ,=<]|$)" <<<"$help" ||
+            { printf 'check-units: %s: %s %s has no option %s\n' "$unit" "${binary##*/}" "$command" "$option" >&2; failed=1; }
+    done
+done
+log "options: $options passed by the services, each checked against its command's --help"
 
 printf '%-36s %s\n' unit exposure
 for unit in $units; do
