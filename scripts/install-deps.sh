@@ -8,6 +8,11 @@ APT_PACKAGES=(reprepro dpkg-dev gnupg xdelta3 rsync xz-utils apt-utils iproute2 
 # scripts/landscape-recipe.sh: a real web server serves the inside tree to an apt client, curl probes it.
 APT_PACKAGES+=(nginx curl)
 
+# --- packages, units and containers ---------------------------------------------------------------------------
+# lintian checks the .debs (scripts/package.sh); debootstrap makes the Debian 12 roots of the unit check and of the
+# container images (scripts/debian-root.sh); docker.io runs the container tests (scripts/docker-daemon.sh).
+APT_PACKAGES+=(lintian debootstrap docker.io)
+
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 
 missing=()

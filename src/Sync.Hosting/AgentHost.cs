@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Events;
@@ -30,8 +31,9 @@ public static class AgentHost
     }
 
     /// <summary>
-    /// Serilog to stderr at <paramref name="level"/> (framework chatter only from warnings up) and the clock: what every
-    /// agent process registers, one-shot commands through <see cref="Build"/> and servers through their web host.
+    /// Serilog to stderr at <paramref name="level"/> (framework chatter only from warnings up), the clock and systemd's
+    /// notifier: what every agent process registers, one-shot commands through <see cref="Build"/> and servers through
+    /// their web host.
     /// </summary>
     public static void AddAgentServices(IServiceCollection services, string agentName, LogEventLevel level)
     {
@@ -48,6 +50,7 @@ public static class AgentHost
             .CreateLogger();
         services.AddSerilog(logger, dispose: true);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ISystemdNotifier, SystemdNotifier>(); // see ServiceReadiness
     }
 
     public static ILogger<T> Logger<T>(this IHost host) => host.Services.GetRequiredService<ILogger<T>>();

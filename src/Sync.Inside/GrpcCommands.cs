@@ -58,8 +58,12 @@ internal static class GrpcCommands
             }, app => app.MapGrpcService<InsideEndpointService>());
             await GrpcServer.RunUntilStoppedAsync(
                 app,
-                () => app.Services.GetRequiredService<ILogger<InsideSession>>().LogInformation(
-                    "Serving {Target} on {Endpoint} ({Security})", target.Target, endpoint, settings.ServerSecurity),
+                () =>
+                {
+                    app.Services.GetRequiredService<ILogger<InsideSession>>().LogInformation(
+                        "Serving {Target} on {Endpoint} ({Security})", target.Target, endpoint, settings.ServerSecurity);
+                    ServiceReadiness.Ready(app.Services, $"serving {target.Target} on {endpoint}");
+                },
                 token);
             return 0;
         }, ct));
@@ -112,6 +116,7 @@ internal static class GrpcCommands
 
             var logger = service.Logger<InsideSession>();
             logger.LogInformation("Pulling from {Url} every {Interval}", url, interval);
+            ServiceReadiness.Ready(service.Services, $"pulling from {url} every {interval}");
             // Stopped by SIGTERM/Ctrl-C through either the command line or the host's console lifetime.
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(token, service.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
             token = stopping.Token;
@@ -128,6 +133,11 @@ internal static class GrpcCommands
                 catch (SyncException e)
                 {
                     logger.LogWarning("Pull from {Url} failed: {Reason}", url, e.Message);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    // Stopped in the middle of a pull: what arrived is kept for a resume, and a stop is no failure.
+                    break;
                 }
 
                 try

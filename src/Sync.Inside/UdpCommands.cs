@@ -107,6 +107,7 @@ internal static class UdpCommands
                 Verifier = service.VerifyTicket,
                 WantsSession = service.WantsSession,
                 SessionNotAdmitted = service.SessionNotAdmitted,
+                Listening = () => ServiceReadiness.Ready(host.Services, $"receiving on {bind}"),
             };
 
             var isOnce = result.GetValue(once);

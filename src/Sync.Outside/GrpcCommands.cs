@@ -121,8 +121,12 @@ internal static class GrpcCommands
             }, app => app.MapGrpcService<OutsideEndpointService>());
             await GrpcServer.RunUntilStoppedAsync(
                 app,
-                () => app.Services.GetRequiredService<ILogger<OutsideSession>>().LogInformation(
-                    "Serving {Source} on {Endpoint} ({Security})", source.Source, endpoint, settings.ServerSecurity),
+                () =>
+                {
+                    app.Services.GetRequiredService<ILogger<OutsideSession>>().LogInformation(
+                        "Serving {Source} on {Endpoint} ({Security})", source.Source, endpoint, settings.ServerSecurity);
+                    ServiceReadiness.Ready(app.Services, $"serving {source.Source} on {endpoint}");
+                },
                 token);
             return 0;
         }, ct));

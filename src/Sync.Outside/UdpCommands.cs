@@ -207,6 +207,7 @@ internal static class UdpCommands
             token = stopping.Token;
             var time = host.Services.GetRequiredService<TimeProvider>();
             var runner = new UdpCarousel(UdpSpool.Open(stateDir), new UdpSender(host.Logger<UdpSender>(), time), host.Logger<UdpCarousel>(), time);
+            ServiceReadiness.Ready(host.Services, $"carousel to {options.Destination}");
             try
             {
                 await runner.RunAsync(options, result.GetValue(generations), result.GetValue(rounds), TimeSpan.FromSeconds(result.GetValue(pause)), Console.Out, token);

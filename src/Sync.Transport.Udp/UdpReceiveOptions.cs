@@ -55,6 +55,9 @@ public sealed record UdpReceiveOptions(IPEndPoint Bind, string SpoolDirectory)
     /// </summary>
     public Func<ReadOnlyMemory<byte>, bool>? WantsSession { get; init; }
 
+    /// <summary>Called once the socket is bound (and has joined its group), before the first datagram is read: a service's readiness.</summary>
+    public Action? Listening { get; init; }
+
     /// <summary>Warnings about what the network sends (rejected announces, faults, foreign versions) come at most once per kind per this interval.</summary>
     internal TimeSpan WarningInterval { get; init; } = TimeSpan.FromMinutes(1);
 

@@ -99,6 +99,7 @@ public sealed class UdpReceiver
         UdpLog.SpoolBudget(_logger, options.SpoolDirectory, budget.MaxBytes, budget.Used(), budget.KeepFree);
         var decoder = new ReceiveDecoder(options, onComplete, finished, budget, Stats, _logger, _time, _codecs);
         Task receiving = new ReceiveLoop(socket, options.MacKey, queue.Writer, Stats, _logger, Gather).Start(stop.Token);
+        options.Listening?.Invoke();
         try
         {
             using ITimer tick = _time.CreateTimer(_ => queue.Writer.TryWrite(ReceivedBatch.Tick), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));

@@ -41,16 +41,19 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static ServerProcess Start(string agent, params string[] args) => StartCommand("dotnet", [RepoPaths.AgentDll(agent), .. args]);
+    public static ServerProcess Start(string agent, params string[] args) => Start(agent, null, args);
+
+    public static ServerProcess Start(string agent, IDictionary<string, string>? environment, params string[] args) =>
+        StartCommand("dotnet", [RepoPaths.AgentDll(agent), .. args], environment);
 
     /// <summary>
     /// An agent in a network namespace the test made. `ip netns exec` execs the agent without forking, so the
     /// signals still reach exactly it.
     /// </summary>
     public static ServerProcess StartIn(string ns, string agent, params string[] args) =>
-        StartCommand("ip", ["netns", "exec", ns, "dotnet", RepoPaths.AgentDll(agent), .. args]);
+        StartCommand("ip", ["netns", "exec", ns, "dotnet", RepoPaths.AgentDll(agent), .. args], null);
 
-    private static ServerProcess StartCommand(string file, string[] args)
+    private static ServerProcess StartCommand(string file, string[] args, IDictionary<string, string>? environment)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -65,6 +68,11 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         process.Start();
         process.StandardInput.Close();
