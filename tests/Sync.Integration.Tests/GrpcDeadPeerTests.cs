@@ -89,7 +89,7 @@ public sealed class GrpcDeadPeerTests
                     await first.RequestStream.WriteAsync(frame);
                 }
 
-                await WaitForStagedObjectsAsync(pair);
+                await WaitForStagedObjectsAsync(pair, server);
                 await cut.CancelAsync();
                 first.Dispose();
             }
@@ -195,13 +195,15 @@ public sealed class GrpcDeadPeerTests
         return frames;
     }
 
-    private static async Task WaitForStagedObjectsAsync(SyncPair pair)
+    private static async Task WaitForStagedObjectsAsync(SyncPair pair, ServerProcess server)
     {
         var objects = Path.Combine(pair.InsideState, "staging", "incoming", "objects");
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
         while (!Directory.Exists(objects) || !Directory.EnumerateFiles(objects).Any(f => Path.GetFileName(f).Length == 64))
         {
-            Assert.True(DateTime.UtcNow < deadline, "the inside staged nothing");
+            Assert.True(
+                DateTime.UtcNow < deadline,
+                $"the inside staged nothing; state holds: {string.Join(", ", Directory.EnumerateFileSystemEntries(pair.InsideState, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(pair.InsideState, p)))}\n{server.Output}");
             await Task.Delay(10);
         }
     }
