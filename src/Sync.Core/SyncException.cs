@@ -16,7 +16,7 @@ public sealed class SyncException : Exception
 
     /// <summary>
     /// The refusal or wait is about the inside's own tree (local changes, reprepro's lock), not about the input, which
-    /// stays good: a long-running receiver keeps it and tries again next round.
+    /// stays good: a long-running receiver keeps it and tries again in its next round.
     /// </summary>
     public bool AboutTarget { get; init; }
 

@@ -111,8 +111,8 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         }
         catch (SyncException e) when (mode == IntakeMode.Service && e.AboutTarget)
         {
-            // The inside's own tree stops it (local changes, reprepro's lock), not the input: kept, tried again next
-            // round; status lists why until then.
+            // The inside's own tree stops it (local changes, reprepro's lock), not the input: kept, and tried again in
+            // the next round (a receiver's next arrival or restart); status lists why until then.
             round.Wait(candidate.Pending(e, State.Published));
             EngineLog.KeptAfterFailure(logger, candidate.What, e.Message);
             fate = CandidateFate.Kept;
