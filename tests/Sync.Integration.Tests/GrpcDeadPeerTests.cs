@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Sync.Core.Trust;
 using System.Text.RegularExpressions;
 using Sync.Integration.Tests.Infrastructure;
@@ -189,7 +190,8 @@ public sealed class GrpcDeadPeerTests
         await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(pair.Drop, trust)), pair.Drop);
         while (await reader.ReadAsync(CancellationToken.None) is { } frame)
         {
-            frames.Add(new OutsideMessage { Frame = FrameCodec.ToWire(frame).Clone() });
+            // ToWire wraps the reader's buffer, which the next read reuses, and Clone shares the bytes: serialize now.
+            frames.Add(OutsideMessage.Parser.ParseFrom(new OutsideMessage { Frame = FrameCodec.ToWire(frame) }.ToByteArray()));
         }
 
         return frames;

@@ -51,7 +51,8 @@ public sealed class GrpcHostileClientTests
             {
                 while (await reader.ReadAsync(CancellationToken.None) is { } frame)
                 {
-                    frames.Add(new OutsideMessage { Frame = FrameCodec.ToWire(frame).Clone() });
+                    // ToWire wraps the reader's buffer, which the next read reuses, and Clone shares the bytes: serialize now.
+                    frames.Add(OutsideMessage.Parser.ParseFrom(new OutsideMessage { Frame = FrameCodec.ToWire(frame) }.ToByteArray()));
                 }
             }
 
