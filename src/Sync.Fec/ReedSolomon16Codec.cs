@@ -81,6 +81,20 @@ public sealed class ReedSolomon16Codec
 
     internal Gf16Path Path { get; }
 
+    /// <summary>
+    /// Whether a code of <paramref name="dataSymbols"/> data and <paramref name="repairSymbols"/> first-pass repair
+    /// symbols fits the field (k plus r rounded up to a power of two at most 65,536): what the constructor requires.
+    /// </summary>
+    public static bool Fits(int dataSymbols, int repairSymbols) =>
+        dataSymbols >= 1 && repairSymbols >= 0 && repairSymbols <= FieldSize &&
+        (long)BitOperations.RoundUpToPowerOf2((uint)Math.Max(repairSymbols, 1)) + dataSymbols <= FieldSize;
+
+    /// <summary><see cref="MaxRepairSymbols"/> of the code a constructor call with these arguments makes, without making it.</summary>
+    public static int MaxRepairSymbolsFor(int dataSymbols, int repairSymbols) =>
+        Fits(dataSymbols, repairSymbols)
+            ? new Gf16CodeShape(dataSymbols, repairSymbols).MaxRepairSymbols
+            : throw new ArgumentOutOfRangeException(nameof(dataSymbols), $"k={dataSymbols}, r={repairSymbols} does not fit GF(2^16)");
+
     internal Gf16CodeShape Shape => _shape;
 
     /// <summary>

@@ -45,7 +45,7 @@ internal sealed class UdpCarrier(UdpSender sender, UdpSendOptions options, int k
             [
                 string.Create(CultureInfo.InvariantCulture,
                     $"sent to {options.Destination}: {report.Passes} pass(es), {report.Blocks} blocks, {report.Packets} packets, {report.WireBytes} wire bytes in {report.Elapsed.TotalSeconds:F2} s " +
-                    $"at {UdpArguments.FormatRate(report.AchievedBitsPerSecond)} (asked {UdpArguments.FormatRate(options.RateBitsPerSecond)}), FEC {options.FecOverhead:P1} x {options.Interleave} interleaved; " +
+                    $"at {UdpArguments.FormatRate(report.AchievedBitsPerSecond)} (asked {UdpArguments.FormatRate(options.RateBitsPerSecond)}), FEC {(options.Code == FecCode.ReedSolomon16 ? "rs16" : "rs8")} k={options.DataSymbolsPerBlock} {options.FecOverhead:P2} x {options.Interleave} interleaved; " +
                     $"recorded as sent (a one-way link returns no acknowledgement)"),
             ],
         };

@@ -42,9 +42,16 @@ internal static class UdpCommands
 
         public Option<string?> Local { get; } = new("--local-address") { Description = "Local address to send from (the diode-facing interface's)." };
 
-        public Option<int> DataSymbols { get; } = new("--data-symbols") { Description = "Data symbols per FEC block, k.", DefaultValueFactory = _ => 128 };
+        public Option<int> DataSymbols { get; } = new("--data-symbols") { Description = "Data symbols per FEC block, k (rs8: 1..255; rs16: up to about 65,000).", DefaultValueFactory = _ => 128 };
 
-        public IEnumerable<Option> All => [Udp, Rate, FecOverhead, Interleave, Mtu, Ttl, MacKey, Local, DataSymbols];
+        public Option<string> Code { get; } = new("--fec-code")
+        {
+            Description = "Erasure code: rs8 (GF(2^8), blocks of at most 256 symbols; every inside reads it) or rs16 (GF(2^16), blocks of thousands of symbols, " +
+                "close to the link's loss rate; needs an inside of this version). With rs16, --data-symbols, --fec-overhead and --interleave not given come from fec-plan for 5% random loss.",
+            DefaultValueFactory = _ => "rs8",
+        };
+
+        public IEnumerable<Option> All => [Udp, Rate, FecOverhead, Interleave, Mtu, Ttl, MacKey, Local, DataSymbols, Code];
 
         public UdpSendOptions Parse(ParseResult result, int passes, SigningKey signingKey, string? rateOverride = null)
         {
@@ -66,9 +73,53 @@ internal static class UdpCommands
                 MacKey = result.GetValue(MacKey) is { } key ? UdpArguments.MacKey("--mac-key", key) : null,
                 LocalAddress = local,
                 DataSymbolsPerBlock = result.GetValue(DataSymbols),
+                Code = ParseCode(result.GetValue(Code)!),
             };
+            if (options.Code == FecCode.ReedSolomon16)
+            {
+                options = WithLargeBlockDefaults(result, options);
+            }
+
             CheckRanges(options);
             return options;
+        }
+
+        private static FecCode ParseCode(string text) => text.Trim().ToLowerInvariant() switch
+        {
+            "rs8" => FecCode.ReedSolomon8,
+            "rs16" => FecCode.ReedSolomon16,
+            _ => throw SyncException.Usage($"--fec-code: '{text}' is not a code; use rs8 or rs16"),
+        };
+
+        /// <summary>
+        /// The shape options the operator left out, from the GF(2^16) plan for 5% independent loss on this link (rate,
+        /// MTU, MAC): what rs8's defaults (25% overhead, 64 blocks interleaved) stand for, at a fraction of the overhead.
+        /// </summary>
+        private UdpSendOptions WithLargeBlockDefaults(ParseResult result, UdpSendOptions options)
+        {
+            static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
+
+            if (Given(result, DataSymbols) && Given(result, FecOverhead) && Given(result, Interleave))
+            {
+                return options;
+            }
+
+            Sync.Transport.Udp.FecPlan plan;
+            try
+            {
+                plan = FecPlanner.PlanLargeBlocks(0.05, 1, options.RateBitsPerSecond, options.Mtu, mac: options.MacKey is not null);
+            }
+            catch (ArgumentException e)
+            {
+                throw SyncException.Usage($"--fec-code rs16: {e.Message}");
+            }
+
+            return options with
+            {
+                DataSymbolsPerBlock = Given(result, DataSymbols) ? options.DataSymbolsPerBlock : plan.DataSymbolsPerBlock,
+                FecOverhead = Given(result, FecOverhead) ? options.FecOverhead : (double)plan.RepairSymbolsPerBlock / plan.DataSymbolsPerBlock,
+                Interleave = Given(result, Interleave) ? options.Interleave : plan.Interleave,
+            };
         }
 
         /// <summary>The library checks the same limits when sending; checked here too so a bad option fails before a scan, as a usage error.</summary>
@@ -86,9 +137,16 @@ internal static class UdpCommands
             Require(o.Interleave is >= 1 and <= 4096, "--interleave must be 1..4096");
             Require(o.Passes is >= 1 and <= 255, "--passes must be 1..255");
             Require(o.Ttl is >= 0 and <= 255, "--ttl must be 0..255");
-            Require(o.DataSymbolsPerBlock is >= 1 and <= 255, "--data-symbols must be 1..255");
-            Require(o.DataSymbolsPerBlock + Math.Ceiling(o.DataSymbolsPerBlock * o.FecOverhead - 1e-9) <= 256,
-                $"--fec-overhead: {o.DataSymbolsPerBlock} data symbols plus {o.FecOverhead:P0} repair exceed 256 symbols per block; lower it or --data-symbols");
+            if (o.Code == FecCode.ReedSolomon8)
+            {
+                Require(o.DataSymbolsPerBlock is >= 1 and <= 255, "--data-symbols must be 1..255 with --fec-code rs8");
+                Require(o.DataSymbolsPerBlock + Math.Ceiling(o.DataSymbolsPerBlock * o.FecOverhead - 1e-9) <= 256,
+                    $"--fec-overhead: {o.DataSymbolsPerBlock} data symbols plus {o.FecOverhead:P0} repair exceed 256 symbols per block; lower it or --data-symbols, or use --fec-code rs16");
+            }
+            else
+            {
+                Require(o.ShapeError() is null, $"--data-symbols and --fec-overhead: {o.ShapeError()}");
+            }
         }
     }
 
@@ -226,27 +284,31 @@ internal static class UdpCommands
     public static Command FecPlan()
     {
         var loss = new Option<string>("--loss") { Description = "Measured packet loss, percent (e.g. 1, 0.5, 5%).", Required = true };
-        var burst = new Option<int>("--burst") { Description = "Longest burst of consecutive lost packets seen.", DefaultValueFactory = _ => 1 };
+        var burst = new Option<int>("--burst") { Description = "Burst length in packets: the longest seen (rs8), the mean (rs16; 1 = independent loss).", DefaultValueFactory = _ => 1 };
+        var periodic = new Option<bool>("--periodic") { Description = "Bursts of --burst packets come at a steady period (every burst / loss packets), not at random." };
         var rate = new Option<string>("--rate") { Description = "Wire rate in bits/s: 800M, 1G.", Required = true };
         var mtu = new Option<int>("--mtu") { Description = "Link MTU.", DefaultValueFactory = _ => 1500 };
-        var dataSymbols = new Option<int>("--data-symbols") { Description = "Data symbols per FEC block, k.", DefaultValueFactory = _ => 128 };
-        var command = new Command("fec-plan", "Print the FEC overhead and interleave depth to use for a measured loss rate and burst length.")
+        var mac = new Option<bool>("--mac") { Description = "Packets carry a MAC (--mac-key on send): 16 bytes less payload." };
+        var dataSymbols = new Option<int>("--data-symbols") { Description = "Data symbols per rs8 block, k.", DefaultValueFactory = _ => 128 };
+        var memory = new Option<int>("--memory-mib") { Description = "Memory per side the rs16 plan may use, MiB.", DefaultValueFactory = _ => (int)(FecPlanner.DefaultMemoryBudgetBytes >> 20) };
+        var command = new Command("fec-plan", "Print the FEC settings to use for a measured loss rate and burst length, for both codes (rs8 and rs16), with the risk and what it assumes.")
         {
-            loss, burst, rate, mtu, dataSymbols,
+            loss, burst, periodic, rate, mtu, mac, dataSymbols, memory,
         };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, _ =>
         {
             var lossRate = UdpArguments.Percent("--loss", result.GetValue(loss)!, 50);
             var bits = UdpArguments.Rate("--rate", result.GetValue(rate)!);
-            if (result.GetValue(burst) < 1 || result.GetValue(mtu) is < 576 or > 65535 || result.GetValue(dataSymbols) is < 1 or > 255)
+            if (result.GetValue(burst) < 1 || result.GetValue(mtu) is < 576 or > 65535 || result.GetValue(dataSymbols) is < 1 or > 255 || result.GetValue(memory) < 1)
             {
-                throw SyncException.Usage("--burst must be at least 1, --mtu 576..65535, --data-symbols 1..255");
+                throw SyncException.Usage("--burst must be at least 1, --mtu 576..65535, --data-symbols 1..255, --memory-mib at least 1");
             }
 
-            Sync.Transport.Udp.FecPlan plan;
+            Sync.Transport.Udp.FecPlan small, large;
             try
             {
-                plan = FecPlanner.Plan(lossRate, result.GetValue(burst), bits, result.GetValue(mtu), result.GetValue(dataSymbols));
+                small = FecPlanner.Plan(lossRate, result.GetValue(burst), bits, result.GetValue(mtu), result.GetValue(dataSymbols));
+                large = FecPlanner.PlanLargeBlocks(lossRate, result.GetValue(burst), bits, result.GetValue(mtu), result.GetValue(periodic), result.GetValue(mac), (long)result.GetValue(memory) << 20);
             }
             catch (ArgumentException e)
             {
@@ -254,14 +316,44 @@ internal static class UdpCommands
             }
 
             var i = CultureInfo.InvariantCulture;
-            Console.WriteLine(string.Create(i, $"loss {lossRate:P2}, bursts up to {result.GetValue(burst)} packets, {UdpArguments.FormatRate(bits)}, MTU {result.GetValue(mtu)}, k = {result.GetValue(dataSymbols)}"));
-            Console.WriteLine(string.Create(i, $"use:      --fec-overhead {plan.FecOverhead * 100:0.##} --interleave {plan.Interleave}   ({plan.RepairSymbolsPerBlock} repair symbols per block per pass)"));
-            Console.WriteLine(string.Create(i, $"goodput:  {UdpArguments.FormatRate(plan.GoodputBitsPerSecond)} of stream data"));
-            Console.WriteLine(string.Create(i, $"risk:     a GB fails to decode in one pass with probability {plan.GigabyteFailureProbability:0.##E+0} (a second pass or the carousel repairs it)"));
-            Console.WriteLine(plan.Explanation);
+            Console.WriteLine(string.Create(i, $"loss {lossRate:P2}, bursts of {result.GetValue(burst)} packets{(result.GetValue(periodic) ? " (periodic)" : "")}, {UdpArguments.FormatRate(bits)}, MTU {result.GetValue(mtu)}{(result.GetValue(mac) ? ", MAC" : "")}"));
+            Console.WriteLine();
+            Console.WriteLine(string.Create(i, $"rs16 (GF(2^16), large blocks; needs an inside of this version or later):"));
+            Console.WriteLine(string.Create(i, $"use:      --fec-code rs16 --data-symbols {large.DataSymbolsPerBlock} --fec-overhead {OverheadPercent(large.DataSymbolsPerBlock, large.RepairSymbolsPerBlock)} --interleave {large.Interleave}   ({large.RepairSymbolsPerBlock} repair symbols per block per pass)"));
+            Console.WriteLine(string.Create(i, $"goodput:  {UdpArguments.FormatRate(large.GoodputBitsPerSecond)} of stream data"));
+            Console.WriteLine(string.Create(i, $"risk:     a GB fails to decode in one pass with probability {large.GigabyteFailureProbability:0.##E+0} (a second pass or the carousel repairs it)"));
+            Console.WriteLine(string.Create(i, $"memory:   about {large.SenderMemoryBytes >> 20} MiB on the outside, {large.ReceiverMemoryBytes >> 20} MiB on the inside per session"));
+            Console.WriteLine(large.Explanation);
+            Console.WriteLine("assumes:");
+            foreach (var assumption in large.Assumptions)
+            {
+                Console.WriteLine($"  - {assumption}");
+            }
+
+            Console.WriteLine();
+            Console.WriteLine(string.Create(i, $"rs8 (GF(2^8), k = {result.GetValue(dataSymbols)}; every inside reads it, and it costs less on small objects: an rs16 object pays up to r repair symbols per pass even when it is smaller than a block):"));
+            Console.WriteLine(string.Create(i, $"use:      --fec-code rs8 --fec-overhead {small.FecOverhead * 100:0.##} --interleave {small.Interleave}   ({small.RepairSymbolsPerBlock} repair symbols per block per pass)"));
+            Console.WriteLine(string.Create(i, $"goodput:  {UdpArguments.FormatRate(small.GoodputBitsPerSecond)} of stream data"));
+            Console.WriteLine(string.Create(i, $"risk:     a GB fails to decode in one pass with probability {small.GigabyteFailureProbability:0.##E+0} (a second pass or the carousel repairs it)"));
+            Console.WriteLine(small.Explanation);
             return Task.FromResult(0);
         }, ct));
         return command;
+    }
+
+    /// <summary>The shortest percentage that --fec-overhead turns back into exactly <paramref name="repair"/> symbols for k = <paramref name="k"/>.</summary>
+    internal static string OverheadPercent(int k, int repair)
+    {
+        for (int decimals = 0; decimals < 10; decimals++)
+        {
+            double percent = Math.Round(100.0 * repair / k, decimals, MidpointRounding.AwayFromZero);
+            if ((int)Math.Ceiling(k * (percent / 100) - 1e-9) == repair)
+            {
+                return percent.ToString(CultureInfo.InvariantCulture);
+            }
+        }
+
+        return (100.0 * repair / k).ToString("R", CultureInfo.InvariantCulture);
     }
 
     /// <summary>

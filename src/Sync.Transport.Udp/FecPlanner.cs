@@ -28,7 +28,7 @@ public static class FecPlanner
         CheckLink(lossRate, burstPackets, rateBitsPerSecond, mtu);
 
         int k = dataSymbolsPerBlock;
-        if (k is < 1 or >= ObjectLayout.SymbolSpace)
+        if (k < 1 || k >= FecCodes.SymbolSpace(FecCode.ReedSolomon8))
         {
             throw new ArgumentOutOfRangeException(nameof(dataSymbolsPerBlock), k, "k must be 1..255");
         }
@@ -39,7 +39,7 @@ public static class FecPlanner
         int perBurst = (burstPackets + interleave - 1) / interleave;
         double blocksPerGigabyte = Math.Ceiling(1e9 / ((double)k * symbol));
 
-        int maxRepair = ObjectLayout.SymbolSpace - k;
+        int maxRepair = FecCodes.SymbolSpace(FecCode.ReedSolomon8) - k;
         int repair = maxRepair;
         double gigabyteFailure = 1;
         for (int r = lossRate == 0 ? 0 : 1; r <= maxRepair; r++)
@@ -107,10 +107,10 @@ public static class FecPlanner
         CheckLink(lossRate, burstPackets, rateBitsPerSecond, mtu);
 
         int symbol = LargeBlockSymbolSize(mtu, mac);
-        if (memoryBudgetBytes < MinimumMemory(symbol))
+        if (memoryBudgetBytes < MinimumMemory(symbol, mac))
         {
             throw new ArgumentOutOfRangeException(
-                nameof(memoryBudgetBytes), memoryBudgetBytes, $"a memory budget of at least {MinimumMemory(symbol) >> 20} MiB is needed for the smallest block");
+                nameof(memoryBudgetBytes), memoryBudgetBytes, $"a memory budget of at least {MinimumMemory(symbol, mac) >> 20} MiB is needed for the smallest block");
         }
 
         var link = new LinkModel(lossRate, burstPackets, periodicBursts);
@@ -119,7 +119,7 @@ public static class FecPlanner
         for (int log2 = MinDomainLog2; log2 <= MaxDomainLog2; log2++)
         {
             int domain = 1 << log2;
-            foreach (LargeBlockShape shape in ShapesFor(domain, symbol, memoryBudgetBytes, link))
+            foreach (LargeBlockShape shape in ShapesFor(domain, symbol, mac, memoryBudgetBytes, link))
             {
                 if (shape.GigabyteFailure <= TargetGigabyteFailure)
                 {
@@ -162,19 +162,25 @@ public static class FecPlanner
         (mtu - PacketCodec.IpUdpOverhead - PacketCodec.HeaderSize - PacketCodec.TrailerSize(mac)) / 64 * 64;
 
     /// <summary>
-    /// Memory model, stated in the plan: the sender keeps two windows of <paramref name="depth"/> blocks of k + W
-    /// symbols (one being sent, the next being read and encoded) plus the codec's scratch for a later pass (N + W slots
-    /// of symbol + 64 bytes); the receiver one window plus the decode scratch (N slots).
+    /// Memory model, stated in the plan, of what the carrier holds (SendSession, WindowBuilder, ReceiveSession): the
+    /// sender keeps two windows of datagrams, <paramref name="depth"/> blocks of at most k + W each (one being sent,
+    /// the next being encoded), one block of data being encoded, and the codec's scratch for a pass past the second
+    /// (2N + W slots of symbol + 64 bytes). The receiver buffers one window of data symbols, and decodes one block at a
+    /// time: its data and repairs (2k symbols) and a decode domain that may reach 2N when a block needs a later
+    /// pass's repairs (2N slots).
     /// </summary>
-    internal static (long Sender, long Receiver) LargeBlockMemory(int depth, int k, int window, int domain, int symbol)
+    internal static (long Sender, long Receiver) LargeBlockMemory(int depth, int k, int window, int domain, int symbol, bool mac)
     {
-        long windowBytes = (long)depth * (k + window) * symbol;
-        return (2 * windowBytes + (long)(domain + window) * (symbol + 64), windowBytes + (long)domain * (symbol + 64));
+        long datagram = PacketCodec.DatagramSize(symbol, mac);
+        long blockData = (long)k * symbol;
+        long sender = 2L * depth * (k + window) * datagram + blockData + (2L * domain + window) * (symbol + 64);
+        long receiver = depth * blockData + 2 * blockData + 2L * domain * (symbol + 64);
+        return (sender, receiver);
     }
 
-    private static long MinimumMemory(int symbol)
+    private static long MinimumMemory(int symbol, bool mac)
     {
-        var (sender, receiver) = LargeBlockMemory(1, (1 << MinDomainLog2) - 16, 16, 1 << MinDomainLog2, symbol);
+        var (sender, receiver) = LargeBlockMemory(1, (1 << MinDomainLog2) - 16, 16, 1 << MinDomainLog2, symbol, mac);
         return Math.Max(sender, receiver);
     }
 
@@ -182,7 +188,7 @@ public static class FecPlanner
     /// For one domain, the shapes worth trying in order of growing window W (k = N - W): from the smallest power of
     /// two that holds the mean loss, up to N/4. Each comes with its interleave depth, repair count and risk.
     /// </summary>
-    private static IEnumerable<LargeBlockShape> ShapesFor(int domain, int symbol, long budget, LinkModel link)
+    private static IEnumerable<LargeBlockShape> ShapesFor(int domain, int symbol, bool mac, long budget, LinkModel link)
     {
         int window = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, (int)Math.Ceiling(link.LossRate * domain)));
         for (; window <= domain / 4; window *= 2)
@@ -191,7 +197,7 @@ public static class FecPlanner
             int maxDepth = 0;
             while (maxDepth < 4096)
             {
-                var (sender, receiver) = LargeBlockMemory(maxDepth + 1, k, window, domain, symbol);
+                var (sender, receiver) = LargeBlockMemory(maxDepth + 1, k, window, domain, symbol, mac);
                 if (sender > budget || receiver > budget)
                 {
                     break;
@@ -207,7 +213,7 @@ public static class FecPlanner
 
             double blocks = Math.Ceiling(1e9 / ((double)k * symbol));
             var (repair, depth, blockFailure) = link.Repairs(k, window, maxDepth, TargetGigabyteFailure / blocks);
-            var (senderMemory, receiverMemory) = LargeBlockMemory(depth, k, window, domain, symbol);
+            var (senderMemory, receiverMemory) = LargeBlockMemory(depth, k, window, domain, symbol, mac);
             yield return new LargeBlockShape(domain, window, k, repair, depth, symbol, blockFailure, Math.Min(1, blocks * blockFailure), senderMemory, receiverMemory);
         }
     }
@@ -235,7 +241,7 @@ public static class FecPlanner
             "interleaving sends one symbol of each of the window's blocks in turn, so a block's symbols leave `interleave` packets apart",
             string.Create(c, $"symbols of {shape.Symbol} bytes: the largest multiple of 64 that fits the payload at MTU {mtu} (IPv4{(mac ? ", with MAC" : "")})"),
             "a GB's failure probability is the union bound over its blocks (no independence assumed); a block that fails pass 1 is completed by later passes",
-            string.Create(c, $"memory: the sender holds two windows of k + W symbols per block (one sending, one encoding) plus the codec's later-pass scratch, (N + W) x (symbol + 64) bytes; the receiver one window plus the decode scratch, N x (symbol + 64) bytes"),
+            "memory: the sender holds two windows of datagrams, k + W per block (one sending, one encoding), one block of data and the codec's scratch for a third or later pass, (2N + W) x (symbol + 64) bytes; the receiver one window of data, one block's data and repairs, and a decode domain of up to 2N slots of symbol + 64 bytes (the per-block state of the whole object, 8 KiB a block, comes on top)",
         ];
         return new FecPlan((double)shape.Repair / shape.K, shape.Repair, shape.Depth, goodput, shape.GigabyteFailure, explanation)
         {

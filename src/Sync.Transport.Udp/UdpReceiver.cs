@@ -29,7 +29,7 @@ public sealed class UdpReceiver
     private Action? _sample;
 
     public UdpReceiver(ILogger logger, TimeProvider time)
-        : this(logger, time, ReedSolomonBlockCodec.Factory)
+        : this(logger, time, BlockCodecs.Production)
     {
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Sync.Fec;
 using Sync.Transport.Udp.Internal;
 
 namespace Sync.Transport.Udp;
@@ -39,7 +40,16 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
     /// <summary>When set, every packet carries a 16-byte truncated HMAC-SHA256 under this key.</summary>
     public byte[]? MacKey { get; init; }
 
-    /// <summary>k: data symbols per block, 1..255 (k + repair per pass at most 256).</summary>
+    /// <summary>
+    /// The erasure code. <see cref="FecCode.ReedSolomon16"/> needs a receiver of this version or later (an older one
+    /// refuses the session's ticket and says so); <see cref="FecPlanner.PlanLargeBlocks"/> sizes it.
+    /// </summary>
+    public FecCode Code { get; init; } = FecCode.ReedSolomon8;
+
+    /// <summary>
+    /// k: data symbols per block. GF(2^8): 1..255, with k + repair per pass at most 256. GF(2^16): k plus the repair
+    /// count rounded up to a power of two at most 65,536.
+    /// </summary>
     public int DataSymbolsPerBlock { get; init; } = 128;
 
     /// <summary>Local address to bind to and to send multicast from.</summary>
@@ -62,16 +72,24 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
     /// <summary>Test hook: called on the send thread before the first packet of each pass (1-based).</summary>
     internal Action<int>? PassStarting { get; init; }
 
+    /// <summary>Why k and the repair count are no block shape of <see cref="Code"/>; null when they are one.</summary>
+    public string? ShapeError() =>
+        DataSymbolsPerBlock is < 1 or >= ReedSolomon16Codec.FieldSize || !(FecOverhead >= 0 && FecOverhead <= 64)
+            ? $"k must be 1..{ReedSolomon16Codec.FieldSize - 1} and the overhead 0..6400%"
+            : FecCodes.ShapeError(Code, DataSymbolsPerBlock, RepairPerPass);
+
     internal const int MaxMtu = 65535;
     internal const int MinMtu = 576;
 
     internal int RepairPerPass => (int)Math.Ceiling(DataSymbolsPerBlock * FecOverhead - 1e-9);
 
-    internal int SymbolSize => DatagramSize - PacketCodec.HeaderSize - PacketCodec.TrailerSize(MacKey is not null);
+    /// <summary>The payload of a datagram the MTU allows, cut to what the code can use (GF(2^16): a multiple of 64 bytes).</summary>
+    internal int SymbolSize => FecCodes.SymbolSize(Code, Mtu - IpUdpOverhead - PacketCodec.HeaderSize - PacketCodec.TrailerSize(MacKey is not null));
 
     internal int IpUdpOverhead => Destination.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 48 : PacketCodec.IpUdpOverhead;
 
-    internal int DatagramSize => Mtu - IpUdpOverhead;
+    /// <summary>Every datagram's size: at most MTU - IP/UDP headers, less when the code's symbols are shorter than the room.</summary>
+    internal int DatagramSize => PacketCodec.DatagramSize(SymbolSize, MacKey is not null);
 
     internal void Validate()
     {
@@ -79,9 +97,14 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
         ArgumentNullException.ThrowIfNull(Signer);
         Check(RateBitsPerSecond >= 8_000, "rate must be at least 8000 bit/s");
         Check(Mtu is >= MinMtu and <= MaxMtu, $"MTU must be {MinMtu}..{MaxMtu}");
-        Check(DataSymbolsPerBlock is >= 1 and < ObjectLayout.SymbolSpace, "data symbols per block must be 1..255");
-        Check(FecOverhead >= 0 && double.IsFinite(FecOverhead), "FEC overhead must be >= 0");
-        Check(DataSymbolsPerBlock + RepairPerPass <= ObjectLayout.SymbolSpace, $"k + ceil(k * overhead) must not exceed {ObjectLayout.SymbolSpace}");
+        Check(FecCodes.IsKnown(Code), $"unknown erasure code {(int)Code}");
+        Check(FecOverhead >= 0 && FecOverhead <= 64 && double.IsFinite(FecOverhead), "FEC overhead must be 0..6400%");
+        Check(DataSymbolsPerBlock is >= 1 and < ReedSolomon16Codec.FieldSize, "data symbols per block must be at least 1");
+        if (FecCodes.ShapeError(Code, DataSymbolsPerBlock, RepairPerPass) is { } shape)
+        {
+            throw new ArgumentException(shape);
+        }
+
         Check(Interleave is >= 1 and <= 4096, "interleave must be 1..4096");
         Check(Passes is >= 1 and <= 255, "passes must be 1..255");
         Check(FirstPass >= 1 && FirstPass + Passes - 1 <= 255, "passes are numbered 1..255 on the wire: first pass + passes - 1 must not exceed 255");

@@ -19,7 +19,7 @@ public sealed class UdpSender
     private readonly BlockCodecFactory _codecs;
 
     public UdpSender(ILogger logger, TimeProvider time)
-        : this(logger, time, ReedSolomonBlockCodec.Factory)
+        : this(logger, time, BlockCodecs.Production)
     {
     }
 
@@ -50,21 +50,22 @@ public sealed class UdpSender
 
         byte[] sha256 = await HashAsync(file, length, cancellationToken).ConfigureAwait(false);
 
-        var layout = new ObjectLayout(length, options.SymbolSize, options.DataSymbolsPerBlock);
+        var layout = new ObjectLayout(length, options.SymbolSize, options.DataSymbolsPerBlock, options.Code);
         var schedule = new SymbolSchedule(layout, options.RepairPerPass, options.Interleave);
         ulong sessionId = options.SessionId ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
-        if (layout.BlockCount > TicketCodec.MaxBlocks)
+        long maxBlocks = FecCodes.MaxBlocks(options.Code);
+        if (layout.BlockCount > maxBlocks)
         {
-            throw new ArgumentException($"the object is cut into {layout.BlockCount} blocks; receivers accept at most {TicketCodec.MaxBlocks}: raise the MTU or k");
+            throw new ArgumentException($"the object is cut into {layout.BlockCount} blocks; receivers accept at most {maxBlocks}: raise the MTU or k");
         }
 
-        var announce = new AnnounceInfo(sessionId, length, sha256, layout.K, layout.SymbolSize, layout.BlockCount, options.Passes, schedule.RepairPerPass, descriptor.ToArray());
+        var announce = new AnnounceInfo(sessionId, length, sha256, layout.K, layout.SymbolSize, layout.BlockCount, options.Passes, schedule.RepairPerPass, descriptor.ToArray(), options.Code);
         byte[] sealedTicket = TicketCodec.Seal(announce, options.Signer, out int sealLength);
 
         // Fails here, before any packet, when the ticket cannot fit the announces.
         _ = AnnounceCodec.BuildDatagrams(sessionId, sealedTicket, sealLength, options.FirstPass, layout.SymbolSize, options.MacKey);
 
-        UdpLog.SendStarting(_logger, sessionId, options.Destination.ToString(), length, layout.BlockCount, layout.K, schedule.RepairPerPass, options.Interleave, options.Passes, options.RateBitsPerSecond, options.DatagramSize);
+        UdpLog.SendStarting(_logger, sessionId, options.Destination.ToString(), length, layout.BlockCount, layout.K, schedule.RepairPerPass, FecCodes.Name(options.Code), options.Interleave, options.Passes, options.RateBitsPerSecond, options.DatagramSize);
         using var socket = UdpSockets.CreateSender(options);
         var session = new SendSession(options, schedule, sessionId, sealedTicket, sealLength, file, socket, _codecs, _logger, _time, progress);
         UdpSendReport report = await session.RunAsync(cancellationToken).ConfigureAwait(false);

@@ -351,10 +351,10 @@ internal static class SeedCorpus
     {
         Directory.CreateDirectory(folder);
         var known = UdpSessionStateTarget.KnownObject;
-        foreach (var (label, held) in new[] { ("resumable", 40), ("complete", (int)known.BlockCount * SessionStateFile.BitmapBytes) })
+        foreach (var (label, held) in new[] { ("resumable", 40), ("complete", (int)known.BlockCount * known.Layout().BitmapBytes) })
         {
             var path = Path.Combine(folder, label);
-            var bitmaps = new byte[known.BlockCount * SessionStateFile.BitmapBytes];
+            var bitmaps = new byte[known.BlockCount * known.Layout().BitmapBytes];
             using (var state = SessionStateFile.Open(path, known, bitmaps, out _))
             {
                 bitmaps.AsSpan(0, held).Fill(0xFF);

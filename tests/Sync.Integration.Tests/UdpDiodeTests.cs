@@ -70,6 +70,43 @@ public sealed class UdpDiodeTests
     }
 
     [NetnsFact]
+    public async Task The_GF16_code_planned_for_5_percent_loss_carries_a_generation_in_one_pass_at_a_quarter_of_the_GF8_overhead()
+    {
+        await using var rig = await UdpDiodeRig.CreateAsync();
+        rig.MakeTree(files: 10, sizeBytes: 5_000_000, seed: 30);
+        await rig.Link.RandomLossAsync(1, 500);
+
+        var receive = await rig.StartReceiveAsync(1, Once);
+        var send = await rig.Send("300M", "--passes", "1", "--fec-code", "rs16");
+        Assert.True(send.ExitCode == 0, send.ToString());
+        Assert.True(send.Stdout.Contains("FEC rs16 k=15360 6.57 % x 1 interleaved", StringComparison.Ordinal), send.Stdout); // fec-plan's shape for 5 % random loss
+        var received = await receive.Completion;
+        Assert.True(received.ExitCode == 0, $"{received}\nsender:\n{send}");
+        Assert.Contains("generation 1 published", received.Stdout);
+        TreeAssert.Equal(rig.Source, rig.Target());
+        await Run.Ok(rig.Verify());
+        Assert.InRange(UdpDiodeRig.ReportNumber(received.Stdout, @"loss (\d+)\.\d+%"), 3, 7);
+    }
+
+    [NetnsFact]
+    public async Task One_percent_loss_in_bursts_of_1000_costs_the_GF16_code_3_percent_in_one_pass()
+    {
+        await using var rig = await UdpDiodeRig.CreateAsync();
+        rig.MakeTree(files: 10, sizeBytes: 5_000_000, seed: 31);
+        await rig.Link.BurstLossAsync(1, drop: 1000, every: 100_000, at: 20_000);
+
+        // ~36 blocks of 992 in one window: a burst of 1000 costs each at most 28 of its 30 repairs.
+        var receive = await rig.StartReceiveAsync(1, Once);
+        var send = await rig.Send("300M", "--passes", "1", "--fec-code", "rs16", "--data-symbols", "992", "--fec-overhead", "3", "--interleave", "64");
+        Assert.True(send.ExitCode == 0, send.ToString());
+        var received = await receive.Completion;
+        Assert.True(received.ExitCode == 0, $"{received}\nsender:\n{send}");
+        Assert.Contains("generation 1 published", received.Stdout);
+        TreeAssert.Equal(rig.Source, rig.Target());
+        Assert.True(await rig.Link.DroppedAsync(1) >= 1000, "no burst was dropped");
+    }
+
+    [NetnsFact]
     public async Task A_receiver_killed_mid_transfer_resumes_from_its_spool_on_the_later_passes()
     {
         await using var rig = await UdpDiodeRig.CreateAsync();

@@ -513,4 +513,64 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         Assert.True(storedInPassOne > 0, "the late receiver should have joined during pass 1");
         await StopAsync(late!.Value.Run, late.Value.Stop);
     }
+
+    [Fact]
+    public async Task GF16_blocks_at_5_percent_random_loss_complete_in_one_pass_byte_exact()
+    {
+        // 20 MB in GF(2^16) blocks of 4096 data symbols (3 full and a short one), 6.25 % repairs: 5 % loss costs a
+        // block about 205 of its 4352 symbols, well within its 256 repairs.
+        string source = _dir.File("object.bin", 20_000_000, seed: 31);
+        IPEndPoint endpoint = Ports.FreeLoopback();
+        var inbox = new Inbox();
+        var (receiver, run, stop) = StartReceiver(TestTickets.Receive(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
+
+        var options = TestTickets.Send(endpoint, 400_000_000) with
+        {
+            Code = FecCode.ReedSolomon16, DataSymbolsPerBlock = 4096, FecOverhead = 0.0625, Interleave = 1, Passes = 1, DropSymbol = (s, pass) => Lose(s, pass, 500),
+        };
+        UdpSendReport report = await Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, options, null, CancellationToken.None);
+
+        var (_, bytes) = await inbox.First.WaitAsync(Patience);
+        output.WriteLine(receiver.Describe());
+        Assert.Equal(File.ReadAllBytes(source), bytes);
+        Assert.Equal(4, report.Blocks);
+        Assert.Equal(1408, options.SymbolSize);
+        Assert.Equal(4, receiver.Stats.BlocksDecoded);
+        Assert.Equal(0, receiver.Stats.DecodeFailures);
+        Assert.InRange(receiver.Stats.LossRate, 0.03, 0.07);
+        await StopAsync(run, stop);
+    }
+
+    [Fact]
+    public async Task A_GF16_block_that_lost_more_than_its_repairs_completes_from_the_fresh_repairs_of_the_next_pass()
+    {
+        // Pass 1 loses a fifth of block 0 (far more than its 5 % of repairs) and nothing else; pass 2 sends k + r
+        // repair symbols no earlier pass used, and loses a fifth of those too.
+        string source = _dir.File("object.bin", 6_000_000, seed: 32);
+        IPEndPoint endpoint = Ports.FreeLoopback();
+        var inbox = new Inbox();
+        var (receiver, run, stop) = StartReceiver(TestTickets.Receive(endpoint, Path.Combine(_dir.Path, "spool")), inbox, "recv");
+        int stored = 0;
+        var options = TestTickets.Send(endpoint, 400_000_000) with
+        {
+            Code = FecCode.ReedSolomon16, DataSymbolsPerBlock = 2048, FecOverhead = 0.05, Interleave = 2, Passes = 2,
+            DropSymbol = (s, pass) => s.Block == 0 && Lose(s, pass, 2000),
+            PassStarting = pass =>
+            {
+                if (pass == 2)
+                {
+                    Assert.True(SpinWait.SpinUntil(() => receiver.Stats.BlocksComplete >= 2, Patience));
+                    stored = (int)receiver.Stats.BlocksComplete;
+                }
+            },
+        };
+        await Sender().SendAsync(source, ReadOnlyMemory<byte>.Empty, options, null, CancellationToken.None);
+
+        var (_, bytes) = await inbox.First.WaitAsync(Patience);
+        output.WriteLine(receiver.Describe());
+        Assert.Equal(File.ReadAllBytes(source), bytes);
+        Assert.Equal(2, stored); // blocks 1 and 2 after pass 1; block 0 could not be
+        Assert.Equal(0, receiver.Stats.DecodeFailures);
+        await StopAsync(run, stop);
+    }
 }

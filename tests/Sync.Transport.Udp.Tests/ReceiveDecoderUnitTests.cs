@@ -43,7 +43,7 @@ public sealed class ReceiveDecoderUnitTests(ITestOutputHelper output) : IDisposa
             Directory.CreateDirectory(options.SpoolDirectory);
             time ??= TimeProvider.System;
             _decoder = new ReceiveDecoder(options, (_, _) => Task.FromResult(ObjectDisposition.Applied), finished ?? FinishedSessions.Load(options.SpoolDirectory),
-                new SpoolBudget(options.SpoolDirectory, options.SpoolMaxBytes), Stats, new TestLogger(output, "decode"), time, ReedSolomonBlockCodec.Factory);
+                new SpoolBudget(options.SpoolDirectory, options.SpoolMaxBytes), Stats, new TestLogger(output, "decode"), time, BlockCodecs.Production);
             _run = Task.Run(() => _decoder.RunAsync(_queue.Reader, _stop.Token));
         }
 

@@ -56,7 +56,7 @@ public sealed class SessionStateFileUnitTests : IDisposable
     {
         var info = new AnnounceInfo(7, 1 << 20, new byte[32], 64, 1400, 12, 2, 16, []);
         var path = Path.Combine(_folder, "state");
-        using (SessionStateFile.Open(path, info, new byte[info.BlockCount * SessionStateFile.BitmapBytes], out _))
+        using (SessionStateFile.Open(path, info, new byte[info.BlockCount * info.Layout().BitmapBytes], out _))
         {
         }
 

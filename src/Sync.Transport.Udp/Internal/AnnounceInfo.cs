@@ -13,15 +13,23 @@ internal sealed record AnnounceInfo(
     long BlockCount,
     int Passes,
     int RepairPerPass,
-    byte[] Descriptor)
+    byte[] Descriptor,
+    FecCode Code = FecCode.ReedSolomon8)
 {
-    public ObjectLayout Layout() => new(ObjectLength, SymbolSize, K);
+    public ObjectLayout Layout() => new(ObjectLength, SymbolSize, K, Code);
 
     /// <summary>Bytes of the object file in the spool: every symbol whole, the last one padded.</summary>
     public long SpoolObjectBytes => checked((ObjectLength + SymbolSize - 1) / SymbolSize * SymbolSize);
 
-    /// <summary>Same object, same cut: a resumed spool may be reused only when this holds.</summary>
+    /// <summary>
+    /// The first pass's repair count where it is part of the code (GF(2^16): it fixes which field points the repairs
+    /// are), else 0: what a spool must agree on besides the cut.
+    /// </summary>
+    public int CodeRepairPerPass => Code == FecCode.ReedSolomon16 ? RepairPerPass : 0;
+
+    /// <summary>Same object, same cut, same code: a resumed spool may be reused only when this holds.</summary>
     public bool SameObject(AnnounceInfo other) =>
-        SessionId == other.SessionId && ObjectLength == other.ObjectLength && K == other.K &&
-        SymbolSize == other.SymbolSize && BlockCount == other.BlockCount && Sha256.AsSpan().SequenceEqual(other.Sha256);
+        SessionId == other.SessionId && ObjectLength == other.ObjectLength && K == other.K && Code == other.Code &&
+        CodeRepairPerPass == other.CodeRepairPerPass && SymbolSize == other.SymbolSize && BlockCount == other.BlockCount &&
+        Sha256.AsSpan().SequenceEqual(other.Sha256);
 }

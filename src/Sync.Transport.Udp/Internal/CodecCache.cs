@@ -4,7 +4,7 @@ namespace Sync.Transport.Udp.Internal;
 /// One codec per distinct block size (an object has at most two: k and its short last block), made on first use.
 /// Owned by a single thread.
 /// </summary>
-internal sealed class CodecCache(BlockCodecFactory factory)
+internal sealed class CodecCache(BlockCodecFactory factory, FecCode code, int repairPerPass)
 {
     private readonly Dictionary<int, IBlockCodec> _codecs = [];
 
@@ -12,7 +12,7 @@ internal sealed class CodecCache(BlockCodecFactory factory)
     {
         if (!_codecs.TryGetValue(k, out IBlockCodec? codec))
         {
-            codec = factory(k, ObjectLayout.SymbolSpace - k);
+            codec = factory(code, k, repairPerPass);
             _codecs[k] = codec;
         }
 

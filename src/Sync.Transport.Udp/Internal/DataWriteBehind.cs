@@ -12,22 +12,39 @@ namespace Sync.Transport.Udp.Internal;
 /// </summary>
 internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout) : IDisposable
 {
-    /// <summary>Blocks buffered at once before everything is written out (bounds memory at about 47 MB for k=128).</summary>
+    /// <summary>Blocks buffered at once before everything is written out (about 47 MB for k=128).</summary>
     public const int MaxBlocks = 256;
 
+    /// <summary>
+    /// Bytes buffered at once: a GF(2^16) block is tens of MB, so blocks alone would not bound it. 64 MiB holds an
+    /// interleaved window of the planner's shapes (docs/fec.md), so blocks are still written whole.
+    /// </summary>
+    public const long MaxBytes = 64L << 20;
+
     private readonly Dictionary<long, Pending> _blocks = [];
+    private long _bufferedBytes;
+
+    /// <summary>Memory the buffers of <paramref name="layout"/> may take at most.</summary>
+    public static long MaxBufferedBytes(ObjectLayout layout)
+    {
+        long block = (long)layout.K * layout.SymbolSize;
+        long blocks = Math.Min(layout.BlockCount, MaxBlocks);
+        return Math.Min(blocks * block, Math.Max(MaxBytes, block));
+    }
 
     public void Add(long block, int symbol, ReadOnlySpan<byte> payload)
     {
         if (!_blocks.TryGetValue(block, out Pending? pending))
         {
-            if (_blocks.Count >= MaxBlocks)
+            long bytes = (long)layout.DataSymbols(block) * layout.SymbolSize;
+            if (_blocks.Count >= MaxBlocks || (_blocks.Count > 0 && _bufferedBytes + bytes > MaxBytes))
             {
                 FlushAll();
             }
 
-            pending = new Pending(ArrayPool<byte>.Shared.Rent(layout.DataSymbols(block) * layout.SymbolSize));
+            pending = new Pending(ArrayPool<byte>.Shared.Rent((int)bytes), layout.DataSymbols(block));
             _blocks[block] = pending;
+            _bufferedBytes += bytes;
         }
 
         int t = layout.SymbolSize;
@@ -43,9 +60,10 @@ internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout) 
             return;
         }
 
+        int k = layout.DataSymbols(block);
+        _bufferedBytes -= (long)k * layout.SymbolSize;
         try
         {
-            int k = layout.DataSymbols(block);
             int t = layout.SymbolSize;
             for (int j = 0; j < k;)
             {
@@ -87,13 +105,14 @@ internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout) 
         }
 
         _blocks.Clear();
+        _bufferedBytes = 0;
     }
 
-    private sealed class Pending(byte[] buffer)
+    private sealed class Pending(byte[] buffer, int dataSymbols)
     {
         public byte[] Buffer { get; } = buffer;
 
-        public ulong[] Symbols { get; } = new ulong[ObjectLayout.SymbolSpace / 64];
+        public ulong[] Symbols { get; } = new ulong[(dataSymbols + 63) / 64];
 
         public bool Has(int symbol) => (Symbols[symbol >> 6] & (1UL << (symbol & 63))) != 0;
     }

@@ -1,8 +1,8 @@
 namespace Sync.Transport.Udp.Internal;
 
 /// <summary>
-/// The erasure code as the carrier sees it (the shape of <see cref="Sync.Fec.ReedSolomonCodec"/>). A seam so the
-/// carrier's tests can run with a stand-in code; production always uses <see cref="ReedSolomonBlockCodec"/>.
+/// The erasure code as the carrier sees it (the shape of Sync.Fec's codecs). A seam so the carrier's tests can run
+/// with a stand-in code; production uses <see cref="BlockCodecs.Production"/>.
 /// </summary>
 internal interface IBlockCodec
 {
@@ -11,5 +11,5 @@ internal interface IBlockCodec
     void Decode(ReadOnlySpan<Memory<byte>> data, ReadOnlySpan<bool> present, ReadOnlySpan<int> repairIndices, ReadOnlySpan<ReadOnlyMemory<byte>> repairs);
 }
 
-/// <summary>Makes the codec for blocks of k data symbols and up to maxRepair repair symbols.</summary>
-internal delegate IBlockCodec BlockCodecFactory(int k, int maxRepair);
+/// <summary>Makes the codec of <paramref name="code"/> for blocks of k data symbols sent with <paramref name="repairPerPass"/> repairs per pass.</summary>
+internal delegate IBlockCodec BlockCodecFactory(FecCode code, int k, int repairPerPass);

@@ -2,23 +2,27 @@ namespace Sync.Transport.Udp.Internal;
 
 /// <summary>
 /// How an object of <see cref="Length"/> bytes is cut into symbols of <see cref="SymbolSize"/> bytes (the last one
-/// zero-padded) and blocks of <see cref="K"/> data symbols (the last block may hold fewer). Sender and receiver
-/// derive the same layout from the announce, so no packet has to carry it.
+/// zero-padded) and blocks of <see cref="K"/> data symbols (the last block may hold fewer), protected by
+/// <see cref="Code"/>. Sender and receiver derive the same layout from the session ticket, so no packet carries it.
 /// </summary>
 internal sealed record ObjectLayout
 {
-    /// <summary>Symbol ids per block: data symbols first, then repair symbols, 256 in all.</summary>
-    public const int SymbolSpace = 256;
-
-    public ObjectLayout(long length, int symbolSize, int k)
+    public ObjectLayout(long length, int symbolSize, int k, FecCode code = FecCode.ReedSolomon8)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ArgumentOutOfRangeException.ThrowIfLessThan(symbolSize, 1);
+        if (!FecCodes.IsKnown(code))
+        {
+            throw new ArgumentOutOfRangeException(nameof(code), code, "unknown erasure code");
+        }
+
+        SymbolSpace = FecCodes.SymbolSpace(code);
         if (k < 1 || k >= SymbolSpace)
         {
             throw new ArgumentOutOfRangeException(nameof(k), k, $"data symbols per block must be 1..{SymbolSpace - 1}");
         }
 
+        Code = code;
         Length = length;
         SymbolSize = symbolSize;
         K = k;
@@ -31,6 +35,14 @@ internal sealed record ObjectLayout
 
         BlockCount = blocks;
     }
+
+    public FecCode Code { get; }
+
+    /// <summary>Symbol ids per block: data symbols first, then repair symbols; 256 or 65,536 by the code.</summary>
+    public int SymbolSpace { get; }
+
+    /// <summary>Bytes of one block's bitmap of held symbols (one bit per id).</summary>
+    public int BitmapBytes => SymbolSpace / 8;
 
     public long Length { get; }
 

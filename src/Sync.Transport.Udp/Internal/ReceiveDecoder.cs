@@ -453,7 +453,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
             UdpLog.SpoolMismatch(_logger, id);
         }
 
-        UdpLog.SessionOpened(_logger, id, info.ObjectLength, info.BlockCount, info.K, info.SymbolSize, session.BlocksDone);
+        UdpLog.SessionOpened(_logger, id, info.ObjectLength, info.BlockCount, info.K, FecCodes.Name(info.Code), info.SymbolSize, session.BlocksDone);
         _active[id] = session;
         _table.Add(id, stateBytes, _time.GetTimestamp());
         UpdateStats();

@@ -7,9 +7,9 @@ namespace Sync.Transport.Udp.Internal;
 
 /// <summary>
 /// What is this? One object being received, spooled in its own folder: <c>object</c> (sparse, data symbols at their
-/// final offsets, so nothing is copied at the end), <c>repair</c> (sparse, a 256-slot row per block for repair
-/// symbols of unfinished blocks) and <c>state</c> (<see cref="SessionStateFile"/>). A block is decoded the moment it
-/// holds k symbols, solving only for its lost data symbols. <see cref="Checkpoint"/> fsyncs the data files and then
+/// final offsets, so nothing is copied at the end), <c>repair</c> (sparse, a row of one slot per symbol id per block,
+/// for repair symbols of unfinished blocks) and <c>state</c> (<see cref="SessionStateFile"/>). A block is decoded the
+/// moment it holds k symbols, by the session's code (<see cref="AnnounceInfo.Code"/>). <see cref="Checkpoint"/> fsyncs the data files and then
 /// writes the changed bitmap pages on a background task, so a restart resumes where the last checkpoint left off.
 /// Owned by the receiver's decode loop; only the checkpoint task runs beside it, on snapshots.
 /// </summary>
@@ -27,6 +27,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
     private readonly List<int> _dirty = [];
     private readonly bool[] _completedHere;
     private readonly short[] _margin;
+    private readonly ushort[] _held;
     private Task _checkpoint = Task.CompletedTask;
     private ObjectHasher? _hasher;
     private long _blocksDone;
@@ -42,11 +43,12 @@ internal sealed class ReceiveSession : IAsyncDisposable
         Directory = directory;
         _logger = logger;
         _stats = stats;
-        _codecs = new CodecCache(codecs);
-        _bitmaps = new byte[checked(Layout.BlockCount * SessionStateFile.BitmapBytes)];
+        _codecs = new CodecCache(codecs, info.Code, info.RepairPerPass);
+        _bitmaps = new byte[checked(Layout.BlockCount * Layout.BitmapBytes)];
         _dirtyPages = new bool[(_bitmaps.Length + SessionStateFile.PageBytes - 1) / SessionStateFile.PageBytes];
         _completedHere = new bool[Layout.BlockCount];
         _margin = new short[Layout.BlockCount];
+        _held = new ushort[Layout.BlockCount];
         System.IO.Directory.CreateDirectory(directory);
         SessionStateFile? state = null;
         SafeFileHandle? objectFile = null;
@@ -98,11 +100,17 @@ internal sealed class ReceiveSession : IAsyncDisposable
     public bool IsComplete => _blocksDone == Layout.BlockCount;
 
     /// <summary>
-    /// Memory a session of <paramref name="info"/> may hold while open: 35 bytes of state per block (bitmap, completion
-    /// flag, margin) and the write-behind buffers of up to <see cref="DataWriteBehind.MaxBlocks"/> blocks.
+    /// Memory a session of <paramref name="info"/> may hold while open: per block its bitmap (32 bytes for GF(2^8),
+    /// 8 KiB for GF(2^16)) and 5 bytes (completion flag, margin, count held); the write-behind buffers; and one
+    /// decode (the block's data and repairs, and the code's scratch).
     /// </summary>
-    public static long StateBytes(AnnounceInfo info) =>
-        info.BlockCount * (SessionStateFile.BitmapBytes + 3) + Math.Min(info.BlockCount, DataWriteBehind.MaxBlocks) * info.K * info.SymbolSize + (64 << 10);
+    public static long StateBytes(AnnounceInfo info)
+    {
+        ObjectLayout layout = info.Layout();
+        long blockBytes = (long)info.K * info.SymbolSize;
+        return info.BlockCount * (layout.BitmapBytes + 5) + DataWriteBehind.MaxBufferedBytes(layout) + 2 * blockBytes +
+            FecCodes.DecodeScratchBytes(info.Code, info.K, info.RepairPerPass, info.SymbolSize) + (64 << 10);
+    }
 
     /// <summary>Whether anything was stored since the last call: sampled once a second to find the least recently active session.</summary>
     public bool TakeActivity()
@@ -121,7 +129,8 @@ internal sealed class ReceiveSession : IAsyncDisposable
             long symbols = 0;
             for (long b = 0; b < session.Layout.BlockCount; b++)
             {
-                int held = session.Held(b);
+                int held = session.CountHeld(b);
+                session._held[b] = (ushort)Math.Min(held, ushort.MaxValue);
                 symbols += held;
                 if (session.DataComplete(b))
                 {
@@ -157,7 +166,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
 
         info = info with { Descriptor = File.ReadAllBytes(descriptorPath) };
         ObjectLayout layout = info.Layout();
-        var bitmaps = new byte[checked(layout.BlockCount * SessionStateFile.BitmapBytes)];
+        var bitmaps = new byte[checked(layout.BlockCount * layout.BitmapBytes)];
         using (SessionStateFile.Open(Path.Combine(directory, "state"), info, bitmaps, out bool resumed))
         {
             if (!resumed)
@@ -168,7 +177,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
 
         for (long b = 0; b < layout.BlockCount; b++)
         {
-            if (!DataComplete(bitmaps, b, layout.DataSymbols(b)))
+            if (!DataComplete(bitmaps, layout.BitmapBytes, b, layout.DataSymbols(b)))
             {
                 return null;
             }
@@ -346,11 +355,13 @@ internal sealed class ReceiveSession : IAsyncDisposable
 
         if (pass > 0)
         {
-            // Slot s of pass p carries id ((p - 1) * slots + s) mod 256 (see SymbolSchedule).
+            // Slot s of pass p carries id ((p - 1) * slots + s) mod ids (see SymbolSchedule).
             int slots = k + Info.RepairPerPass;
-            int slot = (int)((symbol - (long)(pass - 1) * slots) % ObjectLayout.SymbolSpace + ObjectLayout.SymbolSpace) % ObjectLayout.SymbolSpace;
+            int ids = FecCodes.IdSpace(Layout.Code, k, Info.RepairPerPass);
+            long slot = (symbol - (long)(pass - 1) * slots) % ids;
+            slot = slot < 0 ? slot + ids : slot;
             _completedHere[block] = true;
-            _margin[block] = (short)Math.Max(0, slots - 1 - slot);
+            _margin[block] = (short)Math.Clamp(slots - 1 - slot, 0, short.MaxValue);
         }
     }
 
@@ -388,7 +399,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
             }
 
             int found = 0;
-            for (int symbol = k; symbol < ObjectLayout.SymbolSpace && found < missing; symbol++)
+            for (int symbol = k; symbol < Layout.SymbolSpace && found < missing; symbol++)
             {
                 if (Has(block, symbol))
                 {
@@ -436,14 +447,25 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
     }
 
-    private long RepairOffset(long block, int symbol) => (block * ObjectLayout.SymbolSpace + symbol) * Layout.SymbolSize;
+    private long RepairOffset(long block, int symbol) => (block * Layout.SymbolSpace + symbol) * Layout.SymbolSize;
 
-    private bool Has(long block, int symbol) => (_bitmaps[block * SessionStateFile.BitmapBytes + (symbol >> 3)] & (1 << (symbol & 7))) != 0;
+    private bool Has(long block, int symbol) => (_bitmaps[block * Layout.BitmapBytes + (symbol >> 3)] & (1 << (symbol & 7))) != 0;
 
     private void Mark(long block, int symbol)
     {
-        long at = block * SessionStateFile.BitmapBytes + (symbol >> 3);
-        _bitmaps[at] |= (byte)(1 << (symbol & 7));
+        long at = block * Layout.BitmapBytes + (symbol >> 3);
+        byte bit = (byte)(1 << (symbol & 7));
+        if ((_bitmaps[at] & bit) != 0)
+        {
+            return;
+        }
+
+        _bitmaps[at] |= bit;
+        if (_held[block] < ushort.MaxValue)
+        {
+            _held[block]++; // after a decode marks the rebuilt symbols the count no longer matters
+        }
+
         int page = (int)(at / SessionStateFile.PageBytes);
         if (!_dirtyPages[page])
         {
@@ -452,9 +474,12 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
     }
 
-    private int Held(long block)
+    /// <summary>Symbols held for <paramref name="block"/>; a block stops taking symbols at k, so this fits 16 bits.</summary>
+    private int Held(long block) => _held[block];
+
+    private int CountHeld(long block)
     {
-        ReadOnlySpan<byte> bits = _bitmaps.AsSpan((int)(block * SessionStateFile.BitmapBytes), SessionStateFile.BitmapBytes);
+        ReadOnlySpan<byte> bits = _bitmaps.AsSpan(checked((int)(block * Layout.BitmapBytes)), Layout.BitmapBytes);
         int count = 0;
         for (int i = 0; i < bits.Length; i += 8)
         {
@@ -464,11 +489,11 @@ internal sealed class ReceiveSession : IAsyncDisposable
         return count;
     }
 
-    private bool DataComplete(long block) => DataComplete(_bitmaps, block, Layout.DataSymbols(block));
+    private bool DataComplete(long block) => DataComplete(_bitmaps, Layout.BitmapBytes, block, Layout.DataSymbols(block));
 
-    private static bool DataComplete(byte[] bitmaps, long block, int k)
+    private static bool DataComplete(byte[] bitmaps, int bitmapBytes, long block, int k)
     {
-        ReadOnlySpan<byte> bits = bitmaps.AsSpan((int)(block * SessionStateFile.BitmapBytes), SessionStateFile.BitmapBytes);
+        ReadOnlySpan<byte> bits = bitmaps.AsSpan(checked((int)(block * bitmapBytes)), bitmapBytes);
         for (int j = 0; j < k >> 3; j++)
         {
             if (bits[j] != 0xFF)

@@ -75,23 +75,24 @@ internal sealed class SendSession
         _builder = new WindowBuilder(file, schedule, sessionId, options.MacKey, codecs);
 
         int blocks = schedule.MaxWindowBlocks;
-        int maxPackets = blocks * (schedule.Layout.K + schedule.RepairPerPass);
-        long dataBytes = (long)blocks * schedule.Layout.K * schedule.Layout.SymbolSize;
-        long datagramBytes = (long)maxPackets * options.DatagramSize;
-        if (dataBytes > Array.MaxLength || datagramBytes > Array.MaxLength)
+        long maxPackets = (long)blocks * (schedule.Layout.K + schedule.RepairPerPass);
+        long windowBytes = maxPackets * options.DatagramSize;
+        if (windowBytes > Array.MaxLength)
         {
-            throw new ArgumentException($"a window of {blocks} blocks needs {(dataBytes + datagramBytes) >> 20} MiB per buffer: lower the interleave, k or the MTU");
+            throw new ArgumentException($"a window of {blocks} blocks needs {windowBytes >> 20} MiB of datagrams: lower the interleave, k or the MTU");
         }
 
-        long windowBytes = dataBytes + datagramBytes;
         long windowsNeeded = schedule.WindowCount * options.Passes;
-        int pool = (int)Math.Min(windowsNeeded, windowBytes <= 64 << 20 ? 3 : 2);
+
+        // Three windows keep the encoder a window ahead of the pacer; large ones (GF(2^16) blocks of tens of MB)
+        // make do with two, which is what the planner counts in the sender's memory.
+        int pool = (int)Math.Min(windowsNeeded, windowBytes <= 32 << 20 ? 3 : 2);
         _pool = pool;
         _free = new BlockingCollection<SendWindow>(Math.Max(1, pool));
         _ready = new BlockingCollection<SendWindow>(Math.Max(1, pool));
         for (int i = 0; i < pool; i++)
         {
-            _free.Add(new SendWindow(blocks, schedule.Layout.K, schedule.Layout.SymbolSize, maxPackets, options.DatagramSize));
+            _free.Add(new SendWindow((int)maxPackets, options.DatagramSize));
         }
     }
 

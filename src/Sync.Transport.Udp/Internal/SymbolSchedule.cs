@@ -5,9 +5,10 @@ namespace Sync.Transport.Udp.Internal;
 /// <c>interleave</c> blocks (sizes evened out so the last window is not a lone block); inside a window the sender
 /// goes row by row, one symbol of each block in turn, so B consecutive lost packets cost each block at most
 /// ceil(B / window size) symbols. Each pass gives every block <c>k_b + repair</c> slots; slot s of pass p carries
-/// symbol id <c>((p - 1) * slots + s) mod 256</c>, so pass 1 is all data plus the first repair symbols and every
-/// later pass continues through fresh repair ids, wrapping to the data ids only when the 256 are used up.
-/// Pure and immutable.
+/// symbol id <c>((p - 1) * slots + s) mod ids</c>, where ids is the block's id space (256 for GF(2^8); for GF(2^16)
+/// k_b plus the code's repair indices, see <see cref="FecCodes.IdSpace"/>), so pass 1 is all data plus the first
+/// repair symbols and every later pass continues through fresh repair ids, wrapping to the data ids only when the
+/// ids are used up. Pure and immutable.
 /// </summary>
 internal sealed class SymbolSchedule
 {
@@ -15,9 +16,9 @@ internal sealed class SymbolSchedule
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(interleave, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(repairPerPass);
-        if (layout.K + repairPerPass > ObjectLayout.SymbolSpace)
+        if (FecCodes.ShapeError(layout.Code, layout.K, repairPerPass) is { } error)
         {
-            throw new ArgumentOutOfRangeException(nameof(repairPerPass), repairPerPass, $"k + repair must not exceed {ObjectLayout.SymbolSpace}");
+            throw new ArgumentOutOfRangeException(nameof(repairPerPass), repairPerPass, error);
         }
 
         Layout = layout;
@@ -48,10 +49,21 @@ internal sealed class SymbolSchedule
         return (first, (int)(baseSize + (window < larger ? 1 : 0)));
     }
 
+    /// <summary>Symbol ids block <paramref name="block"/> can carry; ids wrap around this many.</summary>
+    public int IdSpace(long block) => FecCodes.IdSpace(Layout.Code, Layout.DataSymbols(block), RepairPerPass);
+
     public int SymbolId(long block, int pass, int slot)
     {
         int slots = Slots(block);
-        return (int)(((long)(pass - 1) * slots + slot) % ObjectLayout.SymbolSpace);
+        return (int)(((long)(pass - 1) * slots + slot) % IdSpace(block));
+    }
+
+    /// <summary>The slot of its pass that carried <paramref name="symbol"/> in <paramref name="pass"/>: the inverse of <see cref="SymbolId"/>.</summary>
+    public int SlotOf(long block, int pass, int symbol)
+    {
+        int ids = IdSpace(block);
+        long slot = (symbol - (long)(pass - 1) * Slots(block)) % ids;
+        return (int)(slot < 0 ? slot + ids : slot);
     }
 
     /// <summary>Appends the send order of one window in one pass (1-based) to <paramref name="order"/>.</summary>

@@ -15,16 +15,25 @@ namespace Sync.Transport.Udp.Internal;
 /// </remarks>
 internal static class TicketCodec
 {
+    /// <summary>Format of a GF(2^8) session's ticket: every receiver since the signed tickets reads it.</summary>
     public const int Version = 2;
+
+    /// <summary>Format that names the erasure code (4 more bytes); used only for codes other than GF(2^8), so receivers of format 2 refuse those sessions with one line instead of decoding garbage.</summary>
+    public const int CodedVersion = 3;
+
+    /// <summary>Fixed part of a format-2 ticket; the smallest a ticket can be.</summary>
     public const int FixedSize = 80;
+
+    private const int CodedFixedSize = FixedSize + 4;
+
     public const int MaxDescriptorBytes = 16 << 10;
     public const int MaxSealBytes = 512;
-    public const int MaxSealedBytes = FixedSize + MaxDescriptorBytes + MaxSealBytes;
+    public const int MaxSealedBytes = CodedFixedSize + MaxDescriptorBytes + MaxSealBytes;
 
     /// <summary>Largest object a receiver accepts (1 TiB).</summary>
     public const long MaxObjectBytes = 1L << 40;
 
-    /// <summary>Most blocks per object: bounds the per-block state (35 bytes a block) a receiver keeps for one session.</summary>
+    /// <summary>Most blocks per GF(2^8) object: bounds the per-block state (35 bytes a block) a receiver keeps for one session. See <see cref="FecCodes.MaxBlocks"/>.</summary>
     public const long MaxBlocks = 1L << 24;
 
     public static ReadOnlySpan<byte> Magic => "\0sync-udp-ticket"u8;
@@ -37,10 +46,12 @@ internal static class TicketCodec
             throw new ArgumentException($"descriptor is {info.Descriptor.Length} bytes; at most {MaxDescriptorBytes}");
         }
 
-        var ticket = new byte[FixedSize + info.Descriptor.Length];
+        bool coded = info.Code != FecCode.ReedSolomon8;
+        int fixedSize = coded ? CodedFixedSize : FixedSize;
+        var ticket = new byte[fixedSize + info.Descriptor.Length];
         Span<byte> t = ticket;
         Magic.CopyTo(t);
-        BinaryPrimitives.WriteUInt16LittleEndian(t[16..], Version);
+        BinaryPrimitives.WriteUInt16LittleEndian(t[16..], coded ? (ushort)CodedVersion : (ushort)Version);
         BinaryPrimitives.WriteUInt16LittleEndian(t[18..], checked((ushort)info.K));
         BinaryPrimitives.WriteUInt16LittleEndian(t[20..], checked((ushort)info.SymbolSize));
         BinaryPrimitives.WriteUInt16LittleEndian(t[22..], checked((ushort)info.RepairPerPass));
@@ -50,7 +61,12 @@ internal static class TicketCodec
         BinaryPrimitives.WriteUInt32LittleEndian(t[72..], checked((uint)info.BlockCount));
         BinaryPrimitives.WriteUInt16LittleEndian(t[76..], checked((ushort)info.Passes));
         BinaryPrimitives.WriteUInt16LittleEndian(t[78..], (ushort)info.Descriptor.Length);
-        info.Descriptor.CopyTo(t[FixedSize..]);
+        if (coded)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(t[80..], (ushort)info.Code); // 82..84 reserved, zero
+        }
+
+        info.Descriptor.CopyTo(t[fixedSize..]);
 
         byte[] seal = signer(ticket);
         if (seal.Length is < 1 or > MaxSealBytes)
@@ -89,9 +105,33 @@ internal static class TicketCodec
         long blocks = BinaryPrimitives.ReadUInt32LittleEndian(t[72..]);
         int passes = BinaryPrimitives.ReadUInt16LittleEndian(t[76..]);
         int descriptorLength = BinaryPrimitives.ReadUInt16LittleEndian(t[78..]);
-        if (version != Version)
+        if (version is not (Version or CodedVersion))
         {
-            return $"session ticket of format {version}; this receiver reads format {Version}";
+            return $"session ticket of format {version}; this receiver reads formats {Version} and {CodedVersion}" +
+                (version > CodedVersion ? ": the sender is newer, upgrade sync-inside" : "");
+        }
+
+        int fixedSize = version == CodedVersion ? CodedFixedSize : FixedSize;
+        if (t.Length < fixedSize)
+        {
+            return "session ticket is shorter than its format";
+        }
+
+        var code = FecCode.ReedSolomon8;
+        if (version == CodedVersion)
+        {
+            int codeValue = BinaryPrimitives.ReadUInt16LittleEndian(t[80..]);
+            if (!FecCodes.IsKnown((FecCode)codeValue) || (FecCode)codeValue == FecCode.ReedSolomon8)
+            {
+                return $"session uses erasure code {codeValue}, which this receiver cannot decode: upgrade sync-inside";
+            }
+
+            if (BinaryPrimitives.ReadUInt16LittleEndian(t[82..]) != 0)
+            {
+                return "session ticket's reserved field is not zero";
+            }
+
+            code = (FecCode)codeValue;
         }
 
         if (ticketSession != sessionId)
@@ -99,14 +139,14 @@ internal static class TicketCodec
             return $"session ticket names session {ticketSession:x16}, announced as {sessionId:x16}";
         }
 
-        if (descriptorLength != t.Length - FixedSize || descriptorLength > MaxDescriptorBytes)
+        if (descriptorLength != t.Length - fixedSize || descriptorLength > MaxDescriptorBytes)
         {
             return "session ticket's descriptor length does not match";
         }
 
-        if (k is < 1 or >= ObjectLayout.SymbolSpace || repair > ObjectLayout.SymbolSpace - k || symbol < 1 || symbol != symbolSize || passes is < 1 or > 255)
+        if (FecCodes.ShapeError(code, k, repair) is not null || !FecCodes.SymbolSizeFits(code, symbol) || symbol != symbolSize || passes is < 1 or > 255)
         {
-            return $"session ticket has an impossible cut (k {k}, repair {repair}, symbol {symbol} in {symbolSize}-byte announces, {passes} passes)";
+            return $"session ticket has an impossible cut for {FecCodes.Name(code)} (k {k}, repair {repair}, symbol {symbol} in {symbolSize}-byte announces, {passes} passes)";
         }
 
         if (length is < 0 or > MaxObjectBytes)
@@ -116,14 +156,15 @@ internal static class TicketCodec
 
         // Both are below 2^41 and 2^16 here, so nothing overflows.
         long expectedBlocks = ((length + symbol - 1) / symbol + k - 1) / k;
-        if (blocks != expectedBlocks || blocks > MaxBlocks)
+        long maxBlocks = FecCodes.MaxBlocks(code);
+        if (blocks != expectedBlocks || blocks > maxBlocks)
         {
             return blocks != expectedBlocks
                 ? $"session ticket's block count {blocks} does not match its length and cut ({expectedBlocks})"
-                : $"session ticket cuts its object into {blocks} blocks; at most {MaxBlocks} are accepted";
+                : $"session ticket cuts its object into {blocks} blocks; at most {maxBlocks} are accepted";
         }
 
-        info = new AnnounceInfo(sessionId, length, t[40..72].ToArray(), k, symbol, blocks, passes, repair, t[FixedSize..].ToArray());
+        info = new AnnounceInfo(sessionId, length, t[40..72].ToArray(), k, symbol, blocks, passes, repair, t[fixedSize..].ToArray(), code);
         return null;
     }
 

@@ -5,8 +5,8 @@ namespace Sync.Transport.Udp.Internal;
 /// <summary>Every log message of the UDP carrier, with stable event ids (7100-7199).</summary>
 internal static partial class UdpLog
 {
-    [LoggerMessage(7100, LogLevel.Information, "UDP send of session {SessionId:x16} to {Destination}: {Length} bytes in {Blocks} blocks of k={K} + {Repair} repair per pass, interleave {Interleave}, {Passes} passes at {Rate} bit/s, {DatagramSize}-byte datagrams")]
-    public static partial void SendStarting(ILogger logger, ulong sessionId, string destination, long length, long blocks, int k, int repair, int interleave, int passes, long rate, int datagramSize);
+    [LoggerMessage(7100, LogLevel.Information, "UDP send of session {SessionId:x16} to {Destination}: {Length} bytes in {Blocks} blocks of k={K} + {Repair} repair per pass ({Code}), interleave {Interleave}, {Passes} passes at {Rate} bit/s, {DatagramSize}-byte datagrams")]
+    public static partial void SendStarting(ILogger logger, ulong sessionId, string destination, long length, long blocks, int k, int repair, string code, int interleave, int passes, long rate, int datagramSize);
 
     [LoggerMessage(7101, LogLevel.Information, "UDP send of session {SessionId:x16} done: {Packets} packets, {WireBytes} wire bytes in {Elapsed}, {Rate:F0} bit/s achieved")]
     public static partial void SendFinished(ILogger logger, ulong sessionId, long packets, long wireBytes, TimeSpan elapsed, double rate);
@@ -23,8 +23,8 @@ internal static partial class UdpLog
     [LoggerMessage(7111, LogLevel.Warning, "UDP receive buffer clamped to {Granted} bytes (asked {Requested}): bursts will overflow it; run as root (SO_RCVBUFFORCE) or raise net.core.rmem_max")]
     public static partial void ReceiveBufferClamped(ILogger logger, int requested, int granted);
 
-    [LoggerMessage(7112, LogLevel.Information, "UDP session {SessionId:x16}: {Length} bytes, {Blocks} blocks, k={K}, symbol {SymbolSize} bytes; {BlocksDone} blocks already held")]
-    public static partial void SessionOpened(ILogger logger, ulong sessionId, long length, long blocks, int k, int symbolSize, long blocksDone);
+    [LoggerMessage(7112, LogLevel.Information, "UDP session {SessionId:x16}: {Length} bytes, {Blocks} blocks, k={K} ({Code}), symbol {SymbolSize} bytes; {BlocksDone} blocks already held")]
+    public static partial void SessionOpened(ILogger logger, ulong sessionId, long length, long blocks, int k, string code, int symbolSize, long blocksDone);
 
     [LoggerMessage(7125, LogLevel.Information, "UDP session {SessionId:x16}: {Symbols} symbols that came before its announce were stored")]
     public static partial void EarlySymbolsStored(ILogger logger, ulong sessionId, long symbols);

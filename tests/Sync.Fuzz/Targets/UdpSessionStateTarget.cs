@@ -27,7 +27,7 @@ internal sealed class UdpSessionStateTarget : FuzzTarget
             throw new FuzzFinding("ReadInfo returned a record whose layout does not match it");
         }
 
-        var bitmaps = new byte[KnownObject.BlockCount * SessionStateFile.BitmapBytes];
+        var bitmaps = new byte[KnownObject.BlockCount * KnownObject.Layout().BitmapBytes];
         using (SessionStateFile.Open(path, KnownObject, bitmaps, out _))
         {
         }
