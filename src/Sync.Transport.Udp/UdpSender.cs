@@ -59,7 +59,8 @@ public sealed class UdpSender
             throw new ArgumentException($"the object is cut into {layout.BlockCount} blocks; receivers accept at most {maxBlocks}: raise the MTU or k");
         }
 
-        var announce = new AnnounceInfo(sessionId, length, sha256, layout.K, layout.SymbolSize, layout.BlockCount, options.Passes, schedule.RepairPerPass, descriptor.ToArray(), options.Code);
+        var announce = new AnnounceInfo(sessionId, length, sha256, layout.K, layout.SymbolSize, layout.BlockCount, options.Passes, schedule.RepairPerPass, descriptor.ToArray(), options.Code,
+            options.Code == FecCode.ReedSolomon8 ? 0 : options.Interleave);
         byte[] sealedTicket = TicketCodec.Seal(announce, options.Signer, out int sealLength);
 
         // Fails here, before any packet, when the ticket cannot fit the announces.

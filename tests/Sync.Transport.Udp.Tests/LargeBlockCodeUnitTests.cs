@@ -13,7 +13,7 @@ public sealed class LargeBlockCodeUnitTests
 
     private static AnnounceInfo Info(FecCode code, int k, int repair, long length = 50_000_000) =>
         new(0xabcdef, length, [.. Enumerable.Range(0, 32).Select(i => (byte)i)], k, SymbolSize,
-            new ObjectLayout(length, SymbolSize, k, code).BlockCount, 2, repair, [9, 8, 7], code);
+            new ObjectLayout(length, SymbolSize, k, code).BlockCount, 2, repair, [9, 8, 7], code, code == FecCode.ReedSolomon8 ? 0 : 3);
 
     [Fact]
     public void A_GF16_ticket_is_format_3_names_its_code_and_round_trips()
@@ -26,7 +26,7 @@ public sealed class LargeBlockCodeUnitTests
         Assert.Null(TicketCodec.TryParse(sealedTicket, sealLength, info.SessionId, SymbolSize, out AnnounceInfo parsed));
         Assert.Equal(FecCode.ReedSolomon16, parsed.Code);
         Assert.True(parsed.SameObject(info));
-        Assert.Equal((15360, 1009, 2), (parsed.K, parsed.RepairPerPass, parsed.Passes));
+        Assert.Equal((15360, 1009, 2, 3), (parsed.K, parsed.RepairPerPass, parsed.Passes, parsed.Interleave));
         Assert.Equal(info.Descriptor, parsed.Descriptor);
         Assert.Null(TestTickets.Verifier(TicketCodec.Ticket(sealedTicket, sealLength), TicketCodec.SealOf(sealedTicket, sealLength)));
     }
@@ -65,7 +65,7 @@ public sealed class LargeBlockCodeUnitTests
     public void GF16_cuts_are_checked_against_the_code(int k, int repair, int symbol, string? expected)
     {
         long length = expected == "blocks" ? 1L << 40 : 50_000_000;
-        var info = new AnnounceInfo(0xabcdef, length, new byte[32], k, symbol, ((length + symbol - 1) / symbol + k - 1) / k, 1, repair, [], FecCode.ReedSolomon16);
+        var info = new AnnounceInfo(0xabcdef, length, new byte[32], k, symbol, ((length + symbol - 1) / symbol + k - 1) / k, 1, repair, [], FecCode.ReedSolomon16, 1);
         byte[] ticket = TicketCodec.Seal(info, TestTickets.Signer, out int sealLength);
         string? refused = TicketCodec.TryParse(ticket, sealLength, 0xabcdef, symbol, out _);
         if (expected is null)
@@ -76,6 +76,63 @@ public sealed class LargeBlockCodeUnitTests
         {
             Assert.Contains(expected, refused);
         }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4097)]
+    public void A_GF16_ticket_without_a_possible_interleave_is_refused(int interleave)
+    {
+        byte[] ticket = TicketCodec.Seal(Info(FecCode.ReedSolomon16, 15360, 1009), TestTickets.Signer, out int sealLength);
+        BinaryPrimitives.WriteUInt16LittleEndian(ticket.AsSpan(82), (ushort)interleave);
+        Assert.Contains($"interleave {interleave} is not 1..4096", TicketCodec.TryParse(ticket, sealLength, 0xabcdef, SymbolSize, out _));
+    }
+
+    [Theory]
+    [InlineData(769)] // 19 windows of 40 and 41 blocks
+    [InlineData(36)]  // one window of 36
+    [InlineData(3)]   // an object of three blocks
+    [InlineData(840)] // 20 full windows: exactly the plan
+    public void A_GF16_window_shorter_than_the_interleave_gets_the_repairs_a_burst_costs_it(int blocks)
+    {
+        // The plan for 1 % loss in periodic bursts of 1000 at 1 Gbit/s: k = 992, r = 24, interleave 42 (fec-plan).
+        const int k = 992, r = 24, interleave = 42, burst = 1000;
+        var layout = new ObjectLayout((long)blocks * k * 64 - 100, 64, k, FecCode.ReedSolomon16);
+        var schedule = new SymbolSchedule(layout, r, interleave);
+        foreach (int pass in (int[])[1, 2])
+        {
+            var order = new List<SymbolRef>();
+            for (long w = 0; w < schedule.WindowCount; w++)
+            {
+                schedule.Fill(pass, w, order);
+            }
+
+            Assert.Equal(schedule.PacketsPerPass, order.Count);
+            for (int start = 0; start + burst <= order.Count; start += 97)
+            {
+                foreach (var lost in order.Skip(start).Take(burst).GroupBy(s => s.Block))
+                {
+                    Assert.True(lost.Count() <= schedule.Repairs(lost.Key), $"a burst at {start} costs block {lost.Key} {lost.Count()} symbols, more than its {schedule.Repairs(lost.Key)} repairs");
+                }
+            }
+        }
+
+        double overhead = (double)schedule.PacketsPerPass / layout.SymbolCount - 1;
+        if (blocks >= 700)
+        {
+            Assert.InRange(overhead, 0.024, 0.03); // the plan's 2.42 %, a little more for evened windows, within the 3 % target
+        }
+
+        Assert.Equal(schedule.MaxWindowPackets, Enumerable.Range(0, (int)schedule.WindowCount).Max(w => schedule.WindowPackets(w)));
+    }
+
+    [Fact]
+    public void GF8_blocks_keep_their_repair_count_in_any_window()
+    {
+        var layout = new ObjectLayout(130L * 128 * 100, 100, 128);
+        var schedule = new SymbolSchedule(layout, 32, 64);
+        Assert.All(Enumerable.Range(0, 130), b => Assert.Equal(32, schedule.Repairs(b)));
+        Assert.Equal(layout.SymbolCount + 130 * 32, schedule.PacketsPerPass);
     }
 
     [Fact]
@@ -104,7 +161,7 @@ public sealed class LargeBlockCodeUnitTests
                     Assert.True(seen.TryAdd(s.Block, [s.Symbol]) || seen[s.Block].Add(s.Symbol), $"pass {pass} repeats symbol {s.Symbol} of block {s.Block}");
                     if (pass == 1)
                     {
-                        Assert.True(s.Symbol < k + 200, "pass 1 sends the data and the first r repairs");
+                        Assert.True(s.Symbol < k + schedule.Repairs(s.Block), "pass 1 sends the data and the first repairs");
                     }
                     else
                     {
@@ -115,6 +172,9 @@ public sealed class LargeBlockCodeUnitTests
                 }
             }
         }
+
+        // Windows of 4, 4 and 3 blocks: the short one's blocks get ceil(200 x 4 / 3) repairs per pass.
+        Assert.Equal((200, 267), (schedule.Repairs(0), schedule.Repairs(10)));
 
         // W = 256, N = 4096 for k = 3000: ids run to k + 256 + 65536 - 4096.
         Assert.Equal(3000 + 256 + 65536 - 4096, schedule.IdSpace(0));

@@ -14,8 +14,15 @@ internal sealed record AnnounceInfo(
     int Passes,
     int RepairPerPass,
     byte[] Descriptor,
-    FecCode Code = FecCode.ReedSolomon8)
+    FecCode Code = FecCode.ReedSolomon8,
+    int Interleave = 0)
 {
+    /// <summary>
+    /// How the sender lays out passes (<see cref="SymbolSchedule"/>), so the receiver knows how many slots each block
+    /// has per pass. The interleave travels only in GF(2^16) tickets, where it decides the repairs of short windows.
+    /// </summary>
+    public SymbolSchedule Schedule() => new(Layout(), RepairPerPass, Math.Max(1, Interleave));
+
     public ObjectLayout Layout() => new(ObjectLength, SymbolSize, K, Code);
 
     /// <summary>Bytes of the object file in the spool: every symbol whole, the last one padded.</summary>

@@ -18,6 +18,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly UdpReceiverStats _stats;
     private readonly CodecCache _codecs;
+    private readonly SymbolSchedule _schedule;
     private readonly SafeFileHandle _object;
     private readonly SafeFileHandle _repair;
     private readonly SessionStateFile _state;
@@ -44,6 +45,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
         _logger = logger;
         _stats = stats;
         _codecs = new CodecCache(codecs, info.Code, info.RepairPerPass);
+        _schedule = info.Schedule();
         _bitmaps = new byte[checked(Layout.BlockCount * Layout.BitmapBytes)];
         _dirtyPages = new bool[(_bitmaps.Length + SessionStateFile.PageBytes - 1) / SessionStateFile.PageBytes];
         _completedHere = new bool[Layout.BlockCount];
@@ -356,10 +358,8 @@ internal sealed class ReceiveSession : IAsyncDisposable
         if (pass > 0)
         {
             // Slot s of pass p carries id ((p - 1) * slots + s) mod ids (see SymbolSchedule).
-            int slots = k + Info.RepairPerPass;
-            int ids = FecCodes.IdSpace(Layout.Code, k, Info.RepairPerPass);
-            long slot = (symbol - (long)(pass - 1) * slots) % ids;
-            slot = slot < 0 ? slot + ids : slot;
+            int slots = _schedule.Slots(block);
+            int slot = _schedule.SlotOf(block, pass, symbol);
             _completedHere[block] = true;
             _margin[block] = (short)Math.Clamp(slots - 1 - slot, 0, short.MaxValue);
         }

@@ -75,7 +75,7 @@ internal sealed class SendSession
         _builder = new WindowBuilder(file, schedule, sessionId, options.MacKey, codecs);
 
         int blocks = schedule.MaxWindowBlocks;
-        long maxPackets = (long)blocks * (schedule.Layout.K + schedule.RepairPerPass);
+        long maxPackets = schedule.MaxWindowPackets;
         long windowBytes = maxPackets * options.DatagramSize;
         if (windowBytes > Array.MaxLength)
         {

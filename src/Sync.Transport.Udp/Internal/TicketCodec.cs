@@ -33,6 +33,9 @@ internal static class TicketCodec
     /// <summary>Largest object a receiver accepts (1 TiB).</summary>
     public const long MaxObjectBytes = 1L << 40;
 
+    /// <summary>Largest interleave depth, as <see cref="UdpSendOptions"/> allows.</summary>
+    public const int MaxInterleave = 4096;
+
     /// <summary>Most blocks per GF(2^8) object: bounds the per-block state (35 bytes a block) a receiver keeps for one session. See <see cref="FecCodes.MaxBlocks"/>.</summary>
     public const long MaxBlocks = 1L << 24;
 
@@ -63,7 +66,8 @@ internal static class TicketCodec
         BinaryPrimitives.WriteUInt16LittleEndian(t[78..], (ushort)info.Descriptor.Length);
         if (coded)
         {
-            BinaryPrimitives.WriteUInt16LittleEndian(t[80..], (ushort)info.Code); // 82..84 reserved, zero
+            BinaryPrimitives.WriteUInt16LittleEndian(t[80..], (ushort)info.Code);
+            BinaryPrimitives.WriteUInt16LittleEndian(t[82..], checked((ushort)info.Interleave));
         }
 
         info.Descriptor.CopyTo(t[fixedSize..]);
@@ -118,6 +122,7 @@ internal static class TicketCodec
         }
 
         var code = FecCode.ReedSolomon8;
+        int interleave = 0;
         if (version == CodedVersion)
         {
             int codeValue = BinaryPrimitives.ReadUInt16LittleEndian(t[80..]);
@@ -126,9 +131,10 @@ internal static class TicketCodec
                 return $"session uses erasure code {codeValue}, which this receiver cannot decode: upgrade sync-inside";
             }
 
-            if (BinaryPrimitives.ReadUInt16LittleEndian(t[82..]) != 0)
+            interleave = BinaryPrimitives.ReadUInt16LittleEndian(t[82..]);
+            if (interleave is < 1 or > MaxInterleave)
             {
-                return "session ticket's reserved field is not zero";
+                return $"session ticket's interleave {interleave} is not 1..{MaxInterleave}";
             }
 
             code = (FecCode)codeValue;
@@ -164,7 +170,7 @@ internal static class TicketCodec
                 : $"session ticket cuts its object into {blocks} blocks; at most {maxBlocks} are accepted";
         }
 
-        info = new AnnounceInfo(sessionId, length, t[40..72].ToArray(), k, symbol, blocks, passes, repair, t[fixedSize..].ToArray(), code);
+        info = new AnnounceInfo(sessionId, length, t[40..72].ToArray(), k, symbol, blocks, passes, repair, t[fixedSize..].ToArray(), code, interleave);
         return null;
     }
 

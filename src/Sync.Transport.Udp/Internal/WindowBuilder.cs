@@ -34,7 +34,7 @@ internal sealed class WindowBuilder
         _macKey = macKey;
         _codecs = new CodecCache(codecs, _layout.Code, schedule.RepairPerPass);
         int blocks = schedule.MaxWindowBlocks;
-        int slots = _layout.K + schedule.RepairPerPass; // a pass sends at most this many symbols of a block
+        int slots = blocks == 0 ? 0 : schedule.MaxSlots; // a pass sends at most this many symbols of a block
         _block = blocks == 0 ? [] : GC.AllocateUninitializedArray<byte>(checked(_layout.K * _layout.SymbolSize));
         _dataSymbols = new ReadOnlyMemory<byte>[_layout.K];
         _repairIndices = new int[slots];
