@@ -21,7 +21,12 @@ internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout) 
     /// </summary>
     public const long MaxBytes = 64L << 20;
 
+    // Buffers of whole blocks over this size are kept here, at their exact size, rather than rented from the shared
+    // pool, which rounds up to a power of two (a 21.6 MB GF(2^16) block would take 32 MiB).
+    private const int OwnBuffersAbove = 1 << 20;
+
     private readonly Dictionary<long, Pending> _blocks = [];
+    private readonly Stack<byte[]> _spare = new();
     private long _bufferedBytes;
 
     /// <summary>Memory the buffers of <paramref name="layout"/> may take at most.</summary>
@@ -42,7 +47,7 @@ internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout) 
                 FlushAll();
             }
 
-            pending = new Pending(ArrayPool<byte>.Shared.Rent((int)bytes), layout.DataSymbols(block));
+            pending = new Pending(Rent((int)bytes), layout.DataSymbols(block));
             _blocks[block] = pending;
             _bufferedBytes += bytes;
         }
@@ -84,7 +89,7 @@ internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout) 
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(pending.Buffer);
+            Return(pending.Buffer);
         }
     }
 
@@ -101,12 +106,38 @@ internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout) 
     {
         foreach (Pending pending in _blocks.Values)
         {
-            ArrayPool<byte>.Shared.Return(pending.Buffer);
+            Return(pending.Buffer);
         }
 
         _blocks.Clear();
+        _spare.Clear();
         _bufferedBytes = 0;
     }
+
+    private byte[] Rent(int bytes)
+    {
+        if (bytes <= OwnBuffersAbove)
+        {
+            return ArrayPool<byte>.Shared.Rent(bytes);
+        }
+
+        return _spare.TryPeek(out byte[]? spare) && spare.Length >= bytes ? _spare.Pop() : GC.AllocateUninitializedArray<byte>(FullBlockBytes(bytes));
+    }
+
+    private void Return(byte[] buffer)
+    {
+        if (buffer.Length <= OwnBuffersAbove)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        else if ((long)(_spare.Count + _blocks.Count) * buffer.Length < MaxBytes)
+        {
+            _spare.Push(buffer);
+        }
+    }
+
+    /// <summary>Own buffers are made the size of a whole block, so one serves any block of the session.</summary>
+    private int FullBlockBytes(int bytes) => Math.Max(bytes, layout.K * layout.SymbolSize);
 
     private sealed class Pending(byte[] buffer, int dataSymbols)
     {

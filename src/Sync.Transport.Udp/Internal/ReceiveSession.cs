@@ -29,6 +29,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
     private readonly bool[] _completedHere;
     private readonly short[] _margin;
     private readonly ushort[] _held;
+    private byte[]? _decodeBuffer;
     private Task _checkpoint = Task.CompletedTask;
     private ObjectHasher? _hasher;
     private long _blocksDone;
@@ -380,12 +381,20 @@ internal sealed class ReceiveSession : IAsyncDisposable
     {
         int t = Layout.SymbolSize;
         int missing = 0;
+        for (int j = 0; j < k; j++)
+        {
+            missing += Has(block, j) ? 0 : 1;
+        }
+
+        // The block's data in a buffer of its exact size, kept for the session (a GF(2^16) block is tens of MB, and
+        // the shared pool would round it up to the next power of two); repairs only as many as are lost.
+        _decodeBuffer ??= GC.AllocateUninitializedArray<byte>(checked(Layout.K * t));
+        byte[] data = _decodeBuffer;
         bool[] present = ArrayPool<bool>.Shared.Rent(k);
-        byte[] data = ArrayPool<byte>.Shared.Rent(k * t);
-        int[] indices = ArrayPool<int>.Shared.Rent(k);
-        byte[] repairs = ArrayPool<byte>.Shared.Rent(k * t);
+        int[] indices = ArrayPool<int>.Shared.Rent(Math.Max(1, missing));
+        byte[] repairs = ArrayPool<byte>.Shared.Rent(Math.Max(1, missing) * t);
         Memory<byte>[] dataSymbols = ArrayPool<Memory<byte>>.Shared.Rent(k);
-        ReadOnlyMemory<byte>[] repairSymbols = ArrayPool<ReadOnlyMemory<byte>>.Shared.Rent(k);
+        ReadOnlyMemory<byte>[] repairSymbols = ArrayPool<ReadOnlyMemory<byte>>.Shared.Rent(Math.Max(1, missing));
         try
         {
             Span<byte> blockData = data.AsSpan(0, k * t);
@@ -394,7 +403,6 @@ internal sealed class ReceiveSession : IAsyncDisposable
             for (int j = 0; j < k; j++)
             {
                 present[j] = Has(block, j);
-                missing += present[j] ? 0 : 1;
                 dataSymbols[j] = data.AsMemory(j * t, t);
             }
 
@@ -439,7 +447,6 @@ internal sealed class ReceiveSession : IAsyncDisposable
         finally
         {
             ArrayPool<bool>.Shared.Return(present);
-            ArrayPool<byte>.Shared.Return(data);
             ArrayPool<int>.Shared.Return(indices);
             ArrayPool<byte>.Shared.Return(repairs);
             ArrayPool<Memory<byte>>.Shared.Return(dataSymbols, clearArray: true);
