@@ -39,13 +39,14 @@ internal sealed class UdpCarrier(UdpSender sender, UdpSendOptions options, int k
         var report = await sender.SendAsync(entry.StreamPath, descriptor, options with { SessionId = entry.SessionId }, new ProgressBridge(progress), cancellationToken)
             .ConfigureAwait(false);
         Spool.Prune(keepSpools);
+        var sent = options.ForObject(entry.Length);
         return new CarrierReport(string.Create(CultureInfo.InvariantCulture, $"stream {entry.Length} bytes ({Units.Bytes(entry.Length)})"))
         {
             Details =
             [
                 string.Create(CultureInfo.InvariantCulture,
                     $"sent to {options.Destination}: {report.Passes} pass(es), {report.Blocks} blocks, {report.Packets} packets, {report.WireBytes} wire bytes in {report.Elapsed.TotalSeconds:F2} s " +
-                    $"at {UdpArguments.FormatRate(report.AchievedBitsPerSecond)} (asked {UdpArguments.FormatRate(options.RateBitsPerSecond)}), FEC {(options.Code == FecCode.ReedSolomon16 ? "rs16" : "rs8")} k={options.DataSymbolsPerBlock} {options.FecOverhead:P2} x {options.Interleave} interleaved; " +
+                    $"at {UdpArguments.FormatRate(report.AchievedBitsPerSecond)} (asked {UdpArguments.FormatRate(options.RateBitsPerSecond)}), FEC {(sent.Code == FecCode.ReedSolomon16 ? "rs16" : "rs8")} k={sent.DataSymbolsPerBlock} {sent.FecOverhead:P2} x {sent.Interleave} interleaved; " +
                     $"recorded as sent (a one-way link returns no acknowledgement)"),
             ],
         };

@@ -46,8 +46,9 @@ internal static class UdpCommands
 
         public Option<string> Code { get; } = new("--fec-code")
         {
-            Description = "Erasure code: rs8 (GF(2^8), blocks of at most 256 symbols; every inside reads it) or rs16 (GF(2^16), blocks of thousands of symbols, " +
-                "close to the link's loss rate; needs an inside of this version). With rs16, --data-symbols, --fec-overhead and --interleave not given come from fec-plan for 5% random loss.",
+            Description = "Erasure code: rs8 (GF(2^8), blocks of at most 256 symbols; every inside reads it), rs16 (GF(2^16), blocks of thousands of symbols, " +
+                "close to the link's loss rate; needs an inside of this version) or auto (rs16 for streams of at least one rs16 block, rs8 below). " +
+                "With rs16, --data-symbols, --fec-overhead and --interleave not given come from fec-plan for 5% random loss; with auto they are rs8's and rs16's come from fec-plan.",
             DefaultValueFactory = _ => "rs8",
         };
 
@@ -73,33 +74,47 @@ internal static class UdpCommands
                 MacKey = result.GetValue(MacKey) is { } key ? UdpArguments.MacKey("--mac-key", key) : null,
                 LocalAddress = local,
                 DataSymbolsPerBlock = result.GetValue(DataSymbols),
-                Code = ParseCode(result.GetValue(Code)!),
+                Code = ParseCode(result.GetValue(Code)!, out bool auto),
             };
-            if (options.Code == FecCode.ReedSolomon16)
+            if (auto)
             {
-                options = WithLargeBlockDefaults(result, options);
+                // The shape options are rs8's, for the small streams; the large ones get fec-plan's rs16 shape.
+                CheckRanges(options with { Code = FecCode.ReedSolomon8 });
+                options = WithLargeBlockDefaults(result, options with { Code = FecCode.ReedSolomon16 }, useGiven: false) with
+                {
+                    SmallObjects = new FecShape(FecCode.ReedSolomon8, options.DataSymbolsPerBlock, options.FecOverhead, options.Interleave),
+                };
+            }
+            else if (options.Code == FecCode.ReedSolomon16)
+            {
+                options = WithLargeBlockDefaults(result, options, useGiven: true);
             }
 
             CheckRanges(options);
             return options;
         }
 
-        private static FecCode ParseCode(string text) => text.Trim().ToLowerInvariant() switch
+        private static FecCode ParseCode(string text, out bool auto)
         {
-            "rs8" => FecCode.ReedSolomon8,
-            "rs16" => FecCode.ReedSolomon16,
-            _ => throw SyncException.Usage($"--fec-code: '{text}' is not a code; use rs8 or rs16"),
-        };
+            string code = text.Trim().ToLowerInvariant();
+            auto = code == "auto";
+            return code switch
+            {
+                "rs8" => FecCode.ReedSolomon8,
+                "rs16" or "auto" => FecCode.ReedSolomon16,
+                _ => throw SyncException.Usage($"--fec-code: '{text}' is not a code; use rs8, rs16 or auto"),
+            };
+        }
 
         /// <summary>
         /// The shape options the operator left out, from the GF(2^16) plan for 5% independent loss on this link (rate,
         /// MTU, MAC): what rs8's defaults (25% overhead, 64 blocks interleaved) stand for, at a fraction of the overhead.
         /// </summary>
-        private UdpSendOptions WithLargeBlockDefaults(ParseResult result, UdpSendOptions options)
+        private UdpSendOptions WithLargeBlockDefaults(ParseResult result, UdpSendOptions options, bool useGiven)
         {
-            static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
+            bool Given(Option option) => useGiven && result.GetResult(option) is { Implicit: false };
 
-            if (Given(result, DataSymbols) && Given(result, FecOverhead) && Given(result, Interleave))
+            if (Given(DataSymbols) && Given(FecOverhead) && Given(Interleave))
             {
                 return options;
             }
@@ -116,9 +131,9 @@ internal static class UdpCommands
 
             return options with
             {
-                DataSymbolsPerBlock = Given(result, DataSymbols) ? options.DataSymbolsPerBlock : plan.DataSymbolsPerBlock,
-                FecOverhead = Given(result, FecOverhead) ? options.FecOverhead : (double)plan.RepairSymbolsPerBlock / plan.DataSymbolsPerBlock,
-                Interleave = Given(result, Interleave) ? options.Interleave : plan.Interleave,
+                DataSymbolsPerBlock = Given(DataSymbols) ? options.DataSymbolsPerBlock : plan.DataSymbolsPerBlock,
+                FecOverhead = Given(FecOverhead) ? options.FecOverhead : (double)plan.RepairSymbolsPerBlock / plan.DataSymbolsPerBlock,
+                Interleave = Given(Interleave) ? options.Interleave : plan.Interleave,
             };
         }
 

@@ -47,6 +47,13 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
     public FecCode Code { get; init; } = FecCode.ReedSolomon8;
 
     /// <summary>
+    /// With <see cref="FecCode.ReedSolomon16"/>: the shape to send an object with when it is smaller than one block
+    /// (k symbols), where the large code would pay up to r repairs per pass for a few symbols of data. Null: every
+    /// object gets <see cref="Code"/>.
+    /// </summary>
+    public FecShape? SmallObjects { get; init; }
+
+    /// <summary>
     /// k: data symbols per block. GF(2^8): 1..255, with k + repair per pass at most 256. GF(2^16): k plus the repair
     /// count rounded up to a power of two at most 65,536.
     /// </summary>
@@ -78,6 +85,12 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
             ? $"k must be 1..{ReedSolomon16Codec.FieldSize - 1} and the overhead 0..6400%"
             : FecCodes.ShapeError(Code, DataSymbolsPerBlock, RepairPerPass);
 
+    /// <summary>The options an object of <paramref name="length"/> bytes is sent with: <see cref="SmallObjects"/> applied when it is below one block.</summary>
+    public UdpSendOptions ForObject(long length) =>
+        Code == FecCode.ReedSolomon16 && SmallObjects is { } small && length < (long)DataSymbolsPerBlock * SymbolSize
+            ? this with { Code = small.Code, DataSymbolsPerBlock = small.DataSymbolsPerBlock, FecOverhead = small.FecOverhead, Interleave = small.Interleave, SmallObjects = null }
+            : this;
+
     internal const int MaxMtu = 65535;
     internal const int MinMtu = 576;
 
@@ -103,6 +116,11 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
         if (FecCodes.ShapeError(Code, DataSymbolsPerBlock, RepairPerPass) is { } shape)
         {
             throw new ArgumentException(shape);
+        }
+
+        if (SmallObjects is not null && Code == FecCode.ReedSolomon16)
+        {
+            ForObject(0).Validate();
         }
 
         Check(Interleave is >= 1 and <= 4096, "interleave must be 1..4096");

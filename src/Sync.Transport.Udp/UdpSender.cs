@@ -49,6 +49,8 @@ public sealed class UdpSender
         }
 
         byte[] sha256 = await HashAsync(file, length, cancellationToken).ConfigureAwait(false);
+        options = options.ForObject(length);
+        options.Validate();
 
         var layout = new ObjectLayout(length, options.SymbolSize, options.DataSymbolsPerBlock, options.Code);
         var schedule = new SymbolSchedule(layout, options.RepairPerPass, options.Interleave);

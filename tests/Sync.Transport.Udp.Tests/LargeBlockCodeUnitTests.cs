@@ -230,6 +230,27 @@ public sealed class LargeBlockCodeUnitTests
     }
 
     [Theory]
+    [InlineData(15360L * 1408 - 1, FecCode.ReedSolomon8)]
+    [InlineData(15360L * 1408, FecCode.ReedSolomon16)]
+    public void An_object_smaller_than_one_GF16_block_is_sent_in_the_small_object_shape(long length, FecCode expected)
+    {
+        var options = TestTickets.Send(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9), 1_000_000) with
+        {
+            Code = FecCode.ReedSolomon16, DataSymbolsPerBlock = 15360, FecOverhead = 1009.0 / 15360, Interleave = 1,
+            SmallObjects = new FecShape(FecCode.ReedSolomon8, 100, 0.3, 16),
+        };
+        options.Validate();
+        UdpSendOptions sent = options.ForObject(length);
+        Assert.Equal(expected, sent.Code);
+        Assert.Equal(expected == FecCode.ReedSolomon8 ? (100, 0.3, 16) : (15360, 1009.0 / 15360, 1), (sent.DataSymbolsPerBlock, sent.FecOverhead, sent.Interleave));
+        sent.Validate();
+
+        // A small-object shape that is no shape of its code is refused up front, not at the first small object.
+        var bad = options with { SmallObjects = new FecShape(FecCode.ReedSolomon8, 200, 0.5, 16) };
+        Assert.Contains("k + repair at most 256", Assert.Throws<ArgumentException>(bad.Validate).Message);
+    }
+
+    [Theory]
     [InlineData(FecCode.ReedSolomon8, 200, 0.5, "k + repair at most 256")]
     [InlineData(FecCode.ReedSolomon16, 60000, 0.1, "power of two at most 65536")]
     [InlineData(FecCode.ReedSolomon16, 15360, 0.0657, null)]
