@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
-# Diode benchmark: sync-outside send / sync-inside receive against udpcast (udp-sender --async --fec) over the
-# same one-way namespace link (scripts/netns.sh), the same nftables loss and the same pacing, and prints a table.
+# Diode benchmark: sync-outside send / sync-inside receive, with each of its two erasure codes, against udpcast
+# (udp-sender --async --fec) over the same one-way namespace link (scripts/netns.sh), the same nftables loss and
+# the same pacing, and prints a table.
 #
-#   sudo bash scripts/bench-udp.sh [--size-mib 1024] [--rate-mbit 1000] [--losses "0 1 5"] [--runs 1] [--work DIR]
+#   sudo bash scripts/bench-udp.sh [--size-mib 1024] [--rate-mbit 1000] [--losses "0 1 5"] [--bursts "1000"]
+#                                  [--codes "rs8 rs16"] [--runs 1] [--work DIR]
 #
-# For each loss (percent, random, on the inside's ingress) both tools move one payload file of random bytes:
-#   ours     a tree holding the file, `send --full --passes 1` (one pass, no second chance) at --rate, FEC overhead
-#            6.25 % at 0 % loss, 12.5 % at 1 %, 25 % at 5 % (k = 128, interleave 64); `receive --once`.
-#   udpcast  `udp-sender --async --fec 8xR/128 --max-bitrate RATEm` with the same overhead (R = 8, 16, 32),
+# For each loss (percent, random, on the inside's ingress), and for 1 % lost in periodic bursts of each --bursts
+# length (BURST packets out of every 100 x BURST), the tools move one payload file of random bytes:
+#   ours rs8   a tree holding the file, `send --full --passes 1` (one pass, no second chance) at --rate, GF(2^8) FEC
+#              overhead 6.25 % at 0 % loss, 12.5 % at 1 %, 25 % at 5 % (k = 128, interleave 64); under bursts what
+#              `fec-plan --burst` says for rs8; `receive --once`.
+#   ours rs16  the same with `--fec-code rs16` and the shape `fec-plan` gives for the loss (for 1 % at 0 % loss;
+#              with --periodic under bursts).
+#   udpcast    `udp-sender --async --fec 8xR/128 --max-bitrate RATEm` with the rs8 row's overhead (R = 8, 16, 32),
 #            `udp-receiver --rcvbuf 4M` (udpcast asks with SO_RCVBUF, which net.core.rmem_max caps; ours asks
 #            64 MiB with SO_RCVBUFFORCE as root; neither host sysctl is changed).
 # Goodput = payload bytes / (time the receiver had it intact - time the sender's first data packet left), from
 # timestamped output lines: udp-sender's "Starting transfer" to udp-receiver's "Transfer complete"; our sender's
 # "transmission started" (its first packet; the setup before it, buffers and the first encoded windows, is
 # printed beside the figures) to our receiver's "received ... checksummed" (the stream's SHA-256 matched). "Intact" is a
-# sha256 of what each receiver wrote (ours: the published file) against the payload. Needs root, iproute2,
-# nftables, udpcast, and a Release build (built here when missing). Work files go to --work (default /var/tmp).
+# sha256 of what each receiver wrote (ours: the published file) against the payload. Peak memory is each of our
+# processes' maximum resident set (GNU time), the whole agent: scan, stream, FEC and publish. Needs root, iproute2,
+# nftables, udpcast, GNU time and a Release build (built here when missing). Work files go to --work (default /var/tmp).
 set -euo pipefail
 cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
-size_mib=1024 rate_mbit=1000 losses="0 1 5" runs=1 work_parent=/var/tmp
+size_mib=1024 rate_mbit=1000 losses="0 1 5" bursts="1000" codes="rs8 rs16" runs=1 work_parent=/var/tmp
 while (($#)); do
     case $1 in
         --size-mib) size_mib=$2; shift 2 ;;
         --rate-mbit) rate_mbit=$2; shift 2 ;;
         --losses) losses=$2; shift 2 ;;
+        --bursts) bursts=$2; shift 2 ;;
+        --codes) codes=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --work) work_parent=$2; shift 2 ;;
         *) echo "bench-udp.sh: unknown option $1 (see the top of the script)" >&2; exit 2 ;;
@@ -36,6 +45,7 @@ log() { printf 'bench-udp: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "needs root (network namespaces)"
 command -v udp-sender >/dev/null || die "udpcast is not installed: bash scripts/install-deps.sh"
+[[ -x /usr/bin/time ]] || die "GNU time is not installed: bash scripts/install-deps.sh"
 bash scripts/netns.sh check
 
 OUT="$ROOT/src/Sync.Outside/bin/Release/net10.0/sync-outside.dll"
@@ -72,18 +82,20 @@ stamp() { stdbuf -oL tr '\r' '\n' | while IFS= read -r line; do printf '%s %s\n'
 first_time() { grep -m1 -- "$2" "$1" 2>/dev/null | cut -d' ' -f1 || true; }
 mbit() { awk -v b="$1" -v s="$2" -v e="$3" 'BEGIN { if (s == "" || e == "" || e <= s) print "-"; else printf "%.0f", b * 8 / (e - s) / 1e6 }'; }
 
-ours() { # ours LOSS_PERCENT OVERHEAD_PERCENT RUN -> "goodput intact sender-rate receiver-drops"
-    local dir="$WORK/ours-$1-$3"
+ours() { # ours TAG RUN FEC-OPTIONS... -> "goodput intact sender-rate receiver-drops setup rss-out rss-in"
+    local dir="$WORK/ours-$1-$2"
+    local tag=$1
+    shift 2
     mkdir -p "$dir"
     # A fresh inside each run; one outside state, so the scan cache spares a re-hash (--full still sends everything).
-    ip netns exec "$INSIDE" dotnet "$IN" receive --udp 198.18.0.2:7700 --target "$dir/target" --state "$dir/inside" \
+    ip netns exec "$INSIDE" /usr/bin/time -f '%M' -o "$dir/receive.rss" dotnet "$IN" receive --udp 198.18.0.2:7700 --target "$dir/target" --state "$dir/inside" \
         --trust "$WORK/key.pub" --once --timeout "$receive_timeout" --report-interval 2 > >(stamp >"$dir/receive.out") 2>"$dir/receive.err" &
     local receiver=$!
     for _ in $(seq 100); do ip netns exec "$INSIDE" ss -Hlun 'sport = :7700' | grep -q . && break; sleep 0.1; done
-    ip netns exec "$OUTSIDE" dotnet "$OUT" send --source "$WORK/tree" --state "$WORK/outside" --key "$WORK/key" \
-        --udp 198.18.0.2:7700 --rate "${rate_mbit}M" --passes 1 --fec-overhead "$2" --full --quiet --verbose \
-        > "$dir/send.out" 2> >(stamp >"$dir/send.err") || log "ours at $1 %: send failed (see $dir/send.err)"
-    wait "$receiver" || log "ours at $1 %: receive exited $? (see $dir/receive.err)"
+    ip netns exec "$OUTSIDE" /usr/bin/time -f '%M' -o "$dir/send.rss" dotnet "$OUT" send --source "$WORK/tree" --state "$WORK/outside" --key "$WORK/key" \
+        --udp 198.18.0.2:7700 --rate "${rate_mbit}M" --passes 1 "$@" --full --quiet --verbose \
+        > "$dir/send.out" 2> >(stamp >"$dir/send.err") || log "ours $tag: send failed (see $dir/send.err)"
+    wait "$receiver" || log "ours $tag: receive exited $? (see $dir/receive.err)"
     sleep 0.2 # let the stamping pipes drain
     local start end intact=no
     start=$(first_time "$dir/send.err" "transmission started")
@@ -96,12 +108,15 @@ ours() { # ours LOSS_PERCENT OVERHEAD_PERCENT RUN -> "goodput intact sender-rate
     setup=$(grep -o 'first packet out after [0-9.]* s' "$dir/send.err" | awk '{ print $5 }' || true)
     sent=$(grep -o 'at [0-9.]* [MG]bit/s (asked' "$dir/send.out" | awk '{ print ($3 == "Gbit/s") ? $2 * 1000 : $2 }' || true)
     drops=$(grep -o 'queue waits [0-9]*' "$dir/last-report" | awk '{print $3}' || true)/$(grep -o 'kernel drops -\?[0-9]*' "$dir/last-report" | awk '{print $3}' || true)
-    echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${sent:--} $drops ${setup:--}"
+    local rss_out rss_in
+    rss_out=$(awk '/^[0-9]+$/ { printf "%.0f", $1 / 1024 }' "$dir/send.rss" 2>/dev/null || true)
+    rss_in=$(awk '/^[0-9]+$/ { printf "%.0f", $1 / 1024 }' "$dir/receive.rss" 2>/dev/null || true)
+    echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${sent:--} $drops ${setup:--} ${rss_out:--} ${rss_in:--}"
     rm -rf "$dir/target" "$dir/inside" "$WORK/outside/udp-spool"
     cp -r "$dir" "$LOGS/"
 }
 
-udpcast() { # udpcast LOSS_PERCENT REDUNDANCY RUN -> "goodput intact"
+udpcast() { # udpcast TAG REDUNDANCY RUN -> "goodput intact"
     local dir="$WORK/udpcast-$1-$3"
     mkdir -p "$dir"
     ip netns exec "$INSIDE" udp-receiver --interface dd0 --nokbd --file "$dir/out.bin" --rcvbuf 4194304 --receive-timeout 10 \
@@ -122,36 +137,68 @@ udpcast() { # udpcast LOSS_PERCENT REDUNDANCY RUN -> "goodput intact"
     cp -r "$dir" "$LOGS/"
 }
 
-# Our ceiling at a rate: datagram 1472 = 32 header + 1436 symbol + 4 checksum, +28 IPv4/UDP on the wire, / (1 + FEC).
-ceiling() { awk -v r="$rate_mbit" -v f="$1" 'BEGIN { printf "%.0f", r * 1436 / 1500 / (1 + f / 100) }'; }
+# Our ceiling at a rate: the payload share of a datagram on the wire, / (1 + FEC). rs8: 1472 = 32 header + 1436
+# symbol + 4 checksum, 1500 with IPv4/UDP; rs16: symbols are a multiple of 64 bytes, 1408, so 1444 and 1472.
+ceiling() { awk -v r="$rate_mbit" -v s="$1" -v w="$2" -v f="$3" 'BEGIN { printf "%.0f", r * s / w / (1 + f / 100) }'; }
+
+# The rs16 options fec-plan gives for a link (its "use:" line).
+rs16_options() { dotnet "$OUT" fec-plan --rate "${rate_mbit}M" "$@" | grep -m1 -- '--fec-code rs16' | sed -e 's/^use: *//' -e 's/ *(.*//'; }
+rs8_options() { dotnet "$OUT" fec-plan --rate "${rate_mbit}M" "$@" | grep -m1 -- '--fec-code rs8' | sed -e 's/^use: *//' -e 's/ *(.*//'; }
+option() { awk -v o="$2" '{ for (i = 1; i < NF; i++) if ($i == o) print $(i + 1) }' <<<"$1"; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A fec_ours=([0]=6.25 [1]=12.5 [2]=18.75 [3]=18.75 [4]=25 [5]=25)
 declare -A fec_udpcast=([0]=8 [1]=16 [2]=24 [3]=24 [4]=32 [5]=32)
 rows=()
+
+# measure LINK-LABEL RUN SET-LOSS-COMMAND RS8-OPTIONS RS16-OPTIONS UDPCAST-REDUNDANCY
+measure() {
+    local label=$1 run=$2 set_loss=$3 rs8=$4 rs16=$5 redundancy=$6 tag code options fec symbol wire
+    tag=$(tr -c 'a-z0-9' '-' <<<"$label")
+    for code in $codes; do
+        if [[ $code == rs8 ]]; then options=$rs8 symbol=1436 wire=1500; else options=$rs16 symbol=1408 wire=1472; fi
+        fec=$(option "$options" --fec-overhead)
+        $set_loss
+        log "$label, run $run: ours $code ($options)"
+        local om=- ook=no osent=- odrops=- osetup=- orss=- irss=-
+        # shellcheck disable=SC2086 # the options are words
+        read -r om ook osent odrops osetup orss irss < <(ours "$tag-$code" "$run" $options) || true
+        rows+=("$label|$run|ours $code|$options|$(ceiling "$symbol" "$wire" "$fec")|$om|$ook|$osent|$osetup|$odrops|$orss / $irss")
+        log "  ours $code: $om Mbit/s intact=$ook, peak RSS $orss / $irss MiB; receiver: $(cut -c1-300 "$WORK/ours-$tag-$code-$run/last-report" 2>/dev/null)"
+    done
+    $set_loss
+    log "$label, run $run: udpcast (--fec 8x$redundancy/128)"
+    local um=- uok=no
+    read -r um uok < <(udpcast "$tag" "$redundancy" "$run") || true
+    rows+=("$label|$run|udpcast|--fec 8x$redundancy/128|-|$um|$uok|-|-|-|-")
+    log "  udpcast $um Mbit/s intact=$uok"
+}
+
 for loss in $losses; do
     [[ -n ${fec_ours[$loss]:-} ]] || die "--losses: 0 to 5 percent"
+    rs16=$(rs16_options --loss "$((loss > 0 ? loss : 1))")
     for run in $(seq "$runs"); do
-        bash scripts/netns.sh loss "$NAME" 1 random $((loss * 100))
-        log "loss $loss %, run $run: ours (FEC ${fec_ours[$loss]} %)"
-        ours_mbit=- ours_ok=no ours_sent=- ours_drops=- ours_setup=- uc_mbit=- uc_ok=no
-        read -r ours_mbit ours_ok ours_sent ours_drops ours_setup < <(ours "$loss" "${fec_ours[$loss]}" "$run") || true
-        bash scripts/netns.sh loss "$NAME" 1 random $((loss * 100))
-        log "loss $loss %, run $run: udpcast (--fec 8x${fec_udpcast[$loss]}/128)"
-        read -r uc_mbit uc_ok < <(udpcast "$loss" "${fec_udpcast[$loss]}" "$run") || true
-        rows+=("$loss|$run|${fec_ours[$loss]}|$(ceiling "${fec_ours[$loss]}")|$ours_mbit|$ours_ok|$ours_sent|$ours_setup|$ours_drops|8x${fec_udpcast[$loss]}/128|$uc_mbit|$uc_ok")
-        log "  ours $ours_mbit Mbit/s intact=$ours_ok; udpcast $uc_mbit Mbit/s intact=$uc_ok; our receiver: $(cut -c1-400 "$WORK/ours-$loss-$run/last-report" 2>/dev/null)"
+        measure "$loss % random" "$run" "bash scripts/netns.sh loss $NAME 1 random $((loss * 100))" \
+            "--fec-code rs8 --fec-overhead ${fec_ours[$loss]} --interleave 64" "$rs16" "${fec_udpcast[$loss]}"
+    done
+done
+for burst in $bursts; do
+    rs8=$(rs8_options --loss 1 --burst "$burst")
+    rs16=$(rs16_options --loss 1 --burst "$burst" --periodic)
+    for run in $(seq "$runs"); do
+        # The first burst a fifth of the way in: one at the very start would also swallow the first announces.
+        measure "1 % in bursts of $burst" "$run" "bash scripts/netns.sh loss $NAME 1 burst $burst $((burst * 100)) $((burst * 20))" \
+            "$rs8" "$rs16" 16
     done
 done
 
 printf '\n%s, %s MiB payload, paced at %s Mbit/s, one-way veth link between namespaces, %s, load average before: %s\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$size_mib" "$rate_mbit" "$(nproc) cores, $(uname -r)" "$load_before"
-printf '| loss | run | ours FEC | ours ceiling Mbit/s | ours goodput Mbit/s | %% of ceiling | ours intact | ours sender achieved Mbit/s | ours setup before the first packet, s | ours queue waits/kernel drops | udpcast FEC | udpcast goodput Mbit/s | udpcast intact | ours / udpcast |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
-printf '(logs of each run: %s)\n' "$LOGS"
+printf '(logs of each run: %s)\n\n' "$LOGS"
+printf '| link | run | tool | FEC options | ceiling Mbit/s | goodput Mbit/s | %% of ceiling | intact | sender achieved Mbit/s | setup before the first packet, s | queue waits/kernel drops | peak RSS outside / inside, MiB |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for row in "${rows[@]}"; do
-    IFS='|' read -r loss run fec ceil om ook osent osetup odrops ufec um uok <<<"$row"
-    pct=$(awk -v g="$om" -v c="$ceil" 'BEGIN { if (g == "-") print "-"; else printf "%.0f %%", 100 * g / c }')
-    ratio=$(awk -v a="$om" -v b="$um" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }')
-    printf '| %s %% | %s | %s %% | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$loss" "$run" "$fec" "$ceil" "$om" "$pct" "$ook" "$osent" "$osetup" "$odrops" "$ufec" "$um" "$uok" "$ratio"
+    IFS='|' read -r link run tool options ceil goodput intact sent setup drops rss <<<"$row"
+    pct=$(awk -v g="$goodput" -v c="$ceil" 'BEGIN { if (g == "-" || c == "-") print "-"; else printf "%.0f %%", 100 * g / c }')
+    printf '| %s | %s | %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$link" "$run" "$tool" "$options" "$ceil" "$goodput" "$pct" "$intact" "$sent" "$setup" "$drops" "$rss"
 done

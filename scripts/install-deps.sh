@@ -4,7 +4,7 @@
 # of the benchmark; rsync and xz-utils are used by scripts; afl++ drives the fuzz targets (scripts/fuzz.sh).
 set -euo pipefail
 
-APT_PACKAGES=(reprepro dpkg-dev gnupg xdelta3 rsync xz-utils apt-utils iproute2 nftables udpcast openssl afl++)
+APT_PACKAGES=(reprepro dpkg-dev gnupg xdelta3 rsync xz-utils apt-utils iproute2 nftables udpcast openssl afl++ time)
 # scripts/landscape-recipe.sh: a real web server serves the inside tree to an apt client, curl probes it.
 APT_PACKAGES+=(nginx curl)
 
