@@ -14,6 +14,7 @@ using Sync.Protocol;
 using Sync.Protocol.V1;
 using Sync.Testing.FileSystem;
 using Sync.Transport.FileDrop;
+using Sync.Transport.Udp;
 using Sync.Transport.Udp.Internal;
 
 namespace Sync.Fuzz;
@@ -322,18 +323,26 @@ internal static class SeedCorpus
     /// <summary>
     /// The first announce round of the delta's UDP session as `sync-outside send` makes it (the ticket sealed by the
     /// outside's signer, its descriptor the stream's signed header), the beacon and one symbol: plain at MTU 1500, with
-    /// a MAC, and cut for small symbols so the ticket comes in several announces.
+    /// a MAC, cut for small symbols so the ticket comes in several announces, and with the GF(2^16) code (a format-3
+    /// ticket that names the code and the interleave).
     /// </summary>
     private static void WriteUdpSeeds(Exported delta, SigningKey key, SeedWriter writer)
     {
         var header = ProtobufWireCodec.Instance.ParseHeader(delta.SignedHeader.Payload);
         var sessionId = Outside.UdpDescriptor.SessionId(header);
         var stream = delta.Info.PartNames.SelectMany(p => File.ReadAllBytes(Path.Combine(delta.Drop, p))).ToArray();
-        foreach (var (label, macKey, symbolSize) in new[] { ("plain", (byte[]?)null, 1436), ("mac", FuzzKeys.UdpMacKey, 1420), ("pieces", null, 128) })
+        var shapes = new[]
         {
-            var layout = new ObjectLayout(stream.Length, symbolSize, 128);
+            ("plain", (byte[]?)null, 1436, FecCode.ReedSolomon8, 128, 32, 0),
+            ("mac", FuzzKeys.UdpMacKey, 1420, FecCode.ReedSolomon8, 128, 32, 0),
+            ("pieces", null, 128, FecCode.ReedSolomon8, 128, 32, 0),
+            ("rs16", null, 1408, FecCode.ReedSolomon16, 992, 24, 42),
+        };
+        foreach (var (label, macKey, symbolSize, code, k, repair, interleave) in shapes)
+        {
+            var layout = new ObjectLayout(stream.Length, symbolSize, k, code);
             var info = new AnnounceInfo(
-                sessionId, stream.Length, SHA256.HashData(stream), layout.K, symbolSize, layout.BlockCount, 2, 32, Outside.UdpDescriptor.Encode(delta.SignedHeader));
+                sessionId, stream.Length, SHA256.HashData(stream), layout.K, symbolSize, layout.BlockCount, 2, repair, Outside.UdpDescriptor.Encode(delta.SignedHeader), code, interleave);
             var sealedTicket = TicketCodec.Seal(info, Outside.UdpDescriptor.Signer(key), out var sealLength);
             var datagrams = AnnounceCodec.BuildDatagrams(sessionId, sealedTicket, sealLength, 1, symbolSize, macKey).ToList();
             datagrams.Add(LegacyBeacon.Build(symbolSize, macKey));

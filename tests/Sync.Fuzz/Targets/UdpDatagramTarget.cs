@@ -127,6 +127,16 @@ internal sealed class UdpDatagramTarget : FuzzTarget
             {
                 throw new FuzzFinding($"a passed ticket lays out an impossible last block ({symbols} symbols, {bytes} bytes)");
             }
+
+            // The pass plan the receiver builds for its margins (ReceiveSession): every block's slots fit its ids.
+            var schedule = info.Schedule();
+            foreach (var block in new[] { 0, last })
+            {
+                if (schedule.Slots(block) > schedule.IdSpace(block) || schedule.Repairs(block) < info.RepairPerPass)
+                {
+                    throw new FuzzFinding($"a passed ticket's block {block} gets {schedule.Slots(block)} slots for {schedule.IdSpace(block)} ids");
+                }
+            }
         }
 
         // sync-inside's WantsSession: the descriptor is the stream's signed header; anything else is ignored, not thrown.
