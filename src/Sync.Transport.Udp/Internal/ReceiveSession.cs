@@ -198,6 +198,12 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
 
         int symbol = header.Symbol;
+        if (symbol >= _schedule.IdSpace(block))
+        {
+            // No sender makes this id; its bit would sit in another block's bitmap, or past the last one.
+            return StoreResult.Invalid;
+        }
+
         int k = Layout.DataSymbols(block);
         if (_completedHere[block] || DataComplete(block))
         {
