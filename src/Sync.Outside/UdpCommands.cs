@@ -357,7 +357,7 @@ internal static class UdpCommands
     }
 
     /// <summary>The shortest percentage that --fec-overhead turns back into exactly <paramref name="repair"/> symbols for k = <paramref name="k"/>.</summary>
-    internal static string OverheadPercent(int k, int repair)
+    private static string OverheadPercent(int k, int repair)
     {
         for (int decimals = 0; decimals < 10; decimals++)
         {

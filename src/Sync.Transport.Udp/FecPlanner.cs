@@ -109,8 +109,9 @@ public static class FecPlanner
         int symbol = LargeBlockSymbolSize(mtu, mac);
         if (memoryBudgetBytes < MinimumMemory(symbol, mac))
         {
+            // No parameter name in the message: fec-plan prints it as the one line an operator reads.
             throw new ArgumentOutOfRangeException(
-                nameof(memoryBudgetBytes), memoryBudgetBytes, $"a memory budget of at least {MinimumMemory(symbol, mac) >> 20} MiB is needed for the smallest block");
+                paramName: null, $"a memory budget of at least {MinimumMemory(symbol, mac) >> 20} MiB per side is needed for the smallest GF(2^16) block");
         }
 
         var link = new LinkModel(lossRate, burstPackets, periodicBursts);

@@ -81,9 +81,9 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
 
     /// <summary>Why k and the repair count are no block shape of <see cref="Code"/>; null when they are one.</summary>
     public string? ShapeError() =>
-        DataSymbolsPerBlock is < 1 or >= ReedSolomon16Codec.FieldSize || !(FecOverhead >= 0 && FecOverhead <= 64)
-            ? $"k must be 1..{ReedSolomon16Codec.FieldSize - 1} and the overhead 0..6400%"
-            : FecCodes.ShapeError(Code, DataSymbolsPerBlock, RepairPerPass);
+        DataSymbolsPerBlock is < 1 or >= ReedSolomon16Codec.FieldSize ? $"data symbols per block must be 1..{ReedSolomon16Codec.FieldSize - 1}"
+        : !(FecOverhead >= 0 && FecOverhead <= 64) ? "FEC overhead must be 0..6400%" // NaN and infinities fail too
+        : FecCodes.ShapeError(Code, DataSymbolsPerBlock, RepairPerPass);
 
     /// <summary>The options an object of <paramref name="length"/> bytes is sent with: <see cref="SmallObjects"/> applied when it is below one block.</summary>
     public UdpSendOptions ForObject(long length) =>
@@ -111,9 +111,7 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
         Check(RateBitsPerSecond >= 8_000, "rate must be at least 8000 bit/s");
         Check(Mtu is >= MinMtu and <= MaxMtu, $"MTU must be {MinMtu}..{MaxMtu}");
         Check(FecCodes.IsKnown(Code), $"unknown erasure code {(int)Code}");
-        Check(FecOverhead >= 0 && FecOverhead <= 64 && double.IsFinite(FecOverhead), "FEC overhead must be 0..6400%");
-        Check(DataSymbolsPerBlock is >= 1 and < ReedSolomon16Codec.FieldSize, "data symbols per block must be at least 1");
-        if (FecCodes.ShapeError(Code, DataSymbolsPerBlock, RepairPerPass) is { } shape)
+        if (ShapeError() is { } shape)
         {
             throw new ArgumentException(shape);
         }

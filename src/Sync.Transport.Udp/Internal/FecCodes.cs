@@ -50,7 +50,9 @@ internal static class FecCodes
 
     /// <summary>
     /// Scratch a receiver needs to decode one block, beside the block's own data and repairs: none for GF(2^8) (it
-    /// solves in strips), the decode domain for GF(2^16) (N slots of the symbol plus a cache line, docs/fec.md).
+    /// solves in strips); for GF(2^16) the decode domain, slots of the symbol plus a cache line (docs/fec.md): N with
+    /// first-pass repairs, 2N with the second pass's, as the planner counts it. The codec takes the lowest-numbered
+    /// repairs, so only a block that lost more than two passes can make up for needs more, once.
     /// </summary>
     public static long DecodeScratchBytes(FecCode code, int k, int repairPerPass, int symbolSize)
     {
@@ -61,7 +63,7 @@ internal static class FecCodes
 
         long window = (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(repairPerPass, 1));
         long domain = (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)(window + k));
-        return domain * (symbolSize + 64);
+        return 2 * domain * (symbolSize + 64);
     }
 
     public static string Name(FecCode code) => code switch
