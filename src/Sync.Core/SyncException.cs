@@ -20,7 +20,12 @@ public sealed class SyncException : Exception
     /// </summary>
     public bool AboutTarget { get; init; }
 
+    /// <summary>For <see cref="SyncErrorKind.Refused"/>: what kind of refusal, for metrics.</summary>
+    public RefusalReason Reason { get; init; }
+
     public static SyncException Refused(string message, Exception? inner = null) => new(SyncErrorKind.Refused, message, inner);
+
+    public static SyncException Refused(RefusalReason reason, string message) => new(SyncErrorKind.Refused, message) { Reason = reason };
 
     public static SyncException Usage(string message) => new(SyncErrorKind.Usage, message);
 

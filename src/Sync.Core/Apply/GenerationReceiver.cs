@@ -36,12 +36,13 @@ public sealed class GenerationReceiver
         var header = _codec.ParseHeader(_trust.Verify(signed, what));
         if (header.FormatVersion != DeltaHeader.CurrentFormat)
         {
-            throw SyncException.Refused($"{what} uses format {header.FormatVersion}; this inside reads format {DeltaHeader.CurrentFormat}");
+            throw SyncException.Refused(RefusalReason.Format, $"{what} uses format {header.FormatVersion}; this inside reads format {DeltaHeader.CurrentFormat}");
         }
 
         if (header.TargetGeneration <= published.Generation)
         {
             throw SyncException.Refused(
+                RefusalReason.Replay,
                 $"{what} carries generation {header.TargetGeneration} but generation {published.Generation} is already published (replayed or out of order)");
         }
 
@@ -59,12 +60,14 @@ public sealed class GenerationReceiver
         if (published.Generation > header.BaseGeneration)
         {
             throw SyncException.Refused(
+                RefusalReason.OutOfOrder,
                 $"{what} is a delta from generation {header.BaseGeneration}, older than the published generation {published.Generation}; it needs a delta from generation {published.Generation} or a full bundle");
         }
 
         if (published.ManifestDigest != header.BaseManifestDigest.ToHex())
         {
             throw SyncException.Refused(
+                RefusalReason.OutOfOrder,
                 $"{what} is a delta from a different generation {header.BaseGeneration} than the one published here (manifest {header.BaseManifestDigest.ToShortHex()} vs {published.ManifestDigest[..Math.Min(12, published.ManifestDigest.Length)]}); it needs a full bundle");
         }
 

@@ -1,3 +1,4 @@
+using Sync.Core;
 using Sync.Core.Streams;
 
 namespace Sync.Engine.Inside;
@@ -11,4 +12,7 @@ public sealed record Admission(AdmissionVerdict Verdict, DeltaHeader? Header, st
 {
     /// <summary>The generation a waiting delta needs published first.</summary>
     public long WaitsFor => Verdict == AdmissionVerdict.WaitForBase ? Header!.BaseGeneration : 0;
+
+    /// <summary>For <see cref="AdmissionVerdict.Refused"/>: what kind of refusal, for metrics.</summary>
+    public RefusalReason Refusal { get; init; }
 }

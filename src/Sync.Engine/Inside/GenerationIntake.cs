@@ -25,11 +25,18 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
     public IntakeStatus Status { get; } = new(state, time);
 
     /// <summary>Finishes or rolls back an interrupted apply and checks the target; call once, before anything is applied.</summary>
-    public Task PrepareAsync(CancellationToken cancellationToken) => _applier.PrepareAsync(State, target.Target, target.Mode, cancellationToken);
+    public async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        await _applier.PrepareAsync(State, target.Target, target.Mode, cancellationToken).ConfigureAwait(false);
+        InsideMetrics.SetPublished(State.Published.Generation);
+    }
 
     /// <summary>As <see cref="PrepareAsync(CancellationToken)"/>, first keeping in <paramref name="resume"/> what a cut receive staged.</summary>
-    public Task PrepareAsync(ResumeStore resume, CancellationToken cancellationToken) =>
-        _applier.PrepareAsync(State, target.Target, target.Mode, resume, cancellationToken);
+    public async Task PrepareAsync(ResumeStore resume, CancellationToken cancellationToken)
+    {
+        await _applier.PrepareAsync(State, target.Target, target.Mode, resume, cancellationToken).ConfigureAwait(false);
+        InsideMetrics.SetPublished(State.Published.Generation);
+    }
 
     /// <summary>
     /// Applies one stream whose header is admitted as it arrives (an answering carrier: the outside planned it against
@@ -37,11 +44,15 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
     /// </summary>
     public async Task<ReceivedGeneration> ApplyStreamAsync(IDeltaSource source, OperationProgress progress, ResumeStore? resume, CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         try
         {
             var received = await _applier.ApplyAsync(source, State, target.Target, target.Mode, target.KeepSnapshots, progress, cancellationToken, resume: resume)
                 .ConfigureAwait(false);
             Status.RecordApplied(received.Header.StreamIdHex);
+            InsideMetrics.Applied(received.Header.TargetGeneration, received.BytesReceived, received.ContentsReceived, time.GetElapsedTime(started));
+            InsideMetrics.Succeeded(time.GetUtcNow());
+            InsideMetrics.SetWaiting(0);
             return received;
         }
         catch (SyncException e) when (e.Kind is SyncErrorKind.MissingBase or SyncErrorKind.Refused)
@@ -49,10 +60,17 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
             if (e.Kind == SyncErrorKind.Refused)
             {
                 Status.Refuse(e.Message);
+                CountFailure(e);
             }
 
+            InsideMetrics.SetWaiting(e.Kind == SyncErrorKind.MissingBase ? 1 : 0);
             Status.SetPending(e.Kind == SyncErrorKind.MissingBase ? [e.Message] : []);
             TryWriteStatus();
+            throw;
+        }
+        catch (Exception e) when (IsOwnFailure(e))
+        {
+            CountFailure(e);
             throw;
         }
     }
@@ -68,6 +86,11 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         var round = new IntakeRound();
         // Stable: candidates that claim the same generations keep the carrier's order.
         var open = candidates.OrderBy(c => c.Claim?.Generation ?? -1).ThenBy(c => c.Claim?.BaseGeneration ?? -1).ToList();
+        foreach (var candidate in open)
+        {
+            InsideMetrics.Known(candidate.Claim?.Generation ?? 0);
+        }
+
         var progressed = true;
         while (progressed)
         {
@@ -92,6 +115,12 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
 
         Status.SetPending(round.Pending);
         Status.Write();
+        InsideMetrics.SetWaiting(round.Pending.Count);
+        if (round.Refused.Count == 0 && !round.Failed)
+        {
+            InsideMetrics.Succeeded(time.GetUtcNow());
+        }
+
         return round;
     }
 
@@ -114,6 +143,8 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
             // The inside's own tree stops it (local changes, reprepro's lock), not the input: kept, and tried again in
             // the next round (a receiver's next arrival or restart); status lists why until then.
             round.Wait(candidate.Pending(e, State.Published));
+            round.Fail();
+            CountFailure(e);
             EngineLog.KeptAfterFailure(logger, candidate.What, e.Message);
             fate = CandidateFate.Kept;
         }
@@ -127,14 +158,22 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
             // It can never apply here; what is published was not touched.
             fate = mode == IntakeMode.Service && candidate.Claim is { } claim && claim.Generation <= State.Published.Generation
                 ? CandidateFate.Superseded
-                : Refused(e.Message, mode, round);
+                : Refused(e, mode, round);
         }
         catch (Exception e) when (mode == IntakeMode.Service && IsDiskTrouble(e))
         {
             // Kept for the next round: a receiver never ends on a full or failing disk, and what is published is intact.
             round.Wait(candidate.Pending(e, State.Published));
+            round.Fail();
+            CountFailure(e);
             EngineLog.KeptAfterFailure(logger, candidate.What, e.Message);
             fate = CandidateFate.Kept;
+        }
+        catch (Exception e) when (IsOwnFailure(e))
+        {
+            // A one-shot import ends here (the command says why); counted first, so its metrics file says so too.
+            CountFailure(e);
+            throw;
         }
 
         candidate.Settle(fate, applied);
@@ -185,6 +224,7 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         }
 
         Status.RecordApplied(header.StreamIdHex);
+        InsideMetrics.Applied(header.TargetGeneration, received.BytesReceived, received.ContentsReceived, time.GetElapsedTime(started));
         EngineLog.Applied(logger, candidate.What, header.TargetGeneration);
         return new AppliedGeneration(candidate.What, received.Header, before, received.ContentsReceived, received.BytesReceived, time.GetElapsedTime(started))
         {
@@ -192,8 +232,10 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         };
     }
 
-    private CandidateFate Refused(string reason, IntakeMode mode, IntakeRound round)
+    private CandidateFate Refused(SyncException e, IntakeMode mode, IntakeRound round)
     {
+        var reason = e.Message;
+        CountFailure(e);
         round.Refuse(reason);
         Status.Refuse(reason);
         if (mode == IntakeMode.Service)
@@ -203,6 +245,24 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
 
         return CandidateFate.Refused;
     }
+
+    /// <summary>Counts a refusal by its reason; a failure of the inside's own also makes the health check say it cannot apply.</summary>
+    private void CountFailure(Exception e)
+    {
+        if (e is SyncException { Kind: SyncErrorKind.Refused, AboutTarget: false })
+        {
+            InsideMetrics.Refused(InsideMetrics.ReasonLabel(e), time.GetUtcNow());
+        }
+        else
+        {
+            InsideMetrics.Failed(e, time.GetUtcNow());
+        }
+    }
+
+    /// <summary>An apply that failed because of the inside itself (its disk, its tree), not the input nor a stop.</summary>
+    private static bool IsOwnFailure(Exception e) =>
+        e is SyncException { AboutTarget: true } or SyncException { Kind: SyncErrorKind.Storage or SyncErrorKind.Failure } or UnauthorizedAccessException ||
+        Sync.Core.Posix.Posix.IsDiskFull(e);
 
     private static bool IsDiskTrouble(Exception e) =>
         e is IOException or UnauthorizedAccessException || e is SyncException { Kind: SyncErrorKind.Storage };
