@@ -51,6 +51,8 @@ internal static class UdpCommands
         };
         var apply = new ApplyOptions();
         apply.AddTo(command);
+        var metrics = new MetricsOptions();
+        metrics.AddListenTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             if (result.GetValue(keep) < 1 || result.GetValue(report) is <= 0 or > 86_400 || result.GetValue(timeout) is < 0 or > 31_536_000)
@@ -93,6 +95,7 @@ internal static class UdpCommands
                 host.Services.GetRequiredService<IWireCodec>(), gateTrust, applyTrust, inside, inbox, new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
                 host.Logger<UdpReceiveService>(), time, Console.Out);
             await service.PrepareAsync(token);
+            await using var scrape = await metrics.StartAsync(result, token);
 
             var receiver = new UdpReceiver(host.Logger<UdpReceiver>(), time);
             var interval = TimeSpan.FromSeconds(result.GetValue(report));
