@@ -35,6 +35,11 @@ public sealed class MetricsCollector : IDisposable
                 {
                     family = new MetricFamily(instrument.Name, instrument.Description ?? string.Empty, KindOf(instrument), BoundsOf(instrument), instrument.IsObservable);
                     _families.Add(instrument.Name, family);
+                    if (family.Kind == MetricKind.Histogram)
+                    {
+                        // Shown from the start with no observations (our histograms have no labels): "no loss burst yet" is news too.
+                        family.Series.Add(string.Empty, new MetricSeries([], family.Bounds!.Length));
+                    }
                 }
             }
 

@@ -205,7 +205,7 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
             case AdmissionVerdict.WaitForBase:
                 throw SyncException.MissingBase(admission.Reason!);
             case AdmissionVerdict.Refused:
-                throw SyncException.Refused(admission.Reason!);
+                throw SyncException.Refused(admission.Refusal, admission.Reason!);
         }
 
         var header = admission.Header!;

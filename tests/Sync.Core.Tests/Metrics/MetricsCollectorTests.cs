@@ -15,6 +15,7 @@ public sealed class MetricsCollectorTests
         using var collector = new MetricsCollector();
         var counter = meter.CreateCounter<long>($"t{suffix}_total", null, "A counter.");
         var histogram = meter.CreateHistogram<long>($"t{suffix}_burst", null, "Bursts.", advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 3, 7] });
+        meter.CreateHistogram<double>($"t{suffix}_empty", "s", "Never observed.");
         long gauge = 5;
         meter.CreateObservableGauge($"t{suffix}_gauge", () => gauge, null, "A gauge.");
         foreign.CreateCounter<long>($"t{suffix}_foreign").Add(1);
@@ -39,6 +40,8 @@ public sealed class MetricsCollectorTests
         Assert.Equal(3, first[$"t{suffix}_burst_bucket{{le=\"7\"}}"]);
         Assert.Equal(4, first[$"t{suffix}_burst_bucket{{le=\"+Inf\"}}"]);
         Assert.Equal(14, first[$"t{suffix}_burst_sum"]);
+        Assert.Equal(0, first[$"t{suffix}_empty_count"]); // a histogram is shown before its first observation
+        Assert.Equal(0, first[$"t{suffix}_empty_bucket{{le=\"+Inf\"}}"]);
         Assert.Equal(5, first[$"t{suffix}_gauge"]);
         Assert.Equal(9, second[$"t{suffix}_gauge"]); // observables are read at each collection
         Assert.DoesNotContain(first.Samples.Keys, k => k.StartsWith($"t{suffix}_foreign", StringComparison.Ordinal));
