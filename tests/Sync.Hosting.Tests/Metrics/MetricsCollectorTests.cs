@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using Sync.Hosting;
 using Sync.Testing.Metrics;
 
-namespace Sync.Core.Tests.Metrics;
+namespace Sync.Hosting.Tests.Metrics;
 
 public sealed class MetricsCollectorTests
 {

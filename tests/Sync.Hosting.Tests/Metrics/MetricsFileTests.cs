@@ -1,7 +1,8 @@
+using Sync.Core;
 using Sync.Hosting;
 using Sync.Testing.Metrics;
 
-namespace Sync.Core.Tests.Metrics;
+namespace Sync.Hosting.Tests.Metrics;
 
 public sealed class MetricsFileTests : IDisposable
 {

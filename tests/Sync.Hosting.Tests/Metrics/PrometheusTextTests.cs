@@ -1,7 +1,7 @@
 using Sync.Hosting;
 using Sync.Testing.Metrics;
 
-namespace Sync.Core.Tests.Metrics;
+namespace Sync.Hosting.Tests.Metrics;
 
 public sealed class PrometheusTextTests
 {
