@@ -70,14 +70,8 @@ public sealed class MetricsCollector : IDisposable
 
     private void Record(MetricFamily family, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var labels = new KeyValuePair<string, string>[tags.Length];
-        for (int i = 0; i < tags.Length; i++)
-        {
-            labels[i] = new(tags[i].Key, Convert.ToString(tags[i].Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
-        }
-
-        Array.Sort(labels, (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        var key = string.Join('\u0001', labels.Select(l => $"{l.Key}\u0002{l.Value}"));
+        // No tags is the common case (a loss burst, an apply): no allocation then.
+        var (key, labels) = tags.IsEmpty ? (string.Empty, []) : Labels(tags);
         lock (_lock)
         {
             if (!family.Series.TryGetValue(key, out var series))
@@ -88,6 +82,19 @@ public sealed class MetricsCollector : IDisposable
 
             series.Record(family.Kind, family.Bounds, value, family.Observable);
         }
+    }
+
+    /// <summary>The labels sorted by name, and a key that tells label sets apart.</summary>
+    private static (string Key, KeyValuePair<string, string>[] Labels) Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var labels = new KeyValuePair<string, string>[tags.Length];
+        for (int i = 0; i < tags.Length; i++)
+        {
+            labels[i] = new(tags[i].Key, Convert.ToString(tags[i].Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
+        }
+
+        Array.Sort(labels, (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return (string.Join('\u0001', labels.Select(l => $"{l.Key}\u0002{l.Value}")), labels);
     }
 
     private static MetricKind KindOf(Instrument instrument)

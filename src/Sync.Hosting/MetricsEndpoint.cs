@@ -23,6 +23,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
         Collector = collector;
     }
 
+    /// <summary>Owned: disposed with the endpoint.</summary>
     public MetricsCollector Collector { get; }
 
     /// <summary>Listens on <paramref name="listen"/>; a taken port is one clear failure, before the command does any work.</summary>
@@ -57,5 +58,6 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     {
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        Collector.Dispose();
     }
 }

@@ -48,8 +48,8 @@ internal static class GrpcCommands
             var target = common.Target(result);
             var wait = serve.Wait(result);
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
-            CheckTarget(target);
             await using var scrape = await metrics.StartAsync(result, token);
+            CheckTarget(target);
             var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
             await using var app = GrpcServer.Build(Agent, endpoint, settings, services =>
             {

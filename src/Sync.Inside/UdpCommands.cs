@@ -83,6 +83,7 @@ internal static class UdpCommands
             var trustFiles = result.GetValue(trust)!;
             var stateDir = result.GetValue(state)!;
             var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
+            await using var scrape = await metrics.StartAsync(result, token); // a taken port fails before anything is touched
 
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
@@ -95,7 +96,6 @@ internal static class UdpCommands
                 host.Services.GetRequiredService<IWireCodec>(), gateTrust, applyTrust, inside, inbox, new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
                 host.Logger<UdpReceiveService>(), time, Console.Out);
             await service.PrepareAsync(token);
-            await using var scrape = await metrics.StartAsync(result, token);
 
             var receiver = new UdpReceiver(host.Logger<UdpReceiver>(), time);
             var interval = TimeSpan.FromSeconds(result.GetValue(report));

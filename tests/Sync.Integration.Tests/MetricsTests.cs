@@ -143,6 +143,77 @@ public sealed class MetricsTests
         }
     }
 
+    [SmallFileSystemFact]
+    public async Task Health_is_not_serving_while_the_disk_cannot_take_a_generation_and_after_one_filled_it()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        await using var small = await SmallFileSystem.TmpfsAsync(pair.Dir(""), 32 << 20);
+        var (port, metricsPort) = (ServerProcess.FreePort(), ServerProcess.FreePort());
+        await using var server = ServerProcess.Start("sync-inside",
+        [
+            "serve", "--listen", $"127.0.0.1:{port}", "--target", Path.Combine(small.Path, "target"), "--state", Path.Combine(small.Path, "state"),
+            "--trust", pair.Key + ".pub", "--metrics-listen", $"127.0.0.1:{metricsPort}",
+        ]);
+        await server.WaitListeningAsync(port);
+        var url = $"http://127.0.0.1:{port}";
+        using var channel = Sync.Transport.Grpc.GrpcClient.Create(url, Sync.Transport.Grpc.TlsSettings.None);
+        var health = new Health.HealthClient(channel);
+        async Task<HealthCheckResponse.Types.ServingStatus> Status() => (await health.CheckAsync(new HealthCheckRequest())).Status;
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
+
+        TreeBuilder.Write(pair.Source, "pool/main/a/first.deb", TreeBuilder.RandomBytes(3_000_000, 1));
+        await Run.Ok(pair.Push(url));
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await Status());
+
+        // Another writer of the disk leaves less free than the 3 MB the last generation took: the next may not fit.
+        var other = small.Fill("other-writer.log", small.Space.AvailableBytes - (1 << 20));
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await Status());
+        File.Delete(other);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await Status());
+
+        // Then a generation that does not fit: the apply meets ENOSPC, and the inside says so until one works.
+        other = small.Fill("other-writer.log", small.Space.AvailableBytes - (6 << 20));
+        TreeBuilder.Write(pair.Source, "pool/main/b/large.deb", TreeBuilder.RandomBytes(12_000_000, 2));
+        var full = await pair.Push(url);
+        Assert.NotEqual(0, full.ExitCode);
+        Assert.Contains("disk", full.Stderr);
+        File.Delete(other);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await Status());
+        var down = PrometheusSamples.Parse(await http.GetStringAsync("/metrics"));
+        Assert.Equal(1, down["sync_inside_refused_total{reason=\"disk-full\"}"]);
+        Assert.Equal(1, down["sync_inside_last_apply_failed"]);
+
+        await Run.Ok(pair.Push(url));
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await Status());
+        Assert.Equal(0, PrometheusSamples.Parse(await http.GetStringAsync("/metrics"))["sync_inside_last_apply_failed"]);
+    }
+
+    [Fact]
+    public async Task Metrics_options_refuse_what_cannot_work_in_one_line()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        var missing = await pair.Import("--metrics-file", Path.Combine(pair.Dir("no-such-folder"), "sync.prom"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Single(missing.Stderr.Trim().Split('\n'));
+        Assert.Contains("--metrics-file", missing.Stderr);
+        Assert.False(Directory.Exists(pair.InsideState), "nothing may be touched before the options are checked");
+
+        var once = await pair.Pull("http://127.0.0.1:1", "--metrics-listen", "127.0.0.1:9");
+        Assert.Equal(2, once.ExitCode);
+        Assert.Contains("--metrics-listen is for a pull that keeps running", once.Stderr);
+
+        // A port something else holds: one line, exit 1, before the receiver does anything.
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var receive = await Run.Inside("receive", "--udp", $"127.0.0.1:{ServerProcess.FreePort()}", "--target", pair.Target, "--state", pair.InsideState,
+            "--trust", pair.Key + ".pub", "--metrics-listen", $"127.0.0.1:{taken}");
+        Assert.Equal(1, receive.ExitCode);
+        Assert.Single(receive.Stderr.Trim().Split('\n'));
+        Assert.Contains($"--metrics-listen 127.0.0.1:{taken}", receive.Stderr);
+        Assert.False(Directory.Exists(pair.InsideState), receive.ToString());
+    }
+
     [Fact]
     public async Task A_diode_receiver_answers_scrapes_that_match_its_report()
     {
