@@ -39,8 +39,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
             kestrel.Listen(listen, options => options.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
-        app.MapGet("/metrics", (HttpContext context) =>
-            Results.Text(PrometheusText.Write(collector.Collect()), PrometheusText.ContentType));
+        app.MapGet("/metrics", () => Results.Text(PrometheusText.Write(collector.Collect()), PrometheusText.ContentType));
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -76,6 +76,30 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task A_delta_waiting_for_its_base_shows_as_lag()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        GrpcTests.MakeTree(pair.Source);
+        var file = Path.Combine(pair.MakeDir("textfile"), "sync-inside.prom");
+        await Run.Ok(pair.Export());
+        foreach (var bundle in Directory.GetFiles(pair.Drop))
+        {
+            File.Delete(bundle); // generation 1 never reaches the inside
+        }
+
+        GrpcTests.ChangeTree(pair.Source);
+        await Run.Ok(pair.Export());
+        var waiting = await pair.Import("--metrics-file", file);
+
+        Assert.Equal(4, waiting.ExitCode);
+        var samples = PrometheusSamples.Parse(File.ReadAllText(file));
+        Assert.Equal(0, samples["sync_inside_published_generation"]);
+        Assert.Equal(2, samples["sync_inside_newest_known_generation"]);
+        Assert.Equal(2, samples["sync_inside_generation_lag"]);
+        Assert.Equal(1, samples["sync_inside_waiting"]);
+    }
+
+    [Fact]
     public async Task A_serving_inside_answers_scrapes_that_match_its_status()
     {
         using var pair = await SyncPair.CreateAsync();

@@ -86,11 +86,6 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         var round = new IntakeRound();
         // Stable: candidates that claim the same generations keep the carrier's order.
         var open = candidates.OrderBy(c => c.Claim?.Generation ?? -1).ThenBy(c => c.Claim?.BaseGeneration ?? -1).ToList();
-        foreach (var candidate in open)
-        {
-            InsideMetrics.Known(candidate.Claim?.Generation ?? 0);
-        }
-
         var progressed = true;
         while (progressed)
         {
@@ -198,6 +193,12 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         }
 
         var admission = _admission.Admit(announced.Header, State.Published, candidate.What, Status.WasApplied);
+        if (admission.Verdict is AdmissionVerdict.Accept or AdmissionVerdict.WaitForBase)
+        {
+            // Signed by a trusted key: a claim alone (a file name, an unverified index) never moves the lag.
+            InsideMetrics.Known(admission.Header!.TargetGeneration);
+        }
+
         switch (admission.Verdict)
         {
             case AdmissionVerdict.AlreadyApplied:
