@@ -88,6 +88,10 @@ public sealed class InsideSession
             catch (Exception e)
             {
                 // The link was lost (or the service is stopping): no one to answer; the verified data stays for a resume.
+                // A failed sync, not an inside that cannot apply. A cut cancels the call's token too, so a stop (which
+                // ends the process and its metrics anyway) is not told apart here.
+                InsideMetrics.SyncFailed(_time.GetUtcNow());
+
                 _logger.LogWarning("Sync from {Peer} cut after {Bytes} bytes: {Reason}; what arrived is kept for a resume", peer.Peer, source.BytesReceived, e.Message);
                 throw;
             }

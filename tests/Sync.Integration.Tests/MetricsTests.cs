@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Google.Protobuf;
 using Grpc.Health.V1;
+using Sync.Protocol;
+using Sync.Protocol.V1;
+using Sync.Transport.FileDrop;
 using Sync.Integration.Tests.Infrastructure;
 using Sync.Testing.Metrics;
 
@@ -164,6 +168,76 @@ public sealed class MetricsTests
             TreeAssert.Equal(pair.Source, pair.Target);
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
             Assert.Equal(0, PrometheusSamples.Parse(await http.GetStringAsync("/metrics"))["sync_inside_last_apply_failed"]);
+        }
+    }
+
+    [Fact]
+    public async Task A_cut_transfer_is_no_reason_to_stop_serving()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        GrpcResumeTests.MakeLargeTree(pair.Source);
+        var metricsPort = ServerProcess.FreePort();
+        var (server, url) = await pair.ServeInsideAsync("--metrics-listen", $"127.0.0.1:{metricsPort}");
+        await using (server)
+        {
+            var (pusher, done) = Run.StartAgent("sync-outside", pair.PushArgs(url, GrpcResumeTests.PacedForCut));
+            using (pusher)
+            {
+                await GrpcTests.WaitForStagedBytesAsync(pair, 20_000_000, done);
+                pusher.Kill();
+                await done;
+            }
+
+            await server.WaitForOutputAsync("cut after");
+            using var channel = Sync.Transport.Grpc.GrpcClient.Create(url, Sync.Transport.Grpc.TlsSettings.None);
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest())).Status);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
+            var samples = PrometheusSamples.Parse(await http.GetStringAsync("/metrics"));
+            Assert.Equal(0, samples["sync_inside_last_apply_failed"]);
+            Assert.True(samples["sync_inside_last_failure_timestamp_seconds"] > 0, "the cut sync is still the last failure");
+        }
+    }
+
+    [Fact]
+    public async Task An_outside_that_ends_its_stream_early_is_no_reason_to_stop_serving()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        GrpcTests.MakeTree(pair.Source);
+        // A genuine generation 1, recorded as a bundle, of which only the first half of the frames is sent.
+        await Run.Ok(Run.Outside("export", "--source", pair.Source, "--state", pair.Dir("recording-state"), "--key", pair.Key, "--drop", pair.Drop, "--quiet"));
+        using var trust = Sync.Core.Trust.TrustStore.Load([pair.Key + ".pub"]);
+        var frames = new List<OutsideMessage>();
+        await using (var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(pair.Drop, trust)), pair.Drop))
+        {
+            while (await reader.ReadAsync(CancellationToken.None) is { } frame)
+            {
+                frames.Add(OutsideMessage.Parser.ParseFrom(new OutsideMessage { Frame = FrameCodec.ToWire(frame) }.ToByteArray()));
+            }
+        }
+
+        var (server, url) = await pair.ServeInsideAsync();
+        await using (server)
+        {
+            using var channel = Sync.Transport.Grpc.GrpcClient.Create(url, Sync.Transport.Grpc.TlsSettings.None);
+            using (var call = new InsideEndpoint.InsideEndpointClient(channel).Push())
+            {
+                await call.RequestStream.WriteAsync(new OutsideMessage { Hello = new Hello { ProtocolVersion = 1, Agent = "test" } });
+                while (await call.ResponseStream.MoveNext(CancellationToken.None) && !call.ResponseStream.Current.Holdings.Last)
+                {
+                }
+
+                foreach (var message in frames.Take(frames.Count / 2))
+                {
+                    await call.RequestStream.WriteAsync(message);
+                }
+
+                await call.RequestStream.CompleteAsync(); // a clean end, before the end frame
+                Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+                Assert.Equal(Outcome.Types.Status.Failed, call.ResponseStream.Current.Outcome.Status);
+            }
+
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest())).Status);
+            await Run.Ok(pair.Push(url));
         }
     }
 

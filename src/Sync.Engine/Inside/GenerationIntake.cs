@@ -68,9 +68,9 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
             TryWriteStatus();
             throw;
         }
-        catch (Exception e) when (IsOwnFailure(e))
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            CountFailure(e);
+            CountEnd(e);
             throw;
         }
     }
@@ -164,10 +164,10 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
             EngineLog.KeptAfterFailure(logger, candidate.What, e.Message);
             fate = CandidateFate.Kept;
         }
-        catch (Exception e) when (IsOwnFailure(e))
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             // A one-shot import ends here (the command says why); counted first, so its metrics file says so too.
-            CountFailure(e);
+            CountEnd(e);
             throw;
         }
 
@@ -260,10 +260,22 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         }
     }
 
-    /// <summary>An apply that failed because of the inside itself (its disk, its tree), not the input nor a stop.</summary>
-    private static bool IsOwnFailure(Exception e) =>
-        e is SyncException { AboutTarget: true } or SyncException { Kind: SyncErrorKind.Storage or SyncErrorKind.Failure } or UnauthorizedAccessException ||
-        Sync.Core.Posix.Posix.IsDiskFull(e);
+    /// <summary>
+    /// An apply that ended otherwise: a failure of the inside's own (its disk, its tree) counts as one; anything else
+    /// (a cut link, an outside that gave up) only as the time of the last failure, so the health check does not
+    /// report a lost connection as an inside that cannot apply.
+    /// </summary>
+    private void CountEnd(Exception e)
+    {
+        if (e is SyncException { AboutTarget: true } or SyncException { Kind: SyncErrorKind.Storage } or UnauthorizedAccessException || Sync.Core.Posix.Posix.IsDiskFull(e))
+        {
+            CountFailure(e);
+        }
+        else
+        {
+            InsideMetrics.SyncFailed(time.GetUtcNow());
+        }
+    }
 
     private static bool IsDiskTrouble(Exception e) =>
         e is IOException or UnauthorizedAccessException || e is SyncException { Kind: SyncErrorKind.Storage };
