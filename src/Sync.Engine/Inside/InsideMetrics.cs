@@ -62,7 +62,7 @@ public static class InsideMetrics
         s_meter.CreateObservableGauge("sync_inside_last_success_timestamp_seconds", () => Volatile.Read(ref s_lastSuccess), "s",
             "Unix time of the last sync that ended with nothing refused or failed: a generation published, or nothing new (0: never).");
         s_meter.CreateObservableGauge("sync_inside_last_failure_timestamp_seconds", () => Volatile.Read(ref s_lastFailure), "s",
-            "Unix time of the last refusal or failed apply (0: never).");
+            "Unix time of the last refusal, failed apply, or sync that could not finish (0: never).");
         s_meter.CreateObservableGauge("sync_inside_last_apply_failed", () => LastFailure is null ? 0 : 1, null,
             "1 when the last apply failed for a reason of the inside's own (disk, local changes, a lock): it cannot apply until that is fixed.");
     }
