@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sync.Core;
@@ -11,6 +12,7 @@ using Sync.Core.Trust;
 using Sync.Core.Verification;
 using Sync.Engine.Inside;
 using Sync.Hosting;
+using Sync.Inside.Status;
 using Sync.Protocol;
 using Sync.Transport.FileDrop;
 
@@ -165,50 +167,22 @@ internal static class InsideCommands
     private static Command Status()
     {
         var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
-        var command = new Command("status", "Print the published generation, when, and what is pending or refused.") { state };
+        var json = new Option<bool>("--json") { Description = "One JSON object on stdout (schema in docs/status.md)." };
+        var command = new Command("status", "Print the published generation, when, what is pending or refused, and how long its Release files are valid.")
+        {
+            state, json,
+        };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, _ =>
         {
             using var inside = InsideState.OpenReadOnly(result.GetValue(state)!);
-            var p = inside.Published;
-            if (p.Generation == 0)
+            var document = InsideStatusReader.Read(inside, TimeProvider.System);
+            if (result.GetValue(json))
             {
-                Console.WriteLine("published: nothing yet");
+                Console.Out.WriteLine(JsonSerializer.Serialize(document, StatusJson.Default.InsideStatusDocument));
             }
             else
             {
-                Console.WriteLine($"published: generation {p.Generation} at {p.PublishedAt:u} ({(p.Mode == PublishMode.Snapshot ? "snapshot" : "in-place")} mode, {p.Target})");
-                Console.WriteLine($"manifest: {p.ManifestDigest}");
-                Console.WriteLine($"signed by: {(p.SignedBy is null ? "(not recorded: published before keys were named)" : $"key {p.SignedBy}")}");
-            }
-
-            if (inside.PublishedMayBeDamaged && inside.ReadVerifyRecord() is { } verified)
-            {
-                Console.WriteLine($"damaged: verify at {verified.At:u} found {verified.Problems} difference(s); run 'sync-inside repair' (the next import re-checks every file it reuses)");
-            }
-
-            if (inside.ReadJournal() is { } journal)
-            {
-                Console.WriteLine($"interrupted: publish of generation {journal.Generation}; the next import finishes it");
-            }
-
-            var status = inside.ReadStatus();
-            if (status is not null)
-            {
-                Console.WriteLine($"last import: {status.At:u}");
-                foreach (var line in status.Pending)
-                {
-                    Console.WriteLine($"pending: {line}");
-                }
-
-                foreach (var line in status.Refused)
-                {
-                    Console.WriteLine($"refused: {line}");
-                }
-
-                if (status.Pending.Count == 0 && status.Refused.Count == 0)
-                {
-                    Console.WriteLine("pending: nothing");
-                }
+                InsideStatusText.Write(document, Console.Out);
             }
 
             return Task.FromResult(0);

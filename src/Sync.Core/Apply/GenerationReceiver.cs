@@ -39,12 +39,13 @@ public sealed class GenerationReceiver
         var header = _codec.ParseHeader(_trust.Verify(signed, what));
         if (header.FormatVersion != DeltaHeader.CurrentFormat)
         {
-            throw SyncException.Refused($"{what} uses format {header.FormatVersion}; this inside reads format {DeltaHeader.CurrentFormat}");
+            throw SyncException.Refused(RefusalKind.UnsupportedFormat, $"{what} uses format {header.FormatVersion}; this inside reads format {DeltaHeader.CurrentFormat}");
         }
 
         if (header.TargetGeneration <= published.Generation)
         {
             throw SyncException.Refused(
+                RefusalKind.Replayed,
                 $"{what} carries generation {header.TargetGeneration} but generation {published.Generation} is already published (replayed or out of order)");
         }
 
@@ -62,12 +63,14 @@ public sealed class GenerationReceiver
         if (published.Generation > header.BaseGeneration)
         {
             throw SyncException.Refused(
+                RefusalKind.WrongBase,
                 $"{what} is a delta from generation {header.BaseGeneration}, older than the published generation {published.Generation}; it needs a delta from generation {published.Generation} or a full bundle");
         }
 
         if (published.ManifestDigest != header.BaseManifestDigest.ToHex())
         {
             throw SyncException.Refused(
+                RefusalKind.WrongBase,
                 $"{what} is a delta from a different generation {header.BaseGeneration} than the one published here (manifest {header.BaseManifestDigest.ToShortHex()} vs {published.ManifestDigest[..Math.Min(12, published.ManifestDigest.Length)]}); it needs a full bundle");
         }
 
@@ -163,7 +166,7 @@ public sealed class GenerationReceiver
                         EnsureComplete(manifest, sources, what);
                         return new ReceivedGeneration(header, manifest, manifestBytes, sources, bytes, contents, signer);
                     case null:
-                        throw SyncException.Refused($"{what}: stream ends before its end marker (truncated)");
+                        throw SyncException.Refused(RefusalKind.Damaged, $"{what}: stream ends before its end marker (truncated)");
                     default:
                         throw SyncException.Refused($"{what}: unexpected {frame.GetType().Name} in the content section");
                 }
@@ -188,12 +191,12 @@ public sealed class GenerationReceiver
         {
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not ManifestSliceFrame slice)
             {
-                throw SyncException.Refused($"generation {header.TargetGeneration}: manifest truncated at {filled} of {bytes.Length} bytes");
+                throw SyncException.Refused(RefusalKind.Damaged, $"generation {header.TargetGeneration}: manifest truncated at {filled} of {bytes.Length} bytes");
             }
 
             if (slice.Data.Length > bytes.Length - filled)
             {
-                throw SyncException.Refused($"generation {header.TargetGeneration}: manifest longer than its signed size");
+                throw SyncException.Refused(RefusalKind.Damaged, $"generation {header.TargetGeneration}: manifest longer than its signed size");
             }
 
             slice.Data.Span.CopyTo(bytes.AsSpan(filled));
@@ -202,7 +205,7 @@ public sealed class GenerationReceiver
 
         if (Digest.Compute(bytes) != header.TargetManifestDigest)
         {
-            throw SyncException.Refused($"generation {header.TargetGeneration}: manifest does not match its signed digest (altered or damaged)");
+            throw SyncException.Refused(RefusalKind.Damaged, $"generation {header.TargetGeneration}: manifest does not match its signed digest (altered or damaged)");
         }
 
         return bytes;
@@ -303,7 +306,7 @@ public sealed class GenerationReceiver
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         if (frame.Data.Length != chunk.Length || Digest.Compute(frame.Data.Span) != chunk.Digest)
         {
-            throw SyncException.Refused($"{what}: chunk {chunk.Digest.ToShortHex()} of '{entry.Path}' is damaged");
+            throw SyncException.Refused(RefusalKind.Damaged, $"{what}: chunk {chunk.Digest.ToShortHex()} of '{entry.Path}' is damaged");
         }
 
         return frame.Data;
