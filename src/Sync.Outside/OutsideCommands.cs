@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sync.Core;
@@ -8,6 +9,7 @@ using Sync.Core.Export;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Hosting;
+using Sync.Outside.Status;
 using Sync.Protocol;
 using Sync.Transport.FileDrop;
 
@@ -29,6 +31,7 @@ internal static class OutsideCommands
         root.Subcommands.Add(Keygen());
         root.Subcommands.Add(Export());
         root.Subcommands.Add(Scan());
+        root.Subcommands.Add(Status());
         root.Subcommands.Add(GrpcCommands.Push());
         root.Subcommands.Add(GrpcCommands.Serve());
         root.Subcommands.Add(UdpCommands.Send());
@@ -115,6 +118,28 @@ internal static class OutsideCommands
                 token));
             await host.StopAsync(CancellationToken.None);
             return Publishing.Finish(outcome);
+        }, ct));
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var state = new Option<string>("--state") { Description = "The outside's state directory.", Required = true };
+        var json = new Option<bool>("--json") { Description = "One JSON object on stdout (schema in docs/status.md)." };
+        var command = new Command("status", "Print what the outside sent last, over which carrier and when, and what it waits for.") { state, json };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, _ =>
+        {
+            var document = OutsideStatusReader.Read(result.GetValue(state)!);
+            if (result.GetValue(json))
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(document, StatusJson.Default.OutsideStatusDocument));
+            }
+            else
+            {
+                OutsideStatusText.Write(document, Console.Out);
+            }
+
+            return Task.FromResult(0);
         }, ct));
         return command;
     }
