@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Sync.Core.Apply;
 
 /// <summary>
@@ -12,8 +14,10 @@ public sealed record ImportStatus(DateTimeOffset At, IReadOnlyList<string> Appli
     public IReadOnlyList<StatusNote>? RefusedNotes { get; init; }
 
     /// <summary>What waits, with kinds: the notes, or the bare lines of an older file as kind "other".</summary>
+    [JsonIgnore]
     public IReadOnlyList<StatusNote> PendingWithKinds => Notes(PendingNotes, Pending, PendingKind.Other.ToString());
 
+    [JsonIgnore]
     public IReadOnlyList<StatusNote> RefusedWithKinds => Notes(RefusedNotes, Refused, RefusalKind.Other.ToString());
 
     private static IReadOnlyList<StatusNote> Notes(IReadOnlyList<StatusNote>? notes, IReadOnlyList<string> lines, string other) =>
