@@ -12,6 +12,7 @@
 #                                          service that leaves its trigger in place (import leaves applied bundles
 #                                          where they are) is started again forever.
 #   options                                every option a service's ExecStart= passes is in its command's --help.
+#   configuration                          the installed /etc/sync/*.json files are read without error.
 # The root is extracted afresh each time and deleted at the end; apt-get in it reaches the Debian archive.
 # Exit: 0 every unit passed; 1 a unit failed (each problem on stderr) or the check could not run; 2 usage.
 set -euo pipefail
@@ -93,6 +94,16 @@ for unit in $units; do
     done
 done
 log "options: $options passed by the services, each checked against its command's --help"
+
+# The configuration files every unit reads (SYNC_CONFIG, 20-config.conf), as installed, are accepted by the installed
+# agents: a command that reads its configuration and touches nothing.
+for check in "sync-outside fec-plan --loss 0.05 --rate 1G" "sync-inside status --state /var/lib/sync-inside"; do
+    side=${check%% *}; side=${side#sync-}
+    # shellcheck disable=SC2086 # the check is a command line
+    output=$(in_root env SYNC_CONFIG="/etc/sync/$side.json" /usr/bin/$check 2>&1) ||
+        { printf 'check-units: /etc/sync/%s.json: "%s" refused it:\n%s\n' "$side" "$check" "$output" >&2; failed=1; }
+done
+log "configuration: /etc/sync/outside.json and /etc/sync/inside.json read by the installed agents"
 
 printf '%-36s %s\n' unit exposure
 for unit in $units; do

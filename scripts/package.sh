@@ -70,8 +70,10 @@ build() {
     install -D -m 0644 "$root/deploy/lib/tmpfiles.d/$agent.conf" "$tree/usr/lib/tmpfiles.d/$agent.conf"
     install -D -m 0644 "$root/deploy/lib/sysctl.d/60-$agent.conf" "$tree/usr/lib/sysctl.d/60-$agent.conf"
 
-    # /etc/sync: the example environment file (a conffile: dpkg keeps the operator's edits) and a README.
+    # /etc/sync: the environment file the units pass on their command lines, the configuration file every unit reads
+    # (SYNC_CONFIG, all commented out as shipped), both conffiles (dpkg keeps the operator's edits), and a README.
     install -D -m 0644 "$root/deploy/etc/$side.env" "$tree/etc/sync/$side.env"
+    install -D -m 0644 "$root/deploy/etc/$side.json" "$tree/etc/sync/$side.json"
     install -D -m 0644 "$root/deploy/etc/README" "$tree/etc/sync/README.$agent"
     install -d "$tree/etc/sync/on-failure.d"
 

@@ -1,21 +1,45 @@
 using System.CommandLine;
+using Sync.Core;
+using Sync.Hosting.Configuration;
 
 namespace Sync.Hosting;
 
-/// <summary>Parses and dispatches a command line, reporting a usage error as one line and exit code 2.</summary>
+/// <summary>
+/// Parses and dispatches a command line, with the configuration file and SYNC_ environment variables merged in
+/// (<see cref="ConfigurationMerger"/>), reporting a usage error as one line and exit code 2.
+/// </summary>
 public static class CommandLine
 {
-    public static async Task<int> InvokeAsync(string agentName, RootCommand root, string[] args)
+    public static Task<int> InvokeAsync(string agentName, RootCommand root, string[] args) =>
+        InvokeAsync(agentName, root, args, ConfigurationMerger.ReadEnvironment());
+
+    public static async Task<int> InvokeAsync(string agentName, RootCommand root, string[] args, Microsoft.Extensions.Configuration.IConfiguration environment)
     {
         LogOutput.AddTo(root);
-        var result = root.Parse(args);
-        LogOutput.Use(result);
-        if (result.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
+        root.Options.Add(ConfigurationMerger.CreateConfigOption());
+        root.Subcommands.Add(ConfigurationExample.CreateCommand(agentName, root));
+        var help = args.Contains("--help") || args.Contains("-h");
+        ConfiguredCommandLine line;
+        try
         {
-            CommandRunner.Fail(agentName, $"{result.Errors[0].Message} (see '{agentName} --help')");
+            // Help must work even when the file it would read is broken.
+            line = help ? new ConfiguredCommandLine(args, new Dictionary<string, ConfigurationSource>()) : ConfigurationMerger.Merge(root, args, environment);
+        }
+        catch (SyncException e)
+        {
+            CommandRunner.Fail(agentName, e.Message);
+            return (int)e.Kind;
+        }
+
+        var result = root.Parse([.. line.Arguments]);
+        LogOutput.Use(result);
+        if (result.Errors.Count > 0 && !help)
+        {
+            CommandRunner.Fail(agentName, $"{line.Attribute(result.Errors[0].Message)} (see '{agentName} --help')");
             return 2;
         }
 
+        ConfiguredCommandLine.Current = line;
         return await result.InvokeAsync().ConfigureAwait(false);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Sync.Core;
+using Sync.Hosting.Configuration;
 
 namespace Sync.Hosting;
 
@@ -19,7 +20,8 @@ public static class CommandRunner
         }
         catch (SyncException e)
         {
-            Fail(agentName, e.Message);
+            // A refused value that came from the configuration names the file and key, not an option never typed.
+            Fail(agentName, e.Kind == SyncErrorKind.Usage && ConfiguredCommandLine.Current is { } line ? line.Attribute(e.Message) : e.Message);
             return (int)e.Kind;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

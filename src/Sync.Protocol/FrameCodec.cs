@@ -9,12 +9,11 @@ using Sync.Protocol.Internal;
 namespace Sync.Protocol;
 
 /// <summary>
-/// What is this? The frame encoding every byte-stream carrier uses: each frame is a 4-byte little-endian
-/// length N followed by N bytes of a <see cref="V1.Frame"/>. This class maps domain frames to and from the
-/// wire message; <see cref="FrameWriter"/> and <see cref="FrameReader"/> move them over a stream.
-/// <see cref="Decode"/> is the hot path of the inside: a strict hand-written parser that returns chunk data,
-/// manifest slices and patch literals as slices of the body it was given, so no content byte is copied.
-/// Stateless and thread-safe.
+/// The frame encoding every byte-stream carrier uses: each frame is a 4-byte little-endian length N followed by N
+/// bytes of a <see cref="V1.Frame"/>. This class maps domain frames to and from the wire message and holds the rules
+/// both directions share (what a valid chunk, patch op or end frame is); <see cref="Decode"/> hands the hot path to
+/// <see cref="FrameBodyDecoder"/>, and <see cref="FrameWriter"/> and <see cref="FrameReader"/> move frames over a
+/// stream. Stateless and thread-safe.
 /// </summary>
 public static class FrameCodec
 {
@@ -95,44 +94,10 @@ public static class FrameCodec
     }
 
     /// <summary>
-    /// Decodes one frame body (without its length prefix). Chunk data, manifest slices and patch literals in
-    /// the result are slices of <paramref name="body"/>; header bytes are copied (they outlive the buffer).
-    /// Refuses anything malformed: a body that is not exactly one frame, a digest of the wrong length, a value
-    /// out of range.
+    /// Decodes one frame body (without its length prefix): chunk data, manifest slices and patch literals in the
+    /// result are slices of <paramref name="body"/>. See <see cref="FrameBodyDecoder"/>.
     /// </summary>
-    public static DeltaFrame Decode(ReadOnlyMemory<byte> body)
-    {
-        var reader = new WireReader(body.Span);
-        DeltaFrame? frame = null;
-        while (reader.TryReadKey(out var field, out var wireType))
-        {
-            if (field is < 1 or > 6)
-            {
-                reader.Skip(wireType);
-                continue;
-            }
-
-            WireReader.Expect(field, wireType, WireReader.LengthDelimited);
-            var (offset, length) = reader.ReadLengthDelimited();
-            if (frame is not null)
-            {
-                throw SyncException.Refused("frame has more than one body");
-            }
-
-            var part = body.Slice(offset, length);
-            frame = field switch
-            {
-                1 => DecodeSigned(part.Span),
-                2 => new ManifestSliceFrame(part),
-                3 => DecodeContentBegin(part.Span),
-                4 => DecodeChunk(part),
-                5 => DecodePatch(part),
-                _ => DecodeEnd(part.Span),
-            };
-        }
-
-        return frame ?? throw NoBody();
-    }
+    public static DeltaFrame Decode(ReadOnlyMemory<byte> body) => FrameBodyDecoder.Decode(body);
 
     /// <summary>The encoded size of a frame including its length prefix.</summary>
     public static int EncodedSize(V1.Frame frame) => LengthPrefixBytes + frame.CalculateSize();
@@ -163,204 +128,10 @@ public static class FrameCodec
         return wire;
     }
 
-    private static HeaderFrame DecodeSigned(ReadOnlySpan<byte> span)
-    {
-        var reader = new WireReader(span);
-        ReadOnlySpan<byte> payload = default, keyId = default, signature = default;
-        while (reader.TryReadKey(out var field, out var wireType))
-        {
-            if (field is < 1 or > 3)
-            {
-                reader.Skip(wireType);
-                continue;
-            }
-
-            WireReader.Expect(field, wireType, WireReader.LengthDelimited);
-            var (offset, length) = reader.ReadLengthDelimited();
-            var value = span.Slice(offset, length);
-            switch (field)
-            {
-                case 1:
-                    payload = value;
-                    break;
-                case 2:
-                    keyId = value;
-                    break;
-                default:
-                    signature = value;
-                    break;
-            }
-        }
-
-        return new HeaderFrame(new SignedPayload(payload.ToArray(), keyId.ToArray(), signature.ToArray()));
-    }
-
-    private static ContentBeginFrame DecodeContentBegin(ReadOnlySpan<byte> span)
-    {
-        var reader = new WireReader(span);
-        ReadOnlySpan<byte> digest = default, patchBase = default;
-        while (reader.TryReadKey(out var field, out var wireType))
-        {
-            if (field is < 1 or > 2)
-            {
-                reader.Skip(wireType);
-                continue;
-            }
-
-            WireReader.Expect(field, wireType, WireReader.LengthDelimited);
-            var (offset, length) = reader.ReadLengthDelimited();
-            if (field == 1)
-            {
-                digest = span.Slice(offset, length);
-            }
-            else
-            {
-                patchBase = span.Slice(offset, length);
-            }
-        }
-
-        return MakeContentBegin(digest, patchBase);
-    }
-
-    private static ChunkFrame DecodeChunk(ReadOnlyMemory<byte> memory)
-    {
-        var reader = new WireReader(memory.Span);
-        ReadOnlyMemory<byte> digest = default, data = default;
-        while (reader.TryReadKey(out var field, out var wireType))
-        {
-            if (field is < 1 or > 2)
-            {
-                reader.Skip(wireType);
-                continue;
-            }
-
-            WireReader.Expect(field, wireType, WireReader.LengthDelimited);
-            var (offset, length) = reader.ReadLengthDelimited();
-            if (field == 1)
-            {
-                digest = memory.Slice(offset, length);
-            }
-            else
-            {
-                data = memory.Slice(offset, length);
-            }
-        }
-
-        return MakeChunk(digest.Span, data);
-    }
-
-    private static PatchFrame DecodePatch(ReadOnlyMemory<byte> memory)
-    {
-        // Two passes: count the ops first so the op array is allocated once at its exact size.
-        var count = 0;
-        var last = false;
-        var reader = new WireReader(memory.Span);
-        while (reader.TryReadKey(out var field, out var wireType))
-        {
-            if (field == 1)
-            {
-                WireReader.Expect(field, wireType, WireReader.LengthDelimited);
-                _ = reader.ReadLengthDelimited();
-                CheckPatchOps(++count);
-            }
-            else if (field == 2)
-            {
-                WireReader.Expect(field, wireType, WireReader.Varint);
-                last = reader.ReadVarint() != 0;
-            }
-            else
-            {
-                reader.Skip(wireType);
-            }
-        }
-
-        var ops = new DeltaOp[count];
-        var index = 0;
-        reader = new WireReader(memory.Span);
-        while (reader.TryReadKey(out var field, out var wireType))
-        {
-            if (field == 1)
-            {
-                var (offset, length) = reader.ReadLengthDelimited();
-                ops[index++] = DecodeOp(memory.Slice(offset, length));
-            }
-            else
-            {
-                reader.Skip(wireType);
-            }
-        }
-
-        return new PatchFrame(ops, last);
-    }
-
-    private static DeltaOp DecodeOp(ReadOnlyMemory<byte> memory)
-    {
-        var reader = new WireReader(memory.Span);
-        ulong copyOffset = 0, copyLength = 0;
-        ReadOnlyMemory<byte> literal = default;
-        while (reader.TryReadKey(out var field, out var wireType))
-        {
-            switch (field)
-            {
-                case 1:
-                    WireReader.Expect(field, wireType, WireReader.Varint);
-                    copyOffset = reader.ReadVarint();
-                    break;
-                case 2:
-                    WireReader.Expect(field, wireType, WireReader.Varint);
-                    copyLength = reader.ReadVarint();
-                    if (copyLength > uint.MaxValue)
-                    {
-                        throw WireReader.Malformed("patch copy length does not fit 32 bits");
-                    }
-
-                    break;
-                case 3:
-                    WireReader.Expect(field, wireType, WireReader.LengthDelimited);
-                    var (offset, length) = reader.ReadLengthDelimited();
-                    literal = memory.Slice(offset, length);
-                    break;
-                default:
-                    reader.Skip(wireType);
-                    break;
-            }
-        }
-
-        return MakeOp(copyOffset, (uint)copyLength, literal);
-    }
-
-    private static EndFrame DecodeEnd(ReadOnlySpan<byte> span)
-    {
-        var reader = new WireReader(span);
-        ulong contentCount = 0, frameCount = 0;
-        while (reader.TryReadKey(out var field, out var wireType))
-        {
-            if (field is 1 or 2)
-            {
-                WireReader.Expect(field, wireType, WireReader.Varint);
-                var value = reader.ReadVarint();
-                if (field == 1)
-                {
-                    contentCount = value;
-                }
-                else
-                {
-                    frameCount = value;
-                }
-            }
-            else
-            {
-                reader.Skip(wireType);
-            }
-        }
-
-        return MakeEnd(contentCount, frameCount);
-    }
-
-    private static ContentBeginFrame MakeContentBegin(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> patchBase) =>
+    internal static ContentBeginFrame MakeContentBegin(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> patchBase) =>
         new(WireDigest.ReadRequired(digest, "content digest"), WireDigest.Read(patchBase, "patch base digest"));
 
-    private static ChunkFrame MakeChunk(ReadOnlySpan<byte> digest, ReadOnlyMemory<byte> data)
+    internal static ChunkFrame MakeChunk(ReadOnlySpan<byte> digest, ReadOnlyMemory<byte> data)
     {
         if (data.IsEmpty)
         {
@@ -370,7 +141,7 @@ public static class FrameCodec
         return new ChunkFrame(WireDigest.ReadRequired(digest, "chunk digest"), data);
     }
 
-    private static DeltaOp MakeOp(ulong copyOffset, uint copyLength, ReadOnlyMemory<byte> literal)
+    internal static DeltaOp MakeOp(ulong copyOffset, uint copyLength, ReadOnlyMemory<byte> literal)
     {
         if (!literal.IsEmpty)
         {
@@ -395,7 +166,7 @@ public static class FrameCodec
         return DeltaOp.Copy((long)copyOffset, (int)copyLength);
     }
 
-    private static EndFrame MakeEnd(ulong contentCount, ulong frameCount)
+    internal static EndFrame MakeEnd(ulong contentCount, ulong frameCount)
     {
         if (contentCount > long.MaxValue || frameCount > long.MaxValue)
         {
@@ -405,7 +176,7 @@ public static class FrameCodec
         return new EndFrame((long)contentCount, (long)frameCount);
     }
 
-    private static void CheckPatchOps(int count)
+    internal static void CheckPatchOps(int count)
     {
         if (count > PatchFrame.MaxOps)
         {
@@ -413,7 +184,7 @@ public static class FrameCodec
         }
     }
 
-    private static SyncException NoBody() =>
+    internal static SyncException NoBody() =>
         SyncException.Refused("frame has no body (empty, or a kind from a newer format)");
 
     private static ulong NonNegative(long value, string what) =>
