@@ -43,9 +43,6 @@ public static class LogOutput
         _current = result.Errors.Count == 0 && result.GetValue(Option) is { } given ? Parse(given) : Detect();
     }
 
-    /// <summary>For tests: the format of this process from now on.</summary>
-    internal static void Use(LogFormat format) => _current = format;
-
     public static LogFormat Parse(string value) => value switch
     {
         "text" => LogFormat.Text,
@@ -62,10 +59,12 @@ public static class LogOutput
     /// A command's one-line error: "AGENT: error: REASON" as text, with the <c>&lt;3&gt;</c> prefix under journald, and as
     /// a CLEF object at level Error (properties Agent and Reason) in json.
     /// </summary>
-    public static void WriteFailure(TextWriter output, string agentName, string message)
+    public static void WriteFailure(TextWriter output, string agentName, string message) => WriteFailure(Current, output, agentName, message);
+
+    internal static void WriteFailure(LogFormat format, TextWriter output, string agentName, string message)
     {
         var reason = message.ReplaceLineEndings(" ");
-        switch (Current)
+        switch (format)
         {
             case LogFormat.Json:
                 var failure = new LogEvent(
