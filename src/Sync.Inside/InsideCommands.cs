@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sync.Core;
@@ -164,29 +163,15 @@ internal static class InsideCommands
         return command;
     }
 
-    private static Command Status()
-    {
-        var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
-        var json = new Option<bool>("--json") { Description = "One JSON object on stdout (schema in docs/status.md)." };
-        var command = new Command("status", "Print the published generation, when, what is pending or refused, and how long its Release files are valid.")
+    private static Command Status() => StatusCommand.Create(
+        Agent,
+        "Print the published generation, when, what is pending or refused, and how long its Release files are valid.",
+        "The inside's state directory.",
+        directory =>
         {
-            state, json,
-        };
-        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, _ =>
-        {
-            using var inside = InsideState.OpenReadOnly(result.GetValue(state)!);
-            var document = InsideStatusReader.Read(inside, TimeProvider.System);
-            if (result.GetValue(json))
-            {
-                Console.Out.WriteLine(JsonSerializer.Serialize(document, StatusJson.Default.InsideStatusDocument));
-            }
-            else
-            {
-                InsideStatusText.Write(document, Console.Out);
-            }
-
-            return Task.FromResult(0);
-        }, ct));
-        return command;
-    }
+            using var inside = InsideState.OpenReadOnly(directory);
+            return InsideStatusReader.Read(inside, TimeProvider.System);
+        },
+        StatusJson.Default.InsideStatusDocument,
+        InsideStatusText.Write);
 }

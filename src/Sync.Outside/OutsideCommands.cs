@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sync.Core;
@@ -122,25 +121,11 @@ internal static class OutsideCommands
         return command;
     }
 
-    private static Command Status()
-    {
-        var state = new Option<string>("--state") { Description = "The outside's state directory.", Required = true };
-        var json = new Option<bool>("--json") { Description = "One JSON object on stdout (schema in docs/status.md)." };
-        var command = new Command("status", "Print what the outside sent last, over which carrier and when, and what it waits for.") { state, json };
-        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, _ =>
-        {
-            var document = OutsideStatusReader.Read(result.GetValue(state)!);
-            if (result.GetValue(json))
-            {
-                Console.Out.WriteLine(JsonSerializer.Serialize(document, StatusJson.Default.OutsideStatusDocument));
-            }
-            else
-            {
-                OutsideStatusText.Write(document, Console.Out);
-            }
-
-            return Task.FromResult(0);
-        }, ct));
-        return command;
-    }
+    private static Command Status() => StatusCommand.Create(
+        Agent,
+        "Print what the outside sent last, over which carrier and when, and what it waits for.",
+        "The outside's state directory.",
+        OutsideStatusReader.Read,
+        StatusJson.Default.OutsideStatusDocument,
+        OutsideStatusText.Write);
 }
