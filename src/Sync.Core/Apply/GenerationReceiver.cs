@@ -36,12 +36,13 @@ public sealed class GenerationReceiver
         var header = _codec.ParseHeader(_trust.Verify(signed, what));
         if (!DeltaHeader.IsReadable(header.FormatVersion, header.IsFull))
         {
-            throw SyncException.Refused($"{what} uses format {header.FormatVersion}; this inside reads formats {DeltaHeader.SlicedManifestFormat} to {DeltaHeader.CurrentFormat}");
+            throw SyncException.Refused(RefusalKind.UnsupportedFormat, $"{what} uses format {header.FormatVersion}; this inside reads formats {DeltaHeader.SlicedManifestFormat} to {DeltaHeader.CurrentFormat}");
         }
 
         if (header.TargetGeneration <= published.Generation)
         {
             throw SyncException.Refused(
+                RefusalKind.Replayed,
                 $"{what} carries generation {header.TargetGeneration} but generation {published.Generation} is already published (replayed or out of order)");
         }
 
@@ -59,12 +60,14 @@ public sealed class GenerationReceiver
         if (published.Generation > header.BaseGeneration)
         {
             throw SyncException.Refused(
+                RefusalKind.WrongBase,
                 $"{what} is a delta from generation {header.BaseGeneration}, older than the published generation {published.Generation}; it needs a delta from generation {published.Generation} or a full bundle");
         }
 
         if (published.ManifestDigest != header.BaseManifestDigest.ToHex())
         {
             throw SyncException.Refused(
+                RefusalKind.WrongBase,
                 $"{what} is a delta from a different generation {header.BaseGeneration} than the one published here (manifest {header.BaseManifestDigest.ToShortHex()} vs {published.ManifestDigest[..Math.Min(12, published.ManifestDigest.Length)]}); it needs a full bundle");
         }
 
@@ -163,7 +166,7 @@ public sealed class GenerationReceiver
                         EnsureComplete(manifest, sources, what);
                         return new ReceivedGeneration(header, manifest, manifestBytes, sources, bytes, contents, signer);
                     case null:
-                        throw SyncException.Refused($"{what}: stream ends before its end marker (truncated)");
+                        throw SyncException.Refused(RefusalKind.Damaged, $"{what}: stream ends before its end marker (truncated)");
                     default:
                         throw SyncException.Refused($"{what}: unexpected {frame.GetType().Name} in the content section");
                 }
@@ -184,12 +187,12 @@ public sealed class GenerationReceiver
         {
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not ManifestSliceFrame slice)
             {
-                throw SyncException.Refused($"generation {header.TargetGeneration}: manifest truncated at {filled} of {bytes.Length} bytes");
+                throw SyncException.Refused(RefusalKind.Damaged, $"generation {header.TargetGeneration}: manifest truncated at {filled} of {bytes.Length} bytes");
             }
 
             if (slice.Data.Length > bytes.Length - filled)
             {
-                throw SyncException.Refused($"generation {header.TargetGeneration}: manifest longer than its signed size");
+                throw SyncException.Refused(RefusalKind.Damaged, $"generation {header.TargetGeneration}: manifest longer than its signed size");
             }
 
             slice.Data.Span.CopyTo(bytes.AsSpan(filled));
@@ -214,7 +217,7 @@ public sealed class GenerationReceiver
         {
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not PatchFrame patch)
             {
-                throw SyncException.Refused($"{what}: manifest patch truncated at {applier.Filled} of {header.TargetManifestSize} bytes");
+                throw SyncException.Refused(RefusalKind.Damaged, $"{what}: manifest patch truncated at {applier.Filled} of {header.TargetManifestSize} bytes");
             }
 
             foreach (var op in patch.Ops)
@@ -240,7 +243,7 @@ public sealed class GenerationReceiver
     private static byte[] CheckManifestDigest(byte[] bytes, DeltaHeader header) =>
         Digest.Compute(bytes) == header.TargetManifestDigest
             ? bytes
-            : throw SyncException.Refused($"generation {header.TargetGeneration}: manifest does not match its signed digest (altered or damaged)");
+            : throw SyncException.Refused(RefusalKind.Damaged, $"generation {header.TargetGeneration}: manifest does not match its signed digest (altered or damaged)");
 
     private static void EnsureComplete(Manifest manifest, ContentSources sources, string what)
     {

@@ -163,7 +163,8 @@ public sealed class PreparedExport
     }
 
     private Emission Emitted(string carrier) =>
-        new(Header.TargetGeneration, Header.BaseGeneration, ManifestDigest.ToHex(), Header.StreamIdHex, carrier, Header.Created, Emission.Pending);
+        new(Header.TargetGeneration, Header.BaseGeneration, ManifestDigest.ToHex(), Header.StreamIdHex, carrier, Header.Created, Emission.Pending,
+            KeyId: Trust.KeyId.ToHex(SignedHeader.KeyId));
 
     private async Task<long> EmitChunksAsync(
         ManifestEntry file, HashSet<Digest> available, IDeltaSink sink, OperationProgress progress, bool rehash, CancellationToken cancellationToken)

@@ -30,14 +30,14 @@ public sealed class ManifestPatchApplier
         var room = _target.Length - _filled;
         if (op.Length > room)
         {
-            throw SyncException.Refused($"{_what}: manifest patch writes past the manifest's signed size of {_target.Length} bytes");
+            throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: manifest patch writes past the manifest's signed size of {_target.Length} bytes");
         }
 
         if (op.IsCopy)
         {
             if (op.BaseOffset < 0 || op.BaseOffset > _base.Length - op.Length)
             {
-                throw SyncException.Refused($"{_what}: manifest patch copies bytes {op.BaseOffset}+{op.Length} from a base manifest of {_base.Length} bytes");
+                throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: manifest patch copies bytes {op.BaseOffset}+{op.Length} from a base manifest of {_base.Length} bytes");
             }
 
             _base.Span.Slice((int)op.BaseOffset, op.Length).CopyTo(_target.AsSpan(_filled));
@@ -53,5 +53,5 @@ public sealed class ManifestPatchApplier
     /// <summary>The rebuilt manifest, once the ops filled exactly its signed size.</summary>
     public byte[] Result() => IsComplete
         ? _target
-        : throw SyncException.Refused($"{_what}: manifest patch ends at {_filled} of {_target.Length} bytes (truncated)");
+        : throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: manifest patch ends at {_filled} of {_target.Length} bytes (truncated)");
 }

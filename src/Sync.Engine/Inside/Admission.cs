@@ -1,3 +1,4 @@
+using Sync.Core;
 using Sync.Core.Streams;
 
 namespace Sync.Engine.Inside;
@@ -9,6 +10,12 @@ namespace Sync.Engine.Inside;
 /// </summary>
 public sealed record Admission(AdmissionVerdict Verdict, DeltaHeader? Header, string? Reason)
 {
+    /// <summary>For <see cref="AdmissionVerdict.Refused"/>: why, for machines.</summary>
+    public RefusalKind Refusal { get; init; }
+
+    /// <summary>The refusal to throw for <see cref="AdmissionVerdict.Refused"/>, its kind kept.</summary>
+    public SyncException Refuse() => SyncException.Refused(Refusal, Reason!);
+
     /// <summary>The generation a waiting delta needs published first.</summary>
     public long WaitsFor => Verdict == AdmissionVerdict.WaitForBase ? Header!.BaseGeneration : 0;
 }
