@@ -20,12 +20,13 @@ public sealed class SyncException : Exception
     /// </summary>
     public bool AboutTarget { get; init; }
 
-    /// <summary>For <see cref="SyncErrorKind.Refused"/>: what kind of refusal, for metrics.</summary>
-    public RefusalReason Reason { get; init; }
+    /// <summary>For a refusal: its kind where the thrower knows it, for status and metrics; the message says the rest.</summary>
+    public RefusalKind Refusal { get; init; }
 
     public static SyncException Refused(string message, Exception? inner = null) => new(SyncErrorKind.Refused, message, inner);
 
-    public static SyncException Refused(RefusalReason reason, string message) => new(SyncErrorKind.Refused, message) { Reason = reason };
+    public static SyncException Refused(RefusalKind kind, string message, Exception? inner = null) =>
+        new(SyncErrorKind.Refused, message, inner) { Refusal = kind };
 
     public static SyncException Usage(string message) => new(SyncErrorKind.Usage, message);
 

@@ -31,22 +31,19 @@ public static class AgentHost
     }
 
     /// <summary>
-    /// Serilog to stderr at <paramref name="level"/> (framework chatter only from warnings up), the clock and systemd's
-    /// notifier: what every agent process registers, one-shot commands through <see cref="Build"/> and servers through
-    /// their web host.
+    /// Serilog to stderr at <paramref name="level"/> in the format <see cref="LogOutput"/> chose (framework chatter only
+    /// from warnings up), the clock and systemd's notifier: what every agent process registers, one-shot commands
+    /// through <see cref="Build"/> and servers through their web host.
     /// </summary>
     public static void AddAgentServices(IServiceCollection services, string agentName, LogEventLevel level)
     {
-        var logger = new LoggerConfiguration()
+        var logger = LogOutput.WriteTo(new LoggerConfiguration()
             .MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
             .MinimumLevel.Override("Grpc", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
             // A host that cannot start (port taken) logs the whole trace; the command runner says it in one line.
             .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
-            .Enrich.WithProperty("Agent", agentName)
-            .WriteTo.Console(
-                outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}",
-                standardErrorFromLevel: LogEventLevel.Verbose)
+            .Enrich.WithProperty("Agent", agentName))
             .CreateLogger();
         services.AddSerilog(logger, dispose: true);
         services.AddSingleton(TimeProvider.System);

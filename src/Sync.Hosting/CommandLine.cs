@@ -15,6 +15,7 @@ public static class CommandLine
 
     public static async Task<int> InvokeAsync(string agentName, RootCommand root, string[] args, Microsoft.Extensions.Configuration.IConfiguration environment)
     {
+        LogOutput.AddTo(root);
         root.Options.Add(ConfigurationMerger.CreateConfigOption());
         root.Subcommands.Add(ConfigurationExample.CreateCommand(agentName, root));
         var help = args.Contains("--help") || args.Contains("-h");
@@ -31,6 +32,7 @@ public static class CommandLine
         }
 
         var result = root.Parse([.. line.Arguments]);
+        LogOutput.Use(result);
         if (result.Errors.Count > 0 && !help)
         {
             CommandRunner.Fail(agentName, $"{line.Attribute(result.Errors[0].Message)} (see '{agentName} --help')");

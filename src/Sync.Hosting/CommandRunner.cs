@@ -51,6 +51,6 @@ public static class CommandRunner
         }
     }
 
-    public static void Fail(string agentName, string message) =>
-        Console.Error.WriteLine($"{agentName}: error: {message.ReplaceLineEndings(" ")}");
+    /// <summary>One line on stderr in the process's log format (<see cref="LogOutput"/>).</summary>
+    public static void Fail(string agentName, string message) => LogOutput.WriteFailure(Console.Error, agentName, message);
 }

@@ -4,8 +4,9 @@ using Sync.Core;
 namespace Sync.Hosting;
 
 /// <summary>
-/// Redraws one progress line on stderr while a long operation runs, only when stderr is a terminal and the
-/// user did not ask for --quiet; scripts and CI see nothing.
+/// Redraws one progress line on stderr while a long operation runs, only when stderr is a terminal, the
+/// user did not ask for --quiet and the log format is text (a json or journald stderr is read by a program, which a
+/// redrawn line would only confuse); scripts and CI see nothing.
 /// </summary>
 public sealed class ProgressDisplay : IAsyncDisposable
 {
@@ -17,7 +18,7 @@ public sealed class ProgressDisplay : IAsyncDisposable
     public ProgressDisplay(OperationProgress progress, bool quiet)
     {
         _progress = progress;
-        _enabled = !quiet && !Console.IsErrorRedirected;
+        _enabled = !quiet && !Console.IsErrorRedirected && LogOutput.Current == LogFormat.Text;
         _loop = _enabled ? RunAsync() : Task.CompletedTask;
     }
 

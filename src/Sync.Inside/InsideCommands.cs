@@ -11,6 +11,7 @@ using Sync.Core.Trust;
 using Sync.Core.Verification;
 using Sync.Engine.Inside;
 using Sync.Hosting;
+using Sync.Inside.Status;
 using Sync.Protocol;
 using Sync.Transport.FileDrop;
 
@@ -164,57 +165,15 @@ internal static class InsideCommands
         return command;
     }
 
-    private static Command Status()
-    {
-        var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
-        var command = new Command("status", "Print the published generation, when, and what is pending or refused.") { state };
-        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, _ =>
+    private static Command Status() => StatusCommand.Create(
+        Agent,
+        "Print the published generation, when, what is pending or refused, and how long its Release files are valid.",
+        "The inside's state directory.",
+        directory =>
         {
-            using var inside = InsideState.OpenReadOnly(result.GetValue(state)!);
-            var p = inside.Published;
-            if (p.Generation == 0)
-            {
-                Console.WriteLine("published: nothing yet");
-            }
-            else
-            {
-                Console.WriteLine($"published: generation {p.Generation} at {p.PublishedAt:u} ({(p.Mode == PublishMode.Snapshot ? "snapshot" : "in-place")} mode, {p.Target})");
-                Console.WriteLine($"manifest: {p.ManifestDigest}");
-                Console.WriteLine($"signed by: {(p.SignedBy is null ? "(not recorded: published before keys were named)" : $"key {p.SignedBy}")}");
-            }
-
-            if (inside.PublishedMayBeDamaged && inside.ReadVerifyRecord() is { } verified)
-            {
-                Console.WriteLine($"damaged: verify at {verified.At:u} found {verified.Problems} difference(s); run 'sync-inside repair' (the next import re-checks every file it reuses)");
-            }
-
-            if (inside.ReadJournal() is { } journal)
-            {
-                Console.WriteLine($"interrupted: publish of generation {journal.Generation}; the next import finishes it");
-            }
-
-            var status = inside.ReadStatus();
-            if (status is not null)
-            {
-                Console.WriteLine($"last import: {status.At:u}");
-                foreach (var line in status.Pending)
-                {
-                    Console.WriteLine($"pending: {line}");
-                }
-
-                foreach (var line in status.Refused)
-                {
-                    Console.WriteLine($"refused: {line}");
-                }
-
-                if (status.Pending.Count == 0 && status.Refused.Count == 0)
-                {
-                    Console.WriteLine("pending: nothing");
-                }
-            }
-
-            return Task.FromResult(0);
-        }, ct));
-        return command;
-    }
+            using var inside = InsideState.OpenReadOnly(directory);
+            return InsideStatusReader.Read(inside, TimeProvider.System);
+        },
+        StatusJson.Default.InsideStatusDocument,
+        InsideStatusText.Write);
 }

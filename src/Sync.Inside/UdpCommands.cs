@@ -146,7 +146,7 @@ internal static class UdpCommands
             {
                 await reporting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 Console.WriteLine(service.Report(receiver));
-                service.WriteStatus([.. inbox.List().Select(e => $"{e.Describe} waits in the inbox")]);
+                service.WriteStatus([.. inbox.List().Select(e => StatusNote.Pending(PendingKind.InInbox, $"{e.Describe} waits in the inbox", e.Generation, e.BaseGeneration))]);
             }
 
             if (outcome != 0)

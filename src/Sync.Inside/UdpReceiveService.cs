@@ -123,7 +123,7 @@ internal sealed class UdpReceiveService
             var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(descriptor.Span));
             if (TellOnce(key, LogLevel.Warning, $"ignoring {e.Message}"))
             {
-                _intake.Status.Refuse(e.Message);
+                _intake.Status.Refuse(e.Message, e.Refusal);
                 InsideMetrics.Refused(InsideMetrics.ReasonLabel(e), _time.GetUtcNow());
             }
 
@@ -149,7 +149,7 @@ internal sealed class UdpReceiveService
                 var repeat = header.TargetGeneration <= _state.Published.Generation;
                 if (TellOnce(header.StreamIdHex, repeat ? LogLevel.Debug : LogLevel.Warning, $"ignoring {admission.Reason}") && !repeat)
                 {
-                    _intake.Status.Refuse(admission.Reason!);
+                    _intake.Status.Refuse(StatusNote.Refused(admission.Refusal, admission.Reason!, header.TargetGeneration, header.BaseGeneration));
                     InsideMetrics.Refused(InsideMetrics.ReasonLabel(admission.Refusal), _time.GetUtcNow());
                 }
 
@@ -168,7 +168,7 @@ internal sealed class UdpReceiveService
         }
         catch (SyncException e)
         {
-            _intake.Status.Refuse(e.Message);
+            _intake.Status.Refuse(e.Message, e.Refusal);
             return Task.FromResult(ObjectDisposition.Rejected);
         }
 
@@ -206,7 +206,7 @@ internal sealed class UdpReceiveService
     }
 
     /// <summary>Lists what the inbox waits for, plus the sessions not collected for lack of spool, and what was refused.</summary>
-    public void WriteStatus(IEnumerable<string> pending)
+    public void WriteStatus(IEnumerable<StatusNote> pending)
     {
         _intake.Status.SetPending(pending);
         _intake.Status.Write();

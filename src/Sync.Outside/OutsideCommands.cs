@@ -8,6 +8,7 @@ using Sync.Core.Export;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Hosting;
+using Sync.Outside.Status;
 using Sync.Protocol;
 using Sync.Transport.FileDrop;
 
@@ -29,6 +30,7 @@ internal static class OutsideCommands
         root.Subcommands.Add(Keygen());
         root.Subcommands.Add(Export());
         root.Subcommands.Add(Scan());
+        root.Subcommands.Add(Status());
         root.Subcommands.Add(GrpcCommands.Push());
         root.Subcommands.Add(GrpcCommands.Serve());
         root.Subcommands.Add(UdpCommands.Send());
@@ -120,4 +122,12 @@ internal static class OutsideCommands
         }), ct));
         return command;
     }
+
+    private static Command Status() => StatusCommand.Create(
+        Agent,
+        "Print what the outside sent last, over which carrier and when, and what it waits for.",
+        "The outside's state directory.",
+        OutsideStatusReader.Read,
+        StatusJson.Default.OutsideStatusDocument,
+        OutsideStatusText.Write);
 }

@@ -161,9 +161,11 @@ public sealed class ProtobufWireCodec : IWireCodec
             throw SyncException.Refused($"delta header is malformed: {e.Message}", e);
         }
 
-        if (wire.FormatVersion != DeltaHeader.CurrentFormat)
+        if (!DeltaHeader.IsReadable((int)Math.Min(wire.FormatVersion, int.MaxValue), wire.BaseGeneration == 0))
         {
-            throw SyncException.Refused($"delta header has format version {wire.FormatVersion}; this agent reads version {DeltaHeader.CurrentFormat} (upgrade it?)");
+            throw SyncException.Refused(wire.FormatVersion is > 0 and <= DeltaHeader.CurrentFormat
+                ? $"delta header of format {wire.FormatVersion} for a full generation (a full generation's manifest is never a patch)"
+                : $"delta header has format version {wire.FormatVersion}; this agent reads versions {DeltaHeader.SlicedManifestFormat} to {DeltaHeader.CurrentFormat} (upgrade it?)");
         }
 
         if (wire.StreamId.Length != StreamIdBytes)

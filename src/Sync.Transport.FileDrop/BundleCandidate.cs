@@ -40,7 +40,7 @@ public sealed class BundleCandidate : IIntakeCandidate
 
     public ValueTask<CandidateHeader> ReadHeaderAsync(CancellationToken cancellationToken) => _listing.IsValid
         ? ValueTask.FromResult(new CandidateHeader(_listing.Header, Envelope: null)) // the catalog verified the envelope before parsing it
-        : throw SyncException.Refused($"{What}: {_listing.Error ?? "unreadable index"}");
+        : throw SyncException.Refused(_listing.ErrorKind, $"{What}: {_listing.Error ?? "unreadable index"}");
 
     public async ValueTask<IDeltaSource> OpenAsync(CancellationToken cancellationToken)
     {

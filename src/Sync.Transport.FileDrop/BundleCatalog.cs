@@ -76,7 +76,7 @@ public sealed class BundleCatalog
         }
         catch (SyncException e)
         {
-            return Damaged(indexPath, name, e.Message);
+            return Damaged(indexPath, name, e.Message) with { ErrorKind = e.Refusal == RefusalKind.Other ? RefusalKind.Damaged : e.Refusal };
         }
     }
 
@@ -102,7 +102,7 @@ public sealed class BundleCatalog
         var index = Protocol.V1.BundleIndex.Parser.ParseFrom(payload.Span);
         if (index.FormatVersion != format)
         {
-            throw SyncException.Refused($"the index has format version {index.FormatVersion}; this agent reads versions {IndexFile.LegacyFormatVersion} and {IndexFile.FormatVersion} (upgrade it?)");
+            throw SyncException.Refused(RefusalKind.UnsupportedFormat, $"the index has format version {index.FormatVersion}; this agent reads versions {IndexFile.LegacyFormatVersion} and {IndexFile.FormatVersion} (upgrade it?)");
         }
 
         if (index.Header is null)

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Sync.Core;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 
@@ -37,6 +38,9 @@ public sealed record BundleListing
 
     /// <summary>Why the index cannot be used (one line), or null.</summary>
     public string? Error { get; init; }
+
+    /// <summary>The kind of <see cref="Error"/>: an untrusted key or a bad signature where the index says so, else damage.</summary>
+    public RefusalKind ErrorKind { get; init; } = RefusalKind.Damaged;
 
     [MemberNotNullWhen(true, nameof(Envelope), nameof(Header), nameof(ClaimedHeader))]
     public bool IsValid => Error is null && Envelope is not null && Header is not null && ClaimedHeader is not null;

@@ -35,7 +35,7 @@ public sealed class BundleReader : IDeltaSource, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(dropDirectory);
         if (!listing.IsValid)
         {
-            throw SyncException.Refused($"bundle {listing.Name} cannot be read: {listing.Error ?? "its index was not read"}");
+            throw SyncException.Refused(RefusalKind.Damaged, $"bundle {listing.Name} cannot be read: {listing.Error ?? "its index was not read"}");
         }
 
         return new BundleReader(listing, new PartReaderStream(Path.GetFullPath(dropDirectory), listing.Name, listing.Parts));
@@ -55,12 +55,12 @@ public sealed class BundleReader : IDeltaSource, IAsyncDisposable
         }
 
         var frame = await _frames.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ?? throw SyncException.Refused($"bundle {Name} ends without its end frame (truncated)");
+            ?? throw SyncException.Refused(RefusalKind.Damaged, $"bundle {Name} ends without its end frame (truncated)");
         if (!_started)
         {
             if (frame is not HeaderFrame header || !SameSigned(header, _listing))
             {
-                throw SyncException.Refused($"bundle {Name} does not start with the header its index names (parts from another bundle?)");
+                throw SyncException.Refused(RefusalKind.Damaged, $"bundle {Name} does not start with the header its index names (parts from another bundle?)");
             }
 
             _started = true;
@@ -70,7 +70,7 @@ public sealed class BundleReader : IDeltaSource, IAsyncDisposable
         {
             if (!await _frames.IsAtEndAsync(cancellationToken).ConfigureAwait(false))
             {
-                throw SyncException.Refused($"bundle {Name} has bytes after its end frame");
+                throw SyncException.Refused(RefusalKind.Damaged, $"bundle {Name} has bytes after its end frame");
             }
 
             _ended = true;

@@ -100,7 +100,7 @@ internal static class BundleForger
     private static async Task<long> WriteHeaderAndManifestAsync(
         BundleWriter writer, SigningKey key, byte[] manifest, long generation, long baseGeneration, Digest baseDigest, long contents, long payloadBytes)
     {
-        var header = new DeltaHeader(DeltaHeader.CurrentFormat, RandomNumberGenerator.GetBytes(ProtobufWireCodec.StreamIdBytes), generation,
+        var header = new DeltaHeader(DeltaHeader.SlicedManifestFormat, RandomNumberGenerator.GetBytes(ProtobufWireCodec.StreamIdBytes), generation,
             Digest.Compute(manifest), manifest.Length, baseGeneration, baseDigest, DateTimeOffset.UtcNow, contents, payloadBytes);
         await writer.WriteAsync(new HeaderFrame(key.Sign(ProtobufWireCodec.Instance.SerializeHeader(header))), CancellationToken.None);
         long frames = 1;

@@ -112,7 +112,7 @@ public sealed class HostileInputTests
     private static async Task WriteBundleAsync(SyncPair pair, byte[] bytes, long generation, long? manifestSizeOverride)
     {
         var codec = new ProtobufWireCodec();
-        var header = new DeltaHeader(DeltaHeader.CurrentFormat, RandomNumberGenerator.GetBytes(16), generation, Digest.Compute(bytes),
+        var header = new DeltaHeader(DeltaHeader.SlicedManifestFormat, RandomNumberGenerator.GetBytes(16), generation, Digest.Compute(bytes),
             manifestSizeOverride ?? bytes.Length, 0, Digest.Empty, DateTimeOffset.UtcNow, 0, 0);
         using var key = SigningKey.Load(pair.Key);
         await using var writer = BundleWriter.Create(pair.Drop, key, 1 << 20);

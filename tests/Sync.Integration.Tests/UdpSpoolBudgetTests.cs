@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Sync.Integration.Tests.Infrastructure;
 
 namespace Sync.Integration.Tests;
@@ -49,6 +50,22 @@ public sealed class UdpSpoolBudgetTests
         Assert.Contains(reason, receiver.Output.Split('\n').Single(l => l.Contains("is not collected", StringComparison.Ordinal)));
         var status = await Run.Ok(Run.Inside("status", "--state", rig.InsideState));
         Assert.Contains("pending: generation 1 (full) is announced but not collected", status.Stdout);
+        using (var json = JsonDocument.Parse((await Run.Ok(Run.Inside("status", "--state", rig.InsideState, "--json"))).Stdout))
+        {
+            var pending = Assert.Single(json.RootElement.GetProperty("pending").EnumerateArray());
+            Assert.Equal("not_collected", pending.GetProperty("kind").GetString());
+            Assert.Equal(1, pending.GetProperty("generation").GetInt64());
+            Assert.True(json.RootElement.TryGetProperty("udp", out _), json.RootElement.ToString());
+        }
+
+        using (var outside = JsonDocument.Parse((await Run.Ok(Run.Outside("status", "--state", rig.OutsideState, "--json"))).Stdout))
+        {
+            var sent = outside.RootElement.GetProperty("last_by_carrier").GetProperty("udp");
+            Assert.Equal("sent", sent.GetProperty("outcome").GetString());
+            var spooled = Assert.Single(outside.RootElement.GetProperty("udp_spool").EnumerateArray());
+            Assert.Equal(1, spooled.GetProperty("generation").GetInt64());
+            Assert.True(spooled.GetProperty("bytes").GetInt64() > 5_000_000);
+        }
 
         var small = rig.Dir("small-source");
         TreeBuilder.Write(small, "pool/small.deb", TreeBuilder.RandomBytes(300_000, 2));

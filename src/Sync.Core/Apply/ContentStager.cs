@@ -116,7 +116,7 @@ internal static class ContentStager
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         if (frame.Data.Length != chunk.Length || Digest.Compute(frame.Data.Span) != chunk.Digest)
         {
-            throw SyncException.Refused($"{what}: chunk {chunk.Digest.ToShortHex()} of '{entry.Path}' is damaged");
+            throw SyncException.Refused(RefusalKind.Damaged, $"{what}: chunk {chunk.Digest.ToShortHex()} of '{entry.Path}' is damaged");
         }
 
         return frame.Data;

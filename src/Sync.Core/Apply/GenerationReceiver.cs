@@ -34,15 +34,15 @@ public sealed class GenerationReceiver
     public DeltaHeader CheckHeader(SignedPayload signed, PublishedRecord published, string what)
     {
         var header = _codec.ParseHeader(_trust.Verify(signed, what));
-        if (header.FormatVersion != DeltaHeader.CurrentFormat)
+        if (!DeltaHeader.IsReadable(header.FormatVersion, header.IsFull))
         {
-            throw SyncException.Refused(RefusalReason.Format, $"{what} uses format {header.FormatVersion}; this inside reads format {DeltaHeader.CurrentFormat}");
+            throw SyncException.Refused(RefusalKind.UnsupportedFormat, $"{what} uses format {header.FormatVersion}; this inside reads formats {DeltaHeader.SlicedManifestFormat} to {DeltaHeader.CurrentFormat}");
         }
 
         if (header.TargetGeneration <= published.Generation)
         {
             throw SyncException.Refused(
-                RefusalReason.Replay,
+                RefusalKind.Replayed,
                 $"{what} carries generation {header.TargetGeneration} but generation {published.Generation} is already published (replayed or out of order)");
         }
 
@@ -60,14 +60,14 @@ public sealed class GenerationReceiver
         if (published.Generation > header.BaseGeneration)
         {
             throw SyncException.Refused(
-                RefusalReason.OutOfOrder,
+                RefusalKind.WrongBase,
                 $"{what} is a delta from generation {header.BaseGeneration}, older than the published generation {published.Generation}; it needs a delta from generation {published.Generation} or a full bundle");
         }
 
         if (published.ManifestDigest != header.BaseManifestDigest.ToHex())
         {
             throw SyncException.Refused(
-                RefusalReason.OutOfOrder,
+                RefusalKind.WrongBase,
                 $"{what} is a delta from a different generation {header.BaseGeneration} than the one published here (manifest {header.BaseManifestDigest.ToShortHex()} vs {published.ManifestDigest[..Math.Min(12, published.ManifestDigest.Length)]}); it needs a full bundle");
         }
 
@@ -77,6 +77,7 @@ public sealed class GenerationReceiver
     public async Task<ReceivedGeneration> ReceiveAsync(
         IDeltaSource source,
         PublishedRecord published,
+        ReadOnlyMemory<byte> publishedManifest,
         ContentSources sources,
         ManifestLimits limits,
         OperationProgress progress,
@@ -93,7 +94,9 @@ public sealed class GenerationReceiver
         var what = $"generation {header.TargetGeneration}";
         var signer = _trust.Find(headerFrame.Header.KeyId)!.ToString();
         _logger.LogInformation("Receiving {What}, signed by trusted key {Key}", what, signer);
-        var manifestBytes = await ReadManifestAsync(reader, header, limits, cancellationToken).ConfigureAwait(false);
+        var manifestBytes = header.ManifestIsPatch
+            ? await ReadPatchedManifestAsync(reader, header, publishedManifest, limits, cancellationToken).ConfigureAwait(false)
+            : await ReadManifestAsync(reader, header, limits, cancellationToken).ConfigureAwait(false);
         var manifest = _codec.ParseManifest(manifestBytes, limits);
         if (manifest.Generation != header.TargetGeneration)
         {
@@ -163,7 +166,7 @@ public sealed class GenerationReceiver
                         EnsureComplete(manifest, sources, what);
                         return new ReceivedGeneration(header, manifest, manifestBytes, sources, bytes, contents, signer);
                     case null:
-                        throw SyncException.Refused($"{what}: stream ends before its end marker (truncated)");
+                        throw SyncException.Refused(RefusalKind.Damaged, $"{what}: stream ends before its end marker (truncated)");
                     default:
                         throw SyncException.Refused($"{what}: unexpected {frame.GetType().Name} in the content section");
                 }
@@ -177,36 +180,70 @@ public sealed class GenerationReceiver
 
     private static async Task<byte[]> ReadManifestAsync(PeekingFrameSource reader, DeltaHeader header, ManifestLimits limits, CancellationToken cancellationToken)
     {
-        if (header.TargetManifestSize <= 0 || header.TargetManifestSize > limits.MaxManifestBytes)
-        {
-            throw SyncException.Refused($"generation {header.TargetGeneration}: manifest size {header.TargetManifestSize} is outside the limit of {limits.MaxManifestBytes} bytes");
-        }
-
+        CheckManifestSize(header, limits);
         var bytes = new byte[header.TargetManifestSize];
         var filled = 0;
         while (filled < bytes.Length)
         {
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not ManifestSliceFrame slice)
             {
-                throw SyncException.Refused($"generation {header.TargetGeneration}: manifest truncated at {filled} of {bytes.Length} bytes");
+                throw SyncException.Refused(RefusalKind.Damaged, $"generation {header.TargetGeneration}: manifest truncated at {filled} of {bytes.Length} bytes");
             }
 
             if (slice.Data.Length > bytes.Length - filled)
             {
-                throw SyncException.Refused($"generation {header.TargetGeneration}: manifest longer than its signed size");
+                throw SyncException.Refused(RefusalKind.Damaged, $"generation {header.TargetGeneration}: manifest longer than its signed size");
             }
 
             slice.Data.Span.CopyTo(bytes.AsSpan(filled));
             filled += slice.Data.Length;
         }
 
-        if (Digest.Compute(bytes) != header.TargetManifestDigest)
-        {
-            throw SyncException.Refused($"generation {header.TargetGeneration}: manifest does not match its signed digest (altered or damaged)");
-        }
-
-        return bytes;
+        return CheckManifestDigest(bytes, header);
     }
+
+    /// <summary>
+    /// A delta's manifest as patch frames against the published manifest: <see cref="CheckHeader"/> found the published
+    /// generation to be the header's base, and <see cref="InsideState.LoadPublishedManifest"/> checked those bytes against
+    /// its digest. Whatever the ops say, the result is used only if it matches the signed target digest.
+    /// </summary>
+    private static async Task<byte[]> ReadPatchedManifestAsync(
+        PeekingFrameSource reader, DeltaHeader header, ReadOnlyMemory<byte> publishedManifest, ManifestLimits limits, CancellationToken cancellationToken)
+    {
+        CheckManifestSize(header, limits);
+        var what = $"generation {header.TargetGeneration}";
+        var applier = new ManifestPatchApplier(publishedManifest, header.TargetManifestSize, what);
+        while (true)
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not PatchFrame patch)
+            {
+                throw SyncException.Refused(RefusalKind.Damaged, $"{what}: manifest patch truncated at {applier.Filled} of {header.TargetManifestSize} bytes");
+            }
+
+            foreach (var op in patch.Ops)
+            {
+                applier.Apply(op);
+            }
+
+            if (patch.Last)
+            {
+                return CheckManifestDigest(applier.Result(), header);
+            }
+        }
+    }
+
+    private static void CheckManifestSize(DeltaHeader header, ManifestLimits limits)
+    {
+        if (header.TargetManifestSize <= 0 || header.TargetManifestSize > limits.MaxManifestBytes)
+        {
+            throw SyncException.Refused($"generation {header.TargetGeneration}: manifest size {header.TargetManifestSize} is outside the limit of {limits.MaxManifestBytes} bytes");
+        }
+    }
+
+    private static byte[] CheckManifestDigest(byte[] bytes, DeltaHeader header) =>
+        Digest.Compute(bytes) == header.TargetManifestDigest
+            ? bytes
+            : throw SyncException.Refused(RefusalKind.Damaged, $"generation {header.TargetGeneration}: manifest does not match its signed digest (altered or damaged)");
 
     private static void EnsureComplete(Manifest manifest, ContentSources sources, string what)
     {

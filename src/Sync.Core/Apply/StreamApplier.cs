@@ -74,7 +74,7 @@ public sealed class StreamApplier
         var sources = new ContentSources(current, layout.Published, layout.Objects);
         try
         {
-            var received = await Receiver.ReceiveAsync(source, state.Published, sources, ManifestLimits.Default, progress, cancellationToken, resume).ConfigureAwait(false);
+            var received = await Receiver.ReceiveAsync(source, state.Published, currentBytes, sources, ManifestLimits.Default, progress, cancellationToken, resume).ConfigureAwait(false);
             if (expectedStreamId is not null && !received.Header.StreamId.AsSpan().SequenceEqual(expectedStreamId))
             {
                 throw SyncException.Refused($"generation {received.Header.TargetGeneration}: the data holds another stream than the one announced");

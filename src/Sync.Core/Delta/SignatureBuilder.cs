@@ -20,10 +20,21 @@ public sealed class SignatureBuilder
     private bool _built;
 
     public SignatureBuilder(long expectedLength)
+        : this(expectedLength, BlockSignature.ChooseBlockSize(expectedLength))
+    {
+    }
+
+    /// <summary>With a block size of the caller's choosing: small blocks for small, scattered changes (a manifest).</summary>
+    public SignatureBuilder(long expectedLength, int blockSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
+        if (blockSize < BlockSignature.MinBlockSize || blockSize > BlockSignature.MaxBlockSize || !System.Numerics.BitOperations.IsPow2(blockSize))
+        {
+            throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, $"a power of two in [{BlockSignature.MinBlockSize}, {BlockSignature.MaxBlockSize}]");
+        }
+
         _expectedLength = expectedLength;
-        _blockSize = BlockSignature.ChooseBlockSize(expectedLength);
+        _blockSize = blockSize;
         var count = BlockSignature.CountBlocks(expectedLength, _blockSize);
         _weak = new uint[count];
         _strong = new UInt128[count];

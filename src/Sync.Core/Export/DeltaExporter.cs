@@ -83,8 +83,13 @@ public sealed class DeltaExporter
         var plans = await PlanAsync(source, baseManifest, held, target, signatures, progress, cancellationToken).ConfigureAwait(false);
         var (added, changed, removed) = CountChanges(last, target);
         var payload = plans.Sum(p => p.Cost);
+
+        // A delta's manifest travels as a patch against the base's, which the inside holds (it checks its digest).
+        var manifestPatch = baseManifest.Generation == 0
+            ? null
+            : await ManifestPatch.EncodeAsync(lastBytes, manifestBytes, cancellationToken).ConfigureAwait(false);
         var header = new DeltaHeader(
-            DeltaHeader.CurrentFormat,
+            manifestPatch is null ? DeltaHeader.SlicedManifestFormat : DeltaHeader.PatchedManifestFormat,
             RandomNumberGenerator.GetBytes(16),
             generation,
             manifestDigest,
@@ -96,8 +101,12 @@ public sealed class DeltaExporter
             payload);
         var signed = key.Sign(_codec.SerializeHeader(header));
         var summary = new ExportSummary(
-            generation, baseManifest.Generation, added, changed, removed, plans.Count, plans.Count(p => p.IsPatch), payload, scan.FilesHashed, scan.BytesHashed);
-        return new PreparedExport(source, target, manifestBytes, manifestDigest, header, signed, plans, summary, baseManifest, held.Chunks);
+            generation, baseManifest.Generation, added, changed, removed, plans.Count, plans.Count(p => p.IsPatch), payload, scan.FilesHashed, scan.BytesHashed)
+        {
+            ManifestBytes = manifestBytes.Length,
+            ManifestWireBytes = manifestPatch is null ? manifestBytes.Length : ManifestPatch.WireBytes(manifestPatch),
+        };
+        return new PreparedExport(source, target, manifestBytes, manifestDigest, header, signed, plans, summary, baseManifest, held.Chunks, manifestPatch);
     }
 
     private async Task<ScanResult> ScanAsync(

@@ -2,9 +2,10 @@ namespace Sync.Core.Export;
 
 /// <summary>
 /// One generation the outside signed and handed to a carrier, as its state records it: which number, built on which
-/// base, which manifest and stream, over which carrier, when it was made, and how it ended. <see cref="File"/> is the carrier's own
-/// copy that an interrupted emission is resolved with: the name of the sealed bundle index kept in emitted/, or the
-/// UDP spool stream's path relative to the state directory.
+/// base, which manifest and stream, over which carrier, when it was made, and how it ended. <see cref="File"/> is the
+/// carrier's own copy that an interrupted emission is resolved with: the name of the sealed bundle index kept in
+/// emitted/, or the UDP spool stream's path relative to the state directory. <see cref="KeyId"/> names the signing
+/// key for `status` (null in records of earlier versions).
 /// </summary>
 public sealed record Emission(
     long Generation,
@@ -14,7 +15,8 @@ public sealed record Emission(
     string Carrier,
     DateTimeOffset At,
     string Outcome,
-    string? File = null)
+    string? File = null,
+    string? KeyId = null)
 {
     public const string FileDrop = "file-drop";
     public const string Udp = "udp";

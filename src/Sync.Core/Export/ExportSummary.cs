@@ -13,4 +13,10 @@ public sealed record ExportSummary(
     long BytesHashed)
 {
     public bool NothingChanged { get; init; }
+
+    /// <summary>The size of the generation's manifest.</summary>
+    public long ManifestBytes { get; init; }
+
+    /// <summary>What the manifest adds to the stream: all of it for a full generation, its patch against the base's for a delta.</summary>
+    public long ManifestWireBytes { get; init; }
 }

@@ -75,26 +75,15 @@ public sealed class OutsideState : IDisposable
             throw SyncException.Busy($"another sync-outside is using state directory '{directory}'");
         }
 
-        var path = Path.Combine(directory, "state.json");
-        var record = Record.None;
-        if (File.Exists(path))
+        Record record;
+        try
         {
-            string? problem;
-            try
-            {
-                record = JsonSerializer.Deserialize(File.ReadAllBytes(path), StateJson.Default.Record) ?? Record.None;
-                problem = Problem(record);
-            }
-            catch (JsonException e)
-            {
-                problem = e.Message;
-            }
-
-            if (problem is not null)
-            {
-                lockFile.Dispose();
-                throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {problem}");
-            }
+            record = ReadRecord(directory);
+        }
+        catch
+        {
+            lockFile.Dispose();
+            throw;
         }
 
         var state = new OutsideState(directory, lockFile, record);
@@ -112,6 +101,13 @@ public sealed class OutsideState : IDisposable
 
         return state;
     }
+
+    /// <summary>
+    /// What the state directory records, read without its lock and without resolving or writing anything (for
+    /// `status`, beside a running export): <see cref="Record.None"/> when it holds no record yet.
+    /// </summary>
+    public static Record ReadOnly(string directory) =>
+        Directory.Exists(directory) ? ReadRecord(directory) : throw SyncException.Usage($"state directory '{directory}' does not exist");
 
     /// <summary>
     /// Takes the next generation number, above every number used before and above <paramref name="atLeastAbove"/>
@@ -397,6 +393,30 @@ public sealed class OutsideState : IDisposable
         File.Delete(path);
         File.Delete(Path.Combine(Root, "pending.manifest"));
         RecoveryNote = $"an export of generation {generation} by an earlier version was interrupted; if the inside refuses the next bundle, export --full once";
+    }
+
+    private static Record ReadRecord(string directory)
+    {
+        var path = Path.Combine(directory, "state.json");
+        if (!File.Exists(path))
+        {
+            return Record.None;
+        }
+
+        Record record;
+        string? problem;
+        try
+        {
+            record = JsonSerializer.Deserialize(File.ReadAllBytes(path), StateJson.Default.Record) ?? Record.None;
+            problem = Problem(record);
+        }
+        catch (JsonException e)
+        {
+            record = Record.None;
+            problem = e.Message;
+        }
+
+        return problem is null ? record : throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {problem}");
     }
 
     private void SavePending(Emission emission)

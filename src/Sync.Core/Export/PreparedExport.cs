@@ -35,9 +35,11 @@ public sealed class PreparedExport
         IReadOnlyList<ContentPlan> plans,
         ExportSummary summary,
         Manifest baseManifest,
-        IReadOnlySet<Digest> heldChunks)
+        IReadOnlySet<Digest> heldChunks,
+        IReadOnlyList<DeltaOp>? manifestPatch = null)
     {
         _heldChunks = heldChunks;
+        ManifestPatch = manifestPatch;
         _source = source;
         Target = target;
         ManifestBytes = manifestBytes;
@@ -52,6 +54,9 @@ public sealed class PreparedExport
     public Manifest Target { get; }
 
     public byte[] ManifestBytes { get; }
+
+    /// <summary>For a delta, the ops that rebuild <see cref="ManifestBytes"/> from the base's manifest (the header says so); null: sent whole.</summary>
+    public IReadOnlyList<DeltaOp>? ManifestPatch { get; }
 
     public Digest ManifestDigest { get; }
 
@@ -83,13 +88,9 @@ public sealed class PreparedExport
         long frames = 0;
         await sink.WriteAsync(new HeaderFrame(SignedHeader), cancellationToken).ConfigureAwait(false);
         frames++;
-        for (var offset = 0; offset < ManifestBytes.Length; offset += ManifestSliceBytes)
-        {
-            var length = Math.Min(ManifestSliceBytes, ManifestBytes.Length - offset);
-            await sink.WriteAsync(new ManifestSliceFrame(ManifestBytes.AsMemory(offset, length)), cancellationToken).ConfigureAwait(false);
-            progress.AddBytes(length);
-            frames++;
-        }
+        frames += Header.ManifestIsPatch
+            ? await EmitManifestPatchAsync(sink, progress, cancellationToken).ConfigureAwait(false)
+            : await EmitManifestSlicesAsync(sink, progress, cancellationToken).ConfigureAwait(false);
 
         var available = new HashSet<Digest>(_heldChunks);
         foreach (var file in _base.Files)
@@ -162,7 +163,8 @@ public sealed class PreparedExport
     }
 
     private Emission Emitted(string carrier) =>
-        new(Header.TargetGeneration, Header.BaseGeneration, ManifestDigest.ToHex(), Header.StreamIdHex, carrier, Header.Created, Emission.Pending);
+        new(Header.TargetGeneration, Header.BaseGeneration, ManifestDigest.ToHex(), Header.StreamIdHex, carrier, Header.Created, Emission.Pending,
+            KeyId: Trust.KeyId.ToHex(SignedHeader.KeyId));
 
     private async Task<long> EmitChunksAsync(
         ManifestEntry file, HashSet<Digest> available, IDeltaSink sink, OperationProgress progress, bool rehash, CancellationToken cancellationToken)
@@ -233,6 +235,51 @@ public sealed class PreparedExport
         }
 
         return s.CtimeNs;
+    }
+
+    private async Task<long> EmitManifestSlicesAsync(IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        long frames = 0;
+        for (var offset = 0; offset < ManifestBytes.Length; offset += ManifestSliceBytes)
+        {
+            var length = Math.Min(ManifestSliceBytes, ManifestBytes.Length - offset);
+            await sink.WriteAsync(new ManifestSliceFrame(ManifestBytes.AsMemory(offset, length)), cancellationToken).ConfigureAwait(false);
+            progress.AddBytes(length);
+            frames++;
+        }
+
+        return frames;
+    }
+
+    /// <summary>The manifest patch in frames of the content patches' size; the last one says so.</summary>
+    private async Task<long> EmitManifestPatchAsync(IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        var ops = ManifestPatch!;
+        long frames = 0;
+        var start = 0;
+        while (start < ops.Count)
+        {
+            var end = start;
+            long bytes = 0;
+            while (end < ops.Count && end - start < PatchFrameOps && bytes < PatchFrameBytes)
+            {
+                bytes += ops[end].IsCopy ? 0 : ops[end].Length;
+                end++;
+            }
+
+            var batch = new DeltaOp[end - start];
+            for (var i = 0; i < batch.Length; i++)
+            {
+                batch[i] = ops[start + i];
+            }
+
+            await sink.WriteAsync(new PatchFrame(batch, Last: end == ops.Count), cancellationToken).ConfigureAwait(false);
+            progress.AddBytes(bytes);
+            frames++;
+            start = end;
+        }
+
+        return frames;
     }
 
     private async Task<long> EmitPatchAsync(ContentPlan plan, IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)

@@ -34,7 +34,7 @@ public static class ManifestValidator
             var parent = RelativePath.Parent(entry.Path);
             if (parent.Length > 0 && !directories.Contains(parent))
             {
-                throw SyncException.Refused(RefusalReason.HostilePath, $"manifest entry '{entry.Path}' is not inside a directory of the manifest (a path through a symlink or file?)");
+                throw SyncException.Refused($"manifest entry '{entry.Path}' is not inside a directory of the manifest (a path through a symlink or file?)");
             }
 
             if ((entry.Mode & ~0xFFF) != 0)
@@ -51,7 +51,7 @@ public static class ManifestValidator
                     var linkProblem = RelativePath.FindLinkTargetProblem(entry.Path, entry.LinkTarget ?? string.Empty);
                     if (linkProblem is not null)
                     {
-                        throw SyncException.Refused(RefusalReason.HostilePath, $"manifest symlink '{entry.Path}' -> '{entry.LinkTarget}' refused: {linkProblem}");
+                        throw SyncException.Refused($"manifest symlink '{entry.Path}' -> '{entry.LinkTarget}' refused: {linkProblem}");
                     }
 
                     break;
@@ -59,13 +59,13 @@ public static class ManifestValidator
                     ValidateFile(entry, limits, chunkDigest);
                     break;
                 default:
-                    throw SyncException.Refused(RefusalReason.HostilePath, $"manifest entry '{entry.Path}' has an unsupported kind (device files and the like are never carried)");
+                    throw SyncException.Refused($"manifest entry '{entry.Path}' has an unsupported kind (device files and the like are never carried)");
             }
         }
 
         if (limits.ResolveLinks && LinkResolver.FindRefused(manifest).FirstOrDefault() is ({ } link, { } resolution))
         {
-            throw SyncException.Refused(RefusalReason.HostilePath, $"manifest symlink '{link.Path}' -> '{link.LinkTarget}' refused: {resolution.Problem(link.Path)}");
+            throw SyncException.Refused($"manifest symlink '{link.Path}' -> '{link.LinkTarget}' refused: {resolution.Problem(link.Path)}");
         }
     }
 

@@ -72,13 +72,13 @@ public sealed class TrustStore : IDisposable
         if (!_keys.TryGetValue(id, out var trusted))
         {
             throw SyncException.Refused(
-                RefusalReason.Signature,
+                RefusalKind.UntrustedKey,
                 $"{what} is signed by key {id}, which is not trusted here (trusted: {string.Join(", ", Keys)})");
         }
 
         if (!Verifies(trusted.Key, signed))
         {
-            throw SyncException.Refused(RefusalReason.Signature, $"{what} has a bad signature for key {trusted.Info}: it was altered or damaged");
+            throw SyncException.Refused(RefusalKind.BadSignature, $"{what} has a bad signature for key {trusted.Info}: it was altered or damaged");
         }
 
         return signed.Payload;

@@ -10,9 +10,12 @@ namespace Sync.Engine.Inside;
 /// </summary>
 public sealed record Admission(AdmissionVerdict Verdict, DeltaHeader? Header, string? Reason)
 {
+    /// <summary>For <see cref="AdmissionVerdict.Refused"/>: why, for machines.</summary>
+    public RefusalKind Refusal { get; init; }
+
+    /// <summary>The refusal to throw for <see cref="AdmissionVerdict.Refused"/>, its kind kept.</summary>
+    public SyncException Refuse() => SyncException.Refused(Refusal, Reason!);
+
     /// <summary>The generation a waiting delta needs published first.</summary>
     public long WaitsFor => Verdict == AdmissionVerdict.WaitForBase ? Header!.BaseGeneration : 0;
-
-    /// <summary>For <see cref="AdmissionVerdict.Refused"/>: what kind of refusal, for metrics.</summary>
-    public RefusalReason Refusal { get; init; }
 }

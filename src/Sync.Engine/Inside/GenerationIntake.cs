@@ -59,12 +59,12 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         {
             if (e.Kind == SyncErrorKind.Refused)
             {
-                Status.Refuse(e.Message);
+                Status.Refuse(e.Message, e.Refusal);
                 CountFailure(e);
             }
 
             InsideMetrics.SetWaiting(e.Kind == SyncErrorKind.MissingBase ? 1 : 0);
-            Status.SetPending(e.Kind == SyncErrorKind.MissingBase ? [e.Message] : []);
+            Status.SetPending(e.Kind == SyncErrorKind.MissingBase ? [StatusNote.Pending(PendingKind.MissingBase, e.Message)] : []);
             TryWriteStatus();
             throw;
         }
@@ -108,7 +108,7 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
             }
         }
 
-        Status.SetPending(round.Pending);
+        Status.SetPending(round.PendingNotes);
         Status.Write();
         InsideMetrics.SetWaiting(round.Pending.Count);
         if (round.Refused.Count == 0 && !round.Failed)
@@ -137,7 +137,7 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         {
             // The inside's own tree stops it (local changes, reprepro's lock), not the input: kept, and tried again in
             // the next round (a receiver's next arrival or restart); status lists why until then.
-            round.Wait(candidate.Pending(e, State.Published));
+            round.Wait(Note(candidate, PendingKind.TargetBlocked, e));
             round.Fail();
             CountFailure(e);
             EngineLog.KeptAfterFailure(logger, candidate.What, e.Message);
@@ -145,7 +145,11 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         }
         catch (SyncException e) when (e.Kind == SyncErrorKind.MissingBase)
         {
-            round.Wait(candidate.Pending(e, State.Published));
+            // A delta above what is published waits for its base; anything else waiting lacks a part of itself.
+            var kind = candidate.Claim is { BaseGeneration: > 0 } waiting && waiting.BaseGeneration > State.Published.Generation
+                ? PendingKind.MissingBase
+                : PendingKind.MissingPart;
+            round.Wait(Note(candidate, kind, e));
             fate = CandidateFate.Waiting;
         }
         catch (SyncException e) when (e.Kind == SyncErrorKind.Refused || (mode == IntakeMode.Service && e.Kind == SyncErrorKind.Usage))
@@ -153,12 +157,12 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
             // It can never apply here; what is published was not touched.
             fate = mode == IntakeMode.Service && candidate.Claim is { } claim && claim.Generation <= State.Published.Generation
                 ? CandidateFate.Superseded
-                : Refused(e, mode, round);
+                : Refused(e, candidate.Claim, mode, round);
         }
         catch (Exception e) when (mode == IntakeMode.Service && IsDiskTrouble(e))
         {
             // Kept for the next round: a receiver never ends on a full or failing disk, and what is published is intact.
-            round.Wait(candidate.Pending(e, State.Published));
+            round.Wait(Note(candidate, PendingKind.Storage, e));
             round.Fail();
             CountFailure(e);
             EngineLog.KeptAfterFailure(logger, candidate.What, e.Message);
@@ -206,7 +210,7 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
             case AdmissionVerdict.WaitForBase:
                 throw SyncException.MissingBase(admission.Reason!);
             case AdmissionVerdict.Refused:
-                throw SyncException.Refused(admission.Refusal, admission.Reason!);
+                throw admission.Refuse();
         }
 
         var header = admission.Header!;
@@ -233,12 +237,15 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         };
     }
 
-    private CandidateFate Refused(SyncException e, IntakeMode mode, IntakeRound round)
+    private StatusNote Note(IIntakeCandidate candidate, PendingKind kind, Exception e) =>
+        StatusNote.Pending(kind, candidate.Pending(e, State.Published), candidate.Claim?.Generation, candidate.Claim?.BaseGeneration);
+
+    private CandidateFate Refused(SyncException e, CandidateClaim? claim, IntakeMode mode, IntakeRound round)
     {
         var reason = e.Message;
         CountFailure(e);
         round.Refuse(reason);
-        Status.Refuse(reason);
+        Status.Refuse(StatusNote.Refused(e.Refusal, reason, claim?.Generation, claim?.BaseGeneration));
         if (mode == IntakeMode.Service)
         {
             EngineLog.Refused(logger, reason); // a service has no stderr line of its own for it

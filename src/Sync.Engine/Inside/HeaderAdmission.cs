@@ -40,7 +40,7 @@ public sealed class HeaderAdmission(IWireCodec codec, TrustStore trust)
         }
         catch (SyncException e) when (e.Kind == SyncErrorKind.Refused)
         {
-            return new Admission(AdmissionVerdict.Refused, claimed, e.Message) { Refusal = e.Reason };
+            return new Admission(AdmissionVerdict.Refused, claimed, e.Message) { Refusal = e.Refusal };
         }
     }
 

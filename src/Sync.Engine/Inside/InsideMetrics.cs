@@ -42,7 +42,7 @@ public static class InsideMetrics
 
     /// <summary>Every value the <c>reason</c> label takes, each counted from 0 so a first refusal shows as an increase.</summary>
     public static readonly IReadOnlyList<string> Reasons =
-        ["signature", "replay", "out-of-order", "format", "hostile-path", "corrupt", "disk-full", "local-tree", "busy", "storage", "failure"];
+        ["signature", "replay", "out-of-order", "format", "corrupt", "other", "disk-full", "local-tree", "busy", "storage", "failure"];
 
     static InsideMetrics()
     {
@@ -147,20 +147,20 @@ public static class InsideMetrics
     {
         _ when IsDiskFull(e) => "disk-full",
         SyncException { AboutTarget: true } => "local-tree",
-        SyncException { Kind: SyncErrorKind.Refused } r => ReasonLabel(r.Reason),
+        SyncException { Kind: SyncErrorKind.Refused } r => ReasonLabel(r.Refusal),
         SyncException { Kind: SyncErrorKind.Busy } => "busy",
         SyncException { Kind: SyncErrorKind.Storage } or IOException or UnauthorizedAccessException => "storage",
         _ => "failure",
     };
 
-    public static string ReasonLabel(RefusalReason reason) => reason switch
+    public static string ReasonLabel(RefusalKind kind) => kind switch
     {
-        RefusalReason.Signature => "signature",
-        RefusalReason.Replay => "replay",
-        RefusalReason.OutOfOrder => "out-of-order",
-        RefusalReason.Format => "format",
-        RefusalReason.HostilePath => "hostile-path",
-        _ => "corrupt",
+        RefusalKind.UntrustedKey or RefusalKind.BadSignature => "signature",
+        RefusalKind.Replayed => "replay",
+        RefusalKind.WrongBase => "out-of-order",
+        RefusalKind.UnsupportedFormat => "format",
+        RefusalKind.Damaged => "corrupt",
+        _ => "other",
     };
 
     private static bool IsDiskFull(Exception e) =>

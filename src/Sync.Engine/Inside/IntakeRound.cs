@@ -1,4 +1,5 @@
 using Sync.Core;
+using Sync.Core.Apply;
 
 namespace Sync.Engine.Inside;
 
@@ -6,13 +7,16 @@ namespace Sync.Engine.Inside;
 public sealed class IntakeRound
 {
     private readonly List<AppliedGeneration> _applied = [];
-    private readonly List<string> _pending = [];
+    private readonly List<StatusNote> _pending = [];
     private readonly List<string> _refused = [];
 
     public IReadOnlyList<AppliedGeneration> Applied => _applied;
 
     /// <summary>One line per candidate still waiting after the last pass.</summary>
-    public IReadOnlyList<string> Pending => _pending;
+    public IReadOnlyList<string> Pending => [.. _pending.Select(n => n.Reason)];
+
+    /// <summary>The same, with their kinds and generations.</summary>
+    public IReadOnlyList<StatusNote> PendingNotes => _pending;
 
     /// <summary>One line per candidate refused, in the order they were.</summary>
     public IReadOnlyList<string> Refused => _refused;
@@ -27,7 +31,7 @@ public sealed class IntakeRound
 
     internal void Add(AppliedGeneration applied) => _applied.Add(applied);
 
-    internal void Wait(string line) => _pending.Add(line);
+    internal void Wait(StatusNote note) => _pending.Add(note);
 
     internal void Refuse(string line) => _refused.Add(line);
 

@@ -1,3 +1,4 @@
+using Sync.Core;
 using Sync.Core.Apply;
 
 namespace Sync.Engine.Inside;
@@ -24,9 +25,9 @@ public sealed class IntakeStatus
     private readonly TimeProvider _time;
     private readonly List<string> _applied;
     private readonly HashSet<string> _appliedSet;
-    private readonly List<string> _refused = [];
-    private readonly Dictionary<string, (long Generation, string Line)> _notHeld = new(StringComparer.Ordinal);
-    private List<string> _pending = [];
+    private readonly List<StatusNote> _refused = [];
+    private readonly Dictionary<string, StatusNote> _notHeld = new(StringComparer.Ordinal);
+    private List<StatusNote> _pending = [];
 
     internal IntakeStatus(InsideState state, TimeProvider time)
     {
@@ -56,16 +57,19 @@ public sealed class IntakeStatus
     }
 
     /// <summary>Lists a refusal (once), until the next run.</summary>
-    public void Refuse(string line)
+    public void Refuse(string line, RefusalKind kind = RefusalKind.Other) => Refuse(StatusNote.Refused(kind, line));
+
+    /// <summary>Lists a refusal (once, by its line), until the next run.</summary>
+    public void Refuse(StatusNote note)
     {
         lock (_lock)
         {
-            if (_refused.Contains(line, StringComparer.Ordinal))
+            if (_refused.Exists(n => n.Reason == note.Reason))
             {
                 return;
             }
 
-            _refused.Add(line);
+            _refused.Add(note);
             if (_refused.Count > RefusedKept)
             {
                 _refused.RemoveAt(0);
@@ -86,7 +90,7 @@ public sealed class IntakeStatus
                 return false;
             }
 
-            _notHeld[streamIdHex] = (generation, line);
+            _notHeld[streamIdHex] = StatusNote.Pending(PendingKind.NotCollected, line, generation);
             return true;
         }
     }
@@ -100,12 +104,12 @@ public sealed class IntakeStatus
         }
     }
 
-    /// <summary>Replaces what waits (one line each); <see cref="Write"/> makes it visible.</summary>
-    public void SetPending(IEnumerable<string> lines)
+    /// <summary>Replaces what waits (one note each); <see cref="Write"/> makes it visible.</summary>
+    public void SetPending(IEnumerable<StatusNote> notes)
     {
         lock (_lock)
         {
-            _pending = [.. lines];
+            _pending = [.. notes];
         }
     }
 
@@ -115,8 +119,12 @@ public sealed class IntakeStatus
         {
             RememberPublished();
             var published = _state.Published.Generation;
-            List<string> pending = [.. _pending, .. _notHeld.Values.Where(n => n.Generation > published).Select(n => n.Line)];
-            _state.WriteStatus(new ImportStatus(_time.GetUtcNow(), [.. _applied], pending, [.. _refused]));
+            List<StatusNote> pending = [.. _pending, .. _notHeld.Values.Where(n => n.Generation > published)];
+            _state.WriteStatus(new ImportStatus(_time.GetUtcNow(), [.. _applied], [.. pending.Select(n => n.Reason)], [.. _refused.Select(n => n.Reason)])
+            {
+                PendingNotes = pending,
+                RefusedNotes = [.. _refused],
+            });
         }
     }
 

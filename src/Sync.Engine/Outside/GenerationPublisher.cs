@@ -184,12 +184,17 @@ public sealed class GenerationPublisher(IWireCodec codec, ILogger logger, TimePr
         }
     }
 
+    /// <summary>"manifest 1234 bytes" whole, or "manifest 66000000 bytes as a 412000-byte patch" for a delta.</summary>
+    private static string ManifestText(ExportSummary s) => s.ManifestWireBytes < s.ManifestBytes
+        ? string.Create(CultureInfo.InvariantCulture, $"manifest {s.ManifestBytes} bytes as a {s.ManifestWireBytes}-byte patch")
+        : string.Create(CultureInfo.InvariantCulture, $"manifest {s.ManifestBytes} bytes");
+
     private static void WriteSummary(ExportSummary s, CarrierReport report, TextWriter output)
     {
         var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
-            $"{report.Moved}; {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas{report.Suffix}"));
+            $"{report.Moved}; {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas; {ManifestText(s)}{report.Suffix}"));
         foreach (var line in report.Details)
         {
             output.WriteLine(line);

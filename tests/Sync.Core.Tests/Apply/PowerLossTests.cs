@@ -346,7 +346,7 @@ public sealed class PowerLossTests : IClassFixture<PowerLossTests.Generations>
             prepared.RecordSent(state);
             await prepared.EmitAsync(stream, new OperationProgress(), CancellationToken.None);
             prepared.Commit(state, DateTimeOffset.UtcNow);
-            var manifestBytes = stream.Frames.OfType<ManifestSliceFrame>().SelectMany(f => f.Data.ToArray()).ToArray();
+            var manifestBytes = prepared.ManifestBytes;
             return new Generation(stream, ProtobufWireCodec.Instance.ParseManifest(manifestBytes, ManifestLimits.Default));
         }
 

@@ -190,12 +190,18 @@ public sealed class ProtobufWireCodecTests
         var good = Codec.SerializeHeader(SampleHeader());
         AssertHeaderRefused(good.AsSpan(0, good.Length - 3).ToArray(), "malformed");
 
-        AssertHeaderRefused(Mutate(h => h.FormatVersion = 2), "format version 2");
+        AssertHeaderRefused(Mutate(h => h.FormatVersion = 3), "format version 3");
+        AssertHeaderRefused(Mutate(h => h.FormatVersion = 0), "format version 0");
+
+        // A full generation has no base manifest to patch: format 2 with base 0 is refused, format 1 is read.
+        var full = Codec.SerializeHeader(SampleHeader(1, 0) with { FormatVersion = DeltaHeader.PatchedManifestFormat });
+        AssertHeaderRefused(full, "a full generation's manifest is never a patch");
+        Assert.True(Codec.ParseHeader(Codec.SerializeHeader(SampleHeader(7, 6) with { FormatVersion = DeltaHeader.SlicedManifestFormat })).FormatVersion == 1);
         AssertHeaderRefused(Mutate(h => h.StreamId = ByteString.CopyFrom(new byte[5])), "stream id");
         AssertHeaderRefused(Mutate(h => h.TargetManifestDigest = ByteString.CopyFrom(new byte[12])), "12 bytes");
         AssertHeaderRefused(Mutate(h => h.TargetManifestDigest = ByteString.Empty), "0 bytes");
         AssertHeaderRefused(Mutate(h => h.BaseManifestDigest = ByteString.Empty), "no base manifest digest");
-        AssertHeaderRefused(Mutate(h => h.BaseGeneration = 0), "with a base manifest digest");
+        AssertHeaderRefused(Mutate(h => { h.BaseGeneration = 0; h.FormatVersion = DeltaHeader.SlicedManifestFormat; }), "with a base manifest digest");
         AssertHeaderRefused(Mutate(h => h.BaseGeneration = 7), "not below");
         AssertHeaderRefused(Mutate(h => h.TargetGeneration = ulong.MaxValue), "out of range");
         AssertHeaderRefused(Mutate(h => h.PayloadBytes = ulong.MaxValue), "out of range");

@@ -35,7 +35,7 @@ internal static class ProtocolTestData
     }
 
     public static DeltaHeader SampleHeader(long target = 7, long baseGeneration = 6) => new(
-        DeltaHeader.CurrentFormat,
+        baseGeneration == 0 ? DeltaHeader.SlicedManifestFormat : DeltaHeader.PatchedManifestFormat,
         Bytes(3, 16),
         target,
         Digest.Compute([1]),

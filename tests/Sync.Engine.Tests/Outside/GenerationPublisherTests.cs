@@ -43,7 +43,8 @@ public sealed class GenerationPublisherTests : IDisposable
         Assert.Equal(0, outcome.ExitCode);
         Assert.Null(outcome.Error);
         Assert.Equal(
-            $"generation 1 (full): files 2 new, 0 changed, 0 removed; {carrier.Frames.Frames.Count} frames moved; 2 contents, 0 as byte deltas; done\na detail line\n",
+            $"generation 1 (full): files 2 new, 0 changed, 0 removed; {carrier.Frames.Frames.Count} frames moved; 2 contents, 0 as byte deltas; " +
+            $"manifest {carrier.Frames.Frames.OfType<Sync.Core.Streams.ManifestSliceFrame>().Sum(f => f.Data.Length)} bytes; done\na detail line\n",
             output);
         var current = Reopened(out var note);
         Assert.Null(note);

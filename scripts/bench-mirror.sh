@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# bench-mirror.sh - a day on a mirror-shaped tree (issue 10): one pool shared by noble, noble-updates and
+# noble-security (scripts/make-mirror-tree.sh), N packages (one directory each: 2N entries), then a 1% day (N/100
+# packages added, N/100 upgraded, N/500 removed, indices rewritten). Prints each figure beside its yardstick, measured
+# in the same run:
+#   bundle of the day       against the floor: new files plus xdelta3 -9 byte deltas of the files changed in place
+#   export and import       peak RSS (GNU time), against the 384 MiB target
+#   import of the day       against rsync applying the same change to a copy of the tree
+#   unchanged rescan        against rsync's quick check (-n) of the same tree
+#
+#   scripts/bench-mirror.sh [WORK_DIR] [--packages N]      (default 300000: about 1 GB and 600,000 entries)
+# Timings depend on the machine's load: note it beside the figures. Exit 0 when the run completed (verdicts are
+# printed, not enforced: some targets are not met yet, docs/benchmarks.md).
+set -euo pipefail
+
+root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+work=${1:-$(mktemp -d /var/tmp/sync-bench-mirror.XXXXXX)}
+shift || true
+packages=300000
+while (($#)); do
+    case $1 in
+        --packages) packages=$2; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+bash "$root/scripts/install-deps.sh" >/dev/null
+dotnet build "$root/Sync.sln" -c Release -v quiet -nologo >/dev/null
+outside=(dotnet "$root/src/Sync.Outside/bin/Release/net10.0/sync-outside.dll")
+inside=(dotnet "$root/src/Sync.Inside/bin/Release/net10.0/sync-inside.dll")
+
+# measure NAME CMD...: runs CMD, records its wall seconds and peak RSS (KiB) in $NAME_s and $NAME_kb.
+measure() {
+    local name=$1; shift
+    /usr/bin/time -f '%e %M' -o "$work/$name.time" "$@"
+    read -r "${name}_s" "${name}_kb" <"$work/$name.time"
+}
+
+rm -rf "$work"; mkdir -p "$work/drop"
+tree=$work/mirror
+repo=$tree/repo
+echo "building a mirror-shaped tree of $packages packages in $work ..."
+bash "$root/scripts/make-mirror-tree.sh" init "$tree" --packages "$packages"
+entries=$(find "$repo" | wc -l)
+"${outside[@]}" keygen --key "$work/key" >/dev/null
+measure export1 "${outside[@]}" export --source "$repo" --state "$work/out" --key "$work/key" --drop "$work/drop" --quiet >"$work/export1.out"
+measure import1 "${inside[@]}" import --drop "$work/drop" --target "$work/target" --state "$work/in" --trust "$work/key.pub" --quiet >/dev/null
+cp -a "$repo" "$work/v1"
+cp -a "$repo" "$work/rsync-copy"
+
+touch "$work/before-the-day"
+add=$((packages / 100)) upgrade=$((packages / 100)) remove=$((packages / 500))
+bash "$root/scripts/make-mirror-tree.sh" update "$tree" --add "$add" --upgrade "$upgrade" --remove "$remove"
+
+new_bytes=0 new_files=0 delta_bytes=0 changed_files=0
+while IFS= read -r -d '' f; do
+    rel=${f#"$repo/"}
+    if [[ ! -e $work/v1/$rel ]]; then
+        new_bytes=$((new_bytes + $(stat -c %s "$f"))); new_files=$((new_files + 1))
+    elif ! cmp -s "$f" "$work/v1/$rel"; then
+        delta_bytes=$((delta_bytes + $(xdelta3 -9 -e -c -D -R -s "$work/v1/$rel" "$f" | wc -c))); changed_files=$((changed_files + 1))
+    fi
+done < <(find "$repo" -type f -newer "$work/before-the-day" -print0)
+floor=$((new_bytes + delta_bytes))
+
+measure export2 "${outside[@]}" export --source "$repo" --state "$work/out" --key "$work/key" --drop "$work/drop" --quiet >"$work/export2.out"
+bundle=$(du -cb "$work"/drop/sync-g00000002-* | tail -n 1 | cut -f1)
+measure import2 "${inside[@]}" import --drop "$work/drop" --target "$work/target" --state "$work/in" --trust "$work/key.pub" --quiet >/dev/null
+# Not diff -r: the shared pool keeps a removed package's file while a kept snapshot names it (docs/apply.md).
+"${inside[@]}" verify --target "$work/target" --state "$work/in" --quiet >/dev/null || { echo "FAIL: the published tree does not verify" >&2; exit 1; }
+measure rsync_apply rsync -a --delete "$repo/" "$work/rsync-copy/"
+measure rescan "${outside[@]}" scan --source "$repo" --state "$work/out" --quiet >/dev/null
+measure rsync_check rsync -a -n --delete "$repo/" "$work/rsync-copy/"
+manifest=$(grep -o 'manifest [0-9]* bytes[^;]*' "$work/export2.out" || true)
+
+verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? "met" : "NOT met" }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+printf '\nmirror: %d packages, %d entries; the day: %d added, %d upgraded, %d removed (%d new files, %d changed in place)\n' \
+    "$packages" "$entries" "$add" "$upgrade" "$remove" "$new_files" "$changed_files"
+printf 'load: %s; commit %s\n\n' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(git -C "$root" rev-parse --short HEAD)"
+printf '%-34s %14s   %-40s %s\n' figure ours yardstick verdict
+printf '%-34s %14d   %-40s %s\n' "bundle of the day (bytes)" "$bundle" "floor $floor (+1%: $((floor * 101 / 100)))" "$(verdict "$bundle" $((floor * 101 / 100)))"
+printf '%-34s %14s   %-40s\n' "  of which the manifest" "${manifest:-?}" "(new files $new_bytes + byte deltas $delta_bytes)"
+printf '%-34s %14s   %-40s %s\n' "export of the day, peak RSS (MiB)" "$(mib "$export2_kb")" "384" "$(verdict "$(mib "$export2_kb")" 384)"
+printf '%-34s %14s   %-40s %s\n' "import of the day, peak RSS (MiB)" "$(mib "$import2_kb")" "384" "$(verdict "$(mib "$import2_kb")" 384)"
+printf '%-34s %14s   %-40s %s\n' "import of the day (s)" "$import2_s" "rsync applying it to a copy: $rsync_apply_s" "$(verdict "$import2_s" "$rsync_apply_s")"
+printf '%-34s %14s   %-40s %s\n' "unchanged rescan (s)" "$rescan_s" "rsync quick check: $rsync_check_s" "$(verdict "$rescan_s" "$rsync_check_s")"
+printf '%-34s %14s   %-40s\n' "first export / import (s)" "$export1_s / $import1_s" "peak RSS $(mib "$export1_kb") / $(mib "$import1_kb") MiB"
+printf '%-34s %14s\n' "export of the day (s)" "$export2_s"

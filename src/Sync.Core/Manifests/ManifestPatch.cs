@@ -1,0 +1,104 @@
+using System.Numerics;
+using Sync.Core.Delta;
+
+namespace Sync.Core.Manifests;
+
+/// <summary>
+/// A delta generation's manifest as a byte patch against the base manifest both ends hold, so a day that changes 1%
+/// of a mirror sends about 1% of its manifest rather than all of it. Manifests list entries sorted by path, so
+/// unchanged entries keep their bytes and the rsync-style encoder (<see cref="DeltaEncoder"/>) finds them with small
+/// blocks; each change costs its own bytes plus about one block. The inside rebuilds the whole manifest and checks it
+/// against the signed digest before using it (<see cref="ManifestPatchApplier"/>).
+/// </summary>
+public static class ManifestPatch
+{
+    /// <summary>Blocks the base is cut into at most (about 20 bytes each in the signature): a 64 MiB manifest gets 128-byte blocks.</summary>
+    private const int TargetBlocks = 1 << 19;
+
+    /// <summary>What one op costs on the wire besides its literal bytes, as PatchFrame encodes it (tags, varints, framing).</summary>
+    private const int OpOverheadBytes = 12;
+
+    /// <summary>
+    /// The ops that rebuild <paramref name="target"/> from <paramref name="baseManifest"/>, or null when sending the
+    /// manifest whole is about as cheap (more than 90% of it would travel anyway).
+    /// </summary>
+    public static async Task<IReadOnlyList<DeltaOp>?> EncodeAsync(ReadOnlyMemory<byte> baseManifest, ReadOnlyMemory<byte> target, CancellationToken cancellationToken)
+    {
+        if (baseManifest.IsEmpty || target.IsEmpty)
+        {
+            return null;
+        }
+
+        var builder = new SignatureBuilder(baseManifest.Length, BlockSizeFor(baseManifest.Length));
+        builder.Append(baseManifest.Span);
+        var signature = builder.Build();
+
+        var ops = new List<DeltaOp>();
+        long wireBytes = 0;
+        using var stream = new ReadOnlyMemoryStream(target);
+        await DeltaEncoder.EncodeAsync(signature, stream, (op, _) =>
+        {
+            // A literal points into the encoder's buffer until this returns: keep a copy.
+            ops.Add(op.IsCopy ? op : DeltaOp.Literal(op.Data.ToArray()));
+            wireBytes += OpOverheadBytes + (op.IsCopy ? 0 : op.Length);
+            return ValueTask.CompletedTask;
+        }, cancellationToken).ConfigureAwait(false);
+
+        return wireBytes < target.Length * 9L / 10 ? ops : null;
+    }
+
+    /// <summary>The bytes a patch adds to the stream, for reports: literal bytes plus the ops' own encoding.</summary>
+    public static long WireBytes(IReadOnlyList<DeltaOp> ops) => ops.Sum(op => OpOverheadBytes + (op.IsCopy ? 0L : op.Length));
+
+    private static int BlockSizeFor(long length)
+    {
+        var perBlock = Math.Max(BlockSignature.MinBlockSize, (length + TargetBlocks - 1) / TargetBlocks);
+        return perBlock >= BlockSignature.MaxBlockSize ? BlockSignature.MaxBlockSize : (int)BitOperations.RoundUpToPowerOf2((ulong)perBlock);
+    }
+
+    /// <summary>A read-only stream over memory the encoder reads the target from, without copying it.</summary>
+    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> data) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => data.Length;
+
+        public override long Position
+        {
+            get => _position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var take = Math.Min(buffer.Length, data.Length - _position);
+            data.Span.Slice(_position, take).CopyTo(buffer);
+            _position += take;
+            return take;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

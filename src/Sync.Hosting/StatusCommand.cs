@@ -1,0 +1,36 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Sync.Hosting;
+
+/// <summary>
+/// `status --state DIR [--json]` of either agent: the agent reads its state into one document; this prints it as the
+/// documented JSON object (its source-generated <paramref name="json"/> type info: no reflection at run time) or as
+/// text with the same facts. Exit 0 once the state was read.
+/// </summary>
+public static class StatusCommand
+{
+    public static Command Create<T>(
+        string agentName, string description, string stateDescription, Func<string, T> read, JsonTypeInfo<T> json, Action<T, TextWriter> text)
+    {
+        var state = new Option<string>("--state") { Description = stateDescription, Required = true };
+        var asJson = new Option<bool>("--json") { Description = "One JSON object on stdout (schema in docs/status.md)." };
+        var command = new Command("status", description) { state, asJson };
+        command.SetAction((result, ct) => CommandRunner.RunAsync(agentName, _ =>
+        {
+            var document = read(result.GetValue(state)!);
+            if (result.GetValue(asJson))
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(document, json));
+            }
+            else
+            {
+                text(document, Console.Out);
+            }
+
+            return Task.FromResult(0);
+        }, ct));
+        return command;
+    }
+}

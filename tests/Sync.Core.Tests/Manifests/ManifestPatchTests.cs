@@ -1,0 +1,95 @@
+using Sync.Core.Delta;
+using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+using Sync.Core.Paths;
+using Sync.Protocol;
+
+namespace Sync.Core.Tests.Manifests;
+
+/// <summary>
+/// A delta's manifest as a patch against the base manifest: rebuilt byte for byte, a fraction of the manifest for a
+/// day that changes a few entries, sent whole when a patch would not pay, and every op the inside cannot trust
+/// refused before it writes out of bounds.
+/// </summary>
+public sealed class ManifestPatchTests
+{
+    [Fact]
+    public async Task A_one_percent_day_rebuilds_exactly_from_a_small_fraction_of_the_manifest()
+    {
+        var day1 = MirrorManifest(1, 20_000, changed: _ => false);
+        var day2 = MirrorManifest(2, 20_000, changed: i => i % 100 == 7, added: 200, removedEvery: 500);
+        var baseBytes = ProtobufWireCodec.Instance.SerializeManifest(day1);
+        var targetBytes = ProtobufWireCodec.Instance.SerializeManifest(day2);
+
+        var ops = await ManifestPatch.EncodeAsync(baseBytes, targetBytes, CancellationToken.None);
+
+        Assert.NotNull(ops);
+        var wire = ManifestPatch.WireBytes(ops);
+        // 200 changed + 200 added + 40 removed entries of ~150 bytes each, in a manifest of ~3 MB.
+        Assert.True(wire < targetBytes.Length / 20, $"patch of {wire} bytes for a manifest of {targetBytes.Length}");
+        Assert.Equal(targetBytes, Rebuild(baseBytes, targetBytes.Length, ops));
+    }
+
+    [Fact]
+    public async Task A_manifest_that_shares_nothing_with_its_base_is_sent_whole()
+    {
+        var baseBytes = ProtobufWireCodec.Instance.SerializeManifest(MirrorManifest(1, 2_000, _ => false));
+        var other = ProtobufWireCodec.Instance.SerializeManifest(MirrorManifest(2, 2_000, _ => true, seed: 99));
+
+        Assert.Null(await ManifestPatch.EncodeAsync(baseBytes, other, CancellationToken.None));
+        Assert.Null(await ManifestPatch.EncodeAsync(ReadOnlyMemory<byte>.Empty, other, CancellationToken.None));
+    }
+
+    [Fact]
+    public void The_applier_refuses_ops_outside_the_base_or_past_the_signed_size_and_a_short_patch()
+    {
+        var baseBytes = new byte[100];
+
+        var pastBase = new ManifestPatchApplier(baseBytes, 200, "generation 2");
+        Assert.Contains("copies bytes 90+20", Assert.Throws<SyncException>(() => pastBase.Apply(DeltaOp.Copy(90, 20))).Message, StringComparison.Ordinal);
+
+        var pastSize = new ManifestPatchApplier(baseBytes, 50, "generation 2");
+        pastSize.Apply(DeltaOp.Copy(0, 40));
+        Assert.Contains("past the manifest's signed size", Assert.Throws<SyncException>(() => pastSize.Apply(DeltaOp.Literal(new byte[11]))).Message, StringComparison.Ordinal);
+
+        var short_ = new ManifestPatchApplier(baseBytes, 50, "generation 2");
+        short_.Apply(DeltaOp.Copy(0, 49));
+        var refused = Assert.Throws<SyncException>(short_.Result);
+        Assert.Equal(SyncErrorKind.Refused, refused.Kind);
+        Assert.Contains("ends at 49 of 50 bytes", refused.Message, StringComparison.Ordinal);
+    }
+
+    private static byte[] Rebuild(byte[] baseBytes, int size, IReadOnlyList<DeltaOp> ops)
+    {
+        var applier = new ManifestPatchApplier(baseBytes, size, "test");
+        foreach (var op in ops)
+        {
+            applier.Apply(op);
+        }
+
+        return applier.Result();
+    }
+
+    /// <summary>A pool of .deb entries sorted by path, as a mirror's manifest lists them.</summary>
+    private static Manifest MirrorManifest(long generation, int packages, Func<int, bool> changed, int added = 0, int removedEvery = 0, int seed = 1)
+    {
+        var entries = new List<ManifestEntry>();
+        for (var i = 0; i < packages + added; i++)
+        {
+            if (removedEvery > 0 && i % removedEvery == 3 && i < packages)
+            {
+                continue;
+            }
+
+            var version = changed(i) ? 2 : 1;
+            var chunk = Digest.Compute(BitConverter.GetBytes((long)i * 7919 + version + seed * 1_000_003L));
+            var size = 10_000 + (i * 37 % 5_000);
+            entries.Add(new ManifestEntry(
+                $"pool/main/{(char)('a' + i % 26)}/pkg{i:D6}/pkg{i:D6}_{version}.0_amd64.deb",
+                EntryKind.File, 0x1A4, 1_700_000_000_000_000_000L + i, size, Digest.Compute(chunk.ToArray()), [new ChunkRef(chunk, size)], null));
+        }
+
+        entries.Sort((a, b) => RelativePath.Compare(a.Path, b.Path));
+        return new Manifest(generation, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000 + generation), entries);
+    }
+}
