@@ -10,6 +10,7 @@ using Sync.Core;
 using Sync.Core.Apply;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
+using Sync.Engine.Inside;
 using Sync.Hosting;
 using Sync.Protocol;
 using Sync.Protocol.V1;
@@ -31,10 +32,12 @@ internal static class GrpcCommands
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
         var tls = new TlsOptions();
         var serve = new ServeOptions();
+        var metrics = new MetricsOptions();
         var command = new Command("serve", "Receive generations pushed by `sync-outside push`, one at a time, until stopped.");
         common.AddTo(command);
         command.Options.Add(listen);
         serve.AddTo(command);
+        metrics.AddListenTo(command);
         tls.AddServerOptions(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
@@ -45,6 +48,7 @@ internal static class GrpcCommands
             var target = common.Target(result);
             var wait = serve.Wait(result);
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
+            await using var scrape = await metrics.StartAsync(result, token);
             CheckTarget(target);
             var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
             await using var app = GrpcServer.Build(Agent, endpoint, settings, services =>
@@ -52,6 +56,7 @@ internal static class GrpcCommands
                 AgentHost.AddAgentServices(services, Agent, level);
                 services.AddSingleton<IWireCodec, ProtobufWireCodec>();
                 services.AddSingleton(target);
+                services.AddSingleton<IServingState>(new InsideServingState(target.StateDirectory, target.Target));
                 services.AddSingleton(sp => new InsideSession(
                     sp.GetRequiredService<IWireCodec>(), trust, sp.GetRequiredService<ILogger<InsideSession>>(), sp.GetRequiredService<TimeProvider>(),
                     new SyncGate(wait, sp.GetRequiredService<TimeProvider>())));
@@ -77,16 +82,25 @@ internal static class GrpcCommands
         var every = new Option<string>("--every") { Description = "Keep pulling at this interval (e.g. 10m, 1h) until stopped, instead of once." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
         var tls = new TlsOptions();
+        var metrics = new MetricsOptions();
         var command = new Command("pull", "Ask the outside (`sync-outside serve`) for what this inside lacks and publish it; once, or --every DURATION.");
         common.AddTo(command);
         command.Options.Add(from);
         command.Options.Add(every);
         command.Options.Add(quiet);
+        metrics.AddListenTo(command);
+        metrics.AddFileTo(command);
         tls.AddClientOptions(command);
-        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, token => metrics.RunWithFileAsync(Agent, result, async () =>
         {
             var url = result.GetValue(from)!;
             TimeSpan? interval = result.GetValue(every) is { } text ? OptionValue.Parse("--every", text, Units.ParseInterval) : null;
+            if (interval is null ? result.GetValue(metrics.Listen) is not null : result.GetValue(metrics.File) is not null)
+            {
+                throw SyncException.Usage(interval is null
+                    ? "--metrics-listen is for a pull that keeps running (--every); a single pull writes --metrics-file"
+                    : "--metrics-file is for a single pull; a pull --every answers scrapes on --metrics-listen");
+            }
 
             var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ServerCa), result.GetValue(tls.Pin));
             var target = common.Target(result);
@@ -114,6 +128,7 @@ internal static class GrpcCommands
                 return Report(outcome);
             }
 
+            await using var scrape = await metrics.StartAsync(result, token);
             var logger = service.Logger<InsideSession>();
             logger.LogInformation("Pulling from {Url} every {Interval}", url, interval);
             ServiceReadiness.Ready(service.Services, $"pulling from {url} every {interval}");
@@ -132,6 +147,7 @@ internal static class GrpcCommands
                 }
                 catch (SyncException e)
                 {
+                    InsideMetrics.SyncFailed(service.Services.GetRequiredService<TimeProvider>().GetUtcNow());
                     logger.LogWarning("Pull from {Url} failed: {Reason}", url, e.Message);
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -152,7 +168,7 @@ internal static class GrpcCommands
 
             await service.StopAsync(CancellationToken.None);
             return 0;
-        }, ct));
+        }), ct));
         return command;
     }
 
@@ -179,6 +195,7 @@ internal static class GrpcCommands
         }
         catch (RpcException e) when (!token.IsCancellationRequested)
         {
+            InsideMetrics.SyncFailed(session.Time.GetUtcNow());
             throw GrpcErrors.Describe(e, url);
         }
     }
@@ -186,6 +203,7 @@ internal static class GrpcCommands
     private static void CheckTarget(InsideTarget target)
     {
         using var state = InsideState.OpenForWrite(target.StateDirectory);
+        InsideMetrics.SetPublished(state.Published.Generation);
         if (state.ReadJournal() is null)
         {
             Publisher.CheckTarget(state, target.Target, target.Mode);

@@ -50,6 +50,7 @@ internal static class InsideCommands
         publish.AcceptOnlyFromAmong("snapshot", "in-place");
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
         var apply = new ApplyOptions();
+        var metrics = new MetricsOptions();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("import", "Apply every complete bundle in the drop folder, in generation order.")
@@ -57,7 +58,8 @@ internal static class InsideCommands
             drop, target, state, trust, publish, keep, quiet, verbose,
         };
         apply.AddTo(command);
-        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        metrics.AddFileTo(command);
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, token => metrics.RunWithFileAsync(Agent, result, async () =>
         {
             if (result.GetValue(keep) < 1)
             {
@@ -106,7 +108,7 @@ internal static class InsideCommands
                     $"generation {now} published (was {before}), signed by key {inside.Published.SignedBy}; {round.Applied.Count} bundle(s) applied, {round.BytesReceived} content bytes received"));
             await host.StopAsync(CancellationToken.None);
             return round.ExitCode;
-        }, ct));
+        }), ct));
         return command;
     }
 

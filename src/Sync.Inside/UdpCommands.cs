@@ -51,6 +51,8 @@ internal static class UdpCommands
         };
         var apply = new ApplyOptions();
         apply.AddTo(command);
+        var metrics = new MetricsOptions();
+        metrics.AddListenTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             if (result.GetValue(keep) < 1 || result.GetValue(report) is <= 0 or > 86_400 || result.GetValue(timeout) is < 0 or > 31_536_000)
@@ -81,6 +83,7 @@ internal static class UdpCommands
             var trustFiles = result.GetValue(trust)!;
             var stateDir = result.GetValue(state)!;
             var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
+            await using var scrape = await metrics.StartAsync(result, token); // a taken port fails before anything is touched
 
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);

@@ -36,6 +36,7 @@ internal sealed class UdpReceiveService
     private readonly UdpInbox _inbox;
     private readonly ILogger _logger;
     private readonly TextWriter _output;
+    private readonly TimeProvider _time;
     // What was logged once: bounded, since only the ticket's signature stands between it and what a forger sends.
     private readonly HashSet<string> _told = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
@@ -55,6 +56,7 @@ internal sealed class UdpReceiveService
         _inbox = inbox;
         _logger = logger;
         _output = output;
+        _time = time;
     }
 
     /// <summary>Generations published by this run.</summary>
@@ -122,6 +124,7 @@ internal sealed class UdpReceiveService
             if (TellOnce(key, LogLevel.Warning, $"ignoring {e.Message}"))
             {
                 _intake.Status.Refuse(e.Message, e.Refusal);
+                InsideMetrics.Refused(InsideMetrics.ReasonLabel(e), _time.GetUtcNow());
             }
 
             return false;
@@ -147,6 +150,7 @@ internal sealed class UdpReceiveService
                 if (TellOnce(header.StreamIdHex, repeat ? LogLevel.Debug : LogLevel.Warning, $"ignoring {admission.Reason}") && !repeat)
                 {
                     _intake.Status.Refuse(StatusNote.Refused(admission.Refusal, admission.Reason!, header.TargetGeneration, header.BaseGeneration));
+                    InsideMetrics.Refused(InsideMetrics.ReasonLabel(admission.Refusal), _time.GetUtcNow());
                 }
 
                 return false;
@@ -219,6 +223,7 @@ internal sealed class UdpReceiveService
 
     private void NoteNewest(long generation)
     {
+        InsideMetrics.Known(generation);
         long seen;
         while (generation > (seen = Interlocked.Read(ref _newestSeen)) && Interlocked.CompareExchange(ref _newestSeen, generation, seen) != seen)
         {

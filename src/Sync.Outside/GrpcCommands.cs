@@ -34,7 +34,9 @@ internal static class GrpcCommands
         common.AddTo(command);
         command.Options.Add(to);
         tls.AddClientOptions(command);
-        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        var metrics = new MetricsOptions();
+        metrics.AddFileTo(command);
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, token => metrics.RunWithFileAsync(Agent, result, async () =>
         {
             var url = result.GetValue(to)!;
             var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ServerCa), result.GetValue(tls.Pin));
@@ -75,7 +77,7 @@ internal static class GrpcCommands
 
             await host.StopAsync(CancellationToken.None);
             return Publishing.Finish(outcome);
-        }, ct));
+        }), ct));
         return command;
     }
 
@@ -90,6 +92,8 @@ internal static class GrpcCommands
         command.Options.Add(listen);
         serve.AddTo(command);
         tls.AddServerOptions(command);
+        var metrics = new MetricsOptions();
+        metrics.AddListenTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             var endpoint = ListenAddress.Parse(result.GetValue(listen)!);
@@ -99,9 +103,10 @@ internal static class GrpcCommands
             var wait = serve.Wait(result);
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
-            using (OutsideState.Open(source.StateDirectory))
+            using (var state = OutsideState.Open(source.StateDirectory))
             {
                 // Fails fast on a state directory another process holds or cannot be used.
+                Sync.Engine.Outside.OutsideMetrics.SetGeneration(state.Current.Generation);
             }
 
             if (!Directory.Exists(source.Source))
@@ -109,6 +114,7 @@ internal static class GrpcCommands
                 throw SyncException.Usage($"source '{source.Source}' does not exist");
             }
 
+            await using var scrape = await metrics.StartAsync(result, token);
             var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
             await using var app = GrpcServer.Build(Agent, endpoint, settings, services =>
             {

@@ -96,7 +96,9 @@ internal static class OutsideCommands
         var volume = new Option<string>("--volume-size") { Description = "Largest bundle part, e.g. 4.7G, 650M (default 4G).", DefaultValueFactory = _ => "4G" };
         var command = new Command("export", "Scan the source as the next generation and write the bundle that takes the inside there.") { drop, volume };
         common.AddTo(command);
-        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        var metrics = new MetricsOptions();
+        metrics.AddFileTo(command);
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, token => metrics.RunWithFileAsync(Agent, result, async () =>
         {
             long volumeSize = OptionValue.Parse("--volume-size", result.GetValue(volume)!, VolumeSize.Parse);
 
@@ -117,7 +119,7 @@ internal static class OutsideCommands
                 token));
             await host.StopAsync(CancellationToken.None);
             return Publishing.Finish(outcome);
-        }, ct));
+        }), ct));
         return command;
     }
 

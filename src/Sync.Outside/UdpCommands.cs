@@ -185,7 +185,10 @@ internal static class UdpCommands
             command.Options.Add(option);
         }
 
-        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
+        var metrics = new MetricsOptions();
+        metrics.AddFileTo(command);
+        metrics.AddListenTo(command);
+        command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, token => metrics.RunWithFileAsync(Agent, result, async () =>
         {
             // The key signs the stream's header and every session ticket: the carousel after the send needs it too.
             using var signingKey = SigningKey.Load(result.GetValue(common.Key)!);
@@ -202,6 +205,7 @@ internal static class UdpCommands
 
             using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
+            await using var scrape = await metrics.StartAsync(result, token);
             using var stopping = Stopping(host, token);
             token = stopping.Token;
             int exitCode;
@@ -237,7 +241,7 @@ internal static class UdpCommands
 
             await host.StopAsync(CancellationToken.None);
             return exitCode;
-        }, ct));
+        }), ct));
         return command;
     }
 
@@ -259,6 +263,8 @@ internal static class UdpCommands
             command.Options.Add(option);
         }
 
+        var metrics = new MetricsOptions();
+        metrics.AddListenTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
             using var signingKey = SigningKey.Load(result.GetValue(key)!);
@@ -276,6 +282,7 @@ internal static class UdpCommands
 
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), _ => { });
             await host.StartAsync(token);
+            await using var scrape = await metrics.StartAsync(result, token);
             using var stopping = Stopping(host, token);
             token = stopping.Token;
             var time = host.Services.GetRequiredService<TimeProvider>();

@@ -90,7 +90,8 @@ public static class GrpcServer
         });
         // Registered after Kestrel's own factory, so this one is what it resolves.
         builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
-        builder.Services.AddGrpcHealthChecks().AddCheck("sync", () => HealthCheckResult.Healthy());
+        // Run on every Check (the package's default: no cache), so a probe sees the state of that moment.
+        builder.Services.AddGrpcHealthChecks().AddCheck<ServingHealthCheck>("sync");
         configureServices(builder.Services);
         builder.Services.AddSingleton(tls.AllowedSubjects);
         var app = builder.Build();

@@ -35,6 +35,9 @@ public sealed class InsideSession
         _gate = gate;
     }
 
+    /// <summary>The session's clock.</summary>
+    public TimeProvider Time => _time;
+
     /// <summary>
     /// Runs one sync. Returns the outcome the other side was sent, or throws when the link was lost. Give it a
     /// <see cref="Prefetch"/>ed stream so receiving overlaps with applying.
@@ -59,6 +62,8 @@ public sealed class InsideSession
         }
         catch (SyncException e)
         {
+            // Another process holds the state (an import beside this service): this inside cannot apply now.
+            InsideMetrics.Failed(e, _time.GetUtcNow());
             return await SendAsync(peer, ToOutcome(e, 0), cancellationToken).ConfigureAwait(false);
         }
 
@@ -83,6 +88,10 @@ public sealed class InsideSession
             catch (Exception e)
             {
                 // The link was lost (or the service is stopping): no one to answer; the verified data stays for a resume.
+                // A failed sync, not an inside that cannot apply. A cut cancels the call's token too, so a stop (which
+                // ends the process and its metrics anyway) is not told apart here.
+                InsideMetrics.SyncFailed(_time.GetUtcNow());
+
                 _logger.LogWarning("Sync from {Peer} cut after {Bytes} bytes: {Reason}; what arrived is kept for a resume", peer.Peer, source.BytesReceived, e.Message);
                 throw;
             }
@@ -141,6 +150,7 @@ public sealed class InsideSession
         var first = await source.PeekAsync(cancellationToken).ConfigureAwait(false);
         if (first.BodyCase == OutsideMessage.BodyOneofCase.UpToDate)
         {
+            InsideMetrics.Succeeded(_time.GetUtcNow());
             return Status(Outcome.Types.Status.NothingNew, state.Published.Generation, $"generation {state.Published.Generation} is current");
         }
 

@@ -81,6 +81,7 @@ public sealed class UdpReceiver
         FinishedSessions finished = FinishedSessions.Load(options.SpoolDirectory);
         using var socket = UdpSockets.CreateReceiver(options, out int granted, out bool forced);
         Volatile.Write(ref Stats._grantedBuffer, granted);
+        UdpMetrics.Observe(Stats);
         UdpLog.ReceiveBuffer(_logger, options.Bind.ToString(), options.Group?.ToString() ?? "none", options.ReceiveBufferBytes, granted, forced ? "SO_RCVBUFFORCE" : "SO_RCVBUF");
         if (granted < options.ReceiveBufferBytes)
         {

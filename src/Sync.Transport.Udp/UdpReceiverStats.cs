@@ -206,6 +206,7 @@ public sealed class UdpReceiverStats
         Interlocked.Increment(ref _bursts);
         int bucket = (int)Math.Min(BurstBuckets - 1, 63 - long.LeadingZeroCount(gap));
         Interlocked.Increment(ref _burstHistogram[bucket]);
+        UdpMetrics.RecordBurst(gap);
         long max;
         while (gap > (max = Volatile.Read(ref _maxBurst)) && Interlocked.CompareExchange(ref _maxBurst, gap, max) != max)
         {

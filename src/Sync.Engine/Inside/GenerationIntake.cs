@@ -25,11 +25,18 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
     public IntakeStatus Status { get; } = new(state, time);
 
     /// <summary>Finishes or rolls back an interrupted apply and checks the target; call once, before anything is applied.</summary>
-    public Task PrepareAsync(CancellationToken cancellationToken) => _applier.PrepareAsync(State, target.Target, target.Mode, cancellationToken);
+    public async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        await _applier.PrepareAsync(State, target.Target, target.Mode, cancellationToken).ConfigureAwait(false);
+        InsideMetrics.SetPublished(State.Published.Generation);
+    }
 
     /// <summary>As <see cref="PrepareAsync(CancellationToken)"/>, first keeping in <paramref name="resume"/> what a cut receive staged.</summary>
-    public Task PrepareAsync(ResumeStore resume, CancellationToken cancellationToken) =>
-        _applier.PrepareAsync(State, target.Target, target.Mode, resume, cancellationToken);
+    public async Task PrepareAsync(ResumeStore resume, CancellationToken cancellationToken)
+    {
+        await _applier.PrepareAsync(State, target.Target, target.Mode, resume, cancellationToken).ConfigureAwait(false);
+        InsideMetrics.SetPublished(State.Published.Generation);
+    }
 
     /// <summary>
     /// Applies one stream whose header is admitted as it arrives (an answering carrier: the outside planned it against
@@ -37,11 +44,15 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
     /// </summary>
     public async Task<ReceivedGeneration> ApplyStreamAsync(IDeltaSource source, OperationProgress progress, ResumeStore? resume, CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         try
         {
             var received = await _applier.ApplyAsync(source, State, target.Target, target.Mode, target.KeepSnapshots, progress, cancellationToken, resume: resume)
                 .ConfigureAwait(false);
             Status.RecordApplied(received.Header.StreamIdHex);
+            InsideMetrics.Applied(received.Header.TargetGeneration, received.BytesReceived, received.ContentsReceived, time.GetElapsedTime(started));
+            InsideMetrics.Succeeded(time.GetUtcNow());
+            InsideMetrics.SetWaiting(0);
             return received;
         }
         catch (SyncException e) when (e.Kind is SyncErrorKind.MissingBase or SyncErrorKind.Refused)
@@ -49,10 +60,17 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
             if (e.Kind == SyncErrorKind.Refused)
             {
                 Status.Refuse(e.Message, e.Refusal);
+                CountFailure(e);
             }
 
+            InsideMetrics.SetWaiting(e.Kind == SyncErrorKind.MissingBase ? 1 : 0);
             Status.SetPending(e.Kind == SyncErrorKind.MissingBase ? [StatusNote.Pending(PendingKind.MissingBase, e.Message)] : []);
             TryWriteStatus();
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            CountEnd(e);
             throw;
         }
     }
@@ -92,6 +110,12 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
 
         Status.SetPending(round.PendingNotes);
         Status.Write();
+        InsideMetrics.SetWaiting(round.Pending.Count);
+        if (round.Refused.Count == 0 && !round.Failed)
+        {
+            InsideMetrics.Succeeded(time.GetUtcNow());
+        }
+
         return round;
     }
 
@@ -114,6 +138,8 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
             // The inside's own tree stops it (local changes, reprepro's lock), not the input: kept, and tried again in
             // the next round (a receiver's next arrival or restart); status lists why until then.
             round.Wait(Note(candidate, PendingKind.TargetBlocked, e));
+            round.Fail();
+            CountFailure(e);
             EngineLog.KeptAfterFailure(logger, candidate.What, e.Message);
             fate = CandidateFate.Kept;
         }
@@ -137,8 +163,16 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         {
             // Kept for the next round: a receiver never ends on a full or failing disk, and what is published is intact.
             round.Wait(Note(candidate, PendingKind.Storage, e));
+            round.Fail();
+            CountFailure(e);
             EngineLog.KeptAfterFailure(logger, candidate.What, e.Message);
             fate = CandidateFate.Kept;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A one-shot import ends here (the command says why); counted first, so its metrics file says so too.
+            CountEnd(e);
+            throw;
         }
 
         candidate.Settle(fate, applied);
@@ -163,6 +197,12 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         }
 
         var admission = _admission.Admit(announced.Header, State.Published, candidate.What, Status.WasApplied);
+        if (admission.Verdict is AdmissionVerdict.Accept or AdmissionVerdict.WaitForBase)
+        {
+            // Signed by a trusted key: a claim alone (a file name, an unverified index) never moves the lag.
+            InsideMetrics.Known(admission.Header!.TargetGeneration);
+        }
+
         switch (admission.Verdict)
         {
             case AdmissionVerdict.AlreadyApplied:
@@ -189,6 +229,7 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         }
 
         Status.RecordApplied(header.StreamIdHex);
+        InsideMetrics.Applied(header.TargetGeneration, received.BytesReceived, received.ContentsReceived, time.GetElapsedTime(started));
         EngineLog.Applied(logger, candidate.What, header.TargetGeneration);
         return new AppliedGeneration(candidate.What, received.Header, before, received.ContentsReceived, received.BytesReceived, time.GetElapsedTime(started))
         {
@@ -202,6 +243,7 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
     private CandidateFate Refused(SyncException e, CandidateClaim? claim, IntakeMode mode, IntakeRound round)
     {
         var reason = e.Message;
+        CountFailure(e);
         round.Refuse(reason);
         Status.Refuse(StatusNote.Refused(e.Refusal, reason, claim?.Generation, claim?.BaseGeneration));
         if (mode == IntakeMode.Service)
@@ -210,6 +252,36 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         }
 
         return CandidateFate.Refused;
+    }
+
+    /// <summary>Counts a refusal by its reason; a failure of the inside's own also makes the health check say it cannot apply.</summary>
+    private void CountFailure(Exception e)
+    {
+        if (e is SyncException { Kind: SyncErrorKind.Refused, AboutTarget: false })
+        {
+            InsideMetrics.Refused(InsideMetrics.ReasonLabel(e), time.GetUtcNow());
+        }
+        else
+        {
+            InsideMetrics.Failed(e, time.GetUtcNow());
+        }
+    }
+
+    /// <summary>
+    /// An apply that ended otherwise: a failure of the inside's own (its disk, its tree) counts as one; anything else
+    /// (a cut link, an outside that gave up) only as the time of the last failure, so the health check does not
+    /// report a lost connection as an inside that cannot apply.
+    /// </summary>
+    private void CountEnd(Exception e)
+    {
+        if (e is SyncException { AboutTarget: true } or SyncException { Kind: SyncErrorKind.Storage } or UnauthorizedAccessException || Sync.Core.Posix.Posix.IsDiskFull(e))
+        {
+            CountFailure(e);
+        }
+        else
+        {
+            InsideMetrics.SyncFailed(time.GetUtcNow());
+        }
     }
 
     private static bool IsDiskTrouble(Exception e) =>

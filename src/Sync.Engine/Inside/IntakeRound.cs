@@ -36,4 +36,9 @@ public sealed class IntakeRound
     internal void Refuse(string line) => _refused.Add(line);
 
     internal void StartPass() => _pending.Clear();
+
+    /// <summary>Something could not apply for a reason of the inside's own (disk, its tree), not the input.</summary>
+    internal bool Failed { get; private set; }
+
+    internal void Fail() => Failed = true;
 }

@@ -25,7 +25,34 @@ public sealed class GenerationPublisher(IWireCodec codec, ILogger logger, TimePr
         return await _exporter.ScanOnlyAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>One run; its end is recorded in <see cref="OutsideMetrics"/> (a stop is neither a success nor a failure).</summary>
     public async Task<PublishOutcome> PublishAsync(
+        GenerationSource source, IGenerationCarrier carrier, TextWriter output, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        PublishOutcome outcome;
+        try
+        {
+            outcome = await PublishCoreAsync(source, carrier, output, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            OutsideMetrics.Failed(time.GetUtcNow());
+            throw;
+        }
+
+        if (outcome.ExitCode == 0)
+        {
+            OutsideMetrics.Succeeded(time.GetUtcNow());
+        }
+        else
+        {
+            OutsideMetrics.Failed(time.GetUtcNow());
+        }
+
+        return outcome;
+    }
+
+    private async Task<PublishOutcome> PublishCoreAsync(
         GenerationSource source, IGenerationCarrier carrier, TextWriter output, OperationProgress progress, CancellationToken cancellationToken)
     {
         OutsideState state;
@@ -41,6 +68,7 @@ public sealed class GenerationPublisher(IWireCodec codec, ILogger logger, TimePr
 
         using (state)
         {
+            OutsideMetrics.SetGeneration(state.Current.Generation);
             var start = await carrier.StartAsync(state, cancellationToken).ConfigureAwait(false);
             if (start.Note is { } note)
             {
@@ -103,12 +131,14 @@ public sealed class GenerationPublisher(IWireCodec codec, ILogger logger, TimePr
         PreparedExport prepared, EmissionRecord record, OutsideState state, CommitPolicy policy, CarrierReport report, TextWriter output)
     {
         var generation = prepared.Header.TargetGeneration;
+        OutsideMetrics.Emitted(prepared.Summary.PayloadBytes, prepared.Summary.ContentsSent);
         if (policy == CommitPolicy.OnAcknowledged)
         {
             var answer = report.Answer ?? throw new InvalidOperationException("a carrier whose inside answers reported no answer");
             if (answer.Status == InsideAnswerStatus.Published && answer.Generation == generation)
             {
                 prepared.Commit(state, time.GetUtcNow());
+                OutsideMetrics.SetGeneration(state.Current.Generation);
                 EngineLog.Committed(logger, generation, policy.ToString());
             }
             else
@@ -126,6 +156,7 @@ public sealed class GenerationPublisher(IWireCodec codec, ILogger logger, TimePr
         }
 
         prepared.Commit(state, time.GetUtcNow());
+        OutsideMetrics.SetGeneration(state.Current.Generation);
         EngineLog.Committed(logger, generation, policy.ToString());
         WriteSummary(prepared.Summary, report, output);
         return new PublishOutcome(policy == CommitPolicy.OnIndexWritten ? PublishStatus.Delivered : PublishStatus.Sent, 0, prepared.Summary, report, null);

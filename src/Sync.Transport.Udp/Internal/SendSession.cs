@@ -119,7 +119,9 @@ internal sealed class SendSession
 
         TimeSpan elapsed = _lastSend > _firstSend ? _time.GetElapsedTime(_firstSend, _lastSend) : TimeSpan.Zero;
         double rate = elapsed > TimeSpan.Zero ? _wireBytes * 8 / elapsed.TotalSeconds : 0;
-        return new UdpSendReport(_packets, _wireBytes, elapsed, rate, _options.Passes, _schedule.Layout.BlockCount) { SendErrors = SendErrors };
+        var report = new UdpSendReport(_packets, _wireBytes, elapsed, rate, _options.Passes, _schedule.Layout.BlockCount) { SendErrors = SendErrors };
+        UdpMetrics.RecordSent(report);
+        return report;
     }
 
     public long SendErrors => Interlocked.Read(ref _sendErrors);

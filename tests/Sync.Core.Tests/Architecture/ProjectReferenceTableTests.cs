@@ -20,7 +20,7 @@ public sealed class ProjectReferenceTableTests
         ["Sync.Transport.FileDrop"] = ["Sync.Engine", "Sync.Protocol"],
         ["Sync.Transport.Grpc"] = ["Sync.Engine", "Sync.Protocol", "Microsoft.AspNetCore.App", "Grpc.AspNetCore", "Grpc.AspNetCore.HealthChecks", "Grpc.Net.Client"],
         ["Sync.Transport.Udp"] = ["Sync.Fec", "Microsoft.Extensions.Logging.Abstractions", "System.IO.Hashing"],
-        ["Sync.Hosting"] = ["Sync.Core", "Microsoft.Extensions.Hosting", "Microsoft.Extensions.Hosting.Systemd", "Serilog.Extensions.Hosting", "Serilog.Formatting.Compact", "Serilog.Sinks.Console", "System.CommandLine"],
+        ["Sync.Hosting"] = ["Sync.Core", "Microsoft.AspNetCore.App", "Microsoft.Extensions.Hosting.Systemd", "Serilog.Extensions.Hosting", "Serilog.Formatting.Compact", "Serilog.Sinks.Console", "System.CommandLine"],
         ["Sync.Outside"] = Agent,
         ["Sync.Inside"] = Agent,
     };
