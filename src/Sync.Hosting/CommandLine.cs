@@ -17,6 +17,7 @@ public static class CommandLine
     {
         root.Options.Add(ConfigurationMerger.CreateConfigOption());
         root.Subcommands.Add(ConfigurationExample.CreateCommand(agentName, root));
+        StandardOptions.Complete(root);
         var help = args.Contains("--help") || args.Contains("-h");
         ConfiguredCommandLine line;
         try
@@ -33,7 +34,7 @@ public static class CommandLine
         var result = root.Parse([.. line.Arguments]);
         if (result.Errors.Count > 0 && !help)
         {
-            CommandRunner.Fail(agentName, $"{line.Attribute(result.Errors[0].Message)} (see '{agentName} --help')");
+            CommandRunner.Fail(agentName, $"{CommandSuggestion.Describe(root, args) ?? line.Attribute(result.Errors[0].Message)} (see '{agentName} --help')");
             return 2;
         }
 

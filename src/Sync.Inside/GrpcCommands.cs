@@ -45,6 +45,7 @@ internal static class GrpcCommands
             var target = common.Target(result);
             var wait = serve.Wait(result);
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
+            using var serviceLock = ServiceLock.Acquire(Agent, "serve", target.StateDirectory);
             CheckTarget(target);
             var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
             await using var app = GrpcServer.Build(Agent, endpoint, settings, services =>
