@@ -223,6 +223,11 @@ public static class AptConsistency
     /// <summary>A Release or InRelease below a dists/ directory with none above it there (a component's own Release is not a suite's).</summary>
     private static bool IsSuiteRelease(string path, Dictionary<string, ManifestEntry> entries)
     {
+        if (!path.EndsWith("Release", StringComparison.Ordinal))
+        {
+            return false; // most entries: no need to split them
+        }
+
         var segments = path.Split('/');
         var dists = Array.IndexOf(segments, "dists");
         if (segments[^1] is not ("Release" or "InRelease") || dists < 0 || segments.Length - dists < 3)

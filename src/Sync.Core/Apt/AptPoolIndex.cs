@@ -12,10 +12,12 @@ internal static class AptPoolIndex
 {
     public static IEnumerable<AptFileClaim> Parse(TextReader reader, string archiveRoot, bool sources)
     {
-        string? filename = null, directory = null, field = null;
+        string? filename = null, directory = null;
+        var field = Field.Other;
         long size = -1;
         Digest? sha256 = null;
         var files = new List<(string Name, long Size, Digest Sha256)>();
+        var hash = new byte[Digest.Size];
         while (true)
         {
             var line = reader.ReadLine();
@@ -39,18 +41,22 @@ internal static class AptPoolIndex
                     yield break;
                 }
 
-                (filename, directory, field, size, sha256) = (null, null, null, -1, null);
+                (filename, directory, field, size, sha256) = (null, null, Field.Other, -1, null);
                 files.Clear();
                 continue;
             }
 
             if (char.IsWhiteSpace(line[0]))
             {
-                var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-                if (field == "checksums-sha256" && parts.Length == 3 && Digest.IsHex(parts[0].ToLowerInvariant()) &&
-                    long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var fileSize))
+                // Continuation lines are mostly long descriptions: only a source's checksum list is split.
+                if (field == Field.ChecksumsSha256)
                 {
-                    files.Add((parts[2], fileSize, Digest.Parse(parts[0])));
+                    var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                    if (parts.Length == 3 && Digest.IsHex(parts[0].ToLowerInvariant()) &&
+                        long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var fileSize))
+                    {
+                        files.Add((parts[2], fileSize, Digest.Parse(parts[0])));
+                    }
                 }
 
                 continue;
@@ -62,23 +68,44 @@ internal static class AptPoolIndex
                 continue;
             }
 
-            field = line[..colon].ToLowerInvariant();
-            var value = line[(colon + 1)..].Trim();
+            var name = line.AsSpan(0, colon);
+            field = name.Equals("Filename", StringComparison.OrdinalIgnoreCase) ? Field.Filename
+                : name.Equals("Directory", StringComparison.OrdinalIgnoreCase) ? Field.Directory
+                : name.Equals("Size", StringComparison.OrdinalIgnoreCase) ? Field.Size
+                : name.Equals("SHA256", StringComparison.OrdinalIgnoreCase) ? Field.Sha256
+                : name.Equals("Checksums-Sha256", StringComparison.OrdinalIgnoreCase) ? Field.ChecksumsSha256
+                : Field.Other;
+            if (field is Field.Other or Field.ChecksumsSha256)
+            {
+                continue;
+            }
+
+            var value = line.AsSpan(colon + 1).Trim();
             switch (field)
             {
-                case "filename":
-                    filename = value;
+                case Field.Filename:
+                    filename = value.ToString();
                     break;
-                case "directory":
-                    directory = value;
+                case Field.Directory:
+                    directory = value.ToString();
                     break;
-                case "size" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed):
+                case Field.Size when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed):
                     size = parsed;
                     break;
-                case "sha256" when Digest.IsHex(value.ToLowerInvariant()):
-                    sha256 = Digest.Parse(value);
+                case Field.Sha256 when Convert.FromHexString(value, hash, out _, out var written) == System.Buffers.OperationStatus.Done && written == Digest.Size:
+                    sha256 = Digest.FromBytes(hash);
                     break;
             }
         }
+    }
+
+    private enum Field
+    {
+        Other,
+        Filename,
+        Directory,
+        Size,
+        Sha256,
+        ChecksumsSha256,
     }
 }

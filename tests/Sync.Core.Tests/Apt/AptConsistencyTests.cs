@@ -121,4 +121,18 @@ public sealed class AptConsistencyTests : IDisposable
         Assert.True(report.IsConsistent);
         Assert.Contains(report.Notes, n => n.Contains("lists no SHA256", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_malformed_index_field_is_not_held_against_the_pool_and_never_a_crash()
+    {
+        var packages = Path.Combine(_tree.Root, "dists/stable/main/binary-amd64/Packages");
+        File.WriteAllText(packages, File.ReadAllText(packages).Replace("SHA256: ", "SHA256: zz", StringComparison.Ordinal).Replace("Size: 2000", "Size: x", StringComparison.Ordinal));
+        File.Delete(packages + ".gz");
+        _tree.WriteRelease();
+
+        var report = AptConsistency.Check(_tree.Root, await _tree.ScanAsync(), CancellationToken.None);
+
+        Assert.True(report.IsConsistent, report.Summary); // no usable SHA256 and no size: nothing to hold the files to
+        Assert.Equal(3, report.PoolFilesChecked); // hello (its size, no usable hash), the two source files; tiny has no size
+    }
 }
