@@ -104,7 +104,8 @@ internal sealed class SourceGuard(ILogger logger, TimeProvider time)
             if (time.GetElapsedTime(started) >= timeout)
             {
                 throw SyncException.Busy(
-                    $"reprepro holds '{Path.Join(source, held)}' (waited {Units(timeout)}); nothing was signed; run again when it is done, or raise --lock-timeout");
+                    $"reprepro holds '{Path.Join(source, held)}' (waited {Units(timeout)}); nothing was signed; run again when it is done, " +
+                    "or raise --lock-timeout (a lock file no running reprepro holds is stale: remove it)");
             }
 
             if (!logged)
