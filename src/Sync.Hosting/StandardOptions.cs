@@ -4,8 +4,9 @@ namespace Sync.Hosting;
 
 /// <summary>
 /// Every command of both agents takes --quiet/-q and --verbose/-v, as the README promises, so a script or a unit file
-/// can pass them to any command. Commands that define them use them; this adds them, documented as accepted, to the
-/// commands that have no progress display to silence or nothing more to log (keygen, status, fec-plan, ...).
+/// can pass them to any command (and a --config file can set them once for all). Commands that define them use them;
+/// this adds them, with the same descriptions, to the commands that have no progress display to silence or nothing
+/// more to log (keygen, status, fec-plan, config-example, ...): accepted, as the README says.
 /// Called once on each agent's root command, before parsing.
 /// </summary>
 public static class StandardOptions
@@ -16,12 +17,12 @@ public static class StandardOptions
         {
             if (!Has(command, "--quiet"))
             {
-                command.Options.Add(new Option<bool>("--quiet", "-q") { Description = "Accepted by every command; this one shows no progress display." });
+                command.Options.Add(new Option<bool>("--quiet", "-q") { Description = "No progress display." });
             }
 
             if (!Has(command, "--verbose"))
             {
-                command.Options.Add(new Option<bool>("--verbose", "-v") { Description = "Accepted by every command; this one logs nothing more with it." });
+                command.Options.Add(new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." });
             }
         }
     }

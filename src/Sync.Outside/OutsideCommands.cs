@@ -101,6 +101,7 @@ internal static class OutsideCommands
         {
             Description = "After writing a bundle, remove those of generations older than the newest N in the drop folder (default 0: remove none). " +
                 "Nothing tells the outside what an inside applied: an inside more than N generations behind then needs --full.",
+            DefaultValueFactory = _ => 0,
         };
         var command = new Command("export", "Scan the source as the next generation and write the bundle that takes the inside there.") { drop, volume, keepBundles };
         common.AddTo(command);

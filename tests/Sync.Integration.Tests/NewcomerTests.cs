@@ -53,11 +53,11 @@ public sealed class NewcomerTests
     }
 
     [Theory]
-    [InlineData("sync-outside", "improt", "unknown command 'improt'; the commands are keygen, export, scan, push, serve, send, carousel, fec-plan")]
+    [InlineData("sync-outside", "improt", "unknown command 'improt'; the commands are keygen, export, scan, push, serve, send, carousel, fec-plan, config-example")]
     [InlineData("sync-outside", "exprot", "unknown command 'exprot'; did you mean 'export'?")]
     [InlineData("sync-inside", "improt", "unknown command 'improt'; did you mean 'import'?")]
     [InlineData("sync-inside", "stauts", "unknown command 'stauts'; did you mean 'status'?")]
-    [InlineData("sync-inside", "frobnicate", "unknown command 'frobnicate'; the commands are import, verify, status, repair, serve, pull, receive")]
+    [InlineData("sync-inside", "frobnicate", "unknown command 'frobnicate'; the commands are import, verify, status, repair, serve, pull, receive, config-example")]
     public async Task A_mistyped_command_is_named_with_the_closest_one(string agent, string word, string expected)
     {
         var run = await Run.Agent(agent, [word, "--state", "/nonexistent"]);
@@ -128,6 +128,7 @@ public sealed class NewcomerTests
         { "sync-outside", "serve" }, { "sync-outside", "send" }, { "sync-outside", "carousel" }, { "sync-outside", "fec-plan" },
         { "sync-inside", "import" }, { "sync-inside", "verify" }, { "sync-inside", "status" }, { "sync-inside", "repair" },
         { "sync-inside", "serve" }, { "sync-inside", "pull" }, { "sync-inside", "receive" },
+        { "sync-outside", "config-example" }, { "sync-inside", "config-example" },
     };
 
     [Theory]
