@@ -12,8 +12,9 @@ cd "$root"
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "installing what the sample needs (reprepro, dpkg-dev, gnupg) if missing"
-bash scripts/install-deps.sh
+demo_packages=(reprepro dpkg-dev gnupg xz-utils)
+step "installing what the sample needs, only what is missing: ${demo_packages[*]} (apt-get install --no-upgrade: nothing else is upgraded)"
+bash scripts/install-deps.sh "${demo_packages[@]}"
 
 step "building"
 dotnet build Sync.sln -c Release -v quiet -nologo >/dev/null

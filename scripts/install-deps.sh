@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the demo and the tests use, only when one is missing.
+# Installs the Debian packages the demo and the tests use, only those that are missing.
+#
+#   install-deps.sh [PACKAGE...]     (default: every package below; the demo names only the four it needs)
+#
+# It prints what it will install before it does, installs only the missing packages with `apt-get install
+# --no-upgrade --no-install-recommends` (so a package already installed is never upgraded by it), and nothing else.
 # reprepro, dpkg-dev and gnupg build real signed APT repositories; xdelta3 is the byte-delta yardstick
 # of the benchmark; rsync and xz-utils are used by scripts; afl++ drives the fuzz targets (scripts/fuzz.sh).
 set -euo pipefail
@@ -15,6 +20,10 @@ APT_PACKAGES+=(lintian debootstrap docker.io)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 
+if (($#)); then
+    APT_PACKAGES=("$@")
+fi
+
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -qx 'install ok installed'; then
@@ -25,15 +34,15 @@ if ((${#missing[@]} == 0)); then
     exit 0
 fi
 
-log "installing ${missing[*]}"
+log "installing (apt-get install --no-upgrade --no-install-recommends, plus their dependencies): ${missing[*]}"
 SUDO=()
 if [[ $(id -u) -ne 0 ]]; then
     command -v sudo >/dev/null 2>&1 || { log "not root and no sudo: install ${missing[*]} first"; exit 1; }
     SUDO=(sudo)
 fi
 "${SUDO[@]}" apt-get -o Acquire::Retries=3 update </dev/null
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y --no-install-recommends \
-    "${APT_PACKAGES[@]}" </dev/null
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y --no-upgrade --no-install-recommends \
+    "${missing[@]}" </dev/null
 # The recipe runs its own nginx on a loopback port it picks; where systemd started the package's service on port 80
 # just now, stop it again (an nginx that was installed before is left as it was).
 if [[ " ${missing[*]} " == *" nginx "* && -d /run/systemd/system ]]; then

@@ -503,16 +503,19 @@ tree_checks c3 "$DROP_TARGET" "$W/inside-drop/state"
 step "d: reprepro's lock (ubuntu/db/lockfile) held by a process of the tree's owner on the inside"
 bash "$TREE_SCRIPT" update "$TREE" --pocket ubuntu/noble-updates >"$LOGS/tree-update3.log" 2>&1 ||
     die "make-landscape-tree.sh update failed: $(tail -n 1 "$LOGS/tree-update3.log")"
-# The outside's Landscape is syncing another pocket while the export runs: its lock must not travel.
+# The outside's Landscape is syncing another pocket while the export runs: the export waits for it (the consistency
+# guard), scans again once the lock is gone, and the lock never travels.
 : >"$SRC/ubuntu/db/lockfile"
+( sleep 3; rm -f "$SRC/ubuntu/db/lockfile" ) &
+RELEASER=$!
 export_generation export-g4
-rm -f "$SRC/ubuntu/db/lockfile"
+wait "$RELEASER"
 outside_lock() {
     grep -q 'Reprepro holds ubuntu/db/lockfile: not carried' "$LOGS/export-g4.err" ||
         { REASON="no warning about the outside's lock: $(last_err export-g4)"; return 1; }
     DETAIL=$(grep -m1 -o 'Reprepro holds.*' "$LOGS/export-g4.err" | cut -c1-100)
 }
-check d0 "an export taken while the outside's reprepro holds its lock does not carry the lock, and says so" outside_lock
+check d0 "an export started while the outside's reprepro holds its lock waits for it, does not carry the lock, and says so" outside_lock
 LOCKFILE=$DROP_TARGET/ubuntu/db/lockfile
 # As reprepro takes it: created exclusively (noclobber is O_EXCL), removed when done (here: when told to).
 runuser -u nobody -- bash -c 'set -C; : > "$1" || exit 1; until [ -e "$2" ]; do sleep 0.1; done; rm -f "$1"' \

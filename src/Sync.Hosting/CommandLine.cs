@@ -18,6 +18,7 @@ public static class CommandLine
         LogOutput.AddTo(root);
         root.Options.Add(ConfigurationMerger.CreateConfigOption());
         root.Subcommands.Add(ConfigurationExample.CreateCommand(agentName, root));
+        StandardOptions.Complete(root);
         var help = args.Contains("--help") || args.Contains("-h");
         ConfiguredCommandLine line;
         try
@@ -35,7 +36,7 @@ public static class CommandLine
         LogOutput.Use(result);
         if (result.Errors.Count > 0 && !help)
         {
-            CommandRunner.Fail(agentName, $"{line.Attribute(result.Errors[0].Message)} (see '{agentName} --help')");
+            CommandRunner.Fail(agentName, $"{CommandSuggestion.Describe(root, args) ?? line.Attribute(result.Errors[0].Message)} (see '{agentName} --help')");
             return 2;
         }
 

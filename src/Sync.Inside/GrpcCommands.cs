@@ -48,6 +48,8 @@ internal static class GrpcCommands
             var target = common.Target(result);
             var wait = serve.Wait(result);
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
+            // The lock first: a second serve on this state is busy (6), not a metrics port already taken (1).
+            using var serviceLock = ServiceLock.Acquire(Agent, "serve", target.StateDirectory);
             await using var scrape = await metrics.StartAsync(result, token);
             CheckTarget(target);
             var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;

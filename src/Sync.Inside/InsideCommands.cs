@@ -51,11 +51,16 @@ internal static class InsideCommands
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
         var apply = new ApplyOptions();
         var metrics = new MetricsOptions();
+        var applied = new Option<string>("--applied")
+        {
+            Description = "What to do with a bundle once its generation is published: keep (default), delete, or move:DIR (an existing folder).",
+            DefaultValueFactory = _ => "keep",
+        };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("import", "Apply every complete bundle in the drop folder, in generation order.")
         {
-            drop, target, state, trust, publish, keep, quiet, verbose,
+            drop, target, state, trust, publish, keep, applied, quiet, verbose,
         };
         apply.AddTo(command);
         metrics.AddFileTo(command);
@@ -72,6 +77,7 @@ internal static class InsideCommands
                 throw SyncException.Usage($"drop folder '{dropDir}' does not exist");
             }
 
+            var settle = AppliedBundles.Parse(result.GetValue(applied)!, dropDir);
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
             var time = host.Services.GetRequiredService<TimeProvider>();
@@ -84,11 +90,19 @@ internal static class InsideCommands
                 host.Logger<GenerationIntake>(), time);
             var before = inside.Published.Generation; // a publish a crash interrupted, finished by PrepareAsync, counts as this run's
             await intake.PrepareAsync(token);
+            var candidates = BundleCandidate.List(dropDir, trustStore, settle);
+            if (candidates.Count == 0 && inside.Published.Generation == 0)
+            {
+                // An unmounted medium is an empty folder: on an inside that has nothing yet, that must not look like success.
+                throw SyncException.MissingBase(
+                    $"drop folder '{dropDir}' holds no bundle and nothing was ever imported here: is the medium mounted? (a bundle's index is written last)");
+            }
+
             var progress = new OperationProgress();
             IntakeRound round;
             await using (new ProgressDisplay(progress, result.GetValue(quiet)))
             {
-                round = await intake.ApplyInOrderAsync(BundleCandidate.List(dropDir, trustStore), IntakeMode.OneShot, progress, token);
+                round = await intake.ApplyInOrderAsync(candidates, IntakeMode.OneShot, progress, token);
             }
 
             foreach (var line in round.Refused.Concat(round.Pending))
@@ -123,10 +137,11 @@ internal static class InsideCommands
         var target = new Option<string>("--target") { Description = "The published tree.", Required = true };
         var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var command = new Command("verify", "Re-hash the published tree against the manifest of its generation.") { target, state, quiet };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var command = new Command("verify", "Re-hash the published tree against the manifest of its generation.") { target, state, quiet, verbose };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
-            using var host = AgentHost.Build(Agent, verbose: false, services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             using var inside = InsideState.OpenReadOnly(result.GetValue(state)!);
             var bytes = inside.LoadPublishedManifest() ?? throw SyncException.Usage("nothing is published yet");
             var manifest = host.Services.GetRequiredService<IWireCodec>().ParseManifest(bytes, ManifestLimits.Base);

@@ -103,6 +103,7 @@ internal static class GrpcCommands
             var wait = serve.Wait(result);
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
+            using var serviceLock = ServiceLock.Acquire(Agent, "serve", source.StateDirectory);
             using (var state = OutsideState.Open(source.StateDirectory))
             {
                 // Fails fast on a state directory another process holds or cannot be used.

@@ -93,14 +93,30 @@ internal static class OutsideCommands
     {
         var common = new SourceOptions("The outside's state directory (what was exported, scan cache).", "Export a full generation that needs nothing on the inside.");
         var drop = new Option<string>("--drop") { Description = "Folder to write the bundle into.", Required = true };
-        var volume = new Option<string>("--volume-size") { Description = "Largest bundle part, e.g. 4.7G, 650M (default 4G).", DefaultValueFactory = _ => "4G" };
-        var command = new Command("export", "Scan the source as the next generation and write the bundle that takes the inside there.") { drop, volume };
+        var volume = new Option<string>("--volume-size")
+        {
+            Description = "Largest bundle part: a medium (cd, dvd, dvd-dl, bd25, bd50, bd100: its capacity less 16 MiB), decimal 4.7GB/650MB " +
+                "(powers of ten), binary 4GiB/650MiB (powers of two; bare 4G, 650M are binary too), at least 64KiB (default 4G = 4 GiB).",
+            DefaultValueFactory = _ => "4G",
+        };
+        var keepBundles = new Option<int>("--keep-bundles")
+        {
+            Description = "After writing a bundle, remove those of generations older than the newest N in the drop folder (default 0: remove none). " +
+                "Nothing tells the outside what an inside applied: an inside more than N generations behind then needs --full.",
+            DefaultValueFactory = _ => 0,
+        };
+        var command = new Command("export", "Scan the source as the next generation and write the bundle that takes the inside there.") { drop, volume, keepBundles };
         common.AddTo(command);
         var metrics = new MetricsOptions();
         metrics.AddFileTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, token => metrics.RunWithFileAsync(Agent, result, async () =>
         {
-            long volumeSize = OptionValue.Parse("--volume-size", result.GetValue(volume)!, VolumeSize.Parse);
+            long volumeSize = OptionValue.Parse("--volume-size", result.GetValue(volume)!, text => VolumeSize.Parse(text, BundleWriter.MinimumVolumeSize));
+
+            if (result.GetValue(keepBundles) < 0)
+            {
+                throw SyncException.Usage("--keep-bundles must be 0 (keep all) or more");
+            }
 
             var dropDir = result.GetValue(drop)!;
             if (!Directory.Exists(dropDir))
@@ -113,7 +129,7 @@ internal static class OutsideCommands
             using var signingKey = SigningKey.Load(result.GetValue(common.Key)!);
             var outcome = await Publishing.WithProgressAsync(result.GetValue(common.Quiet), (progress, lines) => Publishing.Publisher(host).PublishAsync(
                 common.Generation(result, signingKey),
-                new BundleCarrier(dropDir, signingKey, volumeSize),
+                new BundleCarrier(dropDir, signingKey, volumeSize, result.GetValue(keepBundles)),
                 lines,
                 progress,
                 token));

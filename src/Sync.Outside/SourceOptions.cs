@@ -2,12 +2,14 @@ using System.CommandLine;
 using Sync.Core.Export;
 using Sync.Core.Trust;
 using Sync.Engine.Outside;
+using Sync.Hosting;
 
 namespace Sync.Outside;
 
 /// <summary>
 /// The options every publishing command of `sync-outside` takes (export, send, push, serve): the source tree, the state
-/// directory, the key, --full, --verify, --immutable-dir, --quiet and --verbose, each command describing the state and
+/// directory, the key, --full, --verify, --immutable-dir, the consistency guard's --no-consistency-check, --wait and
+/// --lock-timeout, --quiet and --verbose, each command describing the state and
 /// --full in its own words; and the engine's <see cref="GenerationSource"/> they make.
 /// </summary>
 internal sealed class SourceOptions(string stateDescription, string fullDescription)
@@ -28,13 +30,29 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
         DefaultValueFactory = _ => ["pool"],
     };
 
+    public Option<bool> NoConsistencyCheck { get; } = new("--no-consistency-check")
+    {
+        Description = "Sign the tree without checking that InRelease/Release, the indices and the pool agree (for trees that are not APT-consistent).",
+    };
+
+    public Option<string?> Wait { get; } = new("--wait")
+    {
+        Description = "Scan an APT-inconsistent tree again until it is consistent, for at most this long (e.g. 10m), then refuse (exit 3). Default: refuse at once.",
+    };
+
+    public Option<string> LockTimeout { get; } = new("--lock-timeout")
+    {
+        Description = "How long to wait while reprepro holds db/lockfile before giving up (exit 6; default 10m).",
+        DefaultValueFactory = _ => "10m",
+    };
+
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display." };
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, Quiet, Verbose })
+        foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, NoConsistencyCheck, Wait, LockTimeout, Quiet, Verbose })
         {
             command.Options.Add(option);
         }
@@ -45,5 +63,13 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
         result.GetValue(SourceDirectory)!,
         result.GetValue(State)!,
         key,
-        new ExportOptions { Full = result.GetValue(Full), Verify = result.GetValue(Verify), ImmutableDirectories = result.GetValue(Immutable)! });
+        new ExportOptions
+        {
+            Full = result.GetValue(Full),
+            Verify = result.GetValue(Verify),
+            ImmutableDirectories = result.GetValue(Immutable)!,
+            ConsistencyCheck = !result.GetValue(NoConsistencyCheck),
+            ConsistencyWait = result.GetValue(Wait) is { } wait ? OptionValue.Parse("--wait", wait, Units.ParseInterval) : TimeSpan.Zero,
+            LockTimeout = OptionValue.Parse("--lock-timeout", result.GetValue(LockTimeout)!, Units.ParseInterval),
+        });
 }

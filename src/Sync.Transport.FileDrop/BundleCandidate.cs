@@ -9,18 +9,20 @@ namespace Sync.Transport.FileDrop;
 /// <summary>
 /// One bundle of a drop folder as the inside's intake takes it (`sync-inside import`): its index names the signed
 /// header, its signed envelope is verified before that, and its parts must all be there, with the right sizes, before
-/// anything is staged. Bundles stay in the folder whatever becomes of them; the intake's record of applied streams
-/// skips them next time.
+/// anything is staged. Bundles stay in the folder (the intake's record of applied streams skips them next time) unless
+/// <see cref="AppliedBundles"/> says to delete or move those whose generation is published.
 /// </summary>
 public sealed class BundleCandidate : IIntakeCandidate
 {
     private readonly BundleListing _listing;
     private readonly string _dropDirectory;
+    private readonly AppliedBundles _applied;
 
-    private BundleCandidate(BundleListing listing, string dropDirectory)
+    private BundleCandidate(BundleListing listing, string dropDirectory, AppliedBundles applied)
     {
         _listing = listing;
         _dropDirectory = dropDirectory;
+        _applied = applied;
         What = $"bundle {Path.GetFileName(listing.IndexPath)}";
         Claim = listing.IsValid ? new CandidateClaim(listing.ClaimedHeader.TargetGeneration, listing.ClaimedHeader.BaseGeneration, listing.ClaimedHeader.StreamIdHex) : null;
     }
@@ -35,8 +37,11 @@ public sealed class BundleCandidate : IIntakeCandidate
     /// Every bundle whose index is in the folder (a damaged or untrusted index included: it is refused in one line);
     /// each index's signature is checked before it is parsed in full.
     /// </summary>
-    public static IReadOnlyList<BundleCandidate> List(string dropDirectory, TrustStore trust) =>
-        [.. BundleCatalog.Scan(dropDirectory, trust).Select(listing => new BundleCandidate(listing, dropDirectory))];
+    public static IReadOnlyList<BundleCandidate> List(string dropDirectory, TrustStore trust) => List(dropDirectory, trust, AppliedBundles.Keep);
+
+    /// <summary>As above; a bundle whose generation is published is then kept, deleted or moved as <paramref name="applied"/> says.</summary>
+    public static IReadOnlyList<BundleCandidate> List(string dropDirectory, TrustStore trust, AppliedBundles applied) =>
+        [.. BundleCatalog.Scan(dropDirectory, trust).Select(listing => new BundleCandidate(listing, dropDirectory, applied))];
 
     public ValueTask<CandidateHeader> ReadHeaderAsync(CancellationToken cancellationToken) => _listing.IsValid
         ? ValueTask.FromResult(new CandidateHeader(_listing.Header, Envelope: null)) // the catalog verified the envelope before parsing it
@@ -61,5 +66,9 @@ public sealed class BundleCandidate : IIntakeCandidate
 
     public void Settle(CandidateFate fate, AppliedGeneration? applied)
     {
+        if (fate is CandidateFate.Applied or CandidateFate.AlreadyApplied && _listing.IsValid)
+        {
+            _applied.Settle(_listing, _dropDirectory);
+        }
     }
 }

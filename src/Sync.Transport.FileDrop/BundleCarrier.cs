@@ -14,7 +14,8 @@ namespace Sync.Transport.FileDrop;
 /// <param name="dropDirectory">An existing folder.</param>
 /// <param name="key">Signs each bundle's index; not disposed here.</param>
 /// <param name="volumeSize">The largest part.</param>
-public sealed class BundleCarrier(string dropDirectory, SigningKey key, long volumeSize) : IGenerationCarrier
+/// <param name="keepGenerations">When above 0, bundles of older generations than the newest this many are removed after each export (<see cref="DropFolderPruner"/>).</param>
+public sealed class BundleCarrier(string dropDirectory, SigningKey key, long volumeSize, int keepGenerations = 0) : IGenerationCarrier
 {
     public CommitPolicy Policy => CommitPolicy.OnIndexWritten;
 
@@ -54,10 +55,13 @@ public sealed class BundleCarrier(string dropDirectory, SigningKey key, long vol
             }
         }
 
+        var (pruned, prunedBytes) = keepGenerations > 0 ? DropFolderPruner.Prune(dropDirectory, keepGenerations) : (0, 0L);
         return new CarrierReport(string.Create(CultureInfo.InvariantCulture,
             $"{info.TotalBytes} bytes written ({ByteCount.Format(info.TotalBytes)}) in {info.PartCount} part(s)"))
         {
             Suffix = $"; index {info.IndexName}",
+            Details = pruned == 0 ? [] : [string.Create(CultureInfo.InvariantCulture,
+                $"removed {pruned} bundle(s) of generations before the newest {keepGenerations} ({ByteCount.Format(prunedBytes)}; --keep-bundles)")],
         };
     }
 

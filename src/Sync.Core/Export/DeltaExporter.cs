@@ -59,7 +59,9 @@ public sealed class DeltaExporter
         CancellationToken cancellationToken)
     {
         var signatures = state.Signatures;
-        var scan = await ScanAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
+        var scan = await new SourceGuard(_logger, _time)
+            .ScanConsistentAsync(source, options, token => ScanAsync(source, state, options, progress, token), cancellationToken)
+            .ConfigureAwait(false);
         var lastBytes = holdings is null ? state.LoadLastManifest() : holdings.PublishedManifest;
         var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base);
         var baseManifest = options.Full ? Manifest.Empty : last;
@@ -117,7 +119,10 @@ public sealed class DeltaExporter
             source,
             options.Verify ? new ScanCache() : ScanCache.Load(state.ScanCachePath),
             state.Signatures,
-            new ScanOptions { Chunker = options.Chunker, VerifyAll = options.Verify, WantsSignature = options.WantsSignature },
+            new ScanOptions
+            {
+                Chunker = options.Chunker, VerifyAll = options.Verify, WantsSignature = options.WantsSignature, WantsContentSha256 = options.ConsistencyCheck,
+            },
             progress,
             cancellationToken).ConfigureAwait(false);
         scan.Cache.Save(state.ScanCachePath);

@@ -22,6 +22,15 @@ public sealed record ExportOptions
     /// <summary>Smaller files travel whole when they change: a patch could save little, a signature costs a file.</summary>
     public long MinDeltaFileSize { get; init; } = 16 << 10;
 
+    /// <summary>Check the APT chain (InRelease → indices → pool) after the scan and refuse an inconsistent tree (see <see cref="SourceGuard"/>).</summary>
+    public bool ConsistencyCheck { get; init; } = true;
+
+    /// <summary>How long an inconsistent tree is scanned again before it is refused (zero: refused at once).</summary>
+    public TimeSpan ConsistencyWait { get; init; }
+
+    /// <summary>How long to wait while reprepro holds a base's db/lockfile before giving up as busy.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     public ChunkerOptions Chunker { get; init; } = ChunkerOptions.Default;
 
     public bool WantsSignature(string path, long size)

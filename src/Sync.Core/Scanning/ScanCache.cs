@@ -12,7 +12,10 @@ namespace Sync.Core.Scanning;
 /// </summary>
 public sealed class ScanCache
 {
-    private const uint Magic = 0x31435353; // "SSC1"
+    private const uint MagicV1 = 0x31435353; // "SSC1"
+
+    /// <summary>As SSC1, each entry followed by a flag byte and, when it is 1, the file's plain SHA-256.</summary>
+    private const uint Magic = 0x32435353; // "SSC2"
 
     /// <summary>The fewest bytes one entry takes: a 1-byte name length, five 8-byte fields, the digest, the chunk count.</summary>
     private const int MinEntryBytes = 1 + (5 * 8) + Digest.Size + 4;
@@ -48,7 +51,8 @@ public sealed class ScanCache
         {
             using var stream = new BufferedStream(File.OpenRead(path), 1 << 16);
             using var reader = new BinaryReader(stream, Encoding.UTF8);
-            if (reader.ReadUInt32() != Magic)
+            var magic = reader.ReadUInt32();
+            if (magic is not (Magic or MagicV1))
             {
                 return new ScanCache();
             }
@@ -94,10 +98,17 @@ public sealed class ScanCache
                     sum += Math.Max(0, chunks[c].Length);
                 }
 
+                Digest? sha256 = null;
+                if (magic == Magic && reader.ReadByte() == 1)
+                {
+                    reader.BaseStream.ReadExactly(digest);
+                    sha256 = Digest.FromBytes(digest);
+                }
+
                 // An entry whose chunks do not make up its file is not trusted: that file is read again.
                 if (size >= 0 && sum == size && Array.TrueForAll(chunks, chunk => chunk.Length > 0))
                 {
-                    files[name] = new CachedFile(size, mtime, ctime, inode, device, fileDigest, chunks);
+                    files[name] = new CachedFile(size, mtime, ctime, inode, device, fileDigest, chunks, sha256);
                 }
             }
 
@@ -136,6 +147,13 @@ public sealed class ScanCache
                     chunk.Digest.WriteTo(digest);
                     writer.Write(digest);
                     writer.Write(chunk.Length);
+                }
+
+                writer.Write((byte)(file.Sha256 is null ? 0 : 1));
+                if (file.Sha256 is { } sha256)
+                {
+                    sha256.WriteTo(digest);
+                    writer.Write(digest);
                 }
             }
         });

@@ -1,3 +1,4 @@
+using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 
 namespace Sync.Core.Scanning;
@@ -7,4 +8,8 @@ public sealed record ScanResult(
     ScanCache Cache,
     int FilesHashed,
     long BytesHashed,
-    IReadOnlyList<string> Skipped);
+    IReadOnlyList<string> Skipped)
+{
+    /// <summary>The plain SHA-256 of a scanned file, where this scan knows it (see <see cref="ScanOptions.WantsContentSha256"/>).</summary>
+    public Digest? ContentSha256(string path) => Cache.Find(path)?.ContentSha256;
+}

@@ -56,11 +56,11 @@ public sealed class TreeScanner
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallelism), CancellationToken = cancellationToken },
             async (file, ct) =>
             {
-                var (entry, status) = await HashStableAsync(root, file.Path, options, signatures, progress, ct).ConfigureAwait(false);
+                var (entry, status, sha256) = await HashStableAsync(root, file.Path, options, signatures, progress, ct).ConfigureAwait(false);
                 hashed[file.Path] = entry;
                 lock (cache)
                 {
-                    cache.Set(file.Path, new CachedFile(status.Size, status.MtimeNs, status.CtimeNs, status.Inode, status.Device, entry.Digest, entry.Chunks));
+                    cache.Set(file.Path, new CachedFile(status.Size, status.MtimeNs, status.CtimeNs, status.Inode, status.Device, entry.Digest, entry.Chunks, sha256));
                 }
 
                 progress.AddItems();
@@ -137,7 +137,7 @@ public sealed class TreeScanner
                 case UnixFileKind.File when IsRepreproLock(root, relative, name):
                     // A reprepro run's lock is a process's state, not content: carried, it would reach the inside as a lock
                     // nobody holds there (refused as a local change, or waited for). Reprepro is changing the tree now.
-                    _logger.LogWarning("Reprepro holds {Lock}: not carried; this generation may catch its tree mid-update, so export again once it is done", path);
+                    _logger.LogWarning("Reprepro holds {Lock}: not carried; the tree may be mid-update (export, push, send and serve wait for it and scan again)", path);
                     skipped.Add(path);
                     break;
                 case UnixFileKind.File:
@@ -145,7 +145,8 @@ public sealed class TreeScanner
                     var wantsSignature = options.WantsSignature(path, s.Size);
                     if (!options.VerifyAll && cached is not null && cached.Size == s.Size && cached.MtimeNs == s.MtimeNs &&
                         cached.CtimeNs == s.CtimeNs && cached.Inode == s.Inode && cached.Device == s.Device &&
-                        (!wantsSignature || signatures.Contains(cached.Digest)))
+                        (!wantsSignature || signatures.Contains(cached.Digest)) &&
+                        (!options.WantsContentSha256 || cached.ContentSha256 is not null))
                     {
                         entries.Add(new ManifestEntry(path, EntryKind.File, s.Mode, s.MtimeNs, s.Size, cached.Digest, cached.Chunks, null));
                         cache.Set(path, cached);
@@ -187,7 +188,7 @@ public sealed class TreeScanner
     }
 
     /// <summary>Hashes a file and checks it did not change meanwhile (a writer such as reprepro may be busy).</summary>
-    private static async Task<(ManifestEntry, FileStatus)> HashStableAsync(
+    private static async Task<(ManifestEntry, FileStatus, Digest?)> HashStableAsync(
         string root, string path, ScanOptions options, SignatureStore signatures, OperationProgress progress, CancellationToken cancellationToken)
     {
         var full = Path.Combine(root, path);
@@ -195,7 +196,8 @@ public sealed class TreeScanner
         {
             var before = Posix.Posix.LStat(full);
             var wantsSignature = options.WantsSignature(path, before.Size);
-            var (digest, chunks, signature, length) = await HashFileAsync(full, before.Size, options.Chunker, wantsSignature, progress, cancellationToken).ConfigureAwait(false);
+            var (digest, chunks, signature, length, sha256) = await HashFileAsync(
+                full, before.Size, options.Chunker, wantsSignature, options.WantsContentSha256, progress, cancellationToken).ConfigureAwait(false);
             var after = Posix.Posix.TryLStat(full);
             if (after is { } a && a.Size == length && a.MtimeNs == before.MtimeNs && a.CtimeNs == before.CtimeNs && a.Inode == before.Inode)
             {
@@ -204,7 +206,7 @@ public sealed class TreeScanner
                     signatures.Save(digest, signature);
                 }
 
-                return (new ManifestEntry(path, EntryKind.File, a.Mode, a.MtimeNs, a.Size, digest, chunks, null), a);
+                return (new ManifestEntry(path, EntryKind.File, a.Mode, a.MtimeNs, a.Size, digest, chunks, null), a, sha256);
             }
 
             if (attempt >= MaxRetries)
@@ -214,27 +216,33 @@ public sealed class TreeScanner
         }
     }
 
-    /// <summary>Reads a file once: content-defined chunks, their digests, the file digest, and optionally a block signature.</summary>
-    public static async Task<(Digest Digest, ChunkRef[] Chunks, BlockSignature? Signature, long Length)> HashFileAsync(
-        string path, long expectedSize, ChunkerOptions chunkerOptions, bool wantsSignature, OperationProgress? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a file once: content-defined chunks, their digests, the file digest, optionally a block signature, and
+    /// optionally the plain SHA-256 of a file of more than one chunk (null for one chunk: its chunk digest is that hash).
+    /// </summary>
+    public static async Task<(Digest Digest, ChunkRef[] Chunks, BlockSignature? Signature, long Length, Digest? Sha256)> HashFileAsync(
+        string path, long expectedSize, ChunkerOptions chunkerOptions, bool wantsSignature, bool wantsSha256, OperationProgress? progress,
+        CancellationToken cancellationToken)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         return await HashAsync(
             (memory, offset, token) => RandomAccess.ReadAsync(handle, memory, offset, token),
-            expectedSize, chunkerOptions, wantsSignature, progress, cancellationToken).ConfigureAwait(false);
+            expectedSize, chunkerOptions, wantsSignature, wantsSha256, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The digest and chunks of an open file of a tree, as the scanner computes them.</summary>
     public static async Task<(Digest Digest, ChunkRef[] Chunks, long Length)> HashAsync(
         FileSystem.IFileHandle file, long expectedSize, OperationProgress? progress, CancellationToken cancellationToken)
     {
-        var (digest, chunks, _, length) = await HashAsync(file.ReadAsync, expectedSize, ChunkerOptions.Default, wantsSignature: false, progress, cancellationToken).ConfigureAwait(false);
+        var (digest, chunks, _, length, _) = await HashAsync(
+            file.ReadAsync, expectedSize, ChunkerOptions.Default, wantsSignature: false, wantsSha256: false, progress, cancellationToken).ConfigureAwait(false);
         return (digest, chunks, length);
     }
 
-    private static async Task<(Digest Digest, ChunkRef[] Chunks, BlockSignature? Signature, long Length)> HashAsync(
+    private static async Task<(Digest Digest, ChunkRef[] Chunks, BlockSignature? Signature, long Length, Digest? Sha256)> HashAsync(
         Func<Memory<byte>, long, CancellationToken, ValueTask<int>> readAt,
-        long expectedSize, ChunkerOptions chunkerOptions, bool wantsSignature, OperationProgress? progress, CancellationToken cancellationToken)
+        long expectedSize, ChunkerOptions chunkerOptions, bool wantsSignature, bool wantsSha256, OperationProgress? progress,
+        CancellationToken cancellationToken)
     {
         var chunker = new FastCdcChunker(chunkerOptions);
         var largeBuffer = Math.Max(chunkerOptions.MaxSize * 4, 8 << 20);
@@ -245,6 +253,9 @@ public sealed class TreeScanner
         bufferSize = buffer.Length;
         var signature = wantsSignature ? new SignatureBuilder(expectedSize) : null;
         using var fileHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        // A file no longer than the smallest chunk is one chunk, whose digest is already its plain SHA-256.
+        using var contentHash = wantsSha256 && expectedSize > chunkerOptions.MinSize ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         var chunks = new List<ChunkRef>();
         var chunkDigest = new byte[Digest.Size];
         long length = 0;
@@ -288,6 +299,7 @@ public sealed class TreeScanner
                     var chunk = window[..cut];
                     SHA256.HashData(chunk, chunkDigest);
                     fileHash.AppendData(chunkDigest);
+                    contentHash?.AppendData(chunk);
                     if (signature is not null && length + cut <= expectedSize)
                     {
                         signature.Append(chunk);
@@ -316,6 +328,7 @@ public sealed class TreeScanner
         }
 
         var built = signature is not null && length == expectedSize ? signature.Build() : null;
-        return (Digest.FromBytes(fileHash.GetHashAndReset()), chunks.ToArray(), built, length);
+        Digest? sha256 = contentHash is not null && chunks.Count > 1 ? Digest.FromBytes(contentHash.GetHashAndReset()) : null;
+        return (Digest.FromBytes(fileHash.GetHashAndReset()), chunks.ToArray(), built, length, sha256);
     }
 }

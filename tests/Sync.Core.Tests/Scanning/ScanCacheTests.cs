@@ -58,4 +58,30 @@ public sealed class ScanCacheTests : IDisposable
         Assert.Null(loaded.Find("short"));
         Assert.Null(loaded.Find("negative"));
     }
+
+    [Fact]
+    public async Task A_files_plain_sha256_survives_the_cache_and_an_entry_without_it_is_read_again_when_wanted()
+    {
+        var root = Directory.CreateDirectory(_temp.Combine("tree")).FullName;
+        var bytes = new byte[3 << 20];
+        new Random(7).NextBytes(bytes);
+        File.WriteAllBytes(Path.Combine(root, "big.deb"), bytes);
+        using var signatures = new Sync.Core.Storage.SignatureStore(_temp.Combine("signatures"));
+        var scanner = new TreeScanner(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var wants = new ScanOptions { WantsContentSha256 = true };
+
+        var plain = await scanner.ScanAsync(root, new ScanCache(), signatures, new ScanOptions(), new OperationProgress(), CancellationToken.None);
+        Assert.Null(plain.ContentSha256("big.deb"));
+        var path = _temp.Combine("scan-cache.bin");
+        plain.Cache.Save(path);
+
+        var first = await scanner.ScanAsync(root, ScanCache.Load(path), signatures, wants, new OperationProgress(), CancellationToken.None);
+        Assert.Equal(1, first.FilesHashed); // cached without the hash: read once more
+        Assert.Equal(Digest.Compute(bytes), first.ContentSha256("big.deb"));
+        first.Cache.Save(path);
+
+        var second = await scanner.ScanAsync(root, ScanCache.Load(path), signatures, wants, new OperationProgress(), CancellationToken.None);
+        Assert.Equal(0, second.FilesHashed);
+        Assert.Equal(Digest.Compute(bytes), second.ContentSha256("big.deb"));
+    }
 }
