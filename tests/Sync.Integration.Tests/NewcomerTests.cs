@@ -53,7 +53,7 @@ public sealed class NewcomerTests
     }
 
     [Theory]
-    [InlineData("sync-outside", "improt", "unknown command 'improt'; the commands are keygen, export, scan, push, serve, send, carousel, fec-plan, config-example")]
+    [InlineData("sync-outside", "improt", "unknown command 'improt'; the commands are keygen, export, scan, status, push, serve, send, carousel, fec-plan, config-example")]
     [InlineData("sync-outside", "exprot", "unknown command 'exprot'; did you mean 'export'?")]
     [InlineData("sync-inside", "improt", "unknown command 'improt'; did you mean 'import'?")]
     [InlineData("sync-inside", "stauts", "unknown command 'stauts'; did you mean 'status'?")]
