@@ -31,7 +31,10 @@ public static class CommandRunner
         }
         catch (Exception e) when (Sync.Core.Posix.Posix.IsDiskFull(e))
         {
-            Fail(agentName, $"disk full: {e.Message}; what was published before is intact");
+            // The inside publishes nothing half-written; the outside commits no generation a carrier did not take.
+            Fail(agentName, agentName.EndsWith("outside", StringComparison.Ordinal)
+                ? $"disk full: {e.Message}; nothing was committed: free space (or use a larger medium) and run again"
+                : $"disk full: {e.Message}; what was published before is intact");
             return (int)SyncErrorKind.Storage;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -171,7 +171,15 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
     /// <summary>Deletes every file of the bundle unless it was completed.</summary>
     public ValueTask DisposeAsync()
     {
-        _frames?.Dispose();
+        try
+        {
+            _frames?.Dispose();
+        }
+        catch (IOException) when (!_completed)
+        {
+            // Flushing a failed bundle's last frames into a full medium fails again; its files go below all the same.
+        }
+
         _frames = null;
         if (_parts is not null)
         {

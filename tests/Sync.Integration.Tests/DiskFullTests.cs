@@ -53,4 +53,29 @@ public sealed class DiskFullTests
         await Run.Ok(Import());
         TreeAssert.Equal(pair.Source, target);
     }
+
+    /// <summary>
+    /// The outside writing to a medium that fills up (a DVD's worth of bundle on a smaller stick): exit 5 with one line
+    /// that speaks for the outside, no part left behind (not even its .tmp), and the next export with space goes through.
+    /// </summary>
+    [SmallFileSystemFact]
+    public async Task An_export_to_a_full_medium_leaves_nothing_on_it_and_commits_nothing()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        await using var medium = await SmallFileSystem.TmpfsAsync(pair.Dir(""), 4 << 20);
+        TreeBuilder.Write(pair.Source, "large.bin", TreeBuilder.RandomBytes(6_000_000, 3));
+
+        var full = await Run.Outside("export", "--source", pair.Source, "--state", pair.OutsideState, "--key", pair.Key, "--drop", medium.Path, "--quiet");
+
+        Assert.True(full.ExitCode == 5, full.ToString());
+        var line = Assert.Single(full.Stderr.Trim().Split('\n'));
+        Assert.Contains("is full while writing part", line, StringComparison.Ordinal);
+        var left = Directory.EnumerateFileSystemEntries(medium.Path).ToList();
+        Assert.True(left.Count == 0, $"left on the medium: {string.Join(", ", left)}");
+
+        var export = await Run.Ok(pair.Export());
+        Assert.Contains("generation", export.Stdout, StringComparison.Ordinal);
+        await Run.Ok(pair.Import());
+        TreeAssert.Equal(pair.Source, pair.Target);
+    }
 }

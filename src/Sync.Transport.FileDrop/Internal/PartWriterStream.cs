@@ -117,8 +117,7 @@ internal sealed class PartWriterStream : Stream
     /// <summary>Closes the open part, if any, and deletes every file this stream created.</summary>
     public void DeleteAll()
     {
-        _file?.Dispose();
-        _file = null;
+        CloseQuietly();
         foreach (var path in _created)
         {
             try
@@ -147,11 +146,29 @@ internal sealed class PartWriterStream : Stream
     {
         if (disposing)
         {
-            _file?.Dispose();
-            _file = null;
+            CloseQuietly();
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// Closes the open part on the way out of a failure: on a full medium the file's buffered tail cannot be written
+    /// and closing throws again, which must not stop the part from being deleted (a medium full of a .tmp that no
+    /// index names is a medium the operator cannot use).
+    /// </summary>
+    private void CloseQuietly()
+    {
+        var file = _file;
+        _file = null;
+        try
+        {
+            file?.Dispose();
+        }
+        catch (IOException)
+        {
+            // The part is incomplete either way: DeleteAll removes it, and without an index it is never read.
+        }
     }
 
     private FileStream OpenNextPart()
