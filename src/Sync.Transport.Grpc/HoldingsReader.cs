@@ -34,9 +34,20 @@ internal static class HoldingsReader
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            var message = $"{peer.Peer} took more than {peer.Limit.TotalSeconds:F0} s to say what it holds; gave up on it";
-            throw new SyncException(SyncErrorKind.Failure, message, new RpcException(new Status(StatusCode.DeadlineExceeded, message)));
+            throw TookTooLong(peer);
         }
+        catch (SyncException e) when (e.InnerException is RpcException { StatusCode: StatusCode.DeadlineExceeded } && !cancellationToken.IsCancellationRequested)
+        {
+            // The stream's own idle limit has the same length and started a moment later: on a loaded machine its
+            // timer may fire first. Either way the peer went silent while it owed its holdings: say so, one way.
+            throw TookTooLong(peer);
+        }
+    }
+
+    private static SyncException TookTooLong(IdleLimitedPeerStream<OutsideMessage, InsideMessage> peer)
+    {
+        var message = $"{peer.Peer} took more than {peer.Limit.TotalSeconds:F0} s to say what it holds; gave up on it";
+        return new SyncException(SyncErrorKind.Failure, message, new RpcException(new Status(StatusCode.DeadlineExceeded, message)));
     }
 
     private static async Task<(InsideHoldings Held, Outcome? Outcome)> ReadWithinAsync(
