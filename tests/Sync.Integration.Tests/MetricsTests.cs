@@ -123,8 +123,11 @@ public sealed class MetricsTests
             var response = await http.GetAsync("/metrics");
             Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
             var samples = PrometheusSamples.Parse(await response.Content.ReadAsStringAsync());
-            var status = (await Run.Ok(pair.Status())).Stdout;
-            var published = long.Parse(Regex.Match(status, @"published: generation (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+            // status --json is the operator's other view of the same state: they must agree.
+            var status = await Run.Ok(Run.Inside("status", "--state", pair.InsideState, "--json"));
+            using var document = System.Text.Json.JsonDocument.Parse(status.Stdout);
+            var published = document.RootElement.GetProperty("published_generation").GetInt64();
+            Assert.Equal(2, published);
             Assert.Equal(published, samples["sync_inside_published_generation"]);
             Assert.Equal(2, samples["sync_inside_generations_published_total"]);
             Assert.Equal(0, samples["sync_inside_generation_lag"]);
