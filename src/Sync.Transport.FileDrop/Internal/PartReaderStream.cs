@@ -185,7 +185,7 @@ internal sealed class PartReaderStream : Stream
         var part = _parts[_index];
         if (read.IsEmpty)
         {
-            throw SyncException.Refused($"bundle {_bundle} part {part.Label} ended after {_offset} bytes, index says {part.Size} (truncated while being read)");
+            throw SyncException.Refused(RefusalKind.Damaged, $"bundle {_bundle} part {part.Label} ended after {_offset} bytes, index says {part.Size} (truncated while being read)");
         }
 
         _hash.Append(read);
@@ -197,7 +197,7 @@ internal sealed class PartReaderStream : Stream
             _index++;
             if (!CryptographicOperations.FixedTimeEquals(_hash.GetHashAndReset(), part.Checksum))
             {
-                throw SyncException.Refused($"bundle {_bundle} part {part.Label} is damaged (checksum mismatch)");
+                throw SyncException.Refused(RefusalKind.Damaged, $"bundle {_bundle} part {part.Label} is damaged (checksum mismatch)");
             }
         }
 
@@ -211,7 +211,7 @@ internal sealed class PartReaderStream : Stream
             $"bundle {_bundle} is missing part {label} ({(count > 1 ? $"{count} of {_parts.Count} parts are" : "it is")} not in '{_directory}' yet; copy every part of the bundle)");
 
     private SyncException WrongSize(BundlePartInfo part, long actual) =>
-        SyncException.Refused($"bundle {_bundle} part {part.Label} has {actual} bytes, index says {part.Size} (truncated or from another bundle)");
+        SyncException.Refused(RefusalKind.Damaged, $"bundle {_bundle} part {part.Label} has {actual} bytes, index says {part.Size} (truncated or from another bundle)");
 
     private SyncException ReadFailure(Exception e) =>
         SyncException.Storage($"cannot read part {(_index < _parts.Count ? _parts[_index].Label : "?")} of bundle {_bundle}: {e.Message}", e);
