@@ -88,30 +88,22 @@ internal static unsafe class StripKernel
             var in1 = Avx.LoadVector256(input1 + p);
             var in2 = Avx.LoadVector256(input2 + p);
             var in3 = Avx.LoadVector256(input3 + p);
-            var low0 = Avx2.And(in0, lowMask);
-            var high0 = Avx2.And(Avx2.ShiftRightLogical(in0.AsUInt16(), 4).AsByte(), lowMask);
-            var low1 = Avx2.And(in1, lowMask);
-            var high1 = Avx2.And(Avx2.ShiftRightLogical(in1.AsUInt16(), 4).AsByte(), lowMask);
-            var low2 = Avx2.And(in2, lowMask);
-            var high2 = Avx2.And(Avx2.ShiftRightLogical(in2.AsUInt16(), 4).AsByte(), lowMask);
-            var low3 = Avx2.And(in3, lowMask);
-            var high3 = Avx2.And(Avx2.ShiftRightLogical(in3.AsUInt16(), 4).AsByte(), lowMask);
+            var low0 = LowNibbles(in0, lowMask);
+            var high0 = HighNibbles(in0, lowMask);
+            var low1 = LowNibbles(in1, lowMask);
+            var high1 = HighNibbles(in1, lowMask);
+            var low2 = LowNibbles(in2, lowMask);
+            var high2 = HighNibbles(in2, lowMask);
+            var low3 = LowNibbles(in3, lowMask);
+            var high3 = HighNibbles(in3, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
                 var offset = (nint)columns[o] << 5;
-                var sum = Avx2.Xor(
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables0 + offset), low0),
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables0 + offset + 16), high0));
-                sum = Avx2.Xor(sum, Avx2.Xor(
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables1 + offset), low1),
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables1 + offset + 16), high1)));
-                sum = Avx2.Xor(sum, Avx2.Xor(
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables2 + offset), low2),
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables2 + offset + 16), high2)));
-                sum = Avx2.Xor(sum, Avx2.Xor(
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables3 + offset), low3),
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables3 + offset + 16), high3)));
+                var sum = Product(tables0, offset, low0, high0);
+                sum = Avx2.Xor(sum, Product(tables1, offset, low1, high1));
+                sum = Avx2.Xor(sum, Product(tables2, offset, low2, high2));
+                sum = Avx2.Xor(sum, Product(tables3, offset, low3, high3));
                 if (accumulate)
                 {
                     sum = Avx2.Xor(sum, Avx.LoadVector256(row));
@@ -130,12 +122,11 @@ internal static unsafe class StripKernel
         {
             var in0 = Vector128.Load(input + p);
             var low0 = in0 & lowMask;
-            var high0 = Vector128.ShiftRightLogical(in0.AsUInt16(), 4).AsByte() & lowMask;
+            var high0 = HighNibbles(in0, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
-                var tables = nibbleTables + ((nint)columns[o] << 5);
-                var product = Vector128.ShuffleNative(Vector128.Load(tables), low0) ^ Vector128.ShuffleNative(Vector128.Load(tables + 16), high0);
+                var product = Product(nibbleTables, (nint)columns[o] << 5, low0, high0);
                 if (accumulate)
                 {
                     product ^= Vector128.Load(row);
@@ -161,21 +152,21 @@ internal static unsafe class StripKernel
             var in2 = Vector128.Load(input2 + p);
             var in3 = Vector128.Load(input3 + p);
             var low0 = in0 & lowMask;
-            var high0 = Vector128.ShiftRightLogical(in0.AsUInt16(), 4).AsByte() & lowMask;
+            var high0 = HighNibbles(in0, lowMask);
             var low1 = in1 & lowMask;
-            var high1 = Vector128.ShiftRightLogical(in1.AsUInt16(), 4).AsByte() & lowMask;
+            var high1 = HighNibbles(in1, lowMask);
             var low2 = in2 & lowMask;
-            var high2 = Vector128.ShiftRightLogical(in2.AsUInt16(), 4).AsByte() & lowMask;
+            var high2 = HighNibbles(in2, lowMask);
             var low3 = in3 & lowMask;
-            var high3 = Vector128.ShiftRightLogical(in3.AsUInt16(), 4).AsByte() & lowMask;
+            var high3 = HighNibbles(in3, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
                 var offset = (nint)columns[o] << 5;
-                var sum = Vector128.ShuffleNative(Vector128.Load(tables0 + offset), low0) ^ Vector128.ShuffleNative(Vector128.Load(tables0 + offset + 16), high0);
-                sum ^= Vector128.ShuffleNative(Vector128.Load(tables1 + offset), low1) ^ Vector128.ShuffleNative(Vector128.Load(tables1 + offset + 16), high1);
-                sum ^= Vector128.ShuffleNative(Vector128.Load(tables2 + offset), low2) ^ Vector128.ShuffleNative(Vector128.Load(tables2 + offset + 16), high2);
-                sum ^= Vector128.ShuffleNative(Vector128.Load(tables3 + offset), low3) ^ Vector128.ShuffleNative(Vector128.Load(tables3 + offset + 16), high3);
+                var sum = Product(tables0, offset, low0, high0);
+                sum ^= Product(tables1, offset, low1, high1);
+                sum ^= Product(tables2, offset, low2, high2);
+                sum ^= Product(tables3, offset, low3, high3);
                 if (accumulate)
                 {
                     sum ^= Vector128.Load(row);
@@ -265,10 +256,10 @@ internal static unsafe class StripKernel
         {
             var in0 = Avx.LoadVector256(input + p);
             var in1 = Avx.LoadVector256(input + p + VectorBytes);
-            var low0 = Avx2.And(in0, lowMask);
-            var low1 = Avx2.And(in1, lowMask);
-            var high0 = Avx2.And(Avx2.ShiftRightLogical(in0.AsUInt16(), 4).AsByte(), lowMask);
-            var high1 = Avx2.And(Avx2.ShiftRightLogical(in1.AsUInt16(), 4).AsByte(), lowMask);
+            var low0 = LowNibbles(in0, lowMask);
+            var low1 = LowNibbles(in1, lowMask);
+            var high0 = HighNibbles(in0, lowMask);
+            var high1 = HighNibbles(in1, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
@@ -291,15 +282,12 @@ internal static unsafe class StripKernel
         if (p < width)
         {
             var in0 = Avx.LoadVector256(input + p);
-            var low0 = Avx2.And(in0, lowMask);
-            var high0 = Avx2.And(Avx2.ShiftRightLogical(in0.AsUInt16(), 4).AsByte(), lowMask);
+            var low0 = LowNibbles(in0, lowMask);
+            var high0 = HighNibbles(in0, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
-                var tables = nibbleTables + ((nint)columns[o] << 5);
-                var product0 = Avx2.Xor(
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables), low0),
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables + 16), high0));
+                var product0 = Product(nibbleTables, (nint)columns[o] << 5, low0, high0);
                 if (accumulate)
                 {
                     product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
@@ -351,4 +339,27 @@ internal static unsafe class StripKernel
             }
         }
     }
+
+    // The split-nibble steps every kernel shares, inlined into the loops: a byte's low and high nibbles index the
+    // constant's two 16-entry tables (at tables + offset and 16 bytes on), and the two lookups XOR to the product.
+    // The offset stays a separate operand so the loads keep their [base + index + disp] addressing.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> LowNibbles(Vector256<byte> value, Vector256<byte> lowMask) => Avx2.And(value, lowMask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> HighNibbles(Vector256<byte> value, Vector256<byte> lowMask) =>
+        Avx2.And(Avx2.ShiftRightLogical(value.AsUInt16(), 4).AsByte(), lowMask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Product(byte* tables, nint offset, Vector256<byte> low, Vector256<byte> high) => Avx2.Xor(
+        Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables + offset), low),
+        Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables + offset + 16), high));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> HighNibbles(Vector128<byte> value, Vector128<byte> lowMask) =>
+        Vector128.ShiftRightLogical(value.AsUInt16(), 4).AsByte() & lowMask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Product(byte* tables, nint offset, Vector128<byte> low, Vector128<byte> high) =>
+        Vector128.ShuffleNative(Vector128.Load(tables + offset), low) ^ Vector128.ShuffleNative(Vector128.Load(tables + offset + 16), high);
 }
