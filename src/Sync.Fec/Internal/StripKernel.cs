@@ -18,8 +18,6 @@ internal static unsafe class StripKernel
     /// <summary>The width unit of every vector path; the 128-bit path takes it in two steps.</summary>
     public const int VectorBytes = 32;
 
-    private const int Vector128Bytes = 16;
-
     /// <param name="path">Instruction set to use; the caller has checked it is supported.</param>
     /// <param name="input">Start of the input strip.</param>
     /// <param name="width">Bytes to process; a multiple of <see cref="VectorBytes"/> except on the scalar path.</param>
@@ -66,50 +64,53 @@ internal static unsafe class StripKernel
                 Gfni256Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
                 break;
             case KernelPath.Avx2:
-                SplitNibbleAvx2Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
+                SplitNibbleGroup<Avx2Nibbles, Vector256<byte>>(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
                 break;
             default:
-                SplitNibble128Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
+                SplitNibbleGroup<Vector128Nibbles, Vector128<byte>>(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
                 break;
         }
     }
 
+    /// <summary>The grouped split-nibble kernel, compiled once per vector width (<see cref="INibbleVector{TVector}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SplitNibbleAvx2Group(
+    private static void SplitNibbleGroup<TNibbles, TVector>(
         byte** inputs, int width, byte* output, int outputStride, RowPointers* constants, int* columns, int outputCount, bool accumulate)
+        where TNibbles : struct, INibbleVector<TVector>
+        where TVector : struct
     {
-        var lowMask = Vector256.Create((byte)0x0F);
+        var lowMask = TNibbles.LowMask;
         byte* input0 = inputs[0], input1 = inputs[1], input2 = inputs[2], input3 = inputs[3];
         byte* tables0 = constants[0].NibbleTables, tables1 = constants[1].NibbleTables;
         byte* tables2 = constants[2].NibbleTables, tables3 = constants[3].NibbleTables;
-        for (var p = 0; p < width; p += VectorBytes)
+        for (var p = 0; p < width; p += TNibbles.Bytes)
         {
-            var in0 = Avx.LoadVector256(input0 + p);
-            var in1 = Avx.LoadVector256(input1 + p);
-            var in2 = Avx.LoadVector256(input2 + p);
-            var in3 = Avx.LoadVector256(input3 + p);
-            var low0 = LowNibbles(in0, lowMask);
-            var high0 = HighNibbles(in0, lowMask);
-            var low1 = LowNibbles(in1, lowMask);
-            var high1 = HighNibbles(in1, lowMask);
-            var low2 = LowNibbles(in2, lowMask);
-            var high2 = HighNibbles(in2, lowMask);
-            var low3 = LowNibbles(in3, lowMask);
-            var high3 = HighNibbles(in3, lowMask);
+            var in0 = TNibbles.Load(input0 + p);
+            var in1 = TNibbles.Load(input1 + p);
+            var in2 = TNibbles.Load(input2 + p);
+            var in3 = TNibbles.Load(input3 + p);
+            var low0 = TNibbles.LowNibbles(in0, lowMask);
+            var high0 = TNibbles.HighNibbles(in0, lowMask);
+            var low1 = TNibbles.LowNibbles(in1, lowMask);
+            var high1 = TNibbles.HighNibbles(in1, lowMask);
+            var low2 = TNibbles.LowNibbles(in2, lowMask);
+            var high2 = TNibbles.HighNibbles(in2, lowMask);
+            var low3 = TNibbles.LowNibbles(in3, lowMask);
+            var high3 = TNibbles.HighNibbles(in3, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
                 var offset = (nint)columns[o] << 5;
-                var sum = Product(tables0, offset, low0, high0);
-                sum = Avx2.Xor(sum, Product(tables1, offset, low1, high1));
-                sum = Avx2.Xor(sum, Product(tables2, offset, low2, high2));
-                sum = Avx2.Xor(sum, Product(tables3, offset, low3, high3));
+                var sum = TNibbles.Product(tables0, offset, low0, high0);
+                sum = TNibbles.Xor(sum, TNibbles.Product(tables1, offset, low1, high1));
+                sum = TNibbles.Xor(sum, TNibbles.Product(tables2, offset, low2, high2));
+                sum = TNibbles.Xor(sum, TNibbles.Product(tables3, offset, low3, high3));
                 if (accumulate)
                 {
-                    sum = Avx2.Xor(sum, Avx.LoadVector256(row));
+                    sum = TNibbles.Xor(sum, TNibbles.Load(row));
                 }
 
-                Avx.Store(row, sum);
+                TNibbles.Store(row, sum);
             }
         }
     }
@@ -118,61 +119,21 @@ internal static unsafe class StripKernel
     private static void SplitNibble128(byte* input, int width, byte* output, int outputStride, byte* nibbleTables, int* columns, int outputCount, bool accumulate)
     {
         var lowMask = Vector128.Create((byte)0x0F);
-        for (var p = 0; p < width; p += Vector128Bytes)
+        for (var p = 0; p < width; p += Vector128Nibbles.Bytes)
         {
             var in0 = Vector128.Load(input + p);
-            var low0 = in0 & lowMask;
-            var high0 = HighNibbles(in0, lowMask);
+            var low0 = Vector128Nibbles.LowNibbles(in0, lowMask);
+            var high0 = Vector128Nibbles.HighNibbles(in0, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
-                var product = Product(nibbleTables, (nint)columns[o] << 5, low0, high0);
+                var product = Vector128Nibbles.Product(nibbleTables, (nint)columns[o] << 5, low0, high0);
                 if (accumulate)
                 {
                     product ^= Vector128.Load(row);
                 }
 
                 product.Store(row);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SplitNibble128Group(
-        byte** inputs, int width, byte* output, int outputStride, RowPointers* constants, int* columns, int outputCount, bool accumulate)
-    {
-        var lowMask = Vector128.Create((byte)0x0F);
-        byte* input0 = inputs[0], input1 = inputs[1], input2 = inputs[2], input3 = inputs[3];
-        byte* tables0 = constants[0].NibbleTables, tables1 = constants[1].NibbleTables;
-        byte* tables2 = constants[2].NibbleTables, tables3 = constants[3].NibbleTables;
-        for (var p = 0; p < width; p += Vector128Bytes)
-        {
-            var in0 = Vector128.Load(input0 + p);
-            var in1 = Vector128.Load(input1 + p);
-            var in2 = Vector128.Load(input2 + p);
-            var in3 = Vector128.Load(input3 + p);
-            var low0 = in0 & lowMask;
-            var high0 = HighNibbles(in0, lowMask);
-            var low1 = in1 & lowMask;
-            var high1 = HighNibbles(in1, lowMask);
-            var low2 = in2 & lowMask;
-            var high2 = HighNibbles(in2, lowMask);
-            var low3 = in3 & lowMask;
-            var high3 = HighNibbles(in3, lowMask);
-            var row = output + p;
-            for (var o = 0; o < outputCount; o++, row += outputStride)
-            {
-                var offset = (nint)columns[o] << 5;
-                var sum = Product(tables0, offset, low0, high0);
-                sum ^= Product(tables1, offset, low1, high1);
-                sum ^= Product(tables2, offset, low2, high2);
-                sum ^= Product(tables3, offset, low3, high3);
-                if (accumulate)
-                {
-                    sum ^= Vector128.Load(row);
-                }
-
-                sum.Store(row);
             }
         }
     }
@@ -256,10 +217,10 @@ internal static unsafe class StripKernel
         {
             var in0 = Avx.LoadVector256(input + p);
             var in1 = Avx.LoadVector256(input + p + VectorBytes);
-            var low0 = LowNibbles(in0, lowMask);
-            var low1 = LowNibbles(in1, lowMask);
-            var high0 = HighNibbles(in0, lowMask);
-            var high1 = HighNibbles(in1, lowMask);
+            var low0 = Avx2Nibbles.LowNibbles(in0, lowMask);
+            var low1 = Avx2Nibbles.LowNibbles(in1, lowMask);
+            var high0 = Avx2Nibbles.HighNibbles(in0, lowMask);
+            var high1 = Avx2Nibbles.HighNibbles(in1, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
@@ -282,12 +243,12 @@ internal static unsafe class StripKernel
         if (p < width)
         {
             var in0 = Avx.LoadVector256(input + p);
-            var low0 = LowNibbles(in0, lowMask);
-            var high0 = HighNibbles(in0, lowMask);
+            var low0 = Avx2Nibbles.LowNibbles(in0, lowMask);
+            var high0 = Avx2Nibbles.HighNibbles(in0, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
-                var product0 = Product(nibbleTables, (nint)columns[o] << 5, low0, high0);
+                var product0 = Avx2Nibbles.Product(nibbleTables, (nint)columns[o] << 5, low0, high0);
                 if (accumulate)
                 {
                     product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
@@ -339,27 +300,4 @@ internal static unsafe class StripKernel
             }
         }
     }
-
-    // The split-nibble steps every kernel shares, inlined into the loops: a byte's low and high nibbles index the
-    // constant's two 16-entry tables (at tables + offset and 16 bytes on), and the two lookups XOR to the product.
-    // The offset stays a separate operand so the loads keep their [base + index + disp] addressing.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> LowNibbles(Vector256<byte> value, Vector256<byte> lowMask) => Avx2.And(value, lowMask);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> HighNibbles(Vector256<byte> value, Vector256<byte> lowMask) =>
-        Avx2.And(Avx2.ShiftRightLogical(value.AsUInt16(), 4).AsByte(), lowMask);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> Product(byte* tables, nint offset, Vector256<byte> low, Vector256<byte> high) => Avx2.Xor(
-        Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables + offset), low),
-        Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables + offset + 16), high));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> HighNibbles(Vector128<byte> value, Vector128<byte> lowMask) =>
-        Vector128.ShiftRightLogical(value.AsUInt16(), 4).AsByte() & lowMask;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Product(byte* tables, nint offset, Vector128<byte> low, Vector128<byte> high) =>
-        Vector128.ShuffleNative(Vector128.Load(tables + offset), low) ^ Vector128.ShuffleNative(Vector128.Load(tables + offset + 16), high);
 }
