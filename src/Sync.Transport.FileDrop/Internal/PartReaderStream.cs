@@ -67,18 +67,11 @@ internal sealed class PartReaderStream : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (buffer.IsEmpty)
+        if (NextRead(buffer.Length) is not (var handle, var want))
         {
             return 0;
         }
 
-        var handle = _handle ?? OpenNext();
-        if (handle is null)
-        {
-            return 0;
-        }
-
-        var want = (int)Math.Min(buffer.Length, _parts[_index].Size - _offset);
         int read;
         try
         {
@@ -94,18 +87,11 @@ internal sealed class PartReaderStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        if (buffer.IsEmpty)
+        if (NextRead(buffer.Length) is not (var handle, var want))
         {
             return 0;
         }
 
-        var handle = _handle ?? OpenNext();
-        if (handle is null)
-        {
-            return 0;
-        }
-
-        var want = (int)Math.Min(buffer.Length, _parts[_index].Size - _offset);
         int read;
         try
         {
@@ -143,6 +129,21 @@ internal sealed class PartReaderStream : Stream
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// The part a read of up to <paramref name="capacity"/> bytes takes from (opened if need be) and how many bytes of it
+    /// to ask for; null for an empty buffer or when every part has been read.
+    /// </summary>
+    private (SafeFileHandle Handle, int Want)? NextRead(int capacity)
+    {
+        if (capacity == 0)
+        {
+            return null;
+        }
+
+        var handle = _handle ?? OpenNext();
+        return handle is null ? null : (handle, (int)Math.Min(capacity, _parts[_index].Size - _offset));
     }
 
     /// <summary>Opens the next part to read, or returns null when every part has been read.</summary>
