@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,9 +10,9 @@ using Sync.Core.Apply;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Engine.Inside;
+using Sync.Engine.Outside;
 using Sync.Hosting;
 using Sync.Protocol;
-using Sync.Protocol.V1;
 using Sync.Transport.Grpc;
 
 namespace Sync.Inside;
@@ -56,13 +55,9 @@ internal static class GrpcCommands
             await using var app = GrpcServer.Build(Agent, endpoint, settings, services =>
             {
                 AgentHost.AddAgentServices(services, Agent, level);
-                services.AddSingleton<IWireCodec, ProtobufWireCodec>();
-                services.AddSingleton(target);
+                services.AddInsideEndpoint(target, trust, wait);
                 services.AddSingleton<IServingState>(new InsideServingState(target.StateDirectory, target.Target));
-                services.AddSingleton(sp => new InsideSession(
-                    sp.GetRequiredService<IWireCodec>(), trust, sp.GetRequiredService<ILogger<InsideSession>>(), sp.GetRequiredService<TimeProvider>(),
-                    new SyncGate(wait, sp.GetRequiredService<TimeProvider>())));
-            }, app => app.MapGrpcService<InsideEndpointService>());
+            }, app => app.MapInsideEndpoint());
             await GrpcServer.RunUntilStoppedAsync(
                 app,
                 () =>
@@ -120,14 +115,14 @@ internal static class GrpcCommands
             if (interval is null)
             {
                 var progress = new OperationProgress();
-                Outcome outcome;
+                PullResult pulled;
                 await using (new ProgressDisplay(progress, result.GetValue(quiet)))
                 {
-                    outcome = await PullOnceAsync(channel, url, session, target, progress, token);
+                    pulled = await session.PullAsync(channel, url, target, progress, token);
                 }
 
                 await service.StopAsync(CancellationToken.None);
-                return Report(outcome);
+                return Report(pulled);
             }
 
             await using var scrape = await metrics.StartAsync(result, token);
@@ -141,10 +136,10 @@ internal static class GrpcCommands
             {
                 try
                 {
-                    var outcome = await PullOnceAsync(channel, url, session, target, new OperationProgress(), token);
-                    if (outcome.Status == Outcome.Types.Status.NothingNew)
+                    var answer = (await session.PullAsync(channel, url, target, new OperationProgress(), token)).Answer;
+                    if (answer.Status == InsideAnswerStatus.NothingNew)
                     {
-                        logger.LogInformation("Generation {Generation} is current", outcome.Generation);
+                        logger.LogInformation("Generation {Generation} is current", answer.Generation);
                     }
                 }
                 catch (SyncException e)
@@ -174,34 +169,6 @@ internal static class GrpcCommands
         return command;
     }
 
-    private static async Task<Outcome> PullOnceAsync(
-        Grpc.Net.Client.GrpcChannel channel, string url, InsideSession session, InsideTarget target, OperationProgress progress, CancellationToken token)
-    {
-        try
-        {
-            using var call = new OutsideEndpoint.OutsideEndpointClient(channel).Pull(cancellationToken: token);
-            var peer = InsideSession.Prefetch(PeerStreams.Client(call, url), token);
-            var outcome = await session.RunAsync(peer, target, progress, token);
-            // Let the outside read the answer and end the call, rather than cutting it under its feet.
-            try
-            {
-                await call.RequestStream.CompleteAsync();
-            }
-            catch (Exception e) when (e is RpcException or InvalidOperationException)
-            {
-                // The outside already ended the call (it gave up, or was busy); the outcome above says how it went.
-            }
-
-            await peer.DrainAsync(TimeSpan.FromSeconds(10), token);
-            return outcome;
-        }
-        catch (RpcException e) when (!token.IsCancellationRequested)
-        {
-            InsideMetrics.SyncFailed(session.Time.GetUtcNow());
-            throw GrpcErrors.Describe(e, url);
-        }
-    }
-
     private static void CheckTarget(InsideTarget target)
     {
         using var state = InsideState.OpenForWrite(target.StateDirectory);
@@ -212,20 +179,21 @@ internal static class GrpcCommands
         }
     }
 
-    private static int Report(Outcome outcome)
+    private static int Report(PullResult pulled)
     {
-        switch (outcome.Status)
+        var answer = pulled.Answer;
+        switch (answer.Status)
         {
-            case Outcome.Types.Status.Published:
+            case InsideAnswerStatus.Published:
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"generation {outcome.Generation} published; {outcome.BytesReceived} bytes received ({Units.Bytes((long)outcome.BytesReceived)})"));
+                    $"generation {answer.Generation} published; {pulled.BytesReceived} bytes received ({Units.Bytes(pulled.BytesReceived)})"));
                 return 0;
-            case Outcome.Types.Status.NothingNew:
-                Console.WriteLine($"generation {outcome.Generation} published; the outside has nothing newer");
+            case InsideAnswerStatus.NothingNew:
+                Console.WriteLine($"generation {answer.Generation} published; the outside has nothing newer");
                 return 0;
             default:
-                CommandRunner.Fail(Agent, outcome.Message);
-                return (int)GrpcErrors.KindOf(outcome.Status);
+                CommandRunner.Fail(Agent, answer.Message);
+                return (int)answer.Kind;
         }
     }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,7 +11,6 @@ using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Hosting;
 using Sync.Protocol;
-using Sync.Protocol.V1;
 using Sync.Transport.Grpc;
 
 namespace Sync.Outside;
@@ -52,27 +50,9 @@ internal static class GrpcCommands
                 // Scan before dialling: the inside admits one sync at a time, so it is not held while a large tree is
                 // hashed; the scan inside the session then only checks size, mtime and inode against this cache.
                 await Publishing.Publisher(host).ScanAsync(source.Source, source.StateDirectory, source.Options, progress, token);
-                try
-                {
-                    using var call = new InsideEndpoint.InsideEndpointClient(channel).Push(cancellationToken: token);
-                    // --verify was honoured by the scan above; the session's own scan trusts the fresh cache.
-                    var scanned = source with { Options = source.Options with { Verify = false } };
-                    var published = await session.RunAsync(PeerStreams.Client(call, url), scanned, lines, progress, token);
-                    await TryCompleteAsync(call.RequestStream);
-                    return published;
-                }
-                catch (RpcException e) when (!token.IsCancellationRequested)
-                {
-                    throw WithBytesSent(GrpcErrors.Describe(e, url), session.BytesSent);
-                }
-                catch (SyncException e) when (session.BytesSent > 0)
-                {
-                    throw WithBytesSent(e, session.BytesSent);
-                }
-                catch (Exception e) when (!token.IsCancellationRequested && e is IOException or HttpRequestException or InvalidOperationException)
-                {
-                    throw WithBytesSent(new SyncException(SyncErrorKind.Failure, $"the connection to {url} was lost: {e.Message}"), session.BytesSent);
-                }
+                // --verify was honoured by the scan above; the session's own scan trusts the fresh cache.
+                var scanned = source with { Options = source.Options with { Verify = false } };
+                return await session.PushAsync(channel, url, scanned, lines, progress, token);
             });
 
             await host.StopAsync(CancellationToken.None);
@@ -120,12 +100,8 @@ internal static class GrpcCommands
             await using var app = GrpcServer.Build(Agent, endpoint, settings, services =>
             {
                 AgentHost.AddAgentServices(services, Agent, level);
-                services.AddSingleton<IWireCodec, ProtobufWireCodec>();
-                services.AddSingleton(source);
-                services.AddSingleton(sp => new SyncGate(wait, sp.GetRequiredService<TimeProvider>()));
-                services.AddSingleton(sp => new OutsideSession(
-                    sp.GetRequiredService<IWireCodec>(), sp.GetRequiredService<ILogger<OutsideSession>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SyncGate>()));
-            }, app => app.MapGrpcService<OutsideEndpointService>());
+                services.AddOutsideEndpoint(source, wait);
+            }, app => app.MapOutsideEndpoint());
             await GrpcServer.RunUntilStoppedAsync(
                 app,
                 () =>
@@ -138,22 +114,6 @@ internal static class GrpcCommands
             return 0;
         }, ct));
         return command;
-    }
-
-    private static SyncException WithBytesSent(SyncException e, long bytes) => bytes == 0 || e.Kind != SyncErrorKind.Failure
-        ? e
-        : new SyncException(e.Kind, $"{e.Message}; {bytes} bytes sent (a new push resumes)");
-
-    private static async Task TryCompleteAsync(IClientStreamWriter<OutsideMessage> requests)
-    {
-        try
-        {
-            await requests.CompleteAsync();
-        }
-        catch (Exception e) when (e is RpcException or InvalidOperationException)
-        {
-            // The inside already ended the call after its answer; nothing left to close.
-        }
     }
 
     /// <summary>What push and serve take: the publishing options, and the link's rate and patience.</summary>
