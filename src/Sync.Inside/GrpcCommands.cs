@@ -28,44 +28,31 @@ internal static class GrpcCommands
     public static Command Serve()
     {
         var common = new TargetOptions();
-        var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
-        var tls = new TlsOptions();
-        var serve = new ServeOptions();
-        var metrics = new MetricsOptions();
+        var serving = new GrpcServeOptions();
         var command = new Command("serve", "Receive generations pushed by `sync-outside push`, one at a time, until stopped.");
         common.AddTo(command);
-        command.Options.Add(listen);
-        serve.AddTo(command);
-        metrics.AddListenTo(command);
-        tls.AddServerOptions(command);
+        serving.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
-            var endpoint = ListenAddress.Parse(result.GetValue(listen)!);
-            var settings = TlsSettings.Server(
-                result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa),
-                result.GetValue(tls.AllowAnonymous), result.GetValue(tls.AllowSubject), result.GetValue(tls.AllowSubjectFile));
+            var listen = serving.Read(result);
             var target = common.Target(result);
-            var wait = serve.Wait(result);
+            var wait = serving.Serve.Wait(result);
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
             // The lock first: a second serve on this state is busy (6), not a metrics port already taken (1).
             using var serviceLock = ServiceLock.Acquire(Agent, "serve", target.StateDirectory);
-            await using var scrape = await metrics.StartAsync(result, token);
+            await using var scrape = await serving.Metrics.StartAsync(result, token);
             CheckTarget(target);
             var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
-            await using var app = GrpcServer.Build(Agent, endpoint, settings, services =>
-            {
-                AgentHost.AddAgentServices(services, Agent, level);
-                services.AddInsideEndpoint(target, trust, wait);
-                services.AddSingleton<IServingState>(new InsideServingState(target.StateDirectory, target.Target));
-            }, app => app.MapInsideEndpoint());
-            await GrpcServer.RunUntilStoppedAsync(
-                app,
-                () =>
+            await GrpcServeOptions.RunAsync(
+                Agent, listen, level, target.Target,
+                services =>
                 {
-                    app.Services.GetRequiredService<ILogger<InsideSession>>().LogInformation(
-                        "Serving {Target} on {Endpoint} ({Security})", target.Target, endpoint, settings.ServerSecurity);
-                    ServiceReadiness.Ready(app.Services, $"serving {target.Target} on {endpoint}");
+                    services.AddInsideEndpoint(target, trust, wait);
+                    services.AddSingleton<IServingState>(new InsideServingState(target.StateDirectory, target.Target));
                 },
+                app => app.MapInsideEndpoint(),
+                logs => logs.CreateLogger<InsideSession>().LogInformation(
+                    "Serving {Target} on {Endpoint} ({Security})", target.Target, listen.Endpoint, listen.Tls.ServerSecurity),
                 token);
             return 0;
         }, ct));
@@ -99,7 +86,7 @@ internal static class GrpcCommands
                     : "--metrics-file is for a single pull; a pull --every answers scrapes on --metrics-listen");
             }
 
-            var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ServerCa), result.GetValue(tls.Pin));
+            var settings = tls.Client(result);
             var target = common.Target(result);
             var verbose = result.GetValue(common.Verbose);
             // A long-running puller logs one line per sync, like the servers; a one-shot pull prints its result.

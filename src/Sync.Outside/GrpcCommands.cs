@@ -37,7 +37,7 @@ internal static class GrpcCommands
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, token => metrics.RunWithFileAsync(Agent, result, async () =>
         {
             var url = result.GetValue(to)!;
-            var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ServerCa), result.GetValue(tls.Pin));
+            var settings = tls.Client(result);
             using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
             using var channel = GrpcClient.Create(url, settings);
@@ -64,23 +64,14 @@ internal static class GrpcCommands
     public static Command Serve()
     {
         var common = new ServedSourceOptions();
-        var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
-        var tls = new TlsOptions();
-        var serve = new ServeOptions();
+        var serving = new GrpcServeOptions();
         var command = new Command("serve", "Serve generations to insides that pull (`sync-inside pull`), one at a time, until stopped.");
         common.AddTo(command);
-        command.Options.Add(listen);
-        serve.AddTo(command);
-        tls.AddServerOptions(command);
-        var metrics = new MetricsOptions();
-        metrics.AddListenTo(command);
+        serving.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
-            var endpoint = ListenAddress.Parse(result.GetValue(listen)!);
-            var settings = TlsSettings.Server(
-                result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa),
-                result.GetValue(tls.AllowAnonymous), result.GetValue(tls.AllowSubject), result.GetValue(tls.AllowSubjectFile));
-            var wait = serve.Wait(result);
+            var listen = serving.Read(result);
+            var wait = serving.Serve.Wait(result);
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
             using var serviceLock = ServiceLock.Acquire(Agent, "serve", source.StateDirectory);
@@ -95,21 +86,14 @@ internal static class GrpcCommands
                 throw SyncException.Usage($"source '{source.Source}' does not exist");
             }
 
-            await using var scrape = await metrics.StartAsync(result, token);
+            await using var scrape = await serving.Metrics.StartAsync(result, token);
             var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
-            await using var app = GrpcServer.Build(Agent, endpoint, settings, services =>
-            {
-                AgentHost.AddAgentServices(services, Agent, level);
-                services.AddOutsideEndpoint(source, wait);
-            }, app => app.MapOutsideEndpoint());
-            await GrpcServer.RunUntilStoppedAsync(
-                app,
-                () =>
-                {
-                    app.Services.GetRequiredService<ILogger<OutsideSession>>().LogInformation(
-                        "Serving {Source} on {Endpoint} ({Security})", source.Source, endpoint, settings.ServerSecurity);
-                    ServiceReadiness.Ready(app.Services, $"serving {source.Source} on {endpoint}");
-                },
+            await GrpcServeOptions.RunAsync(
+                Agent, listen, level, source.Source,
+                services => services.AddOutsideEndpoint(source, wait),
+                app => app.MapOutsideEndpoint(),
+                logs => logs.CreateLogger<OutsideSession>().LogInformation(
+                    "Serving {Source} on {Endpoint} ({Security})", source.Source, listen.Endpoint, listen.Tls.ServerSecurity),
                 token);
             return 0;
         }, ct));
