@@ -15,6 +15,14 @@ internal static class GrpcErrors
             return SyncException.Refused($"TLS with {url} failed: {detail}");
         }
 
+        if (ClosedAfterHandshake(e))
+        {
+            // TLS 1.3 finishes the client's handshake before the server has judged the client's certificate: a refusal
+            // reaches the client only as a stream closed under it, before HTTP/2 starts.
+            return SyncException.Refused(
+                $"TLS with {url} failed: the server closed the connection right after the handshake, as a server does that refused this client's certificate (none given, not issued by its --client-ca, or without the clientAuth extended key usage; or it does not speak HTTP/2); the server's log names the reason");
+        }
+
         return e.StatusCode switch
         {
             StatusCode.Unavailable => new SyncException(SyncErrorKind.Failure, $"cannot reach {url} or the connection was lost: {detail}"),
@@ -54,6 +62,28 @@ internal static class GrpcErrors
         }
 
         return e is RpcException rpc && rpc.Status.Detail.Contains("certificate", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The TLS stream was closed by the server before HTTP/2 began: seen either as the stream disposed under the
+    /// client's first write, or as SocketsHttpHandler's "did not complete the HTTP/2 handshake" (it has no type of its own).
+    /// </summary>
+    private static bool ClosedAfterHandshake(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is ObjectDisposedException { ObjectName: { } name } && name.EndsWith(nameof(System.Net.Security.SslStream), StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            if (inner is IOException && inner.Message.Contains("did not complete the HTTP/2 handshake", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return e is RpcException rpc && rpc.Status.Detail.Contains("did not complete the HTTP/2 handshake", StringComparison.Ordinal);
     }
 
     private static Exception Innermost(Exception e)

@@ -124,7 +124,16 @@ public sealed class InsideSession
                 // ends the process and its metrics anyway) is not told apart here.
                 InsideMetrics.SyncFailed(_time.GetUtcNow());
 
-                _logger.LogWarning("Sync from {Peer} cut after {Bytes} bytes: {Reason}; what arrived is kept for a resume", peer.Peer, source.BytesReceived, e.Message);
+                if (source.BytesReceived > 0)
+                {
+                    _logger.LogWarning("Sync from {Peer} cut after {Bytes} bytes: {Reason}; what arrived is kept for a resume", peer.Peer, source.BytesReceived, e.Message);
+                }
+                else
+                {
+                    // Nothing arrived, so nothing is kept: the caller's one error line says why (a puller's refused TLS, say).
+                    _logger.LogInformation("Sync from {Peer} ended before any data: {Reason}", peer.Peer, e.Message);
+                }
+
                 throw;
             }
 

@@ -97,8 +97,9 @@ public sealed class GrpcAccessTests
             foreach (var (cert, key, subject) in new[] { (noUsage.Cert, noUsage.Key, "CN=no-usage.test"), (serverUsage.Cert, serverUsage.Key, "CN=server-usage.test") })
             {
                 var refused = await pair.Push(url, "--tls-ca", certs.Ca, "--tls-cert", cert, "--tls-key", key);
-                Assert.True(refused.ExitCode != 0, refused.ToString());
-                Assert.Single(refused.Stderr.Trim().Split('\n'));
+                Assert.True(refused.ExitCode == 3, refused.ToString());
+                var line = Assert.Single(refused.Stderr.Trim().Split('\n'));
+                Assert.True(line.Contains("refused this client's certificate", StringComparison.Ordinal), refused.ToString());
                 await server.WaitForOutputAsync($"Refused a client certificate ({subject}): it lacks the clientAuth extended key usage");
             }
 
@@ -134,7 +135,8 @@ public sealed class GrpcAccessTests
         await using (outside)
         {
             var refused = await pair.Pull(url3, "--tls-ca", certs.Ca, "--tls-cert", noUsage.Cert, "--tls-key", noUsage.Key);
-            Assert.True(refused.ExitCode != 0, refused.ToString());
+            Assert.True(refused.ExitCode == 3, refused.ToString());
+            Assert.Contains("refused this client's certificate", Assert.Single(refused.Stderr.Trim().Split('\n')));
             await outside.WaitForOutputAsync("Refused a client certificate (CN=no-usage.test): it lacks the clientAuth extended key usage");
         }
 
