@@ -95,7 +95,7 @@ public static class Compressor
     {
         try
         {
-            return setting.Format == CompressionFormat.Xz ? new XzEngine(setting) : new DeflateEngine(setting);
+            return setting.Format == CompressionFormat.Xz ? XzEngine.Create(setting) : DeflateEngine.Create(setting);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
