@@ -85,6 +85,22 @@ public sealed class CompressionProverTests
         Assert.Empty(CompressionProver.Candidates([0x1f, 0x8b, 8, 0x10, 0, 0, 0, 0, 0, 3, (byte)'c', 0])); // a comment: a header we do not write
     }
 
+    /// <summary>The headers come from files on the outside's source: no input, however malformed, makes the candidate list throw.</summary>
+    [Fact]
+    public void Reading_candidates_from_arbitrary_bytes_never_throws()
+    {
+        var random = new Random(11);
+        byte[][] prefixes = [[0x1f, 0x8b, 8], [0xfd, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0, 0]];
+        for (var i = 0; i < 20_000; i++)
+        {
+            var bytes = new byte[random.Next(0, 64)];
+            random.NextBytes(bytes);
+            var prefix = prefixes[i % 2];
+            prefix.AsSpan(0, Math.Min(prefix.Length, bytes.Length)).CopyTo(bytes);
+            Assert.All(CompressionProver.Candidates(bytes), c => Assert.Null(c.Problem()));
+        }
+    }
+
     /// <summary>
     /// apt-ftparchive writes .gz through zlib (default level) and .xz through liblzma (preset 6), each followed by an empty
     /// stream of the same kind that APT writes when it closes the file: both reproduced.
