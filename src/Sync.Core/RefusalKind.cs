@@ -26,4 +26,10 @@ public enum RefusalKind
 
     /// <summary>Truncated, altered or inconsistent bytes: a stream, a manifest, a bundle index or part.</summary>
     Damaged,
+
+    /// <summary>
+    /// A signed manifest names what this inside never publishes: a hostile path (`..`, absolute), a symlink that leaves
+    /// the tree or loops, an entry reached through a symlink or a file, a device file, an impossible mode.
+    /// </summary>
+    UnsafeEntry,
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sync.Transport.Grpc;
 
 namespace Sync.Hosting;
 
@@ -42,6 +43,14 @@ public sealed class TlsOptions
         command.Options.Add(AllowSubject);
         command.Options.Add(AllowSubjectFile);
     }
+
+    /// <summary>A server's settings: its certificate, and the clients it admits.</summary>
+    public TlsSettings Server(ParseResult result) => TlsSettings.Server(
+        result.GetValue(Certificate), result.GetValue(Key), result.GetValue(ClientCa),
+        result.GetValue(AllowAnonymous), result.GetValue(AllowSubject), result.GetValue(AllowSubjectFile));
+
+    /// <summary>A client's settings: how it checks the server, and its own certificate for mutual TLS.</summary>
+    public TlsSettings Client(ParseResult result) => new(result.GetValue(Certificate), result.GetValue(Key), result.GetValue(ServerCa), result.GetValue(Pin));
 
     public void AddClientOptions(Command command)
     {

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,9 +9,9 @@ using Sync.Core.Apply;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Engine.Inside;
+using Sync.Engine.Outside;
 using Sync.Hosting;
 using Sync.Protocol;
-using Sync.Protocol.V1;
 using Sync.Transport.Grpc;
 
 namespace Sync.Inside;
@@ -29,48 +27,31 @@ internal static class GrpcCommands
     public static Command Serve()
     {
         var common = new TargetOptions();
-        var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
-        var tls = new TlsOptions();
-        var serve = new ServeOptions();
-        var metrics = new MetricsOptions();
+        var serving = new GrpcServeOptions();
         var command = new Command("serve", "Receive generations pushed by `sync-outside push`, one at a time, until stopped.");
         common.AddTo(command);
-        command.Options.Add(listen);
-        serve.AddTo(command);
-        metrics.AddListenTo(command);
-        tls.AddServerOptions(command);
+        serving.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
-            var endpoint = ListenAddress.Parse(result.GetValue(listen)!);
-            var settings = TlsSettings.Server(
-                result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa),
-                result.GetValue(tls.AllowAnonymous), result.GetValue(tls.AllowSubject), result.GetValue(tls.AllowSubjectFile));
+            var listen = serving.Read(result);
             var target = common.Target(result);
-            var wait = serve.Wait(result);
+            var wait = serving.Serve.Wait(result);
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
             // The lock first: a second serve on this state is busy (6), not a metrics port already taken (1).
             using var serviceLock = ServiceLock.Acquire(Agent, "serve", target.StateDirectory);
-            await using var scrape = await metrics.StartAsync(result, token);
+            await using var scrape = await serving.Metrics.StartAsync(result, token);
             CheckTarget(target);
             var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
-            await using var app = GrpcServer.Build(Agent, endpoint, settings, services =>
-            {
-                AgentHost.AddAgentServices(services, Agent, level);
-                services.AddSingleton<IWireCodec, ProtobufWireCodec>();
-                services.AddSingleton(target);
-                services.AddSingleton<IServingState>(new InsideServingState(target.StateDirectory, target.Target));
-                services.AddSingleton(sp => new InsideSession(
-                    sp.GetRequiredService<IWireCodec>(), trust, sp.GetRequiredService<ILogger<InsideSession>>(), sp.GetRequiredService<TimeProvider>(),
-                    new SyncGate(wait, sp.GetRequiredService<TimeProvider>())));
-            }, app => app.MapGrpcService<InsideEndpointService>());
-            await GrpcServer.RunUntilStoppedAsync(
-                app,
-                () =>
+            await GrpcServeOptions.RunAsync(
+                Agent, listen, level, target.Target,
+                services =>
                 {
-                    app.Services.GetRequiredService<ILogger<InsideSession>>().LogInformation(
-                        "Serving {Target} on {Endpoint} ({Security})", target.Target, endpoint, settings.ServerSecurity);
-                    ServiceReadiness.Ready(app.Services, $"serving {target.Target} on {endpoint}");
+                    services.AddInsideEndpoint(target, trust, wait);
+                    services.AddSingleton<IServingState>(new InsideServingState(target.StateDirectory, target.Target));
                 },
+                app => app.MapInsideEndpoint(),
+                logs => logs.CreateLogger<InsideSession>().LogInformation(
+                    "Serving {Target} on {Endpoint} ({Security})", target.Target, listen.Endpoint, listen.Tls.ServerSecurity),
                 token);
             return 0;
         }, ct));
@@ -104,7 +85,7 @@ internal static class GrpcCommands
                     : "--metrics-file is for a single pull; a pull --every answers scrapes on --metrics-listen");
             }
 
-            var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ServerCa), result.GetValue(tls.Pin));
+            var settings = tls.Client(result);
             var target = common.Target(result);
             var verbose = result.GetValue(common.Verbose);
             // A long-running puller logs one line per sync, like the servers; a one-shot pull prints its result.
@@ -120,14 +101,14 @@ internal static class GrpcCommands
             if (interval is null)
             {
                 var progress = new OperationProgress();
-                Outcome outcome;
+                PullResult pulled;
                 await using (new ProgressDisplay(progress, result.GetValue(quiet)))
                 {
-                    outcome = await PullOnceAsync(channel, url, session, target, progress, token);
+                    pulled = await session.PullAsync(channel, url, target, progress, token);
                 }
 
                 await service.StopAsync(CancellationToken.None);
-                return Report(outcome);
+                return Report(pulled);
             }
 
             await using var scrape = await metrics.StartAsync(result, token);
@@ -141,10 +122,10 @@ internal static class GrpcCommands
             {
                 try
                 {
-                    var outcome = await PullOnceAsync(channel, url, session, target, new OperationProgress(), token);
-                    if (outcome.Status == Outcome.Types.Status.NothingNew)
+                    var answer = (await session.PullAsync(channel, url, target, new OperationProgress(), token)).Answer;
+                    if (answer.Status == InsideAnswerStatus.NothingNew)
                     {
-                        logger.LogInformation("Generation {Generation} is current", outcome.Generation);
+                        logger.LogInformation("Generation {Generation} is current", answer.Generation);
                     }
                 }
                 catch (SyncException e)
@@ -174,34 +155,6 @@ internal static class GrpcCommands
         return command;
     }
 
-    private static async Task<Outcome> PullOnceAsync(
-        Grpc.Net.Client.GrpcChannel channel, string url, InsideSession session, InsideTarget target, OperationProgress progress, CancellationToken token)
-    {
-        try
-        {
-            using var call = new OutsideEndpoint.OutsideEndpointClient(channel).Pull(cancellationToken: token);
-            var peer = InsideSession.Prefetch(PeerStreams.Client(call, url), token);
-            var outcome = await session.RunAsync(peer, target, progress, token);
-            // Let the outside read the answer and end the call, rather than cutting it under its feet.
-            try
-            {
-                await call.RequestStream.CompleteAsync();
-            }
-            catch (Exception e) when (e is RpcException or InvalidOperationException)
-            {
-                // The outside already ended the call (it gave up, or was busy); the outcome above says how it went.
-            }
-
-            await peer.DrainAsync(TimeSpan.FromSeconds(10), token);
-            return outcome;
-        }
-        catch (RpcException e) when (!token.IsCancellationRequested)
-        {
-            InsideMetrics.SyncFailed(session.Time.GetUtcNow());
-            throw GrpcErrors.Describe(e, url);
-        }
-    }
-
     private static void CheckTarget(InsideTarget target)
     {
         using var state = InsideState.OpenForWrite(target.StateDirectory);
@@ -212,20 +165,21 @@ internal static class GrpcCommands
         }
     }
 
-    private static int Report(Outcome outcome)
+    private static int Report(PullResult pulled)
     {
-        switch (outcome.Status)
+        var answer = pulled.Answer;
+        switch (answer.Status)
         {
-            case Outcome.Types.Status.Published:
+            case InsideAnswerStatus.Published:
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"generation {outcome.Generation} published; {outcome.BytesReceived} bytes received ({Units.Bytes((long)outcome.BytesReceived)})"));
+                    $"generation {answer.Generation} published; {pulled.BytesReceived} bytes received ({Units.Bytes(pulled.BytesReceived)})"));
                 return 0;
-            case Outcome.Types.Status.NothingNew:
-                Console.WriteLine($"generation {outcome.Generation} published; the outside has nothing newer");
+            case InsideAnswerStatus.NothingNew:
+                Console.WriteLine($"generation {answer.Generation} published; the outside has nothing newer");
                 return 0;
             default:
-                CommandRunner.Fail(Agent, outcome.Message);
-                return (int)GrpcErrors.KindOf(outcome.Status);
+                CommandRunner.Fail(Agent, answer.Message);
+                return (int)answer.Kind;
         }
     }
 

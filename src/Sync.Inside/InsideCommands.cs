@@ -56,11 +56,16 @@ internal static class InsideCommands
             Description = "What to do with a bundle once its generation is published: keep (default), delete, or move:DIR (an existing folder).",
             DefaultValueFactory = _ => "keep",
         };
+        var refused = new Option<string>("--refused")
+        {
+            Description = "What to do with a bundle that can never apply here (older than what is published, untrusted, damaged): keep (default: refused again by every import) or move:DIR (an existing folder, a quarantine).",
+            DefaultValueFactory = _ => "keep",
+        };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
         var command = new Command("import", "Apply every complete bundle in the drop folder, in generation order.")
         {
-            drop, target, state, trust, publish, keep, applied, quiet, verbose,
+            drop, target, state, trust, publish, keep, applied, refused, quiet, verbose,
         };
         apply.AddTo(command);
         metrics.AddFileTo(command);
@@ -77,7 +82,8 @@ internal static class InsideCommands
                 throw SyncException.Usage($"drop folder '{dropDir}' does not exist");
             }
 
-            var settle = AppliedBundles.Parse(result.GetValue(applied)!, dropDir);
+            var settleApplied = BundleSettlement.ParseApplied(result.GetValue(applied)!, dropDir);
+            var settleRefused = BundleSettlement.ParseRefused(result.GetValue(refused)!, dropDir);
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
             var time = host.Services.GetRequiredService<TimeProvider>();
@@ -90,7 +96,7 @@ internal static class InsideCommands
                 host.Logger<GenerationIntake>(), time);
             var before = inside.Published.Generation; // a publish a crash interrupted, finished by PrepareAsync, counts as this run's
             await intake.PrepareAsync(token);
-            var candidates = BundleCandidate.List(dropDir, trustStore, settle);
+            var candidates = BundleCandidate.List(dropDir, trustStore, settleApplied, settleRefused);
             if (candidates.Count == 0 && inside.Published.Generation == 0)
             {
                 // An unmounted medium is an empty folder: on an inside that has nothing yet, that must not look like success.
@@ -120,6 +126,14 @@ internal static class InsideCommands
                 ? $"generation {now} published; no new generation applied"
                 : string.Create(CultureInfo.InvariantCulture,
                     $"generation {now} published (was {before}), signed by key {inside.Published.SignedBy}; {round.Applied.Count} bundle(s) applied, {round.BytesReceived} content bytes received"));
+            if (round.Refused.Count > 0)
+            {
+                // stdout, so that each refusal stays one line on stderr.
+                Console.WriteLine(settleRefused.MoveTo is { } quarantine
+                    ? $"{round.Refused.Count} refused bundle(s) moved to {quarantine}"
+                    : $"{round.Refused.Count} refused bundle(s) stay in the drop folder and are refused again by every import: remove them, or import with --refused move:DIR");
+            }
+
             await host.StopAsync(CancellationToken.None);
             return round.ExitCode;
         }), ct));

@@ -60,7 +60,7 @@ internal static class UdpCommands
                 throw SyncException.Usage("--keep must be at least 1, --report-interval 0..86400 seconds, --timeout 0..31536000 seconds");
             }
 
-            var bind = Endpoint("--udp", result.GetValue(udp)!);
+            var bind = UdpArguments.Endpoint("--udp", result.GetValue(udp)!);
             IPAddress? groupAddress = null;
             if (result.GetValue(group) is { } g && (!IPAddress.TryParse(g, out groupAddress) || !IsMulticast(groupAddress)))
             {
@@ -79,7 +79,7 @@ internal static class UdpCommands
                 ? OptionValue.Parse("--spool-max-bytes", budgetText, Sync.Transport.FileDrop.VolumeSize.Parse)
                 : null;
 
-            var key = result.GetValue(macKey) is { } keyPath ? ReadMacKey(keyPath) : null;
+            var key = result.GetValue(macKey) is { } keyPath ? UdpArguments.MacKey("--mac-key", keyPath) : null;
             var trustFiles = result.GetValue(trust)!;
             var stateDir = result.GetValue(state)!;
             var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
@@ -176,31 +176,4 @@ internal static class UdpCommands
 
     private static bool IsMulticast(IPAddress address) =>
         address.IsIPv6Multicast || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && (address.GetAddressBytes()[0] & 0xF0) == 0xE0);
-
-    private static IPEndPoint Endpoint(string option, string text)
-    {
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !ushort.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port == 0 ||
-            !IPAddress.TryParse(text[..colon].Trim('[', ']'), out var address))
-        {
-            throw SyncException.Usage($"{option}: '{text}' is not ADDRESS:PORT (e.g. 0.0.0.0:7700 or 198.18.0.2:7700)");
-        }
-
-        return new IPEndPoint(address, port);
-    }
-
-    private static byte[] ReadMacKey(string path)
-    {
-        byte[] key;
-        try
-        {
-            key = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw SyncException.Usage($"--mac-key: cannot read '{path}': {e.Message}");
-        }
-
-        return key.Length >= 16 ? key : throw SyncException.Usage($"--mac-key: '{path}' holds {key.Length} bytes; a MAC key needs at least 16 (openssl rand 32 > FILE)");
-    }
 }

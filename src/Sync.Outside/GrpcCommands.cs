@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,7 +10,6 @@ using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Hosting;
 using Sync.Protocol;
-using Sync.Protocol.V1;
 using Sync.Transport.Grpc;
 
 namespace Sync.Outside;
@@ -39,7 +36,7 @@ internal static class GrpcCommands
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, token => metrics.RunWithFileAsync(Agent, result, async () =>
         {
             var url = result.GetValue(to)!;
-            var settings = new TlsSettings(result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ServerCa), result.GetValue(tls.Pin));
+            var settings = tls.Client(result);
             using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
             using var channel = GrpcClient.Create(url, settings);
@@ -52,27 +49,9 @@ internal static class GrpcCommands
                 // Scan before dialling: the inside admits one sync at a time, so it is not held while a large tree is
                 // hashed; the scan inside the session then only checks size, mtime and inode against this cache.
                 await Publishing.Publisher(host).ScanAsync(source.Source, source.StateDirectory, source.Options, progress, token);
-                try
-                {
-                    using var call = new InsideEndpoint.InsideEndpointClient(channel).Push(cancellationToken: token);
-                    // --verify was honoured by the scan above; the session's own scan trusts the fresh cache.
-                    var scanned = source with { Options = source.Options with { Verify = false } };
-                    var published = await session.RunAsync(PeerStreams.Client(call, url), scanned, lines, progress, token);
-                    await TryCompleteAsync(call.RequestStream);
-                    return published;
-                }
-                catch (RpcException e) when (!token.IsCancellationRequested)
-                {
-                    throw WithBytesSent(GrpcErrors.Describe(e, url), session.BytesSent);
-                }
-                catch (SyncException e) when (session.BytesSent > 0)
-                {
-                    throw WithBytesSent(e, session.BytesSent);
-                }
-                catch (Exception e) when (!token.IsCancellationRequested && e is IOException or HttpRequestException or InvalidOperationException)
-                {
-                    throw WithBytesSent(new SyncException(SyncErrorKind.Failure, $"the connection to {url} was lost: {e.Message}"), session.BytesSent);
-                }
+                // --verify was honoured by the scan above; the session's own scan trusts the fresh cache.
+                var scanned = source with { Options = source.Options with { Verify = false } };
+                return await session.PushAsync(channel, url, scanned, lines, progress, token);
             });
 
             await host.StopAsync(CancellationToken.None);
@@ -84,23 +63,14 @@ internal static class GrpcCommands
     public static Command Serve()
     {
         var common = new ServedSourceOptions();
-        var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (plain text only on loopback).", Required = true };
-        var tls = new TlsOptions();
-        var serve = new ServeOptions();
+        var serving = new GrpcServeOptions();
         var command = new Command("serve", "Serve generations to insides that pull (`sync-inside pull`), one at a time, until stopped.");
         common.AddTo(command);
-        command.Options.Add(listen);
-        serve.AddTo(command);
-        tls.AddServerOptions(command);
-        var metrics = new MetricsOptions();
-        metrics.AddListenTo(command);
+        serving.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
-            var endpoint = ListenAddress.Parse(result.GetValue(listen)!);
-            var settings = TlsSettings.Server(
-                result.GetValue(tls.Certificate), result.GetValue(tls.Key), result.GetValue(tls.ClientCa),
-                result.GetValue(tls.AllowAnonymous), result.GetValue(tls.AllowSubject), result.GetValue(tls.AllowSubjectFile));
-            var wait = serve.Wait(result);
+            var listen = serving.Read(result);
+            var wait = serving.Serve.Wait(result);
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
             using var serviceLock = ServiceLock.Acquire(Agent, "serve", source.StateDirectory);
@@ -115,45 +85,18 @@ internal static class GrpcCommands
                 throw SyncException.Usage($"source '{source.Source}' does not exist");
             }
 
-            await using var scrape = await metrics.StartAsync(result, token);
+            await using var scrape = await serving.Metrics.StartAsync(result, token);
             var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
-            await using var app = GrpcServer.Build(Agent, endpoint, settings, services =>
-            {
-                AgentHost.AddAgentServices(services, Agent, level);
-                services.AddSingleton<IWireCodec, ProtobufWireCodec>();
-                services.AddSingleton(source);
-                services.AddSingleton(sp => new SyncGate(wait, sp.GetRequiredService<TimeProvider>()));
-                services.AddSingleton(sp => new OutsideSession(
-                    sp.GetRequiredService<IWireCodec>(), sp.GetRequiredService<ILogger<OutsideSession>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SyncGate>()));
-            }, app => app.MapGrpcService<OutsideEndpointService>());
-            await GrpcServer.RunUntilStoppedAsync(
-                app,
-                () =>
-                {
-                    app.Services.GetRequiredService<ILogger<OutsideSession>>().LogInformation(
-                        "Serving {Source} on {Endpoint} ({Security})", source.Source, endpoint, settings.ServerSecurity);
-                    ServiceReadiness.Ready(app.Services, $"serving {source.Source} on {endpoint}");
-                },
+            await GrpcServeOptions.RunAsync(
+                Agent, listen, level, source.Source,
+                services => services.AddOutsideEndpoint(source, wait),
+                app => app.MapOutsideEndpoint(),
+                logs => logs.CreateLogger<OutsideSession>().LogInformation(
+                    "Serving {Source} on {Endpoint} ({Security})", source.Source, listen.Endpoint, listen.Tls.ServerSecurity),
                 token);
             return 0;
         }, ct));
         return command;
-    }
-
-    private static SyncException WithBytesSent(SyncException e, long bytes) => bytes == 0 || e.Kind != SyncErrorKind.Failure
-        ? e
-        : new SyncException(e.Kind, $"{e.Message}; {bytes} bytes sent (a new push resumes)");
-
-    private static async Task TryCompleteAsync(IClientStreamWriter<OutsideMessage> requests)
-    {
-        try
-        {
-            await requests.CompleteAsync();
-        }
-        catch (Exception e) when (e is RpcException or InvalidOperationException)
-        {
-            // The inside already ended the call after its answer; nothing left to close.
-        }
     }
 
     /// <summary>What push and serve take: the publishing options, and the link's rate and patience.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Sync.Hosting;
 using Sync.Transport.Udp;
 
 namespace Sync.Outside;

@@ -9,7 +9,7 @@ namespace Sync.Transport.Grpc;
 /// serialized into the HTTP/2 stream (chunk memory may then be reused), and waits while the inside's flow-control
 /// window is full, which is what bounds memory when the inside or its disk is slower.
 /// </summary>
-public sealed class GrpcDeltaSink : IDeltaSink
+internal sealed class GrpcDeltaSink : IDeltaSink
 {
     private readonly IPeerStream<OutsideMessage, InsideMessage> _peer;
     private readonly SendPacer? _pacer;

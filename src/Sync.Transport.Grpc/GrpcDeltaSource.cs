@@ -9,7 +9,7 @@ namespace Sync.Transport.Grpc;
 /// The inside reads the delta stream here. The stream ends at its end frame, not when the other side closes, because
 /// the call stays open for the inside's outcome. Anything but a frame in the middle of the stream is refused.
 /// </summary>
-public sealed class GrpcDeltaSource : IDeltaSource
+internal sealed class GrpcDeltaSource : IDeltaSource
 {
     private readonly IPeerStream<InsideMessage, OutsideMessage> _peer;
     private bool _ended;

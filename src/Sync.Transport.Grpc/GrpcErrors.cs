@@ -4,7 +4,7 @@ using Sync.Core;
 namespace Sync.Transport.Grpc;
 
 /// <summary>Turns a failed call into the one-line error an operator can act on.</summary>
-public static class GrpcErrors
+internal static class GrpcErrors
 {
     public static SyncException Describe(RpcException e, string url)
     {
@@ -42,15 +42,6 @@ public static class GrpcErrors
                 _ => StatusCode.Aborted,
             },
             e.Message);
-
-    /// <summary>The exit code's kind for an outcome that is not a success.</summary>
-    public static SyncErrorKind KindOf(Sync.Protocol.V1.Outcome.Types.Status status) => status switch
-    {
-        Sync.Protocol.V1.Outcome.Types.Status.Refused => SyncErrorKind.Refused,
-        Sync.Protocol.V1.Outcome.Types.Status.MissingBase => SyncErrorKind.MissingBase,
-        Sync.Protocol.V1.Outcome.Types.Status.Busy => SyncErrorKind.Busy,
-        _ => SyncErrorKind.Failure,
-    };
 
     private static bool IsTls(Exception e)
     {

@@ -94,6 +94,7 @@ public static class GrpcServer
         builder.Services.AddGrpcHealthChecks().AddCheck<ServingHealthCheck>("sync");
         configureServices(builder.Services);
         builder.Services.AddSingleton(tls.AllowedSubjects);
+        builder.Services.AddSingleton<ServedCalls>();
         var app = builder.Build();
         // Warnings at every start, where an operator reading the service's log sees them.
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcServer));

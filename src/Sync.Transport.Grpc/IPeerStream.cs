@@ -4,7 +4,7 @@ namespace Sync.Transport.Grpc;
 /// One side's view of the bidirectional stream, the same whichever side dialled: the session logic runs unchanged
 /// over a server call (push to an inside, pull from an outside) or a client call.
 /// </summary>
-public interface IPeerStream<in TSend, TReceive>
+internal interface IPeerStream<in TSend, TReceive>
     where TReceive : class
 {
     /// <summary>Who is at the other end, for messages and logs.</summary>

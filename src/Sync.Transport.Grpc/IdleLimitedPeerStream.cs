@@ -9,7 +9,7 @@ namespace Sync.Transport.Grpc;
 /// says so. Whoever holds the one-sync gate is a peer, and a stalled peer must not hold it for ever. Only waits on
 /// the peer count: while this side works (scans, publishes) nothing is pending here and no clock runs.
 /// </summary>
-public sealed class IdleLimitedPeerStream<TSend, TReceive> : IPeerStream<TSend, TReceive>
+internal sealed class IdleLimitedPeerStream<TSend, TReceive> : IPeerStream<TSend, TReceive>
     where TReceive : class
 {
     private readonly IPeerStream<TSend, TReceive> _inner;

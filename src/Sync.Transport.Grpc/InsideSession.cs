@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
 using Sync.Core.Apply;
@@ -8,6 +10,7 @@ using Sync.Core.Posix;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Engine.Inside;
+using Sync.Engine.Outside;
 using Sync.Protocol.V1;
 
 namespace Sync.Transport.Grpc;
@@ -35,21 +38,50 @@ public sealed class InsideSession
         _gate = gate;
     }
 
-    /// <summary>The session's clock.</summary>
-    public TimeProvider Time => _time;
+    /// <summary>
+    /// Dials the outside that serves at <paramref name="url"/> (`sync-inside pull`) and runs one sync. Returns what
+    /// this inside answered; throws a <see cref="SyncException"/> an operator can act on when the call failed.
+    /// </summary>
+    public async Task<PullResult> PullAsync(
+        GrpcChannel channel, string url, InsideTarget target, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var call = new OutsideEndpoint.OutsideEndpointClient(channel).Pull(cancellationToken: cancellationToken);
+            var peer = Prefetch(PeerStreams.Client(call, url), cancellationToken);
+            var outcome = await RunAsync(peer, target, progress, cancellationToken).ConfigureAwait(false);
+            // Let the outside read the answer and end the call, rather than cutting it under its feet.
+            try
+            {
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RpcException or InvalidOperationException)
+            {
+                // The outside already ended the call (it gave up, or was busy); the outcome above says how it went.
+            }
+
+            await peer.DrainAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            return new PullResult(Outcomes.ToAnswer(outcome), (long)outcome.BytesReceived);
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            InsideMetrics.SyncFailed(_time.GetUtcNow());
+            throw GrpcErrors.Describe(e, url);
+        }
+    }
 
     /// <summary>
     /// Runs one sync. Returns the outcome the other side was sent, or throws when the link was lost. Give it a
     /// <see cref="Prefetch"/>ed stream so receiving overlaps with applying.
     /// </summary>
-    public async Task<Outcome> RunAsync(
+    internal async Task<Outcome> RunAsync(
         IPeerStream<InsideMessage, OutsideMessage> peer, InsideTarget target, OperationProgress progress, CancellationToken cancellationToken)
     {
         peer = new IdleLimitedPeerStream<InsideMessage, OutsideMessage>(peer, target.IdleTimeout, _time);
         using var hold = await _gate.EnterAsync(peer.Peer, cancellationToken).ConfigureAwait(false);
         if (hold is null)
         {
-            return await SendAsync(peer, Status(Outcome.Types.Status.Busy, 0, $"the inside is busy applying a sync from {_gate.Holder}; try again when it is done"), cancellationToken)
+            return await SendAsync(peer, Outcomes.Of(Outcome.Types.Status.Busy, 0, $"the inside is busy applying a sync from {_gate.Holder}; try again when it is done"), cancellationToken)
                 .ConfigureAwait(false);
         }
 
@@ -64,7 +96,7 @@ public sealed class InsideSession
         {
             // Another process holds the state (an import beside this service): this inside cannot apply now.
             InsideMetrics.Failed(e, _time.GetUtcNow());
-            return await SendAsync(peer, ToOutcome(e, 0), cancellationToken).ConfigureAwait(false);
+            return await SendAsync(peer, Outcomes.Of(e), cancellationToken).ConfigureAwait(false);
         }
 
         using (state)
@@ -79,11 +111,11 @@ public sealed class InsideSession
             }
             catch (SyncException e)
             {
-                outcome = ToOutcome(e, 0);
+                outcome = Outcomes.Of(e);
             }
             catch (Exception e) when (Posix.IsDiskFull(e))
             {
-                outcome = Status(Outcome.Types.Status.Failed, 0, $"the inside's disk is full ({e.Message}); what was published before is intact");
+                outcome = Outcomes.Of(Outcome.Types.Status.Failed, 0, $"the inside's disk is full ({e.Message}); what was published before is intact");
             }
             catch (Exception e)
             {
@@ -113,7 +145,7 @@ public sealed class InsideSession
     }
 
     /// <summary>About 4 MiB of average chunks received ahead of the apply.</summary>
-    public static PrefetchingPeerStream<InsideMessage, OutsideMessage> Prefetch(IPeerStream<InsideMessage, OutsideMessage> peer, CancellationToken cancellationToken) =>
+    internal static PrefetchingPeerStream<InsideMessage, OutsideMessage> Prefetch(IPeerStream<InsideMessage, OutsideMessage> peer, CancellationToken cancellationToken) =>
         new(peer, depth: 8, cancellationToken);
 
     private async Task<Outcome> SyncAsync(
@@ -151,7 +183,7 @@ public sealed class InsideSession
         if (first.BodyCase == OutsideMessage.BodyOneofCase.UpToDate)
         {
             InsideMetrics.Succeeded(_time.GetUtcNow());
-            return Status(Outcome.Types.Status.NothingNew, state.Published.Generation, $"generation {state.Published.Generation} is current");
+            return Outcomes.Of(Outcome.Types.Status.NothingNew, state.Published.Generation, $"generation {state.Published.Generation} is current");
         }
 
         var received = await intake.ApplyStreamAsync(source, progress, resume, cancellationToken).ConfigureAwait(false);
@@ -203,18 +235,4 @@ public sealed class InsideSession
 
         return outcome;
     }
-
-    internal static Outcome ToOutcome(SyncException e, long generation) => Status(
-        e.Kind switch
-        {
-            SyncErrorKind.Refused => Outcome.Types.Status.Refused,
-            SyncErrorKind.MissingBase => Outcome.Types.Status.MissingBase,
-            SyncErrorKind.Busy => Outcome.Types.Status.Busy,
-            _ => Outcome.Types.Status.Failed,
-        },
-        generation,
-        e.Message);
-
-    private static Outcome Status(Outcome.Types.Status status, long generation, string message) =>
-        new() { Status = status, Generation = (ulong)generation, Message = message };
 }

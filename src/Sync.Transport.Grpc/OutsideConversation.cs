@@ -52,7 +52,7 @@ internal sealed class OutsideConversation(
         }
 
         return holdings.Outcome is { } early
-            ? new CarrierStart(Ended: new CarrierReport(UpToDate, ToAnswer(early)))
+            ? new CarrierStart(Ended: new CarrierReport(UpToDate, Outcomes.ToAnswer(early)))
             : new CarrierStart(holdings.Held);
     }
 
@@ -60,7 +60,7 @@ internal sealed class OutsideConversation(
     {
         await peer.SendAsync(new OutsideMessage { UpToDate = new UpToDate { Generation = (ulong)summary.Generation } }, cancellationToken).ConfigureAwait(false);
         var answer = await ReceiveOutcomeAsync(peer, cancellationToken).ConfigureAwait(false);
-        return new CarrierReport(UpToDate, ToAnswer(answer));
+        return new CarrierReport(UpToDate, Outcomes.ToAnswer(answer));
     }
 
     public async Task<CarrierReport> EmitAsync(PreparedExport prepared, EmissionRecord record, OperationProgress progress, CancellationToken cancellationToken)
@@ -73,7 +73,7 @@ internal sealed class OutsideConversation(
         return new CarrierReport(
             string.Create(CultureInfo.InvariantCulture,
                 $"{sink.BytesSent} bytes sent ({ByteCount.Format(sink.BytesSent)}) in {seconds:F1} s ({ByteCount.Format((long)(sink.BytesSent / seconds))}/s)"),
-            ToAnswer(outcome))
+            Outcomes.ToAnswer(outcome))
         {
             Suffix = "; published by the inside",
         };
@@ -92,19 +92,6 @@ internal sealed class OutsideConversation(
             logger.LogDebug("Could not tell {Peer} we gave up: {Reason}", peer.Peer, e.Message);
         }
     }
-
-    private static InsideAnswer ToAnswer(Outcome outcome) => new(
-        outcome.Status switch
-        {
-            Outcome.Types.Status.Published => InsideAnswerStatus.Published,
-            Outcome.Types.Status.NothingNew => InsideAnswerStatus.NothingNew,
-            Outcome.Types.Status.Refused => InsideAnswerStatus.Refused,
-            Outcome.Types.Status.Busy => InsideAnswerStatus.Busy,
-            Outcome.Types.Status.MissingBase => InsideAnswerStatus.MissingBase,
-            _ => InsideAnswerStatus.Failed,
-        },
-        (long)outcome.Generation,
-        outcome.Message);
 
     /// <summary>
     /// Streams the generation while listening for the inside: an inside that refuses early (bad key, replay) answers

@@ -1,3 +1,5 @@
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
 using Sync.Core.Streams;
@@ -20,8 +22,37 @@ public sealed class OutsideSession(IWireCodec codec, ILogger logger, TimeProvide
     /// <summary>Bytes of delta stream sent by the last run, also when it failed: what a cut cost.</summary>
     public long BytesSent => _conversation?.BytesSent ?? 0;
 
+    /// <summary>
+    /// Dials the inside that serves at <paramref name="url"/> (`sync-outside push`) and runs one sync. A failed call
+    /// throws a <see cref="SyncException"/> an operator can act on, saying how many bytes went out (a new push resumes).
+    /// </summary>
+    /// <param name="output">Takes the summary line.</param>
+    public async Task<PublishOutcome> PushAsync(
+        GrpcChannel channel, string url, OutsideSource source, TextWriter output, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var call = new InsideEndpoint.InsideEndpointClient(channel).Push(cancellationToken: cancellationToken);
+            var published = await RunAsync(PeerStreams.Client(call, url), source, output, progress, cancellationToken).ConfigureAwait(false);
+            await TryCompleteAsync(call.RequestStream).ConfigureAwait(false);
+            return published;
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw WithBytesSent(GrpcErrors.Describe(e, url));
+        }
+        catch (SyncException e) when (BytesSent > 0)
+        {
+            throw WithBytesSent(e);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is IOException or HttpRequestException or InvalidOperationException)
+        {
+            throw WithBytesSent(new SyncException(SyncErrorKind.Failure, $"the connection to {url} was lost: {e.Message}"));
+        }
+    }
+
     /// <param name="output">Takes the summary line (a command's stdout; a server's null writer).</param>
-    public async Task<PublishOutcome> RunAsync(
+    internal async Task<PublishOutcome> RunAsync(
         IPeerStream<OutsideMessage, InsideMessage> call, OutsideSource source, TextWriter output, OperationProgress progress, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
@@ -49,5 +80,21 @@ public sealed class OutsideSession(IWireCodec codec, ILogger logger, TimeProvide
         }
 
         return outcome;
+    }
+
+    private SyncException WithBytesSent(SyncException e) => BytesSent == 0 || e.Kind != SyncErrorKind.Failure
+        ? e
+        : new SyncException(e.Kind, $"{e.Message}; {BytesSent} bytes sent (a new push resumes)");
+
+    private static async Task TryCompleteAsync(IClientStreamWriter<OutsideMessage> requests)
+    {
+        try
+        {
+            await requests.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
+        {
+            // The inside already ended the call after its answer; nothing left to close.
+        }
     }
 }

@@ -3,7 +3,7 @@ using Grpc.Core;
 namespace Sync.Transport.Grpc;
 
 /// <summary>Adapters from the two gRPC call shapes to <see cref="IPeerStream{TSend, TReceive}"/>.</summary>
-public static class PeerStreams
+internal static class PeerStreams
 {
     public static IPeerStream<TSend, TReceive> Server<TSend, TReceive>(
         IAsyncStreamReader<TReceive> requests, IServerStreamWriter<TSend> responses, string peer)

@@ -8,7 +8,7 @@ namespace Sync.Transport.Grpc;
 /// flow control as the backpressure; a receive error surfaces, in order, at the read that would have met it.
 /// </summary>
 /// <remarks>The pump ends with the call (or the token); it needs no disposing, and nothing else may read the inner stream.</remarks>
-public sealed class PrefetchingPeerStream<TSend, TReceive> : IPeerStream<TSend, TReceive>
+internal sealed class PrefetchingPeerStream<TSend, TReceive> : IPeerStream<TSend, TReceive>
     where TReceive : class
 {
     private readonly IPeerStream<TSend, TReceive> _inner;

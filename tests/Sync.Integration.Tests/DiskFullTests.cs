@@ -47,6 +47,10 @@ public sealed class DiskFullTests
         Assert.Equal(published, TreeAssert.Describe(target));
         Assert.True(small.Space.AvailableBytes >= freeBefore - (256 << 10), $"free space {freeBefore} -> {small.Space.AvailableBytes}: the failed import holds space");
         await Run.Ok(Run.Inside("verify", "--target", target, "--state", inside, "--quiet"));
+        var status = System.Text.Json.JsonDocument.Parse((await Run.Ok(Run.Inside("status", "--state", inside, "--json"))).Stdout).RootElement;
+        var waiting = Assert.Single(status.GetProperty("pending").EnumerateArray());
+        Assert.Equal("storage", waiting.GetProperty("kind").GetString());
+        Assert.Equal(2, waiting.GetProperty("generation").GetInt64());
 
         // Once space is freed the same import goes through.
         File.Delete(other);

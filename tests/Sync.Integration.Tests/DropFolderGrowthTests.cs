@@ -5,7 +5,8 @@ namespace Sync.Integration.Tests;
 /// <summary>
 /// Issue 11: drop folders must not grow forever. `import --applied move:DIR|delete` takes applied bundles out of the
 /// folder (so a path unit watching it is not triggered again by them); `export --keep-bundles N` removes bundles of
-/// generations older than the newest N.
+/// generations older than the newest N; `import --refused move:DIR` quarantines what can never apply, so a stale
+/// bundle is refused once, not by every import after.
 /// </summary>
 public sealed class DropFolderGrowthTests
 {
@@ -85,5 +86,50 @@ public sealed class DropFolderGrowthTests
         await Run.Ok(pair.Import());
         TreeAssert.Equal(pair.Source, pair.Target);
         Assert.Equal(2, (await pair.Export("--keep-bundles", "-1")).ExitCode);
+    }
+
+    [Fact]
+    public async Task A_stale_or_damaged_bundle_is_refused_by_every_import_until_moved_to_quarantine()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        Change(pair, 1);
+        await Run.Ok(pair.Export());
+        Change(pair, 2);
+        await Run.Ok(pair.Export());
+        await Run.Ok(pair.Import()); // the inside holds generation 2
+
+        // Generation 1 from another outside state with the same key (never applied here), and an index that is garbage.
+        var other = pair.MakeDir("other-drop");
+        await Run.Ok(Run.Outside("export", "--source", pair.Source, "--state", pair.Dir("other-outside"), "--key", pair.Key, "--drop", other, "--quiet"));
+        var stale = Directory.GetFiles(other).Select(Path.GetFileName).ToList();
+        foreach (var file in stale)
+        {
+            File.Move(Path.Combine(other, file!), Path.Combine(pair.Drop, file!));
+        }
+
+        const string damaged = "sync-g00000009-b00000008-0123456789ab";
+        File.WriteAllText(Path.Combine(pair.Drop, damaged + ".index"), "not an index");
+        File.WriteAllText(Path.Combine(pair.Drop, damaged + ".p0001"), "not a part");
+        var before = TreeAssert.Describe(pair.Target);
+
+        var kept = await pair.Import();
+        Assert.Equal(3, kept.ExitCode);
+        Assert.Contains("already published", kept.Stderr);
+        Assert.Contains("2 refused bundle(s) stay in the drop folder and are refused again by every import", kept.Stdout);
+        Assert.Equal(3, (await pair.Import()).ExitCode); // still there, refused again
+
+        var quarantine = pair.MakeDir("quarantine");
+        var moved = await pair.Import("--refused", "move:" + quarantine);
+        Assert.Equal(3, moved.ExitCode);
+        Assert.Contains($"2 refused bundle(s) moved to {quarantine}", moved.Stdout);
+        Assert.Equal(2, moved.Stderr.Trim().Split('\n').Length); // one line per refusal
+        Assert.Equal(stale.Concat([damaged + ".index", damaged + ".p0001"]).Order(StringComparer.Ordinal),
+            Directory.GetFiles(quarantine).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(Directory.GetFiles(pair.Drop), f => Path.GetFileName(f).StartsWith(damaged, StringComparison.Ordinal));
+
+        await Run.Ok(pair.Import("--refused", "move:" + quarantine)); // refused once, not by every import after
+        Assert.Equal(before, TreeAssert.Describe(pair.Target));
+        TreeAssert.Equal(pair.Source, pair.Target);
+        Assert.Equal(2, (await pair.Import("--refused", "delete")).ExitCode); // a refused bundle is evidence: never deleted
     }
 }

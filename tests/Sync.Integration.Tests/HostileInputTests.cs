@@ -81,6 +81,8 @@ public sealed class HostileInputTests
         Assert.Equal(published, TreeAssert.Describe(pair.Target));
         await Run.Ok(pair.Verify());
         Assert.Contains("generation 1", (await Run.Ok(pair.Status())).Stdout);
+        var status = System.Text.Json.JsonDocument.Parse((await Run.Ok(Run.Inside("status", "--state", pair.InsideState, "--json"))).Stdout);
+        Assert.Equal("unsafe_entry", status.RootElement.GetProperty("refused")[0].GetProperty("kind").GetString());
     }
 
     [Fact]

@@ -37,6 +37,21 @@ public sealed class SymlinkEscapeTests
         TreeAssert.Equal(pair.Source, pair.Target);
     }
 
+    [Fact]
+    public async Task A_source_named_through_a_symlink_is_exported_as_the_tree_it_names_with_its_own_links_kept()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        TreeBuilder.Write(pair.Source, "dists/bookworm/Release", [1, 2, 3]);
+        File.CreateSymbolicLink(Path.Combine(pair.Source, "dists/stable"), "bookworm");
+        var named = Path.Combine(pair.Dir(""), "mirror-link");
+        File.CreateSymbolicLink(named, pair.Source); // /srv/mirror -> /data/mirror
+
+        await Run.Ok(Run.Outside("export", "--source", named, "--state", pair.OutsideState, "--key", pair.Key, "--drop", pair.Drop, "--quiet"));
+        await Run.Ok(pair.Import());
+        TreeAssert.Equal(pair.Source, pair.Target);
+        Assert.Equal("bookworm", new FileInfo(Path.Combine(pair.Target, "dists/stable")).LinkTarget);
+    }
+
     [Theory]
     [InlineData("snapshot")]
     [InlineData("in-place")]

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Sync.Core.Apply;
-using Sync.Core.Hashing;
 using Sync.Core.Storage;
 
 namespace Sync.Core.Export;
@@ -17,11 +16,11 @@ namespace Sync.Core.Export;
 /// interrupted export is then resolved from this record alone, and no number is ever used twice.
 /// </para>
 /// </summary>
-public sealed class OutsideState : IDisposable
+public sealed partial class OutsideState : IDisposable
 {
-    private const int ManifestsKept = 8;
     private const int HistoryKept = 32;
     private readonly FileStream _lock;
+    private readonly ManifestArchive _manifests;
     private SignatureStore? _signatures;
 
     private OutsideState(string directory, FileStream lockFile, Record record)
@@ -29,6 +28,7 @@ public sealed class OutsideState : IDisposable
         Root = directory;
         _lock = lockFile;
         Current = record;
+        _manifests = new ManifestArchive(directory);
     }
 
     public string Root { get; }
@@ -49,7 +49,7 @@ public sealed class OutsideState : IDisposable
     /// <summary>Set when Open finished or dropped an emission that a crash interrupted; worth telling the operator.</summary>
     public string? RecoveryNote { get; private set; }
 
-    private string StatePath => Path.Combine(Root, "state.json");
+    private string StatePath => Path.Combine(Root, OutsideStateFile.Name);
 
     private string EmittedDirectory => Path.Combine(Root, "emitted");
 
@@ -78,7 +78,7 @@ public sealed class OutsideState : IDisposable
         Record record;
         try
         {
-            record = ReadRecord(directory);
+            record = OutsideStateFile.Read(directory);
         }
         catch
         {
@@ -107,7 +107,7 @@ public sealed class OutsideState : IDisposable
     /// `status`, beside a running export): <see cref="Record.None"/> when it holds no record yet.
     /// </summary>
     public static Record ReadOnly(string directory) =>
-        Directory.Exists(directory) ? ReadRecord(directory) : throw SyncException.Usage($"state directory '{directory}' does not exist");
+        Directory.Exists(directory) ? OutsideStateFile.Read(directory) : throw SyncException.Usage($"state directory '{directory}' does not exist");
 
     /// <summary>
     /// Takes the next generation number, above every number used before and above <paramref name="atLeastAbove"/>
@@ -134,7 +134,7 @@ public sealed class OutsideState : IDisposable
     /// </summary>
     public void RecordBundle(Emission emission, byte[] manifestBytes, string indexName, byte[] indexBytes)
     {
-        AtomicFile.WriteAllBytes(ManifestPath(emission.Generation), manifestBytes);
+        _manifests.Write(emission.Generation, manifestBytes);
         CrashPoints.Hit();
         AtomicFile.WriteAllBytes(Path.Combine(EmittedDirectory, indexName), indexBytes);
         CrashPoints.Hit();
@@ -153,7 +153,7 @@ public sealed class OutsideState : IDisposable
             throw new ArgumentException($"the spool '{spoolPath}' is not in the state directory '{Root}'", nameof(spoolPath));
         }
 
-        AtomicFile.WriteAllBytes(ManifestPath(emission.Generation), manifestBytes);
+        _manifests.Write(emission.Generation, manifestBytes);
         CrashPoints.Hit();
         SavePending(emission with { Carrier = Emission.Udp, File = Path.GetRelativePath(Root, spoolPath) });
     }
@@ -165,14 +165,7 @@ public sealed class OutsideState : IDisposable
     /// </summary>
     public void RecordSent(Emission emission, byte[] manifestBytes)
     {
-        AtomicFile.WriteAllBytes(SentManifestPath(emission.ManifestDigest), manifestBytes);
-        var sent = new DirectoryInfo(Path.Combine(Root, "manifests")).EnumerateFiles("sent-*.manifest")
-            .OrderByDescending(f => f.LastWriteTimeUtc).Skip(ManifestsKept);
-        foreach (var old in sent)
-        {
-            old.Delete();
-        }
-
+        _manifests.WriteSent(emission.ManifestDigest, manifestBytes);
         Save(Current with { History = AddToHistory(emission with { Carrier = Emission.Grpc, Outcome = Emission.Unconfirmed }) });
     }
 
@@ -228,7 +221,7 @@ public sealed class OutsideState : IDisposable
         var pending = Current.Pending is { } p && p.Generation == generation && p.StreamId == emission.StreamId ? p : null;
         if (pending is null)
         {
-            AtomicFile.WriteAllBytes(ManifestPath(generation), manifestBytes); // a pending emission wrote it already
+            _manifests.Write(generation, manifestBytes); // a pending emission wrote it already
         }
 
         var outcome = emission.Carrier switch
@@ -253,13 +246,7 @@ public sealed class OutsideState : IDisposable
             DeleteEmittedCopy(pending);
         }
 
-        foreach (var old in Directory.EnumerateFiles(Path.Combine(Root, "manifests"), "g*.manifest"))
-        {
-            if (long.TryParse(Path.GetFileNameWithoutExtension(old)[1..], out var g) && g <= generation - ManifestsKept)
-            {
-                File.Delete(old);
-            }
-        }
+        _manifests.PruneBelow(generation);
     }
 
     public byte[]? LoadLastManifest()
@@ -269,48 +256,27 @@ public sealed class OutsideState : IDisposable
             return null;
         }
 
-        var path = ManifestPath(Current.Generation);
+        var path = _manifests.PathOf(Current.Generation);
         if (!File.Exists(path))
         {
             throw new SyncException(SyncErrorKind.Failure, $"state directory lacks the manifest of generation {Current.Generation} ({path}); use --full");
         }
 
-        var bytes = File.ReadAllBytes(path);
-        if (Digest.Compute(bytes).ToHex() != Current.ManifestDigest)
-        {
-            throw new SyncException(SyncErrorKind.Failure, $"manifest of generation {Current.Generation} in the state directory is damaged; use --full");
-        }
-
-        return bytes;
+        return _manifests.ReadVerified(Current.Generation, Current.ManifestDigest)
+            ?? throw new SyncException(SyncErrorKind.Failure, $"manifest of generation {Current.Generation} in the state directory is damaged; use --full");
     }
 
     /// <summary>
     /// The manifest bytes of a generation this outside produced, found by generation and digest among the exported
     /// ones and those sent but never confirmed (a push cut after the inside published); null when unknown.
     /// </summary>
-    public byte[]? FindManifest(long generation, string manifestDigestHex)
-    {
-        foreach (var path in new[] { ManifestPath(generation), SentManifestPath(manifestDigestHex) })
-        {
-            if (File.Exists(path))
-            {
-                var bytes = File.ReadAllBytes(path);
-                if (Digest.Compute(bytes).ToHex() == manifestDigestHex)
-                {
-                    return bytes;
-                }
-            }
-        }
-
-        return null;
-    }
+    public byte[]? FindManifest(long generation, string manifestDigestHex) => _manifests.Find(generation, manifestDigestHex);
 
     /// <summary>
     /// Bytes of the manifests kept as sent but never confirmed. What an inside kept from cut transfers is named in
     /// them, so a carrier can bound how much an inside may claim to hold.
     /// </summary>
-    public long SentManifestBytes() =>
-        new DirectoryInfo(Path.Combine(Root, "manifests")).EnumerateFiles("sent-*.manifest").Sum(f => f.Length);
+    public long SentManifestBytes() => _manifests.SentBytes();
 
     public void Dispose()
     {
@@ -326,8 +292,8 @@ public sealed class OutsideState : IDisposable
             return;
         }
 
-        var manifest = File.Exists(ManifestPath(pending.Generation)) ? File.ReadAllBytes(ManifestPath(pending.Generation)) : null;
-        var whole = manifest is not null && Digest.Compute(manifest).ToHex() == pending.ManifestDigest;
+        var manifest = _manifests.ReadVerified(pending.Generation, pending.ManifestDigest);
+        var whole = manifest is not null;
         if (pending is { Carrier: Emission.FileDrop, File: { } index } && whole && File.Exists(Path.Combine(EmittedDirectory, index)))
         {
             // Its index may or may not have reached the drop folder (and may have been carried away since): count it
@@ -395,30 +361,6 @@ public sealed class OutsideState : IDisposable
         RecoveryNote = $"an export of generation {generation} by an earlier version was interrupted; if the inside refuses the next bundle, export --full once";
     }
 
-    private static Record ReadRecord(string directory)
-    {
-        var path = Path.Combine(directory, "state.json");
-        if (!File.Exists(path))
-        {
-            return Record.None;
-        }
-
-        Record record;
-        string? problem;
-        try
-        {
-            record = JsonSerializer.Deserialize(File.ReadAllBytes(path), StateJson.Default.Record) ?? Record.None;
-            problem = Problem(record);
-        }
-        catch (JsonException e)
-        {
-            record = Record.None;
-            problem = e.Message;
-        }
-
-        return problem is null ? record : throw new SyncException(SyncErrorKind.Failure, $"state file '{path}' is damaged: {problem}");
-    }
-
     private void SavePending(Emission emission)
     {
         var pending = emission with { Outcome = Emission.Pending };
@@ -428,33 +370,9 @@ public sealed class OutsideState : IDisposable
 
     private void Save(Record record)
     {
-        AtomicFile.WriteAllBytes(StatePath, JsonSerializer.SerializeToUtf8Bytes(record, StateJson.Default.Record));
+        OutsideStateFile.Write(StatePath, record);
         Current = record;
     }
-
-    /// <summary>
-    /// What is wrong with a state record read from disk, or null. JSON leaves a missing field null; and since resolving an
-    /// emission deletes the file it names, that name must lie where the outside keeps such files, whatever it says.
-    /// </summary>
-    private static string? Problem(Record record) =>
-        record.ManifestDigest is null || record.LastStreamId is null ? "a field is missing"
-        : record.Generation < 0 || record.LastGeneration < 0 ? $"generation {Math.Min(record.Generation, record.LastGeneration)}"
-        : record.Pending is { } pending && Problem(pending) is { } why ? $"its pending emission {why}"
-        : record.History?.Select(e => e is null ? "is missing" : Problem(e)).FirstOrDefault(p => p is not null) is { } bad ? $"an emission of its history {bad}"
-        : record.OwedIndex is { } owed && !IsFileName(owed) ? $"the owed index '{owed}' is not a file name"
-        : null;
-
-    private static string? Problem(Emission emission) =>
-        emission.ManifestDigest is null || emission.StreamId is null || emission.Carrier is null || emission.Outcome is null ? "lacks a field"
-        : emission.File is not { } file ? null
-        : emission.Carrier == Emission.FileDrop && !IsFileName(file) ? $"names index '{file}', not a file name"
-        : emission.Carrier == Emission.Udp && !IsRelativeBelow(file) ? $"names spool '{file}', not a path in the state directory"
-        : null;
-
-    private static bool IsFileName(string name) => name is not ("" or "." or "..") && name.IndexOfAny(['/', '\0']) < 0;
-
-    private static bool IsRelativeBelow(string path) =>
-        !Path.IsPathRooted(path) && path.Length > 0 && !path.Contains('\0') && path.Split('/').All(c => c is not ("" or "." or ".."));
 
     private IReadOnlyList<Emission> AddToHistory(Emission emission) =>
         [.. (Current.History ?? []).Where(e => e.StreamId != emission.StreamId).TakeLast(HistoryKept - 1), emission];
@@ -467,29 +385,5 @@ public sealed class OutsideState : IDisposable
         {
             File.Delete(Path.Combine(EmittedDirectory, name));
         }
-    }
-
-    private string ManifestPath(long generation) => Path.Combine(Root, "manifests", $"g{generation:D8}.manifest");
-
-    private string SentManifestPath(string digestHex) => Path.Combine(Root, "manifests", $"sent-{digestHex}.manifest");
-
-    /// <summary>
-    /// state.json. The first four fields are the base of the next delta (and all that outsides before the emission
-    /// record wrote, so their state still opens); <see cref="LastGeneration"/> only ever grows.
-    /// </summary>
-    public sealed record Record(long Generation, string ManifestDigest, string LastStreamId, DateTimeOffset ExportedAt)
-    {
-        public static Record None { get; } = new(0, string.Empty, string.Empty, DateTimeOffset.UnixEpoch);
-
-        public long LastGeneration { get; init; }
-
-        /// <summary>Recorded before it became visible, not yet resolved.</summary>
-        public Emission? Pending { get; init; }
-
-        /// <summary>A sealed index (in emitted/) an interrupted export owes the drop folder.</summary>
-        public string? OwedIndex { get; init; }
-
-        /// <summary>The latest emissions, oldest first.</summary>
-        public IReadOnlyList<Emission> History { get; init; } = [];
     }
 }

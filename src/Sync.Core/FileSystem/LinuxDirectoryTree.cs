@@ -6,37 +6,32 @@ using static Sync.Core.FileSystem.LinuxNative;
 namespace Sync.Core.FileSystem;
 
 /// <summary>
-/// A tree on Linux: a directory file descriptor, every path below it resolved with openat2(RESOLVE_BENEATH |
-/// RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) down to the parent, then the *at call on the last component with
-/// AT_SYMLINK_NOFOLLOW (or O_NOFOLLOW). Where openat2 is missing (kernels before 5.6, or a seccomp filter), the parent
-/// is reached one component at a time with openat(O_NOFOLLOW | O_DIRECTORY), which gives the same guarantee.
-/// The parent last resolved is kept open, because a publish works through sorted paths whose neighbours share their
-/// parent; any rename or removal forgets it, since the name may then stand for another directory.
+/// A tree on Linux: every path below its directory descriptor is resolved to its parent by a
+/// <see cref="BeneathResolver"/> (never through a symlink, never out of the tree), then the *at call on the last
+/// component runs with AT_SYMLINK_NOFOLLOW (or O_NOFOLLOW). Any rename or removal forgets the resolver's kept parent.
 /// </summary>
 internal sealed class LinuxDirectoryTree : IDirectoryTree
 {
-    private static bool _openAt2Missing;
-
-    private readonly int _fd;
-    private string? _cachedParent;
-    private int _cachedFd = -1;
-    private bool _disposed;
+    private readonly BeneathResolver _resolver;
 
     public LinuxDirectoryTree(LinuxFileSystem fileSystem, string root, int fd)
     {
         FileSystem = fileSystem;
-        Root = root;
-        _fd = fd;
+        _resolver = new BeneathResolver(root, fd);
     }
 
-    public string Root { get; }
+    public string Root => _resolver.Root;
 
     public IFileSystem FileSystem { get; }
 
     /// <summary>For tests: resolve component by component as on a kernel without openat2.</summary>
-    internal static bool ForceComponentWalk { get; set; }
+    internal static bool ForceComponentWalk
+    {
+        get => BeneathResolver.ForceComponentWalk;
+        set => BeneathResolver.ForceComponentWalk = value;
+    }
 
-    public IDirectoryTree OpenTree(string path) => new LinuxDirectoryTree((LinuxFileSystem)FileSystem, Describe(path), OpenDirectoryOwned(path));
+    public IDirectoryTree OpenTree(string path) => new LinuxDirectoryTree((LinuxFileSystem)FileSystem, _resolver.Describe(path), _resolver.OpenDirectoryOwned(path));
 
     public FileStatus? TryStat(string path)
     {
@@ -44,7 +39,7 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
         int result;
         if (path.Length == 0)
         {
-            result = Statx(_fd, string.Empty, AtEmptyPath | AtSymlinkNoFollow, StatxBuffer.BasicStats, ref MemoryMarshal.GetReference(buffer));
+            result = Statx(_resolver.Fd, string.Empty, AtEmptyPath | AtSymlinkNoFollow, StatxBuffer.BasicStats, ref MemoryMarshal.GetReference(buffer));
         }
         else
         {
@@ -52,7 +47,7 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
             int dir;
             try
             {
-                dir = Parent(parent);
+                dir = _resolver.Parent(parent);
             }
             catch (TreePathException)
             {
@@ -73,7 +68,7 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
 
     public IReadOnlyList<string> List(string path)
     {
-        var fd = OpenDirectoryOwned(path);
+        var fd = _resolver.OpenDirectoryOwned(path);
         var dir = FdOpenDir(fd);
         if (dir == 0)
         {
@@ -110,7 +105,7 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
 
     public string ReadLink(string path)
     {
-        var (dir, name) = Resolve(path);
+        var (dir, name) = _resolver.Resolve(path);
         Span<byte> buffer = stackalloc byte[4097];
         var length = ReadLinkAt(dir, name, ref MemoryMarshal.GetReference(buffer), (nuint)buffer.Length);
         if (length < 0)
@@ -120,7 +115,7 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
 
         if (length >= buffer.Length)
         {
-            throw new IOException($"link target of '{Describe(path)}' is too long");
+            throw new IOException($"link target of '{_resolver.Describe(path)}' is too long");
         }
 
         return Encoding.UTF8.GetString(buffer[..(int)length]);
@@ -128,19 +123,19 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
 
     public void CreateDirectory(string path, int mode)
     {
-        var (dir, name) = Resolve(path);
+        var (dir, name) = _resolver.Resolve(path);
         Check(MkdirAt(dir, name, mode), "create the directory", path);
     }
 
     public void CreateSymlink(string path, string target)
     {
-        var (dir, name) = Resolve(path);
+        var (dir, name) = _resolver.Resolve(path);
         Check(SymlinkAt(target, dir, name), "create the symlink", path);
     }
 
     public IFileHandle CreateFile(string path, int mode)
     {
-        var (dir, name) = Resolve(path);
+        var (dir, name) = _resolver.Resolve(path);
         var fd = OpenAt(dir, name, ORdWr | OCreat | OExcl | ONoFollow | OCloExec, mode);
         return fd < 0 ? throw Failure("create", path, LastError) : new LinuxFileHandle(fd, isDirect: false);
     }
@@ -152,7 +147,7 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
             return null;
         }
 
-        var (dir, name) = Resolve(path);
+        var (dir, name) = _resolver.Resolve(path);
         var fd = OpenAt(dir, name, ORdWr | OCreat | OExcl | ONoFollow | OCloExec | ODirect, mode);
         if (fd < 0)
         {
@@ -163,7 +158,7 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
         var handle = new LinuxFileHandle(fd, isDirect: true);
         try
         {
-            Posix.Posix.Reserve(handle.Handle, Describe(path), length); // never more than is free; released if it fails
+            Posix.Posix.Reserve(handle.Handle, _resolver.Describe(path), length); // never more than is free; released if it fails
         }
         catch
         {
@@ -182,8 +177,8 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
     public void Link(string existing, IDirectoryTree destinationTree, string destination)
     {
         var other = Same(destinationTree);
-        using var from = ResolveOwned(existing);
-        using var to = other.ResolveOwned(destination);
+        using var from = _resolver.ResolveOwned(existing);
+        using var to = other._resolver.ResolveOwned(destination);
         Check(LinkAt(from.Dir, from.Name, to.Dir, to.Name, 0), "hard-link", destination, other);
     }
 
@@ -191,15 +186,15 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
     {
         var other = Same(destinationTree);
         int result;
-        using (var source = ResolveOwned(from))
-        using (var destination = other.ResolveOwned(to))
+        using (var source = _resolver.ResolveOwned(from))
+        using (var destination = other._resolver.ResolveOwned(to))
         {
             result = RenameAt2(source.Dir, source.Name, destination.Dir, destination.Name, 0);
         }
 
         var errno = result == 0 ? 0 : LastError;
-        Forget();
-        other.Forget();
+        _resolver.Forget();
+        other._resolver.Forget();
         if (result != 0)
         {
             throw Failure("rename to", to, errno, other);
@@ -210,15 +205,15 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
     {
         var other = Same(otherTree);
         int result;
-        using (var a = ResolveOwned(path))
-        using (var b = other.ResolveOwned(otherPath))
+        using (var a = _resolver.ResolveOwned(path))
+        using (var b = other._resolver.ResolveOwned(otherPath))
         {
             result = RenameAt2(a.Dir, a.Name, b.Dir, b.Name, RenameExchange);
         }
 
         var errno = result == 0 ? 0 : LastError;
-        Forget();
-        other.Forget();
+        _resolver.Forget();
+        other._resolver.Forget();
         if (result != 0)
         {
             throw Failure("exchange", otherPath, errno, other);
@@ -227,16 +222,16 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
 
     public void DeleteFile(string path)
     {
-        var (dir, name) = Resolve(path);
+        var (dir, name) = _resolver.Resolve(path);
         Check(UnlinkAt(dir, name, 0), "delete", path);
     }
 
     public void DeleteDirectory(string path)
     {
-        var (dir, name) = Resolve(path);
+        var (dir, name) = _resolver.Resolve(path);
         var result = UnlinkAt(dir, name, AtRemoveDir);
         var errno = result == 0 ? 0 : LastError;
-        Forget();
+        _resolver.Forget();
         if (result != 0)
         {
             throw Failure("remove the directory", path, errno);
@@ -247,12 +242,12 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
     {
         if (path.Length == 0)
         {
-            Check(Fchmod(_fd, mode), "set the mode of", path);
+            Check(Fchmod(_resolver.Fd, mode), "set the mode of", path);
             return;
         }
 
         // glibc does AT_SYMLINK_NOFOLLOW through an O_PATH descriptor, and refuses a symlink (EOPNOTSUPP).
-        var (dir, name) = Resolve(path);
+        var (dir, name) = _resolver.Resolve(path);
         Check(FchmodAt(dir, name, mode, AtSymlinkNoFollow), "set the mode of", path);
     }
 
@@ -262,11 +257,11 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
         LinuxFileHandle.FillTimes(times, mtimeNs);
         if (path.Length == 0)
         {
-            Check(UtimensAt(_fd, string.Empty, ref MemoryMarshal.GetReference(times), AtEmptyPath), "set the time of", path);
+            Check(UtimensAt(_resolver.Fd, string.Empty, ref MemoryMarshal.GetReference(times), AtEmptyPath), "set the time of", path);
             return;
         }
 
-        var (dir, name) = Resolve(path);
+        var (dir, name) = _resolver.Resolve(path);
         Check(UtimensAt(dir, name, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow), "set the time of", path);
     }
 
@@ -274,11 +269,11 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
     {
         if (path.Length == 0)
         {
-            Check(FchownAt(_fd, string.Empty, uid, gid, AtEmptyPath | AtSymlinkNoFollow), "set the owner of", path);
+            Check(FchownAt(_resolver.Fd, string.Empty, uid, gid, AtEmptyPath | AtSymlinkNoFollow), "set the owner of", path);
             return;
         }
 
-        var (dir, name) = Resolve(path);
+        var (dir, name) = _resolver.Resolve(path);
         Check(FchownAt(dir, name, uid, gid, AtSymlinkNoFollow), "set the owner of", path);
     }
 
@@ -286,11 +281,11 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
     {
         if (path.Length == 0)
         {
-            Check(Fsync(_fd), "fsync", path);
+            Check(Fsync(_resolver.Fd), "fsync", path);
             return;
         }
 
-        var fd = OpenDirectoryOwned(path);
+        var fd = _resolver.OpenDirectoryOwned(path);
         try
         {
             Check(Fsync(fd), "fsync", path);
@@ -301,11 +296,11 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
         }
     }
 
-    public void SyncFileSystem() => Check(Syncfs(_fd), "sync the file system of", string.Empty);
+    public void SyncFileSystem() => Check(Syncfs(_resolver.Fd), "sync the file system of", string.Empty);
 
     public IDisposable? TryLock(string path)
     {
-        var (dir, name) = Resolve(path);
+        var (dir, name) = _resolver.Resolve(path);
         var fd = OpenAt(dir, name, ORdWr | OCreat | ONoFollow | OCloExec, 0x1A4);
         if (fd < 0)
         {
@@ -322,136 +317,17 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
         return new LinuxFileHandle(fd, isDirect: false);
     }
 
-    public void Dispose()
-    {
-        if (!_disposed)
-        {
-            _disposed = true;
-            Forget();
-            _ = Close(_fd);
-        }
-    }
-
-    /// <summary>The parent directory's descriptor (owned by this tree) and the last component.</summary>
-    internal (int Dir, string Name) Resolve(string path)
-    {
-        if (path.Length == 0)
-        {
-            throw new ArgumentException("the tree itself has no parent here", nameof(path));
-        }
-
-        var (parent, name) = TreePath.Split(path);
-        return (Parent(parent), name);
-    }
-
-    /// <summary>Like <see cref="Resolve"/>, but the descriptor is the caller's, so two of them can be held at once.</summary>
-    private OwnedParent ResolveOwned(string path)
-    {
-        if (path.Length == 0)
-        {
-            throw new ArgumentException("the tree itself has no parent here", nameof(path));
-        }
-
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var (parent, name) = TreePath.Split(path);
-        return parent.Length == 0 ? new OwnedParent(_fd, name, false) : new OwnedParent(OpenDirectoryOwned(parent), name, true);
-    }
-
-    private readonly record struct OwnedParent(int Dir, string Name, bool Owned) : IDisposable
-    {
-        public void Dispose()
-        {
-            if (Owned)
-            {
-                _ = Close(Dir);
-            }
-        }
-    }
-
-    private int Parent(string parent)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (parent.Length == 0)
-        {
-            return _fd;
-        }
-
-        if (_cachedParent == parent)
-        {
-            return _cachedFd;
-        }
-
-        var fd = OpenDirectoryOwned(parent);
-        Forget();
-        _cachedParent = parent;
-        _cachedFd = fd;
-        return fd;
-    }
-
-    /// <summary>Opens a directory of the tree; the caller closes the descriptor.</summary>
-    private int OpenDirectoryOwned(string path)
-    {
-        TreePath.Check(path);
-        if (path.Length == 0)
-        {
-            // A new open file description, not dup(): a directory's read position is shared between duplicates.
-            var self = OpenAt(_fd, ".", ORdOnly | OCloExec | ODirectory, 0);
-            return self < 0 ? throw Failure("open", path, LastError) : self;
-        }
-
-        const int flags = ORdOnly | OCloExec;
-        if (!_openAt2Missing && !ForceComponentWalk)
-        {
-            var how = new OpenHow
-            {
-                Flags = (ulong)(flags | ODirectory | ONoFollow),
-                Resolve = ResolveBeneath | ResolveNoSymlinks | ResolveNoMagicLinks,
-            };
-            var fd = OpenAt2(_fd, path, ref how);
-            if (fd >= 0)
-            {
-                return fd;
-            }
-
-            var errno = LastError;
-            if (errno is not ENOSYS and not EPERM)
-            {
-                throw Unresolvable(path, errno);
-            }
-
-            _openAt2Missing = true;
-        }
-
-        var current = _fd;
-        foreach (var component in path.Split('/'))
-        {
-            var next = OpenAt(current, component, flags | ODirectory | ONoFollow, 0);
-            var errno = next < 0 ? LastError : 0;
-            if (current != _fd)
-            {
-                _ = Close(current);
-            }
-
-            if (next < 0)
-            {
-                throw Unresolvable(path, errno);
-            }
-
-            current = next;
-        }
-
-        return current;
-    }
+    public void Dispose() => _resolver.Dispose();
 
     private IFileHandle OpenExisting(string path, int access, string what)
     {
-        var (dir, name) = Resolve(path);
+        var (dir, name) = _resolver.Resolve(path);
         var fd = OpenAt(dir, name, access | ONoFollow | ONonBlock | OCloExec, 0);
         if (fd < 0)
         {
             var errno = LastError;
             throw errno == ELOOP
-                ? new TreePathException($"'{Describe(path)}' is a symlink, not a file", errno)
+                ? new TreePathException($"'{_resolver.Describe(path)}' is a symlink, not a file", errno)
                 : Failure(what, path, errno);
         }
 
@@ -459,36 +335,14 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
         if (handle.Stat().Kind != UnixFileKind.File)
         {
             handle.Dispose();
-            throw new IOException($"'{Describe(path)}' is not a regular file");
+            throw new IOException($"'{_resolver.Describe(path)}' is not a regular file");
         }
 
         return handle;
     }
 
-    private void Forget()
-    {
-        if (_cachedFd >= 0)
-        {
-            _ = Close(_cachedFd);
-        }
-
-        _cachedFd = -1;
-        _cachedParent = null;
-    }
-
     private LinuxDirectoryTree Same(IDirectoryTree other) =>
         other as LinuxDirectoryTree ?? throw new ArgumentException("both trees must be on the real file system", nameof(other));
-
-    private string Describe(string path) => path.Length == 0 ? Root : Path.Join(Root, path);
-
-    private TreePathException Unresolvable(string path, int errno) => errno switch
-    {
-        ELOOP => new TreePathException($"'{Describe(path)}' passes through a symlink", errno),
-        EXDEV => new TreePathException($"'{Describe(path)}' leaves '{Root}'", errno),
-        ENOTDIR => new TreePathException($"'{Describe(path)}' passes through something that is not a directory", errno),
-        ENOENT => new TreePathException($"'{Describe(path)}' does not exist", errno),
-        _ => new TreePathException($"cannot open '{Describe(path)}': {LinuxNative.Describe(errno)}", errno),
-    };
 
     private void Check(int result, string what, string path, LinuxDirectoryTree? tree = null)
     {
@@ -499,5 +353,5 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
     }
 
     private IOException Failure(string what, string path, int errno, LinuxDirectoryTree? tree = null) =>
-        new($"cannot {what} '{(tree ?? this).Describe(path)}': {LinuxNative.Describe(errno)}", errno);
+        (tree ?? this)._resolver.Failure(what, path, errno);
 }

@@ -16,7 +16,7 @@ public static class ManifestValidator
     {
         if (manifest.Entries.Count > limits.MaxEntries)
         {
-            throw SyncException.Refused($"manifest has {manifest.Entries.Count} entries, more than the limit of {limits.MaxEntries}");
+            throw SyncException.Refused(RefusalKind.Damaged, $"manifest has {manifest.Entries.Count} entries, more than the limit of {limits.MaxEntries}");
         }
 
         var directories = new HashSet<string>(StringComparer.Ordinal);
@@ -27,19 +27,19 @@ public static class ManifestValidator
             RelativePath.Validate(entry.Path);
             if (previous is not null && RelativePath.Compare(previous, entry.Path) >= 0)
             {
-                throw SyncException.Refused($"manifest entries out of order or duplicated at '{entry.Path}'");
+                throw SyncException.Refused(RefusalKind.Damaged, $"manifest entries out of order or duplicated at '{entry.Path}'");
             }
 
             previous = entry.Path;
             var parent = RelativePath.Parent(entry.Path);
             if (parent.Length > 0 && !directories.Contains(parent))
             {
-                throw SyncException.Refused($"manifest entry '{entry.Path}' is not inside a directory of the manifest (a path through a symlink or file?)");
+                throw SyncException.Refused(RefusalKind.UnsafeEntry, $"manifest entry '{entry.Path}' is not inside a directory of the manifest (a path through a symlink or file?)");
             }
 
             if ((entry.Mode & ~0xFFF) != 0)
             {
-                throw SyncException.Refused($"manifest entry '{entry.Path}' has invalid mode {entry.Mode:x}");
+                throw SyncException.Refused(RefusalKind.UnsafeEntry, $"manifest entry '{entry.Path}' has invalid mode {entry.Mode:x}");
             }
 
             switch (entry.Kind)
@@ -51,7 +51,7 @@ public static class ManifestValidator
                     var linkProblem = RelativePath.FindLinkTargetProblem(entry.Path, entry.LinkTarget ?? string.Empty);
                     if (linkProblem is not null)
                     {
-                        throw SyncException.Refused($"manifest symlink '{entry.Path}' -> '{entry.LinkTarget}' refused: {linkProblem}");
+                        throw SyncException.Refused(RefusalKind.UnsafeEntry, $"manifest symlink '{entry.Path}' -> '{entry.LinkTarget}' refused: {linkProblem}");
                     }
 
                     break;
@@ -59,13 +59,13 @@ public static class ManifestValidator
                     ValidateFile(entry, limits, chunkDigest);
                     break;
                 default:
-                    throw SyncException.Refused($"manifest entry '{entry.Path}' has an unsupported kind (device files and the like are never carried)");
+                    throw SyncException.Refused(RefusalKind.UnsafeEntry, $"manifest entry '{entry.Path}' has an unsupported kind (device files and the like are never carried)");
             }
         }
 
         if (limits.ResolveLinks && LinkResolver.FindRefused(manifest).FirstOrDefault() is ({ } link, { } resolution))
         {
-            throw SyncException.Refused($"manifest symlink '{link.Path}' -> '{link.LinkTarget}' refused: {resolution.Problem(link.Path)}");
+            throw SyncException.Refused(RefusalKind.UnsafeEntry, $"manifest symlink '{link.Path}' -> '{link.LinkTarget}' refused: {resolution.Problem(link.Path)}");
         }
     }
 
@@ -73,7 +73,7 @@ public static class ManifestValidator
     {
         if (entry.Size < 0 || entry.Size > limits.MaxFileSize)
         {
-            throw SyncException.Refused($"manifest file '{entry.Path}' has an absurd size {entry.Size}");
+            throw SyncException.Refused(RefusalKind.Damaged, $"manifest file '{entry.Path}' has an absurd size {entry.Size}");
         }
 
         long sum = 0;
@@ -82,7 +82,7 @@ public static class ManifestValidator
         {
             if (chunk.Length <= 0 || chunk.Length > limits.MaxChunkLength)
             {
-                throw SyncException.Refused($"manifest file '{entry.Path}' has a chunk of absurd length {chunk.Length}");
+                throw SyncException.Refused(RefusalKind.Damaged, $"manifest file '{entry.Path}' has a chunk of absurd length {chunk.Length}");
             }
 
             sum += chunk.Length;
@@ -92,12 +92,12 @@ public static class ManifestValidator
 
         if (sum != entry.Size)
         {
-            throw SyncException.Refused($"manifest file '{entry.Path}' chunks add up to {sum} bytes, not its size {entry.Size}");
+            throw SyncException.Refused(RefusalKind.Damaged, $"manifest file '{entry.Path}' chunks add up to {sum} bytes, not its size {entry.Size}");
         }
 
         if (Digest.FromBytes(hash.GetHashAndReset()) != entry.Digest)
         {
-            throw SyncException.Refused($"manifest file '{entry.Path}' digest does not match its chunk list");
+            throw SyncException.Refused(RefusalKind.Damaged, $"manifest file '{entry.Path}' digest does not match its chunk list");
         }
     }
 }

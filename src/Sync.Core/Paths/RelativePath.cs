@@ -17,7 +17,7 @@ public static class RelativePath
         var problem = FindProblem(path);
         if (problem is not null)
         {
-            throw SyncException.Refused($"hostile or invalid path '{Printable(path)}': {problem}");
+            throw SyncException.Refused(RefusalKind.UnsafeEntry, $"hostile or invalid path '{Printable(path)}': {problem}");
         }
     }
 

@@ -11,7 +11,6 @@ public static partial class Posix
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7ff;
-    private const long UtimeOmit = (1L << 30) - 2;
     private const int ENOENT = 2;
     private const int ENOSPC = 28;
     private const int EDQUOT = 122;
@@ -40,16 +39,7 @@ public static partial class Posix
     public static void SetMtime(string path, long mtimeNs)
     {
         Span<long> times = stackalloc long[4];
-        times[0] = 0;
-        times[1] = UtimeOmit;
-        times[2] = Math.DivRem(mtimeNs, 1_000_000_000L, out var ns);
-        if (ns < 0)
-        {
-            times[2] -= 1;
-            ns += 1_000_000_000L;
-        }
-
-        times[3] = ns;
+        FileSystem.LinuxFileHandle.FillTimes(times, mtimeNs);
         if (Utimensat(AtFdCwd, path, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow) != 0)
         {
             throw Failure("set the time of", path, Marshal.GetLastPInvokeError());

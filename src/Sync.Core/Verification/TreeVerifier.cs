@@ -52,7 +52,10 @@ public static class TreeVerifier
         return problems;
     }
 
-    /// <summary>What is wrong with one entry as published, or null.</summary>
+    /// <summary>
+    /// What is wrong with one entry as published, every aspect in one line ("mode, mtime and content differ: PATH"), or
+    /// null: a touched mtime or a changed mode must not hide changed bytes.
+    /// </summary>
     public static async Task<string?> CheckAsync(IDirectoryTree tree, ManifestEntry entry, PublishPolicy policy, OperationProgress? progress, CancellationToken cancellationToken)
     {
         if (tree.TryStat(entry.Path) is not { } s)
@@ -71,34 +74,45 @@ public static class TreeVerifier
             return $"kind differs: {entry.Path}";
         }
 
-        switch (entry.Kind)
+        if (entry.Kind == EntryKind.Symlink)
         {
-            case EntryKind.Symlink:
-                return tree.ReadLink(entry.Path) != entry.LinkTarget ? $"link target differs: {entry.Path}" : null;
-            case EntryKind.Directory:
-                return s.Mode != policy.Mode(entry.Mode) ? $"mode differs: {entry.Path}" : null;
-            default:
-                if (s.Mode != policy.Mode(entry.Mode))
-                {
-                    return $"mode differs: {entry.Path}";
-                }
-
-                if (s.MtimeNs != entry.MtimeNs)
-                {
-                    return $"mtime differs: {entry.Path}";
-                }
-
-                if (s.Size != entry.Size)
-                {
-                    return $"size differs: {entry.Path}";
-                }
-
-                using (var file = tree.OpenRead(entry.Path))
-                {
-                    var (digest, _, _) = await TreeScanner.HashAsync(file, entry.Size, progress, cancellationToken).ConfigureAwait(false);
-                    return digest != entry.Digest ? $"content differs: {entry.Path}" : null;
-                }
+            return tree.ReadLink(entry.Path) != entry.LinkTarget ? $"link target differs: {entry.Path}" : null;
         }
+
+        var differs = new List<string>(4);
+        if (s.Mode != policy.Mode(entry.Mode))
+        {
+            differs.Add("mode");
+        }
+
+        if (entry.Kind == EntryKind.File)
+        {
+            if (s.MtimeNs != entry.MtimeNs)
+            {
+                differs.Add("mtime");
+            }
+
+            if (s.Size != entry.Size)
+            {
+                differs.Add("size");
+            }
+            else
+            {
+                using var file = tree.OpenRead(entry.Path);
+                var (digest, _, _) = await TreeScanner.HashAsync(file, entry.Size, progress, cancellationToken).ConfigureAwait(false);
+                if (digest != entry.Digest)
+                {
+                    differs.Add("content");
+                }
+            }
+        }
+
+        return differs.Count switch
+        {
+            0 => null,
+            1 => $"{differs[0]} differs: {entry.Path}",
+            _ => $"{string.Join(", ", differs[..^1])} and {differs[^1]} differ: {entry.Path}",
+        };
     }
 
     /// <summary>An entry as the tree holds it, for resolving links through what is there rather than what should be.</summary>

@@ -170,8 +170,15 @@ public sealed class GenerationIntake(IWireCodec codec, TrustStore trust, InsideS
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A one-shot import ends here (the command says why); counted first, so its metrics file says so too.
+            // A one-shot import ends here (the command says why); counted first, so its metrics file says so too, and
+            // a failure of the inside's own (its disk, its tree) is listed as what waits, so status says why.
             CountEnd(e);
+            if (e is SyncException { AboutTarget: true } || IsDiskTrouble(e))
+            {
+                Status.SetPending([.. round.PendingNotes, Note(candidate, e is SyncException { AboutTarget: true } ? PendingKind.TargetBlocked : PendingKind.Storage, e)]);
+                TryWriteStatus();
+            }
+
             throw;
         }
 

@@ -160,6 +160,7 @@ public static class InsideMetrics
         RefusalKind.WrongBase => "out-of-order",
         RefusalKind.UnsupportedFormat => "format",
         RefusalKind.Damaged => "corrupt",
+        RefusalKind.UnsafeEntry => "unsafe",
         _ => "other",
     };
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
 using Sync.Core.Export;
+using Sync.Core.Scanning;
 using Sync.Core.Streams;
 
 namespace Sync.Engine.Outside;
@@ -22,7 +23,7 @@ public sealed class GenerationPublisher(IWireCodec codec, ILogger logger, TimePr
     public async Task<ExportSummary> ScanAsync(string source, string stateDirectory, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken)
     {
         using var state = Open(stateDirectory);
-        return await _exporter.ScanOnlyAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
+        return await _exporter.ScanOnlyAsync(SourceRoot.Resolve(source), state, options, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One run; its end is recorded in <see cref="OutsideMetrics"/> (a stop is neither a success nor a failure).</summary>
@@ -83,7 +84,7 @@ public sealed class GenerationPublisher(IWireCodec codec, ILogger logger, TimePr
             PreparedExport prepared;
             try
             {
-                prepared = await _exporter.PrepareAsync(source.Source, state, source.Key, source.Options, start.Holdings, progress, cancellationToken)
+                prepared = await _exporter.PrepareAsync(SourceRoot.Resolve(source.Source), state, source.Key, source.Options, start.Holdings, progress, cancellationToken)
                     .ConfigureAwait(false);
             }
             catch (SyncException e)

@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace Sync.Fec.Internal;
@@ -49,10 +47,10 @@ internal static class Gf16Paths
     public static bool IsSupported(Gf16Path path) => path switch
     {
         Gf16Path.Scalar => true,
-        Gf16Path.Vector128 => Vector128.IsHardwareAccelerated && (Ssse3.IsSupported || AdvSimd.Arm64.IsSupported),
+        Gf16Path.Vector128 => CpuFeatures.ByteShuffle128,
         Gf16Path.Avx2 => Avx2.IsSupported,
         Gf16Path.Avx512 => Avx512BW.IsSupported && Avx512F.IsSupported,
-        Gf16Path.Gfni => Gfni.V256.IsSupported && Avx2.IsSupported,
+        Gf16Path.Gfni => CpuFeatures.Gfni256,
         Gf16Path.Gfni512 => Gfni.V512.IsSupported && Avx512F.IsSupported,
         _ => false,
     };

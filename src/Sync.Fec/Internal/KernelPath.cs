@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace Sync.Fec.Internal;
@@ -33,11 +32,9 @@ internal static class KernelPaths
     public static bool IsSupported(KernelPath path) => path switch
     {
         KernelPath.Scalar => true,
-        // ShuffleNative is one instruction only where the byte shuffle exists; elsewhere it is emulated, slowly.
-        KernelPath.Vector128 => System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && (Ssse3.IsSupported || AdvSimd.Arm64.IsSupported),
+        KernelPath.Vector128 => CpuFeatures.ByteShuffle128,
         KernelPath.Avx2 => Avx2.IsSupported,
-        // The GFNI kernels load, store and XOR with AVX2; a CPU with 256-bit GFNI has it.
-        KernelPath.Gfni => Gfni.V256.IsSupported && Avx2.IsSupported,
+        KernelPath.Gfni => CpuFeatures.Gfni256,
         _ => false,
     };
 }

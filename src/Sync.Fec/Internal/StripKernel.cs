@@ -18,8 +18,6 @@ internal static unsafe class StripKernel
     /// <summary>The width unit of every vector path; the 128-bit path takes it in two steps.</summary>
     public const int VectorBytes = 32;
 
-    private const int Vector128Bytes = 16;
-
     /// <param name="path">Instruction set to use; the caller has checked it is supported.</param>
     /// <param name="input">Start of the input strip.</param>
     /// <param name="width">Bytes to process; a multiple of <see cref="VectorBytes"/> except on the scalar path.</param>
@@ -66,58 +64,53 @@ internal static unsafe class StripKernel
                 Gfni256Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
                 break;
             case KernelPath.Avx2:
-                SplitNibbleAvx2Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
+                SplitNibbleGroup<Avx2Nibbles, Vector256<byte>>(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
                 break;
             default:
-                SplitNibble128Group(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
+                SplitNibbleGroup<Vector128Nibbles, Vector128<byte>>(inputs, width, output, outputStride, constants, columns, outputCount, accumulate);
                 break;
         }
     }
 
+    /// <summary>The grouped split-nibble kernel, compiled once per vector width (<see cref="INibbleVector{TVector}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SplitNibbleAvx2Group(
+    private static void SplitNibbleGroup<TNibbles, TVector>(
         byte** inputs, int width, byte* output, int outputStride, RowPointers* constants, int* columns, int outputCount, bool accumulate)
+        where TNibbles : struct, INibbleVector<TVector>
+        where TVector : struct
     {
-        var lowMask = Vector256.Create((byte)0x0F);
+        var lowMask = TNibbles.LowMask;
         byte* input0 = inputs[0], input1 = inputs[1], input2 = inputs[2], input3 = inputs[3];
         byte* tables0 = constants[0].NibbleTables, tables1 = constants[1].NibbleTables;
         byte* tables2 = constants[2].NibbleTables, tables3 = constants[3].NibbleTables;
-        for (var p = 0; p < width; p += VectorBytes)
+        for (var p = 0; p < width; p += TNibbles.Bytes)
         {
-            var in0 = Avx.LoadVector256(input0 + p);
-            var in1 = Avx.LoadVector256(input1 + p);
-            var in2 = Avx.LoadVector256(input2 + p);
-            var in3 = Avx.LoadVector256(input3 + p);
-            var low0 = Avx2.And(in0, lowMask);
-            var high0 = Avx2.And(Avx2.ShiftRightLogical(in0.AsUInt16(), 4).AsByte(), lowMask);
-            var low1 = Avx2.And(in1, lowMask);
-            var high1 = Avx2.And(Avx2.ShiftRightLogical(in1.AsUInt16(), 4).AsByte(), lowMask);
-            var low2 = Avx2.And(in2, lowMask);
-            var high2 = Avx2.And(Avx2.ShiftRightLogical(in2.AsUInt16(), 4).AsByte(), lowMask);
-            var low3 = Avx2.And(in3, lowMask);
-            var high3 = Avx2.And(Avx2.ShiftRightLogical(in3.AsUInt16(), 4).AsByte(), lowMask);
+            var in0 = TNibbles.Load(input0 + p);
+            var in1 = TNibbles.Load(input1 + p);
+            var in2 = TNibbles.Load(input2 + p);
+            var in3 = TNibbles.Load(input3 + p);
+            var low0 = TNibbles.LowNibbles(in0, lowMask);
+            var high0 = TNibbles.HighNibbles(in0, lowMask);
+            var low1 = TNibbles.LowNibbles(in1, lowMask);
+            var high1 = TNibbles.HighNibbles(in1, lowMask);
+            var low2 = TNibbles.LowNibbles(in2, lowMask);
+            var high2 = TNibbles.HighNibbles(in2, lowMask);
+            var low3 = TNibbles.LowNibbles(in3, lowMask);
+            var high3 = TNibbles.HighNibbles(in3, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
                 var offset = (nint)columns[o] << 5;
-                var sum = Avx2.Xor(
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables0 + offset), low0),
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables0 + offset + 16), high0));
-                sum = Avx2.Xor(sum, Avx2.Xor(
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables1 + offset), low1),
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables1 + offset + 16), high1)));
-                sum = Avx2.Xor(sum, Avx2.Xor(
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables2 + offset), low2),
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables2 + offset + 16), high2)));
-                sum = Avx2.Xor(sum, Avx2.Xor(
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables3 + offset), low3),
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables3 + offset + 16), high3)));
+                var sum = TNibbles.Product(tables0, offset, low0, high0);
+                sum = TNibbles.Xor(sum, TNibbles.Product(tables1, offset, low1, high1));
+                sum = TNibbles.Xor(sum, TNibbles.Product(tables2, offset, low2, high2));
+                sum = TNibbles.Xor(sum, TNibbles.Product(tables3, offset, low3, high3));
                 if (accumulate)
                 {
-                    sum = Avx2.Xor(sum, Avx.LoadVector256(row));
+                    sum = TNibbles.Xor(sum, TNibbles.Load(row));
                 }
 
-                Avx.Store(row, sum);
+                TNibbles.Store(row, sum);
             }
         }
     }
@@ -126,62 +119,21 @@ internal static unsafe class StripKernel
     private static void SplitNibble128(byte* input, int width, byte* output, int outputStride, byte* nibbleTables, int* columns, int outputCount, bool accumulate)
     {
         var lowMask = Vector128.Create((byte)0x0F);
-        for (var p = 0; p < width; p += Vector128Bytes)
+        for (var p = 0; p < width; p += Vector128Nibbles.Bytes)
         {
             var in0 = Vector128.Load(input + p);
-            var low0 = in0 & lowMask;
-            var high0 = Vector128.ShiftRightLogical(in0.AsUInt16(), 4).AsByte() & lowMask;
+            var low0 = Vector128Nibbles.LowNibbles(in0, lowMask);
+            var high0 = Vector128Nibbles.HighNibbles(in0, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
-                var tables = nibbleTables + ((nint)columns[o] << 5);
-                var product = Vector128.ShuffleNative(Vector128.Load(tables), low0) ^ Vector128.ShuffleNative(Vector128.Load(tables + 16), high0);
+                var product = Vector128Nibbles.Product(nibbleTables, (nint)columns[o] << 5, low0, high0);
                 if (accumulate)
                 {
                     product ^= Vector128.Load(row);
                 }
 
                 product.Store(row);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SplitNibble128Group(
-        byte** inputs, int width, byte* output, int outputStride, RowPointers* constants, int* columns, int outputCount, bool accumulate)
-    {
-        var lowMask = Vector128.Create((byte)0x0F);
-        byte* input0 = inputs[0], input1 = inputs[1], input2 = inputs[2], input3 = inputs[3];
-        byte* tables0 = constants[0].NibbleTables, tables1 = constants[1].NibbleTables;
-        byte* tables2 = constants[2].NibbleTables, tables3 = constants[3].NibbleTables;
-        for (var p = 0; p < width; p += Vector128Bytes)
-        {
-            var in0 = Vector128.Load(input0 + p);
-            var in1 = Vector128.Load(input1 + p);
-            var in2 = Vector128.Load(input2 + p);
-            var in3 = Vector128.Load(input3 + p);
-            var low0 = in0 & lowMask;
-            var high0 = Vector128.ShiftRightLogical(in0.AsUInt16(), 4).AsByte() & lowMask;
-            var low1 = in1 & lowMask;
-            var high1 = Vector128.ShiftRightLogical(in1.AsUInt16(), 4).AsByte() & lowMask;
-            var low2 = in2 & lowMask;
-            var high2 = Vector128.ShiftRightLogical(in2.AsUInt16(), 4).AsByte() & lowMask;
-            var low3 = in3 & lowMask;
-            var high3 = Vector128.ShiftRightLogical(in3.AsUInt16(), 4).AsByte() & lowMask;
-            var row = output + p;
-            for (var o = 0; o < outputCount; o++, row += outputStride)
-            {
-                var offset = (nint)columns[o] << 5;
-                var sum = Vector128.ShuffleNative(Vector128.Load(tables0 + offset), low0) ^ Vector128.ShuffleNative(Vector128.Load(tables0 + offset + 16), high0);
-                sum ^= Vector128.ShuffleNative(Vector128.Load(tables1 + offset), low1) ^ Vector128.ShuffleNative(Vector128.Load(tables1 + offset + 16), high1);
-                sum ^= Vector128.ShuffleNative(Vector128.Load(tables2 + offset), low2) ^ Vector128.ShuffleNative(Vector128.Load(tables2 + offset + 16), high2);
-                sum ^= Vector128.ShuffleNative(Vector128.Load(tables3 + offset), low3) ^ Vector128.ShuffleNative(Vector128.Load(tables3 + offset + 16), high3);
-                if (accumulate)
-                {
-                    sum ^= Vector128.Load(row);
-                }
-
-                sum.Store(row);
             }
         }
     }
@@ -265,10 +217,10 @@ internal static unsafe class StripKernel
         {
             var in0 = Avx.LoadVector256(input + p);
             var in1 = Avx.LoadVector256(input + p + VectorBytes);
-            var low0 = Avx2.And(in0, lowMask);
-            var low1 = Avx2.And(in1, lowMask);
-            var high0 = Avx2.And(Avx2.ShiftRightLogical(in0.AsUInt16(), 4).AsByte(), lowMask);
-            var high1 = Avx2.And(Avx2.ShiftRightLogical(in1.AsUInt16(), 4).AsByte(), lowMask);
+            var low0 = Avx2Nibbles.LowNibbles(in0, lowMask);
+            var low1 = Avx2Nibbles.LowNibbles(in1, lowMask);
+            var high0 = Avx2Nibbles.HighNibbles(in0, lowMask);
+            var high1 = Avx2Nibbles.HighNibbles(in1, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
@@ -291,15 +243,12 @@ internal static unsafe class StripKernel
         if (p < width)
         {
             var in0 = Avx.LoadVector256(input + p);
-            var low0 = Avx2.And(in0, lowMask);
-            var high0 = Avx2.And(Avx2.ShiftRightLogical(in0.AsUInt16(), 4).AsByte(), lowMask);
+            var low0 = Avx2Nibbles.LowNibbles(in0, lowMask);
+            var high0 = Avx2Nibbles.HighNibbles(in0, lowMask);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
-                var tables = nibbleTables + ((nint)columns[o] << 5);
-                var product0 = Avx2.Xor(
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables), low0),
-                    Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables + 16), high0));
+                var product0 = Avx2Nibbles.Product(nibbleTables, (nint)columns[o] << 5, low0, high0);
                 if (accumulate)
                 {
                     product0 = Avx2.Xor(product0, Avx.LoadVector256(row));

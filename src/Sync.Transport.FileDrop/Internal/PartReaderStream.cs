@@ -67,18 +67,11 @@ internal sealed class PartReaderStream : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (buffer.IsEmpty)
+        if (NextRead(buffer.Length) is not (var handle, var want))
         {
             return 0;
         }
 
-        var handle = _handle ?? OpenNext();
-        if (handle is null)
-        {
-            return 0;
-        }
-
-        var want = (int)Math.Min(buffer.Length, _parts[_index].Size - _offset);
         int read;
         try
         {
@@ -94,18 +87,11 @@ internal sealed class PartReaderStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        if (buffer.IsEmpty)
+        if (NextRead(buffer.Length) is not (var handle, var want))
         {
             return 0;
         }
 
-        var handle = _handle ?? OpenNext();
-        if (handle is null)
-        {
-            return 0;
-        }
-
-        var want = (int)Math.Min(buffer.Length, _parts[_index].Size - _offset);
         int read;
         try
         {
@@ -143,6 +129,21 @@ internal sealed class PartReaderStream : Stream
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// The part a read of up to <paramref name="capacity"/> bytes takes from (opened if need be) and how many bytes of it
+    /// to ask for; null for an empty buffer or when every part has been read.
+    /// </summary>
+    private (SafeFileHandle Handle, int Want)? NextRead(int capacity)
+    {
+        if (capacity == 0)
+        {
+            return null;
+        }
+
+        var handle = _handle ?? OpenNext();
+        return handle is null ? null : (handle, (int)Math.Min(capacity, _parts[_index].Size - _offset));
     }
 
     /// <summary>Opens the next part to read, or returns null when every part has been read.</summary>
@@ -185,7 +186,7 @@ internal sealed class PartReaderStream : Stream
         var part = _parts[_index];
         if (read.IsEmpty)
         {
-            throw SyncException.Refused($"bundle {_bundle} part {part.Label} ended after {_offset} bytes, index says {part.Size} (truncated while being read)");
+            throw SyncException.Refused(RefusalKind.Damaged, $"bundle {_bundle} part {part.Label} ended after {_offset} bytes, index says {part.Size} (truncated while being read)");
         }
 
         _hash.Append(read);
@@ -197,7 +198,7 @@ internal sealed class PartReaderStream : Stream
             _index++;
             if (!CryptographicOperations.FixedTimeEquals(_hash.GetHashAndReset(), part.Checksum))
             {
-                throw SyncException.Refused($"bundle {_bundle} part {part.Label} is damaged (checksum mismatch)");
+                throw SyncException.Refused(RefusalKind.Damaged, $"bundle {_bundle} part {part.Label} is damaged (checksum mismatch)");
             }
         }
 
@@ -211,7 +212,7 @@ internal sealed class PartReaderStream : Stream
             $"bundle {_bundle} is missing part {label} ({(count > 1 ? $"{count} of {_parts.Count} parts are" : "it is")} not in '{_directory}' yet; copy every part of the bundle)");
 
     private SyncException WrongSize(BundlePartInfo part, long actual) =>
-        SyncException.Refused($"bundle {_bundle} part {part.Label} has {actual} bytes, index says {part.Size} (truncated or from another bundle)");
+        SyncException.Refused(RefusalKind.Damaged, $"bundle {_bundle} part {part.Label} has {actual} bytes, index says {part.Size} (truncated or from another bundle)");
 
     private SyncException ReadFailure(Exception e) =>
         SyncException.Storage($"cannot read part {(_index < _parts.Count ? _parts[_index].Label : "?")} of bundle {_bundle}: {e.Message}", e);

@@ -13,6 +13,28 @@ internal struct DecodeTally
     public long Unannounced;
     public long Garbage;
 
+    /// <summary>Tallies what storing one symbol did; true when it completed the object.</summary>
+    public bool Count(StoreResult result)
+    {
+        switch (result)
+        {
+            case StoreResult.Stored:
+                Stored++;
+                return false;
+            case StoreResult.ObjectComplete:
+                Stored++;
+                return true;
+            case StoreResult.Invalid:
+                Garbage++;
+                return false;
+            case StoreResult.Duplicate:
+                Duplicates++;
+                return false;
+            default:
+                return false;
+        }
+    }
+
     public void FlushTo(UdpReceiverStats stats)
     {
         Flush(ref Stored, ref stats._symbolsStored);

@@ -61,6 +61,9 @@ internal sealed record ObjectLayout
     /// <summary>Byte offset of data symbol <paramref name="symbol"/> of <paramref name="block"/> in the object.</summary>
     public long Offset(long block, int symbol) => (block * K + symbol) * SymbolSize;
 
+    /// <summary>Byte offset of symbol <paramref name="symbol"/> of <paramref name="block"/> in a receiver's repair file: one row of <see cref="SymbolSpace"/> slots per block.</summary>
+    public long RepairOffset(long block, int symbol) => (block * SymbolSpace + symbol) * SymbolSize;
+
     /// <summary>Bytes of the object (not padding) in the data symbols of <paramref name="block"/>.</summary>
     public int BlockBytes(long block) => (int)Math.Min((long)DataSymbols(block) * SymbolSize, Length - Offset(block, 0));
 }

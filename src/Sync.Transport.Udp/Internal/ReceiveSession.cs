@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Numerics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
@@ -8,33 +6,28 @@ namespace Sync.Transport.Udp.Internal;
 /// <summary>
 /// What is this? One object being received, spooled in its own folder: <c>object</c> (sparse, data symbols at their
 /// final offsets, so nothing is copied at the end), <c>repair</c> (sparse, a row of one slot per symbol id per block,
-/// for repair symbols of unfinished blocks) and <c>state</c> (<see cref="SessionStateFile"/>). A block is decoded the
-/// moment it holds k symbols, by the session's code (<see cref="AnnounceInfo.Code"/>). <see cref="Checkpoint"/> fsyncs the data files and then
-/// writes the changed bitmap pages on a background task, so a restart resumes where the last checkpoint left off.
+/// for repair symbols of unfinished blocks) and <c>state</c> (<see cref="SessionStateFile"/>, the blocks'
+/// <see cref="SymbolBitmaps"/>). A block is rebuilt the moment it holds k symbols (<see cref="BlockRebuilder"/>).
+/// <see cref="Checkpoint"/> fsyncs the data files and then writes the changed bitmap pages on a background task, so a
+/// restart resumes where the last checkpoint left off.
 /// Owned by the receiver's decode loop; only the checkpoint task runs beside it, on snapshots.
 /// </summary>
 internal sealed class ReceiveSession : IAsyncDisposable
 {
     private readonly ILogger _logger;
-    private readonly UdpReceiverStats _stats;
-    private readonly CodecCache _codecs;
     private readonly SymbolSchedule _schedule;
     private readonly SafeFileHandle _object;
     private readonly SafeFileHandle _repair;
     private readonly SessionStateFile _state;
     private readonly DataWriteBehind _pending;
-    private readonly byte[] _bitmaps;
-    private readonly bool[] _dirtyPages;
-    private readonly List<int> _dirty = [];
+    private readonly SymbolBitmaps _bitmaps;
+    private readonly BlockRebuilder _rebuilder;
     private readonly bool[] _completedHere;
     private readonly short[] _margin;
-    private readonly ushort[] _held;
-    private byte[]? _decodeBuffer;
     private Task _checkpoint = Task.CompletedTask;
     private ObjectHasher? _hasher;
     private long _blocksDone;
     private long _prefixDone;
-    private bool _decodeFailureLogged;
     private long _stores;
     private long _storesSampled;
 
@@ -44,21 +37,17 @@ internal sealed class ReceiveSession : IAsyncDisposable
         Layout = info.Layout();
         Directory = directory;
         _logger = logger;
-        _stats = stats;
-        _codecs = new CodecCache(codecs, info.Code, info.RepairPerPass);
         _schedule = info.Schedule();
-        _bitmaps = new byte[checked(Layout.BlockCount * Layout.BitmapBytes)];
-        _dirtyPages = new bool[(_bitmaps.Length + SessionStateFile.PageBytes - 1) / SessionStateFile.PageBytes];
+        _bitmaps = new SymbolBitmaps(Layout);
         _completedHere = new bool[Layout.BlockCount];
         _margin = new short[Layout.BlockCount];
-        _held = new ushort[Layout.BlockCount];
         System.IO.Directory.CreateDirectory(directory);
         SessionStateFile? state = null;
         SafeFileHandle? objectFile = null;
         SafeFileHandle? repair = null;
         try
         {
-            state = SessionStateFile.Open(Path.Combine(directory, "state"), info, _bitmaps, out bool resumed);
+            state = SessionStateFile.Open(Path.Combine(directory, "state"), info, _bitmaps.Bytes, out bool resumed);
             var mode = resumed ? FileMode.OpenOrCreate : FileMode.Create;
             objectFile = File.OpenHandle(ObjectPath, mode, FileAccess.ReadWrite, FileShare.Read);
             repair = File.OpenHandle(Path.Combine(directory, "repair"), mode, FileAccess.ReadWrite, FileShare.None);
@@ -86,6 +75,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
         _repair = repair;
         _pending = new DataWriteBehind(_object, Layout);
         _hasher = new ObjectHasher(ObjectPath, Layout);
+        _rebuilder = new BlockRebuilder(info, Layout, _object, _repair, _bitmaps, logger, stats, codecs);
     }
 
     public AnnounceInfo Info { get; }
@@ -132,10 +122,9 @@ internal sealed class ReceiveSession : IAsyncDisposable
             long symbols = 0;
             for (long b = 0; b < session.Layout.BlockCount; b++)
             {
-                int held = session.CountHeld(b);
-                session._held[b] = (ushort)Math.Min(held, ushort.MaxValue);
+                int held = session._bitmaps.Recount(b);
                 symbols += held;
-                if (session.DataComplete(b))
+                if (session._bitmaps.DataComplete(b))
                 {
                     session._blocksDone++;
                 }
@@ -180,7 +169,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
 
         for (long b = 0; b < layout.BlockCount; b++)
         {
-            if (!DataComplete(bitmaps, layout.BitmapBytes, b, layout.DataSymbols(b)))
+            if (!SymbolBitmaps.DataComplete(bitmaps, layout.BitmapBytes, b, layout.DataSymbols(b)))
             {
                 return null;
             }
@@ -205,12 +194,12 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
 
         int k = Layout.DataSymbols(block);
-        if (_completedHere[block] || DataComplete(block))
+        if (_completedHere[block] || _bitmaps.DataComplete(block))
         {
             return StoreResult.Surplus;
         }
 
-        if (Has(block, symbol))
+        if (_bitmaps.Has(block, symbol))
         {
             return StoreResult.Duplicate;
         }
@@ -222,11 +211,11 @@ internal sealed class ReceiveSession : IAsyncDisposable
         }
         else
         {
-            RandomAccess.Write(_repair, payload, RepairOffset(block, symbol));
+            RandomAccess.Write(_repair, payload, Layout.RepairOffset(block, symbol));
         }
 
-        Mark(block, symbol);
-        if (Held(block) >= k)
+        _bitmaps.Mark(block, symbol);
+        if (_bitmaps.Held(block) >= k)
         {
             CompleteBlock(block, header.Pass, symbol);
         }
@@ -253,30 +242,15 @@ internal sealed class ReceiveSession : IAsyncDisposable
             // Which pages made it is unknown: rewrite them all next time.
             UdpLog.CheckpointFailed(_logger, _checkpoint.Exception!.InnerException!, Info.SessionId);
             _checkpoint = Task.CompletedTask;
-            Array.Fill(_dirtyPages, true);
-            _dirty.Clear();
-            _dirty.AddRange(Enumerable.Range(0, _dirtyPages.Length));
+            _bitmaps.MarkAllDirty();
         }
 
-        if (_dirty.Count == 0)
+        if (!_bitmaps.TakeDirty(out int[] pages, out byte[] snapshot))
         {
             return;
         }
 
-        int[] pages = [.. _dirty];
-        var snapshot = new byte[pages.Length * SessionStateFile.PageBytes];
-        int at = 0;
-        foreach (int page in pages)
-        {
-            int start = page * SessionStateFile.PageBytes;
-            int length = Math.Min(SessionStateFile.PageBytes, _bitmaps.Length - start);
-            _bitmaps.AsSpan(start, length).CopyTo(snapshot.AsSpan(at));
-            at += length;
-            _dirtyPages[page] = false;
-        }
-
-        _dirty.Clear();
-        long bitmapLength = _bitmaps.Length;
+        long bitmapLength = _bitmaps.Bytes.Length;
         _checkpoint = Task.Run(() =>
         {
             RandomAccess.FlushToDisk(_object);
@@ -351,7 +325,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
     {
         int k = Layout.DataSymbols(block);
         _pending.Flush(block);
-        if (!DataComplete(block) && !Decode(block, k))
+        if (!_bitmaps.DataComplete(block) && !_rebuilder.Rebuild(block, k))
         {
             return;
         }
@@ -375,163 +349,11 @@ internal sealed class ReceiveSession : IAsyncDisposable
     /// <summary>Moves the complete leading run of blocks forward and lets the hasher read it.</summary>
     private void AdvancePrefix()
     {
-        while (_prefixDone < Layout.BlockCount && DataComplete(_prefixDone))
+        while (_prefixDone < Layout.BlockCount && _bitmaps.DataComplete(_prefixDone))
         {
             _prefixDone++;
         }
 
         _hasher?.Advance(_prefixDone);
-    }
-
-    private bool Decode(long block, int k)
-    {
-        int t = Layout.SymbolSize;
-        int missing = 0;
-        for (int j = 0; j < k; j++)
-        {
-            missing += Has(block, j) ? 0 : 1;
-        }
-
-        // The block's data in a buffer of its exact size, kept for the session (a GF(2^16) block is tens of MB, and
-        // the shared pool would round it up to the next power of two); repairs only as many as are lost.
-        _decodeBuffer ??= GC.AllocateUninitializedArray<byte>(checked(Layout.K * t));
-        byte[] data = _decodeBuffer;
-        bool[] present = ArrayPool<bool>.Shared.Rent(k);
-        int[] indices = ArrayPool<int>.Shared.Rent(Math.Max(1, missing));
-        byte[] repairs = ArrayPool<byte>.Shared.Rent(Math.Max(1, missing) * t);
-        Memory<byte>[] dataSymbols = ArrayPool<Memory<byte>>.Shared.Rent(k);
-        ReadOnlyMemory<byte>[] repairSymbols = ArrayPool<ReadOnlyMemory<byte>>.Shared.Rent(Math.Max(1, missing));
-        try
-        {
-            Span<byte> blockData = data.AsSpan(0, k * t);
-            blockData.Clear();
-            ReadFully(_object, blockData, Layout.Offset(block, 0));
-            for (int j = 0; j < k; j++)
-            {
-                present[j] = Has(block, j);
-                dataSymbols[j] = data.AsMemory(j * t, t);
-            }
-
-            int found = 0;
-            for (int symbol = k; symbol < Layout.SymbolSpace && found < missing; symbol++)
-            {
-                if (Has(block, symbol))
-                {
-                    Memory<byte> into = repairs.AsMemory(found * t, t);
-                    into.Span.Clear();
-                    ReadFully(_repair, into.Span, RepairOffset(block, symbol));
-                    indices[found] = symbol - k;
-                    repairSymbols[found] = into;
-                    found++;
-                }
-            }
-
-            _codecs.For(k).Decode(dataSymbols.AsSpan(0, k), present.AsSpan(0, k), indices.AsSpan(0, found), repairSymbols.AsSpan(0, found));
-            for (int j = 0; j < k; j++)
-            {
-                if (!present[j])
-                {
-                    RandomAccess.Write(_object, data.AsSpan(j * t, t), Layout.Offset(block, j));
-                    Mark(block, j);
-                }
-            }
-
-            UdpReceiverStats.Add(ref _stats._blocksDecoded);
-            return true;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            UdpReceiverStats.Add(ref _stats._decodeFailures);
-            if (!_decodeFailureLogged)
-            {
-                _decodeFailureLogged = true;
-                UdpLog.DecodeFailed(_logger, Info.SessionId, block, e.Message);
-            }
-
-            return false;
-        }
-        finally
-        {
-            ArrayPool<bool>.Shared.Return(present);
-            ArrayPool<int>.Shared.Return(indices);
-            ArrayPool<byte>.Shared.Return(repairs);
-            ArrayPool<Memory<byte>>.Shared.Return(dataSymbols, clearArray: true);
-            ArrayPool<ReadOnlyMemory<byte>>.Shared.Return(repairSymbols, clearArray: true);
-        }
-    }
-
-    private long RepairOffset(long block, int symbol) => (block * Layout.SymbolSpace + symbol) * Layout.SymbolSize;
-
-    private bool Has(long block, int symbol) => (_bitmaps[block * Layout.BitmapBytes + (symbol >> 3)] & (1 << (symbol & 7))) != 0;
-
-    private void Mark(long block, int symbol)
-    {
-        long at = block * Layout.BitmapBytes + (symbol >> 3);
-        byte bit = (byte)(1 << (symbol & 7));
-        if ((_bitmaps[at] & bit) != 0)
-        {
-            return;
-        }
-
-        _bitmaps[at] |= bit;
-        if (_held[block] < ushort.MaxValue)
-        {
-            _held[block]++; // after a decode marks the rebuilt symbols the count no longer matters
-        }
-
-        int page = (int)(at / SessionStateFile.PageBytes);
-        if (!_dirtyPages[page])
-        {
-            _dirtyPages[page] = true;
-            _dirty.Add(page);
-        }
-    }
-
-    /// <summary>Symbols held for <paramref name="block"/>; a block stops taking symbols at k, so this fits 16 bits.</summary>
-    private int Held(long block) => _held[block];
-
-    private int CountHeld(long block)
-    {
-        ReadOnlySpan<byte> bits = _bitmaps.AsSpan(checked((int)(block * Layout.BitmapBytes)), Layout.BitmapBytes);
-        int count = 0;
-        for (int i = 0; i < bits.Length; i += 8)
-        {
-            count += BitOperations.PopCount(BitConverter.ToUInt64(bits[i..]));
-        }
-
-        return count;
-    }
-
-    private bool DataComplete(long block) => DataComplete(_bitmaps, Layout.BitmapBytes, block, Layout.DataSymbols(block));
-
-    private static bool DataComplete(byte[] bitmaps, int bitmapBytes, long block, int k)
-    {
-        ReadOnlySpan<byte> bits = bitmaps.AsSpan(checked((int)(block * bitmapBytes)), bitmapBytes);
-        for (int j = 0; j < k >> 3; j++)
-        {
-            if (bits[j] != 0xFF)
-            {
-                return false;
-            }
-        }
-
-        int rest = k & 7;
-        return rest == 0 || (bits[k >> 3] & ((1 << rest) - 1)) == (1 << rest) - 1;
-    }
-
-    private static void ReadFully(SafeFileHandle file, Span<byte> into, long offset)
-    {
-        // Short reads past the end leave zeros: the object may already be trimmed to its length.
-        while (!into.IsEmpty)
-        {
-            int n = RandomAccess.Read(file, into, offset);
-            if (n <= 0)
-            {
-                return;
-            }
-
-            into = into[n..];
-            offset += n;
-        }
     }
 }

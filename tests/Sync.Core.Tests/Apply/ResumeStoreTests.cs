@@ -2,7 +2,7 @@ using Sync.Core.Apply;
 using Sync.Core.FileSystem;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
-using Sync.Core.Tests.Protocol;
+using Sync.Testing.Samples;
 using Sync.Protocol;
 
 namespace Sync.Core.Tests.Apply;

@@ -7,20 +7,28 @@ namespace Sync.Core.Tests.Architecture;
 /// package or a shared framework) fails here until this table says it is meant, and so does a project the table
 /// does not know. The table is the picture of the layers: domain (Core, Fec) below the engine, the carriers and
 /// the hosting, with the agents on top; only the agents and the hosting know Serilog and the command line, only
-/// Protocol and the carriers that speak it know the wire types.
+/// Protocol and the carriers that speak it know the wire types, and only the gRPC carrier knows gRPC. A package
+/// used only to build (PrivateAssets="All", such as the protobuf compiler in Grpc.Tools) is listed as such: it
+/// reaches neither the assembly nor its users.
 /// </summary>
 public sealed class ProjectReferenceTableTests
 {
+    private const string BuildOnly = " (build only)";
+
     private static readonly Dictionary<string, string[]> Allowed = new()
     {
         ["Sync.Core"] = ["Microsoft.Extensions.Logging.Abstractions", "System.IO.Hashing"],
         ["Sync.Fec"] = [],
         ["Sync.Engine"] = ["Sync.Core", "Microsoft.Extensions.Logging.Abstractions"],
-        ["Sync.Protocol"] = ["Sync.Core", "Google.Protobuf", "Grpc.Core.Api", "Grpc.Tools"],
+        ["Sync.Protocol"] = ["Sync.Core", "Google.Protobuf", "Grpc.Tools" + BuildOnly],
         ["Sync.Transport.FileDrop"] = ["Sync.Engine", "Sync.Protocol"],
-        ["Sync.Transport.Grpc"] = ["Sync.Engine", "Sync.Protocol", "Microsoft.AspNetCore.App", "Grpc.AspNetCore", "Grpc.AspNetCore.HealthChecks", "Grpc.Net.Client"],
+        ["Sync.Transport.Grpc"] =
+        [
+            "Sync.Engine", "Sync.Protocol", "Microsoft.AspNetCore.App", "Grpc.AspNetCore", "Grpc.AspNetCore.HealthChecks", "Grpc.Net.Client",
+            "Grpc.Tools" + BuildOnly,
+        ],
         ["Sync.Transport.Udp"] = ["Sync.Fec", "Microsoft.Extensions.Logging.Abstractions", "System.IO.Hashing"],
-        ["Sync.Hosting"] = ["Sync.Core", "Microsoft.AspNetCore.App", "Microsoft.Extensions.Hosting.Systemd", "Serilog.Extensions.Hosting", "Serilog.Formatting.Compact", "Serilog.Sinks.Console", "System.CommandLine"],
+        ["Sync.Hosting"] = ["Sync.Core", "Sync.Transport.Grpc", "Microsoft.AspNetCore.App", "Microsoft.Extensions.Hosting.Systemd", "Serilog.Extensions.Hosting", "Serilog.Formatting.Compact", "Serilog.Sinks.Console", "System.CommandLine"],
         ["Sync.Outside"] = Agent,
         ["Sync.Inside"] = Agent,
     };
@@ -60,17 +68,43 @@ public sealed class ProjectReferenceTableTests
         }
     }
 
+    [Fact]
+    public void Only_the_grpc_carrier_and_what_composes_the_agents_depend_on_grpc()
+    {
+        // The file drop speaks Protocol's messages and must not carry gRPC with them (issue 12). The hosting holds
+        // the gRPC serve options and loop both agents share.
+        string[] grpc = ["Sync.Transport.Grpc", "Sync.Hosting", "Sync.Outside", "Sync.Inside"];
+        foreach ((string project, string[] references) in Allowed.Where(p => !grpc.Contains(p.Key)))
+        {
+            Assert.DoesNotContain(references, r => r == "Sync.Transport.Grpc" || (r.StartsWith("Grpc", StringComparison.Ordinal) && !r.EndsWith(BuildOnly, StringComparison.Ordinal)));
+        }
+    }
+
+    [Fact]
+    public void The_protocol_assembly_references_no_grpc_assembly()
+    {
+        // What the table reads from the project file, checked once more on what the compiler made of it.
+        var protocol = typeof(Sync.Protocol.FrameCodec).Assembly;
+        Assert.DoesNotContain(protocol.GetReferencedAssemblies(), a => a.Name!.StartsWith("Grpc", StringComparison.Ordinal));
+        Assert.Contains(protocol.GetReferencedAssemblies(), a => a.Name == "Google.Protobuf");
+    }
+
     private static IReadOnlyList<string> References(string projectFile)
     {
         var document = XDocument.Load(projectFile);
         return document.Descendants()
             .Where(e => e.Name.LocalName is "ProjectReference" or "PackageReference" or "FrameworkReference")
-            .Select(e => e.Attribute("Include")?.Value ?? "")
-            .Where(include => include.Length > 0)
-            .Select(include => include.EndsWith(".csproj", StringComparison.Ordinal) ? Path.GetFileNameWithoutExtension(include.Replace('\\', '/')) : include)
+            .Where(e => e.Attribute("Include")?.Value is { Length: > 0 })
+            .Select(e => Name(e.Attribute("Include")!.Value) + (IsBuildOnly(e) ? BuildOnly : ""))
             .Distinct()
             .ToList();
     }
+
+    private static string Name(string include) =>
+        include.EndsWith(".csproj", StringComparison.Ordinal) ? Path.GetFileNameWithoutExtension(include.Replace('\\', '/')) : include;
+
+    private static bool IsBuildOnly(XElement reference) =>
+        string.Equals(reference.Attribute("PrivateAssets")?.Value ?? reference.Elements().FirstOrDefault(c => c.Name.LocalName == "PrivateAssets")?.Value, "All", StringComparison.OrdinalIgnoreCase);
 
     private static string RepositoryRoot()
     {

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using Sync.Core.Compression;
 using Sync.Core.Tests.FileDrop;
-using Sync.Core.Tests.Support;
 
 namespace Sync.Core.Tests.Compression;
 

@@ -1,4 +1,4 @@
-using Sync.Core.Tests.Support;
+using Sync.Testing.Streams;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using Sync.Core.Delta;

@@ -1,4 +1,4 @@
-using Sync.Core.Tests.Support;
+using Sync.Testing.Streams;
 using Sync.Core.Delta;
 
 namespace Sync.Core.Tests.Delta;

@@ -1,4 +1,4 @@
-using Sync.Core.Tests.Support;
+using Sync.Testing.Streams;
 using System.Text;
 using Sync.Core.Delta;
 

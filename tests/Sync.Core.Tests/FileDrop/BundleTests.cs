@@ -7,7 +7,7 @@ using Sync.Core.Trust;
 using Sync.Protocol;
 using Sync.Transport.FileDrop;
 using Sync.Transport.FileDrop.Internal;
-using static Sync.Core.Tests.Protocol.ProtocolTestData;
+using static Sync.Testing.Samples.ProtocolTestData;
 using V1 = Sync.Protocol.V1;
 
 namespace Sync.Core.Tests.FileDrop;
@@ -48,7 +48,7 @@ public sealed class BundleTests : IDisposable
         Assert.Equal(info.PartCount, info.PartNames.Count);
         Assert.All(info.PartNames, name => Assert.True(new FileInfo(Path.Combine(_drop, name)).Length <= Volume));
         Assert.Equal(info.TotalBytes, info.PartNames.Sum(name => new FileInfo(Path.Combine(_drop, name)).Length));
-        Assert.Equal(await FrameCodecTestsEncodeAsync(frames), info.PartNames.SelectMany(name => File.ReadAllBytes(Path.Combine(_drop, name))).ToArray());
+        Assert.Equal(await EncodeFramesAsync(frames), info.PartNames.SelectMany(name => File.ReadAllBytes(Path.Combine(_drop, name))).ToArray());
         Assert.Empty(Directory.GetFiles(_drop, "*.tmp"));
         Assert.Matches(@"^sync-g00000007-b00000006-[0-9a-f]{12}$", info.Name);
         Assert.Equal(info.Name + ".index", info.IndexName);
@@ -273,7 +273,7 @@ public sealed class BundleTests : IDisposable
         for (int chunk = 1000, size = 0; size != Volume; chunk += (int)Volume - size)
         {
             frames = [Header(), new ChunkFrame(Digest.Compute([1]), Bytes(1, chunk)), new EndFrame(0, 3)];
-            size = (await FrameCodecTestsEncodeAsync(frames)).Length;
+            size = (await EncodeFramesAsync(frames)).Length;
         }
 
         var info = await WriteBundleAsync(frames);
@@ -288,7 +288,7 @@ public sealed class BundleTests : IDisposable
     public async Task Bytes_after_the_end_frame_are_refused()
     {
         var header = (HeaderFrame)Header();
-        var name = WriteRawBundle(header, await FrameCodecTestsEncodeAsync([header, new EndFrame(0, 2), new ManifestSliceFrame(Bytes(1, 10))]));
+        var name = WriteRawBundle(header, await EncodeFramesAsync([header, new EndFrame(0, 2), new ManifestSliceFrame(Bytes(1, 10))]));
 
         await using var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop, _trust)), _drop);
         reader.CheckPartsPresent();
@@ -301,7 +301,7 @@ public sealed class BundleTests : IDisposable
     public async Task A_stream_without_end_frame_or_with_another_header_is_refused()
     {
         var header = (HeaderFrame)Header();
-        var name = WriteRawBundle(header, await FrameCodecTestsEncodeAsync([header, new ManifestSliceFrame(Bytes(1, 10))]));
+        var name = WriteRawBundle(header, await EncodeFramesAsync([header, new ManifestSliceFrame(Bytes(1, 10))]));
         await using (var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop, _trust)), _drop))
         {
             var e = await Assert.ThrowsAsync<SyncException>(() => ReadAllAsync(reader));
@@ -309,7 +309,7 @@ public sealed class BundleTests : IDisposable
         }
 
         File.Delete(Path.Combine(_drop, name + ".index"));
-        name = WriteRawBundle(header, await FrameCodecTestsEncodeAsync([Header(seed: 1), new EndFrame(0, 2)]));
+        name = WriteRawBundle(header, await EncodeFramesAsync([Header(seed: 1), new EndFrame(0, 2)]));
         await using (var reader = BundleReader.Open(Assert.Single(BundleCatalog.Scan(_drop, _trust)), _drop))
         {
             var e = await Assert.ThrowsAsync<SyncException>(() => ReadAllAsync(reader));
@@ -397,8 +397,18 @@ public sealed class BundleTests : IDisposable
         return frames;
     }
 
-    private static Task<byte[]> FrameCodecTestsEncodeAsync(IEnumerable<DeltaFrame> frames) =>
-        Sync.Core.Tests.Protocol.FrameCodecTests.EncodeAsync(frames);
+    /// <summary>The frame stream as the frame codec lays it out: what a bundle's parts hold, end to end.</summary>
+    private static async Task<byte[]> EncodeFramesAsync(IEnumerable<DeltaFrame> frames)
+    {
+        var stream = new MemoryStream();
+        using var writer = new FrameWriter(stream);
+        foreach (var frame in frames)
+        {
+            await writer.WriteAsync(frame, CancellationToken.None);
+        }
+
+        return stream.ToArray();
+    }
 
     /// <summary>Forwards frames and runs a check after each one.</summary>
     private sealed class InspectingSink(Action check) : IDeltaSink

@@ -16,11 +16,14 @@ public sealed class ManifestValidatorTests
 
     private static Manifest Of(params ManifestEntry[] entries) => new(1, DateTimeOffset.UnixEpoch, entries);
 
+    /// <summary>Refused with <paramref name="reason"/>; a hostile entry as unsafe, malformed data as damaged (status and metrics count them apart).</summary>
     private static void AssertRefused(Manifest manifest, string reason, ManifestLimits? limits = null)
     {
         var e = Assert.Throws<SyncException>(() => ManifestValidator.Validate(manifest, limits ?? ManifestLimits.Default));
         Assert.Equal(SyncErrorKind.Refused, e.Kind);
         Assert.Contains(reason, e.Message);
+        string[] malformed = ["out of order", "add up", "absurd size", "digest", "limit"];
+        Assert.Equal(malformed.Any(reason.Contains) ? RefusalKind.Damaged : RefusalKind.UnsafeEntry, e.Refusal);
     }
 
     [Fact]
@@ -99,6 +102,12 @@ public sealed class ManifestValidatorTests
     [Fact]
     public void Refuses_too_many_entries() =>
         AssertRefused(Of(File("a", [1]), File("b", [1])), "limit", new ManifestLimits { MaxEntries = 1 });
+
+    [Theory]
+    [InlineData("../etc/passwd")]
+    [InlineData("/etc/passwd")]
+    [InlineData("a/./b")]
+    public void Refuses_hostile_paths_as_unsafe(string path) => AssertRefused(Of(File(path, [1])), "hostile or invalid path");
 
     [Fact]
     public void Refuses_special_mode_bits() => AssertRefused(Of(File("f", [1]) with { Mode = 0x10000 }), "mode");

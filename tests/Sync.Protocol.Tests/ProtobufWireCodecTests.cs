@@ -1,12 +1,13 @@
 using Google.Protobuf;
+using Sync.Core;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 using Sync.Core.Streams;
 using Sync.Protocol;
-using static Sync.Core.Tests.Protocol.ProtocolTestData;
+using static Sync.Testing.Samples.ProtocolTestData;
 using V1 = Sync.Protocol.V1;
 
-namespace Sync.Core.Tests.Protocol;
+namespace Sync.Protocol.Tests;
 
 public sealed class ProtobufWireCodecTests
 {

@@ -1,9 +1,10 @@
 using Google.Protobuf;
+using Sync.Core;
 using Sync.Core.Streams;
 using Sync.Protocol;
 using V1 = Sync.Protocol.V1;
 
-namespace Sync.Core.Tests.Protocol;
+namespace Sync.Protocol.Tests;
 
 /// <summary>
 /// Issue 9: one patch frame may not expand into millions of delta operations. The outside puts at most 8,192 in a

@@ -1,14 +1,15 @@
-using Sync.Core.Tests.Support;
+using Sync.Testing.Streams;
 using System.Buffers.Binary;
 using Google.Protobuf;
+using Sync.Core;
 using Sync.Core.Delta;
 using Sync.Core.Hashing;
 using Sync.Core.Streams;
 using Sync.Protocol;
-using static Sync.Core.Tests.Protocol.ProtocolTestData;
+using static Sync.Testing.Samples.ProtocolTestData;
 using V1 = Sync.Protocol.V1;
 
-namespace Sync.Core.Tests.Protocol;
+namespace Sync.Protocol.Tests;
 
 public sealed class FrameCodecTests
 {
@@ -276,7 +277,7 @@ public sealed class FrameCodecTests
         Assert.True(readPerFrame < 128, $"reader allocated {readPerFrame} bytes per 4 KiB chunk frame");
     }
 
-    internal static async Task<byte[]> EncodeAsync(IEnumerable<DeltaFrame> frames)
+    private static async Task<byte[]> EncodeAsync(IEnumerable<DeltaFrame> frames)
     {
         var stream = new MemoryStream();
         using var writer = new FrameWriter(stream);

@@ -3,10 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using Sync.Core;
 
-namespace Sync.Outside;
+namespace Sync.Hosting;
 
-/// <summary>Parses the UDP commands' arguments as operators write them; every failure is a one-line usage error.</summary>
-internal static class UdpArguments
+/// <summary>
+/// Parses the UDP carrier's arguments as operators write them, for both agents (the sender's and the receiver's
+/// endpoints, rates, percentages, the shared MAC key); every failure is a one-line usage error.
+/// </summary>
+public static class UdpArguments
 {
     /// <summary>A rate in bits per second: 800M, 1G, 1.5g, 100k, 250000 (1000-based, as network rates are).</summary>
     public static long Rate(string option, string text)

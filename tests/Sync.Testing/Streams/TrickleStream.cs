@@ -1,7 +1,7 @@
-namespace Sync.Core.Tests.Support;
+namespace Sync.Testing.Streams;
 
 /// <summary>A read-only, non-seekable stream that hands out its bytes in small, uneven reads, like a slow pipe.</summary>
-internal sealed class TrickleStream(byte[] content, int seed, int maxRead) : Stream
+public sealed class TrickleStream(byte[] content, int seed, int maxRead) : Stream
 {
     private readonly Random _random = new(seed);
     private int _position;

@@ -1,9 +1,10 @@
 using Google.Protobuf;
+using Sync.Core;
 using Sync.Core.Hashing;
 using Sync.Protocol;
 using V1 = Sync.Protocol.V1;
 
-namespace Sync.Core.Tests.Protocol;
+namespace Sync.Protocol.Tests;
 
 /// <summary>The recompress instruction on the wire: what a receiver refuses before it would compress anything.</summary>
 public sealed class RecompressFrameTests
@@ -19,7 +20,7 @@ public sealed class RecompressFrameTests
     public void A_valid_instruction_decodes_through_both_paths()
     {
         var body = new V1.Frame { Recompress = Valid() }.ToByteArray();
-        var frame = Assert.IsType<Core.Streams.RecompressFrame>(FrameCodec.Decode(body));
+        var frame = Assert.IsType<Sync.Core.Streams.RecompressFrame>(FrameCodec.Decode(body));
         Assert.Equal(Digest.Compute([2]), frame.Source);
         Assert.Equal(frame, FrameCodec.FromWire(V1.Frame.Parser.ParseFrom(body)));
     }

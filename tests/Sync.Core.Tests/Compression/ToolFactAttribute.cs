@@ -1,4 +1,4 @@
-namespace Sync.Core.Tests.Support;
+namespace Sync.Core.Tests.Compression;
 
 /// <summary>
 /// A test that runs a command-line tool (gzip, xz, apt-ftparchive): skipped where one is missing, except with CI=true,

@@ -6,11 +6,12 @@ using Sync.Core.Manifests;
 using Sync.Core.Paths;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
+using Xunit;
 
-namespace Sync.Core.Tests.Protocol;
+namespace Sync.Testing.Samples;
 
 /// <summary>Sample manifests, headers and frames, and a content comparison for frames (their memory compares by reference).</summary>
-internal static class ProtocolTestData
+public static class ProtocolTestData
 {
     public static ManifestEntry FileEntry(string path, params byte[][] chunks)
     {
