@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make-mirror-tree.sh - build and update a tree shaped like an Ubuntu mirror at scale, fast, for the mirror-scale
 # benchmark (scripts/bench-mirror.sh): one pool shared by three suites (noble, noble-updates, noble-security), one
-# directory per source package as reprepro lays it out, Packages indices with .gz and .xz per suite, and Release
+# directory per source package as reprepro lays it out, Packages indices with .gz and .xz per suite compressed as
+# reprepro compresses them, and Release
 # files listing every index with its size and SHA256, as apt reads them. Pool files are stand-ins of about 2.7 KB
 # (unique bytes each) rather than real .deb files, so 300,000 of them take a minute, not a day of reprepro.
 #
@@ -9,7 +10,8 @@
 #   make-mirror-tree.sh update DIR [--add N] [--remove N] [--upgrade N]
 #
 # DIR/repo is the tree; DIR/packages.tsv lists the pool (suite, name, version, path); DIR/state holds counters.
-# Deterministic: the same commands give the same bytes. Needs gawk or mawk, gzip, xz, sha256sum.
+# Deterministic: the same commands give the same bytes. Needs gawk or mawk, python3 (its zlib is the system's), xz,
+# sha256sum.
 # Exit codes: 0 ok; 1 failure; 2 usage error.
 set -euo pipefail
 PROG=${0##*/}
@@ -55,8 +57,11 @@ indices() {
                 # Every stand-in is 42 lines of 65 bytes.
                 printf "Package: %s\nVersion: %s\nArchitecture: amd64\nMaintainer: Mirror Bench <bench@example.invalid>\nInstalled-Size: 12\nFilename: %s\nSize: 2730\nSHA256: %s\nSection: misc\nPriority: optional\nDescription: stand-in package %s of the mirror benchmark\n\n", $2, $3, $4, hash[$4], $2
             }' "$dir/hashes.tsv" "$dir/packages.tsv" >"$out/Packages"
-        gzip -9 -n -c "$out/Packages" >"$out/Packages.gz"
-        xz -6 -c "$out/Packages" >"$out/Packages.xz"
+        # As reprepro writes them: .gz through the system zlib at its default level (gzip header with no name, mtime 0,
+        # OS 3), .xz through liblzma at preset 9 (checked byte for byte against reprepro by tests/Sync.Integration.Tests).
+        python3 -c 'import sys, zlib; c = zlib.compressobj(6, zlib.DEFLATED, 31); sys.stdout.buffer.write(c.compress(sys.stdin.buffer.read()) + c.flush())' \
+            <"$out/Packages" >"$out/Packages.gz"
+        xz -9 -T1 -c "$out/Packages" >"$out/Packages.xz"
         {
             printf 'Origin: Mirror Bench\nSuite: %s\nCodename: %s\nDate: %s\nArchitectures: amd64\nComponents: main\nSHA256:\n' \
                 "$suite" "$suite" "$(date -u -d "@$((1700000000 + $(cat "$dir/state.updates") * 86400))" '+%a, %d %b %Y %H:%M:%S UTC')"

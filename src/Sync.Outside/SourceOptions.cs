@@ -8,7 +8,7 @@ namespace Sync.Outside;
 
 /// <summary>
 /// The options every publishing command of `sync-outside` takes (export, send, push, serve): the source tree, the state
-/// directory, the key, --full, --verify, --immutable-dir, the consistency guard's --no-consistency-check, --wait and
+/// directory, the key, --full, --verify, --immutable-dir, the consistency guard's --no-consistency-check, --no-recompress, --wait and
 /// --lock-timeout, --quiet and --verbose, each command describing the state and
 /// --full in its own words; and the engine's <see cref="GenerationSource"/> they make.
 /// </summary>
@@ -35,6 +35,11 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
         Description = "Sign the tree without checking that InRelease/Release, the indices and the pool agree (for trees that are not APT-consistent).",
     };
 
+    public Option<bool> NoRecompress { get; } = new("--no-recompress")
+    {
+        Description = "Send changed compressed indices (X.gz, X.xz) as bytes, never as an instruction to rebuild them from X on the inside (for an inside whose zlib or liblzma writes other bytes).",
+    };
+
     public Option<string?> Wait { get; } = new("--wait")
     {
         Description = "Scan an APT-inconsistent tree again until it is consistent, for at most this long (e.g. 10m), then refuse (exit 3). Default: refuse at once.",
@@ -52,7 +57,7 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, NoConsistencyCheck, Wait, LockTimeout, Quiet, Verbose })
+        foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, NoConsistencyCheck, NoRecompress, Wait, LockTimeout, Quiet, Verbose })
         {
             command.Options.Add(option);
         }
@@ -69,6 +74,7 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
             Verify = result.GetValue(Verify),
             ImmutableDirectories = result.GetValue(Immutable)!,
             ConsistencyCheck = !result.GetValue(NoConsistencyCheck),
+            Recompress = !result.GetValue(NoRecompress),
             ConsistencyWait = result.GetValue(Wait) is { } wait ? OptionValue.Parse("--wait", wait, Units.ParseInterval) : TimeSpan.Zero,
             LockTimeout = OptionValue.Parse("--lock-timeout", result.GetValue(LockTimeout)!, Units.ParseInterval),
         });

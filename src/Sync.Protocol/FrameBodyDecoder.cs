@@ -27,7 +27,7 @@ internal static class FrameBodyDecoder
         DeltaFrame? frame = null;
         while (reader.TryReadKey(out var field, out var wireType))
         {
-            if (field is < V1.Frame.HeaderFieldNumber or > V1.Frame.EndFieldNumber)
+            if (field is < V1.Frame.HeaderFieldNumber or > V1.Frame.RecompressFieldNumber)
             {
                 reader.Skip(wireType);
                 continue;
@@ -48,6 +48,7 @@ internal static class FrameBodyDecoder
                 V1.Frame.ContentBeginFieldNumber => DecodeContentBegin(part.Span),
                 V1.Frame.ChunkFieldNumber => DecodeChunk(part),
                 V1.Frame.PatchFieldNumber => DecodePatch(part),
+                V1.Frame.RecompressFieldNumber => RecompressWire.Decode(part.Span),
                 _ => DecodeEnd(part.Span),
             };
         }

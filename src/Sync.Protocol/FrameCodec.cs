@@ -46,6 +46,7 @@ public static class FrameCodec
                 Chunk = new V1.ChunkData { Digest = WireDigest.ToByteString(c.Digest), Data = UnsafeByteOperations.UnsafeWrap(c.Data) },
             },
             PatchFrame p => new V1.Frame { Patch = ToWire(p) },
+            RecompressFrame r => new V1.Frame { Recompress = RecompressWire.ToWire(r) },
             EndFrame e => new V1.Frame
             {
                 End = new V1.StreamEnd
@@ -88,6 +89,8 @@ public static class FrameCodec
                 return new PatchFrame(ops, frame.Patch.Last);
             case V1.Frame.BodyOneofCase.End:
                 return MakeEnd(frame.End.ContentCount, frame.End.FrameCount);
+            case V1.Frame.BodyOneofCase.Recompress:
+                return RecompressWire.FromWire(frame.Recompress);
             default:
                 throw NoBody();
         }

@@ -19,7 +19,7 @@ namespace Sync.Core.Apply;
 internal static class ContentStager
 {
     /// <summary>Staged objects are private to the inside: owner read and write only, until published with their own mode.</summary>
-    private const int ObjectMode = 0x180;
+    internal const int ObjectMode = 0x180;
 
     internal static async Task<long> BuildFromChunksAsync(
         ManifestEntry entry, PeekingFrameSource reader, ContentSources sources, byte[] buffer, Lazy<DirectWriteBuffers> directBuffers, string what,

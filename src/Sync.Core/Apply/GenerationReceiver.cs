@@ -152,6 +152,26 @@ public sealed class GenerationReceiver
                         progress.AddBytes(entry.Size);
                         CrashPoints.Hit();
                         break;
+                    case RecompressFrame recompress:
+                        var rebuilt = manifest.FindContent(recompress.Digest)
+                            ?? throw SyncException.Refused($"{what}: stream carries content {recompress.Digest.ToShortHex()} that the manifest does not name");
+                        if (!receivedHere.Add(recompress.Digest))
+                        {
+                            throw SyncException.Refused($"{what}: content of '{rebuilt.Path}' sent twice");
+                        }
+
+                        if (!sources.Staged.Contains(recompress.Digest))
+                        {
+                            await RecompressStager.BuildAsync(rebuilt, recompress, sources, what, cancellationToken).ConfigureAwait(false);
+                            sources.AddStaged(rebuilt.Digest, rebuilt.Chunks);
+                            _logger.LogDebug("{Path}: rebuilt with {Setting}", rebuilt.Path, recompress.Setting);
+                        }
+
+                        contents++;
+                        progress.AddItems();
+                        progress.AddBytes(rebuilt.Size);
+                        CrashPoints.Hit();
+                        break;
                     case EndFrame end:
                         if (end.ContentCount != contents)
                         {

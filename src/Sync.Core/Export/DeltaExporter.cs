@@ -82,7 +82,8 @@ public sealed class DeltaExporter
         var manifestDigest = Digest.Compute(manifestBytes);
 
         progress.StartPhase("plan");
-        var plans = await PlanAsync(source, baseManifest, held, target, signatures, progress, cancellationToken).ConfigureAwait(false);
+        var recompress = new RecompressPlanner(source, target, options.Recompress, _logger);
+        var plans = await PlanAsync(source, baseManifest, held, target, signatures, recompress, progress, cancellationToken).ConfigureAwait(false);
         var (added, changed, removed) = CountChanges(last, target);
         var payload = plans.Sum(p => p.Cost);
 
@@ -105,6 +106,7 @@ public sealed class DeltaExporter
         var summary = new ExportSummary(
             generation, baseManifest.Generation, added, changed, removed, plans.Count, plans.Count(p => p.IsPatch), payload, scan.FilesHashed, scan.BytesHashed)
         {
+            ContentsRecompressed = plans.Count(p => p.IsRecompress),
             ManifestBytes = manifestBytes.Length,
             ManifestWireBytes = manifestPatch is null ? manifestBytes.Length : ManifestPatch.WireBytes(manifestPatch),
         };
@@ -130,8 +132,8 @@ public sealed class DeltaExporter
     }
 
     private async Task<List<ContentPlan>> PlanAsync(
-        string source, Manifest baseManifest, InsideHoldings held, Manifest target, SignatureStore signatures, OperationProgress progress,
-        CancellationToken cancellationToken)
+        string source, Manifest baseManifest, InsideHoldings held, Manifest target, SignatureStore signatures, RecompressPlanner recompress,
+        OperationProgress progress, CancellationToken cancellationToken)
     {
         var available = new HashSet<Digest>(held.Chunks);
         foreach (var file in baseManifest.Files)
@@ -160,6 +162,13 @@ public sealed class DeltaExporter
                 {
                     chunkCost += chunk.Length;
                 }
+            }
+
+            if (chunkCost > RecompressPlanner.FrameCost && await recompress.TryPlanAsync(file, cancellationToken).ConfigureAwait(false) is { } rebuilt)
+            {
+                plans.Add(rebuilt);
+                progress.AddItems();
+                continue;
             }
 
             var old = baseManifest.Find(file.Path);

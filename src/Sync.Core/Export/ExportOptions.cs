@@ -33,6 +33,12 @@ public sealed record ExportOptions
 
     public ChunkerOptions Chunker { get; init; } = ChunkerOptions.Default;
 
+    /// <summary>
+    /// Send a compressed index (`X.gz`, `X.xz`) whose plain `X` is in the tree as an instruction to rebuild it, once
+    /// the system compressor has reproduced it here byte for byte (--no-recompress turns it off).
+    /// </summary>
+    public bool Recompress { get; init; } = true;
+
     public bool WantsSignature(string path, long size)
     {
         if (size > MaxDeltaFileSize || size < MinDeltaFileSize)

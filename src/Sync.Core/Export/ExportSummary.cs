@@ -14,6 +14,9 @@ public sealed record ExportSummary(
 {
     public bool NothingChanged { get; init; }
 
+    /// <summary>Contents sent as an instruction to rebuild them by compressing their plain text (part of <see cref="ContentsSent"/>).</summary>
+    public int ContentsRecompressed { get; init; }
+
     /// <summary>The size of the generation's manifest.</summary>
     public long ManifestBytes { get; init; }
 

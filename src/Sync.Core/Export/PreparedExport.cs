@@ -101,9 +101,18 @@ public sealed class PreparedExport
             }
         }
 
-        foreach (var plan in _plans)
+        // Rebuilt contents go last, so the plain text each is compressed from is staged by then whatever the paths' order.
+        foreach (var plan in _plans.OrderBy(p => p.IsRecompress))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (plan.IsRecompress)
+            {
+                await sink.WriteAsync(new RecompressFrame(plan.Source.Digest, plan.RecompressSource!.Digest, plan.Setting!), cancellationToken).ConfigureAwait(false);
+                frames++;
+                progress.AddItems();
+                continue;
+            }
+
             await sink.WriteAsync(new ContentBeginFrame(plan.Source.Digest, plan.PatchBase?.Digest ?? Digest.Empty), cancellationToken).ConfigureAwait(false);
             frames++;
             frames += plan.IsPatch

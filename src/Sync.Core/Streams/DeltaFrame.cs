@@ -30,3 +30,9 @@ public sealed record PatchFrame(IReadOnlyList<DeltaOp> Ops, bool Last) : DeltaFr
 }
 
 public sealed record EndFrame(long ContentCount, long FrameCount) : DeltaFrame;
+
+/// <summary>
+/// A whole content rebuilt by compressing the content <paramref name="Source"/> (which the inside holds, or this stream
+/// carried before) with <paramref name="Setting"/>; checked against the signed manifest like any other content.
+/// </summary>
+public sealed record RecompressFrame(Digest Digest, Digest Source, Compression.CompressionSetting Setting) : DeltaFrame;

@@ -190,12 +190,16 @@ public sealed class GenerationPublisher(IWireCodec codec, ILogger logger, TimePr
         ? string.Create(CultureInfo.InvariantCulture, $"manifest {s.ManifestBytes} bytes as a {s.ManifestWireBytes}-byte patch")
         : string.Create(CultureInfo.InvariantCulture, $"manifest {s.ManifestBytes} bytes");
 
+    /// <summary>", 6 rebuilt by recompression" when the inside rebuilds compressed indices from their plain text, else nothing.</summary>
+    private static string RecompressText(ExportSummary s) =>
+        s.ContentsRecompressed == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $", {s.ContentsRecompressed} rebuilt by recompression");
+
     private static void WriteSummary(ExportSummary s, CarrierReport report, TextWriter output)
     {
         var from = s.BaseGeneration == 0 ? "full" : $"delta from {s.BaseGeneration}";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"generation {s.Generation} ({from}): files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
-            $"{report.Moved}; {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas; {ManifestText(s)}{report.Suffix}"));
+            $"{report.Moved}; {s.ContentsSent} contents, {s.ContentsPatched} as byte deltas{RecompressText(s)}; {ManifestText(s)}{report.Suffix}"));
         foreach (var line in report.Details)
         {
             output.WriteLine(line);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Sync.Core.Compression;
 using Sync.Core.Delta;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
@@ -59,6 +60,9 @@ public static class ProtocolTestData
         new PatchFrame([DeltaOp.Copy(0, 4096), DeltaOp.Literal(Bytes(13, 17)), DeltaOp.Copy(long.MaxValue - 10, int.MaxValue)], Last: false),
         new PatchFrame([DeltaOp.Literal(Bytes(14, 5000))], Last: true),
         new PatchFrame([], Last: false),
+        new RecompressFrame(Digest.Compute([15]), Digest.Compute([16]), CompressionSetting.Gzip(9, mtime: uint.MaxValue, os: 255, name: "Packages"u8.ToArray())),
+        new RecompressFrame(Digest.Compute([17]), Digest.Compute([18]), CompressionSetting.Xz(9, extreme: true, check: XzCheck.Sha256) with { EmptyStreamAfter = true }),
+        new RecompressFrame(Digest.Compute([19]), Digest.Compute([20]), CompressionSetting.Gzip(0) with { Format = CompressionFormat.Zlib, WindowBits = 9, MemLevel = 1, Strategy = 4 }),
         new EndFrame(2, 10),
         new EndFrame(0, 0),
     ];
@@ -118,7 +122,7 @@ public static class ProtocolTestData
 
                 break;
             default:
-                // ContentBeginFrame and EndFrame hold values only, so record equality is content equality.
+                // ContentBeginFrame, RecompressFrame and EndFrame hold values only, so record equality is content equality.
                 Assert.Equal(expected, actual);
                 break;
         }

@@ -1,0 +1,47 @@
+using System.Text.RegularExpressions;
+using Sync.Integration.Tests.Infrastructure;
+
+namespace Sync.Integration.Tests;
+
+/// <summary>
+/// Issue 10, item 2 with the real agents and a real reprepro repository: a day's update sends its compressed indices
+/// as instructions to rebuild them on the inside, and the published tree equals the source byte for byte.
+/// </summary>
+[Collection("apt")]
+public sealed partial class RecompressTests
+{
+    [Theory]
+    [InlineData("snapshot")]
+    [InlineData("in-place")]
+    public async Task A_reprepro_days_update_rebuilds_its_compressed_indices_on_the_inside(string publish)
+    {
+        using var pair = await SyncPair.CreateAsync();
+        pair.Publish = publish;
+        var repo = await AptRepo.CreateAsync(pair.Dir("repo"), packages: 40, sizeKib: 16);
+        pair.Source = repo.Tree;
+        await Run.Ok(pair.Export());
+        await Run.Ok(pair.Import());
+
+        await repo.Update(add: 4, remove: 2, upgrade: 5);
+        var export = await Run.Ok(pair.Export());
+
+        // reprepro rewrote Packages, Packages.gz and Packages.xz: both compressed ones are reproduced (zlib, liblzma).
+        Assert.Equal(2, Rebuilt(export.Stdout));
+        await Run.Ok(pair.Import());
+        TreeAssert.Equal(repo.Tree, pair.Target);
+        await Run.Ok(repo.Check(pair.Target));
+        await Run.Ok(pair.Verify());
+
+        await repo.Update(add: 1, remove: 1, upgrade: 1);
+        var plain = await Run.Ok(pair.Export("--no-recompress"));
+        Assert.Equal(0, Rebuilt(plain.Stdout));
+        await Run.Ok(pair.Import());
+        TreeAssert.Equal(repo.Tree, pair.Target);
+    }
+
+    private static int Rebuilt(string stdout) =>
+        RebuiltPattern().Match(stdout) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+
+    [GeneratedRegex(@"as byte deltas, (\d+) rebuilt by recompression;")]
+    private static partial Regex RebuiltPattern();
+}
