@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sync.Core;
 using Sync.Core.Export;
 using Sync.Core.Trust;
 using Sync.Engine.Outside;
@@ -35,6 +36,11 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
         Description = "Sign the tree without checking that InRelease/Release, the indices and the pool agree (for trees that are not APT-consistent).",
     };
 
+    public Option<long> AfterGeneration { get; } = new("--after-generation")
+    {
+        Description = "Number the next generation above N: the generation the inside publishes (its status says), after this state was lost or restored from an older backup. With an older state, add --full.",
+    };
+
     public Option<bool> NoRecompress { get; } = new("--no-recompress")
     {
         Description = "Send changed compressed indices (X.gz, X.xz) as bytes, never as an instruction to rebuild them from X on the inside (for an inside whose zlib or liblzma writes other bytes).",
@@ -57,7 +63,7 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, NoConsistencyCheck, NoRecompress, Wait, LockTimeout, Quiet, Verbose })
+        foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, NoConsistencyCheck, NoRecompress, AfterGeneration, Wait, LockTimeout, Quiet, Verbose })
         {
             command.Options.Add(option);
         }
@@ -75,6 +81,9 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
             ImmutableDirectories = result.GetValue(Immutable)!,
             ConsistencyCheck = !result.GetValue(NoConsistencyCheck),
             Recompress = !result.GetValue(NoRecompress),
+            NumberAbove = result.GetValue(AfterGeneration) is var after and >= 0
+                ? after
+                : throw SyncException.Usage("--after-generation must be 0 or more"),
             ConsistencyWait = result.GetValue(Wait) is { } wait ? OptionValue.Parse("--wait", wait, Units.ParseInterval) : TimeSpan.Zero,
             LockTimeout = OptionValue.Parse("--lock-timeout", result.GetValue(LockTimeout)!, Units.ParseInterval),
         });

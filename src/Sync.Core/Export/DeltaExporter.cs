@@ -58,6 +58,12 @@ public sealed class DeltaExporter
         string source, OutsideState state, SigningKey key, ExportOptions options, InsideHoldings? holdings, OperationProgress progress,
         CancellationToken cancellationToken)
     {
+        if (options.NumberAbove > state.LastGeneration && state.LastGeneration > 0 && !options.Full && holdings is null)
+        {
+            throw SyncException.Usage(
+                $"--after-generation {options.NumberAbove}: this state last exported generation {state.LastGeneration}, and a delta from it cannot apply on an inside past it; add --full");
+        }
+
         var signatures = state.Signatures;
         var scan = await new SourceGuard(_logger, _time)
             .ScanConsistentAsync(source, options, token => ScanAsync(source, state, options, progress, token), cancellationToken)
@@ -76,7 +82,7 @@ public sealed class DeltaExporter
         }
 
         // Taken durably before anything is signed with it: a number is never used twice, whatever happens next.
-        var generation = state.AllocateGeneration(holdings?.PublishedGeneration ?? 0);
+        var generation = state.AllocateGeneration(Math.Max(holdings?.PublishedGeneration ?? 0, options.NumberAbove));
         var target = new Manifest(generation, now, scan.Entries);
         var manifestBytes = _codec.SerializeManifest(target);
         var manifestDigest = Digest.Compute(manifestBytes);

@@ -39,6 +39,13 @@ public sealed record ExportOptions
     /// </summary>
     public bool Recompress { get; init; } = true;
 
+    /// <summary>
+    /// Number the next generation above this one at least (0: no floor): the generation an inside publishes, given by
+    /// the operator after the outside's state was lost or restored from an older backup, so that bundle and diode
+    /// insides, which refuse any generation at or below theirs, accept what comes next.
+    /// </summary>
+    public long NumberAbove { get; init; }
+
     public bool WantsSignature(string path, long size)
     {
         if (size > MaxDeltaFileSize || size < MinDeltaFileSize)
