@@ -38,12 +38,11 @@ public sealed class DeltaEncoder
     // Bounds the work at one offset when many base blocks share a weak checksum but differ (a crafted base).
     private const int MaxCandidates = 64;
 
-    // Fibonacci hashing: the top bits of the product depend on every bit of the weak checksum.
-    private const ulong HashMultiplier = 0x9E37_79B9_7F4A_7C15;
+    private const ulong HashMultiplier = BaseBlockTable.HashMultiplier;
 
     private readonly BlockSignature _signature;
     private readonly Stream _source;
-    private readonly Func<DeltaOp, CancellationToken, ValueTask> _emit;
+    private readonly DeltaOpCoalescer _ops;
     private readonly CancellationToken _cancellationToken;
     private readonly int _blockSize;
     private readonly int _blockShift;
@@ -52,6 +51,9 @@ public sealed class DeltaEncoder
     private readonly int _tailLength;
 
     private byte[] _buffer = [];
+    private BaseBlockTable _table = BaseBlockTable.Empty;
+
+    // The table's arrays and shifts, copied here so the hot loop reads them without an indirection.
     private int[] _buckets = [];
     private int[] _chain = [];
     private ulong[] _filter = [];
@@ -68,14 +70,11 @@ public sealed class DeltaEncoder
     private uint _sumB;
     private bool _rolling;
 
-    private long _copyOffset;
-    private int _copyLength;
-
     private DeltaEncoder(BlockSignature signature, Stream source, Func<DeltaOp, CancellationToken, ValueTask> emit, CancellationToken cancellationToken)
     {
         _signature = signature;
         _source = source;
-        _emit = emit;
+        _ops = new DeltaOpCoalescer(emit, cancellationToken);
         _cancellationToken = cancellationToken;
         _blockSize = signature.BlockSize;
         _blockShift = BitOperations.Log2((uint)_blockSize);
@@ -161,41 +160,10 @@ public sealed class DeltaEncoder
         }
     }
 
-    /// <summary>
-    /// Chains the full-size base blocks by bucket of their weak checksum, lowest index first, and adds them to a
-    /// blocked Bloom filter of about 32 bits per block: two bits in one 64-bit word, so a probe is one load.
-    /// </summary>
-    /// <remarks>
-    /// The filter is what makes non-matching content fast: with buckets alone, half the offsets would land on a
-    /// used bucket, a branch the CPU cannot predict plus a walk of cold memory. The filter is small enough to stay
-    /// in L2 (512 KiB at most for files up to 8 GiB) and lets well under one offset in a hundred through.
-    /// </remarks>
     private void BuildTable()
     {
-        if (_fullBlocks == 0)
-        {
-            return;
-        }
-
-        var blockBits = BitOperations.Log2(BitOperations.RoundUpToPowerOf2((uint)_fullBlocks));
-        var bucketBits = Math.Max(8, blockBits + 1);
-        var filterWordBits = Math.Clamp(blockBits - 1, 4, 19);
-        _bucketShift = 64 - bucketBits;
-        _filterShift = 64 - filterWordBits;
-        _buckets = ArrayPool<int>.Shared.Rent(1 << bucketBits);
-        _chain = ArrayPool<int>.Shared.Rent(_fullBlocks);
-        _filter = ArrayPool<ulong>.Shared.Rent(1 << filterWordBits);
-        _buckets.AsSpan(0, 1 << bucketBits).Fill(-1);
-        _filter.AsSpan(0, 1 << filterWordBits).Clear();
-        var weak = _signature.WeakChecksums;
-        for (var i = _fullBlocks - 1; i >= 0; i--)
-        {
-            var hash = weak[i] * HashMultiplier;
-            var bucket = (int)(hash >> _bucketShift);
-            _chain[i] = _buckets[bucket];
-            _buckets[bucket] = i;
-            _filter[(int)(hash >> _filterShift)] |= FilterBits(hash);
-        }
+        _table = BaseBlockTable.Build(_signature.WeakChecksums, _fullBlocks);
+        (_buckets, _chain, _filter, _bucketShift, _filterShift) = (_table.Buckets, _table.Chain, _table.Filter, _table.BucketShift, _table.FilterShift);
     }
 
     /// <summary>
@@ -221,9 +189,10 @@ public sealed class DeltaEncoder
         {
             // Right after a copy, the next base block is the likeliest match and keeps the copy growing. Its strong
             // hash alone decides, which saves computing the weak sums when content is unchanged.
-            if (position == _literalStart && _copyLength > 0 && ((_copyOffset + _copyLength) & (blockSize - 1)) == 0)
+            var copyEnd = _ops.PendingCopyEnd;
+            if (position == _literalStart && copyEnd > 0 && (copyEnd & (blockSize - 1)) == 0)
             {
-                var next = (int)((_copyOffset + _copyLength) >> _blockShift);
+                var next = (int)(copyEnd >> _blockShift);
                 if (next < _fullBlocks
                     && _signature.StrongHashes[next] == XxHash128.HashToUInt128(_buffer.AsSpan(position, blockSize)))
                 {
@@ -307,9 +276,8 @@ public sealed class DeltaEncoder
         return position;
     }
 
-    /// <summary>The two filter bits of a hash, from product bits 32-43: clear of the word index, which uses the top bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong FilterBits(ulong hash) => (1UL << (int)(hash >> 32)) | (1UL << (int)(hash >> 38));
+    private static ulong FilterBits(ulong hash) => BaseBlockTable.FilterBits(hash);
 
     private void Roll(int position, ref uint a, ref uint b)
     {
@@ -400,46 +368,11 @@ public sealed class DeltaEncoder
         }
     }
 
-    private async ValueTask AddCopyAsync(int block, int length)
-    {
-        var offset = (long)block << _blockShift;
-        if (_copyLength > 0 && _copyOffset + _copyLength == offset && _copyLength <= MaxCopyLength - length)
-        {
-            _copyLength += length;
-            return;
-        }
+    private ValueTask AddCopyAsync(int block, int length) => _ops.AddCopyAsync((long)block << _blockShift, length);
 
-        await FlushCopyAsync().ConfigureAwait(false);
-        _copyOffset = offset;
-        _copyLength = length;
-    }
+    private ValueTask FlushCopyAsync() => _ops.FlushCopyAsync();
 
-    private async ValueTask FlushCopyAsync()
-    {
-        if (_copyLength > 0)
-        {
-            var op = DeltaOp.Copy(_copyOffset, _copyLength);
-            _copyLength = 0;
-            await _emit(op, _cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask EmitLiteralAsync(int start, int length)
-    {
-        if (length == 0)
-        {
-            return;
-        }
-
-        await FlushCopyAsync().ConfigureAwait(false);
-        while (length > 0)
-        {
-            var piece = Math.Min(length, MaxLiteralLength);
-            await _emit(DeltaOp.Literal(_buffer.AsMemory(start, piece)), _cancellationToken).ConfigureAwait(false);
-            start += piece;
-            length -= piece;
-        }
-    }
+    private ValueTask EmitLiteralAsync(int start, int length) => _ops.EmitLiteralAsync(_buffer.AsMemory(start, length));
 
     private void ReturnBuffers()
     {
@@ -448,13 +381,7 @@ public sealed class DeltaEncoder
             ArrayPool<byte>.Shared.Return(_buffer);
         }
 
-        if (_buckets.Length > 0)
-        {
-            ArrayPool<int>.Shared.Return(_buckets);
-            ArrayPool<int>.Shared.Return(_chain);
-            ArrayPool<ulong>.Shared.Return(_filter);
-        }
-
+        _table.Dispose();
         _buffer = [];
         _buckets = [];
         _chain = [];

@@ -5,18 +5,11 @@ namespace Sync.Integration.Tests.Architecture;
 /// <summary>
 /// One job per file (issue 12): no C# source file under src/ holds more than <see cref="MaxLines"/> lines. A file that
 /// grows past it is split along its responsibilities, not raised past the limit. Generated files under obj/ and
-/// build output under bin/ do not count. The files still being split elsewhere are listed: the list is a ratchet, so
-/// a listed file that is back within the limit fails too, until it is struck from the list.
+/// build output under bin/ do not count.
 /// </summary>
 public sealed class SourceFileSizeTests
 {
     private const int MaxLines = 400;
-
-    /// <summary>Paths relative to src/, with '/'.</summary>
-    private static readonly string[] NotYetSplit =
-    [
-        "Sync.Core/Delta/DeltaEncoder.cs", // changed by the recompress work of issue 12, which splits it
-    ];
 
     [Fact]
     public void No_source_file_under_src_is_longer_than_the_limit()
@@ -26,12 +19,9 @@ public sealed class SourceFileSizeTests
 
         var oversized = Oversized(source, MaxLines);
 
-        var unexpected = oversized.Where(f => !NotYetSplit.Contains(f.Path.Replace(Path.DirectorySeparatorChar, '/'))).ToList();
-        Assert.True(unexpected.Count == 0,
-            $"{unexpected.Count} file(s) under src/ exceed {MaxLines} lines; split them along their responsibilities:\n" +
-            string.Join('\n', unexpected.Select(f => $"  {f.Path}: {f.Lines} lines")));
-        var done = NotYetSplit.Where(listed => !oversized.Any(f => f.Path.Replace(Path.DirectorySeparatorChar, '/') == listed)).ToList();
-        Assert.True(done.Count == 0, $"within {MaxLines} lines now (or gone), strike from {nameof(NotYetSplit)}: {string.Join(", ", done)}");
+        Assert.True(oversized.Count == 0,
+            $"{oversized.Count} file(s) under src/ exceed {MaxLines} lines; split them along their responsibilities:\n" +
+            string.Join('\n', oversized.Select(f => $"  {f.Path}: {f.Lines} lines")));
     }
 
     [Fact]
