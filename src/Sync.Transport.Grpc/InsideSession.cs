@@ -49,7 +49,7 @@ public sealed class InsideSession
         {
             using var call = new OutsideEndpoint.OutsideEndpointClient(channel).Pull(cancellationToken: cancellationToken);
             var peer = Prefetch(PeerStreams.Client(call, url), cancellationToken);
-            var outcome = await RunAsync(peer, target, progress, cancellationToken).ConfigureAwait(false);
+            var outcome = await RunAsync(peer, target, progress, cancellationToken, callerReportsCut: true).ConfigureAwait(false);
             // Let the outside read the answer and end the call, rather than cutting it under its feet.
             try
             {
@@ -74,8 +74,13 @@ public sealed class InsideSession
     /// Runs one sync. Returns the outcome the other side was sent, or throws when the link was lost. Give it a
     /// <see cref="Prefetch"/>ed stream so receiving overlaps with applying.
     /// </summary>
+    /// <param name="callerReportsCut">
+    /// A puller prints the lost link as its one error line: a cut before any data is then not logged again here. A
+    /// serving inside has no such line, so it always warns.
+    /// </param>
     internal async Task<Outcome> RunAsync(
-        IPeerStream<InsideMessage, OutsideMessage> peer, InsideTarget target, OperationProgress progress, CancellationToken cancellationToken)
+        IPeerStream<InsideMessage, OutsideMessage> peer, InsideTarget target, OperationProgress progress, CancellationToken cancellationToken,
+        bool callerReportsCut = false)
     {
         peer = new IdleLimitedPeerStream<InsideMessage, OutsideMessage>(peer, target.IdleTimeout, _time);
         using var hold = await _gate.EnterAsync(peer.Peer, cancellationToken).ConfigureAwait(false);
@@ -124,14 +129,14 @@ public sealed class InsideSession
                 // ends the process and its metrics anyway) is not told apart here.
                 InsideMetrics.SyncFailed(_time.GetUtcNow());
 
-                if (source.BytesReceived > 0)
+                if (source.BytesReceived > 0 || !callerReportsCut)
                 {
                     _logger.LogWarning("Sync from {Peer} cut after {Bytes} bytes: {Reason}; what arrived is kept for a resume", peer.Peer, source.BytesReceived, e.Message);
                 }
                 else
                 {
-                    // Nothing arrived, so nothing is kept: the caller's one error line says why (a puller's refused TLS, say).
-                    _logger.LogInformation("Sync from {Peer} ended before any data: {Reason}", peer.Peer, e.Message);
+                    // Nothing arrived, so nothing is kept: the puller's one error line says why (a refused certificate, say).
+                    _logger.LogDebug("Sync from {Peer} ended before any data: {Reason}", peer.Peer, e.Message);
                 }
 
                 throw;
