@@ -104,11 +104,4 @@ public static class UdpArguments
 
         return key.Length >= 16 ? key : throw SyncException.Usage($"{option}: '{path}' holds {key.Length} bytes; a MAC key needs at least 16 (openssl rand 32 > FILE)");
     }
-
-    public static string FormatRate(double bitsPerSecond) => bitsPerSecond switch
-    {
-        >= 1e9 => string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond / 1e9:F3} Gbit/s"),
-        >= 1e6 => string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond / 1e6:F1} Mbit/s"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond / 1e3:F1} kbit/s"),
-    };
 }

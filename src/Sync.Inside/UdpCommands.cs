@@ -91,7 +91,7 @@ internal static class UdpCommands
             using var gateTrust = TrustStore.Load(trustFiles);
             using var applyTrust = TrustStore.Load(trustFiles);
             using var inside = InsideState.OpenForWrite(stateDir);
-            var inbox = new UdpInbox(Path.Combine(stateDir, "udp-inbox"));
+            var inbox = new UdpInbox(UdpInbox.DirectoryOf(stateDir));
             var service = new UdpReceiveService(
                 host.Services.GetRequiredService<IWireCodec>(), gateTrust, applyTrust, inside, inbox, new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
                 host.Logger<UdpReceiveService>(), time, Console.Out);

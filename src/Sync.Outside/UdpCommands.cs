@@ -338,11 +338,11 @@ internal static class UdpCommands
             }
 
             var i = CultureInfo.InvariantCulture;
-            Console.WriteLine(string.Create(i, $"loss {lossRate:P2}, bursts of {result.GetValue(burst)} packets{(result.GetValue(periodic) ? " (periodic)" : "")}, {UdpArguments.FormatRate(bits)}, MTU {result.GetValue(mtu)}{(result.GetValue(mac) ? ", MAC" : "")}"));
+            Console.WriteLine(string.Create(i, $"loss {lossRate:P2}, bursts of {result.GetValue(burst)} packets{(result.GetValue(periodic) ? " (periodic)" : "")}, {BitRate.Format(bits)}, MTU {result.GetValue(mtu)}{(result.GetValue(mac) ? ", MAC" : "")}"));
             Console.WriteLine();
             Console.WriteLine(string.Create(i, $"rs16 (GF(2^16), large blocks; needs an inside of this version or later):"));
             Console.WriteLine(string.Create(i, $"use:      --fec-code rs16 --data-symbols {large.DataSymbolsPerBlock} --fec-overhead {OverheadPercent(large.DataSymbolsPerBlock, large.RepairSymbolsPerBlock)} --interleave {large.Interleave}   ({large.RepairSymbolsPerBlock} repair symbols per block per pass)"));
-            Console.WriteLine(string.Create(i, $"goodput:  {UdpArguments.FormatRate(large.GoodputBitsPerSecond)} of stream data"));
+            Console.WriteLine(string.Create(i, $"goodput:  {BitRate.Format(large.GoodputBitsPerSecond)} of stream data"));
             Console.WriteLine(string.Create(i, $"risk:     a GB fails to decode in one pass with probability {large.GigabyteFailureProbability:0.##E+0} (a second pass or the carousel repairs it)"));
             Console.WriteLine(string.Create(i, $"memory:   about {large.SenderMemoryBytes >> 20} MiB on the outside, {large.ReceiverMemoryBytes >> 20} MiB on the inside per session"));
             Console.WriteLine(large.Explanation);
@@ -355,7 +355,7 @@ internal static class UdpCommands
             Console.WriteLine();
             Console.WriteLine(string.Create(i, $"rs8 (GF(2^8), k = {result.GetValue(dataSymbols)}; every inside reads it, and it costs less on small objects: an rs16 object pays up to r repair symbols per pass even when it is smaller than a block):"));
             Console.WriteLine(string.Create(i, $"use:      --fec-code rs8 --fec-overhead {small.FecOverhead * 100:0.##} --interleave {small.Interleave}   ({small.RepairSymbolsPerBlock} repair symbols per block per pass)"));
-            Console.WriteLine(string.Create(i, $"goodput:  {UdpArguments.FormatRate(small.GoodputBitsPerSecond)} of stream data"));
+            Console.WriteLine(string.Create(i, $"goodput:  {BitRate.Format(small.GoodputBitsPerSecond)} of stream data"));
             Console.WriteLine(string.Create(i, $"risk:     a GB fails to decode in one pass with probability {small.GigabyteFailureProbability:0.##E+0} (a second pass or the carousel repairs it)"));
             Console.WriteLine(small.Explanation);
             return Task.FromResult(0);

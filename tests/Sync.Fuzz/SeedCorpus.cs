@@ -329,7 +329,7 @@ internal static class SeedCorpus
     private static void WriteUdpSeeds(Exported delta, SigningKey key, SeedWriter writer)
     {
         var header = ProtobufWireCodec.Instance.ParseHeader(delta.SignedHeader.Payload);
-        var sessionId = Outside.UdpDescriptor.SessionId(header);
+        var sessionId = UdpDescriptor.SessionId(header);
         var stream = delta.Info.PartNames.SelectMany(p => File.ReadAllBytes(Path.Combine(delta.Drop, p))).ToArray();
         var shapes = new[]
         {
@@ -342,8 +342,8 @@ internal static class SeedCorpus
         {
             var layout = new ObjectLayout(stream.Length, symbolSize, k, code);
             var info = new AnnounceInfo(
-                sessionId, stream.Length, SHA256.HashData(stream), layout.K, symbolSize, layout.BlockCount, 2, repair, Outside.UdpDescriptor.Encode(delta.SignedHeader), code, interleave);
-            var sealedTicket = TicketCodec.Seal(info, Outside.UdpDescriptor.Signer(key), out var sealLength);
+                sessionId, stream.Length, SHA256.HashData(stream), layout.K, symbolSize, layout.BlockCount, 2, repair, UdpDescriptor.Encode(delta.SignedHeader), code, interleave);
+            var sealedTicket = TicketCodec.Seal(info, UdpDescriptor.Signer(key), out var sealLength);
             var datagrams = AnnounceCodec.BuildDatagrams(sessionId, sealedTicket, sealLength, 1, symbolSize, macKey).ToList();
             datagrams.Add(LegacyBeacon.Build(symbolSize, macKey));
             var symbol = new byte[PacketCodec.DatagramSize(symbolSize, macKey is not null)];

@@ -59,7 +59,7 @@ internal static partial class InsideStatusReader
 
     private static InsideStatusDocument.UdpState? Udp(string stateRoot)
     {
-        var inboxDirectory = Path.Combine(stateRoot, "udp-inbox");
+        var inboxDirectory = UdpInbox.DirectoryOf(stateRoot);
         var spoolDirectory = Path.Combine(stateRoot, "udp-spool");
         if (!Directory.Exists(inboxDirectory) && !Directory.Exists(spoolDirectory))
         {

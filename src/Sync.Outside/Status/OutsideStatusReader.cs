@@ -1,4 +1,5 @@
 using Sync.Core.Export;
+using Sync.Transport.Udp;
 
 namespace Sync.Outside.Status;
 

@@ -88,4 +88,12 @@ internal static partial class UdpLog
 
     [LoggerMessage(7133, LogLevel.Information, "UDP spool {Directory}: budget {Budget} bytes ({Used} in use), keeping {KeepFree} bytes of its file system free")]
     public static partial void SpoolBudget(ILogger logger, string directory, long budget, long used, long keepFree);
+
+    [LoggerMessage(7140, LogLevel.Debug, "Carousel stopped after {Rounds} round(s)")]
+    public static partial void CarouselStopped(ILogger logger, int rounds);
+
+    // What the inside's UDP service decided about an announced session (ignored, refused, collected to wait): the
+    // level depends on the case, the text is told once per stream.
+    [LoggerMessage(EventId = 7141, Message = "{Message}")]
+    public static partial void SessionVerdict(ILogger logger, LogLevel level, string message);
 }

@@ -27,7 +27,7 @@ public sealed class ProjectReferenceTableTests
             "Sync.Engine", "Sync.Protocol", "Microsoft.AspNetCore.App", "Grpc.AspNetCore", "Grpc.AspNetCore.HealthChecks", "Grpc.Net.Client",
             "Grpc.Tools" + BuildOnly,
         ],
-        ["Sync.Transport.Udp"] = ["Sync.Fec", "Microsoft.Extensions.Logging.Abstractions", "System.IO.Hashing"],
+        ["Sync.Transport.Udp"] = ["Sync.Fec", "Sync.Engine", "Sync.Protocol", "Microsoft.Extensions.Logging.Abstractions", "System.IO.Hashing"],
         ["Sync.Hosting"] = ["Sync.Core", "Sync.Transport.Grpc", "Microsoft.AspNetCore.App", "Microsoft.Extensions.Hosting.Systemd", "Serilog.Extensions.Hosting", "Serilog.Formatting.Compact", "Serilog.Sinks.Console", "System.CommandLine"],
         ["Sync.Outside"] = Agent,
         ["Sync.Inside"] = Agent,

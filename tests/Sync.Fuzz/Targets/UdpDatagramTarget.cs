@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Sync.Core;
 using Sync.Protocol;
+using Sync.Transport.Udp;
 using Sync.Transport.Udp.Internal;
 
 namespace Sync.Fuzz.Targets;
@@ -33,7 +34,7 @@ internal sealed class UdpDatagramTarget : FuzzTarget
     protected override Task ExerciseAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
         var clock = new SteppingClock();
-        var sealChecked = new TicketGate((ticket, seal) => Inside.UdpDescriptor.VerifyTicket(FuzzKeys.Trust, ticket, seal), clock);
+        var sealChecked = new TicketGate((ticket, seal) => UdpDescriptor.VerifyTicket(FuzzKeys.Trust, ticket, seal), clock);
         var anySeal = new TicketGate((_, _) => null, clock);
         var cursor = new InputCursor(input);
         while (!cursor.IsEmpty)
@@ -142,7 +143,7 @@ internal sealed class UdpDatagramTarget : FuzzTarget
         // sync-inside's WantsSession: the descriptor is the stream's signed header; anything else is ignored, not thrown.
         try
         {
-            var signed = Inside.UdpDescriptor.Decode(info.Descriptor);
+            var signed = UdpDescriptor.Decode(info.Descriptor);
             _ = ProtobufWireCodec.Instance.ParseHeader(FuzzKeys.Trust.Verify(signed, "UDP session"));
         }
         catch (SyncException)

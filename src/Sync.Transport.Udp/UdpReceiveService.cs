@@ -5,10 +5,9 @@ using Sync.Core.Apply;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Engine.Inside;
-using Sync.Protocol;
-using Sync.Transport.Udp;
+using Sync.Transport.Udp.Internal;
 
-namespace Sync.Inside;
+namespace Sync.Transport.Udp;
 
 /// <summary>
 /// What is this? The inside end of the diode: a <see cref="UdpReceiver"/> collects FEC-protected sessions into
@@ -26,7 +25,7 @@ namespace Sync.Inside;
 /// collected and waits in the inbox. A session the receiver cannot collect for lack of spool is listed as pending in
 /// the status until it is collected.
 /// </summary>
-internal sealed class UdpReceiveService
+public sealed class UdpReceiveService
 {
     private readonly IWireCodec _codec;
     private readonly TrustStore _gateTrust; // its own keys: it runs on the decode loop, beside applies
@@ -96,7 +95,7 @@ internal sealed class UdpReceiveService
             return;
         }
 
-        var what = header.BaseGeneration == 0 ? $"generation {header.TargetGeneration} (full)" : $"generation {header.TargetGeneration} (delta from {header.BaseGeneration})";
+        var what = UdpStreamFile.Description(header.TargetGeneration, header.BaseGeneration);
         if (_intake.Status.NotHeld(
             header.StreamIdHex,
             header.TargetGeneration,
@@ -245,7 +244,7 @@ internal sealed class UdpReceiveService
             }
         }
 
-        _logger.Log(level, "{Message}", message);
+        UdpLog.SessionVerdict(_logger, level, message);
         return true;
     }
 }

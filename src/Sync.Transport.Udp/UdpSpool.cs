@@ -1,27 +1,24 @@
-using System.Globalization;
 using Sync.Core;
 using Sync.Core.Export;
 using Sync.Core.Storage;
 using Sync.Engine.Outside;
 using Sync.Protocol;
 
-namespace Sync.Outside;
+namespace Sync.Transport.Udp;
 
 /// <summary>
 /// The delta streams the outside has sent over UDP, kept in STATE/udp-spool so later passes and the carousel can
-/// send them again with no rescan: `gNNNNNNNN-bNNNNNNNN-STREAMID.stream` (the frame stream exactly as the
-/// inside applies it) and `.desc` (the descriptor announced with it). A `.stream` file exists only complete: it
+/// send them again with no rescan, named as <see cref="UdpStreamFile"/> says: the frame stream exactly as the
+/// inside applies it, and the descriptor announced with it. A `.stream` file exists only complete: it
 /// is written under a temporary name, flushed, and renamed into place after its descriptor.
 /// Used by `send` (one writer, under the outside state's lock) and by `carousel` (readers, no lock, so a
 /// carousel can run beside `send`; a spool pruned under a reader is skipped).
 /// </summary>
-internal sealed class UdpSpool
+public sealed class UdpSpool
 {
-    private const string Extension = ".stream";
+    private UdpSpool(string directory) => DirectoryPath = directory;
 
-    private UdpSpool(string directory) => Directory_ = directory;
-
-    public string Directory_ { get; }
+    public string DirectoryPath { get; }
 
     public static UdpSpool Open(string stateDirectory)
     {
@@ -38,28 +35,18 @@ internal sealed class UdpSpool
         return new UdpSpool(directory);
     }
 
-    /// <summary>One complete spooled stream.</summary>
-    public sealed record Entry(long Generation, long BaseGeneration, string StreamIdHex, string StreamPath, long Length)
-    {
-        public string DescriptorPath => Path.ChangeExtension(StreamPath, ".desc");
-
-        public ulong SessionId => BitConverter.ToUInt64(Convert.FromHexString(StreamIdHex.AsSpan(0, 16)));
-
-        public string Describe => BaseGeneration == 0 ? $"generation {Generation} (full)" : $"generation {Generation} (delta from {BaseGeneration})";
-    }
-
     /// <summary>
     /// Writes the prepared generation's stream and descriptor. Before the stream file appears under its final
     /// name the generation is recorded as pending with that name, so an outside interrupted while sending records
     /// it as sent on its next run: once the first packet left, the inside may hold it, and the next delta must
     /// build on it (the spool stays for the carousel to repeat).
     /// </summary>
-    public async Task<Entry> WriteAsync(PreparedExport prepared, EmissionRecord record, OperationProgress progress, CancellationToken cancellationToken)
+    public async Task<UdpStreamFile> WriteAsync(PreparedExport prepared, EmissionRecord record, OperationProgress progress, CancellationToken cancellationToken)
     {
         var header = prepared.Header;
-        var name = string.Create(CultureInfo.InvariantCulture, $"g{header.TargetGeneration:D8}-b{header.BaseGeneration:D8}-{header.StreamIdHex}");
-        var final = Path.Combine(Directory_, name + Extension);
-        var temporary = Path.Combine(Directory_, ".tmp-" + name + Extension);
+        var name = UdpStreamFile.Stem(header) + UdpStreamFile.StreamExtension;
+        var final = Path.Combine(DirectoryPath, name);
+        var temporary = Path.Combine(DirectoryPath, ".tmp-" + name);
         try
         {
             await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
@@ -70,7 +57,7 @@ internal sealed class UdpSpool
                 file.Flush(flushToDisk: true);
             }
 
-            AtomicFile.WriteAllBytes(Path.ChangeExtension(final, ".desc"), UdpDescriptor.Encode(prepared.SignedHeader));
+            AtomicFile.WriteAllBytes(Path.ChangeExtension(final, UdpStreamFile.DescriptorExtension), UdpDescriptor.Encode(prepared.SignedHeader));
             record.Spooled(final);
             File.Move(temporary, final);
             record.Visible();
@@ -81,20 +68,17 @@ internal sealed class UdpSpool
             throw;
         }
 
-        return new Entry(header.TargetGeneration, header.BaseGeneration, header.StreamIdHex, final, new FileInfo(final).Length);
+        return new UdpStreamFile(header.TargetGeneration, header.BaseGeneration, header.StreamIdHex, final, new FileInfo(final).Length);
     }
 
     /// <summary>Complete spools, oldest generation first (a full stream before a delta of the same generation).</summary>
-    public IReadOnlyList<Entry> List()
+    public IReadOnlyList<UdpStreamFile> List()
     {
-        var entries = new List<Entry>();
-        foreach (var path in Directory.EnumerateFiles(Directory_, "g*" + Extension))
+        var entries = new List<UdpStreamFile>();
+        foreach (var path in Directory.EnumerateFiles(DirectoryPath, "g*" + UdpStreamFile.StreamExtension))
         {
-            var parts = Path.GetFileNameWithoutExtension(path).Split('-');
-            if (parts.Length == 3 && parts[0].Length == 9 && parts[1].Length == 9 && parts[2].Length == 32 &&
-                long.TryParse(parts[0].AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var generation) &&
-                long.TryParse(parts[1].AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var baseGeneration) &&
-                File.Exists(Path.ChangeExtension(path, ".desc")))
+            if (UdpStreamFile.TryParse(Path.GetFileName(path), out var generation, out var baseGeneration, out var streamIdHex) &&
+                File.Exists(Path.ChangeExtension(path, UdpStreamFile.DescriptorExtension)))
             {
                 long length;
                 try
@@ -106,11 +90,11 @@ internal sealed class UdpSpool
                     continue; // pruned while listing
                 }
 
-                entries.Add(new Entry(generation, baseGeneration, parts[2], path, length));
+                entries.Add(new UdpStreamFile(generation, baseGeneration, streamIdHex, path, length));
             }
         }
 
-        return entries.OrderBy(e => e.Generation).ThenBy(e => e.BaseGeneration).ToList();
+        return UdpStreamFile.InOrder(entries);
     }
 
     /// <summary>Keeps the spools of the newest <paramref name="generations"/> generations; removes older ones and leftovers.</summary>
@@ -126,7 +110,7 @@ internal sealed class UdpSpool
             removed++;
         }
 
-        foreach (var leftover in Directory.EnumerateFiles(Directory_, ".tmp-*"))
+        foreach (var leftover in Directory.EnumerateFiles(DirectoryPath, ".tmp-*"))
         {
             File.Delete(leftover); // an emit interrupted before its stream was complete: never sent
         }

@@ -2,10 +2,8 @@ using System.Globalization;
 using Sync.Core;
 using Sync.Core.Export;
 using Sync.Engine.Outside;
-using Sync.Hosting;
-using Sync.Transport.Udp;
 
-namespace Sync.Outside;
+namespace Sync.Transport.Udp;
 
 /// <summary>
 /// The diode carrier as the outside's engine drives it (`sync-outside send`): the generation's stream is spooled in
@@ -13,7 +11,7 @@ namespace Sync.Outside;
 /// acknowledgement: a stream whose last pass has left counts as sent, and the carousel repeats the spool for an inside
 /// that missed it. Older spools beyond the kept generations are pruned after each send.
 /// </summary>
-internal sealed class UdpCarrier(UdpSender sender, UdpSendOptions options, int keepSpools) : IGenerationCarrier
+public sealed class UdpCarrier(UdpSender sender, UdpSendOptions options, int keepSpools) : IGenerationCarrier
 {
     private UdpSpool? _spool;
 
@@ -40,13 +38,13 @@ internal sealed class UdpCarrier(UdpSender sender, UdpSendOptions options, int k
             .ConfigureAwait(false);
         Spool.Prune(keepSpools);
         var sent = options.ForObject(entry.Length);
-        return new CarrierReport(string.Create(CultureInfo.InvariantCulture, $"stream {entry.Length} bytes ({Units.Bytes(entry.Length)})"))
+        return new CarrierReport(string.Create(CultureInfo.InvariantCulture, $"stream {entry.Length} bytes ({ByteCount.Format(entry.Length)})"))
         {
             Details =
             [
                 string.Create(CultureInfo.InvariantCulture,
                     $"sent to {options.Destination}: {report.Passes} pass(es), {report.Blocks} blocks, {report.Packets} packets, {report.WireBytes} wire bytes in {report.Elapsed.TotalSeconds:F2} s " +
-                    $"at {UdpArguments.FormatRate(report.AchievedBitsPerSecond)} (asked {UdpArguments.FormatRate(options.RateBitsPerSecond)}), FEC {(sent.Code == FecCode.ReedSolomon16 ? "rs16" : "rs8")} k={sent.DataSymbolsPerBlock} {sent.FecOverhead:P2} x {sent.Interleave} interleaved; " +
+                    $"at {BitRate.Format(report.AchievedBitsPerSecond)} (asked {BitRate.Format(options.RateBitsPerSecond)}), FEC {(sent.Code == FecCode.ReedSolomon16 ? "rs16" : "rs8")} k={sent.DataSymbolsPerBlock} {sent.FecOverhead:P2} x {sent.Interleave} interleaved; " +
                     $"recorded as sent (a one-way link returns no acknowledgement)"),
             ],
         };

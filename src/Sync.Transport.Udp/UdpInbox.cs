@@ -1,19 +1,18 @@
-using System.Globalization;
 using Sync.Core.FileSystem;
 using Sync.Core.Streams;
 
-namespace Sync.Inside;
+namespace Sync.Transport.Udp;
 
 /// <summary>
-/// Complete, hash-checked streams received over UDP that wait to be applied, in STATE/udp-inbox:
-/// `gNNNNNNNN-bNNNNNNNN-STREAMID.stream` plus `.desc` (the signed header). The receiver's decode loop only moves a
+/// Complete, hash-checked streams received over UDP that wait to be applied, in STATE/udp-inbox, named as the
+/// outside's spool names them (<see cref="UdpStreamFile"/>). The receiver's decode loop only moves a
 /// finished object here (a rename: cheap, so no packet is missed while a generation is applied); the apply loop
 /// takes them in generation order. A delta whose base has not arrived yet waits here, so deltas sent out of
 /// order (a carousel joined mid-round) still apply in order. Survives restarts and power cuts: the receiver records
 /// a session finished (and stops listening for it) once <see cref="Add"/> returns, so by then the stream's bytes,
 /// its descriptor and its name here are all durable.
 /// </summary>
-internal sealed class UdpInbox
+public sealed class UdpInbox
 {
     /// <summary>Streams kept at most; beyond that the newest waiting deltas are dropped (a carousel or `send --full` brings them again).</summary>
     public const int Capacity = 16;
@@ -27,21 +26,17 @@ internal sealed class UdpInbox
     {
     }
 
+    /// <summary>The inbox of the inside state at <paramref name="stateDirectory"/>.</summary>
+    public static string DirectoryOf(string stateDirectory) => Path.Combine(stateDirectory, "udp-inbox");
+
     public UdpInbox(IFileSystem fileSystem, string directory)
     {
         _fileSystem = fileSystem;
-        Directory_ = directory;
+        DirectoryPath = directory;
         fileSystem.CreateTree(directory).Dispose();
     }
 
-    public string Directory_ { get; }
-
-    public sealed record Entry(long Generation, long BaseGeneration, string StreamIdHex, string StreamPath)
-    {
-        public string DescriptorPath => Path.ChangeExtension(StreamPath, ".desc");
-
-        public string Describe => BaseGeneration == 0 ? $"generation {Generation} (full)" : $"generation {Generation} (delta from {BaseGeneration})";
-    }
+    public string DirectoryPath { get; }
 
     public bool Holds(string streamIdHex) => List().Any(e => e.StreamIdHex == streamIdHex);
 
@@ -49,10 +44,10 @@ internal sealed class UdpInbox
     /// Takes over a received object: its bytes made durable, the descriptor written, then the stream renamed in (it
     /// appears complete or not at all) and the name made durable.
     /// </summary>
-    public Entry Add(DeltaHeader header, string receivedPath, ReadOnlyMemory<byte> descriptor)
+    public UdpStreamFile Add(DeltaHeader header, string receivedPath, ReadOnlyMemory<byte> descriptor)
     {
-        var name = string.Create(CultureInfo.InvariantCulture, $"g{header.TargetGeneration:D8}-b{header.BaseGeneration:D8}-{header.StreamIdHex}");
-        using var inbox = _fileSystem.CreateTree(Directory_);
+        var name = UdpStreamFile.Stem(header);
+        using var inbox = _fileSystem.CreateTree(DirectoryPath);
         using var spool = _fileSystem.TryOpenTree(Path.GetDirectoryName(receivedPath)!)
             ?? throw new IOException($"received object '{receivedPath}' is gone");
         var objectName = Path.GetFileName(receivedPath);
@@ -61,46 +56,46 @@ internal sealed class UdpInbox
             file.Sync();
         }
 
-        inbox.WriteAtomically(name + ".desc", descriptor.Span);
-        inbox.RemoveTree(name + ".stream");
+        var length = spool.TryStat(objectName)?.Size ?? throw new IOException($"received object '{receivedPath}' is gone");
+
+        var streamName = name + UdpStreamFile.StreamExtension;
+        inbox.WriteAtomically(name + UdpStreamFile.DescriptorExtension, descriptor.Span);
+        inbox.RemoveTree(streamName);
         try
         {
-            spool.Rename(objectName, inbox, name + ".stream");
+            spool.Rename(objectName, inbox, streamName);
         }
         catch (IOException e) when (e.HResult == CrossDevice)
         {
-            CopyDurably(spool, objectName, inbox, name + ".stream");
+            CopyDurably(spool, objectName, inbox, streamName);
             spool.DeleteFile(objectName);
         }
 
         inbox.SyncDirectory(string.Empty);
-        return new Entry(header.TargetGeneration, header.BaseGeneration, header.StreamIdHex, Path.Combine(Directory_, name + ".stream"));
+        return new UdpStreamFile(header.TargetGeneration, header.BaseGeneration, header.StreamIdHex, Path.Combine(DirectoryPath, streamName), length);
     }
 
     /// <summary>Waiting streams, lowest generation first; a full stream before a delta of the same generation.</summary>
-    public IReadOnlyList<Entry> List()
+    public IReadOnlyList<UdpStreamFile> List()
     {
-        using var inbox = _fileSystem.CreateTree(Directory_);
-        var entries = new List<Entry>();
-        foreach (var file in inbox.List(string.Empty).Where(n => n.StartsWith('g') && n.EndsWith(".stream", StringComparison.Ordinal)))
+        using var inbox = _fileSystem.CreateTree(DirectoryPath);
+        var entries = new List<UdpStreamFile>();
+        foreach (var file in inbox.List(string.Empty))
         {
-            var stem = file[..^".stream".Length];
-            var parts = stem.Split('-');
-            if (parts.Length == 3 && parts[0].Length == 9 && parts[1].Length == 9 && parts[2].Length == 32 &&
-                long.TryParse(parts[0].AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var generation) &&
-                long.TryParse(parts[1].AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var baseGeneration) &&
-                inbox.TryStat(stem + ".desc") is not null)
+            if (UdpStreamFile.TryParse(file, out var generation, out var baseGeneration, out var streamIdHex) &&
+                inbox.TryStat(Path.ChangeExtension(file, UdpStreamFile.DescriptorExtension)) is not null &&
+                inbox.TryStat(file) is { } stream)
             {
-                entries.Add(new Entry(generation, baseGeneration, parts[2], Path.Combine(Directory_, file)));
+                entries.Add(new UdpStreamFile(generation, baseGeneration, streamIdHex, Path.Combine(DirectoryPath, file), stream.Size));
             }
         }
 
-        return entries.OrderBy(e => e.Generation).ThenBy(e => e.BaseGeneration).ToList();
+        return UdpStreamFile.InOrder(entries);
     }
 
-    public void Remove(Entry entry)
+    public void Remove(UdpStreamFile entry)
     {
-        using var inbox = _fileSystem.CreateTree(Directory_);
+        using var inbox = _fileSystem.CreateTree(DirectoryPath);
         inbox.RemoveTree(Path.GetFileName(entry.StreamPath));
         inbox.RemoveTree(Path.GetFileName(entry.DescriptorPath));
     }

@@ -1,9 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using Sync.Hosting;
-using Sync.Transport.Udp;
+using Sync.Transport.Udp.Internal;
 
-namespace Sync.Outside;
+namespace Sync.Transport.Udp;
 
 /// <summary>
 /// Sends the spools of the newest generations again and again, oldest first, at a low rate, until stopped: an
@@ -12,21 +11,8 @@ namespace Sync.Outside;
 /// continues where it stopped, and one that finished it ignores it. The spool directory is listed again every
 /// round, so generations sent meanwhile by `send` join the carousel. Runs on the caller's task; one send at a time.
 /// </summary>
-internal sealed class UdpCarousel
+public sealed class UdpCarousel(UdpSpool spool, UdpSender sender, ILogger logger, TimeProvider time)
 {
-    private readonly UdpSpool _spool;
-    private readonly UdpSender _sender;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-
-    public UdpCarousel(UdpSpool spool, UdpSender sender, ILogger logger, TimeProvider time)
-    {
-        _spool = spool;
-        _sender = sender;
-        _logger = logger;
-        _time = time;
-    }
-
     /// <param name="generations">How many of the newest generations to repeat.</param>
     /// <param name="rounds">Rounds to run, or 0 for until cancelled.</param>
     /// <param name="pause">Idle time between rounds.</param>
@@ -37,7 +23,7 @@ internal sealed class UdpCarousel
         {
             cancellationToken.ThrowIfCancellationRequested();
             round++;
-            var all = _spool.List();
+            var all = spool.List();
             var newest = all.Select(e => e.Generation).Distinct().OrderDescending().Take(generations).ToHashSet();
             var entries = all.Where(e => newest.Contains(e.Generation)).ToList();
             if (entries.Count == 0)
@@ -61,7 +47,7 @@ internal sealed class UdpCarousel
                 try
                 {
                     // One pass per round; every round is another chance for a receiver that is short of symbols.
-                    report = await _sender.SendAsync(entry.StreamPath, descriptor, options with { SessionId = entry.SessionId, Passes = 1, FirstPass = FreshPass(round) }, null, cancellationToken)
+                    report = await sender.SendAsync(entry.StreamPath, descriptor, options with { SessionId = entry.SessionId, Passes = 1, FirstPass = FreshPass(round) }, null, cancellationToken)
                         .ConfigureAwait(false);
                 }
                 catch (FileNotFoundException)
@@ -70,16 +56,16 @@ internal sealed class UdpCarousel
                 }
 
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"carousel round {round}: {entry.Describe}, {entry.Length} bytes, {report.Packets} packets in {report.Elapsed.TotalSeconds:F1} s at {UdpArguments.FormatRate(report.AchievedBitsPerSecond)}"));
+                    $"carousel round {round}: {entry.Describe}, {entry.Length} bytes, {report.Packets} packets in {report.Elapsed.TotalSeconds:F1} s at {BitRate.Format(report.AchievedBitsPerSecond)}"));
             }
 
             if (rounds == 0 || round < rounds)
             {
-                await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(pause, time, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        _logger.LogDebug("Carousel stopped after {Rounds} round(s)", round);
+        UdpLog.CarouselStopped(logger, round);
         return round;
     }
 

@@ -5,14 +5,14 @@ using Sync.Core.Streams;
 using Sync.Engine.Inside;
 using Sync.Protocol;
 
-namespace Sync.Inside;
+namespace Sync.Transport.Udp;
 
 /// <summary>
 /// One stream of the UDP inbox as the inside's intake takes it: its signed header is the descriptor announced with
 /// it, its frames are read from the file. Applied, refused or superseded streams leave the inbox; one that waits for
 /// its base, or hit disk trouble, stays for the next round. Each publish is one line on the receiver's output.
 /// </summary>
-internal sealed class InboxCandidate(UdpInbox inbox, UdpInbox.Entry entry, TextWriter output, Action published) : IIntakeCandidate
+internal sealed class InboxCandidate(UdpInbox inbox, UdpStreamFile entry, TextWriter output, Action published) : IIntakeCandidate
 {
     public string What { get; } = $"UDP {entry.Describe}";
 
