@@ -3,15 +3,21 @@ namespace Sync.Testing.FileSystem;
 /// <summary>A fresh directory per test under the temporary folder, deleted afterwards with everything in it.</summary>
 public sealed class TempDirectory : IDisposable
 {
+    private const UnixFileMode OwnerAll = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode Traversable = OwnerAll | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+
     public TempDirectory(string prefix = "sync-test-")
     {
         Path = Directory.CreateTempSubdirectory(prefix).FullName;
+        // Created 0700; opened to 0755 as a plain directory would be, because tests read published trees as another
+        // user (runuser -u nobody) to prove their modes.
+        File.SetUnixFileMode(Path, Traversable);
     }
 
     public string Path { get; }
 
-    /// <summary>The path of <paramref name="name"/> in this directory; nothing is created.</summary>
-    public string Combine(string name) => System.IO.Path.Combine(Path, name);
+    /// <summary>The path of <paramref name="names"/> joined under this directory; nothing is created.</summary>
+    public string Combine(params ReadOnlySpan<string> names) => System.IO.Path.Combine([Path, .. names]);
 
     /// <summary>Creates <paramref name="name"/> (and its parents) in this directory and returns its full path.</summary>
     public string CreateSubdirectory(string name) => Directory.CreateDirectory(Combine(name)).FullName;
@@ -36,7 +42,7 @@ public sealed class TempDirectory : IDisposable
     /// </summary>
     private static void MakeDeletable(string directory)
     {
-        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(directory, OwnerAll);
         foreach (var child in new DirectoryInfo(directory).EnumerateDirectories("*", new EnumerationOptions { AttributesToSkip = 0 }))
         {
             if (child.LinkTarget is null)
