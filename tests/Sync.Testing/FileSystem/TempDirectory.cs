@@ -9,8 +9,8 @@ public sealed class TempDirectory : IDisposable
     public TempDirectory(string prefix = "sync-test-")
     {
         Path = Directory.CreateTempSubdirectory(prefix).FullName;
-        // Created 0700; opened to 0755 as a plain directory would be, because tests read published trees as another
-        // user (runuser -u nobody) to prove their modes.
+        // Created 0700; opened to 0755 as the integration tests' own folders always were, so that nothing run there
+        // as another user finds its way barred by the test's folder rather than by what the test is about.
         File.SetUnixFileMode(Path, Traversable);
     }
 
