@@ -1,24 +1,27 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Sync.Core;
 using Sync.Core.Export;
-using Sync.Core.FileSystem;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Engine.Outside;
 using Sync.Protocol;
+using Sync.Testing.FileSystem;
+using Sync.Testing.Logging;
 using Sync.Testing.Streams;
 
 namespace Sync.Engine.Tests;
 
 /// <summary>
 /// A test's own folder: a source tree, the outside's state, a signing key (and another one nobody trusts), the
-/// inside's state and target. Deleted afterwards.
+/// inside's state and target. Deleted afterwards. The engine logs into <see cref="Log"/>: an error the test did not
+/// declare with <see cref="LogScope.ExpectError"/> fails it when the scratch is disposed.
 /// </summary>
 internal sealed class Scratch : IDisposable
 {
+    private readonly TempDirectory _dir = new("sync-engine-");
+
     public Scratch()
     {
-        Root = Directory.CreateTempSubdirectory("sync-engine-").FullName;
+        Root = _dir.Path;
         SigningKey.Generate(P("key"));
         SigningKey.Generate(P("stranger"));
         Key = SigningKey.Load(P("key"));
@@ -35,6 +38,8 @@ internal sealed class Scratch : IDisposable
     public SigningKey Stranger { get; }
 
     public ProtobufWireCodec Codec { get; } = new();
+
+    public LogScope Log { get; } = new();
 
     public string Source => P("src");
 
@@ -59,7 +64,7 @@ internal sealed class Scratch : IDisposable
 
     public GenerationSource Generation(bool full = false) => new(Source, OutsideState, Key, new ExportOptions { Full = full });
 
-    public GenerationPublisher Publisher() => new(Codec, NullLogger.Instance, TimeProvider.System);
+    public GenerationPublisher Publisher() => new(Codec, Log.CreateLogger(nameof(GenerationPublisher)), TimeProvider.System);
 
     /// <summary>
     /// The next generation as the outside emits it into <paramref name="stateDirectory"/>'s record (recorded as sent and
@@ -68,7 +73,7 @@ internal sealed class Scratch : IDisposable
     public async Task<MemoryDeltaStream> EmitAsync(string? stateDirectory = null, bool full = false, SigningKey? key = null)
     {
         using var state = Sync.Core.Export.OutsideState.Open(stateDirectory ?? OutsideState);
-        var exporter = new DeltaExporter(Codec, NullLogger.Instance, TimeProvider.System);
+        var exporter = new DeltaExporter(Codec, Log.CreateLogger(nameof(DeltaExporter)), TimeProvider.System);
         var prepared = await exporter.PrepareAsync(Source, state, key ?? Key, new ExportOptions { Full = full }, new OperationProgress(), CancellationToken.None);
         var stream = new MemoryDeltaStream();
         prepared.RecordSent(state);
@@ -83,6 +88,7 @@ internal sealed class Scratch : IDisposable
     {
         Key.Dispose();
         Stranger.Dispose();
-        LinuxFileSystem.Instance.RemoveTree(Root);
+        _dir.Dispose();
+        Log.Dispose();
     }
 }

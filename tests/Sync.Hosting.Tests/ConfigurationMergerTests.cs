@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Sync.Core;
 using Sync.Hosting.Configuration;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Hosting.Tests;
 
@@ -11,9 +12,9 @@ namespace Sync.Hosting.Tests;
 /// </summary>
 public sealed class ConfigurationMergerTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("sync-config-").FullName;
+    private readonly TempDirectory _dir = new("sync-config-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public void FileKeysFillWhatTheCommandLineLeavesOut_SectionOverTheTop()
@@ -102,7 +103,7 @@ public sealed class ConfigurationMergerTests : IDisposable
     [Fact]
     public void AMissingFileIsAUsageError()
     {
-        var error = Assert.Throws<SyncException>(() => Merge(["status", "--config", Path.Combine(_dir, "none.json")]));
+        var error = Assert.Throws<SyncException>(() => Merge(["status", "--config", _dir.Combine("none.json")]));
         Assert.Equal(SyncErrorKind.Usage, error.Kind);
         Assert.Contains("none.json", error.Message, StringComparison.Ordinal);
     }
@@ -173,7 +174,7 @@ public sealed class ConfigurationMergerTests : IDisposable
 
     private string Write(string json)
     {
-        var path = Path.Combine(_dir, $"{Guid.NewGuid():N}.json");
+        var path = _dir.Combine($"{Guid.NewGuid():N}.json");
         File.WriteAllText(path, json);
         return path;
     }

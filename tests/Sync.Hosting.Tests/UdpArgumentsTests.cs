@@ -1,5 +1,6 @@
 using System.Net;
 using Sync.Core;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Hosting.Tests;
 
@@ -70,21 +71,14 @@ public sealed class UdpArgumentsTests
     [Fact]
     public void A_mac_key_is_the_files_bytes_and_needs_at_least_16_of_them()
     {
-        var directory = Directory.CreateTempSubdirectory("sync-udp-args-").FullName;
-        try
-        {
-            var good = Path.Combine(directory, "good.key");
-            var shortKey = Path.Combine(directory, "short.key");
-            File.WriteAllBytes(good, [.. Enumerable.Range(0, 32).Select(i => (byte)i)]);
-            File.WriteAllBytes(shortKey, new byte[15]);
+        using var directory = new TempDirectory("sync-udp-args-");
+        var good = directory.Combine("good.key");
+        var shortKey = directory.Combine("short.key");
+        File.WriteAllBytes(good, [.. Enumerable.Range(0, 32).Select(i => (byte)i)]);
+        File.WriteAllBytes(shortKey, new byte[15]);
 
-            Assert.Equal(32, UdpArguments.MacKey("--mac-key", good).Length);
-            Assert.Contains("holds 15 bytes; a MAC key needs at least 16", Assert.Throws<SyncException>(() => UdpArguments.MacKey("--mac-key", shortKey)).Message);
-            Assert.Contains("cannot read", Assert.Throws<SyncException>(() => UdpArguments.MacKey("--mac-key", Path.Combine(directory, "missing"))).Message);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        Assert.Equal(32, UdpArguments.MacKey("--mac-key", good).Length);
+        Assert.Contains("holds 15 bytes; a MAC key needs at least 16", Assert.Throws<SyncException>(() => UdpArguments.MacKey("--mac-key", shortKey)).Message);
+        Assert.Contains("cannot read", Assert.Throws<SyncException>(() => UdpArguments.MacKey("--mac-key", directory.Combine("missing"))).Message);
     }
 }

@@ -6,6 +6,7 @@ using Sync.Core.Export;
 using Sync.Core.Hashing;
 using Sync.Integration.Tests.Infrastructure;
 using Sync.Protocol.V1;
+using Sync.Testing.FileSystem;
 using Sync.Transport.Grpc;
 
 namespace Sync.Integration.Tests;
@@ -22,7 +23,7 @@ public sealed class GrpcHoldingsReaderTests
     public async Task An_inside_may_claim_what_the_generations_sent_to_it_could_name()
     {
         using var dir = new TempDirectory();
-        using var state = OutsideState.Open(dir.Make("state"));
+        using var state = OutsideState.Open(dir.CreateSubdirectory("state"));
         // A cut transfer's manifest: 32 bytes a distinct digest at least, so this one can name Claimed of them.
         var manifest = new byte[Claimed * Digest.Size];
         Random.Shared.NextBytes(manifest);
@@ -37,7 +38,7 @@ public sealed class GrpcHoldingsReaderTests
     public async Task An_inside_that_claims_more_than_those_generations_name_is_refused_with_resource_exhausted()
     {
         using var dir = new TempDirectory();
-        using var state = OutsideState.Open(dir.Make("state"));
+        using var state = OutsideState.Open(dir.CreateSubdirectory("state"));
         var manifest = new byte[Claimed / 4 * Digest.Size];
         state.RecordSent(Sent(manifest), manifest);
 

@@ -1,4 +1,5 @@
 using Sync.Integration.Tests.Infrastructure;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Integration.Tests;
 
@@ -16,8 +17,8 @@ public sealed class InstallDepsTests : IDisposable
     [Fact]
     public async Task Only_the_missing_packages_the_demo_names_are_installed_without_upgrading_others()
     {
-        var bin = _dir.Make("bin");
-        var log = _dir["apt-get.log"];
+        var bin = _dir.CreateSubdirectory("bin");
+        var log = _dir.Combine("apt-get.log");
         Script(bin, "dpkg-query", """[ "${@: -1}" = reprepro ] && exit 1; echo 'install ok installed'""");
         Script(bin, "apt-get", $"echo \"$*\" >> '{log}'");
         Script(bin, "sudo", "exec \"$@\"");

@@ -1,4 +1,5 @@
 using Sync.Integration.Tests.Infrastructure;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Integration.Tests;
 
@@ -20,7 +21,7 @@ public sealed class KeyTests
     public async Task Keygen_writes_the_private_key_0600_and_the_public_key_0644_whatever_the_umask(string umask)
     {
         using var dir = new TempDirectory();
-        var key = dir["outside.key"];
+        var key = dir.Combine("outside.key");
         var made = await Run.Ok(KeygenUnder(umask, key));
         Assert.Equal("600", Mode(key));
         Assert.Equal("644", Mode(key + ".pub"));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sync.Integration.Tests.Infrastructure;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Integration.Tests;
 
@@ -52,8 +53,8 @@ public sealed class LogFormatTests
     public async Task Stderr_that_is_the_journal_stream_gets_prefixes_without_the_option_and_other_stderr_does_not()
     {
         using var dir = new TempDirectory();
-        var stderr = dir["stderr"];
-        var missing = dir["missing"];
+        var stderr = dir.Combine("stderr");
+        var missing = dir.Combine("missing");
         // As systemd does: JOURNAL_STREAM names the device and inode of the stream stderr is connected to.
         var journal = await Run.Process("bash",
         [

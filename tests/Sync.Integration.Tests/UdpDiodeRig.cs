@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Sync.Integration.Tests.Infrastructure;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Integration.Tests;
 
@@ -27,9 +28,9 @@ public sealed class UdpDiodeRig : IAsyncDisposable
     private UdpDiodeRig(NetnsLink link)
     {
         Link = link;
-        Source = _dir.Make("source");
-        OutsideState = _dir["outside-state"];
-        Key = _dir["key"];
+        Source = _dir.CreateSubdirectory("source");
+        OutsideState = _dir.Combine("outside-state");
+        Key = _dir.Combine("key");
     }
 
     public NetnsLink Link { get; }
@@ -40,11 +41,11 @@ public sealed class UdpDiodeRig : IAsyncDisposable
 
     public string Key { get; }
 
-    public string Dir(string name) => _dir[name];
+    public string Dir(string name) => _dir.Combine(name);
 
-    public string InsideState(int receiver = 1) => _dir[$"inside{receiver}-state"];
+    public string InsideState(int receiver = 1) => _dir.Combine($"inside{receiver}-state");
 
-    public string Target(int receiver = 1) => _dir[$"inside{receiver}-target"];
+    public string Target(int receiver = 1) => _dir.Combine($"inside{receiver}-target");
 
     public static async Task<UdpDiodeRig> CreateAsync(int receivers = 1)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Sync.Integration.Tests.Infrastructure;
+using Sync.Testing.FileSystem;
 using Sync.Transport.Udp.Internal;
 
 namespace Sync.Integration.Tests;
@@ -19,8 +20,8 @@ public sealed class UdpLoopbackRig : IAsyncDisposable
 
     private UdpLoopbackRig()
     {
-        Source = _dir.Make("source");
-        Key = _dir["key"];
+        Source = _dir.CreateSubdirectory("source");
+        Key = _dir.Combine("key");
         Port = FreeUdpPort();
     }
 
@@ -32,13 +33,13 @@ public sealed class UdpLoopbackRig : IAsyncDisposable
 
     public IPEndPoint Endpoint => new(IPAddress.Loopback, Port);
 
-    public string OutsideState => _dir["outside-state"];
+    public string OutsideState => _dir.Combine("outside-state");
 
-    public string InsideState => _dir["inside-state"];
+    public string InsideState => _dir.Combine("inside-state");
 
-    public string Target => _dir["inside-target"];
+    public string Target => _dir.Combine("inside-target");
 
-    public string Dir(string name) => _dir[name];
+    public string Dir(string name) => _dir.Combine(name);
 
     public static async Task<UdpLoopbackRig> CreateAsync()
     {
@@ -94,7 +95,7 @@ public sealed class UdpLoopbackRig : IAsyncDisposable
         capture.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         capture.ReceiveBufferSize = 8 << 20;
         int port = ((IPEndPoint)capture.LocalEndPoint!).Port;
-        Task<ProcessResult> send = Send(_dir[$"capture-state-{Guid.NewGuid():N}"], port, "--passes", "1");
+        Task<ProcessResult> send = Send(_dir.Combine($"capture-state-{Guid.NewGuid():N}"), port, "--passes", "1");
         var announces = new List<byte[]>();
         var buffer = new byte[65536];
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -1,4 +1,5 @@
 using Sync.Integration.Tests.Infrastructure;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Integration.Tests;
 
@@ -13,7 +14,7 @@ public sealed class UdpSmallDisk : IAsyncDisposable
     private readonly TempDirectory _dir = new();
     private bool _mounted;
 
-    private UdpSmallDisk() => MountPoint = _dir.Make("mnt");
+    private UdpSmallDisk() => MountPoint = _dir.CreateSubdirectory("mnt");
 
     public string MountPoint { get; }
 
@@ -30,7 +31,7 @@ public sealed class UdpSmallDisk : IAsyncDisposable
         var disk = new UdpSmallDisk();
         try
         {
-            var image = disk._dir["disk.img"];
+            var image = disk._dir.Combine("disk.img");
             await using (var file = File.Create(image))
             {
                 file.SetLength((long)mebibytes << 20);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Sync.Transport.Udp.Internal;
 
 namespace Sync.Transport.Udp.Tests;
@@ -8,7 +9,7 @@ public sealed class LogLimiterUnitTests
     [Fact]
     public void A_flood_costs_one_line_per_interval_and_the_next_line_says_how_many_were_held_back()
     {
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var limiter = new LogLimiter(time, TimeSpan.FromMinutes(1));
         Assert.True(limiter.Allow(LogKind.AnnounceRejected, out long suppressed));
         Assert.Equal(0, suppressed);
@@ -29,7 +30,7 @@ public sealed class LogLimiterUnitTests
     [Fact]
     public void What_was_held_back_is_summed_up_once_the_interval_is_over()
     {
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var limiter = new LogLimiter(time, TimeSpan.FromMinutes(1));
         var written = new List<(LogKind, long)>();
         Assert.True(limiter.Allow(LogKind.ForeignVersion, out _));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Threading.Channels;
 using Sync.Transport.Udp.Internal;
 using Xunit.Abstractions;
@@ -213,7 +214,7 @@ public sealed class ReceiveDecoderUnitTests(ITestOutputHelper output) : IDisposa
     public async Task Signature_checks_are_rationed_so_a_flood_of_forged_tickets_cannot_monopolise_the_loop()
     {
         int verified = 0;
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var options = TestTickets.Receive(Ports.FreeLoopback(), Spool) with { Verifier = (t, s) => { verified++; return TestTickets.Verifier(t, s); } };
         await using var harness = new Harness(options, output, time);
 

@@ -87,17 +87,3 @@ internal static class TestTickets
 
     public static UdpSendOptions Send(IPEndPoint destination, long rate) => new(destination, rate) { Signer = Signer };
 }
-
-/// <summary>A clock that moves only when told to, for the rate limits and bounds that are about time.</summary>
-internal sealed class ManualTime : TimeProvider
-{
-    private long _ticks = TimeSpan.TicksPerDay;
-
-    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-    public override DateTimeOffset GetUtcNow() => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(Interlocked.Read(ref _ticks));
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-}

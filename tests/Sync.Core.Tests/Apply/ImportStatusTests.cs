@@ -1,5 +1,5 @@
 using Sync.Core.Apply;
-using Sync.Core.Tests.FileDrop;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Apply;
 

@@ -1,6 +1,6 @@
-using Sync.Core.FileSystem;
-using Microsoft.Extensions.Logging.Abstractions;
 using Sync.Core.Apply;
+using Sync.Testing.FileSystem;
+using Sync.Testing.Logging;
 
 namespace Sync.Core.Tests.Apply;
 
@@ -10,11 +10,16 @@ namespace Sync.Core.Tests.Apply;
 /// </summary>
 public sealed class JournalReplayTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("sync-journal-").FullName;
+    private readonly TempDirectory _dir = new("sync-journal-");
+    private readonly LogScope _log = new();
 
-    public void Dispose() => LinuxFileSystem.Instance.RemoveTree(_dir);
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _log.Dispose();
+    }
 
-    private string P(string name) => Path.Combine(_dir, name);
+    private string P(string name) => _dir.Combine(name);
 
     private Journal MakeJournal()
     {
@@ -53,7 +58,7 @@ public sealed class JournalReplayTests : IDisposable
     {
         var journal = MakeJournal();
         using var state = InsideState.OpenForWrite(P("state"));
-        var publisher = new Publisher(NullLogger.Instance, TimeProvider.System);
+        var publisher = new Publisher(_log.CreateLogger(nameof(Publisher)), TimeProvider.System);
         state.WriteJournal(journal);
         await publisher.RecoverAsync(state, journal.Target, PublishMode.InPlace, CancellationToken.None);
         AssertPublished();

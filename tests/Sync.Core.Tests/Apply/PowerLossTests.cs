@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Sync.Core.Apply;
 using Sync.Core.Export;
 using Sync.Core.FileSystem;
@@ -9,6 +8,7 @@ using Sync.Core.Trust;
 using Sync.Core.Verification;
 using Sync.Protocol;
 using Sync.Testing.FileSystem;
+using Sync.Testing.Logging;
 using Sync.Testing.Streams;
 using Xunit.Abstractions;
 
@@ -22,7 +22,7 @@ namespace Sync.Core.Tests.Apply;
 /// The tree has what makes apply hard: a suite changed in place, a suite alias that turns from a directory into a
 /// symlink, a file that becomes a directory, a patched database, two identical files, removals and additions.
 /// </summary>
-public sealed class PowerLossTests : IClassFixture<PowerLossTests.Generations>
+public sealed class PowerLossTests : IClassFixture<PowerLossTests.Generations>, IDisposable
 {
     private const string StateRoot = "/var/lib/sync-inside";
     private const string Target = "/srv/mirror";
@@ -30,11 +30,16 @@ public sealed class PowerLossTests : IClassFixture<PowerLossTests.Generations>
     private readonly Generations _generations;
     private readonly ITestOutputHelper _output;
 
+    // A power cut or a reset connection is an exception, not a logged error: every run here must log none.
+    private readonly LogScope _log = new();
+
     public PowerLossTests(Generations generations, ITestOutputHelper output)
     {
         _generations = generations;
         _output = output;
     }
+
+    public void Dispose() => _log.Dispose();
 
     [Theory]
     [InlineData(PublishMode.Snapshot, false)]
@@ -122,7 +127,7 @@ public sealed class PowerLossTests : IClassFixture<PowerLossTests.Generations>
     {
         using var state = InsideState.OpenForWrite(fileSystem, StateRoot);
         using var store = resume ? new ResumeStore(fileSystem, PublishLayout.ResumeDirectory(state, Target, mode)) : null;
-        var applier = new StreamApplier(ProtobufWireCodec.Instance, _generations.Trust, NullLogger.Instance, TimeProvider.System);
+        var applier = new StreamApplier(ProtobufWireCodec.Instance, _generations.Trust, _log.CreateLogger(nameof(StreamApplier)), TimeProvider.System);
         await applier.PrepareAsync(state, Target, mode, store, CancellationToken.None);
         generation.Stream.Rewind();
         IDeltaSource source = failAfterFrames is { } frames ? new FailingSource(generation.Stream, frames) : generation.Stream;
@@ -135,7 +140,7 @@ public sealed class PowerLossTests : IClassFixture<PowerLossTests.Generations>
         using (var state = InsideState.OpenForWrite(fileSystem, StateRoot))
         {
             using var store = resume ? new ResumeStore(fileSystem, PublishLayout.ResumeDirectory(state, Target, mode)) : null;
-            var applier = new StreamApplier(ProtobufWireCodec.Instance, _generations.Trust, NullLogger.Instance, TimeProvider.System);
+            var applier = new StreamApplier(ProtobufWireCodec.Instance, _generations.Trust, _log.CreateLogger(nameof(StreamApplier)), TimeProvider.System);
             await applier.PrepareAsync(state, Target, mode, store, CancellationToken.None);
             if (state.Published.Generation == 2)
             {
@@ -282,7 +287,8 @@ public sealed class PowerLossTests : IClassFixture<PowerLossTests.Generations>
     /// <summary>Two generations of a small APT-shaped tree, exported once by the real exporter.</summary>
     public sealed class Generations : IAsyncLifetime, IDisposable
     {
-        private readonly string _dir = Directory.CreateTempSubdirectory("sync-powerloss-").FullName;
+        private readonly TempDirectory _dir = new("sync-powerloss-");
+        private readonly LogScope _log = new();
 
         internal Generation First { get; private set; } = null!;
 
@@ -292,11 +298,11 @@ public sealed class PowerLossTests : IClassFixture<PowerLossTests.Generations>
 
         public async Task InitializeAsync()
         {
-            var key = Path.Combine(_dir, "key");
+            var key = _dir.Combine("key");
             SigningKey.Generate(key);
             using var signing = SigningKey.Load(key);
             Trust = TrustStore.Load([key + ".pub"]);
-            var source = Path.Combine(_dir, "source");
+            var source = _dir.Combine("source");
 
             Write(source, "conf/distributions", "Codename: sample\nComponents: main\n"u8.ToArray());
             Write(source, "db/packages.db", Random(150_000, 1));
@@ -334,13 +340,14 @@ public sealed class PowerLossTests : IClassFixture<PowerLossTests.Generations>
         public void Dispose()
         {
             Trust?.Dispose();
-            Directory.Delete(_dir, recursive: true);
+            _dir.Dispose();
+            _log.Dispose();
         }
 
         private async Task<Generation> ExportAsync(string source, SigningKey key)
         {
-            using var state = OutsideState.Open(Path.Combine(_dir, "outside"));
-            var exporter = new DeltaExporter(ProtobufWireCodec.Instance, NullLogger.Instance, TimeProvider.System);
+            using var state = OutsideState.Open(_dir.Combine("outside"));
+            var exporter = new DeltaExporter(ProtobufWireCodec.Instance, _log.CreateLogger(nameof(DeltaExporter)), TimeProvider.System);
             var prepared = await exporter.PrepareAsync(source, state, key, new ExportOptions(), new OperationProgress(), CancellationToken.None);
             var stream = new MemoryDeltaStream();
             prepared.RecordSent(state);

@@ -4,15 +4,16 @@ using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 using Sync.Testing.Samples;
 using Sync.Protocol;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Apply;
 
 /// <summary>What a cut receive leaves is kept only where it matches its manifest, and found again by the next receive.</summary>
 public sealed class ResumeStoreTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("sync-resume-").FullName;
+    private readonly TempDirectory _dir = new("sync-resume-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 
     private static byte[] Bytes(int length, int seed)
     {
@@ -29,7 +30,7 @@ public sealed class ResumeStoreTests : IDisposable
         var cut = ProtocolTestData.FileEntry("cut", b1, b2, b3);
         var damaged = ProtocolTestData.FileEntry("damaged", c1);
         var manifest = new Manifest(5, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), [complete, cut, damaged]);
-        var objects = Directory.CreateDirectory(Path.Combine(_dir, "objects")).FullName;
+        var objects = Directory.CreateDirectory(_dir.Combine("objects")).FullName;
         File.WriteAllBytes(Path.Combine(objects, ResumeStore.ManifestFileName), ProtobufWireCodec.Instance.SerializeManifest(manifest));
         File.WriteAllBytes(Path.Combine(objects, complete.Digest.ToHex()), [.. a1, .. a2]);
         // Cut in its third chunk, the rest preallocated as zeros.
@@ -39,7 +40,7 @@ public sealed class ResumeStoreTests : IDisposable
         File.WriteAllBytes(Path.Combine(objects, damaged.Digest.ToHex()), flipped);
         File.WriteAllBytes(Path.Combine(objects, Digest.Compute([9]).ToHex()), [9]); // not in the manifest
 
-        using var store = new ResumeStore(Path.Combine(_dir, "resume"));
+        using var store = new ResumeStore(_dir.Combine("resume"));
         using (var objectsTree = LinuxFileSystem.Instance.TryOpenTree(objects)!)
         {
             await store.SalvageAsync(objectsTree, ProtobufWireCodec.Instance, CancellationToken.None);
@@ -50,16 +51,16 @@ public sealed class ResumeStoreTests : IDisposable
         Assert.Equal(3000 + 1500 + 700, store.Bytes);
 
         // A later run finds the same holdings on disk.
-        using var reopened = new ResumeStore(Path.Combine(_dir, "resume"));
+        using var reopened = new ResumeStore(_dir.Combine("resume"));
         Assert.Equal(store.Contents, reopened.Contents);
         Assert.Equal(store.Chunks.ToHashSet(), reopened.Chunks.ToHashSet());
 
         // The next receive adopts the complete content and can read the kept chunks where they are.
-        using var nextObjects = LinuxFileSystem.Instance.CreateTree(Path.Combine(_dir, "next-objects"));
+        using var nextObjects = LinuxFileSystem.Instance.CreateTree(_dir.Combine("next-objects"));
         var sources = new ContentSources(Manifest.Empty, null, nextObjects);
         await reopened.AdoptAsync(manifest, sources, CancellationToken.None);
         Assert.Contains(complete.Digest, sources.Staged);
-        Assert.Equal([.. a1, .. a2], File.ReadAllBytes(Path.Combine(_dir, "next-objects", complete.Digest.ToHex())));
+        Assert.Equal([.. a1, .. a2], File.ReadAllBytes(_dir.Combine("next-objects", complete.Digest.ToHex())));
         var chunk = sources.FindChunk(Digest.Compute(b2))!.Value;
         using var stream = File.OpenRead(Path.Join(chunk.Tree.Root, chunk.Path));
         stream.Position = chunk.Offset;
@@ -69,19 +70,19 @@ public sealed class ResumeStoreTests : IDisposable
         Assert.Null(sources.FindChunk(Digest.Compute(b3)));
 
         reopened.Clear();
-        using var cleared = new ResumeStore(Path.Combine(_dir, "resume"));
+        using var cleared = new ResumeStore(_dir.Combine("resume"));
         Assert.True(cleared.IsEmpty);
     }
 
     [Fact]
     public async Task Salvage_without_a_readable_manifest_keeps_nothing()
     {
-        var objects = Directory.CreateDirectory(Path.Combine(_dir, "objects")).FullName;
+        var objects = Directory.CreateDirectory(_dir.Combine("objects")).FullName;
         var entry = ProtocolTestData.FileEntry("f", Bytes(100, 1));
         File.WriteAllBytes(Path.Combine(objects, entry.Digest.ToHex()), Bytes(100, 1));
         File.WriteAllBytes(Path.Combine(objects, ResumeStore.ManifestFileName), [1, 2, 3]);
 
-        using var store = new ResumeStore(Path.Combine(_dir, "resume"));
+        using var store = new ResumeStore(_dir.Combine("resume"));
         using (var objectsTree = LinuxFileSystem.Instance.TryOpenTree(objects)!)
         {
             await store.SalvageAsync(objectsTree, ProtobufWireCodec.Instance, CancellationToken.None);

@@ -1,6 +1,6 @@
 using Sync.Core.Apply;
 using Sync.Core.Export;
-using Sync.Core.Tests.FileDrop;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Apply;
 

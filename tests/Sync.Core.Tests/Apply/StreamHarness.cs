@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Sync.Core.Apply;
 using Sync.Core.Export;
 using Sync.Core.FileSystem;
@@ -8,38 +7,42 @@ using Sync.Core.Trust;
 using Sync.Core.Verification;
 using Sync.Protocol;
 using Sync.Testing.FileSystem;
+using Sync.Testing.Logging;
 using Sync.Testing.Streams;
 
 namespace Sync.Core.Tests.Apply;
 
 /// <summary>
 /// A real source tree exported by the real DeltaExporter into memory, applied by the real StreamApplier to a simulated
-/// file system: what the apply tests share (a signing key and trust store of their own, a temporary source).
+/// file system: what the apply tests share (a signing key and trust store of their own, a temporary source, a log
+/// scope that fails the test on an error nobody expected when the harness is disposed).
 /// </summary>
 internal sealed class StreamHarness : IDisposable
 {
     public const string StateRoot = "/state";
     public const string Target = "/srv/mirror";
 
-    private readonly string _dir;
+    private readonly TempDirectory _dir;
+    private readonly LogScope _log = new();
     private readonly SigningKey _key;
     private readonly TrustStore _trust;
 
     public StreamHarness(string prefix)
     {
-        _dir = Directory.CreateTempSubdirectory(prefix).FullName;
-        SigningKey.Generate(Path.Combine(_dir, "key"));
-        _key = SigningKey.Load(Path.Combine(_dir, "key"));
-        _trust = TrustStore.Load([Path.Combine(_dir, "key.pub")]);
+        _dir = new TempDirectory(prefix);
+        SigningKey.Generate(_dir.Combine("key"));
+        _key = SigningKey.Load(_dir.Combine("key"));
+        _trust = TrustStore.Load([_dir.Combine("key.pub")]);
     }
 
-    public string Source => Path.Combine(_dir, "source");
+    public string Source => _dir.Combine("source");
 
     public void Dispose()
     {
         _trust.Dispose();
         _key.Dispose();
-        Directory.Delete(_dir, recursive: true);
+        _dir.Dispose();
+        _log.Dispose();
     }
 
     public static SimulatedFileSystem NewFileSystem()
@@ -61,8 +64,8 @@ internal sealed class StreamHarness : IDisposable
 
     public async Task<PowerLossTests.Generation> ExportAsync(bool full = false)
     {
-        using var state = OutsideState.Open(Path.Combine(_dir, full ? "outside-full" : "outside"));
-        var exporter = new DeltaExporter(ProtobufWireCodec.Instance, NullLogger.Instance, TimeProvider.System);
+        using var state = OutsideState.Open(_dir.Combine(full ? "outside-full" : "outside"));
+        var exporter = new DeltaExporter(ProtobufWireCodec.Instance, _log.CreateLogger(nameof(DeltaExporter)), TimeProvider.System);
         var prepared = await exporter.PrepareAsync(Source, state, _key, new ExportOptions { Full = full }, new OperationProgress(), CancellationToken.None);
         var stream = new MemoryDeltaStream();
         prepared.RecordSent(state);
@@ -75,7 +78,7 @@ internal sealed class StreamHarness : IDisposable
     public async Task ApplyAsync(SimulatedFileSystem fs, PowerLossTests.Generation generation, int keep = 3)
     {
         using var state = InsideState.OpenForWrite(fs, StateRoot);
-        var applier = new StreamApplier(ProtobufWireCodec.Instance, _trust, NullLogger.Instance, TimeProvider.System);
+        var applier = new StreamApplier(ProtobufWireCodec.Instance, _trust, _log.CreateLogger(nameof(StreamApplier)), TimeProvider.System);
         await applier.PrepareAsync(state, Target, PublishMode.Snapshot, CancellationToken.None);
         generation.Stream.Rewind();
         await applier.ApplyAsync(generation.Stream, state, Target, PublishMode.Snapshot, keep, new OperationProgress(), CancellationToken.None);

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sync.Core.Scanning;
 using Sync.Core.Storage;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Apt;
 
@@ -13,7 +14,7 @@ namespace Sync.Core.Tests.Apt;
 /// </summary>
 internal sealed class AptTreeKit : IDisposable
 {
-    private readonly FileDrop.TempDirectory _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public AptTreeKit()
     {

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using Sync.Core.Compression;
-using Sync.Core.Tests.FileDrop;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Compression;
 

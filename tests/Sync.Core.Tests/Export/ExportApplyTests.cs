@@ -1,11 +1,11 @@
-using Sync.Core.FileSystem;
-using Microsoft.Extensions.Logging.Abstractions;
 using Sync.Core.Apply;
 using Sync.Core.Export;
 using Sync.Core.Manifests;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Protocol;
+using Sync.Testing.FileSystem;
+using Sync.Testing.Logging;
 using Sync.Testing.Streams;
 
 namespace Sync.Core.Tests.Export;
@@ -16,12 +16,17 @@ namespace Sync.Core.Tests.Export;
 /// </summary>
 public sealed class ExportApplyTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("sync-plan-").FullName;
+    private readonly TempDirectory _dir = new("sync-plan-");
+    private readonly LogScope _log = new();
     private readonly ProtobufWireCodec _codec = new();
 
-    private string P(string name) => Path.Combine(_dir, name);
+    private string P(string name) => _dir.Combine(name);
 
-    public void Dispose() => LinuxFileSystem.Instance.RemoveTree(_dir);
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _log.Dispose();
+    }
 
     private static void Write(string path, byte[] bytes)
     {
@@ -39,7 +44,7 @@ public sealed class ExportApplyTests : IDisposable
     private async Task<(PreparedExport Export, MemoryDeltaStream Stream)> ExportAsync(SigningKey key, bool full = false)
     {
         using var state = OutsideState.Open(P("out"));
-        var exporter = new DeltaExporter(_codec, NullLogger.Instance, TimeProvider.System);
+        var exporter = new DeltaExporter(_codec, _log.CreateLogger(nameof(DeltaExporter)), TimeProvider.System);
         var prepared = await exporter.PrepareAsync(P("src"), state, key, new ExportOptions { Full = full }, new OperationProgress(), CancellationToken.None);
         var stream = new MemoryDeltaStream();
         if (!prepared.NothingChanged)
@@ -57,7 +62,7 @@ public sealed class ExportApplyTests : IDisposable
         using var trust = TrustStore.Load([P("key.pub")]);
         using var state = InsideState.OpenForWrite(P("in"));
         var target = P("target");
-        var applier = new StreamApplier(_codec, trust, NullLogger.Instance, TimeProvider.System);
+        var applier = new StreamApplier(_codec, trust, _log.CreateLogger(nameof(StreamApplier)), TimeProvider.System);
         await applier.PrepareAsync(state, target, mode, CancellationToken.None);
         await applier.ApplyAsync(stream, state, target, mode, 2, new OperationProgress(), CancellationToken.None);
     }
@@ -73,7 +78,7 @@ public sealed class ExportApplyTests : IDisposable
         using var key = SigningKey.Load(P("key"));
         Write(P("src/pool/a.deb"), RandomBytes(2_000_000, 5));
         using var state = OutsideState.Open(P("out"));
-        var exporter = new DeltaExporter(_codec, NullLogger.Instance, TimeProvider.System);
+        var exporter = new DeltaExporter(_codec, _log.CreateLogger(nameof(DeltaExporter)), TimeProvider.System);
         var prepared = await exporter.PrepareAsync(P("src"), state, key, new ExportOptions(), new OperationProgress(), CancellationToken.None);
 
         // A writer replaces the bytes (same size) after the scan; its write moves the modification time.
@@ -130,7 +135,7 @@ public sealed class ExportApplyTests : IDisposable
         Write(P("src/pool/a.deb"), RandomBytes(1_000_000, 1));
         Write(P("src/pool/b.deb"), RandomBytes(4_000_000, 2));
         using var state = OutsideState.Open(P("out"));
-        var exporter = new DeltaExporter(_codec, NullLogger.Instance, TimeProvider.System);
+        var exporter = new DeltaExporter(_codec, _log.CreateLogger(nameof(DeltaExporter)), TimeProvider.System);
         var everything = await exporter.PrepareAsync(P("src"), state, key, new ExportOptions(), new OperationProgress(), CancellationToken.None);
         var a = everything.Target.Find("pool/a.deb")!;
         var b = everything.Target.Find("pool/b.deb")!;

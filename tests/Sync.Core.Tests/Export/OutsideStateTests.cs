@@ -1,8 +1,8 @@
 using System.Text;
 using Sync.Core.Apply;
 using Sync.Core.Export;
-using Sync.Core.FileSystem;
 using Sync.Core.Hashing;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Export;
 
@@ -12,11 +12,11 @@ namespace Sync.Core.Tests.Export;
 /// </summary>
 public sealed class OutsideStateTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("sync-outside-state-").FullName;
+    private readonly TempDirectory _dir = new("sync-outside-state-");
 
-    private string StateDir => Path.Combine(_dir, "state");
+    private string StateDir => _dir.Combine("state");
 
-    public void Dispose() => LinuxFileSystem.Instance.RemoveTree(_dir);
+    public void Dispose() => _dir.Dispose();
 
     private static (Emission Emission, byte[] Manifest) Made(long generation, long baseGeneration, string carrier = Emission.FileDrop)
     {
@@ -198,7 +198,7 @@ public sealed class OutsideStateTests : IDisposable
     {
         var (emission, manifest) = Made(1, 0, Emission.Udp);
         using var state = OutsideState.Open(StateDir);
-        Assert.Throws<ArgumentException>(() => state.RecordSpooled(emission, manifest, Path.Combine(_dir, "drop", "g1.stream")));
+        Assert.Throws<ArgumentException>(() => state.RecordSpooled(emission, manifest, _dir.Combine("drop", "g1.stream")));
     }
 
     [Fact]

@@ -1,12 +1,12 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Sync.Core.Apply;
 using Sync.Core.Compression;
 using Sync.Core.Export;
-using Sync.Core.FileSystem;
 using Sync.Core.Streams;
 using Sync.Core.Tests.Compression;
 using Sync.Core.Trust;
 using Sync.Protocol;
+using Sync.Testing.FileSystem;
+using Sync.Testing.Logging;
 using Sync.Testing.Streams;
 
 namespace Sync.Core.Tests.Export;
@@ -18,12 +18,17 @@ namespace Sync.Core.Tests.Export;
 public sealed class RecompressExportApplyTests : IDisposable
 {
     private const string Index = "dists/s/main/binary-amd64/";
-    private readonly string _dir = Directory.CreateTempSubdirectory("sync-recompress-").FullName;
+    private readonly TempDirectory _dir = new("sync-recompress-");
+    private readonly LogScope _log = new();
     private readonly ProtobufWireCodec _codec = new();
 
-    private string P(string name) => Path.Combine(_dir, name);
+    private string P(string name) => _dir.Combine(name);
 
-    public void Dispose() => LinuxFileSystem.Instance.RemoveTree(_dir);
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _log.Dispose();
+    }
 
     [Theory]
     [InlineData(PublishMode.Snapshot)]
@@ -169,7 +174,7 @@ public sealed class RecompressExportApplyTests : IDisposable
     private async Task<(PreparedExport Export, MemoryDeltaStream Stream)> ExportAsync(SigningKey key, ExportOptions? options = null)
     {
         using var state = OutsideState.Open(P("out"));
-        var exporter = new DeltaExporter(_codec, NullLogger.Instance, TimeProvider.System);
+        var exporter = new DeltaExporter(_codec, _log.CreateLogger(nameof(DeltaExporter)), TimeProvider.System);
         var prepared = await exporter.PrepareAsync(P("src"), state, key, options ?? new ExportOptions(), new OperationProgress(), CancellationToken.None);
         var stream = new MemoryDeltaStream();
         prepared.RecordSent(state);
@@ -182,7 +187,7 @@ public sealed class RecompressExportApplyTests : IDisposable
     {
         using var trust = TrustStore.Load([P("key.pub")]);
         using var state = InsideState.OpenForWrite(P("in"));
-        var applier = new StreamApplier(_codec, trust, NullLogger.Instance, TimeProvider.System);
+        var applier = new StreamApplier(_codec, trust, _log.CreateLogger(nameof(StreamApplier)), TimeProvider.System);
         await applier.PrepareAsync(state, P("target"), mode, CancellationToken.None);
         await applier.ApplyAsync(stream, state, P("target"), mode, 2, new OperationProgress(), CancellationToken.None);
     }

@@ -1,7 +1,7 @@
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 using Sync.Core.Paths;
-using Sync.Core.Tests.FileDrop;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Manifests;
 

@@ -2,7 +2,7 @@ using System.Text;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 using Sync.Core.Scanning;
-using Sync.Core.Tests.FileDrop;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Scanning;
 

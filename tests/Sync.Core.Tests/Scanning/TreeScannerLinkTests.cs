@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sync.Core.Scanning;
 using Sync.Core.Storage;
-using Sync.Core.Tests.FileDrop;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Scanning;
 

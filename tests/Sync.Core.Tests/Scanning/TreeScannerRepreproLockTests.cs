@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Sync.Core.Manifests;
 using Sync.Core.Scanning;
 using Sync.Core.Storage;
-using Sync.Core.Tests.FileDrop;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Scanning;
 

@@ -1,6 +1,6 @@
 using Sync.Core.FileSystem;
 using Sync.Core.Storage;
-using Sync.Core.Tests.FileDrop;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Storage;
 

@@ -1,20 +1,20 @@
-using Sync.Core.FileSystem;
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Text;
 using Sync.Core.Apply;
 using Sync.Core.Trust;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Trust;
 
 /// <summary>Key files in standard encodings, signatures that openssl reads, and a trust store of named keys.</summary>
 public sealed class KeyTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("sync-keys-").FullName;
+    private readonly TempDirectory _dir = new("sync-keys-");
 
-    public void Dispose() => LinuxFileSystem.Instance.RemoveTree(_dir);
+    public void Dispose() => _dir.Dispose();
 
-    private string P(string name) => Path.Combine(_dir, name);
+    private string P(string name) => _dir.Combine(name);
 
     private string NewKey(string name)
     {
@@ -31,7 +31,7 @@ public sealed class KeyTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         Assert.Equal(
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(path + ".pub"));
-        Assert.Equal([Path.GetFileName(path), Path.GetFileName(path) + ".pub"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal([Path.GetFileName(path), Path.GetFileName(path) + ".pub"], Directory.GetFiles(_dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]

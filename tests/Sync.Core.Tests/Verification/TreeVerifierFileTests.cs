@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
-using Sync.Core.Tests.FileDrop;
+using Sync.Testing.FileSystem;
 using Sync.Core.Verification;
 
 namespace Sync.Core.Tests.Verification;

@@ -1,5 +1,5 @@
 using Sync.Core.Manifests;
-using Sync.Core.Tests.FileDrop;
+using Sync.Testing.FileSystem;
 using Sync.Core.Verification;
 
 namespace Sync.Core.Tests.Verification;

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Sync.Core;
 using Sync.Core.Apply;
 using Sync.Core.Trust;
@@ -20,7 +20,7 @@ public sealed class GenerationIntakeTests : IDisposable
     private async Task<GenerationIntake> IntakeAsync(TrustStore trust, InsideState state)
     {
         var intake = new GenerationIntake(
-            _scratch.Codec, trust, state, new IntakeTarget(_scratch.Target, PublishMode.Snapshot, 3), NullLogger.Instance, TimeProvider.System);
+            _scratch.Codec, trust, state, new IntakeTarget(_scratch.Target, PublishMode.Snapshot, 3), _scratch.Log.CreateLogger(nameof(GenerationIntake)), TimeProvider.System);
         await intake.PrepareAsync(CancellationToken.None);
         return intake;
     }
@@ -165,10 +165,12 @@ public sealed class GenerationIntakeTests : IDisposable
         using var state = InsideState.OpenForWrite(_scratch.InsideState);
         var intake = await IntakeAsync(trust, state);
         var kept = new MemoryCandidate("first", first, _scratch.HeaderOf(first)) { OpenFails = new IOException("the disk is on fire") };
+        _scratch.Log.ExpectError("Could not apply first: the disk is on fire");
 
         var round = await RoundAsync(intake, IntakeMode.Service, kept);
 
         Assert.Equal(["first waits: the disk is on fire"], round.Pending);
+        Assert.Contains(_scratch.Log.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("it is kept and tried again", StringComparison.Ordinal));
         Assert.Equal([CandidateFate.Kept], kept.Fates);
         await Assert.ThrowsAsync<IOException>(() => RoundAsync(intake, IntakeMode.OneShot, kept));
         Assert.Equal(0, state.Published.Generation);
@@ -183,10 +185,12 @@ public sealed class GenerationIntakeTests : IDisposable
         var intake = await IntakeAsync(trust, state);
         var drift = new SyncException(SyncErrorKind.Refused, "3 entries changed here") { AboutTarget = true };
         var kept = new MemoryCandidate("first", first, _scratch.HeaderOf(first)) { OpenFails = drift };
+        _scratch.Log.ExpectError("Could not apply first: 3 entries changed here");
 
         var round = await RoundAsync(intake, IntakeMode.Service, kept);
 
         Assert.Equal(["first waits: 3 entries changed here"], round.Pending);
+        Assert.Contains(_scratch.Log.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("it is kept and tried again", StringComparison.Ordinal));
         Assert.Equal([CandidateFate.Kept], kept.Fates);
         var command = await RoundAsync(intake, IntakeMode.OneShot, kept);
         Assert.Equal([CandidateFate.Kept, CandidateFate.Refused], kept.Fates);

@@ -1,4 +1,5 @@
 using Sync.Integration.Tests.Infrastructure;
+using Sync.Testing.FileSystem;
 
 namespace Sync.Integration.Tests.Architecture;
 
@@ -28,7 +29,7 @@ public sealed class SourceFileSizeTests
     public void The_check_names_a_file_over_the_limit_with_its_count_and_skips_build_output()
     {
         using var temp = new TempDirectory();
-        var project = temp.Make("Sync.Example");
+        var project = temp.CreateSubdirectory("Sync.Example");
         File.WriteAllLines(Path.Combine(project, "Short.cs"), Enumerable.Repeat("// line", MaxLines));
         File.WriteAllLines(Path.Combine(project, "Long.cs"), Enumerable.Repeat("// line", MaxLines + 1));
         var generated = Directory.CreateDirectory(Path.Combine(project, "obj", "Release")).FullName;

@@ -1,3 +1,5 @@
+using Sync.Testing.FileSystem;
+
 namespace Sync.Integration.Tests.Infrastructure;
 
 /// <summary>
@@ -10,12 +12,12 @@ public sealed class SyncPair : IDisposable
 
     private SyncPair()
     {
-        Source = _dir.Make("source");
-        OutsideState = _dir["outside-state"];
-        Drop = _dir.Make("drop");
-        InsideState = _dir["inside-state"];
-        Target = _dir["target"];
-        Key = _dir["key"];
+        Source = _dir.CreateSubdirectory("source");
+        OutsideState = _dir.Combine("outside-state");
+        Drop = _dir.CreateSubdirectory("drop");
+        InsideState = _dir.Combine("inside-state");
+        Target = _dir.Combine("target");
+        Key = _dir.Combine("key");
     }
 
     public string Source { get; set; }
@@ -30,9 +32,9 @@ public sealed class SyncPair : IDisposable
 
     public string Key { get; }
 
-    public string Dir(string name) => _dir[name];
+    public string Dir(string name) => _dir.Combine(name);
 
-    public string MakeDir(string name) => _dir.Make(name);
+    public string MakeDir(string name) => _dir.CreateSubdirectory(name);
 
     public string Publish { get; set; } = "snapshot";
 

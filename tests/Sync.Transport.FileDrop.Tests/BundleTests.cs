@@ -1,16 +1,18 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
+using Sync.Core;
 using Sync.Core.Delta;
 using Sync.Core.Hashing;
 using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Protocol;
+using Sync.Testing.FileSystem;
 using Sync.Transport.FileDrop;
 using Sync.Transport.FileDrop.Internal;
 using static Sync.Testing.Samples.ProtocolTestData;
 using V1 = Sync.Protocol.V1;
 
-namespace Sync.Core.Tests.FileDrop;
+namespace Sync.Transport.FileDrop.Tests;
 
 public sealed class BundleTests : IDisposable
 {

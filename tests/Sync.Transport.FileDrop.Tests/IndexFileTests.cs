@@ -1,11 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
+using Sync.Core;
 using Sync.Core.Trust;
+using Sync.Testing.FileSystem;
 using Sync.Transport.FileDrop.Internal;
 using V1 = Sync.Protocol.V1;
 
-namespace Sync.Core.Tests.FileDrop;
+namespace Sync.Transport.FileDrop.Tests;
 
 /// <summary>The index file's layout: a signed first line and payload, then a base64 DER signature as the last line.</summary>
 public sealed class IndexFileTests : IDisposable

@@ -1,6 +1,6 @@
 using Sync.Transport.FileDrop;
 
-namespace Sync.Core.Tests.FileDrop;
+namespace Sync.Transport.FileDrop.Tests;
 
 public sealed class VolumeSizeTests
 {

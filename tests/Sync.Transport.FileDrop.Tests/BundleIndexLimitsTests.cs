@@ -1,9 +1,10 @@
 using Google.Protobuf;
 using Sync.Core.Trust;
+using Sync.Testing.FileSystem;
 using Sync.Transport.FileDrop;
 using V1 = Sync.Protocol.V1;
 
-namespace Sync.Core.Tests.FileDrop;
+namespace Sync.Transport.FileDrop.Tests;
 
 /// <summary>
 /// Issue 9: a bundle index is read from a folder anyone may write to (a diode's transfer folder, removable media), so
