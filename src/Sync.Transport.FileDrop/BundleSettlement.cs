@@ -65,11 +65,12 @@ public sealed partial record BundleSettlement
             return;
         }
 
-        // A damaged index names no parts: its parts are found by the bundle's name instead.
+        // A damaged index names no parts: its parts are found by the bundle's name instead, compared as text (never as
+        // a search pattern: a hostile index named with '?' or '*' must not take another bundle's parts along).
         var parts = listing.IsValid
             ? listing.Parts.Select(part => part.Name)
-            : Directory.EnumerateFiles(dropDirectory, listing.Name + ".*").Select(Path.GetFileName).OfType<string>()
-                .Where(name => PartName().IsMatch(name[listing.Name.Length..]));
+            : Directory.EnumerateFiles(dropDirectory).Select(Path.GetFileName).OfType<string>()
+                .Where(name => name.StartsWith(listing.Name, StringComparison.Ordinal) && PartName().IsMatch(name[listing.Name.Length..]));
         foreach (var part in parts.ToList())
         {
             Take(Path.Combine(dropDirectory, part));
