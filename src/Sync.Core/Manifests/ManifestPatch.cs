@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using Sync.Core.Delta;
 
 namespace Sync.Core.Manifests;
@@ -35,7 +36,10 @@ public static class ManifestPatch
 
         var ops = new List<DeltaOp>();
         long wireBytes = 0;
-        using var stream = new ReadOnlyMemoryStream(target);
+        // The encoder reads a stream; over the caller's array when there is one (always, today), so nothing is copied.
+        using var stream = MemoryMarshal.TryGetArray(target, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(target.ToArray(), writable: false);
         await DeltaEncoder.EncodeAsync(signature, stream, (op, _) =>
         {
             // A literal points into the encoder's buffer until this returns: keep a copy.
@@ -54,51 +58,5 @@ public static class ManifestPatch
     {
         var perBlock = Math.Max(BlockSignature.MinBlockSize, (length + TargetBlocks - 1) / TargetBlocks);
         return perBlock >= BlockSignature.MaxBlockSize ? BlockSignature.MaxBlockSize : (int)BitOperations.RoundUpToPowerOf2((ulong)perBlock);
-    }
-
-    /// <summary>A read-only stream over memory the encoder reads the target from, without copying it.</summary>
-    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> data) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => data.Length;
-
-        public override long Position
-        {
-            get => _position;
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var take = Math.Min(buffer.Length, data.Length - _position);
-            data.Span.Slice(_position, take).CopyTo(buffer);
-            _position += take;
-            return take;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(Read(buffer.Span));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
