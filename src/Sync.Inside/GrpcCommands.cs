@@ -127,6 +127,10 @@ internal static class GrpcCommands
                     {
                         logger.LogInformation("Generation {Generation} is current", answer.Generation);
                     }
+                    else if (answer.Status != InsideAnswerStatus.Published)
+                    {
+                        logger.LogWarning("Pull from {Url} not published ({Status}): {Message}", url, answer.Status, answer.Message);
+                    }
                 }
                 catch (SyncException e)
                 {

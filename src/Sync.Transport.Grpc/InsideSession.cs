@@ -75,8 +75,8 @@ public sealed class InsideSession
     /// <see cref="Prefetch"/>ed stream so receiving overlaps with applying.
     /// </summary>
     /// <param name="callerReportsCut">
-    /// A puller prints the lost link as its one error line: a cut before any data is then not logged again here. A
-    /// serving inside has no such line, so it always warns.
+    /// A puller prints the lost link, or an answer other than published, as its one line: a cut before any data and
+    /// a sync not published are then not logged again here. A serving inside has no such line, so it always warns.
     /// </param>
     internal async Task<Outcome> RunAsync(
         IPeerStream<InsideMessage, OutsideMessage> peer, InsideTarget target, OperationProgress progress, CancellationToken cancellationToken,
@@ -120,7 +120,7 @@ public sealed class InsideSession
             }
             catch (Exception e) when (Posix.IsDiskFull(e))
             {
-                outcome = Outcomes.Of(Outcome.Types.Status.Failed, 0, $"the inside's disk is full ({e.Message}); what was published before is intact");
+                outcome = Outcomes.Of(Outcome.Types.Status.StorageFull, 0, $"the inside's disk is full ({e.Message}); what was published before is intact");
             }
             catch (Exception e)
             {
@@ -148,6 +148,11 @@ public sealed class InsideSession
                 _logger.LogInformation(
                     "Published generation {Generation} from {Peer}: {Bytes} bytes received in {Seconds:F1} s ({Rate:F1} MiB/s)",
                     outcome.Generation, peer.Peer, source.BytesReceived, seconds, source.BytesReceived / seconds / (1 << 20));
+            }
+            else if (outcome.Status != Outcome.Types.Status.NothingNew && callerReportsCut)
+            {
+                // The puller says why in its own line (its error, or its service's warning): once is enough.
+                _logger.LogDebug("Sync from {Peer} not published ({Status}): {Message}", peer.Peer, outcome.Status, outcome.Message);
             }
             else if (outcome.Status != Outcome.Types.Status.NothingNew)
             {
