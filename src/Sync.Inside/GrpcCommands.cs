@@ -128,7 +128,7 @@ internal static class GrpcCommands
                     }
                     else if (answer.Status != InsideAnswerStatus.Published)
                     {
-                        logger.LogWarning("Pull from {Url} not published ({Status}): {Message}", url, answer.Status, answer.Message);
+                        InsideLog.PullNotPublished(logger, url, answer.Status, answer.Message);
                     }
                 }
                 catch (SyncException e)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Sync.Engine.Outside;
 
 namespace Sync.Inside;
 
@@ -16,4 +17,7 @@ internal static partial class InsideLog
 
     [LoggerMessage(7703, LogLevel.Warning, "Pull from {Url} failed: {Reason}")]
     public static partial void PullFailed(ILogger logger, string url, string reason);
+
+    [LoggerMessage(7704, LogLevel.Warning, "Pull from {Url} not published ({Status}): {Message}")]
+    public static partial void PullNotPublished(ILogger logger, string url, InsideAnswerStatus status, string message);
 }

@@ -39,6 +39,10 @@ internal static partial class GrpcLog
     [LoggerMessage(7224, LogLevel.Warning, "Sync from {Peer} not published ({Status}): {Message}")]
     public static partial void SyncFromNotPublished(ILogger logger, string peer, Outcome.Types.Status status, string message);
 
+    // The same line as 7224 where the puller already says why in its own line.
+    [LoggerMessage(7227, LogLevel.Debug, "Sync from {Peer} not published ({Status}): {Message}")]
+    public static partial void SyncFromNotPublishedToldByPuller(ILogger logger, string peer, Outcome.Types.Status status, string message);
+
     [LoggerMessage(7225, LogLevel.Information, "Resuming: {Bytes} bytes kept from a cut transfer ({Contents} contents, {Chunks} chunks)")]
     public static partial void Resuming(ILogger logger, long bytes, int contents, int chunks);
 

@@ -150,7 +150,7 @@ public sealed class InsideSession
             else if (outcome.Status != Outcome.Types.Status.NothingNew && callerReportsCut)
             {
                 // The puller says why in its own line (its error, or its service's warning): once is enough.
-                _logger.LogDebug("Sync from {Peer} not published ({Status}): {Message}", peer.Peer, outcome.Status, outcome.Message);
+                GrpcLog.SyncFromNotPublishedToldByPuller(_logger, peer.Peer, outcome.Status, outcome.Message);
             }
             else if (outcome.Status != Outcome.Types.Status.NothingNew)
             {
