@@ -131,12 +131,12 @@ public sealed class InsideSession
 
                 if (source.BytesReceived > 0 || !callerReportsCut)
                 {
-                    _logger.LogWarning("Sync from {Peer} cut after {Bytes} bytes: {Reason}; what arrived is kept for a resume", peer.Peer, source.BytesReceived, e.Message);
+                    GrpcLog.SyncFromCut(_logger, peer.Peer, source.BytesReceived, e.Message);
                 }
                 else
                 {
                     // Nothing arrived, so nothing is kept: the puller's one error line says why (a refused certificate, say).
-                    _logger.LogDebug("Sync from {Peer} ended before any data: {Reason}", peer.Peer, e.Message);
+                    GrpcLog.SyncFromEndedBeforeData(_logger, peer.Peer, e.Message);
                 }
 
                 throw;
@@ -145,18 +145,16 @@ public sealed class InsideSession
             if (outcome.Status == Outcome.Types.Status.Published)
             {
                 var seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-6);
-                _logger.LogInformation(
-                    "Published generation {Generation} from {Peer}: {Bytes} bytes received in {Seconds:F1} s ({Rate:F1} MiB/s)",
-                    outcome.Generation, peer.Peer, source.BytesReceived, seconds, source.BytesReceived / seconds / (1 << 20));
+                GrpcLog.PublishedFrom(_logger, outcome.Generation, peer.Peer, source.BytesReceived, seconds, source.BytesReceived / seconds / (1 << 20));
             }
             else if (outcome.Status != Outcome.Types.Status.NothingNew && callerReportsCut)
             {
                 // The puller says why in its own line (its error, or its service's warning): once is enough.
-                _logger.LogDebug("Sync from {Peer} not published ({Status}): {Message}", peer.Peer, outcome.Status, outcome.Message);
+                GrpcLog.SyncFromNotPublishedToldByPuller(_logger, peer.Peer, outcome.Status, outcome.Message);
             }
             else if (outcome.Status != Outcome.Types.Status.NothingNew)
             {
-                _logger.LogWarning("Sync from {Peer} not published ({Status}): {Message}", peer.Peer, outcome.Status, outcome.Message);
+                GrpcLog.SyncFromNotPublished(_logger, peer.Peer, outcome.Status, outcome.Message);
             }
 
             return await SendAsync(peer, outcome, cancellationToken).ConfigureAwait(false);
@@ -194,8 +192,7 @@ public sealed class InsideSession
         await SendHoldingsAsync(peer, state.Published, resume, cancellationToken).ConfigureAwait(false);
         if (!resume.IsEmpty)
         {
-            _logger.LogInformation("Resuming: {Bytes} bytes kept from a cut transfer ({Contents} contents, {Chunks} chunks)",
-                resume.Bytes, resume.Contents.Count, resume.Chunks.Count);
+            GrpcLog.Resuming(_logger, resume.Bytes, resume.Contents.Count, resume.Chunks.Count);
         }
 
         var first = await source.PeekAsync(cancellationToken).ConfigureAwait(false);
@@ -249,7 +246,7 @@ public sealed class InsideSession
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _logger.LogDebug("Could not send the outcome to {Peer}: {Reason}", peer.Peer, e.Message);
+            GrpcLog.OutcomeNotSent(_logger, peer.Peer, e.Message);
         }
 
         return outcome;
