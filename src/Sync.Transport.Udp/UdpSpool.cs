@@ -51,8 +51,12 @@ public sealed class UdpSpool
         {
             await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
             {
-                using var writer = new FrameWriter(file);
-                await prepared.EmitAsync(writer, progress, cancellationToken).ConfigureAwait(false);
+                await using (var writer = PipeFrameWriter.Create(file, leaveOpen: true))
+                {
+                    await prepared.EmitAsync(writer, progress, cancellationToken).ConfigureAwait(false);
+                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
             }
