@@ -25,8 +25,9 @@ internal sealed class InboxCandidate(UdpInbox inbox, UdpStreamFile entry, TextWr
 
     public ValueTask<IDeltaSource> OpenAsync(CancellationToken cancellationToken)
     {
-        var file = new FileStream(entry.StreamPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        
+        // No FileStream buffer: the pipe's segments are the buffer, so the kernel copies straight into them.
+        var file = new FileStream(entry.StreamPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+
         // The reader owns the file: the intake disposes the source, which completes the pipe and closes the file.
         return ValueTask.FromResult<IDeltaSource>(PipeFrameReader.Create(file, What, leaveOpen: false));
     }
