@@ -18,7 +18,7 @@ public sealed class FrameCodecTests
     public async Task Every_frame_kind_round_trips_through_writer_and_reader()
     {
         var frames = EveryFrameKind();
-        var bytes = await EncodeAsync(frames);
+        var bytes = await FrameStreams.EncodeAsync(frames);
 
         var read = await ReadAllAsync(new MemoryStream(bytes));
         Assert.Equal(frames.Count, read.Count);
@@ -32,7 +32,7 @@ public sealed class FrameCodecTests
     public async Task Reading_one_byte_at_a_time_gives_the_same_frames()
     {
         var frames = EveryFrameKind();
-        var bytes = await EncodeAsync(frames);
+        var bytes = await FrameStreams.EncodeAsync(frames);
 
         var read = await ReadAllAsync(new TrickleStream(bytes, seed: 0, maxRead: 1));
         Assert.Equal(frames.Count, read.Count);
@@ -88,7 +88,7 @@ public sealed class FrameCodecTests
             new ChunkFrame(Digest.Compute([2]), Bytes(5, 40)),
             new EndFrame(1, 5),
         };
-        var bytes = await EncodeAsync(frames);
+        var bytes = await FrameStreams.EncodeAsync(frames);
         var boundaries = new HashSet<int> { 0 };
         var position = 0;
         foreach (var frame in frames)
@@ -236,7 +236,7 @@ public sealed class FrameCodecTests
             new ChunkFrame(Digest.Compute([1]), Bytes(1, 100)),
             new ChunkFrame(Digest.Compute([2]), Bytes(2, 100)),
         };
-        await using var reader = PipeFrameReader.Create(new MemoryStream(await EncodeAsync(frames)), "delta stream", leaveOpen: false);
+        await using var reader = PipeFrameReader.Create(new MemoryStream(await FrameStreams.EncodeAsync(frames)), "delta stream", leaveOpen: false);
         var first = await reader.ReadAsync(CancellationToken.None);
         AssertSameFrame(frames[0], first);
         AssertSameFrame(frames[1], await reader.ReadAsync(CancellationToken.None));
@@ -285,22 +285,6 @@ public sealed class FrameCodecTests
 
         var readPerFrame = (GC.GetAllocatedBytesForCurrentThread() - start) / (count - warmUp);
         Assert.True(readPerFrame < 128, $"reader allocated {readPerFrame} bytes per 4 KiB chunk frame");
-    }
-
-    private static async Task<byte[]> EncodeAsync(IEnumerable<DeltaFrame> frames)
-    {
-        var stream = new MemoryStream();
-        await using (var writer = PipeFrameWriter.Create(stream, leaveOpen: true))
-        {
-            foreach (var frame in frames)
-            {
-                await writer.WriteAsync(frame, CancellationToken.None);
-            }
-
-            await writer.FlushAsync(CancellationToken.None);
-        }
-
-        return stream.ToArray();
     }
 
     private static async Task<List<DeltaFrame>> ReadAllAsync(Stream stream)

@@ -23,7 +23,7 @@ public sealed class PipeFrameReaderTests
     [Fact]
     public async Task A_stream_split_into_two_segments_at_every_byte_gives_the_same_frames()
     {
-        var bytes = await EncodeAsync(Mix);
+        var bytes = await FrameStreams.EncodeAsync(Mix);
         for (var split = 0; split <= bytes.Length; split++)
         {
             var read = await ReadAllAsync(PipeReader.Create(Segments(bytes, split)));
@@ -35,7 +35,7 @@ public sealed class PipeFrameReaderTests
     public async Task A_stream_of_one_byte_segments_gives_the_same_frames()
     {
         var frames = EveryFrameKind();
-        var bytes = await EncodeAsync(frames);
+        var bytes = await FrameStreams.EncodeAsync(frames);
         var cuts = Enumerable.Range(1, bytes.Length - 1).ToArray();
 
         AssertSameFrames(frames, await ReadAllAsync(PipeReader.Create(Segments(bytes, cuts))));
@@ -46,7 +46,7 @@ public sealed class PipeFrameReaderTests
     {
         // The reader waits on the pipe between bytes: every prefix and body is examined before it is whole.
         var frames = EveryFrameKind();
-        var bytes = await EncodeAsync(frames);
+        var bytes = await FrameStreams.EncodeAsync(frames);
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
         var reading = ReadAllAsync(pipe.Reader);
         foreach (var b in bytes)
@@ -61,7 +61,7 @@ public sealed class PipeFrameReaderTests
     [Fact]
     public async Task A_frame_in_one_segment_is_handed_over_without_a_copy_and_one_spanning_segments_is_joined()
     {
-        var bytes = await EncodeAsync([new ChunkFrame(Digest.Compute([1]), Bytes(1, 1000)), new ChunkFrame(Digest.Compute([2]), Bytes(2, 1000))]);
+        var bytes = await FrameStreams.EncodeAsync([new ChunkFrame(Digest.Compute([1]), Bytes(1, 1000)), new ChunkFrame(Digest.Compute([2]), Bytes(2, 1000))]);
         var first = FrameCodec.EncodedSize(FrameCodec.ToWire(new ChunkFrame(Digest.Compute([1]), Bytes(1, 1000))));
         var sequence = Segments(bytes, first + 10);
         await using var reader = new PipeFrameReader(PipeReader.Create(sequence));
@@ -81,7 +81,7 @@ public sealed class PipeFrameReaderTests
     [Fact]
     public async Task Truncation_at_every_byte_across_segments_is_refused_with_todays_messages()
     {
-        var bytes = await EncodeAsync(Mix);
+        var bytes = await FrameStreams.EncodeAsync(Mix);
         var ends = new List<int> { 0 };
         foreach (var frame in Mix)
         {
@@ -114,7 +114,7 @@ public sealed class PipeFrameReaderTests
     [InlineData(uint.MaxValue)]
     public async Task An_impossible_length_split_across_segments_is_refused_with_todays_message(uint length)
     {
-        var head = await EncodeAsync([new EndFrame(0, 1)]);
+        var head = await FrameStreams.EncodeAsync([new EndFrame(0, 1)]);
         var bytes = new byte[head.Length + 8];
         head.CopyTo(bytes, 0);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(head.Length), length);
@@ -129,8 +129,8 @@ public sealed class PipeFrameReaderTests
     [Fact]
     public async Task A_corrupted_frame_spanning_segments_is_refused_with_todays_message()
     {
-        var head = await EncodeAsync([new EndFrame(0, 1)]);
-        var chunk = await EncodeAsync([new ChunkFrame(Digest.Compute([1]), Bytes(1, 100))]);
+        var head = await FrameStreams.EncodeAsync([new EndFrame(0, 1)]);
+        var chunk = await FrameStreams.EncodeAsync([new ChunkFrame(Digest.Compute([1]), Bytes(1, 100))]);
         chunk[4] = 0x42; // the body's tag becomes field 8, a kind from a newer format: a frame without a body
         var bytes = head.Concat(chunk).ToArray();
 
@@ -143,7 +143,7 @@ public sealed class PipeFrameReaderTests
     [Fact]
     public async Task Nothing_after_the_last_frame_is_an_end_and_a_byte_more_is_not()
     {
-        var bytes = await EncodeAsync([new EndFrame(0, 1)]);
+        var bytes = await FrameStreams.EncodeAsync([new EndFrame(0, 1)]);
         await using (var reader = new PipeFrameReader(PipeReader.Create(Segments(bytes, 2))))
         {
             Assert.IsType<EndFrame>(await reader.ReadAsync(CancellationToken.None));
@@ -161,7 +161,7 @@ public sealed class PipeFrameReaderTests
     public async Task A_writer_that_fails_is_a_failure_for_the_reader_not_a_clean_end()
     {
         var pipe = new Pipe();
-        await pipe.Writer.WriteAsync(await EncodeAsync([new EndFrame(0, 1)]));
+        await pipe.Writer.WriteAsync(await FrameStreams.EncodeAsync([new EndFrame(0, 1)]));
         await pipe.Writer.CompleteAsync(new IOException("disk gone"));
         await using var reader = new PipeFrameReader(pipe.Reader);
 
@@ -179,22 +179,6 @@ public sealed class PipeFrameReaderTests
 
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending.AsTask());
-    }
-
-    internal static async Task<byte[]> EncodeAsync(IEnumerable<DeltaFrame> frames)
-    {
-        var stream = new MemoryStream();
-        await using (var writer = PipeFrameWriter.Create(stream, leaveOpen: true))
-        {
-            foreach (var frame in frames)
-            {
-                await writer.WriteAsync(frame, CancellationToken.None);
-            }
-
-            await writer.FlushAsync(CancellationToken.None);
-        }
-
-        return stream.ToArray();
     }
 
     private static async Task<List<DeltaFrame>> ReadAllAsync(PipeReader pipe)
