@@ -84,8 +84,9 @@ public sealed class PipeFrameReader : IDeltaSource, IAsyncDisposable
                 return new ValueTask<DeltaFrame?>(frame);
             }
         }
-        catch (Exception e) when (e is SyncException or ObjectDisposedException)
+        catch (Exception e)
         {
+            // A refusal, or the failure the pipe's writer completed with: the caller sees it when it awaits.
             return ValueTask.FromException<DeltaFrame?>(e);
         }
 
