@@ -116,6 +116,7 @@ public sealed class GenerationReceiver
         var receivedHere = new HashSet<Digest>();
         var buffer = ArrayPool<byte>.Shared.Rent(limits.MaxChunkLength);
         var directBuffers = new Lazy<DirectWriteBuffers>(() => new DirectWriteBuffers());
+        await using var rebuilds = new RecompressBatch(sources, what, cancellationToken);
         try
         {
             while (true)
@@ -162,8 +163,8 @@ public sealed class GenerationReceiver
 
                         if (!sources.Staged.Contains(recompress.Digest))
                         {
-                            await RecompressStager.BuildAsync(rebuilt, recompress, sources, what, cancellationToken).ConfigureAwait(false);
-                            sources.AddStaged(rebuilt.Digest, rebuilt.Chunks);
+                            // Runs beside the rest of the stream; checked and staged at the end marker.
+                            rebuilds.Start(rebuilt, recompress);
                             _logger.LogDebug("{Path}: rebuilt with {Setting}", rebuilt.Path, recompress.Setting);
                         }
 
@@ -181,6 +182,11 @@ public sealed class GenerationReceiver
                         if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not null)
                         {
                             throw SyncException.Refused($"{what}: data after the end of the stream");
+                        }
+
+                        foreach (var staged in await rebuilds.CompleteAsync().ConfigureAwait(false))
+                        {
+                            sources.AddStaged(staged.Digest, staged.Chunks);
                         }
 
                         EnsureComplete(manifest, sources, what);

@@ -88,7 +88,7 @@ public sealed class DeltaExporter
         var manifestDigest = Digest.Compute(manifestBytes);
 
         progress.StartPhase("plan");
-        var recompress = new RecompressPlanner(source, target, options.Recompress, _logger);
+        await using var recompress = new RecompressPlanner(source, target, options.Recompress, _logger);
         var plans = await PlanAsync(source, baseManifest, held, target, signatures, recompress, progress, cancellationToken).ConfigureAwait(false);
         var (added, changed, removed) = CountChanges(last, target);
         var payload = plans.Sum(p => p.Cost);
@@ -150,6 +150,7 @@ public sealed class DeltaExporter
             }
         }
 
+        recompress.StartProofs(d => !baseManifest.HasContent(d) && !held.Contents.Contains(d), cancellationToken);
         var plans = new List<ContentPlan>();
         var planned = new HashSet<Digest>();
         foreach (var file in target.Files)

@@ -101,8 +101,7 @@ public sealed class PreparedExport
             }
         }
 
-        // Rebuilt contents go last, so the plain text each is compressed from is staged by then whatever the paths' order.
-        foreach (var plan in _plans.OrderBy(p => p.IsRecompress))
+        foreach (var plan in RecompressPlanner.EmissionOrder(_plans))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (plan.IsRecompress)
