@@ -161,10 +161,17 @@ public sealed class GenerationReceiver
                             throw SyncException.Refused($"{what}: content of '{rebuilt.Path}' sent twice");
                         }
 
-                        if (!sources.Staged.Contains(recompress.Digest))
+                        if (recompress.PlainPatch && sources.Staged.Contains(recompress.Digest))
+                        {
+                            await PlainPatchStager.SkipAsync(rebuilt, reader, what, cancellationToken).ConfigureAwait(false);
+                        }
+                        else if (!sources.Staged.Contains(recompress.Digest))
                         {
                             // Runs beside the rest of the stream; checked and staged at the end marker.
-                            rebuilds.Start(rebuilt, recompress);
+                            var plain = recompress.PlainPatch
+                                ? await PlainPatchStager.BuildAsync(rebuilt, recompress, reader, sources, what, cancellationToken).ConfigureAwait(false)
+                                : null;
+                            rebuilds.Start(rebuilt, recompress, plain);
                             _logger.LogDebug("{Path}: rebuilt with {Setting}", rebuilt.Path, recompress.Setting);
                         }
 

@@ -31,9 +31,9 @@ internal sealed class RecompressBatch : IAsyncDisposable
     public int Count => _running.Count;
 
     /// <summary>Starts rebuilding <paramref name="entry"/>; a source the inside does not hold is refused at once.</summary>
-    public void Start(ManifestEntry entry, RecompressFrame frame)
+    public void Start(ManifestEntry entry, RecompressFrame frame, string? plainTemp = null)
     {
-        var job = RecompressStager.Prepare(entry, frame, _sources, _what);
+        var job = RecompressStager.Prepare(entry, frame, _sources, _what, plainTemp);
         var memory = CompressionMemory.Estimate(frame.Setting, job.Input!.Length);
         var token = _stop.Token;
         _running.Add((job, Task.Run(async () =>
@@ -85,6 +85,7 @@ internal sealed class RecompressBatch : IAsyncDisposable
 
                 job.Dispose();
                 _sources.Objects.RemoveTree(job.Temp);
+                RecompressStager.RemovePlain(job, _sources.Objects);
             }
 
             _running.Clear();

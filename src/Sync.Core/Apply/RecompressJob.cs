@@ -20,6 +20,9 @@ internal sealed class RecompressJob(ManifestEntry entry, RecompressFrame frame, 
     /// <summary>The temporary object's name in the objects tree.</summary>
     public string Temp { get; } = temp;
 
+    /// <summary>The temporary plain text this job compresses (an index shipped only compressed), or null.</summary>
+    public string? PlainTemp { get; init; }
+
     public IFileHandle? Input { get; set; }
 
     public IFileHandle? Output { get; set; }

@@ -18,13 +18,16 @@ namespace Sync.Core.Apply;
 internal static class RecompressStager
 {
     /// <summary>Opens what one rebuild reads and writes: the source content, and a temporary object beside the final one.</summary>
-    internal static RecompressJob Prepare(ManifestEntry entry, RecompressFrame frame, ContentSources sources, string what)
+    /// <remarks>With <paramref name="plainTemp"/> (a plain text <see cref="PlainPatchStager"/> built), that is the source, removed when the job ends.</remarks>
+    internal static RecompressJob Prepare(ManifestEntry entry, RecompressFrame frame, ContentSources sources, string what, string? plainTemp = null)
     {
-        var source = sources.FindContent(frame.Source)
-            ?? throw SyncException.Refused($"{what}: '{entry.Path}' is to be rebuilt from content {frame.Source.ToShortHex()}, which the inside does not hold (wrong base?)");
+        var source = plainTemp is not null
+            ? new ContentLocation(sources.Objects, plainTemp, IsPublished: false)
+            : sources.FindContent(frame.Source)
+                ?? throw SyncException.Refused($"{what}: '{entry.Path}' is to be rebuilt from content {frame.Source.ToShortHex()}, which the inside does not hold (wrong base?)");
         var temp = ContentSources.ObjectPath(entry.Digest) + ".part";
         sources.Objects.RemoveTree(temp);
-        var job = new RecompressJob(entry, frame, source, temp);
+        var job = new RecompressJob(entry, frame, source, temp) { PlainTemp = plainTemp };
         try
         {
             job.Input = source.Tree.OpenRead(source.Path);
@@ -35,7 +38,8 @@ internal static class RecompressStager
         catch
         {
             job.Dispose();
-            sources.Objects.DeleteFile(temp);
+            sources.Objects.RemoveTree(temp);
+            RemovePlain(job, sources.Objects);
             throw;
         }
     }
@@ -78,6 +82,7 @@ internal static class RecompressStager
     internal static void Finish(RecompressJob job, IDirectoryTree objects, string what)
     {
         job.Dispose();
+        RemovePlain(job, objects);
         var entry = job.Entry;
         if (job.Unavailable is { } reason)
         {
@@ -96,5 +101,14 @@ internal static class RecompressStager
         }
 
         objects.Rename(job.Temp, objects, ContentSources.ObjectPath(entry.Digest));
+    }
+
+    /// <summary>Removes the plain text a patched rebuild was made from, if any.</summary>
+    internal static void RemovePlain(RecompressJob job, IDirectoryTree objects)
+    {
+        if (job.PlainTemp is { } plain)
+        {
+            objects.RemoveTree(plain);
+        }
     }
 }

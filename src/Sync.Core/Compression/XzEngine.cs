@@ -41,6 +41,33 @@ internal sealed unsafe class XzEngine : SafeHandle, ICompressionEngine
         return result;
     }
 
+    /// <summary>A decoder of .xz streams, every concatenated one (APT's empty stream after the data included).</summary>
+    public static XzEngine CreateDecoder(ulong memoryLimit)
+    {
+        var result = new XzEngine();
+        var memory = (LzmaStream*)NativeMemory.AllocZeroed((nuint)sizeof(LzmaStream));
+        int rc;
+        try
+        {
+            rc = LzmaNative.StreamDecoder(memory, memoryLimit, LzmaNative.Concatenated);
+        }
+        catch
+        {
+            NativeMemory.Free(memory);
+            throw;
+        }
+
+        if (rc != LzmaNative.Ok)
+        {
+            LzmaNative.End(memory);
+            NativeMemory.Free(memory);
+            throw new CompressionUnavailableException($"liblzma refused to start a decoder (error {rc})");
+        }
+
+        result.SetHandle((IntPtr)memory);
+        return result;
+    }
+
     public bool Step(ReadOnlySpan<byte> input, Span<byte> output, bool finish, out int consumed, out int produced)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
