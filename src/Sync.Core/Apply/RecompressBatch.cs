@@ -78,9 +78,9 @@ internal sealed class RecompressBatch : IAsyncDisposable
                 {
                     await run.ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is OperationCanceledException or IOException or SyncException)
+                catch (Exception) when (run.IsCompleted)
                 {
-                    // Already failing: the first error is the one reported.
+                    // Already failing (or cut): the first error is the one reported; this only cleans up.
                 }
 
                 job.Dispose();

@@ -19,31 +19,25 @@ namespace Sync.Core.Tests.Export;
 public sealed class RecompressParallelTests : IDisposable
 {
     private static readonly string[] Suites = ["noble", "noble-updates", "noble-security"];
-    private readonly TempDirectory _dir = new("sync-recompress-par-");
-    private readonly LogScope _log = new();
-    private readonly ProtobufWireCodec _codec = new();
+    private readonly RecompressHarness _h = new("sync-recompress-par-");
 
-    private string P(string name) => _dir.Combine(name);
+    private string P(string name) => _h.P(name);
 
-    public void Dispose()
-    {
-        _dir.Dispose();
-        _log.Dispose();
-    }
+    public void Dispose() => _h.Dispose();
 
     [Fact]
     public async Task Six_indices_rebuilt_side_by_side_equal_the_outsides_bytes()
     {
-        using var key = NewKey();
+        using var key = _h.NewKey();
         await WriteSuitesAsync(day: 1);
-        await ApplyAsync((await ExportAsync(key)).Stream);
+        await _h.ApplyAsync((await _h.ExportAsync(key)).Stream);
         await WriteSuitesAsync(day: 2);
 
-        var (second, stream) = await ExportAsync(key);
+        var (second, stream) = await _h.ExportAsync(key);
 
         Assert.Equal(6, second.Summary.ContentsRecompressed);
         Assert.Equal(6, stream.Frames.OfType<RecompressFrame>().Count());
-        await ApplyAsync(stream);
+        await _h.ApplyAsync(stream);
         foreach (var suite in Suites)
         {
             foreach (var name in (string[])["Packages", "Packages.gz", "Packages.xz"])
@@ -57,25 +51,25 @@ public sealed class RecompressParallelTests : IDisposable
     [Fact]
     public async Task One_mismatch_among_several_rebuilds_refuses_the_generation_and_publishes_nothing()
     {
-        using var key = NewKey();
+        using var key = _h.NewKey();
         await WriteSuitesAsync(day: 1);
-        await ApplyAsync((await ExportAsync(key)).Stream);
-        var before = SnapshotTarget();
+        await _h.ApplyAsync((await _h.ExportAsync(key)).Stream);
+        var before = _h.SnapshotTarget();
         await WriteSuitesAsync(day: 2);
-        var (_, stream) = await ExportAsync(key);
+        var (_, stream) = await _h.ExportAsync(key);
         // The second gzip instruction of six, as an inside whose zlib wrote other bytes would see it.
         var index = stream.Frames.FindIndex(stream.Frames.FindIndex(f => f is RecompressFrame { Setting.Format: CompressionFormat.Gzip }) + 1,
             f => f is RecompressFrame { Setting.Format: CompressionFormat.Gzip });
         var frame = (RecompressFrame)stream.Frames[index];
         stream.Frames[index] = frame with { Setting = frame.Setting with { Level = 1 } };
 
-        var e = await Assert.ThrowsAsync<SyncException>(() => ApplyAsync(stream));
+        var e = await Assert.ThrowsAsync<SyncException>(() => _h.ApplyAsync(stream));
 
         Assert.Equal(SyncErrorKind.Refused, e.Kind);
         Assert.Contains("does not match the signed manifest", e.Message);
         Assert.Contains("export again with --no-recompress", e.Message);
         Assert.DoesNotContain('\n', e.Message);
-        Assert.Equal(before, SnapshotTarget());
+        Assert.Equal(before, _h.SnapshotTarget());
         Assert.Empty(Directory.EnumerateFiles(P("in"), "*.part", SearchOption.AllDirectories));
     }
 
@@ -121,12 +115,6 @@ public sealed class RecompressParallelTests : IDisposable
         }
     }
 
-    private SigningKey NewKey()
-    {
-        SigningKey.Generate(P("key"));
-        return SigningKey.Load(P("key"));
-    }
-
     /// <summary>Three suites, each with Packages, .gz (zlib -6) and .xz (preset 6, 9 for the largest), a day rewriting each.</summary>
     private async Task WriteSuitesAsync(int day)
     {
@@ -141,30 +129,5 @@ public sealed class RecompressParallelTests : IDisposable
             await File.WriteAllBytesAsync(dir + "Packages.gz", await CompressorTests.CompressAsync(plain, CompressionSetting.Gzip(6)));
             await File.WriteAllBytesAsync(dir + "Packages.xz", await CompressorTests.CompressAsync(plain, CompressionSetting.Xz(s == 0 ? 9 : 6)));
         }
-    }
-
-    private Dictionary<string, string> SnapshotTarget() =>
-        Directory.EnumerateFiles(P("target/"), "*", SearchOption.AllDirectories)
-            .ToDictionary(f => Path.GetRelativePath(P("target"), f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
-
-    private async Task<(PreparedExport Export, MemoryDeltaStream Stream)> ExportAsync(SigningKey key)
-    {
-        using var state = OutsideState.Open(P("out"));
-        var exporter = new DeltaExporter(_codec, _log.CreateLogger(nameof(DeltaExporter)), TimeProvider.System);
-        var prepared = await exporter.PrepareAsync(P("src"), state, key, new ExportOptions(), new OperationProgress(), CancellationToken.None);
-        var stream = new MemoryDeltaStream();
-        prepared.RecordSent(state);
-        await prepared.EmitAsync(stream, new OperationProgress(), CancellationToken.None);
-        prepared.Commit(state, DateTimeOffset.UtcNow);
-        return (prepared, stream);
-    }
-
-    private async Task ApplyAsync(MemoryDeltaStream stream)
-    {
-        using var trust = TrustStore.Load([P("key.pub")]);
-        using var state = InsideState.OpenForWrite(P("in"));
-        var applier = new StreamApplier(_codec, trust, _log.CreateLogger(nameof(StreamApplier)), TimeProvider.System);
-        await applier.PrepareAsync(state, P("target"), PublishMode.Snapshot, CancellationToken.None);
-        await applier.ApplyAsync(stream, state, P("target"), PublishMode.Snapshot, 2, new OperationProgress(), CancellationToken.None);
     }
 }

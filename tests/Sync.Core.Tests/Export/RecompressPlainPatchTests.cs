@@ -18,29 +18,23 @@ namespace Sync.Core.Tests.Export;
 public sealed class RecompressPlainPatchTests : IDisposable
 {
     private const string Index = "dists/s/main/binary-amd64/";
-    private readonly TempDirectory _dir = new("sync-plainpatch-");
-    private readonly LogScope _log = new();
-    private readonly ProtobufWireCodec _codec = new();
+    private readonly RecompressHarness _h = new("sync-plainpatch-");
 
-    private string P(string name) => _dir.Combine(name);
+    private string P(string name) => _h.P(name);
 
-    public void Dispose()
-    {
-        _dir.Dispose();
-        _log.Dispose();
-    }
+    public void Dispose() => _h.Dispose();
 
     [Fact]
     public async Task A_days_update_travels_as_a_plain_text_delta_and_publishes_the_same_bytes()
     {
-        using var key = NewKey();
+        using var key = _h.NewKey();
         await WriteIndicesAsync(day: 1);
-        var (first, stream1) = await ExportAsync(key);
+        var (first, stream1) = await _h.ExportAsync(key);
         Assert.Equal(0, first.Summary.ContentsRecompressed); // a full generation: nothing on the inside to patch
-        await ApplyAsync(stream1);
+        await _h.ApplyAsync(stream1);
 
         await WriteIndicesAsync(day: 2);
-        var (second, stream2) = await ExportAsync(key);
+        var (second, stream2) = await _h.ExportAsync(key);
 
         var instructions = stream2.Frames.OfType<RecompressFrame>().ToList();
         Assert.Equal(2, instructions.Count);
@@ -48,7 +42,7 @@ public sealed class RecompressPlainPatchTests : IDisposable
         Assert.Equal(2, second.Summary.ContentsRecompressed);
         var xz = await File.ReadAllBytesAsync(P("src/" + Index + "Packages.xz"));
         Assert.True(second.Summary.PayloadBytes < xz.Length / 4, $"{second.Summary.PayloadBytes} bytes for a {xz.Length}-byte .xz");
-        await ApplyAsync(stream2);
+        await _h.ApplyAsync(stream2);
         foreach (var name in (string[])["Packages.gz", "Packages.xz"])
         {
             Assert.Equal(await File.ReadAllBytesAsync(P("src/" + Index + name)), await File.ReadAllBytesAsync(P("target/" + Index + name)));
@@ -61,12 +55,12 @@ public sealed class RecompressPlainPatchTests : IDisposable
     [Fact]
     public async Task A_patched_rebuild_that_does_not_match_is_refused_and_nothing_is_published()
     {
-        using var key = NewKey();
+        using var key = _h.NewKey();
         await WriteIndicesAsync(day: 1);
-        await ApplyAsync((await ExportAsync(key)).Stream);
-        var before = SnapshotTarget();
+        await _h.ApplyAsync((await _h.ExportAsync(key)).Stream);
+        var before = _h.SnapshotTarget();
         await WriteIndicesAsync(day: 2);
-        var (_, stream) = await ExportAsync(key);
+        var (_, stream) = await _h.ExportAsync(key);
         // A literal of the plain-text patch altered on the way: the recompressed file cannot match the signed digest.
         var index = stream.Frames.FindIndex(f => f is RecompressFrame) + 1;
         var patch = (PatchFrame)stream.Frames[index];
@@ -77,36 +71,30 @@ public sealed class RecompressPlainPatchTests : IDisposable
         ops[literal.i] = Sync.Core.Delta.DeltaOp.Literal(altered);
         stream.Frames[index] = patch with { Ops = ops };
 
-        var e = await Assert.ThrowsAsync<SyncException>(() => ApplyAsync(stream));
+        var e = await Assert.ThrowsAsync<SyncException>(() => _h.ApplyAsync(stream));
 
         Assert.Equal(SyncErrorKind.Refused, e.Kind);
         Assert.Contains("does not match the signed manifest", e.Message);
         Assert.Contains("export again with --no-recompress", e.Message);
         Assert.DoesNotContain('\n', e.Message);
-        Assert.Equal(before, SnapshotTarget());
+        Assert.Equal(before, _h.SnapshotTarget());
         Assert.Empty(Directory.EnumerateFiles(P("in"), "*.part", SearchOption.AllDirectories));
     }
 
     [Fact]
     public async Task Without_the_old_plain_signature_the_file_travels_as_bytes()
     {
-        using var key = NewKey();
+        using var key = _h.NewKey();
         await WriteIndicesAsync(day: 1);
-        await ApplyAsync((await ExportAsync(key)).Stream);
+        await _h.ApplyAsync((await _h.ExportAsync(key)).Stream);
         Directory.Delete(P("out/plain-signatures"), recursive: true);
         await WriteIndicesAsync(day: 2);
 
-        var (second, stream) = await ExportAsync(key);
+        var (second, stream) = await _h.ExportAsync(key);
 
         Assert.Equal(0, second.Summary.ContentsRecompressed);
-        await ApplyAsync(stream);
+        await _h.ApplyAsync(stream);
         Assert.Equal(await File.ReadAllBytesAsync(P("src/" + Index + "Packages.xz")), await File.ReadAllBytesAsync(P("target/" + Index + "Packages.xz")));
-    }
-
-    private SigningKey NewKey()
-    {
-        SigningKey.Generate(P("key"));
-        return SigningKey.Load(P("key"));
     }
 
     /// <summary>Only Packages.gz (zlib -6) and Packages.xz (preset 9), as Ubuntu's archive ships them; a day rewrites some stanzas.</summary>
@@ -118,30 +106,5 @@ public sealed class RecompressPlainPatchTests : IDisposable
         Array.Copy(changed, 0, plain, plain.Length / 2, changed.Length);
         await File.WriteAllBytesAsync(P("src/" + Index + "Packages.gz"), await CompressorTests.CompressAsync(plain, CompressionSetting.Gzip(6)));
         await File.WriteAllBytesAsync(P("src/" + Index + "Packages.xz"), await CompressorTests.CompressAsync(plain, CompressionSetting.Xz(9)));
-    }
-
-    private Dictionary<string, string> SnapshotTarget() =>
-        Directory.EnumerateFiles(P("target/"), "*", SearchOption.AllDirectories)
-            .ToDictionary(f => Path.GetRelativePath(P("target"), f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
-
-    private async Task<(PreparedExport Export, MemoryDeltaStream Stream)> ExportAsync(SigningKey key)
-    {
-        using var state = OutsideState.Open(P("out"));
-        var exporter = new DeltaExporter(_codec, _log.CreateLogger(nameof(DeltaExporter)), TimeProvider.System);
-        var prepared = await exporter.PrepareAsync(P("src"), state, key, new ExportOptions(), new OperationProgress(), CancellationToken.None);
-        var stream = new MemoryDeltaStream();
-        prepared.RecordSent(state);
-        await prepared.EmitAsync(stream, new OperationProgress(), CancellationToken.None);
-        prepared.Commit(state, DateTimeOffset.UtcNow);
-        return (prepared, stream);
-    }
-
-    private async Task ApplyAsync(MemoryDeltaStream stream)
-    {
-        using var trust = TrustStore.Load([P("key.pub")]);
-        using var state = InsideState.OpenForWrite(P("in"));
-        var applier = new StreamApplier(_codec, trust, _log.CreateLogger(nameof(StreamApplier)), TimeProvider.System);
-        await applier.PrepareAsync(state, P("target"), PublishMode.Snapshot, CancellationToken.None);
-        await applier.ApplyAsync(stream, state, P("target"), PublishMode.Snapshot, 2, new OperationProgress(), CancellationToken.None);
     }
 }
