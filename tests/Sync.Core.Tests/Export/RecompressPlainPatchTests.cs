@@ -3,11 +3,6 @@ using Sync.Core.Compression;
 using Sync.Core.Export;
 using Sync.Core.Streams;
 using Sync.Core.Tests.Compression;
-using Sync.Core.Trust;
-using Sync.Protocol;
-using Sync.Testing.FileSystem;
-using Sync.Testing.Logging;
-using Sync.Testing.Streams;
 
 namespace Sync.Core.Tests.Export;
 
