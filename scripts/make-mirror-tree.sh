@@ -6,9 +6,11 @@
 # files listing every index with its size and SHA256, as apt reads them. Pool files are stand-ins of about 2.7 KB
 # (unique bytes each) rather than real .deb files, so 300,000 of them take a minute, not a day of reprepro.
 #
-#   make-mirror-tree.sh init   DIR --packages N
+#   make-mirror-tree.sh init   DIR --packages N [--no-plain]
 #   make-mirror-tree.sh update DIR [--add N] [--remove N] [--upgrade N]
 #
+# --no-plain: the suites ship only Packages.gz and Packages.xz, as Ubuntu's archive does (no plain Packages); kept
+# for every update of that tree.
 # DIR/repo is the tree; DIR/packages.tsv lists the pool (suite, name, version, path); DIR/state holds counters.
 # Deterministic: the same commands give the same bytes. Needs gawk or mawk, python3 (its zlib is the system's), xz,
 # sha256sum.
@@ -16,14 +18,15 @@
 set -euo pipefail
 PROG=${0##*/}
 die() { printf '%s: %s\n' "$PROG" "$*" >&2; exit 1; }
-usage() { printf 'usage: %s init DIR --packages N | update DIR [--add N] [--remove N] [--upgrade N]\n' "$PROG" >&2; exit 2; }
+usage() { printf 'usage: %s init DIR --packages N [--no-plain] | update DIR [--add N] [--remove N] [--upgrade N]\n' "$PROG" >&2; exit 2; }
 
 (($# >= 2)) || usage
 command=$1 dir=$2
 shift 2
-packages=0 add=0 remove=0 upgrade=0
+packages=0 add=0 remove=0 upgrade=0 no_plain=0
 while (($#)); do
     case $1 in
+        --no-plain) no_plain=1; shift ;;
         --packages) packages=$2; shift 2 ;;
         --add) add=$2; shift 2 ;;
         --remove) remove=$2; shift 2 ;;
@@ -62,10 +65,14 @@ indices() {
         python3 -c 'import sys, zlib; c = zlib.compressobj(6, zlib.DEFLATED, 31); sys.stdout.buffer.write(c.compress(sys.stdin.buffer.read()) + c.flush())' \
             <"$out/Packages" >"$out/Packages.gz"
         xz -9 -T1 -c "$out/Packages" >"$out/Packages.xz"
+        local listed=(main/binary-amd64/Packages main/binary-amd64/Packages.gz main/binary-amd64/Packages.xz)
+        if [[ -f $dir/state.no-plain ]]; then
+            rm -f "$out/Packages"; listed=("${listed[@]:1}")
+        fi
         {
             printf 'Origin: Mirror Bench\nSuite: %s\nCodename: %s\nDate: %s\nArchitectures: amd64\nComponents: main\nSHA256:\n' \
                 "$suite" "$suite" "$(date -u -d "@$((1700000000 + $(cat "$dir/state.updates") * 86400))" '+%a, %d %b %Y %H:%M:%S UTC')"
-            (cd "$repo/dists/$suite" && for f in main/binary-amd64/Packages main/binary-amd64/Packages.gz main/binary-amd64/Packages.xz; do
+            (cd "$repo/dists/$suite" && for f in "${listed[@]}"; do
                 printf ' %s %16d %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "$(stat -c %s "$f")" "$f"; done)
         } >"$repo/dists/$suite/Release"
     done
@@ -76,6 +83,7 @@ case $command in
         ((packages > 0)) || usage
         rm -rf "$dir"; mkdir -p "$repo/pool/main"
         echo 0 >"$dir/state.updates"; echo "$packages" >"$dir/state.next"
+        if ((no_plain)); then touch "$dir/state.no-plain"; fi
         # noble holds every package at version 1; updates and security hold newer versions of some (from update).
         awk -v n="$packages" 'BEGIN { for (i = 0; i < n; i++) { name = sprintf("pkg%06d", i); d = substr(name, 4, 2)
             printf "noble\t%s\t1.0-1\tpool/main/%s/%s/%s_1.0-1_amd64.deb\t%d\n", name, d, name, name, i * 7 + 1 } }' >"$dir/packages.tsv"

@@ -91,4 +91,10 @@ internal static partial class CoreLog
 
     [LoggerMessage(7066, LogLevel.Warning, "Could not collect the pool store yet ({Reason}); the next publish will")]
     public static partial void PoolNotCollected(ILogger logger, string reason);
+
+    [LoggerMessage(7067, LogLevel.Debug, "{Path}: cannot be decompressed ({Reason}); sent as bytes")]
+    public static partial void NotDecompressible(ILogger logger, string path, string reason);
+
+    [LoggerMessage(7068, LogLevel.Debug, "{Path}: rebuilt on the inside from a {Bytes}-byte patch of its plain text with {Setting}")]
+    public static partial void PlainPatchPlanned(ILogger logger, string path, long bytes, CompressionSetting? setting);
 }

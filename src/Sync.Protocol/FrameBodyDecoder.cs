@@ -27,7 +27,7 @@ internal static class FrameBodyDecoder
         DeltaFrame? frame = null;
         while (reader.TryReadKey(out var field, out var wireType))
         {
-            if (field is < V1.Frame.HeaderFieldNumber or > V1.Frame.RecompressFieldNumber)
+            if (field is < V1.Frame.HeaderFieldNumber or > V1.Frame.RecompressPatchedFieldNumber)
             {
                 reader.Skip(wireType);
                 continue;
@@ -49,6 +49,7 @@ internal static class FrameBodyDecoder
                 V1.Frame.ChunkFieldNumber => DecodeChunk(part),
                 V1.Frame.PatchFieldNumber => DecodePatch(part),
                 V1.Frame.RecompressFieldNumber => RecompressWire.Decode(part.Span),
+                V1.Frame.RecompressPatchedFieldNumber => RecompressWire.Decode(part.Span) with { PlainPatch = true },
                 _ => DecodeEnd(part.Span),
             };
         }

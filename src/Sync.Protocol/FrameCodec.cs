@@ -46,6 +46,7 @@ public static class FrameCodec
                 Chunk = new V1.ChunkData { Digest = WireDigest.ToByteString(c.Digest), Data = UnsafeByteOperations.UnsafeWrap(c.Data) },
             },
             PatchFrame p => new V1.Frame { Patch = ToWire(p) },
+            RecompressFrame { PlainPatch: true } r => new V1.Frame { RecompressPatched = RecompressWire.ToWire(r) },
             RecompressFrame r => new V1.Frame { Recompress = RecompressWire.ToWire(r) },
             EndFrame e => new V1.Frame
             {
@@ -91,6 +92,8 @@ public static class FrameCodec
                 return MakeEnd(frame.End.ContentCount, frame.End.FrameCount);
             case V1.Frame.BodyOneofCase.Recompress:
                 return RecompressWire.FromWire(frame.Recompress);
+            case V1.Frame.BodyOneofCase.RecompressPatched:
+                return RecompressWire.FromWire(frame.RecompressPatched) with { PlainPatch = true };
             default:
                 throw NoBody();
         }

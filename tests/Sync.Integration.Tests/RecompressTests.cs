@@ -39,6 +39,39 @@ public sealed partial class RecompressTests
         TreeAssert.Equal(repo.Tree, pair.Target);
     }
 
+    /// <summary>
+    /// As Ubuntu's archive ships them: Packages.gz and .xz without a plain Packages. The day's update travels as the
+    /// delta of the plain text plus the proven setting; the inside patches its decompressed copy and recompresses.
+    /// </summary>
+    [Fact]
+    public async Task A_repository_shipping_only_compressed_indices_sends_a_day_as_a_plain_text_delta()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        var repo = await AptRepo.CreateAsync(pair.Dir("repo"), packages: 40, sizeKib: 16);
+        pair.Source = repo.Tree;
+        var dropped = DropPlainIndices(repo.Tree);
+        Assert.NotEmpty(dropped);
+        await Run.Ok(pair.Export());
+        await Run.Ok(pair.Import());
+
+        await repo.Update(add: 4, remove: 2, upgrade: 5);
+        DropPlainIndices(repo.Tree);
+        var export = await Run.Ok(pair.Export());
+
+        Assert.Equal(2, Rebuilt(export.Stdout));
+        await Run.Ok(pair.Import());
+        TreeAssert.Equal(repo.Tree, pair.Target);
+        Assert.All(dropped, path => Assert.False(File.Exists(Path.Combine(pair.Target, Path.GetRelativePath(repo.Tree, path)))));
+        await Run.Ok(pair.Verify());
+    }
+
+    private static List<string> DropPlainIndices(string tree)
+    {
+        var plain = Directory.EnumerateFiles(Path.Combine(tree, "dists"), "Packages", SearchOption.AllDirectories).ToList();
+        plain.ForEach(File.Delete);
+        return plain;
+    }
+
     private static int Rebuilt(string stdout) =>
         RebuiltPattern().Match(stdout) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
 

@@ -141,8 +141,9 @@ public sealed class FrameCodecTests
         AssertDecodeRefused([], "no body");
         AssertDecodeRefused(new V1.Frame().ToByteArray(), "no body");
 
-        // An unknown field only (8: the next after recompress): a kind from a newer format.
-        AssertDecodeRefused([0x42, 0x01, 0x00], "no body");
+        // An unknown field only (9: the next after recompress_patched): a kind from a newer format. Readers before
+        // recompress_patched refused field 8 the same way, which is what keeps them from misreading it.
+        AssertDecodeRefused([0x4A, 0x01, 0x00], "no body");
 
         var two = FrameCodec.ToWire(new EndFrame(1, 1)).ToByteArray().Concat(FrameCodec.ToWire(new ManifestSliceFrame(Bytes(1, 3))).ToByteArray()).ToArray();
         AssertDecodeRefused(two, "more than one body");

@@ -25,6 +25,23 @@ public sealed class RecompressFrameTests
         Assert.Equal(frame, FrameCodec.FromWire(V1.Frame.Parser.ParseFrom(body)));
     }
 
+    [Fact]
+    public void A_plain_text_patched_instruction_has_its_own_kind_and_decodes_through_both_paths()
+    {
+        var plain = new Sync.Core.Streams.RecompressFrame(
+            Digest.Compute([1]), Digest.Compute([2]), Sync.Core.Compression.CompressionSetting.Xz(9)) { PlainPatch = true };
+
+        var body = FrameCodec.ToWire(plain).ToByteArray();
+        var wire = V1.Frame.Parser.ParseFrom(body);
+
+        // Field 8, not 7: a reader that knows only field 7 finds no body and refuses instead of compressing the wrong text.
+        Assert.Equal(V1.Frame.BodyOneofCase.RecompressPatched, wire.BodyCase);
+        Assert.Null(wire.Recompress);
+        Assert.Equal(plain, FrameCodec.Decode(body));
+        Assert.Equal(plain, FrameCodec.FromWire(wire));
+        Assert.False(((Sync.Core.Streams.RecompressFrame)FrameCodec.Decode(FrameCodec.ToWire(plain with { PlainPatch = false }).ToByteArray())).PlainPatch);
+    }
+
     [Theory]
     [InlineData("format", "unknown compression format")]
     [InlineData("level", "out of range")]

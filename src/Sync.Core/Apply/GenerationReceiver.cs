@@ -116,6 +116,7 @@ public sealed class GenerationReceiver
         var receivedHere = new HashSet<Digest>();
         var buffer = ArrayPool<byte>.Shared.Rent(limits.MaxChunkLength);
         var directBuffers = new Lazy<DirectWriteBuffers>(() => new DirectWriteBuffers());
+        await using var rebuilds = new RecompressBatch(sources, what, cancellationToken);
         try
         {
             while (true)
@@ -160,10 +161,17 @@ public sealed class GenerationReceiver
                             throw SyncException.Refused($"{what}: content of '{rebuilt.Path}' sent twice");
                         }
 
-                        if (!sources.Staged.Contains(recompress.Digest))
+                        if (recompress.PlainPatch && sources.Staged.Contains(recompress.Digest))
                         {
-                            await RecompressStager.BuildAsync(rebuilt, recompress, sources, what, cancellationToken).ConfigureAwait(false);
-                            sources.AddStaged(rebuilt.Digest, rebuilt.Chunks);
+                            await PlainPatchStager.SkipAsync(rebuilt, reader, what, cancellationToken).ConfigureAwait(false);
+                        }
+                        else if (!sources.Staged.Contains(recompress.Digest))
+                        {
+                            // Runs beside the rest of the stream; checked and staged at the end marker.
+                            var plain = recompress.PlainPatch
+                                ? await PlainPatchStager.BuildAsync(rebuilt, recompress, reader, sources, what, cancellationToken).ConfigureAwait(false)
+                                : null;
+                            rebuilds.Start(rebuilt, recompress, plain);
                             CoreLog.Rebuilt(_logger, rebuilt.Path, recompress.Setting);
                         }
 
@@ -181,6 +189,11 @@ public sealed class GenerationReceiver
                         if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not null)
                         {
                             throw SyncException.Refused($"{what}: data after the end of the stream");
+                        }
+
+                        foreach (var staged in await rebuilds.CompleteAsync().ConfigureAwait(false))
+                        {
+                            sources.AddStaged(staged.Digest, staged.Chunks);
                         }
 
                         EnsureComplete(manifest, sources, what);

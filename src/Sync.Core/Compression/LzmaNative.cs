@@ -13,11 +13,20 @@ internal static unsafe partial class LzmaNative
     public const int StreamEnd = 1;
     public const int BufError = 10;
 
+    /// <summary>lzma_stream_decoder flag: read every concatenated stream (APT's empty one after the data included).</summary>
+    public const uint Concatenated = 0x08;
+
     [LibraryImport(Library, EntryPoint = "lzma_easy_encoder")]
     public static partial int EasyEncoder(LzmaStream* stream, uint preset, int check);
 
     [LibraryImport(Library, EntryPoint = "lzma_code")]
     public static partial int Code(LzmaStream* stream, int action);
+
+    [LibraryImport(Library, EntryPoint = "lzma_easy_encoder_memusage")]
+    public static partial ulong EasyEncoderMemusage(uint preset);
+
+    [LibraryImport(Library, EntryPoint = "lzma_stream_decoder")]
+    public static partial int StreamDecoder(LzmaStream* stream, ulong memlimit, uint flags);
 
     [LibraryImport(Library, EntryPoint = "lzma_end")]
     public static partial void End(LzmaStream* stream);

@@ -15,14 +15,27 @@ internal sealed unsafe class XzEngine : SafeHandle, ICompressionEngine
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 
-    public static XzEngine Create(CompressionSetting setting)
+    public static XzEngine Create(CompressionSetting setting) =>
+        Start(
+            (stream, state) => LzmaNative.EasyEncoder(stream, (uint)state.Level | (state.Extreme ? LzmaNative.PresetExtreme : 0), state.Check),
+            setting,
+            $"liblzma refused setting {setting}");
+
+    /// <summary>A decoder of .xz streams, every concatenated one (APT's empty stream after the data included).</summary>
+    public static XzEngine CreateDecoder(ulong memoryLimit) =>
+        Start((stream, limit) => LzmaNative.StreamDecoder(stream, limit, LzmaNative.Concatenated), memoryLimit, "liblzma refused to start a decoder");
+
+    private delegate int Initializer<T>(LzmaStream* stream, T state);
+
+    /// <summary>Allocates the lzma_stream and initializes it; frees it again when the library refuses.</summary>
+    private static XzEngine Start<T>(Initializer<T> initialize, T state, string refusal)
     {
         var result = new XzEngine();
         var memory = (LzmaStream*)NativeMemory.AllocZeroed((nuint)sizeof(LzmaStream));
         int rc;
         try
         {
-            rc = LzmaNative.EasyEncoder(memory, (uint)setting.Level | (setting.Extreme ? LzmaNative.PresetExtreme : 0), setting.Check);
+            rc = initialize(memory, state);
         }
         catch
         {
@@ -34,7 +47,7 @@ internal sealed unsafe class XzEngine : SafeHandle, ICompressionEngine
         {
             LzmaNative.End(memory);
             NativeMemory.Free(memory);
-            throw new CompressionUnavailableException($"liblzma refused setting {setting} (error {rc})");
+            throw new CompressionUnavailableException($"{refusal} (error {rc})");
         }
 
         result.SetHandle((IntPtr)memory);

@@ -19,4 +19,13 @@ public sealed record ContentPlan(ManifestEntry Source, ManifestEntry? PatchBase,
     public CompressionSetting? Setting { get; init; }
 
     public bool IsRecompress => RecompressSource is not null;
+
+    /// <summary>
+    /// An index shipped only compressed: the decompressed new plain text (a file in the state's plain-work directory)
+    /// that travels as a patch against <see cref="RecompressSource"/>'s plain text, with <see cref="Signature"/>.
+    /// </summary>
+    public string? PlainPath { get; init; }
+
+    /// <summary>The length of <see cref="PlainPath"/>.</summary>
+    public long PlainLength { get; init; }
 }

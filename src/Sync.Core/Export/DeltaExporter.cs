@@ -88,8 +88,9 @@ public sealed class DeltaExporter
         var manifestDigest = Digest.Compute(manifestBytes);
 
         progress.StartPhase("plan");
-        var recompress = new RecompressPlanner(source, target, options.Recompress, _logger);
-        var plans = await PlanAsync(source, baseManifest, held, target, signatures, recompress, progress, cancellationToken).ConfigureAwait(false);
+        await using var recompress = new RecompressPlanner(source, target, options.Recompress, _logger);
+        var plainPatch = new RecompressPlainPatchPlanner(source, baseManifest, target, state, options.Recompress, _logger);
+        var plans = await PlanAsync(source, baseManifest, held, target, signatures, recompress, plainPatch, progress, cancellationToken).ConfigureAwait(false);
         var (added, changed, removed) = CountChanges(last, target);
         var payload = plans.Sum(p => p.Cost);
 
@@ -139,7 +140,7 @@ public sealed class DeltaExporter
 
     private async Task<List<ContentPlan>> PlanAsync(
         string source, Manifest baseManifest, InsideHoldings held, Manifest target, SignatureStore signatures, RecompressPlanner recompress,
-        OperationProgress progress, CancellationToken cancellationToken)
+        RecompressPlainPatchPlanner plainPatch, OperationProgress progress, CancellationToken cancellationToken)
     {
         var available = new HashSet<Digest>(held.Chunks);
         foreach (var file in baseManifest.Files)
@@ -150,6 +151,7 @@ public sealed class DeltaExporter
             }
         }
 
+        recompress.StartProofs(d => !baseManifest.HasContent(d) && !held.Contents.Contains(d), cancellationToken);
         var plans = new List<ContentPlan>();
         var planned = new HashSet<Digest>();
         foreach (var file in target.Files)
@@ -170,7 +172,9 @@ public sealed class DeltaExporter
                 }
             }
 
-            if (chunkCost > RecompressPlanner.FrameCost && await recompress.TryPlanAsync(file, cancellationToken).ConfigureAwait(false) is { } rebuilt)
+            if (chunkCost > RecompressPlanner.FrameCost &&
+                (await recompress.TryPlanAsync(file, cancellationToken).ConfigureAwait(false) ??
+                    await plainPatch.TryPlanAsync(file, chunkCost, cancellationToken).ConfigureAwait(false)) is { } rebuilt)
             {
                 plans.Add(rebuilt);
                 progress.AddItems();
@@ -203,7 +207,7 @@ public sealed class DeltaExporter
     }
 
     /// <summary>The size a patch would have, giving up as soon as it is no better than the chunks.</summary>
-    private static async Task<long> MeasurePatchAsync(string path, BlockSignature signature, long limit, CancellationToken cancellationToken)
+    internal static async Task<long> MeasurePatchAsync(string path, BlockSignature signature, long limit, CancellationToken cancellationToken)
     {
         long cost = 0;
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -281,6 +281,7 @@ public sealed partial class OutsideState : IDisposable
     public void Dispose()
     {
         _signatures?.Dispose();
+        _plainSignatures?.Dispose();
         _lock.Dispose();
     }
 

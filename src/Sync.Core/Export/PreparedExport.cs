@@ -101,14 +101,20 @@ public sealed class PreparedExport
             }
         }
 
-        // Rebuilt contents go last, so the plain text each is compressed from is staged by then whatever the paths' order.
-        foreach (var plan in _plans.OrderBy(p => p.IsRecompress))
+        foreach (var plan in RecompressPlanner.EmissionOrder(_plans))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (plan.IsRecompress)
             {
-                await sink.WriteAsync(new RecompressFrame(plan.Source.Digest, plan.RecompressSource!.Digest, plan.Setting!), cancellationToken).ConfigureAwait(false);
+                await sink.WriteAsync(
+                    new RecompressFrame(plan.Source.Digest, plan.RecompressSource!.Digest, plan.Setting!) { PlainPatch = plan.PlainPath is not null },
+                    cancellationToken).ConfigureAwait(false);
                 frames++;
+                if (plan.PlainPath is { } plain)
+                {
+                    frames += await EmitPatchAsync(plan, plain, plan.PlainLength, sink, progress, cancellationToken).ConfigureAwait(false);
+                }
+
                 progress.AddItems();
                 continue;
             }
@@ -116,7 +122,7 @@ public sealed class PreparedExport
             await sink.WriteAsync(new ContentBeginFrame(plan.Source.Digest, plan.PatchBase?.Digest ?? Digest.Empty), cancellationToken).ConfigureAwait(false);
             frames++;
             frames += plan.IsPatch
-                ? await EmitPatchAsync(plan, sink, progress, cancellationToken).ConfigureAwait(false)
+                ? await EmitPatchAsync(plan, Path.Combine(_source, plan.Source.Path), plan.Source.Size, sink, progress, cancellationToken).ConfigureAwait(false)
                 : await EmitChunksAsync(plan.Source, available, sink, progress, rehashSource, cancellationToken).ConfigureAwait(false);
             progress.AddItems();
         }
@@ -169,6 +175,7 @@ public sealed class PreparedExport
         state.Commit(emission, ManifestBytes, when);
         var keep = new HashSet<Digest>(Target.Files.Select(f => f.Digest));
         state.Signatures.Prune(keep);
+        state.PlainSignatures.Prune(keep);
     }
 
     private Emission Emitted(string carrier) =>
@@ -291,9 +298,10 @@ public sealed class PreparedExport
         return frames;
     }
 
-    private async Task<long> EmitPatchAsync(ContentPlan plan, IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)
+    /// <summary>Patch frames turning the content <c>plan.Signature</c> describes into <paramref name="path"/> (the source file, or a plain text).</summary>
+    private static async Task<long> EmitPatchAsync(
+        ContentPlan plan, string path, long expectedSize, IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(_source, plan.Source.Path);
         var batch = new List<DeltaOp>();
         long batchBytes = 0, frames = 0, total = 0;
         try
@@ -320,7 +328,7 @@ public sealed class PreparedExport
             throw ChangedSinceScan(plan.Source.Path);
         }
 
-        if (total != plan.Source.Size)
+        if (total != expectedSize)
         {
             throw ChangedSinceScan(plan.Source.Path);
         }

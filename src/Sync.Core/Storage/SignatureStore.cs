@@ -52,7 +52,12 @@ public sealed class SignatureStore : IDisposable
         }
     }
 
-    public BlockSignature? TryLoad(Digest digest, long baseLength)
+    public BlockSignature? TryLoad(Digest digest, long baseLength) => TryLoad(digest, baseLength, exact: true);
+
+    /// <summary>A signature whose base length the caller does not know (the plain text of a compressed file).</summary>
+    public BlockSignature? TryLoadAnyLength(Digest digest) => TryLoad(digest, long.MaxValue, exact: false);
+
+    private BlockSignature? TryLoad(Digest digest, long baseLength, bool exact)
     {
         byte[] bytes;
         lock (_gate)
@@ -70,7 +75,7 @@ public sealed class SignatureStore : IDisposable
         try
         {
             var signature = BlockSignature.ReadFrom(new MemoryStream(bytes, writable: false), baseLength);
-            return signature.BaseLength == baseLength ? signature : null;
+            return !exact || signature.BaseLength == baseLength ? signature : null;
         }
         catch (InvalidDataException)
         {

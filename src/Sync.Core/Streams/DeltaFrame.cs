@@ -35,4 +35,11 @@ public sealed record EndFrame(long ContentCount, long FrameCount) : DeltaFrame;
 /// A whole content rebuilt by compressing the content <paramref name="Source"/> (which the inside holds, or this stream
 /// carried before) with <paramref name="Setting"/>; checked against the signed manifest like any other content.
 /// </summary>
-public sealed record RecompressFrame(Digest Digest, Digest Source, Compression.CompressionSetting Setting) : DeltaFrame;
+public sealed record RecompressFrame(Digest Digest, Digest Source, Compression.CompressionSetting Setting) : DeltaFrame
+{
+    /// <summary>
+    /// For an index shipped only compressed: <see cref="Source"/> is the older compressed content the inside holds, and
+    /// the patch frames that follow turn its plain text into the plain text to compress.
+    /// </summary>
+    public bool PlainPatch { get; init; }
+}

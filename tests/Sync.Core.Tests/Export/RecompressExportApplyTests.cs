@@ -3,11 +3,6 @@ using Sync.Core.Compression;
 using Sync.Core.Export;
 using Sync.Core.Streams;
 using Sync.Core.Tests.Compression;
-using Sync.Core.Trust;
-using Sync.Protocol;
-using Sync.Testing.FileSystem;
-using Sync.Testing.Logging;
-using Sync.Testing.Streams;
 
 namespace Sync.Core.Tests.Export;
 
@@ -18,31 +13,25 @@ namespace Sync.Core.Tests.Export;
 public sealed class RecompressExportApplyTests : IDisposable
 {
     private const string Index = "dists/s/main/binary-amd64/";
-    private readonly TempDirectory _dir = new("sync-recompress-");
-    private readonly LogScope _log = new();
-    private readonly ProtobufWireCodec _codec = new();
+    private readonly RecompressHarness _h = new("sync-recompress-");
 
-    private string P(string name) => _dir.Combine(name);
+    private string P(string name) => _h.P(name);
 
-    public void Dispose()
-    {
-        _dir.Dispose();
-        _log.Dispose();
-    }
+    public void Dispose() => _h.Dispose();
 
     [Theory]
     [InlineData(PublishMode.Snapshot)]
     [InlineData(PublishMode.InPlace)]
     public async Task A_days_index_update_sends_instructions_and_publishes_the_same_bytes(PublishMode mode)
     {
-        using var key = NewKey();
+        using var key = _h.NewKey();
         await WriteIndicesAsync(seed: 1);
-        var (first, stream1) = await ExportAsync(key);
+        var (first, stream1) = await _h.ExportAsync(key);
         Assert.Equal(2, first.Summary.ContentsRecompressed); // a full generation's are rebuilt from the plain text it carries
-        await ApplyAsync(stream1, mode);
+        await _h.ApplyAsync(stream1, mode);
 
         await WriteIndicesAsync(seed: 2);
-        var (second, stream2) = await ExportAsync(key);
+        var (second, stream2) = await _h.ExportAsync(key);
 
         // Packages.gz, Packages.xz and the by-hash copy of Packages.xz (one content): two instructions, no bytes for them.
         Assert.Equal(2, second.Summary.ContentsRecompressed);
@@ -50,9 +39,11 @@ public sealed class RecompressExportApplyTests : IDisposable
         Assert.Equal(2, instructions.Count);
         Assert.All(instructions, i => Assert.Equal(second.Target.Find(Index + "Packages")!.Digest, i.Source));
         Assert.DoesNotContain(stream2.Frames.OfType<ContentBeginFrame>(), b => instructions.Any(i => i.Digest == b.Digest));
-        Assert.True(stream2.Frames.IndexOf(instructions[0]) > stream2.Frames.FindLastIndex(f => f is ContentBeginFrame or ChunkFrame or PatchFrame));
+        // Each right after the plain text it is rebuilt from, so the inside starts rebuilding while the stream goes on.
+        var plainBegins = stream2.Frames.FindIndex(f => f is ContentBeginFrame b && b.Digest == instructions[0].Source);
+        Assert.All(instructions, i => Assert.True(stream2.Frames.IndexOf(i) > plainBegins));
 
-        await ApplyAsync(stream2, mode);
+        await _h.ApplyAsync(stream2, mode);
         foreach (var name in (string[])["Packages", "Packages.gz", "Packages.xz", "by-hash/SHA256/xz"])
         {
             Assert.Equal(await File.ReadAllBytesAsync(P("src/" + Index + name)), await File.ReadAllBytesAsync(P("target/" + Index + name)));
@@ -62,43 +53,43 @@ public sealed class RecompressExportApplyTests : IDisposable
     [Fact]
     public async Task A_full_generation_rebuilds_its_compressed_indices_from_the_plain_text_it_carries()
     {
-        using var key = NewKey();
+        using var key = _h.NewKey();
         await WriteIndicesAsync(seed: 3);
-        var (full, stream) = await ExportAsync(key);
+        var (full, stream) = await _h.ExportAsync(key);
         Assert.Equal(0, full.Header.BaseGeneration);
-        await ApplyAsync(stream, PublishMode.Snapshot);
+        await _h.ApplyAsync(stream, PublishMode.Snapshot);
         Assert.Equal(await File.ReadAllBytesAsync(P("src/" + Index + "Packages.xz")), await File.ReadAllBytesAsync(P("target/" + Index + "Packages.xz")));
     }
 
     [Fact]
     public async Task No_recompress_sends_the_bytes()
     {
-        using var key = NewKey();
+        using var key = _h.NewKey();
         await WriteIndicesAsync(seed: 1);
-        await ApplyAsync((await ExportAsync(key)).Stream, PublishMode.Snapshot);
+        await _h.ApplyAsync((await _h.ExportAsync(key)).Stream, PublishMode.Snapshot);
         await WriteIndicesAsync(seed: 2);
 
-        var (second, stream) = await ExportAsync(key, new ExportOptions { Recompress = false });
+        var (second, stream) = await _h.ExportAsync(key, new ExportOptions { Recompress = false });
         Assert.Equal(0, second.Summary.ContentsRecompressed);
         Assert.Empty(stream.Frames.OfType<RecompressFrame>());
-        await ApplyAsync(stream, PublishMode.Snapshot);
+        await _h.ApplyAsync(stream, PublishMode.Snapshot);
         Assert.Equal(await File.ReadAllBytesAsync(P("src/" + Index + "Packages.gz")), await File.ReadAllBytesAsync(P("target/" + Index + "Packages.gz")));
     }
 
     [Fact]
     public async Task A_file_no_setting_reproduces_travels_as_bytes()
     {
-        using var key = NewKey();
+        using var key = _h.NewKey();
         await WriteIndicesAsync(seed: 1);
-        await ApplyAsync((await ExportAsync(key)).Stream, PublishMode.Snapshot);
+        await _h.ApplyAsync((await _h.ExportAsync(key)).Stream, PublishMode.Snapshot);
         await WriteIndicesAsync(seed: 2);
         var gz = await File.ReadAllBytesAsync(P("src/" + Index + "Packages.gz"));
         gz[^5] ^= 1; // the trailer's length: still a readable header, but no setting reproduces the file
         await File.WriteAllBytesAsync(P("src/" + Index + "Packages.gz"), gz);
 
-        var (second, stream) = await ExportAsync(key);
+        var (second, stream) = await _h.ExportAsync(key);
         Assert.Equal(1, second.Summary.ContentsRecompressed); // only the .xz
-        await ApplyAsync(stream, PublishMode.Snapshot);
+        await _h.ApplyAsync(stream, PublishMode.Snapshot);
         Assert.Equal(gz, await File.ReadAllBytesAsync(P("target/" + Index + "Packages.gz")));
     }
 
@@ -111,46 +102,40 @@ public sealed class RecompressExportApplyTests : IDisposable
     [InlineData(PublishMode.InPlace)]
     public async Task A_rebuild_that_does_not_match_the_manifest_is_refused_and_nothing_is_published(PublishMode mode)
     {
-        using var key = NewKey();
+        using var key = _h.NewKey();
         await WriteIndicesAsync(seed: 1);
-        await ApplyAsync((await ExportAsync(key)).Stream, mode);
-        var before = SnapshotTarget();
+        await _h.ApplyAsync((await _h.ExportAsync(key)).Stream, mode);
+        var before = _h.SnapshotTarget();
         await WriteIndicesAsync(seed: 2);
-        var (_, stream) = await ExportAsync(key);
+        var (_, stream) = await _h.ExportAsync(key);
         var index = stream.Frames.FindIndex(f => f is RecompressFrame { Setting.Format: CompressionFormat.Xz });
         var frame = (RecompressFrame)stream.Frames[index];
         stream.Frames[index] = frame with { Setting = frame.Setting with { Check = XzCheck.Crc32 } };
 
-        var e = await Assert.ThrowsAsync<SyncException>(() => ApplyAsync(stream, mode));
+        var e = await Assert.ThrowsAsync<SyncException>(() => _h.ApplyAsync(stream, mode));
         Assert.Equal(SyncErrorKind.Refused, e.Kind);
         Assert.Contains("Packages.xz' rebuilt with xz -6 check 1 does not match the signed manifest", e.Message);
         Assert.Contains("export again with --no-recompress", e.Message);
         Assert.DoesNotContain('\n', e.Message);
-        Assert.Equal(before, SnapshotTarget());
+        Assert.Equal(before, _h.SnapshotTarget());
     }
 
     [Fact]
     public async Task An_instruction_whose_plain_text_the_inside_lacks_is_refused()
     {
-        using var key = NewKey();
+        using var key = _h.NewKey();
         await WriteIndicesAsync(seed: 1);
-        await ApplyAsync((await ExportAsync(key)).Stream, PublishMode.Snapshot);
+        await _h.ApplyAsync((await _h.ExportAsync(key)).Stream, PublishMode.Snapshot);
         await WriteIndicesAsync(seed: 2);
-        var (second, stream) = await ExportAsync(key);
+        var (second, stream) = await _h.ExportAsync(key);
         var plain = second.Target.Find(Index + "Packages")!.Digest;
         var begin = stream.Frames.FindIndex(f => f is ContentBeginFrame b && b.Digest == plain);
         var end = stream.Frames.FindIndex(begin + 1, f => f is not (ChunkFrame or PatchFrame));
         stream.Frames.RemoveRange(begin, end - begin);
 
-        var e = await Assert.ThrowsAsync<SyncException>(() => ApplyAsync(stream, PublishMode.Snapshot));
+        var e = await Assert.ThrowsAsync<SyncException>(() => _h.ApplyAsync(stream, PublishMode.Snapshot));
         Assert.Equal(SyncErrorKind.Refused, e.Kind);
         Assert.Contains("which the inside does not hold", e.Message);
-    }
-
-    private SigningKey NewKey()
-    {
-        SigningKey.Generate(P("key"));
-        return SigningKey.Load(P("key"));
     }
 
     /// <summary>Packages, .gz as reprepro writes it (zlib -6), .xz as xz does (-6), and a by-hash copy of the .xz.</summary>
@@ -165,30 +150,5 @@ public sealed class RecompressExportApplyTests : IDisposable
         var xz = await CompressorTests.CompressAsync(plain, CompressionSetting.Xz(6));
         await File.WriteAllBytesAsync(P("src/" + Index + "Packages.xz"), xz);
         await File.WriteAllBytesAsync(P("src/" + Index + "by-hash/SHA256/xz"), xz);
-    }
-
-    private Dictionary<string, string> SnapshotTarget() =>
-        Directory.EnumerateFiles(P("target/"), "*", SearchOption.AllDirectories)
-            .ToDictionary(f => Path.GetRelativePath(P("target"), f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
-
-    private async Task<(PreparedExport Export, MemoryDeltaStream Stream)> ExportAsync(SigningKey key, ExportOptions? options = null)
-    {
-        using var state = OutsideState.Open(P("out"));
-        var exporter = new DeltaExporter(_codec, _log.CreateLogger(nameof(DeltaExporter)), TimeProvider.System);
-        var prepared = await exporter.PrepareAsync(P("src"), state, key, options ?? new ExportOptions(), new OperationProgress(), CancellationToken.None);
-        var stream = new MemoryDeltaStream();
-        prepared.RecordSent(state);
-        await prepared.EmitAsync(stream, new OperationProgress(), CancellationToken.None);
-        prepared.Commit(state, DateTimeOffset.UtcNow);
-        return (prepared, stream);
-    }
-
-    private async Task ApplyAsync(MemoryDeltaStream stream, PublishMode mode)
-    {
-        using var trust = TrustStore.Load([P("key.pub")]);
-        using var state = InsideState.OpenForWrite(P("in"));
-        var applier = new StreamApplier(_codec, trust, _log.CreateLogger(nameof(StreamApplier)), TimeProvider.System);
-        await applier.PrepareAsync(state, P("target"), mode, CancellationToken.None);
-        await applier.ApplyAsync(stream, state, P("target"), mode, 2, new OperationProgress(), CancellationToken.None);
     }
 }
