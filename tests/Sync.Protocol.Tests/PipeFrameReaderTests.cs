@@ -131,7 +131,7 @@ public sealed class PipeFrameReaderTests
     {
         var head = await FrameStreams.EncodeAsync([new EndFrame(0, 1)]);
         var chunk = await FrameStreams.EncodeAsync([new ChunkFrame(Digest.Compute([1]), Bytes(1, 100))]);
-        chunk[4] = 0x42; // the body's tag becomes field 8, a kind from a newer format: a frame without a body
+        chunk[4] = 0x4A; // the body's tag becomes field 9, a kind from a newer format: a frame without a body
         var bytes = head.Concat(chunk).ToArray();
 
         var e = await Assert.ThrowsAsync<SyncException>(() => ReadAllAsync(PipeReader.Create(Segments(bytes, head.Length + 20))));
