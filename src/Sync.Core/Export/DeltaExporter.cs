@@ -37,7 +37,7 @@ public sealed class DeltaExporter
     {
         var scan = await ScanAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
         var lastBytes = state.LoadLastManifest();
-        var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base);
+        var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base, scan.Entries);
         var (added, changed, removed) = ManifestDiff.CountFiles(last, new Manifest(last.Generation + 1, _time.GetUtcNow(), scan.Entries));
         return new ExportSummary(last.Generation, last.Generation, added, changed, removed, 0, 0, 0, scan.FilesHashed, scan.BytesHashed)
         {
@@ -69,7 +69,7 @@ public sealed class DeltaExporter
             .ScanConsistentAsync(source, options, token => ScanAsync(source, state, options, progress, token), cancellationToken)
             .ConfigureAwait(false);
         var lastBytes = holdings is null ? state.LoadLastManifest() : holdings.PublishedManifest;
-        var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base);
+        var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base, scan.Entries);
         var baseManifest = options.Full ? Manifest.Empty : last;
         var baseDigest = options.Full || lastBytes is null ? Digest.Empty : Digest.Compute(lastBytes);
         var held = holdings ?? InsideHoldings.Nothing;
