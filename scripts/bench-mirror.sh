@@ -10,22 +10,42 @@
 #   unchanged rescan        against rsync's quick check (-n) of the same tree
 #
 #   scripts/bench-mirror.sh [WORK_DIR] [--packages N] [--no-plain]      (default 300000: about 1 GB and 600,000 entries)
+#   scripts/bench-mirror.sh [WORK_DIR] --packages N1,N2,... (the growth table: one full run per size, each tree
+#                                                           deleted after its run, then one row per size)
 # --no-plain: the suites ship only Packages.gz/.xz (as Ubuntu's archive), so the day's indices travel as plain-text deltas.
 # Timings depend on the machine's load: note it beside the figures. Exit 0 when the run completed (verdicts are
 # printed, not enforced: some targets are not met yet, docs/benchmarks.md).
 set -euo pipefail
 
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
-work=${1:-$(mktemp -d /var/tmp/sync-bench-mirror.XXXXXX)}
-shift || true
-packages=300000 tree_options=()
+if [[ $# -gt 0 && $1 != --* ]]; then work=$1; shift; else work=$(mktemp -d /var/tmp/sync-bench-mirror.XXXXXX); fi
+packages=300000 row_file= tree_options=()
 while (($#)); do
     case $1 in
         --no-plain) tree_options+=(--no-plain); shift ;;
         --packages) packages=$2; shift 2 ;;
+        --row-file) row_file=$2; shift 2 ;;  # internal: where a run of the growth table appends its row
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
+[[ $packages =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || { echo "--packages takes a number or a list of numbers (50000,150000)" >&2; exit 2; }
+
+if [[ $packages == *,* ]]; then
+    # The growth table: each size in a directory of its own under WORK_DIR, deleted once its row is taken.
+    mkdir -p "$work"
+    rows=$work/growth.tsv
+    : >"$rows"
+    for n in ${packages//,/ }; do
+        bash "${BASH_SOURCE[0]}" "$work/p$n" --packages "$n" "${tree_options[@]}" --row-file "$rows"
+        rm -rf "$work/p$n"
+    done
+    printf '\ngrowth of peak RSS (MiB, GNU time) with the tree; commit %s\n' "$(git -C "$root" rev-parse --short HEAD)"
+    printf '%9s %9s %12s %12s %12s %12s %16s\n' packages entries "export 1st" "import 1st" "export day" "import day" "load (1/5/15)"
+    while IFS=$'\t' read -r p e x1 i1 x2 i2 load; do
+        printf '%9d %9d %12d %12d %12d %12d %16s\n' "$p" "$e" "$x1" "$i1" "$x2" "$i2" "$load"
+    done <"$rows"
+    exit 0
+fi
 
 bash "$root/scripts/install-deps.sh" >/dev/null
 dotnet build "$root/Sync.sln" -c Release -v quiet -nologo >/dev/null
@@ -97,3 +117,7 @@ printf '%-34s %14s   %-40s %s\n' "import of the day (s)" "$import2_s" "rsync app
 printf '%-34s %14s   %-40s %s\n' "unchanged rescan (s)" "$rescan_s" "rsync quick check: $rsync_check_s" "$(verdict "$rescan_s" "$rsync_check_s")"
 printf '%-34s %14s   %-40s\n' "first export / import (s)" "$export1_s / $import1_s" "peak RSS $(mib "$export1_kb") / $(mib "$import1_kb") MiB"
 printf '%-34s %14s\n' "export of the day (s)" "$export2_s"
+if [[ -n $row_file ]]; then
+    printf '%d\t%d\t%s\t%s\t%s\t%s\t%s\n' "$packages" "$entries" "$(mib "$export1_kb")" "$(mib "$import1_kb")" \
+        "$(mib "$export2_kb")" "$(mib "$import2_kb")" "$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)" >>"$row_file"
+fi

@@ -66,7 +66,7 @@ public sealed class ProtobufWireCodec : IWireCodec
         return output.ToArray();
     }
 
-    public Manifest ParseManifest(ReadOnlyMemory<byte> bytes, ManifestLimits limits)
+    public Manifest ParseManifest(ReadOnlyMemory<byte> bytes, ManifestLimits limits, IReadOnlyList<ManifestEntry>? sharePathsWith = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
         if (bytes.Length > limits.MaxManifestBytes)
@@ -82,6 +82,7 @@ public sealed class ProtobufWireCodec : IWireCodec
         ulong generation = 0;
         long created = 0;
         var entries = new List<ManifestEntry>();
+        var sharer = sharePathsWith is null ? null : new PathSharer(sharePathsWith);
         try
         {
             uint tag;
@@ -107,7 +108,7 @@ public sealed class ProtobufWireCodec : IWireCodec
 
                         var wire = new V1.Entry();
                         input.ReadMessage(wire);
-                        entries.Add(FromWire(wire, limits));
+                        entries.Add(FromWire(wire, limits, sharer));
                         break;
                     default:
                         input.SkipLastField();
@@ -255,9 +256,9 @@ public sealed class ProtobufWireCodec : IWireCodec
         return wire;
     }
 
-    private static ManifestEntry FromWire(V1.Entry wire, ManifestLimits limits)
+    private static ManifestEntry FromWire(V1.Entry wire, ManifestLimits limits, PathSharer? sharer)
     {
-        var path = wire.Path;
+        var path = sharer is null ? wire.Path : sharer.Share(wire.Path);
         var kind = wire.Kind switch
         {
             V1.EntryKind.File => EntryKind.File,

@@ -97,7 +97,7 @@ public sealed class GenerationReceiver
         var manifestBytes = header.ManifestIsPatch
             ? await ReadPatchedManifestAsync(reader, header, publishedManifest, limits, cancellationToken).ConfigureAwait(false)
             : await ReadManifestAsync(reader, header, limits, cancellationToken).ConfigureAwait(false);
-        var manifest = _codec.ParseManifest(manifestBytes, limits);
+        var manifest = _codec.ParseManifest(manifestBytes, limits, sources.Published.Entries);
         if (manifest.Generation != header.TargetGeneration)
         {
             throw SyncException.Refused($"{what}: manifest names generation {manifest.Generation}");

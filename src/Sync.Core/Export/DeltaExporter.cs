@@ -37,8 +37,8 @@ public sealed class DeltaExporter
     {
         var scan = await ScanAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
         var lastBytes = state.LoadLastManifest();
-        var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base);
-        var (added, changed, removed) = CountChanges(last, new Manifest(last.Generation + 1, _time.GetUtcNow(), scan.Entries));
+        var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base, scan.Entries);
+        var (added, changed, removed) = ManifestDiff.CountFiles(last, new Manifest(last.Generation + 1, _time.GetUtcNow(), scan.Entries));
         return new ExportSummary(last.Generation, last.Generation, added, changed, removed, 0, 0, 0, scan.FilesHashed, scan.BytesHashed)
         {
             NothingChanged = lastBytes is not null && SameTree(last, scan.Entries),
@@ -69,7 +69,7 @@ public sealed class DeltaExporter
             .ScanConsistentAsync(source, options, token => ScanAsync(source, state, options, progress, token), cancellationToken)
             .ConfigureAwait(false);
         var lastBytes = holdings is null ? state.LoadLastManifest() : holdings.PublishedManifest;
-        var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base);
+        var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base, scan.Entries);
         var baseManifest = options.Full ? Manifest.Empty : last;
         var baseDigest = options.Full || lastBytes is null ? Digest.Empty : Digest.Compute(lastBytes);
         var held = holdings ?? InsideHoldings.Nothing;
@@ -91,7 +91,7 @@ public sealed class DeltaExporter
         await using var recompress = new RecompressPlanner(source, target, options.Recompress, _logger);
         var plainPatch = new RecompressPlainPatchPlanner(source, baseManifest, target, state, options.Recompress, _logger);
         var plans = await PlanAsync(source, baseManifest, held, target, signatures, recompress, plainPatch, progress, cancellationToken).ConfigureAwait(false);
-        var (added, changed, removed) = CountChanges(last, target);
+        var (added, changed, removed) = ManifestDiff.CountFiles(last, target);
         var payload = plans.Sum(p => p.Cost);
 
         // A delta's manifest travels as a patch against the base's, which the inside holds (it checks its digest).
@@ -262,32 +262,5 @@ public sealed class DeltaExporter
         }
 
         return true;
-    }
-
-    private static (int Added, int Changed, int Removed) CountChanges(Manifest last, Manifest target)
-    {
-        int added = 0, changed = 0, removed = 0;
-        foreach (var file in target.Files)
-        {
-            var old = last.Find(file.Path);
-            if (old is null || old.Kind != EntryKind.File)
-            {
-                added++;
-            }
-            else if (old.Digest != file.Digest || old.Mode != file.Mode || old.MtimeNs != file.MtimeNs)
-            {
-                changed++;
-            }
-        }
-
-        foreach (var file in last.Files)
-        {
-            if (target.Find(file.Path) is not { Kind: EntryKind.File })
-            {
-                removed++;
-            }
-        }
-
-        return (added, changed, removed);
     }
 }

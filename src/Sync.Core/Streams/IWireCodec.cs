@@ -10,8 +10,11 @@ public interface IWireCodec
 {
     byte[] SerializeManifest(Manifest manifest);
 
-    /// <summary>Parses and validates; refuses anything malformed or outside the limits.</summary>
-    Manifest ParseManifest(ReadOnlyMemory<byte> bytes, ManifestLimits limits);
+    /// <summary>
+    /// Parses and validates; refuses anything malformed or outside the limits. With <paramref name="sharePathsWith"/>
+    /// (entries in path order held anyway), equal paths reuse its strings rather than holding a second copy.
+    /// </summary>
+    Manifest ParseManifest(ReadOnlyMemory<byte> bytes, ManifestLimits limits, IReadOnlyList<ManifestEntry>? sharePathsWith = null);
 
     byte[] SerializeHeader(DeltaHeader header);
 
