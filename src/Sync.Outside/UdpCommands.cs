@@ -211,10 +211,10 @@ internal static class UdpCommands
             int exitCode;
             try
             {
-                var time = host.Services.GetRequiredService<TimeProvider>();
+                var time = host.Time();
                 var sender = new UdpSender(host.Logger<UdpSender>(), time);
                 var carrier = new UdpCarrier(sender, options, keep);
-                exitCode = Publishing.Finish(await Publishing.WithProgressAsync(result.GetValue(common.Quiet), (progress, lines) => Publishing.Publisher(host).PublishAsync(
+                exitCode = Publishing.Finish(await Publishing.WithProgressAsync(result.GetValue(common.Quiet), time, (progress, lines) => Publishing.Publisher(host).PublishAsync(
                     common.Generation(result, signingKey), carrier, lines, progress, token)));
 
                 if (carouselOptions is not null)
@@ -285,7 +285,7 @@ internal static class UdpCommands
             await using var scrape = await metrics.StartAsync(result, token);
             using var stopping = Stopping(host, token);
             token = stopping.Token;
-            var time = host.Services.GetRequiredService<TimeProvider>();
+            var time = host.Time();
             var runner = new UdpCarousel(UdpSpool.Open(stateDir), new UdpSender(host.Logger<UdpSender>(), time), host.Logger<UdpCarousel>(), time);
             ServiceReadiness.Ready(host.Services, $"carousel to {options.Destination}");
             try
