@@ -24,11 +24,6 @@ internal static class InsideCommands
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (long.TryParse(Environment.GetEnvironmentVariable("SYNC_CRASH_POINT"), out var crashPoint))
-        {
-            CrashPoints.Arm(crashPoint); // fault injection for the kill tests
-        }
-
         var root = new RootCommand("sync-inside: verifies and applies signed generations from the outside agent, publishing each atomically.");
         root.Subcommands.Add(Import());
         root.Subcommands.Add(Verify());

@@ -21,11 +21,6 @@ internal static class OutsideCommands
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (long.TryParse(Environment.GetEnvironmentVariable("SYNC_CRASH_POINT"), out var crashPoint))
-        {
-            CrashPoints.Arm(crashPoint); // fault injection for the kill tests
-        }
-
         var root = new RootCommand("sync-outside: scans a repository tree and exports signed generations for the inside agent.");
         root.Subcommands.Add(Keygen());
         root.Subcommands.Add(Export());

@@ -121,15 +121,8 @@ public sealed partial class ClockReadTests
     private static List<Finding> Scan(string root)
     {
         var findings = new List<Finding>();
-        foreach (var file in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var (relative, code) in SourceScan.CodeFiles(root))
         {
-            var relative = Path.GetRelativePath(root, file);
-            if (relative.Split(Path.DirectorySeparatorChar).Any(part => part is "obj" or "bin"))
-            {
-                continue;
-            }
-
-            var code = CodeOnly(File.ReadAllText(file));
             var hits = new List<(int Index, string Rule)>();
             foreach (var (rule, pattern) in Reads)
             {
@@ -148,7 +141,7 @@ public sealed partial class ClockReadTests
                 }
             }
 
-            findings.AddRange(hits.OrderBy(h => h.Index).Select(h => new Finding(relative, LineOf(code, h.Index), h.Rule)));
+            findings.AddRange(hits.OrderBy(h => h.Index).Select(h => new Finding(relative, SourceScan.LineOf(code, h.Index), h.Rule)));
         }
 
         return findings;
@@ -190,108 +183,6 @@ public sealed partial class ClockReadTests
 
         return arguments;
     }
-
-    /// <summary>The source with comments and the contents of string and char literals blanked, line breaks kept.</summary>
-    private static string CodeOnly(string text)
-    {
-        var code = text.ToCharArray();
-        var i = 0;
-        while (i < code.Length)
-        {
-            if (code[i] == '/' && i + 1 < code.Length && code[i + 1] == '/')
-            {
-                while (i < code.Length && code[i] != '\n')
-                {
-                    code[i++] = ' ';
-                }
-            }
-            else if (code[i] == '/' && i + 1 < code.Length && code[i + 1] == '*')
-            {
-                while (i < code.Length && !(code[i] == '*' && i + 1 < code.Length && code[i + 1] == '/'))
-                {
-                    code[i] = code[i] == '\n' ? '\n' : ' ';
-                    i++;
-                }
-
-                if (i < code.Length)
-                {
-                    code[i++] = ' ';
-                    code[i++] = ' ';
-                }
-            }
-            else if (code[i] is '"' or '\'')
-            {
-                i = BlankLiteral(code, i);
-            }
-            else
-            {
-                i++;
-            }
-        }
-
-        return new string(code);
-    }
-
-    /// <summary>Blanks a string or char literal opening at <paramref name="start"/> (raw and verbatim ones too); returns the index after it.</summary>
-    private static int BlankLiteral(char[] code, int start)
-    {
-        var quote = code[start];
-        var quotes = 1;
-        while (quote == '"' && start + quotes < code.Length && code[start + quotes] == '"')
-        {
-            quotes++;
-        }
-
-        if (quotes == 2)
-        {
-            return start + 2; // ""
-        }
-
-        var verbatim = start > 0 && code[start - 1] == '@';
-        var i = start + quotes;
-        while (i < code.Length)
-        {
-            if (quotes >= 3)
-            {
-                var run = 0;
-                while (i + run < code.Length && code[i + run] == '"')
-                {
-                    run++;
-                }
-
-                if (run >= quotes)
-                {
-                    return i + run;
-                }
-            }
-            else if (!verbatim && code[i] == '\\')
-            {
-                code[i++] = ' ';
-            }
-            else if (code[i] == quote)
-            {
-                if (verbatim && i + 1 < code.Length && code[i + 1] == '"')
-                {
-                    code[i++] = ' ';
-                }
-                else
-                {
-                    return i + 1;
-                }
-            }
-
-            if (i < code.Length && code[i] != '\n')
-            {
-                code[i] = ' ';
-            }
-
-            i++;
-        }
-
-        return i;
-    }
-
-    private static int LineOf(string code, int index) => 1 + code.AsSpan(0, index).Count('\n');
 
     [GeneratedRegex(@"\bDateTime(Offset)?\s*\.\s*(Now|UtcNow|Today)\b")]
     private static partial Regex WallClock();
