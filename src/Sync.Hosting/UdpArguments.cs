@@ -11,6 +11,9 @@ namespace Sync.Hosting;
 /// </summary>
 public static class UdpArguments
 {
+    /// <summary>Longest host name the system resolver accepts; a longer one is a mistake, not a name.</summary>
+    private const int MaxHostNameLength = 255;
+
     /// <summary>A rate in bits per second: 800M, 1G, 1.5g, 100k, 250000 (1000-based, as network rates are).</summary>
     public static long Rate(string option, string text)
     {
@@ -73,6 +76,12 @@ public static class UdpArguments
             return new IPEndPoint(address, port);
         }
 
+        if (host.Length > MaxHostNameLength)
+        {
+            // The resolver would throw on it; say what is wrong in the operator's terms instead.
+            throw SyncException.Usage($"{option}: the host name is {host.Length} characters long; a host name has at most {MaxHostNameLength}");
+        }
+
         try
         {
             var found = Dns.GetHostAddresses(host, AddressFamily.InterNetwork);
@@ -80,7 +89,7 @@ public static class UdpArguments
                 ? new IPEndPoint(found[0], port)
                 : throw SyncException.Usage($"{option}: '{host}' has no IPv4 address");
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or ArgumentException)
         {
             throw SyncException.Usage($"{option}: cannot resolve '{host}': {e.Message}");
         }

@@ -50,8 +50,7 @@ internal static class GrpcCommands
                     services.AddSingleton<IServingState>(new InsideServingState(target.StateDirectory, target.Target));
                 },
                 app => app.MapInsideEndpoint(),
-                logs => logs.CreateLogger<InsideSession>().LogInformation(
-                    "Serving {Target} on {Endpoint} ({Security})", target.Target, listen.Endpoint, listen.Tls.ServerSecurity),
+                logs => InsideLog.Serving(logs.CreateLogger<InsideSession>(), target.Target, listen.Endpoint, listen.Tls.ServerSecurity),
                 token);
             return 0;
         }, ct));
@@ -113,7 +112,7 @@ internal static class GrpcCommands
 
             await using var scrape = await metrics.StartAsync(result, token);
             var logger = service.Logger<InsideSession>();
-            logger.LogInformation("Pulling from {Url} every {Interval}", url, interval);
+            InsideLog.Pulling(logger, url, interval.Value);
             ServiceReadiness.Ready(service.Services, $"pulling from {url} every {interval}");
             // Stopped by SIGTERM/Ctrl-C through either the command line or the host's console lifetime.
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(token, service.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
@@ -125,13 +124,17 @@ internal static class GrpcCommands
                     var answer = (await session.PullAsync(channel, url, target, new OperationProgress(), token)).Answer;
                     if (answer.Status == InsideAnswerStatus.NothingNew)
                     {
-                        logger.LogInformation("Generation {Generation} is current", answer.Generation);
+                        InsideLog.Current(logger, answer.Generation);
+                    }
+                    else if (answer.Status != InsideAnswerStatus.Published)
+                    {
+                        InsideLog.PullNotPublished(logger, url, answer.Status, answer.Message);
                     }
                 }
                 catch (SyncException e)
                 {
                     InsideMetrics.SyncFailed(time.GetUtcNow());
-                    logger.LogWarning("Pull from {Url} failed: {Reason}", url, e.Message);
+                    InsideLog.PullFailed(logger, url, e.Message);
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {

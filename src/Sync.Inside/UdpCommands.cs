@@ -99,6 +99,7 @@ internal static class UdpCommands
 
             var receiver = new UdpReceiver(host.Logger<UdpReceiver>(), time);
             var interval = TimeSpan.FromSeconds(result.GetValue(report));
+            var listening = false;
             var options = new UdpReceiveOptions(bind, result.GetValue(spool) ?? Path.Combine(stateDir, "udp-spool"))
             {
                 Group = groupAddress,
@@ -110,7 +111,14 @@ internal static class UdpCommands
                 Verifier = service.VerifyTicket,
                 WantsSession = service.WantsSession,
                 SessionNotAdmitted = service.SessionNotAdmitted,
-                Listening = () => ServiceReadiness.Ready(host.Services, $"receiving on {bind}"),
+                // Said once the socket is bound, not before: whoever waits for this line (a script, a test, an
+                // operator) may send at once, and a datagram sent before the bind is gone without a trace.
+                Listening = () =>
+                {
+                    listening = true;
+                    Console.WriteLine($"receiving on {bind}{(groupAddress is null ? string.Empty : $" (group {groupAddress})")}; published generation {inside.Published.Generation}");
+                    ServiceReadiness.Ready(host.Services, $"receiving on {bind}");
+                },
             };
 
             var isOnce = result.GetValue(once);
@@ -123,7 +131,6 @@ internal static class UdpCommands
                 : new CancellationTokenSource();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, stopping, deadline.Token);
 
-            Console.WriteLine($"receiving on {bind}{(groupAddress is null ? string.Empty : $" (group {groupAddress})")}; published generation {inside.Published.Generation}");
             var receiving = receiver.RunAsync(options, service.OnCompleteAsync, stop.Token);
             var applying = service.ApplyLoopAsync(untilPublished: isOnce, stop.Token);
             var reporting = ReportLoopAsync(service, receiver, interval, time, stop.Token);
@@ -145,7 +152,11 @@ internal static class UdpCommands
             finally
             {
                 await reporting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                Console.WriteLine(service.Report(receiver));
+                if (listening)
+                {
+                    Console.WriteLine(service.Report(receiver)); // a receiver that never listened has nothing to report
+                }
+
                 service.WriteStatus([.. inbox.List().Select(e => StatusNote.Pending(PendingKind.InInbox, $"{e.Describe} waits in the inbox", e.Generation, e.BaseGeneration))]);
             }
 

@@ -91,8 +91,7 @@ internal static class GrpcCommands
                 Agent, listen, level, source.Source,
                 services => services.AddOutsideEndpoint(source, wait),
                 app => app.MapOutsideEndpoint(),
-                logs => logs.CreateLogger<OutsideSession>().LogInformation(
-                    "Serving {Source} on {Endpoint} ({Security})", source.Source, listen.Endpoint, listen.Tls.ServerSecurity),
+                logs => OutsideLog.Serving(logs.CreateLogger<OutsideSession>(), source.Source, listen.Endpoint, listen.Tls.ServerSecurity),
                 token);
             return 0;
         }, ct));

@@ -100,15 +100,12 @@ public static class GrpcServer
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GrpcServer));
         if (certificate is not null && serverUsage is null)
         {
-            app.Lifetime.ApplicationStarted.Register(() => logger.LogWarning(
-                "The server certificate ({Subject}) lacks the serverAuth extended key usage: clients that check it with --tls-ca refuse it (--tls-pin accepts it)",
-                CertificateFiles.SubjectOf(certificate)));
+            app.Lifetime.ApplicationStarted.Register(() => GrpcLog.ServerCertificateWithoutServerAuth(logger, CertificateFiles.SubjectOf(certificate)));
         }
 
         if (anonymous && !loopback)
         {
-            app.Lifetime.ApplicationStarted.Register(() => logger.LogWarning(
-                "Anyone who can reach {Endpoint} may connect without a client certificate (--allow-anonymous): they learn what this agent holds and can keep it busy", listen));
+            app.Lifetime.ApplicationStarted.Register(() => GrpcLog.AnonymousClientsAdmitted(logger, listen));
         }
 
         app.MapGrpcHealthChecksService();
@@ -167,7 +164,7 @@ public static class GrpcServer
             return true;
         }
 
-        logger.LogWarning("Refused a client certificate ({Subject}): {Problem}", CertificateFiles.SubjectOf(client), problem);
+        GrpcLog.ClientCertificateRefused(logger, CertificateFiles.SubjectOf(client), problem);
         return false;
     }
 }

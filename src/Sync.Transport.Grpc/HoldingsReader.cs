@@ -124,14 +124,12 @@ internal static class HoldingsReader
 
         if (generation > 0 && manifest is null)
         {
-            logger.LogWarning(
-                "The inside publishes generation {Generation} (manifest {Digest}), which this outside has no record of; sending a full generation",
-                generation, digest[..Math.Min(12, digest.Length)]);
+            GrpcLog.InsideGenerationUnknown(logger, generation, digest[..Math.Min(12, digest.Length)]);
         }
 
         if (contents.Count + chunks.Count > 0)
         {
-            logger.LogInformation("{Peer} kept {Contents} contents and {Chunks} chunks from a cut transfer; they are not sent again", peer.Peer, contents.Count, chunks.Count);
+            GrpcLog.PeerKeptHoldings(logger, peer.Peer, contents.Count, chunks.Count);
         }
 
         return (new InsideHoldings(generation, manifest, contents, chunks), null);

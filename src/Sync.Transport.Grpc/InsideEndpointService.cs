@@ -21,7 +21,7 @@ internal sealed class InsideEndpointService(InsideSession session, InsideTarget 
         catch (Exception e) when (e is not RpcException)
         {
             // Already logged by the session; the caller (if still there) learns the call was cut, not that it succeeded.
-            logger.LogDebug("Call from {Peer} ended early: {Reason}", call.Peer, e.Message);
+            GrpcLog.CallEndedEarly(logger, call.Peer, e.Message);
             throw new RpcException(new Status(StatusCode.Aborted, $"the sync ended early: {e.Message}"));
         }
     }

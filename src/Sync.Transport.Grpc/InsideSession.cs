@@ -74,8 +74,8 @@ public sealed class InsideSession
     /// <see cref="Prefetch"/>ed stream so receiving overlaps with applying.
     /// </summary>
     /// <param name="callerReportsCut">
-    /// A puller prints the lost link as its one error line: a cut before any data is then not logged again here. A
-    /// serving inside has no such line, so it always warns.
+    /// A puller prints the lost link, or an answer other than published, as its one line: a cut before any data and
+    /// a sync not published are then not logged again here. A serving inside has no such line, so it always warns.
     /// </param>
     internal async Task<Outcome> RunAsync(
         IPeerStream<InsideMessage, OutsideMessage> peer, InsideTarget target, OperationProgress progress, CancellationToken cancellationToken,
@@ -119,7 +119,7 @@ public sealed class InsideSession
             }
             catch (Exception e) when (Posix.IsDiskFull(e))
             {
-                outcome = Outcomes.Of(Outcome.Types.Status.Failed, 0, $"the inside's disk is full ({e.Message}); what was published before is intact");
+                outcome = Outcomes.Of(Outcome.Types.Status.StorageFull, 0, $"the inside's disk is full ({e.Message}); what was published before is intact");
             }
             catch (Exception e)
             {
@@ -130,12 +130,12 @@ public sealed class InsideSession
 
                 if (source.BytesReceived > 0 || !callerReportsCut)
                 {
-                    _logger.LogWarning("Sync from {Peer} cut after {Bytes} bytes: {Reason}; what arrived is kept for a resume", peer.Peer, source.BytesReceived, e.Message);
+                    GrpcLog.SyncFromCut(_logger, peer.Peer, source.BytesReceived, e.Message);
                 }
                 else
                 {
                     // Nothing arrived, so nothing is kept: the puller's one error line says why (a refused certificate, say).
-                    _logger.LogDebug("Sync from {Peer} ended before any data: {Reason}", peer.Peer, e.Message);
+                    GrpcLog.SyncFromEndedBeforeData(_logger, peer.Peer, e.Message);
                 }
 
                 throw;
@@ -144,13 +144,16 @@ public sealed class InsideSession
             if (outcome.Status == Outcome.Types.Status.Published)
             {
                 var seconds = Math.Max(_time.GetElapsedTime(started).TotalSeconds, 1e-6);
-                _logger.LogInformation(
-                    "Published generation {Generation} from {Peer}: {Bytes} bytes received in {Seconds:F1} s ({Rate:F1} MiB/s)",
-                    outcome.Generation, peer.Peer, source.BytesReceived, seconds, source.BytesReceived / seconds / (1 << 20));
+                GrpcLog.PublishedFrom(_logger, outcome.Generation, peer.Peer, source.BytesReceived, seconds, source.BytesReceived / seconds / (1 << 20));
+            }
+            else if (outcome.Status != Outcome.Types.Status.NothingNew && callerReportsCut)
+            {
+                // The puller says why in its own line (its error, or its service's warning): once is enough.
+                GrpcLog.SyncFromNotPublishedToldByPuller(_logger, peer.Peer, outcome.Status, outcome.Message);
             }
             else if (outcome.Status != Outcome.Types.Status.NothingNew)
             {
-                _logger.LogWarning("Sync from {Peer} not published ({Status}): {Message}", peer.Peer, outcome.Status, outcome.Message);
+                GrpcLog.SyncFromNotPublished(_logger, peer.Peer, outcome.Status, outcome.Message);
             }
 
             return await SendAsync(peer, outcome, cancellationToken).ConfigureAwait(false);
@@ -188,8 +191,7 @@ public sealed class InsideSession
         await SendHoldingsAsync(peer, state.Published, resume, cancellationToken).ConfigureAwait(false);
         if (!resume.IsEmpty)
         {
-            _logger.LogInformation("Resuming: {Bytes} bytes kept from a cut transfer ({Contents} contents, {Chunks} chunks)",
-                resume.Bytes, resume.Contents.Count, resume.Chunks.Count);
+            GrpcLog.Resuming(_logger, resume.Bytes, resume.Contents.Count, resume.Chunks.Count);
         }
 
         var first = await source.PeekAsync(cancellationToken).ConfigureAwait(false);
@@ -243,7 +245,7 @@ public sealed class InsideSession
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _logger.LogDebug("Could not send the outcome to {Peer}: {Reason}", peer.Peer, e.Message);
+            GrpcLog.OutcomeNotSent(_logger, peer.Peer, e.Message);
         }
 
         return outcome;

@@ -89,7 +89,7 @@ internal sealed class OutsideConversation(
         catch (Exception e)
         {
             // Best effort: the caller throws its own reason next, whatever happened here.
-            logger.LogDebug("Could not tell {Peer} we gave up: {Reason}", peer.Peer, e.Message);
+            GrpcLog.GiveUpNotTold(logger, peer.Peer, e.Message);
         }
     }
 

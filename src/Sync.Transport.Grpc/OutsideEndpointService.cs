@@ -19,18 +19,18 @@ internal sealed class OutsideEndpointService(OutsideSession session, OutsideSour
                 .ConfigureAwait(false);
             if (outcome is { Status: PublishStatus.NotPublished, Answer: { } answer })
             {
-                logger.LogWarning("Sync to {Peer} not published ({Status}): {Message}", call.Peer, answer.Status, answer.Message);
+                GrpcLog.SyncToNotPublished(logger, call.Peer, answer.Status, answer.Message);
             }
         }
         catch (SyncException e)
         {
             // One line here; the caller learns why from the status (a busy outside already said so in an abort).
-            logger.LogWarning("Sync to {Peer} failed: {Reason}", call.Peer, e.Message);
+            GrpcLog.SyncToFailed(logger, call.Peer, e.Message);
             throw new RpcException(GrpcErrors.StatusOf(e));
         }
         catch (Exception e) when (e is RpcException or IOException or OperationCanceledException or InvalidOperationException)
         {
-            logger.LogWarning("Sync to {Peer} cut: {Reason}", call.Peer, e.Message);
+            GrpcLog.SyncToCut(logger, call.Peer, e.Message);
         }
     }
 }

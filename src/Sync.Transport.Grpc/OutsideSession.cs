@@ -74,9 +74,7 @@ public sealed class OutsideSession(IWireCodec codec, ILogger logger, TimeProvide
         if (outcome.Status == PublishStatus.Published)
         {
             var seconds = Math.Max(time.GetElapsedTime(started).TotalSeconds, 1e-6);
-            logger.LogInformation(
-                "Generation {Generation} published by {Peer}: {Bytes} bytes sent in {Seconds:F1} s ({Rate:F1} MiB/s)",
-                outcome.Answer!.Generation, peer.Peer, conversation.BytesSent, seconds, conversation.BytesSent / seconds / (1 << 20));
+            GrpcLog.PublishedBy(logger, outcome.Answer!.Generation, peer.Peer, conversation.BytesSent, seconds, conversation.BytesSent / seconds / (1 << 20));
         }
 
         return outcome;

@@ -74,7 +74,7 @@ public sealed class SubjectAllowList
         }
 
         var subject = CertificateFiles.SubjectOf(certificate);
-        logger.LogWarning("Refused {Peer}: its certificate's subject {Subject} is not allowed (--allow-subject)", context.Peer, subject);
+        GrpcLog.SubjectNotAllowed(logger, context.Peer, subject);
         throw new RpcException(new Status(StatusCode.PermissionDenied, $"the certificate's subject {subject} is not allowed to sync here"));
     }
 

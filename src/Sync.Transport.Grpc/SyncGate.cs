@@ -155,9 +155,7 @@ public sealed class SyncGate
         {
             if (SinceRelease is { } since)
             {
-                logger.LogInformation(
-                    "Sync with {Peer} waited {Waited:F2} s for the previous one to end and started {Latency:F1} ms after it did",
-                    peer, Waited.TotalSeconds, since.TotalMilliseconds);
+                GrpcLog.WaitedForPreviousSync(logger, peer, Waited.TotalSeconds, since.TotalMilliseconds);
             }
         }
 

@@ -69,6 +69,14 @@ public sealed class UdpArgumentsTests
     }
 
     [Fact]
+    public void A_host_name_too_long_to_resolve_is_a_usage_error_not_an_internal_one()
+    {
+        var e = Assert.Throws<SyncException>(() => UdpArguments.Endpoint("--udp", new string('a', 300) + ":7700"));
+        Assert.Equal(SyncErrorKind.Usage, e.Kind);
+        Assert.Equal("--udp: the host name is 300 characters long; a host name has at most 255", e.Message);
+    }
+
+    [Fact]
     public void A_mac_key_is_the_files_bytes_and_needs_at_least_16_of_them()
     {
         using var directory = new TempDirectory("sync-udp-args-");

@@ -82,4 +82,35 @@ public sealed class DiskFullTests
         await Run.Ok(pair.Import());
         TreeAssert.Equal(pair.Source, pair.Target);
     }
+
+    /// <summary>
+    /// A pull whose generation does not fit the inside's disk: the same exit 5 and one "disk full" line as an import,
+    /// the published generation intact, and the next pull, once space is freed, goes through.
+    /// </summary>
+    [SmallFileSystemFact]
+    public async Task A_pull_onto_a_full_disk_exits_5_in_one_line_and_keeps_what_was_published()
+    {
+        using var pair = await SyncPair.CreateAsync();
+        await using var small = await SmallFileSystem.TmpfsAsync(pair.Dir(""), FileSystemBytes);
+        Task<ProcessResult> Pull(string url) => Run.Inside(
+            "pull", "--from", url, "--target", Path.Combine(small.Path, "target"), "--state", Path.Combine(small.Path, "state"), "--trust", pair.Key + ".pub", "--quiet");
+        TreeBuilder.Write(pair.Source, "small.bin", TreeBuilder.RandomBytes(500_000, 1));
+        var (server, url) = await pair.ServeOutsideAsync();
+        await using var _ = server;
+        await Run.Ok(Pull(url));
+        var published = TreeAssert.Describe(Path.Combine(small.Path, "target"));
+
+        var other = small.Fill("other-writer.log", small.Space.AvailableBytes - LeftFree);
+        TreeBuilder.Write(pair.Source, "large.bin", TreeBuilder.RandomBytes(12_000_000, 2));
+        var full = await Pull(url);
+
+        Assert.True(full.ExitCode == 5, full.ToString());
+        var line = Assert.Single(full.Stderr.Trim().Split('\n'));
+        Assert.Contains("disk is full", line, StringComparison.Ordinal);
+        Assert.Equal(published, TreeAssert.Describe(Path.Combine(small.Path, "target")));
+
+        File.Delete(other);
+        await Run.Ok(Pull(url));
+        TreeAssert.Equal(pair.Source, Path.Combine(small.Path, "target"));
+    }
 }

@@ -15,6 +15,7 @@ public sealed class GrpcOutcomesTests
     [InlineData(SyncErrorKind.Refused, InsideAnswerStatus.Refused)]
     [InlineData(SyncErrorKind.MissingBase, InsideAnswerStatus.MissingBase)]
     [InlineData(SyncErrorKind.Busy, InsideAnswerStatus.Busy)]
+    [InlineData(SyncErrorKind.Storage, InsideAnswerStatus.StorageFull)]
     [InlineData(SyncErrorKind.Failure, InsideAnswerStatus.Failed)]
     public void A_failure_answered_over_the_wire_keeps_its_kind(SyncErrorKind kind, InsideAnswerStatus status)
     {

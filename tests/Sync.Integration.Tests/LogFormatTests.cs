@@ -27,6 +27,12 @@ public sealed class LogFormatTests
             Assert.True(e.TryGetProperty("@mt", out _), e.ToString());
         });
         Assert.Contains(events, e => e.TryGetProperty("@l", out var l) && l.GetString() == "Debug");
+        // Each of the product's messages carries its stable event id (docs/architecture.md#logging) and keeps its
+        // template and property names.
+        var receiving = Assert.Single(events, e => e.GetProperty("@mt").GetString() == "Receiving {What}, signed by trusted key {Key}");
+        Assert.Equal(7050, receiving.GetProperty("EventId").GetProperty("Id").GetInt32());
+        Assert.Equal("Receiving", receiving.GetProperty("EventId").GetProperty("Name").GetString());
+        Assert.Equal("generation 1", receiving.GetProperty("What").GetString());
         var error = events[^1];
         Assert.Equal("Error", error.GetProperty("@l").GetString());
         Assert.Equal("sync-inside", error.GetProperty("Agent").GetString());

@@ -47,6 +47,28 @@ public sealed class SystemdNotifyTests
     }
 
     [Fact]
+    public async Task Receive_on_a_taken_port_fails_in_one_line_and_never_says_it_is_receiving()
+    {
+        // "receiving on" is what scripts and tests wait for before they send: were it printed before the bind, the
+        // first datagrams sent on seeing it would be lost without a trace (the flake this test was written for).
+        using var pair = await SyncPair.CreateAsync();
+        using var notify = new NotifySocket(pair.Dir("notify"));
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)holder.LocalEndPoint!).Port;
+
+        var result = await Run.Agent("sync-inside",
+            ["receive", "--udp", $"127.0.0.1:{port}", "--target", pair.Target, "--state", pair.InsideState, "--trust", pair.Key + ".pub"],
+            notify.Environment);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal(string.Empty, result.Stdout); // neither "receiving on" nor a report of a receiver that never listened
+        var error = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"cannot listen on 127.0.0.1:{port}", error, StringComparison.Ordinal);
+        Assert.Null(notify.TryReceive());
+    }
+
+    [Fact]
     public async Task Pull_every_is_ready_after_its_checks_and_a_bad_trust_file_never_reports_ready()
     {
         using var pair = await SyncPair.CreateAsync();

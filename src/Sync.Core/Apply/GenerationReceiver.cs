@@ -93,7 +93,7 @@ public sealed class GenerationReceiver
         var header = CheckHeader(headerFrame.Header, published, "delta stream");
         var what = $"generation {header.TargetGeneration}";
         var signer = _trust.Find(headerFrame.Header.KeyId)!.ToString();
-        _logger.LogInformation("Receiving {What}, signed by trusted key {Key}", what, signer);
+        CoreLog.Receiving(_logger, what, signer);
         var manifestBytes = header.ManifestIsPatch
             ? await ReadPatchedManifestAsync(reader, header, publishedManifest, limits, cancellationToken).ConfigureAwait(false)
             : await ReadManifestAsync(reader, header, limits, cancellationToken).ConfigureAwait(false);
@@ -164,7 +164,7 @@ public sealed class GenerationReceiver
                         {
                             await RecompressStager.BuildAsync(rebuilt, recompress, sources, what, cancellationToken).ConfigureAwait(false);
                             sources.AddStaged(rebuilt.Digest, rebuilt.Chunks);
-                            _logger.LogDebug("{Path}: rebuilt with {Setting}", rebuilt.Path, recompress.Setting);
+                            CoreLog.Rebuilt(_logger, rebuilt.Path, recompress.Setting);
                         }
 
                         contents++;

@@ -106,7 +106,7 @@ public sealed class Publisher
             // The one error line names the first ten; the operator must see them all before choosing to overwrite.
             foreach (var path in changed)
             {
-                _logger.LogWarning("Changed here since generation {Generation} was published: {Path}", layout.State.Published.Generation, path);
+                CoreLog.ChangedHere(_logger, layout.State.Published.Generation, path);
             }
 
             throw new SyncException(
@@ -120,7 +120,7 @@ public sealed class Publisher
 
         foreach (var path in changed)
         {
-            _logger.LogWarning("Overwriting a local change: {Path}", path);
+            CoreLog.OverwritingLocalChange(_logger, path);
         }
 
         Overwritten = changed;
@@ -146,7 +146,7 @@ public sealed class Publisher
         var journal = state.ReadJournal();
         if (journal is not null)
         {
-            _logger.LogWarning("Finishing the interrupted publish of generation {Generation}", journal.Generation);
+            CoreLog.FinishingInterruptedPublish(_logger, journal.Generation);
             await FinishAsync(journal, state, locksHeld: false, cancellationToken).ConfigureAwait(false);
         }
 
@@ -208,7 +208,7 @@ public sealed class Publisher
             journal.Snapshot is null ? null : layout.SnapshotPath(journal.Snapshot), journal.Policy, journal.SignedBy, journal.Locks,
             journal.PoolEpoch, journal.SharedRoots));
         state.DeleteJournal();
-        _logger.LogDebug("Published generation {Generation} at {Target}", journal.Generation, journal.Target);
+        CoreLog.Published(_logger, journal.Generation, journal.Target);
     }
 
     private void Cleanup(PublishLayout layout, int keepSnapshots)
@@ -222,7 +222,7 @@ public sealed class Publisher
         using var snapshots = layout.OpenSnapshots();
         foreach (var name in SnapshotRetention.Prune(snapshots, Path.GetFileName(layout.State.Published.SnapshotDirectory ?? string.Empty), keepSnapshots))
         {
-            _logger.LogDebug("Removed old snapshot {Snapshot}", name);
+            CoreLog.SnapshotRemoved(_logger, name);
         }
     }
 
@@ -246,11 +246,11 @@ public sealed class Publisher
             var deleted = SnapshotPools.Collect(
                 store, allRoots, current, published, previous.PoolEpoch == epoch, kept.Min(k => k.Generation),
                 kept.Select(k => k.Epoch).OfType<string>().ToHashSet(StringComparer.Ordinal));
-            _logger.LogDebug("Pool store: {Deleted} file(s) no kept snapshot names were deleted", deleted);
+            CoreLog.PoolCollected(_logger, deleted);
         }
         catch (IOException e)
         {
-            _logger.LogWarning("Could not collect the pool store yet ({Reason}); the next publish will", e.Message);
+            CoreLog.PoolNotCollected(_logger, e.Message);
         }
     }
 

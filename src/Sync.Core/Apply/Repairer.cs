@@ -85,7 +85,7 @@ public sealed class Repairer
 
         foreach (var entry in damaged)
         {
-            _logger.LogWarning("Repairing {Path}: it no longer matches generation {Generation}", entry.Path, published.Generation);
+            CoreLog.Repairing(_logger, entry.Path, published.Generation);
         }
 
         progress.StartPhase("publish");

@@ -84,7 +84,7 @@ public sealed class StreamApplier
             var suspect = state.PublishedMayBeDamaged;
             if (suspect)
             {
-                _logger.LogWarning("The last verify found the published tree damaged: every file is checked before it is reused");
+                CoreLog.PublishedTreeDamaged(_logger);
             }
 
             var policy = WithOwner(state, target, mode);
@@ -141,7 +141,7 @@ public sealed class StreamApplier
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _logger.LogWarning("Could not keep the staged data for a resume ({Reason}); it will be sent again", e.Message);
+            CoreLog.ResumeNotKept(_logger, e.Message);
         }
     }
 
@@ -153,7 +153,7 @@ public sealed class StreamApplier
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _logger.LogWarning("Could not remove staged files yet ({Reason}); the next run will", e.Message);
+            CoreLog.StagingNotRemoved(_logger, e.Message);
         }
     }
 }

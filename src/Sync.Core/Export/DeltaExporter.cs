@@ -184,7 +184,7 @@ public sealed class DeltaExporter
                 var patchCost = await MeasurePatchAsync(Path.Combine(source, file.Path), signature, chunkCost, cancellationToken).ConfigureAwait(false);
                 if (patchCost < chunkCost)
                 {
-                    _logger.LogDebug("{Path}: patch of {PatchBytes} bytes instead of {ChunkBytes} bytes of chunks", file.Path, patchCost, chunkCost);
+                    CoreLog.PatchChosen(_logger, file.Path, patchCost, chunkCost);
                     plans.Add(new ContentPlan(file, old, signature, patchCost));
                     continue;
                 }

@@ -68,18 +68,18 @@ internal sealed class RecompressPlanner
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                _logger.LogDebug("{Path}: not proven for recompression ({Reason})", compressed.Path, e.Message);
+                CoreLog.RecompressNotProven(_logger, compressed.Path, e.Message);
                 continue;
             }
 
             // Checked again after: what was proven must be what was scanned (and signed), or the inside would refuse it.
             if (setting is not null && UnchangedSinceScan(compressed, compressedPath) && UnchangedSinceScan(plain, plainPath))
             {
-                _logger.LogDebug("{Path}: rebuilt on the inside from {Plain} with {Setting}", compressed.Path, plain.Path, setting);
+                CoreLog.RecompressPlanned(_logger, compressed.Path, plain.Path, setting);
                 return new ContentPlan(file, null, null, FrameCost) { RecompressSource = plain, Setting = setting };
             }
 
-            _logger.LogDebug("{Path}: no compressor setting reproduces it from {Plain}; sent as bytes", compressed.Path, plain.Path);
+            CoreLog.RecompressNotReproduced(_logger, compressed.Path, plain.Path);
         }
 
         return null;

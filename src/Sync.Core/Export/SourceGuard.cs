@@ -33,13 +33,13 @@ internal sealed class SourceGuard(ILogger logger, TimeProvider time)
             locks = HeldLocks(source, result);
             if (locks.Count > 0)
             {
-                logger.LogInformation("Reprepro took {Lock} during the scan: waiting for it, then scanning again", locks[0]);
+                CoreLog.LockTakenDuringScan(logger, locks[0]);
                 continue;
             }
 
             if (!options.ConsistencyCheck)
             {
-                logger.LogInformation("APT consistency not checked (--no-consistency-check)");
+                CoreLog.ConsistencyNotChecked(logger);
                 return result;
             }
 
@@ -48,27 +48,25 @@ internal sealed class SourceGuard(ILogger logger, TimeProvider time)
             var checkMs = time.GetElapsedTime(checkStarted).TotalMilliseconds;
             if (!report.IsRepository)
             {
-                logger.LogInformation("The source has no dists/*/Release or InRelease: not an APT repository, consistency not checked");
+                CoreLog.NotAnAptRepository(logger);
                 return result;
             }
 
             foreach (var note in report.Notes)
             {
-                logger.LogInformation("APT consistency: {Note}", note);
+                CoreLog.ConsistencyNote(logger, note);
             }
 
             if (report.IsConsistent)
             {
-                logger.LogInformation(
-                    "APT consistency checked: {Releases} Release files, {Indices} indices, {PoolFiles} pool files in {Milliseconds:F0} ms",
-                    report.ReleaseFiles, report.IndicesChecked, report.PoolFilesChecked, checkMs);
+                CoreLog.ConsistencyChecked(logger, report.ReleaseFiles, report.IndicesChecked, report.PoolFilesChecked, checkMs);
                 return result;
             }
 
             var waited = time.GetElapsedTime(started);
             foreach (var problem in report.Problems.Take(20))
             {
-                logger.LogDebug("APT inconsistency: {Problem}", problem);
+                CoreLog.Inconsistency(logger, problem);
             }
 
             if (waited >= options.ConsistencyWait)
@@ -79,7 +77,7 @@ internal sealed class SourceGuard(ILogger logger, TimeProvider time)
                     "(reprepro may be mid-update: run again, wait with --wait, or pass --no-consistency-check for a tree that is not APT-consistent)");
             }
 
-            logger.LogInformation("Source not consistent yet ({Problem}); scanning again in {Seconds} s", report.Summary, CheckPoll.TotalSeconds);
+            CoreLog.NotConsistentYet(logger, report.Summary, CheckPoll.TotalSeconds);
             var left = options.ConsistencyWait - waited;
             await Task.Delay(left < CheckPoll ? left : CheckPoll, time, cancellationToken).ConfigureAwait(false);
         }
@@ -110,7 +108,7 @@ internal sealed class SourceGuard(ILogger logger, TimeProvider time)
 
             if (!logged)
             {
-                logger.LogInformation("Reprepro holds {Lock}: waiting up to {Timeout} for it", held, Units(timeout));
+                CoreLog.WaitingForLock(logger, held, Units(timeout));
                 logged = true;
             }
 

@@ -137,7 +137,7 @@ public sealed class TreeScanner
                 case UnixFileKind.File when IsRepreproLock(root, relative, name):
                     // A reprepro run's lock is a process's state, not content: carried, it would reach the inside as a lock
                     // nobody holds there (refused as a local change, or waited for). Reprepro is changing the tree now.
-                    _logger.LogWarning("Reprepro holds {Lock}: not carried; the tree may be mid-update (export, push, send and serve wait for it and scan again)", path);
+                    CoreLog.LockNotCarried(_logger, path);
                     skipped.Add(path);
                     break;
                 case UnixFileKind.File:
@@ -159,7 +159,7 @@ public sealed class TreeScanner
 
                     break;
                 default:
-                    _logger.LogWarning("Skipping {Path}: not a regular file, directory or symlink", path);
+                    CoreLog.SkippedSpecialFile(_logger, path);
                     skipped.Add(path);
                     break;
             }

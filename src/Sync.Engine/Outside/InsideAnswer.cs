@@ -11,6 +11,7 @@ public sealed record InsideAnswer(InsideAnswerStatus Status, long Generation, st
         InsideAnswerStatus.Refused => SyncErrorKind.Refused,
         InsideAnswerStatus.MissingBase => SyncErrorKind.MissingBase,
         InsideAnswerStatus.Busy => SyncErrorKind.Busy,
+        InsideAnswerStatus.StorageFull => SyncErrorKind.Storage,
         _ => SyncErrorKind.Failure,
     };
 }

@@ -8,5 +8,6 @@ public enum InsideAnswerStatus
     Refused,
     Busy,
     MissingBase,
+    StorageFull,
     Failed,
 }
