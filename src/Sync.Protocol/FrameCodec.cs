@@ -12,8 +12,8 @@ namespace Sync.Protocol;
 /// The frame encoding every byte-stream carrier uses: each frame is a 4-byte little-endian length N followed by N
 /// bytes of a <see cref="V1.Frame"/>. This class maps domain frames to and from the wire message and holds the rules
 /// both directions share (what a valid chunk, patch op or end frame is); <see cref="Decode"/> hands the hot path to
-/// <see cref="FrameBodyDecoder"/>, and <see cref="FrameWriter"/> and <see cref="FrameReader"/> move frames over a
-/// stream. Stateless and thread-safe.
+/// <see cref="FrameBodyDecoder"/>, and <see cref="PipeFrameWriter"/> and <see cref="PipeFrameReader"/> move frames through a
+/// pipe. Stateless and thread-safe.
 /// </summary>
 public static class FrameCodec
 {

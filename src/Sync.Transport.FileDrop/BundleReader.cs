@@ -8,14 +8,14 @@ namespace Sync.Transport.FileDrop;
 /// <summary>
 /// The inside's file-drop carrier: reads a bundle's parts as one frame stream. Each part is checked against
 /// the index checksum as soon as its last byte is read; the stream must open with the header the index names
-/// and end exactly after its end frame. Frame memory is valid until the next read (see <see cref="FrameReader"/>).
+/// and end exactly after its end frame. Frame memory is valid until the next read (see <see cref="PipeFrameReader"/>).
 /// Call <see cref="CheckPartsPresent"/> first, before anything is staged. One caller at a time.
 /// </summary>
 public sealed class BundleReader : IDeltaSource, IAsyncDisposable
 {
     private readonly BundleListing _listing;
     private readonly PartReaderStream _parts;
-    private readonly FrameReader _frames;
+    private readonly PipeFrameReader _frames;
     private bool _started;
     private bool _ended;
 
@@ -23,7 +23,7 @@ public sealed class BundleReader : IDeltaSource, IAsyncDisposable
     {
         _listing = listing;
         _parts = parts;
-        _frames = new FrameReader(parts, $"bundle {listing.Name}");
+        _frames = PipeFrameReader.Create(parts, $"bundle {listing.Name}", leaveOpen: true);
     }
 
     public string Name => _listing.Name;
@@ -79,11 +79,16 @@ public sealed class BundleReader : IDeltaSource, IAsyncDisposable
         return frame;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        _frames.Dispose();
-        _parts.Dispose();
-        return ValueTask.CompletedTask;
+        try
+        {
+            await _frames.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _parts.Dispose();
+        }
     }
 
     private static bool SameSigned(HeaderFrame frame, BundleListing listing) =>

@@ -10,7 +10,7 @@ using Sync.Transport.FileDrop.Internal;
 namespace Sync.Transport.FileDrop;
 
 /// <summary>
-/// What is this? The outside's file-drop carrier. Frames go through a <see cref="FrameWriter"/> into parts of
+/// What is this? The outside's file-drop carrier. Frames go through a <see cref="PipeFrameWriter"/> into parts of
 /// at most the volume size (so a bundle fits on removable media); <see cref="CompleteAsync(CancellationToken)"/> then
 /// writes the signed index, last and atomically, and only its presence makes the bundle visible to the inside. A
 /// bundle that is not completed leaves nothing behind once disposed. One caller at a time.
@@ -23,7 +23,7 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
     private readonly SigningKey _key;
     private readonly long _volumeSize;
     private PartWriterStream? _parts;
-    private FrameWriter? _frames;
+    private PipeFrameWriter? _frames;
     private SignedPayload? _header;
     private DeltaHeader? _headerInfo;
     private string? _name;
@@ -169,18 +169,15 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
     }
 
     /// <summary>Deletes every file of the bundle unless it was completed.</summary>
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        try
+        // A bundle abandoned before its end frame is not flushed any further: its files go below all the same.
+        if (_frames is not null)
         {
-            _frames?.Dispose();
-        }
-        catch (IOException) when (!_completed)
-        {
-            // Flushing a failed bundle's last frames into a full medium fails again; its files go below all the same.
+            await _frames.DisposeAsync().ConfigureAwait(false);
+            _frames = null;
         }
 
-        _frames = null;
         if (_parts is not null)
         {
             if (!_completed)
@@ -197,11 +194,9 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
             _parts.Dispose();
             _parts = null;
         }
-
-        return ValueTask.CompletedTask;
     }
 
-    private FrameWriter Start(DeltaFrame first)
+    private PipeFrameWriter Start(DeltaFrame first)
     {
         if (first is not HeaderFrame header)
         {
@@ -220,7 +215,7 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
         _headerInfo = info;
         _name = name;
         _parts = new PartWriterStream(_directory, name, _volumeSize);
-        _frames = new FrameWriter(_parts);
+        _frames = PipeFrameWriter.Create(_parts, leaveOpen: true);
         return _frames;
     }
 

@@ -25,8 +25,11 @@ internal sealed class InboxCandidate(UdpInbox inbox, UdpStreamFile entry, TextWr
 
     public ValueTask<IDeltaSource> OpenAsync(CancellationToken cancellationToken)
     {
-        var file = new FileStream(entry.StreamPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        return ValueTask.FromResult<IDeltaSource>(new InboxStream(file, new FrameReader(file, What)));
+        // No FileStream buffer: the pipe's segments are the buffer, so the kernel copies straight into them.
+        var file = new FileStream(entry.StreamPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+
+        // The reader owns the file: the intake disposes the source, which completes the pipe and closes the file.
+        return ValueTask.FromResult<IDeltaSource>(PipeFrameReader.Create(file, What, leaveOpen: false));
     }
 
     public string Pending(Exception reason, PublishedRecord published) => reason is SyncException { Kind: SyncErrorKind.MissingBase }
@@ -46,18 +49,6 @@ internal sealed class InboxCandidate(UdpInbox inbox, UdpStreamFile entry, TextWr
             published();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"generation {applied.Header.TargetGeneration} published (was {applied.Before}): {applied.ContentsReceived} contents, {applied.BytesReceived} content bytes received, applied in {applied.Elapsed.TotalSeconds:F2} s"));
-        }
-    }
-
-    /// <summary>The frames of an inbox file; owns the file.</summary>
-    private sealed class InboxStream(FileStream file, FrameReader reader) : IDeltaSource, IAsyncDisposable
-    {
-        public ValueTask<DeltaFrame?> ReadAsync(CancellationToken cancellationToken) => reader.ReadAsync(cancellationToken);
-
-        public async ValueTask DisposeAsync()
-        {
-            reader.Dispose();
-            await file.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

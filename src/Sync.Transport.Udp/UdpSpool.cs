@@ -49,10 +49,15 @@ public sealed class UdpSpool
         var temporary = Path.Combine(DirectoryPath, ".tmp-" + name);
         try
         {
-            await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+            // No FileStream buffer: the pipe gathers small frames and hands the file 256 KiB or more per flush.
+            await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
             {
-                using var writer = new FrameWriter(file);
-                await prepared.EmitAsync(writer, progress, cancellationToken).ConfigureAwait(false);
+                await using (var writer = PipeFrameWriter.Create(file, leaveOpen: true))
+                {
+                    await prepared.EmitAsync(writer, progress, cancellationToken).ConfigureAwait(false);
+                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
             }

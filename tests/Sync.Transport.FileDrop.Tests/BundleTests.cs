@@ -403,10 +403,14 @@ public sealed class BundleTests : IDisposable
     private static async Task<byte[]> EncodeFramesAsync(IEnumerable<DeltaFrame> frames)
     {
         var stream = new MemoryStream();
-        using var writer = new FrameWriter(stream);
-        foreach (var frame in frames)
+        await using (var writer = PipeFrameWriter.Create(stream, leaveOpen: true))
         {
-            await writer.WriteAsync(frame, CancellationToken.None);
+            foreach (var frame in frames)
+            {
+                await writer.WriteAsync(frame, CancellationToken.None);
+            }
+
+            await writer.FlushAsync(CancellationToken.None);
         }
 
         return stream.ToArray();

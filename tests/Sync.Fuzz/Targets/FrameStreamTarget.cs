@@ -1,17 +1,18 @@
+using System.IO.Pipelines;
 using Sync.Protocol;
 
 namespace Sync.Fuzz.Targets;
 
 /// <summary>
-/// A length-prefixed frame stream (what the parts of a bundle hold) through <see cref="FrameReader"/>, delivered in
-/// pieces of a size the first input byte chooses, so buffer growth and frames spanning reads are exercised.
+/// A length-prefixed frame stream (what the parts of a bundle hold) through <see cref="PipeFrameReader"/> (over a pipe with small segments), delivered in
+/// pieces of a size the first input byte chooses, so frames spanning reads and segments are exercised.
 /// A stream read to its clean end must account for every byte.
 /// </summary>
 internal sealed class FrameStreamTarget : FuzzTarget
 {
     public override string Name => "frame-stream";
 
-    public override string Decodes => "a frame stream: FrameReader (length prefixes, limits, truncation) over a stream read in pieces";
+    public override string Decodes => "a frame stream: PipeFrameReader (length prefixes, limits, truncation) over a stream read in pieces";
 
     protected override async Task ExerciseAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
@@ -22,14 +23,16 @@ internal sealed class FrameStreamTarget : FuzzTarget
 
         var piece = 1 + (input.Span[0] * 97);
         var stream = new PiecewiseStream(input[1..], piece);
-        using var reader = new FrameReader(stream, "fuzz stream");
+        // Segments far smaller than the production ones, so most frames span several and are joined.
+        await using var reader = new PipeFrameReader(
+            PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 512, minimumReadSize: 64)), "fuzz stream");
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not null)
         {
         }
 
         if (reader.BytesRead != input.Length - 1)
         {
-            throw new FuzzFinding($"FrameReader ended cleanly after {reader.BytesRead} of {input.Length - 1} bytes");
+            throw new FuzzFinding($"PipeFrameReader ended cleanly after {reader.BytesRead} of {input.Length - 1} bytes");
         }
     }
 

@@ -2,23 +2,26 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Google.Protobuf;
 using Sync.Core.Streams;
+using Sync.Protocol;
 
-namespace Sync.Protocol;
+namespace Sync.Benchmarks.Frames;
 
 /// <summary>
+/// The stream-based writer the carriers used before <see cref="PipeFrameWriter"/>, kept only as the frame
+/// benchmark's baseline.
 /// Writes domain frames to a byte stream as length-prefixed <see cref="V1.Frame"/> messages. Each frame is
 /// encoded into one pooled buffer and handed to the stream in a single write, so the frame's memory is no
 /// longer needed when <see cref="WriteAsync"/> returns. One writer per stream, used by one caller at a time.
 /// Does not own the stream.
 /// </summary>
-public sealed class FrameWriter : IDeltaSink, IDisposable
+internal sealed class StreamFrameWriter : IDeltaSink, IDisposable
 {
     private const int InitialBufferBytes = 64 << 10;
 
     private readonly Stream _stream;
     private byte[]? _buffer;
 
-    public FrameWriter(Stream stream)
+    public StreamFrameWriter(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
         _stream = stream;

@@ -2,10 +2,13 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Sync.Core;
 using Sync.Core.Streams;
+using Sync.Protocol;
 
-namespace Sync.Protocol;
+namespace Sync.Benchmarks.Frames;
 
 /// <summary>
+/// The stream-based reader the carriers used before <see cref="PipeFrameReader"/>, kept only as the frame
+/// benchmark's baseline.
 /// Reads length-prefixed frames from a byte stream (see <see cref="FrameCodec"/>). Reads ahead into one
 /// pooled buffer and decodes in place: chunk data, manifest slices and patch literals of a returned frame
 /// reference that buffer and are valid only until the next <see cref="ReadAsync"/> (copy what must live
@@ -13,7 +16,7 @@ namespace Sync.Protocol;
 /// allocated for it; a stream ending inside a frame is refused as truncated. One caller at a time.
 /// Does not own the stream.
 /// </summary>
-public sealed class FrameReader : IDeltaSource, IDisposable
+internal sealed class StreamFrameReader : IDeltaSource, IDisposable
 {
     private const int InitialBufferBytes = 64 << 10;
 
@@ -26,7 +29,7 @@ public sealed class FrameReader : IDeltaSource, IDisposable
 
     /// <param name="stream">The byte stream; read sequentially, never sought.</param>
     /// <param name="what">Names the stream in refusals, e.g. "bundle sync-g00000002-...".</param>
-    public FrameReader(Stream stream, string what = "delta stream")
+    public StreamFrameReader(Stream stream, string what = "delta stream")
     {
         ArgumentNullException.ThrowIfNull(stream);
         _stream = stream;
