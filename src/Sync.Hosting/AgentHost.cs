@@ -13,6 +13,12 @@ namespace Sync.Hosting;
 /// </summary>
 public static class AgentHost
 {
+    /// <summary>
+    /// The one real clock of an agent process: registered in every host, and handed to what runs without one (status,
+    /// a failure line written before any host exists). Everything else takes the host's <see cref="TimeProvider"/>.
+    /// </summary>
+    public static TimeProvider Clock => TimeProvider.System;
+
     public static IHost Build(string agentName, bool verbose, Action<IServiceCollection> configure) =>
         Build(agentName, verbose ? LogEventLevel.Debug : LogEventLevel.Warning, configure);
 
@@ -46,9 +52,12 @@ public static class AgentHost
             .Enrich.WithProperty("Agent", agentName))
             .CreateLogger();
         services.AddSerilog(logger, dispose: true);
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(Clock);
         services.AddSingleton<ISystemdNotifier, SystemdNotifier>(); // see ServiceReadiness
     }
 
     public static ILogger<T> Logger<T>(this IHost host) => host.Services.GetRequiredService<ILogger<T>>();
+
+    /// <summary>The host's clock: <see cref="Clock"/> unless a test composed another.</summary>
+    public static TimeProvider Time(this IHost host) => host.Services.GetRequiredService<TimeProvider>();
 }

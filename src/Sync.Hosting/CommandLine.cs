@@ -10,8 +10,13 @@ namespace Sync.Hosting;
 /// </summary>
 public static class CommandLine
 {
-    public static Task<int> InvokeAsync(string agentName, RootCommand root, string[] args) =>
-        InvokeAsync(agentName, root, args, ConfigurationMerger.ReadEnvironment());
+    /// <summary>An agent's entry: the process environment is read here, once, for the options and the kill tests' switch.</summary>
+    public static Task<int> InvokeAsync(string agentName, RootCommand root, string[] args)
+    {
+        var environment = ConfigurationMerger.ReadEnvironment();
+        CrashPointSwitch.Arm(environment);
+        return InvokeAsync(agentName, root, args, environment);
+    }
 
     public static async Task<int> InvokeAsync(string agentName, RootCommand root, string[] args, Microsoft.Extensions.Configuration.IConfiguration environment)
     {

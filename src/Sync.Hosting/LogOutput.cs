@@ -68,7 +68,7 @@ public static class LogOutput
         {
             case LogFormat.Json:
                 var failure = new LogEvent(
-                    TimeProvider.System.GetLocalNow(), LogEventLevel.Error, null, FailureTemplate,
+                    AgentHost.Clock.GetLocalNow(), LogEventLevel.Error, null, FailureTemplate,
                     [new LogEventProperty("Agent", new ScalarValue(agentName)), new LogEventProperty("Reason", new ScalarValue(reason))]);
                 new CompactJsonFormatter().Format(failure, output);
                 break;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sync.Core;
 
 namespace Sync.Hosting;
@@ -14,19 +13,21 @@ public sealed class ProgressDisplay : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly bool _enabled;
+    private readonly TimeProvider _time;
 
-    public ProgressDisplay(OperationProgress progress, bool quiet)
+    public ProgressDisplay(OperationProgress progress, bool quiet, TimeProvider time)
     {
         _progress = progress;
+        _time = time;
         _enabled = !quiet && !Console.IsErrorRedirected && LogOutput.Current == LogFormat.Text;
         _loop = _enabled ? RunAsync() : Task.CompletedTask;
     }
 
     private async Task RunAsync()
     {
-        var clock = Stopwatch.StartNew();
+        var phaseStarted = _time.GetTimestamp();
         var phase = string.Empty;
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250), _time);
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
@@ -34,12 +35,12 @@ public sealed class ProgressDisplay : IAsyncDisposable
                 if (_progress.Phase != phase)
                 {
                     phase = _progress.Phase;
-                    clock.Restart();
+                    phaseStarted = _time.GetTimestamp();
                 }
 
                 var done = _progress.BytesDone;
                 var total = _progress.BytesTotal;
-                var rate = done / Math.Max(0.001, clock.Elapsed.TotalSeconds);
+                var rate = done / Math.Max(0.001, _time.GetElapsedTime(phaseStarted).TotalSeconds);
                 var items = _progress.ItemsTotal > 0 ? $" {_progress.ItemsDone}/{_progress.ItemsTotal} items" : string.Empty;
                 var percent = total > 0 ? $" {100.0 * done / total,5:F1}%" : string.Empty;
                 Console.Error.Write($"\r{phase,-8}{percent} {Units.Bytes(done)}/{Units.Bytes(total)}{items} {Units.Bytes((long)rate)}/s   ");

@@ -91,17 +91,17 @@ internal static class GrpcCommands
             var level = verbose ? LogEventLevel.Debug : interval is null ? LogEventLevel.Warning : LogEventLevel.Information;
             using var service = AgentHost.Build(Agent, level, services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await service.StartAsync(token);
+            var time = service.Time();
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
             CheckTarget(target);
             using var channel = GrpcClient.Create(url, settings);
             var session = new InsideSession(
-                service.Services.GetRequiredService<IWireCodec>(), trust, service.Logger<InsideSession>(), service.Services.GetRequiredService<TimeProvider>(),
-                SyncGate.Private(service.Services.GetRequiredService<TimeProvider>()));
+                service.Services.GetRequiredService<IWireCodec>(), trust, service.Logger<InsideSession>(), time, SyncGate.Private(time));
             if (interval is null)
             {
                 var progress = new OperationProgress();
                 PullResult pulled;
-                await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+                await using (new ProgressDisplay(progress, result.GetValue(quiet), time))
                 {
                     pulled = await session.PullAsync(channel, url, target, progress, token);
                 }
@@ -133,7 +133,7 @@ internal static class GrpcCommands
                 }
                 catch (SyncException e)
                 {
-                    InsideMetrics.SyncFailed(service.Services.GetRequiredService<TimeProvider>().GetUtcNow());
+                    InsideMetrics.SyncFailed(time.GetUtcNow());
                     InsideLog.PullFailed(logger, url, e.Message);
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -144,7 +144,7 @@ internal static class GrpcCommands
 
                 try
                 {
-                    await Task.Delay(interval.Value, token);
+                    await Task.Delay(interval.Value, time, token);
                 }
                 catch (OperationCanceledException)
                 {

@@ -24,11 +24,6 @@ internal static class InsideCommands
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (long.TryParse(Environment.GetEnvironmentVariable("SYNC_CRASH_POINT"), out var crashPoint))
-        {
-            CrashPoints.Arm(crashPoint); // fault injection for the kill tests
-        }
-
         var root = new RootCommand("sync-inside: verifies and applies signed generations from the outside agent, publishing each atomically.");
         root.Subcommands.Add(Import());
         root.Subcommands.Add(Verify());
@@ -86,7 +81,7 @@ internal static class InsideCommands
             var settleRefused = BundleSettlement.ParseRefused(result.GetValue(refused)!, dropDir);
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
-            var time = host.Services.GetRequiredService<TimeProvider>();
+            var time = host.Time();
             using var trustStore = TrustStore.Load(result.GetValue(trust)!);
             using var inside = InsideState.OpenForWrite(result.GetValue(state)!);
             var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
@@ -106,7 +101,7 @@ internal static class InsideCommands
 
             var progress = new OperationProgress();
             IntakeRound round;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+            await using (new ProgressDisplay(progress, result.GetValue(quiet), host.Time()))
             {
                 round = await intake.ApplyInOrderAsync(candidates, IntakeMode.OneShot, progress, token);
             }
@@ -169,7 +164,7 @@ internal static class InsideCommands
                 ?? throw new SyncException(SyncErrorKind.Failure, $"the published tree of generation {inside.Published.Generation} is gone; restore it, or import a full bundle into a new state directory");
             var progress = new OperationProgress();
             IReadOnlyList<string> problems;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+            await using (new ProgressDisplay(progress, result.GetValue(quiet), host.Time()))
             {
                 problems = await TreeVerifier.VerifyAsync(tree, manifest, inside.Published.EffectivePolicy, progress, token, inside.Published.SharedRoots);
             }
@@ -181,7 +176,7 @@ internal static class InsideCommands
 
             // Remembered, so the next import checks every file before reusing it, and status tells.
             inside.WriteVerifyRecord(new VerifyRecord(
-                inside.Published.Generation, inside.Published.ManifestDigest, DateTimeOffset.UtcNow, problems.Count, problems.Take(20).ToList()));
+                inside.Published.Generation, inside.Published.ManifestDigest, host.Time().GetUtcNow(), problems.Count, problems.Take(20).ToList()));
             if (problems.Count > 0)
             {
                 CommandRunner.Fail(Agent, $"{problems.Count} difference(s) from generation {manifest.Generation}; 'sync-inside repair' puts them right from intact copies, or says what it needs");
@@ -201,7 +196,7 @@ internal static class InsideCommands
         directory =>
         {
             using var inside = InsideState.OpenReadOnly(directory);
-            return InsideStatusReader.Read(inside, TimeProvider.System);
+            return InsideStatusReader.Read(inside, AgentHost.Clock);
         },
         StatusJson.Default.InsideStatusDocument,
         InsideStatusText.Write);

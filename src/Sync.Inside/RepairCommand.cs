@@ -33,10 +33,10 @@ internal static class RepairCommand
             // The published generation says how it was published; a repair publishes it again the same way.
             var mode = inside.Published.Mode;
             var policy = inside.Published.EffectivePolicy;
-            var repairer = new Repairer(host.Services.GetRequiredService<IWireCodec>(), host.Logger<Repairer>(), host.Services.GetRequiredService<TimeProvider>());
+            var repairer = new Repairer(host.Services.GetRequiredService<IWireCodec>(), host.Logger<Repairer>(), host.Time());
             var progress = new OperationProgress();
             Repairer.Outcome outcome;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+            await using (new ProgressDisplay(progress, result.GetValue(quiet), host.Time()))
             {
                 outcome = await repairer.RepairAsync(inside, result.GetValue(target)!, mode, policy, Math.Max(1, result.GetValue(keep)), progress, token);
             }

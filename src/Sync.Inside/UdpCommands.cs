@@ -87,7 +87,7 @@ internal static class UdpCommands
 
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
-            var time = host.Services.GetRequiredService<TimeProvider>();
+            var time = host.Time();
             using var gateTrust = TrustStore.Load(trustFiles);
             using var applyTrust = TrustStore.Load(trustFiles);
             using var inside = InsideState.OpenForWrite(stateDir);
@@ -125,11 +125,11 @@ internal static class UdpCommands
             // The host's console lifetime takes SIGTERM and Ctrl-C for itself, so the command line's token never
             // hears of them: stop on ApplicationStopping too.
             var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, stopping);
-            if (isOnce && result.GetValue(timeout) > 0)
-            {
-                stop.CancelAfter(TimeSpan.FromSeconds(result.GetValue(timeout)));
-            }
+            // --once --timeout N: a deadline on the host's clock, linked in with the stop signals.
+            using var deadline = isOnce && result.GetValue(timeout) > 0
+                ? new CancellationTokenSource(TimeSpan.FromSeconds(result.GetValue(timeout)), time)
+                : new CancellationTokenSource();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, stopping, deadline.Token);
 
             var receiving = receiver.RunAsync(options, service.OnCompleteAsync, stop.Token);
             var applying = service.ApplyLoopAsync(untilPublished: isOnce, stop.Token);

@@ -42,9 +42,9 @@ internal static class GrpcCommands
             using var channel = GrpcClient.Create(url, settings);
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
-            var time = host.Services.GetRequiredService<TimeProvider>();
+            var time = host.Time();
             var session = new OutsideSession(host.Services.GetRequiredService<IWireCodec>(), host.Logger<OutsideSession>(), time, SyncGate.Private(time));
-            var outcome = await Publishing.WithProgressAsync(result.GetValue(common.Quiet), async (progress, lines) =>
+            var outcome = await Publishing.WithProgressAsync(result.GetValue(common.Quiet), time, async (progress, lines) =>
             {
                 // Scan before dialling: the inside admits one sync at a time, so it is not held while a large tree is
                 // hashed; the scan inside the session then only checks size, mtime and inode against this cache.

@@ -21,11 +21,6 @@ internal static class OutsideCommands
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (long.TryParse(Environment.GetEnvironmentVariable("SYNC_CRASH_POINT"), out var crashPoint))
-        {
-            CrashPoints.Arm(crashPoint); // fault injection for the kill tests
-        }
-
         var root = new RootCommand("sync-outside: scans a repository tree and exports signed generations for the inside agent.");
         root.Subcommands.Add(Keygen());
         root.Subcommands.Add(Export());
@@ -71,15 +66,15 @@ internal static class OutsideCommands
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
             var progress = new OperationProgress();
-            var started = host.Services.GetRequiredService<TimeProvider>().GetTimestamp();
+            var started = host.Time().GetTimestamp();
             ExportSummary s;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet)))
+            await using (new ProgressDisplay(progress, result.GetValue(quiet), host.Time()))
             {
                 s = await Publishing.Publisher(host).ScanAsync(
                     result.GetValue(source)!, result.GetValue(state)!, new ExportOptions { Verify = result.GetValue(verify) }, progress, token);
             }
 
-            var seconds = host.Services.GetRequiredService<TimeProvider>().GetElapsedTime(started).TotalSeconds;
+            var seconds = host.Time().GetElapsedTime(started).TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"since generation {s.Generation}: files {s.FilesNew} new, {s.FilesChanged} changed, {s.FilesRemoved} removed; " +
                 $"{s.FilesHashed} files read ({s.BytesHashed} bytes) in {seconds:F2} s ({Units.Bytes((long)(s.BytesHashed / Math.Max(seconds, 1e-6)))}/s)"));
@@ -127,7 +122,7 @@ internal static class OutsideCommands
             using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
             using var signingKey = SigningKey.Load(result.GetValue(common.Key)!);
-            var outcome = await Publishing.WithProgressAsync(result.GetValue(common.Quiet), (progress, lines) => Publishing.Publisher(host).PublishAsync(
+            var outcome = await Publishing.WithProgressAsync(result.GetValue(common.Quiet), host.Time(), (progress, lines) => Publishing.Publisher(host).PublishAsync(
                 common.Generation(result, signingKey),
                 new BundleCarrier(dropDir, signingKey, volumeSize, result.GetValue(keepBundles)),
                 lines,

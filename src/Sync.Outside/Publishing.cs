@@ -14,19 +14,19 @@ internal static class Publishing
     private const string Agent = "sync-outside";
 
     public static GenerationPublisher Publisher(IHost host) => new(
-        host.Services.GetRequiredService<IWireCodec>(), host.Logger<GenerationPublisher>(), host.Services.GetRequiredService<TimeProvider>());
+        host.Services.GetRequiredService<IWireCodec>(), host.Logger<GenerationPublisher>(), host.Time());
 
     /// <summary>
     /// Runs <paramref name="body"/> under a progress display; the lines it writes reach stdout once the display is gone
     /// (also when it fails), so they never share the terminal line the display redraws.
     /// </summary>
-    public static async Task<T> WithProgressAsync<T>(bool quiet, Func<OperationProgress, TextWriter, Task<T>> body)
+    public static async Task<T> WithProgressAsync<T>(bool quiet, TimeProvider time, Func<OperationProgress, TextWriter, Task<T>> body)
     {
         var progress = new OperationProgress();
         using var lines = new StringWriter(CultureInfo.InvariantCulture);
         try
         {
-            await using (new ProgressDisplay(progress, quiet))
+            await using (new ProgressDisplay(progress, quiet, time))
             {
                 return await body(progress, lines);
             }

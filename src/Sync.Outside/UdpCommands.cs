@@ -137,32 +137,37 @@ internal static class UdpCommands
             };
         }
 
-        /// <summary>The library checks the same limits when sending; checked here too so a bad option fails before a scan, as a usage error.</summary>
-        private static void CheckRanges(UdpSendOptions o)
+        /// <summary>
+        /// The library's own check (<see cref="UdpSendValidation"/>), run here on what the command line and the
+        /// configuration file gave, so a bad option fails before a scan, as a usage error naming the option.
+        /// </summary>
+        private void CheckRanges(UdpSendOptions options)
         {
-            static void Require(bool ok, string message)
+            if (UdpSendValidation.FirstProblem(options) is not { } problem)
             {
-                if (!ok)
-                {
-                    throw SyncException.Usage(message);
-                }
+                return;
             }
 
-            Require(o.Mtu is >= 576 and <= 65535, "--mtu must be 576..65535");
-            Require(o.Interleave is >= 1 and <= 4096, "--interleave must be 1..4096");
-            Require(o.Passes is >= 1 and <= 255, "--passes must be 1..255");
-            Require(o.Ttl is >= 0 and <= 255, "--ttl must be 0..255");
-            if (o.Code == FecCode.ReedSolomon8)
-            {
-                Require(o.DataSymbolsPerBlock is >= 1 and <= 255, "--data-symbols must be 1..255 with --fec-code rs8");
-                Require(o.DataSymbolsPerBlock + Math.Ceiling(o.DataSymbolsPerBlock * o.FecOverhead - 1e-9) <= 256,
-                    $"--fec-overhead: {o.DataSymbolsPerBlock} data symbols plus {o.FecOverhead:P0} repair exceed 256 symbols per block; lower it or --data-symbols, or use --fec-code rs16");
-            }
-            else
-            {
-                Require(o.ShapeError() is null, $"--data-symbols and --fec-overhead: {o.ShapeError()}");
-            }
+            var message = problem.Describe(OptionName(problem.Setting));
+            throw SyncException.Usage(problem.Setting == UdpSendSetting.Shape && options.Code == FecCode.ReedSolomon8
+                ? message + "; lower --fec-overhead or --data-symbols, or use --fec-code rs16"
+                : message);
         }
+
+        private string OptionName(UdpSendSetting setting) => setting switch
+        {
+            UdpSendSetting.Rate => Rate.Name,
+            UdpSendSetting.Mtu => Mtu.Name,
+            UdpSendSetting.Code => Code.Name,
+            UdpSendSetting.DataSymbols => DataSymbols.Name,
+            UdpSendSetting.FecOverhead => FecOverhead.Name,
+            UdpSendSetting.Shape => $"{DataSymbols.Name} and {FecOverhead.Name}",
+            UdpSendSetting.Interleave => Interleave.Name,
+            UdpSendSetting.Passes or UdpSendSetting.FirstPass => "--passes",
+            UdpSendSetting.Ttl => Ttl.Name,
+            UdpSendSetting.MacKey => MacKey.Name,
+            _ => setting.ToString(),
+        };
     }
 
     public static Command Send()
@@ -211,10 +216,10 @@ internal static class UdpCommands
             int exitCode;
             try
             {
-                var time = host.Services.GetRequiredService<TimeProvider>();
+                var time = host.Time();
                 var sender = new UdpSender(host.Logger<UdpSender>(), time);
                 var carrier = new UdpCarrier(sender, options, keep);
-                exitCode = Publishing.Finish(await Publishing.WithProgressAsync(result.GetValue(common.Quiet), (progress, lines) => Publishing.Publisher(host).PublishAsync(
+                exitCode = Publishing.Finish(await Publishing.WithProgressAsync(result.GetValue(common.Quiet), time, (progress, lines) => Publishing.Publisher(host).PublishAsync(
                     common.Generation(result, signingKey), carrier, lines, progress, token)));
 
                 if (carouselOptions is not null)
@@ -285,7 +290,7 @@ internal static class UdpCommands
             await using var scrape = await metrics.StartAsync(result, token);
             using var stopping = Stopping(host, token);
             token = stopping.Token;
-            var time = host.Services.GetRequiredService<TimeProvider>();
+            var time = host.Time();
             var runner = new UdpCarousel(UdpSpool.Open(stateDir), new UdpSender(host.Logger<UdpSender>(), time), host.Logger<UdpCarousel>(), time);
             ServiceReadiness.Ready(host.Services, $"carousel to {options.Destination}");
             try
@@ -321,9 +326,11 @@ internal static class UdpCommands
         {
             var lossRate = UdpArguments.Percent("--loss", result.GetValue(loss)!, 50);
             var bits = UdpArguments.Rate("--rate", result.GetValue(rate)!);
-            if (result.GetValue(burst) < 1 || result.GetValue(mtu) is < 576 or > 65535 || result.GetValue(dataSymbols) is < 1 or > 255 || result.GetValue(memory) < 1)
+            if (result.GetValue(burst) < 1 || result.GetValue(mtu) is < UdpSendValidation.MinMtu or > UdpSendValidation.MaxMtu ||
+                result.GetValue(dataSymbols) is < 1 or > 255 || result.GetValue(memory) < 1)
             {
-                throw SyncException.Usage("--burst must be at least 1, --mtu 576..65535, --data-symbols 1..255, --memory-mib at least 1");
+                throw SyncException.Usage(string.Create(CultureInfo.InvariantCulture,
+                    $"--burst must be at least 1, --mtu {UdpSendValidation.MinMtu}..{UdpSendValidation.MaxMtu}, --data-symbols 1..255, --memory-mib at least 1"));
             }
 
             Sync.Transport.Udp.FecPlan small, large;

@@ -14,7 +14,7 @@ internal sealed class InsideEndpointService(InsideSession session, InsideTarget 
         using var call = calls.Open(context, logger);
         try
         {
-            var stream = InsideSession.Prefetch(PeerStreams.Server(requestStream, responseStream, call.Peer), call.Token);
+            var stream = session.Prefetch(PeerStreams.Server(requestStream, responseStream, call.Peer), call.Token);
             await session.RunAsync(stream, target, new OperationProgress(), call.Token).ConfigureAwait(false);
             await stream.DrainAsync(TimeSpan.FromSeconds(10), call.Token).ConfigureAwait(false);
         }

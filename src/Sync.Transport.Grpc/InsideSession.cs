@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -106,7 +105,7 @@ public sealed class InsideSession
 
         using (state)
         {
-            var clock = Stopwatch.StartNew();
+            var started = _time.GetTimestamp();
             var source = new GrpcDeltaSource(peer);
             var intake = new GenerationIntake(_codec, _trust, state, new IntakeTarget(target.Target, target.Mode, target.KeepSnapshots) { Settings = target.Settings }, _logger, _time);
             Outcome outcome;
@@ -144,7 +143,7 @@ public sealed class InsideSession
 
             if (outcome.Status == Outcome.Types.Status.Published)
             {
-                var seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-6);
+                var seconds = Math.Max(_time.GetElapsedTime(started).TotalSeconds, 1e-6);
                 GrpcLog.PublishedFrom(_logger, outcome.Generation, peer.Peer, source.BytesReceived, seconds, source.BytesReceived / seconds / (1 << 20));
             }
             else if (outcome.Status != Outcome.Types.Status.NothingNew && callerReportsCut)
@@ -162,8 +161,8 @@ public sealed class InsideSession
     }
 
     /// <summary>About 4 MiB of average chunks received ahead of the apply.</summary>
-    internal static PrefetchingPeerStream<InsideMessage, OutsideMessage> Prefetch(IPeerStream<InsideMessage, OutsideMessage> peer, CancellationToken cancellationToken) =>
-        new(peer, depth: 8, cancellationToken);
+    internal PrefetchingPeerStream<InsideMessage, OutsideMessage> Prefetch(IPeerStream<InsideMessage, OutsideMessage> peer, CancellationToken cancellationToken) =>
+        new(peer, depth: 8, _time, cancellationToken);
 
     private async Task<Outcome> SyncAsync(
         IPeerStream<InsideMessage, OutsideMessage> peer, GrpcDeltaSource source, GenerationIntake intake, InsideTarget target, OperationProgress progress,

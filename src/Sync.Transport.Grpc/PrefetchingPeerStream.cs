@@ -13,10 +13,12 @@ internal sealed class PrefetchingPeerStream<TSend, TReceive> : IPeerStream<TSend
 {
     private readonly IPeerStream<TSend, TReceive> _inner;
     private readonly Channel<TReceive> _ahead;
+    private readonly TimeProvider _time;
 
-    public PrefetchingPeerStream(IPeerStream<TSend, TReceive> inner, int depth, CancellationToken cancellationToken)
+    public PrefetchingPeerStream(IPeerStream<TSend, TReceive> inner, int depth, TimeProvider time, CancellationToken cancellationToken)
     {
         _inner = inner;
+        _time = time;
         _ahead = Channel.CreateBounded<TReceive>(new BoundedChannelOptions(depth) { SingleReader = true, SingleWriter = true });
         _ = PumpAsync(cancellationToken);
     }
@@ -34,8 +36,8 @@ internal sealed class PrefetchingPeerStream<TSend, TReceive> : IPeerStream<TSend
     /// </summary>
     public async Task DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
+        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             while (await ReceiveAsync(limit.Token).ConfigureAwait(false) is not null)

@@ -152,9 +152,9 @@ public static class FecPlanner
 
         ArgumentOutOfRangeException.ThrowIfLessThan(burstPackets, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(rateBitsPerSecond, 1);
-        if (mtu is < UdpSendOptions.MinMtu or > UdpSendOptions.MaxMtu)
+        if (mtu is < UdpSendValidation.MinMtu or > UdpSendValidation.MaxMtu)
         {
-            throw new ArgumentOutOfRangeException(nameof(mtu), mtu, $"MTU must be {UdpSendOptions.MinMtu}..{UdpSendOptions.MaxMtu}");
+            throw new ArgumentOutOfRangeException(nameof(mtu), mtu, $"MTU must be {UdpSendValidation.MinMtu}..{UdpSendValidation.MaxMtu}");
         }
     }
 

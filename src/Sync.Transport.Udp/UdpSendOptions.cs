@@ -80,19 +80,13 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
     internal Action<int>? PassStarting { get; init; }
 
     /// <summary>Why k and the repair count are no block shape of <see cref="Code"/>; null when they are one.</summary>
-    public string? ShapeError() =>
-        DataSymbolsPerBlock is < 1 or >= ReedSolomon16Codec.FieldSize ? $"data symbols per block must be 1..{ReedSolomon16Codec.FieldSize - 1}"
-        : !(FecOverhead >= 0 && FecOverhead <= 64) ? "FEC overhead must be 0..6400%" // NaN and infinities fail too
-        : FecCodes.ShapeError(Code, DataSymbolsPerBlock, RepairPerPass);
+    public string? ShapeError() => UdpSendValidation.ShapeProblem(this) is { } problem ? problem.Describe(UdpSendValidation.LibraryName(problem.Setting)) : null;
 
     /// <summary>The options an object of <paramref name="length"/> bytes is sent with: <see cref="SmallObjects"/> applied when it is below one block.</summary>
     public UdpSendOptions ForObject(long length) =>
         Code == FecCode.ReedSolomon16 && SmallObjects is { } small && length < (long)DataSymbolsPerBlock * SymbolSize
             ? this with { Code = small.Code, DataSymbolsPerBlock = small.DataSymbolsPerBlock, FecOverhead = small.FecOverhead, Interleave = small.Interleave, SmallObjects = null }
             : this;
-
-    internal const int MaxMtu = 65535;
-    internal const int MinMtu = 576;
 
     internal int RepairPerPass => (int)Math.Ceiling(DataSymbolsPerBlock * FecOverhead - 1e-9);
 
@@ -104,37 +98,14 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
     /// <summary>Every datagram's size: at most MTU - IP/UDP headers, less when the code's symbols are shorter than the room.</summary>
     internal int DatagramSize => PacketCodec.DatagramSize(SymbolSize, MacKey is not null);
 
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting <see cref="UdpSendValidation"/> finds out of range.</summary>
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Destination);
         ArgumentNullException.ThrowIfNull(Signer);
-        Check(RateBitsPerSecond >= 8_000, "rate must be at least 8000 bit/s");
-        Check(Mtu is >= MinMtu and <= MaxMtu, $"MTU must be {MinMtu}..{MaxMtu}");
-        Check(FecCodes.IsKnown(Code), $"unknown erasure code {(int)Code}");
-        if (ShapeError() is { } shape)
+        if (UdpSendValidation.FirstProblem(this) is { } problem)
         {
-            throw new ArgumentException(shape);
-        }
-
-        if (SmallObjects is not null && Code == FecCode.ReedSolomon16)
-        {
-            ForObject(0).Validate();
-        }
-
-        Check(Interleave is >= 1 and <= 4096, "interleave must be 1..4096");
-        Check(Passes is >= 1 and <= 255, "passes must be 1..255");
-        Check(FirstPass >= 1 && FirstPass + Passes - 1 <= 255, "passes are numbered 1..255 on the wire: first pass + passes - 1 must not exceed 255");
-        Check(Ttl is >= 0 and <= 255, "TTL must be 0..255");
-        Check(AnnounceInterval > TimeSpan.Zero, "announce interval must be positive");
-        Check(MacKey is null || MacKey.Length >= 16, "MAC key must be at least 16 bytes");
-        Check(SymbolSize > AnnounceCodec.FragmentHeaderSize + 64, "MTU too small");
-    }
-
-    private static void Check(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new ArgumentException(message);
+            throw new ArgumentException(problem.Describe(UdpSendValidation.LibraryName(problem.Setting)));
         }
     }
 }
