@@ -37,7 +37,21 @@ public sealed partial class RecompressTests
         Assert.Equal(0, Rebuilt(plain.Stdout));
         await Run.Ok(pair.Import());
         TreeAssert.Equal(repo.Tree, pair.Target);
+
+        // --recompress-max: an index whose plain text is larger travels as bytes; one at the limit is rebuilt.
+        await repo.Update(add: 1, remove: 1, upgrade: 1);
+        var belowLimit = await Run.Ok(pair.Export("--recompress-max", (LargestPlainIndex(repo.Tree) - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(0, Rebuilt(belowLimit.Stdout));
+        await Run.Ok(pair.Import());
+        await repo.Update(add: 1, remove: 1, upgrade: 1);
+        var atLimit = await Run.Ok(pair.Export("--recompress-max", LargestPlainIndex(repo.Tree).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(2, Rebuilt(atLimit.Stdout));
+        await Run.Ok(pair.Import());
+        TreeAssert.Equal(repo.Tree, pair.Target);
     }
+
+    private static long LargestPlainIndex(string tree) =>
+        Directory.EnumerateFiles(Path.Combine(tree, "dists"), "Packages", SearchOption.AllDirectories).Max(path => new FileInfo(path).Length);
 
     /// <summary>
     /// As Ubuntu's archive ships them: Packages.gz and .xz without a plain Packages. The day's update travels as the

@@ -88,8 +88,8 @@ public sealed class DeltaExporter
         var manifestDigest = Digest.Compute(manifestBytes);
 
         progress.StartPhase("plan");
-        await using var recompress = new RecompressPlanner(source, target, options.Recompress, _logger);
-        var plainPatch = new RecompressPlainPatchPlanner(source, baseManifest, target, state, options.Recompress, _logger);
+        await using var recompress = new RecompressPlanner(source, target, options.Recompress ? options.RecompressMaxPlainBytes : -1, _logger);
+        var plainPatch = new RecompressPlainPatchPlanner(source, baseManifest, target, state, options.Recompress ? options.RecompressMaxPlainBytes : -1, _logger);
         var plans = await PlanAsync(source, baseManifest, held, target, signatures, recompress, plainPatch, progress, cancellationToken).ConfigureAwait(false);
         var (added, changed, removed) = ManifestDiff.CountFiles(last, target);
         var payload = plans.Sum(p => p.Cost);

@@ -40,6 +40,13 @@ public sealed record ExportOptions
     public bool Recompress { get; init; } = true;
 
     /// <summary>
+    /// The largest plain text a compressed index is rebuilt from on the inside (--recompress-max); a larger one travels
+    /// as bytes. Recompression costs CPU on both sides (xz -9 of a 36 MB Packages takes about 26 s each), so a site
+    /// whose link is fast can trade bytes for time. Default: no limit.
+    /// </summary>
+    public long RecompressMaxPlainBytes { get; init; } = long.MaxValue;
+
+    /// <summary>
     /// Number the next generation above this one at least (0: no floor): the generation an inside publishes, given by
     /// the operator after the outside's state was lost or restored from an older backup, so that bundle and diode
     /// insides, which refuse any generation at or below theirs, accept what comes next.

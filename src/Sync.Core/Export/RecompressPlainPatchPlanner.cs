@@ -22,9 +22,12 @@ internal sealed class RecompressPlainPatchPlanner
     private readonly string _work;
     private readonly ILogger _logger;
     private readonly Dictionary<Digest, ManifestEntry> _compressedOnly = new();
+    private readonly long _maxPlainBytes;
 
-    public RecompressPlainPatchPlanner(string source, Manifest baseManifest, Manifest target, OutsideState state, bool enabled, ILogger logger)
+    /// <param name="maxPlainBytes">The largest plain text to rebuild from (a larger index travels as bytes); negative: none.</param>
+    public RecompressPlainPatchPlanner(string source, Manifest baseManifest, Manifest target, OutsideState state, long maxPlainBytes, ILogger logger)
     {
+        _maxPlainBytes = maxPlainBytes;
         _source = source;
         _base = baseManifest;
         _plainSignatures = state.PlainSignatures;
@@ -35,7 +38,7 @@ internal sealed class RecompressPlainPatchPlanner
             Directory.Delete(_work, recursive: true); // what an earlier export left; its bundle is sealed or abandoned
         }
 
-        if (!enabled)
+        if (maxPlainBytes < 0)
         {
             return;
         }
@@ -91,8 +94,9 @@ internal sealed class RecompressPlainPatchPlanner
         var old = _base.Find(compressed.Path);
         var signature = old is { Kind: EntryKind.File } ? _plainSignatures.TryLoadAnyLength(old.Digest) : null;
         CompressionSetting? setting = null;
-        if (signature is not null)
+        if (signature is not null && plainLength <= _maxPlainBytes)
         {
+            // Larger plain text is still decompressed: its signature serves the next export, under another limit.
             setting = await CompressionProver.ProveAsync(plainPath, compressedPath, cancellationToken).ConfigureAwait(false);
         }
 

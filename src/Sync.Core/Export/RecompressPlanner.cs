@@ -27,20 +27,16 @@ internal sealed class RecompressPlanner : IAsyncDisposable
     private readonly CompressionGate _gate;
     private CancellationTokenSource? _linked;
 
-    public RecompressPlanner(string source, Manifest target, bool enabled, ILogger logger, CompressionGate? gate = null)
+    /// <param name="maxPlainBytes">The largest plain text to rebuild from (a larger index travels as bytes); negative: none.</param>
+    public RecompressPlanner(string source, Manifest target, long maxPlainBytes, ILogger logger, CompressionGate? gate = null)
     {
         _source = source;
         _logger = logger;
         _gate = gate ?? CompressionGate.ForMachine();
-        if (!enabled)
-        {
-            return;
-        }
-
         foreach (var file in target.Files)
         {
             if ((file.Path.EndsWith(".gz", StringComparison.Ordinal) || file.Path.EndsWith(".xz", StringComparison.Ordinal)) &&
-                target.Find(file.Path[..^3]) is { Kind: EntryKind.File } plain && plain.Digest != file.Digest)
+                target.Find(file.Path[..^3]) is { Kind: EntryKind.File } plain && plain.Digest != file.Digest && plain.Size <= maxPlainBytes)
             {
                 if (!_pairs.TryGetValue(file.Digest, out var list))
                 {
