@@ -69,9 +69,9 @@ internal static class UdpCommands
 
             long buffer = OptionValue.Parse("--rcvbuf", result.GetValue(rcvbuf)!, Sync.Transport.FileDrop.VolumeSize.Parse);
 
-            if (buffer is < 64 << 10 or > int.MaxValue)
+            if (buffer is < UdpReceiveOptions.MinReceiveBufferBytes or > int.MaxValue)
             {
-                throw SyncException.Usage("--rcvbuf must be 64K..2G");
+                throw SyncException.Usage($"--rcvbuf must be {UdpReceiveOptions.MinReceiveBufferBytes >> 10}K..2G");
             }
 
             TimeSpan maxAge = OptionValue.Parse("--spool-max-age", result.GetValue(spoolMaxAge)!, Units.ParseInterval);

@@ -5,6 +5,9 @@ namespace Sync.Transport.Udp;
 /// <summary>Where and how to listen. Immutable; checked by <see cref="UdpReceiver.RunAsync"/> at start.</summary>
 public sealed record UdpReceiveOptions(IPEndPoint Bind, string SpoolDirectory)
 {
+    /// <summary>The smallest socket receive buffer the receiver takes: below it a burst at line rate overflows at once.</summary>
+    public const int MinReceiveBufferBytes = 64 << 10;
+
     /// <summary>
     /// Verifies each session ticket's seal before the receiver acts on any of it: nothing of a session is allocated,
     /// reserved or written before this accepted it. Required; the MAC (<see cref="MacKey"/>) does not replace it.
@@ -77,9 +80,9 @@ public sealed record UdpReceiveOptions(IPEndPoint Bind, string SpoolDirectory)
         }
 
         ArgumentException.ThrowIfNullOrWhiteSpace(SpoolDirectory);
-        if (ReceiveBufferBytes < 64 << 10)
+        if (ReceiveBufferBytes < MinReceiveBufferBytes)
         {
-            throw new ArgumentException("receive buffer must be at least 64 KiB");
+            throw new ArgumentException($"receive buffer must be at least {MinReceiveBufferBytes >> 10} KiB");
         }
 
         if (ReportInterval <= TimeSpan.Zero)
