@@ -49,8 +49,8 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
 
     public Option<string?> RecompressMax { get; } = new("--recompress-max")
     {
-        Description = "Rebuild on the inside only compressed indices whose plain text is at most SIZE (e.g. 16MB); larger ones travel as bytes: " +
-            "less CPU on both sides (xz -9 of a 36 MB Packages takes about 26 s each) for more bytes. Default: no limit.",
+        Description = "Rebuild on the inside only .xz indices whose plain text is at most SIZE (e.g. 16MB); larger ones travel as bytes: " +
+            "less CPU on both sides (xz -9 of a 36 MB Packages takes about 26 s each) for more bytes. A .gz is always rebuilt. Default: no limit.",
     };
 
     public Option<string?> Wait { get; } = new("--wait")

@@ -40,9 +40,9 @@ public sealed record ExportOptions
     public bool Recompress { get; init; } = true;
 
     /// <summary>
-    /// The largest plain text a compressed index is rebuilt from on the inside (--recompress-max); a larger one travels
-    /// as bytes. Recompression costs CPU on both sides (xz -9 of a 36 MB Packages takes about 26 s each), so a site
-    /// whose link is fast can trade bytes for time. Default: no limit.
+    /// The largest plain text an .xz index is rebuilt from on the inside (--recompress-max); a larger one travels as
+    /// bytes. xz -9 of a 36 MB Packages takes about 26 s on each side, so a site whose link is fast can trade bytes for
+    /// time; a .gz is always rebuilt (zlib takes half a second for the same file). Default: no limit.
     /// </summary>
     public long RecompressMaxPlainBytes { get; init; } = long.MaxValue;
 

@@ -24,7 +24,10 @@ internal sealed class RecompressPlainPatchPlanner
     private readonly Dictionary<Digest, ManifestEntry> _compressedOnly = new();
     private readonly long _maxPlainBytes;
 
-    /// <param name="maxPlainBytes">The largest plain text to rebuild from (a larger index travels as bytes); negative: none.</param>
+    /// <param name="maxPlainBytes">
+    /// The largest plain text to rebuild an .xz from (a larger .xz travels as bytes; a .gz is always rebuilt); negative:
+    /// no recompression at all.
+    /// </param>
     public RecompressPlainPatchPlanner(string source, Manifest baseManifest, Manifest target, OutsideState state, long maxPlainBytes, ILogger logger)
     {
         _maxPlainBytes = maxPlainBytes;
@@ -94,7 +97,7 @@ internal sealed class RecompressPlainPatchPlanner
         var old = _base.Find(compressed.Path);
         var signature = old is { Kind: EntryKind.File } ? _plainSignatures.TryLoadAnyLength(old.Digest) : null;
         CompressionSetting? setting = null;
-        if (signature is not null && plainLength <= _maxPlainBytes)
+        if (signature is not null && (plainLength <= _maxPlainBytes || Decompressor.FormatOf(compressed.Path) == CompressionFormat.Gzip))
         {
             // Larger plain text is still decompressed: its signature serves the next export, under another limit.
             setting = await CompressionProver.ProveAsync(plainPath, compressedPath, cancellationToken).ConfigureAwait(false);

@@ -27,16 +27,25 @@ internal sealed class RecompressPlanner : IAsyncDisposable
     private readonly CompressionGate _gate;
     private CancellationTokenSource? _linked;
 
-    /// <param name="maxPlainBytes">The largest plain text to rebuild from (a larger index travels as bytes); negative: none.</param>
+    /// <param name="maxPlainBytes">
+    /// The largest plain text to rebuild an .xz from (a larger .xz travels as bytes; a .gz is always rebuilt, zlib takes
+    /// half a second for 36 MB); negative: no recompression at all.
+    /// </param>
     public RecompressPlanner(string source, Manifest target, long maxPlainBytes, ILogger logger, CompressionGate? gate = null)
     {
         _source = source;
         _logger = logger;
         _gate = gate ?? CompressionGate.ForMachine();
+        if (maxPlainBytes < 0)
+        {
+            return;
+        }
+
         foreach (var file in target.Files)
         {
             if ((file.Path.EndsWith(".gz", StringComparison.Ordinal) || file.Path.EndsWith(".xz", StringComparison.Ordinal)) &&
-                target.Find(file.Path[..^3]) is { Kind: EntryKind.File } plain && plain.Digest != file.Digest && plain.Size <= maxPlainBytes)
+                target.Find(file.Path[..^3]) is { Kind: EntryKind.File } plain && plain.Digest != file.Digest &&
+                (plain.Size <= maxPlainBytes || file.Path.EndsWith(".gz", StringComparison.Ordinal)))
             {
                 if (!_pairs.TryGetValue(file.Digest, out var list))
                 {
