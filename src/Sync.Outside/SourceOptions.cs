@@ -47,10 +47,11 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
         Description = "Send changed compressed indices (X.gz, X.xz) as bytes, never as an instruction to rebuild them from X on the inside (for an inside whose zlib or liblzma writes other bytes).",
     };
 
-    public Option<string?> RecompressMax { get; } = new("--recompress-max")
+    public Option<string> RecompressMax { get; } = new("--recompress-max")
     {
-        Description = "Rebuild on the inside only .xz indices whose plain text is at most SIZE (e.g. 16MB); larger ones travel as bytes: " +
-            "less CPU on both sides (xz -9 of a 36 MB Packages takes about 26 s each) for more bytes. A .gz is always rebuilt. Default: no limit.",
+        Description = "Rebuild on the inside only .xz indices whose plain text is at most SIZE, or 'unlimited'; larger ones travel as bytes: " +
+            "less CPU on both sides (xz -9 of a 36 MB Packages takes about 26 s each) for more bytes. A .gz is always rebuilt. Default: 16MB.",
+        DefaultValueFactory = _ => "16MB",
     };
 
     public Option<string?> Wait { get; } = new("--wait")
@@ -88,7 +89,7 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
             ImmutableDirectories = result.GetValue(Immutable)!,
             ConsistencyCheck = !result.GetValue(NoConsistencyCheck),
             Recompress = !result.GetValue(NoRecompress),
-            RecompressMaxPlainBytes = result.GetValue(RecompressMax) is { } max ? OptionValue.Parse("--recompress-max", max, VolumeSize.Parse) : long.MaxValue,
+            RecompressMaxPlainBytes = result.GetValue(RecompressMax) is "unlimited" ? long.MaxValue : OptionValue.Parse("--recompress-max", result.GetValue(RecompressMax)!, VolumeSize.Parse),
             NumberAbove = result.GetValue(AfterGeneration) is var after and >= 0
                 ? after
                 : throw SyncException.Usage("--after-generation must be 0 or more"),

@@ -71,7 +71,7 @@ public sealed partial class RecompressTests
 
         await repo.Update(add: 4, remove: 2, upgrade: 5);
         DropPlainIndices(repo.Tree);
-        var export = await Run.Ok(pair.Export());
+        var export = await Run.Ok(pair.Export("--recompress-max", "unlimited"));
 
         Assert.Equal(2, Rebuilt(export.Stdout));
         await Run.Ok(pair.Import());
