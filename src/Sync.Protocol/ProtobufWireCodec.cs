@@ -66,7 +66,7 @@ public sealed class ProtobufWireCodec : IWireCodec
         return output.ToArray();
     }
 
-    public Manifest ParseManifest(ReadOnlyMemory<byte> bytes, ManifestLimits limits, IReadOnlyList<ManifestEntry>? sharePathsWith = null)
+    public Manifest ParseManifest(ReadOnlyMemory<byte> bytes, ManifestLimits limits, IReadOnlyList<ManifestEntry>? shareWith = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
         if (bytes.Length > limits.MaxManifestBytes)
@@ -82,7 +82,7 @@ public sealed class ProtobufWireCodec : IWireCodec
         ulong generation = 0;
         long created = 0;
         var entries = new List<ManifestEntry>();
-        var sharer = sharePathsWith is null ? null : new PathSharer(sharePathsWith);
+        var sharer = shareWith is null ? null : new EntrySharer(shareWith);
         try
         {
             uint tag;
@@ -256,9 +256,10 @@ public sealed class ProtobufWireCodec : IWireCodec
         return wire;
     }
 
-    private static ManifestEntry FromWire(V1.Entry wire, ManifestLimits limits, PathSharer? sharer)
+    private static ManifestEntry FromWire(V1.Entry wire, ManifestLimits limits, EntrySharer? sharer)
     {
-        var path = sharer is null ? wire.Path : sharer.Share(wire.Path);
+        var held = sharer?.Find(wire.Path);
+        var path = held?.Path ?? wire.Path;
         var kind = wire.Kind switch
         {
             V1.EntryKind.File => EntryKind.File,
@@ -327,7 +328,7 @@ public sealed class ProtobufWireCodec : IWireCodec
             }
         }
 
-        return new ManifestEntry(
+        return EntrySharer.Reuse(held, new ManifestEntry(
             path,
             kind,
             (int)wire.Mode,
@@ -335,7 +336,7 @@ public sealed class ProtobufWireCodec : IWireCodec
             (long)wire.Size,
             digest,
             chunks,
-            kind == EntryKind.Symlink ? wire.LinkTarget : null);
+            kind == EntryKind.Symlink ? wire.LinkTarget : null));
     }
 
     private static void CheckManifestFormat(uint format)

@@ -11,10 +11,11 @@ public interface IWireCodec
     byte[] SerializeManifest(Manifest manifest);
 
     /// <summary>
-    /// Parses and validates; refuses anything malformed or outside the limits. With <paramref name="sharePathsWith"/>
-    /// (entries in path order held anyway), equal paths reuse its strings rather than holding a second copy.
+    /// Parses and validates; refuses anything malformed or outside the limits. With <paramref name="shareWith"/>
+    /// (entries in path order held anyway), an unchanged entry is its held object and a changed one reuses its path
+    /// string, rather than holding a second copy (<see cref="Manifests.EntrySharer"/>).
     /// </summary>
-    Manifest ParseManifest(ReadOnlyMemory<byte> bytes, ManifestLimits limits, IReadOnlyList<ManifestEntry>? sharePathsWith = null);
+    Manifest ParseManifest(ReadOnlyMemory<byte> bytes, ManifestLimits limits, IReadOnlyList<ManifestEntry>? shareWith = null);
 
     byte[] SerializeHeader(DeltaHeader header);
 
