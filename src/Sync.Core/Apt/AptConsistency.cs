@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 using Sync.Core.Scanning;
@@ -22,12 +21,8 @@ public static class AptConsistency
 
     public static AptConsistencyReport Check(string root, ScanResult scan, CancellationToken cancellationToken)
     {
-        var entries = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
-        foreach (var entry in scan.Entries)
-        {
-            entries[entry.Path] = entry;
-        }
-
+        // The scan's entries are in path order: found by bisection, with no index of 600,000 paths beside them.
+        var entries = new Manifest(0, DateTimeOffset.UnixEpoch, scan.Entries);
         var releases = scan.Entries
             .Where(e => e.Kind == EntryKind.File && IsSuiteRelease(e.Path, entries))
             .Select(e => e.Path)
@@ -72,7 +67,7 @@ public static class AptConsistency
                         checkedIndices++;
                         break;
                     case var mismatch:
-                        problems.Add(Describe(mismatch, claim, entries[claim.Path], release));
+                        problems.Add(Describe(mismatch, claim, entries.Find(claim.Path)!, release));
                         continue;
                 }
 
@@ -98,7 +93,7 @@ public static class AptConsistency
             notes.Add($"{absent} index file(s) listed by a Release are absent (not an inconsistency: apt fetches another variant, a partial mirror lacks them)");
         }
 
-        var pool = new Dictionary<string, (AptFileClaim Claim, string Index)>(StringComparer.Ordinal);
+        var pool = new PoolCheck(root, entries, scan);
         foreach (var (index, (variants, _)) in indices)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -109,47 +104,14 @@ public static class AptConsistency
                 continue;
             }
 
-            if (ReadAsScanned(root, readable, scan, problems) is not { } bytes)
-            {
-                continue;
-            }
-
-            using var stream = readable.EndsWith(".gz", StringComparison.Ordinal)
-                ? (Stream)new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress)
-                : new MemoryStream(bytes);
-            using var reader = new StreamReader(stream);
-            var archiveRoot = ArchiveRoot(readable);
-            try
-            {
-                foreach (var claim in AptPoolIndex.Parse(reader, archiveRoot, sources: index.EndsWith("Sources", StringComparison.Ordinal)))
-                {
-                    pool.TryAdd(claim.Path, (claim, readable));
-                }
-            }
-            catch (InvalidDataException e)
-            {
-                problems.Add($"{readable} cannot be decompressed: {e.Message}");
-            }
+            pool.CheckIndex(readable, sources: index.EndsWith("Sources", StringComparison.Ordinal), problems, cancellationToken);
         }
 
-        foreach (var (path, (claim, index)) in pool.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var outcome = Compare(claim, entries, scan, root);
-            if (outcome == Outcome.Absent)
-            {
-                problems.Add($"{path} is missing but {index} names it");
-            }
-            else if (outcome is not (Outcome.Matches or Outcome.NotAFile))
-            {
-                problems.Add(Describe(outcome, claim, entries[path], index));
-            }
-        }
-
-        return new AptConsistencyReport(true, releases.Count, checkedIndices, pool.Count, problems, notes);
+        problems.AddRange(pool.Problems());
+        return new AptConsistencyReport(true, releases.Count, checkedIndices, pool.Checked, problems, notes);
     }
 
-    private enum Outcome
+    internal enum Outcome
     {
         Matches,
         Absent,
@@ -158,9 +120,9 @@ public static class AptConsistency
         Sha256,
     }
 
-    private static Outcome Compare(AptFileClaim claim, Dictionary<string, ManifestEntry> entries, ScanResult scan, string root)
+    internal static Outcome Compare(AptFileClaim claim, Manifest entries, ScanResult scan, string root)
     {
-        if (!entries.TryGetValue(claim.Path, out var entry))
+        if (entries.Find(claim.Path) is not { } entry)
         {
             return Outcome.Absent;
         }
@@ -185,7 +147,7 @@ public static class AptConsistency
         return actual == expected ? Outcome.Matches : Outcome.Sha256;
     }
 
-    private static string Describe(Outcome outcome, AptFileClaim claim, ManifestEntry entry, string listedBy) => outcome switch
+    internal static string Describe(Outcome outcome, AptFileClaim claim, ManifestEntry entry, string listedBy) => outcome switch
     {
         Outcome.Size => $"{claim.Path} has {entry.Size} bytes but {listedBy} lists {claim.Size}",
         _ => $"{claim.Path} does not have the SHA256 {listedBy} lists",
@@ -221,7 +183,7 @@ public static class AptConsistency
     }
 
     /// <summary>A Release or InRelease below a dists/ directory with none above it there (a component's own Release is not a suite's).</summary>
-    private static bool IsSuiteRelease(string path, Dictionary<string, ManifestEntry> entries)
+    private static bool IsSuiteRelease(string path, Manifest entries)
     {
         if (!path.EndsWith("Release", StringComparison.Ordinal))
         {
@@ -238,7 +200,7 @@ public static class AptConsistency
         for (var end = dists + 2; end < segments.Length - 1; end++)
         {
             var above = string.Join('/', segments[..end]);
-            if (entries.ContainsKey(above + "/Release") || entries.ContainsKey(above + "/InRelease"))
+            if (entries.Find(above + "/Release") is not null || entries.Find(above + "/InRelease") is not null)
             {
                 return false;
             }
@@ -247,7 +209,7 @@ public static class AptConsistency
         return true;
     }
 
-    private static string ArchiveRoot(string path)
+    internal static string ArchiveRoot(string path)
     {
         var segments = path.Split('/');
         return string.Join('/', segments[..Array.IndexOf(segments, "dists")]);

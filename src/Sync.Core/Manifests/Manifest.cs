@@ -8,7 +8,7 @@ public sealed class Manifest
 {
     public const int FormatVersion = 1;
 
-    private Dictionary<string, ManifestEntry>? _byPath;
+    private Dictionary<string, int>? _byPath;
     private bool? _sorted;
     private Dictionary<Digest, ManifestEntry>? _byDigest;
 
@@ -35,12 +35,26 @@ public sealed class Manifest
     /// The entry at this path, or null. Entries in path order (every manifest that was validated or scanned) are
     /// searched by bisection, so a lookup costs no index of 600,000 paths; only a list built out of order gets one.
     /// </summary>
-    public ManifestEntry? Find(string path)
+    public ManifestEntry? Find(string path) => IndexOf(path) is var at and >= 0 ? Entries[at] : null;
+
+    /// <summary>The position of the entry at this path in <see cref="Entries"/>, or -1 (see <see cref="Find"/>).</summary>
+    public int IndexOf(string path)
     {
         _sorted ??= IsSorted(Entries);
         if (_sorted == false)
         {
-            return (_byPath ??= Entries.ToDictionary(e => e.Path, StringComparer.Ordinal)).GetValueOrDefault(path);
+            if (_byPath is null)
+            {
+                var map = new Dictionary<string, int>(Entries.Count, StringComparer.Ordinal);
+                for (var i = 0; i < Entries.Count; i++)
+                {
+                    map.TryAdd(Entries[i].Path, i);
+                }
+
+                _byPath = map;
+            }
+
+            return _byPath.GetValueOrDefault(path, -1);
         }
 
         int low = 0, high = Entries.Count - 1;
@@ -50,7 +64,7 @@ public sealed class Manifest
             var order = RelativePath.Compare(Entries[middle].Path, path);
             if (order == 0)
             {
-                return Entries[middle];
+                return middle;
             }
 
             if (order < 0)
@@ -63,7 +77,7 @@ public sealed class Manifest
             }
         }
 
-        return null;
+        return -1;
     }
 
     /// <summary>Some file holding the content with this digest, or null.</summary>
@@ -71,7 +85,7 @@ public sealed class Manifest
     {
         if (_byDigest is null)
         {
-            var map = new Dictionary<Digest, ManifestEntry>();
+            var map = new Dictionary<Digest, ManifestEntry>(Entries.Count(e => e.IsFile));
             foreach (var file in Files)
             {
                 map.TryAdd(file.Digest, file);

@@ -48,6 +48,9 @@ public sealed class ManifestDiffTests
         foreach (var path in tree.Entries.Concat(other.Entries).Select(e => e.Path).Append("zz-absent").Append("0"))
         {
             Assert.Same(index.GetValueOrDefault(path), tree.Find(path));
+            var at = tree.IndexOf(path);
+            Assert.Equal(index.ContainsKey(path), at >= 0);
+            Assert.True(at < 0 || ReferenceEquals(tree.Entries[at], index[path]));
         }
     }
 
@@ -60,6 +63,7 @@ public sealed class ManifestDiffTests
         Assert.Same(entries[1], manifest.Find("a"));
         Assert.Same(entries[0], manifest.Find("b"));
         Assert.Null(manifest.Find("c"));
+        Assert.Equal([1, 0, -1], new[] { "a", "b", "c" }.Select(manifest.IndexOf));
     }
 
     [Fact]
