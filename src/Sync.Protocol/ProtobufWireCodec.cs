@@ -19,10 +19,11 @@ public sealed class ProtobufWireCodec : IWireCodec
     /// <summary>The length of a stream id: 16 random bytes chosen by the outside.</summary>
     public const int StreamIdBytes = 16;
 
-    private const int ManifestTagFormat = 8;        // field 1, varint
-    private const int ManifestTagGeneration = 16;   // field 2, varint
-    private const int ManifestTagCreated = 24;      // field 3, varint
-    private const int ManifestTagEntry = 34;        // field 4, length-delimited
+    // Tags as WireFormat.MakeTag builds them (field number << 3 | wire type), as constants for the parser's switch.
+    private const uint ManifestTagFormat = V1.Manifest.FormatVersionFieldNumber << 3;                     // varint
+    private const uint ManifestTagGeneration = V1.Manifest.GenerationFieldNumber << 3;                    // varint
+    private const uint ManifestTagCreated = V1.Manifest.CreatedUnixMsFieldNumber << 3;                    // varint
+    private const uint ManifestTagEntry = (V1.Manifest.EntriesFieldNumber << 3) | 2;                      // length-delimited
 
     private static readonly long MinUnixMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
     private static readonly long MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
@@ -33,37 +34,56 @@ public sealed class ProtobufWireCodec : IWireCodec
     {
         ArgumentNullException.ThrowIfNull(manifest);
 
-        // Entry by entry, so only one entry's wire objects exist at a time even for millions of entries. The
+        // Entry by entry, so only one entry's wire objects exist at a time even for millions of entries, into an array
+        // of the exact size (sized in a first pass), so a 56 MB manifest costs 56 MB and no regrowth or copy. The
         // bytes are those of V1.Manifest.ToByteArray(): header fields in number order, then the entries.
-        using var output = new MemoryStream(EstimateManifestBytes(manifest));
-        using (var coded = new CodedOutputStream(output, leaveOpen: true))
+        var generation = NonNegative(manifest.Generation, "manifest generation");
+        var created = manifest.Created.ToUnixTimeMilliseconds();
+        long size = CodedOutputStream.ComputeTagSize(V1.Manifest.FormatVersionFieldNumber) + CodedOutputStream.ComputeUInt32Size(Manifest.FormatVersion);
+        if (generation != 0)
         {
-            coded.WriteTag(ManifestTagFormat);
-            coded.WriteUInt32(Manifest.FormatVersion);
-
-            if (manifest.Generation != 0)
-            {
-                coded.WriteTag(ManifestTagGeneration);
-                coded.WriteUInt64(NonNegative(manifest.Generation, "manifest generation"));
-            }
-
-            var created = manifest.Created.ToUnixTimeMilliseconds();
-            if (created != 0)
-            {
-                coded.WriteTag(ManifestTagCreated);
-                coded.WriteInt64(created);
-            }
-
-            foreach (var entry in manifest.Entries)
-            {
-                coded.WriteTag(ManifestTagEntry);
-                coded.WriteMessage(ToWire(entry));
-            }
-
-            coded.Flush();
+            size += CodedOutputStream.ComputeTagSize(V1.Manifest.GenerationFieldNumber) + CodedOutputStream.ComputeUInt64Size(generation);
         }
 
-        return output.ToArray();
+        if (created != 0)
+        {
+            size += CodedOutputStream.ComputeTagSize(V1.Manifest.CreatedUnixMsFieldNumber) + CodedOutputStream.ComputeInt64Size(created);
+        }
+
+        foreach (var entry in manifest.Entries)
+        {
+            size += CodedOutputStream.ComputeTagSize(V1.Manifest.EntriesFieldNumber) + CodedOutputStream.ComputeMessageSize(ToWire(entry));
+        }
+
+        if (size > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"manifest of {size} bytes is larger than an array can hold");
+        }
+
+        var bytes = new byte[size];
+        var coded = new CodedOutputStream(bytes);
+        coded.WriteTag(ManifestTagFormat);
+        coded.WriteUInt32(Manifest.FormatVersion);
+        if (generation != 0)
+        {
+            coded.WriteTag(ManifestTagGeneration);
+            coded.WriteUInt64(generation);
+        }
+
+        if (created != 0)
+        {
+            coded.WriteTag(ManifestTagCreated);
+            coded.WriteInt64(created);
+        }
+
+        foreach (var entry in manifest.Entries)
+        {
+            coded.WriteTag(ManifestTagEntry);
+            coded.WriteMessage(ToWire(entry));
+        }
+
+        coded.CheckNoSpaceLeft();
+        return bytes;
     }
 
     public Manifest ParseManifest(ReadOnlyMemory<byte> bytes, ManifestLimits limits, IReadOnlyList<ManifestEntry>? shareWith = null)
@@ -359,18 +379,6 @@ public sealed class ProtobufWireCodec : IWireCodec
 
     private static long HeaderCount(ulong value, string what) =>
         value <= long.MaxValue ? (long)value : throw SyncException.Refused($"delta header {what} {value} out of range");
-
-    private static int EstimateManifestBytes(Manifest manifest)
-    {
-        // A rough guess that avoids most regrowth; MemoryStream grows past it if needed.
-        long estimate = 64;
-        foreach (var entry in manifest.Entries)
-        {
-            estimate += entry.Path.Length + 64 + (entry.Chunks.Count * 38);
-        }
-
-        return (int)Math.Min(estimate, Array.MaxLength);
-    }
 
     /// <summary>A hostile path shortened and stripped of control characters, so a refusal stays one line.</summary>
     private static string Printable(string path)

@@ -97,11 +97,14 @@ public sealed class GenerationReceiver
         var manifestBytes = header.ManifestIsPatch
             ? await ReadPatchedManifestAsync(reader, header, publishedManifest, limits, cancellationToken).ConfigureAwait(false)
             : await ReadManifestAsync(reader, header, limits, cancellationToken).ConfigureAwait(false);
+        publishedManifest = default; // the base's bytes serve only the patch: let them go before the contents arrive
         var manifest = _codec.ParseManifest(manifestBytes, limits, sources.Published.Entries);
         if (manifest.Generation != header.TargetGeneration)
         {
             throw SyncException.Refused($"{what}: manifest names generation {manifest.Generation}");
         }
+
+        MemoryTrim.AfterPhase(manifest.Entries.Count);
 
         progress.StartPhase("receive", header.PayloadBytes, header.ContentCount);
         if (resume is not null)

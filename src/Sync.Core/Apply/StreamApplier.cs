@@ -69,6 +69,7 @@ public sealed class StreamApplier
     {
         var currentBytes = state.LoadPublishedManifest();
         var current = currentBytes is null ? Manifest.Empty : _codec.ParseManifest(currentBytes, ManifestLimits.Base);
+        MemoryTrim.AfterPhase(current.Entries.Count);
         using var layout = new PublishLayout(state, target, mode);
         layout.RemoveStaging();
         var sources = new ContentSources(current, layout.Published, layout.Objects);

@@ -65,9 +65,7 @@ public sealed class DeltaExporter
         }
 
         var signatures = state.Signatures;
-        var scan = await new SourceGuard(_logger, _time)
-            .ScanConsistentAsync(source, options, token => ScanAsync(source, state, options, progress, token), cancellationToken)
-            .ConfigureAwait(false);
+        var scan = await ScanGuardedAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
         var lastBytes = holdings is null ? state.LoadLastManifest() : holdings.PublishedManifest;
         var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base, scan.Entries);
         var baseManifest = options.Full ? Manifest.Empty : last;
@@ -87,17 +85,20 @@ public sealed class DeltaExporter
         var manifestBytes = _codec.SerializeManifest(target);
         var manifestDigest = Digest.Compute(manifestBytes);
 
+        // A delta's manifest travels as a patch against the base's, which the inside holds (it checks its digest).
+        // Encoded before planning so the base's bytes (56 MB for a 600,000-entry mirror) are not held through it.
+        var manifestPatch = baseManifest.Generation == 0 || lastBytes is null
+            ? null
+            : await ManifestPatch.EncodeAsync(lastBytes, manifestBytes, cancellationToken).ConfigureAwait(false);
+        lastBytes = null;
+
+        MemoryTrim.AfterPhase(target.Entries.Count);
         progress.StartPhase("plan");
         await using var recompress = new RecompressPlanner(source, target, options.Recompress ? options.RecompressMaxPlainBytes : -1, _logger);
         var plainPatch = new RecompressPlainPatchPlanner(source, baseManifest, target, state, options.Recompress ? options.RecompressMaxPlainBytes : -1, _logger);
         var plans = await PlanAsync(source, baseManifest, held, target, signatures, recompress, plainPatch, progress, cancellationToken).ConfigureAwait(false);
         var (added, changed, removed) = ManifestDiff.CountFiles(last, target);
         var payload = plans.Sum(p => p.Cost);
-
-        // A delta's manifest travels as a patch against the base's, which the inside holds (it checks its digest).
-        var manifestPatch = baseManifest.Generation == 0
-            ? null
-            : await ManifestPatch.EncodeAsync(lastBytes, manifestBytes, cancellationToken).ConfigureAwait(false);
         var header = new DeltaHeader(
             manifestPatch is null ? DeltaHeader.SlicedManifestFormat : DeltaHeader.PatchedManifestFormat,
             RandomNumberGenerator.GetBytes(16),
@@ -118,6 +119,19 @@ public sealed class DeltaExporter
             ManifestWireBytes = manifestPatch is null ? manifestBytes.Length : ManifestPatch.WireBytes(manifestPatch),
         };
         return new PreparedExport(source, target, manifestBytes, manifestDigest, header, signed, plans, summary, baseManifest, held.Chunks, manifestPatch);
+    }
+
+    /// <summary>
+    /// The guarded scan, without its cache: only the guard's APT check reads the cache, and it is saved by then, so a
+    /// mirror's 300,000 cached stats are not held through planning (the async frame would keep the whole result).
+    /// </summary>
+    private async Task<ScannedTree> ScanGuardedAsync(
+        string source, OutsideState state, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        var scan = await new SourceGuard(_logger, _time)
+            .ScanConsistentAsync(source, options, token => ScanAsync(source, state, options, progress, token), cancellationToken)
+            .ConfigureAwait(false);
+        return new ScannedTree(scan.Entries, scan.FilesHashed, scan.BytesHashed);
     }
 
     private async Task<ScanResult> ScanAsync(
@@ -142,14 +156,7 @@ public sealed class DeltaExporter
         string source, Manifest baseManifest, InsideHoldings held, Manifest target, SignatureStore signatures, RecompressPlanner recompress,
         RecompressPlainPatchPlanner plainPatch, OperationProgress progress, CancellationToken cancellationToken)
     {
-        var available = new HashSet<Digest>(held.Chunks);
-        foreach (var file in baseManifest.Files)
-        {
-            foreach (var chunk in file.Chunks)
-            {
-                available.Add(chunk.Digest);
-            }
-        }
+        var available = AvailableChunks.Of(baseManifest, held.Chunks);
 
         recompress.StartProofs(d => !baseManifest.HasContent(d) && !held.Contents.Contains(d), cancellationToken);
         var plans = new List<ContentPlan>();
@@ -263,4 +270,6 @@ public sealed class DeltaExporter
 
         return true;
     }
+
+    private sealed record ScannedTree(IReadOnlyList<ManifestEntry> Entries, int FilesHashed, long BytesHashed);
 }

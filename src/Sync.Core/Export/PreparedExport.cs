@@ -92,14 +92,7 @@ public sealed class PreparedExport
             ? await EmitManifestPatchAsync(sink, progress, cancellationToken).ConfigureAwait(false)
             : await EmitManifestSlicesAsync(sink, progress, cancellationToken).ConfigureAwait(false);
 
-        var available = new HashSet<Digest>(_heldChunks);
-        foreach (var file in _base.Files)
-        {
-            foreach (var chunk in file.Chunks)
-            {
-                available.Add(chunk.Digest);
-            }
-        }
+        var available = AvailableChunks.Of(_base, _heldChunks);
 
         foreach (var plan in RecompressPlanner.EmissionOrder(_plans))
         {
@@ -173,7 +166,12 @@ public sealed class PreparedExport
     {
         var emission = _emission ?? throw new InvalidOperationException("record the emission (RecordBundle, MarkPending or RecordSent) before committing it");
         state.Commit(emission, ManifestBytes, when);
-        var keep = new HashSet<Digest>(Target.Files.Select(f => f.Digest));
+        var keep = new HashSet<Digest>(Target.Entries.Count(e => e.IsFile));
+        foreach (var file in Target.Files)
+        {
+            keep.Add(file.Digest);
+        }
+
         state.Signatures.Prune(keep);
         state.PlainSignatures.Prune(keep);
     }
