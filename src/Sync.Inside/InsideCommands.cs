@@ -22,18 +22,11 @@ internal static class InsideCommands
 {
     private const string Agent = "sync-inside";
 
-    public static async Task<int> RunAsync(string[] args)
-    {
-        var root = new RootCommand("sync-inside: verifies and applies signed generations from the outside agent, publishing each atomically.");
-        root.Subcommands.Add(Import());
-        root.Subcommands.Add(Verify());
-        root.Subcommands.Add(Status());
-        root.Subcommands.Add(RepairCommand.Create());
-        root.Subcommands.Add(GrpcCommands.Serve());
-        root.Subcommands.Add(GrpcCommands.Pull());
-        root.Subcommands.Add(UdpCommands.Receive());
-        return await CommandLine.InvokeAsync(Agent, root, args);
-    }
+    public static Task<int> RunAsync(string[] args) => CommandLine.InvokeAsync(
+        Agent,
+        "sync-inside: verifies and applies signed generations from the outside agent, publishing each atomically.",
+        [Import(), Verify(), Status(), RepairCommand.Create(), GrpcCommands.Serve(), GrpcCommands.Pull(), UdpCommands.Receive()],
+        args);
 
     private static Command Import()
     {

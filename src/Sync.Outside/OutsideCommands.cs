@@ -19,20 +19,14 @@ internal static class OutsideCommands
 {
     private const string Agent = "sync-outside";
 
-    public static async Task<int> RunAsync(string[] args)
-    {
-        var root = new RootCommand("sync-outside: scans a repository tree and exports signed generations for the inside agent.");
-        root.Subcommands.Add(Keygen());
-        root.Subcommands.Add(Export());
-        root.Subcommands.Add(Scan());
-        root.Subcommands.Add(Status());
-        root.Subcommands.Add(GrpcCommands.Push());
-        root.Subcommands.Add(GrpcCommands.Serve());
-        root.Subcommands.Add(UdpCommands.Send());
-        root.Subcommands.Add(UdpCommands.Carousel());
-        root.Subcommands.Add(UdpCommands.FecPlan());
-        return await CommandLine.InvokeAsync(Agent, root, args);
-    }
+    public static Task<int> RunAsync(string[] args) => CommandLine.InvokeAsync(
+        Agent,
+        "sync-outside: scans a repository tree and exports signed generations for the inside agent.",
+        [
+            Keygen(), Export(), Scan(), Status(), GrpcCommands.Push(), GrpcCommands.Serve(),
+            UdpCommands.Send(), UdpCommands.Carousel(), UdpCommands.FecPlan(),
+        ],
+        args);
 
     private static Command Keygen()
     {
