@@ -79,7 +79,7 @@ internal static class UdpCommands
                 ? OptionValue.Parse("--spool-max-bytes", budgetText, Sync.Transport.FileDrop.VolumeSize.Parse)
                 : null;
 
-            var key = result.GetValue(macKey) is { } keyPath ? UdpArguments.MacKey("--mac-key", keyPath) : null;
+            var key = result.GetValue(macKey) is { } keyPath ? UdpMacKey.Read("--mac-key", keyPath) : null;
             var trustFiles = result.GetValue(trust)!;
             var stateDir = result.GetValue(state)!;
             var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;

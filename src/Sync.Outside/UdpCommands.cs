@@ -71,7 +71,7 @@ internal static class UdpCommands
                 Passes = passes,
                 Mtu = result.GetValue(Mtu),
                 Ttl = result.GetValue(Ttl),
-                MacKey = result.GetValue(MacKey) is { } key ? UdpArguments.MacKey("--mac-key", key) : null,
+                MacKey = result.GetValue(MacKey) is { } key ? UdpMacKey.Read("--mac-key", key) : null,
                 LocalAddress = local,
                 DataSymbolsPerBlock = result.GetValue(DataSymbols),
                 Code = ParseCode(result.GetValue(Code)!, out bool auto),
