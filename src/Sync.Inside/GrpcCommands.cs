@@ -39,11 +39,9 @@ internal static class GrpcCommands
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
             // The lock first: a second serve on this state is busy (6), not a metrics port already taken (1).
             using var serviceLock = ServiceLock.Acquire(Agent, "serve", target.StateDirectory);
-            await using var scrape = await serving.Metrics.StartAsync(result, token);
             CheckTarget(target);
-            var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
-            await GrpcServeOptions.RunAsync(
-                Agent, listen, level, target.Target,
+            return await serving.RunAsync(
+                Agent, result, listen, result.GetValue(common.Verbose), target.Target,
                 services =>
                 {
                     services.AddInsideEndpoint(target, trust, wait);
@@ -52,7 +50,6 @@ internal static class GrpcCommands
                 app => app.MapInsideEndpoint(),
                 logs => InsideLog.Serving(logs.CreateLogger<InsideSession>(), target.Target, listen.Endpoint, listen.Tls.ServerSecurity),
                 token);
-            return 0;
         }, ct));
         return command;
     }

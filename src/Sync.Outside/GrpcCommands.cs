@@ -3,7 +3,6 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serilog.Events;
 using Sync.Core;
 using Sync.Core.Export;
 using Sync.Core.Streams;
@@ -85,15 +84,12 @@ internal static class GrpcCommands
                 throw SyncException.Usage($"source '{source.Source}' does not exist");
             }
 
-            await using var scrape = await serving.Metrics.StartAsync(result, token);
-            var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
-            await GrpcServeOptions.RunAsync(
-                Agent, listen, level, source.Source,
+            return await serving.RunAsync(
+                Agent, result, listen, result.GetValue(common.Verbose), source.Source,
                 services => services.AddOutsideEndpoint(source, wait),
                 app => app.MapOutsideEndpoint(),
                 logs => OutsideLog.Serving(logs.CreateLogger<OutsideSession>(), source.Source, listen.Endpoint, listen.Tls.ServerSecurity),
                 token);
-            return 0;
         }, ct));
         return command;
     }
