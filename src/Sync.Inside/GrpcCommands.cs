@@ -64,9 +64,7 @@ internal static class GrpcCommands
         var metrics = new MetricsOptions();
         var command = new Command("pull", "Ask the outside (`sync-outside serve`) for what this inside lacks and publish it; once, or --every DURATION.");
         common.AddTo(command);
-        command.Options.Add(from);
-        command.Options.Add(every);
-        command.Options.Add(quiet);
+        command.AddOptions(from, every, quiet);
         metrics.AddListenTo(command);
         metrics.AddFileTo(command);
         tls.AddClientOptions(command);
@@ -210,11 +208,7 @@ internal static class GrpcCommands
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { TargetPath, State, Trust, Publish, Keep, IdleTimeout, Verbose })
-            {
-                command.Options.Add(option);
-            }
-
+            command.AddOptions(TargetPath, State, Trust, Publish, Keep, IdleTimeout, Verbose);
             Apply.AddTo(command);
         }
 

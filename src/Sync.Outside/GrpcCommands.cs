@@ -119,8 +119,7 @@ internal static class GrpcCommands
         public void AddTo(Command command)
         {
             Common.AddTo(command);
-            command.Options.Add(MaxRate);
-            command.Options.Add(IdleTimeout);
+            command.AddOptions(MaxRate, IdleTimeout);
         }
 
         public OutsideSource Source(ParseResult result, SigningKey key)

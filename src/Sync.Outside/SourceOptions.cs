@@ -69,13 +69,8 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
 
-    public void AddTo(Command command)
-    {
-        foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, NoConsistencyCheck, NoRecompress, RecompressMax, AfterGeneration, Wait, LockTimeout, Quiet, Verbose })
-        {
-            command.Options.Add(option);
-        }
-    }
+    public void AddTo(Command command) => command.AddOptions(
+        SourceDirectory, State, Key, Full, Verify, Immutable, NoConsistencyCheck, NoRecompress, RecompressMax, AfterGeneration, Wait, LockTimeout, Quiet, Verbose);
 
     /// <param name="key">The key loaded from <see cref="Key"/>; the caller owns it.</param>
     public GenerationSource Generation(ParseResult result, SigningKey key) => new(

@@ -185,10 +185,7 @@ internal static class UdpCommands
             passes, keepSpools, carousel, carouselRate,
         };
         common.AddTo(command);
-        foreach (var option in link.All)
-        {
-            command.Options.Add(option);
-        }
+        command.AddOptions(link.All);
 
         var metrics = new MetricsOptions();
         metrics.AddFileTo(command);
@@ -263,10 +260,7 @@ internal static class UdpCommands
         {
             state, key, generations, rounds, pause, verbose,
         };
-        foreach (var option in link.All)
-        {
-            command.Options.Add(option);
-        }
+        command.AddOptions(link.All);
 
         var metrics = new MetricsOptions();
         metrics.AddListenTo(command);
