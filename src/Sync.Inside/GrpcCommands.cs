@@ -94,13 +94,7 @@ internal static class GrpcCommands
                 service.Services.GetRequiredService<IWireCodec>(), trust, service.Logger<InsideSession>(), time, SyncGate.Private(time));
             if (interval is null)
             {
-                var progress = new OperationProgress();
-                PullResult pulled;
-                await using (new ProgressDisplay(progress, result.GetValue(quiet), time))
-                {
-                    pulled = await session.PullAsync(channel, url, target, progress, token);
-                }
-
+                var pulled = await ProgressDisplay.ShowWhileAsync(result.GetValue(quiet), time, progress => session.PullAsync(channel, url, target, progress, token));
                 await service.StopAsync(CancellationToken.None);
                 return Report(pulled);
             }

@@ -92,12 +92,8 @@ internal static class InsideCommands
                     $"drop folder '{dropDir}' holds no bundle and nothing was ever imported here: is the medium mounted? (a bundle's index is written last)");
             }
 
-            var progress = new OperationProgress();
-            IntakeRound round;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet), host.Time()))
-            {
-                round = await intake.ApplyInOrderAsync(candidates, IntakeMode.OneShot, progress, token);
-            }
+            var round = await ProgressDisplay.ShowWhileAsync(
+                result.GetValue(quiet), host.Time(), progress => intake.ApplyInOrderAsync(candidates, IntakeMode.OneShot, progress, token));
 
             foreach (var line in round.Refused.Concat(round.Pending))
             {
@@ -155,12 +151,8 @@ internal static class InsideCommands
 
             using var tree = PublishLayout.OpenPublished(inside, root)
                 ?? throw new SyncException(SyncErrorKind.Failure, $"the published tree of generation {inside.Published.Generation} is gone; restore it, or import a full bundle into a new state directory");
-            var progress = new OperationProgress();
-            IReadOnlyList<string> problems;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet), host.Time()))
-            {
-                problems = await TreeVerifier.VerifyAsync(tree, manifest, inside.Published.EffectivePolicy, progress, token, inside.Published.SharedRoots);
-            }
+            var problems = await ProgressDisplay.ShowWhileAsync(result.GetValue(quiet), host.Time(), progress =>
+                TreeVerifier.VerifyAsync(tree, manifest, inside.Published.EffectivePolicy, progress, token, inside.Published.SharedRoots));
 
             foreach (var problem in problems)
             {

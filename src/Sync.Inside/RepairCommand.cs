@@ -34,12 +34,8 @@ internal static class RepairCommand
             var mode = inside.Published.Mode;
             var policy = inside.Published.EffectivePolicy;
             var repairer = new Repairer(host.Services.GetRequiredService<IWireCodec>(), host.Logger<Repairer>(), host.Time());
-            var progress = new OperationProgress();
-            Repairer.Outcome outcome;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet), host.Time()))
-            {
-                outcome = await repairer.RepairAsync(inside, result.GetValue(target)!, mode, policy, Math.Max(1, result.GetValue(keep)), progress, token);
-            }
+            var outcome = await ProgressDisplay.ShowWhileAsync(result.GetValue(quiet), host.Time(), progress =>
+                repairer.RepairAsync(inside, result.GetValue(target)!, mode, policy, Math.Max(1, result.GetValue(keep)), progress, token));
 
             if (outcome.Missing.Count > 0)
             {

@@ -59,14 +59,9 @@ internal static class OutsideCommands
         {
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
-            var progress = new OperationProgress();
             var started = host.Time().GetTimestamp();
-            ExportSummary s;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet), host.Time()))
-            {
-                s = await Publishing.Publisher(host).ScanAsync(
-                    result.GetValue(source)!, result.GetValue(state)!, new ExportOptions { Verify = result.GetValue(verify) }, progress, token);
-            }
+            var s = await ProgressDisplay.ShowWhileAsync(result.GetValue(quiet), host.Time(), progress => Publishing.Publisher(host).ScanAsync(
+                result.GetValue(source)!, result.GetValue(state)!, new ExportOptions { Verify = result.GetValue(verify) }, progress, token));
 
             var seconds = host.Time().GetElapsedTime(started).TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

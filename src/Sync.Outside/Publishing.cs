@@ -22,14 +22,10 @@ internal static class Publishing
     /// </summary>
     public static async Task<T> WithProgressAsync<T>(bool quiet, TimeProvider time, Func<OperationProgress, TextWriter, Task<T>> body)
     {
-        var progress = new OperationProgress();
         using var lines = new StringWriter(CultureInfo.InvariantCulture);
         try
         {
-            await using (new ProgressDisplay(progress, quiet, time))
-            {
-                return await body(progress, lines);
-            }
+            return await ProgressDisplay.ShowWhileAsync(quiet, time, progress => body(progress, lines));
         }
         finally
         {
