@@ -59,7 +59,7 @@ internal static class GrpcCommands
         var common = new TargetOptions();
         var from = new Option<string>("--from") { Description = "The outside's URL: https://HOST:PORT (http:// only to loopback).", Required = true };
         var every = new Option<string>("--every") { Description = "Keep pulling at this interval (e.g. 10m, 1h) until stopped, instead of once." };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
+        var quiet = StandardOptions.Quiet();
         var tls = new TlsOptions();
         var metrics = new MetricsOptions();
         var command = new Command("pull", "Ask the outside (`sync-outside serve`) for what this inside lacks and publish it; once, or --every DURATION.");
@@ -188,7 +188,7 @@ internal static class GrpcCommands
 
         public Option<int> Keep { get; } = new("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
 
-        public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
+        public Option<bool> Verbose { get; } = StandardOptions.Verbose();
 
         public Option<string> IdleTimeout { get; } = new("--idle-timeout")
         {

@@ -49,8 +49,8 @@ internal static class InsideCommands
             Description = "What to do with a bundle that can never apply here (older than what is published, untrusted, damaged): keep (default: refused again by every import) or move:DIR (an existing folder, a quarantine).",
             DefaultValueFactory = _ => "keep",
         };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var quiet = StandardOptions.Quiet();
+        var verbose = StandardOptions.Verbose();
         var command = new Command("import", "Apply every complete bundle in the drop folder, in generation order.")
         {
             drop, target, state, trust, publish, keep, applied, refused, quiet, verbose,
@@ -134,8 +134,8 @@ internal static class InsideCommands
     {
         var target = new Option<string>("--target") { Description = "The published tree.", Required = true };
         var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var quiet = StandardOptions.Quiet();
+        var verbose = StandardOptions.Verbose();
         var command = new Command("verify", "Re-hash the published tree against the manifest of its generation.") { target, state, quiet, verbose };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {

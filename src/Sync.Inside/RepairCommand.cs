@@ -18,8 +18,8 @@ internal static class RepairCommand
         var target = new Option<string>("--target") { Description = "Where readers look (the target the state publishes to).", Required = true };
         var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var quiet = StandardOptions.Quiet();
+        var verbose = StandardOptions.Verbose();
         var command = new Command(
             "repair",
             "Re-check every published file; replace each that no longer matches its manifest from an intact copy, or say which contents are needed.")

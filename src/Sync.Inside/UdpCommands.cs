@@ -44,7 +44,7 @@ internal static class UdpCommands
         };
         var rcvbuf = new Option<string>("--rcvbuf") { Description = "Socket receive buffer to ask for (granted size is reported).", DefaultValueFactory = _ => "64M" };
         var report = new Option<double>("--report-interval") { Description = "Seconds between report lines on stdout.", DefaultValueFactory = _ => 5 };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var verbose = StandardOptions.Verbose();
         var command = new Command("receive", "Listen on a send-only UDP link (data diode) and publish each generation that arrives complete and verified, until stopped.")
         {
             udp, group, target, state, trust, once, timeout, publish, keep, macKey, spool, spoolMaxAge, spoolMaxBytes, rcvbuf, report, verbose,

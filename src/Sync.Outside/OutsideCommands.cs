@@ -49,8 +49,8 @@ internal static class OutsideCommands
         var source = new Option<string>("--source") { Description = "The source tree.", Required = true };
         var state = new Option<string>("--state") { Description = "The outside's state directory.", Required = true };
         var verify = new Option<bool>("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var quiet = StandardOptions.Quiet();
+        var verbose = StandardOptions.Verbose();
         var command = new Command("scan", "Scan the source (refreshing the cache) and say what changed since the last export, without exporting.")
         {
             source, state, verify, quiet, verbose,

@@ -65,9 +65,9 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
         DefaultValueFactory = _ => "10m",
     };
 
-    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display." };
+    public Option<bool> Quiet { get; } = StandardOptions.Quiet();
 
-    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
+    public Option<bool> Verbose { get; } = StandardOptions.Verbose();
 
     public void AddTo(Command command) => command.AddOptions(
         SourceDirectory, State, Key, Full, Verify, Immutable, NoConsistencyCheck, NoRecompress, RecompressMax, AfterGeneration, Wait, LockTimeout, Quiet, Verbose);

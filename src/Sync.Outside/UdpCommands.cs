@@ -255,7 +255,7 @@ internal static class UdpCommands
         var generations = new Option<int>("--generations") { Description = "Newest generations repeated, oldest first.", DefaultValueFactory = _ => 3 };
         var rounds = new Option<int>("--rounds") { Description = "Stop after this many rounds (0: run until stopped).", DefaultValueFactory = _ => 0 };
         var pause = new Option<double>("--pause") { Description = "Seconds idle between rounds.", DefaultValueFactory = _ => 1 };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var verbose = StandardOptions.Verbose();
         var command = new Command("carousel", "Repeat the newest generations' streams slowly until stopped, so an inside that was down catches up with no operator.")
         {
             state, key, generations, rounds, pause, verbose,
