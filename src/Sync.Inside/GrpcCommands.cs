@@ -184,7 +184,7 @@ internal static class GrpcCommands
 
         public Option<string[]> Trust { get; } = TrustOption.Create();
 
-        public Option<string> Publish { get; } = new("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
+        public Option<string> Publish { get; } = PublishOption.Create();
 
         public Option<int> Keep { get; } = new("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
 
@@ -197,8 +197,6 @@ internal static class GrpcCommands
         };
 
         public ApplyOptions Apply { get; } = new();
-
-        public TargetOptions() => Publish.AcceptOnlyFromAmong("snapshot", "in-place");
 
         public void AddTo(Command command)
         {
@@ -218,7 +216,7 @@ internal static class GrpcCommands
             return new InsideTarget(
                 result.GetValue(TargetPath)!,
                 result.GetValue(State)!,
-                result.GetValue(Publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot,
+                PublishOption.Mode(result, Publish),
                 result.GetValue(Keep))
             {
                 IdleTimeout = idle,

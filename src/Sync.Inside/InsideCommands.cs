@@ -34,8 +34,7 @@ internal static class InsideCommands
         var target = new Option<string>("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
         var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
         var trust = TrustOption.Create();
-        var publish = new Option<string>("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
-        publish.AcceptOnlyFromAmong("snapshot", "in-place");
+        var publish = PublishOption.Create();
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
         var apply = new ApplyOptions();
         var metrics = new MetricsOptions();
@@ -77,7 +76,7 @@ internal static class InsideCommands
             var time = host.Time();
             using var trustStore = TrustStore.Load(result.GetValue(trust)!);
             using var inside = InsideState.OpenForWrite(result.GetValue(state)!);
-            var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
+            var mode = PublishOption.Mode(result, publish);
             var intake = new GenerationIntake(
                 host.Services.GetRequiredService<IWireCodec>(), trustStore, inside,
                 new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
