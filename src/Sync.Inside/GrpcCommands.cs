@@ -22,7 +22,7 @@ namespace Sync.Inside;
 /// </summary>
 internal static class GrpcCommands
 {
-    private const string Agent = "sync-inside";
+    private const string Agent = InsideAgent.Name;
 
     public static Command Serve()
     {

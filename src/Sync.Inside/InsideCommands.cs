@@ -20,7 +20,7 @@ namespace Sync.Inside;
 /// <summary>The `sync-inside` command line: import (file drop), verify and status. Each command runs in the generic host.</summary>
 internal static class InsideCommands
 {
-    private const string Agent = "sync-inside";
+    private const string Agent = InsideAgent.Name;
 
     public static Task<int> RunAsync(string[] args) => CommandLine.InvokeAsync(
         Agent,

@@ -11,7 +11,7 @@ namespace Sync.Inside;
 /// <summary>`sync-inside repair`: puts the published generation back as its manifest says, from intact local copies.</summary>
 internal static class RepairCommand
 {
-    private const string Agent = "sync-inside";
+    private const string Agent = InsideAgent.Name;
 
     public static Command Create()
     {

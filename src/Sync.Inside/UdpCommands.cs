@@ -17,7 +17,7 @@ namespace Sync.Inside;
 /// <summary>`sync-inside receive`: listens on the diode's UDP port and publishes every generation that completes.</summary>
 internal static class UdpCommands
 {
-    private const string Agent = "sync-inside";
+    private const string Agent = InsideAgent.Name;
 
     public static Command Receive()
     {

@@ -19,7 +19,7 @@ namespace Sync.Outside;
 /// </summary>
 internal static class GrpcCommands
 {
-    private const string Agent = "sync-outside";
+    private const string Agent = OutsideAgent.Name;
 
     public static Command Push()
     {

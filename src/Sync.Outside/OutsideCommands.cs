@@ -17,7 +17,7 @@ namespace Sync.Outside;
 /// <summary>The `sync-outside` command line: keygen, export (file drop) and scan; the gRPC and UDP carriers' commands are in their own files. Each command runs in the generic host.</summary>
 internal static class OutsideCommands
 {
-    private const string Agent = "sync-outside";
+    private const string Agent = OutsideAgent.Name;
 
     public static Task<int> RunAsync(string[] args) => CommandLine.InvokeAsync(
         Agent,

@@ -11,7 +11,7 @@ namespace Sync.Outside;
 /// <summary>What every publishing command of `sync-outside` shares: the engine, built from the host, and how its outcome ends the command.</summary>
 internal static class Publishing
 {
-    private const string Agent = "sync-outside";
+    private const string Agent = OutsideAgent.Name;
 
     public static GenerationPublisher Publisher(IHost host) => new(
         host.Services.GetRequiredService<IWireCodec>(), host.Logger<GenerationPublisher>(), host.Time());

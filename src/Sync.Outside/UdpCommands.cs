@@ -21,7 +21,7 @@ namespace Sync.Outside;
 /// </summary>
 internal static class UdpCommands
 {
-    private const string Agent = "sync-outside";
+    private const string Agent = OutsideAgent.Name;
 
     /// <summary>The options every sending command shares, parsed into the library's options.</summary>
     private sealed class Link
