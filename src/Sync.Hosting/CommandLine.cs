@@ -10,9 +10,18 @@ namespace Sync.Hosting;
 /// </summary>
 public static class CommandLine
 {
-    /// <summary>An agent's entry: the process environment is read here, once, for the options and the kill tests' switch.</summary>
-    public static Task<int> InvokeAsync(string agentName, RootCommand root, string[] args)
+    /// <summary>
+    /// An agent's entry: its root command made of <paramref name="commands"/>; the process environment is read here,
+    /// once, for the options and the kill tests' switch.
+    /// </summary>
+    public static Task<int> InvokeAsync(string agentName, string description, IEnumerable<Command> commands, string[] args)
     {
+        var root = new RootCommand(description);
+        foreach (var command in commands)
+        {
+            root.Subcommands.Add(command);
+        }
+
         var environment = ConfigurationMerger.ReadEnvironment();
         CrashPointSwitch.Arm(environment);
         return InvokeAsync(agentName, root, args, environment);

@@ -35,13 +35,17 @@ public sealed class GrpcServeOptions
     public (IPEndPoint Endpoint, TlsSettings Tls) Read(ParseResult result) => (ListenAddress.Parse(result.GetValue(Listen)!), Tls.Server(result));
 
     /// <summary>
-    /// Serves until stopped. Once listening, <paramref name="announce"/> writes the agent's "Serving" line (its own
-    /// template: the operator's logs name a target or a source) and systemd hears <paramref name="serving"/>.
+    /// Serves until stopped, once the agent has taken its lock and checked its state: answers scrapes on
+    /// --metrics-listen (a port already taken fails here, before the gRPC port is opened), logs at Information (Debug
+    /// when <paramref name="verbose"/>), and once listening, <paramref name="announce"/> writes the agent's "Serving"
+    /// line (its own template: the operator's logs name a target or a source) and systemd hears <paramref name="serving"/>.
     /// </summary>
-    public static async Task RunAsync(
-        string agent, (IPEndPoint Endpoint, TlsSettings Tls) listen, LogEventLevel level, string serving, Action<IServiceCollection> configureServices,
-        Action<WebApplication> mapServices, Action<ILoggerFactory> announce, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(
+        string agent, ParseResult result, (IPEndPoint Endpoint, TlsSettings Tls) listen, bool verbose, string serving,
+        Action<IServiceCollection> configureServices, Action<WebApplication> mapServices, Action<ILoggerFactory> announce, CancellationToken cancellationToken)
     {
+        await using var scrape = await Metrics.StartAsync(result, cancellationToken).ConfigureAwait(false);
+        var level = verbose ? LogEventLevel.Debug : LogEventLevel.Information;
         var (endpoint, tls) = listen;
         await using var app = GrpcServer.Build(agent, endpoint, tls, services =>
         {
@@ -56,5 +60,6 @@ public sealed class GrpcServeOptions
                 ServiceReadiness.Ready(app.Services, $"serving {serving} on {endpoint}");
             },
             cancellationToken).ConfigureAwait(false);
+        return 0;
     }
 }

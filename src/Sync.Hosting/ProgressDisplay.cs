@@ -23,6 +23,16 @@ public sealed class ProgressDisplay : IAsyncDisposable
         _loop = _enabled ? RunAsync() : Task.CompletedTask;
     }
 
+    /// <summary>Runs <paramref name="operation"/> with a fresh progress, shown on stderr until it ends (also when it fails).</summary>
+    public static async Task<T> ShowWhileAsync<T>(bool quiet, TimeProvider time, Func<OperationProgress, Task<T>> operation)
+    {
+        var progress = new OperationProgress();
+        await using (new ProgressDisplay(progress, quiet, time))
+        {
+            return await operation(progress).ConfigureAwait(false);
+        }
+    }
+
     private async Task RunAsync()
     {
         var phaseStarted = _time.GetTimestamp();

@@ -11,18 +11,24 @@ namespace Sync.Hosting;
 /// </summary>
 public static class StandardOptions
 {
+    /// <summary>A new --quiet/-q for one command (an option belongs to one command): the one place it is worded.</summary>
+    public static Option<bool> Quiet() => new("--quiet", "-q") { Description = "No progress display." };
+
+    /// <summary>A new --verbose/-v for one command.</summary>
+    public static Option<bool> Verbose() => new("--verbose", "-v") { Description = "Log details to stderr." };
+
     public static void Complete(RootCommand root)
     {
         foreach (var command in root.Subcommands)
         {
             if (!Has(command, "--quiet"))
             {
-                command.Options.Add(new Option<bool>("--quiet", "-q") { Description = "No progress display." });
+                command.Options.Add(Quiet());
             }
 
             if (!Has(command, "--verbose"))
             {
-                command.Options.Add(new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." });
+                command.Options.Add(Verbose());
             }
         }
     }

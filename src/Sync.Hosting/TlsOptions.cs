@@ -34,15 +34,7 @@ public sealed class TlsOptions
     /// <summary>Client side: accept exactly this server certificate.</summary>
     public Option<string> Pin { get; } = new("--tls-pin") { Description = "Accept only the server certificate with this SHA-256 (hex of its DER bytes)." };
 
-    public void AddServerOptions(Command command)
-    {
-        command.Options.Add(Certificate);
-        command.Options.Add(Key);
-        command.Options.Add(ClientCa);
-        command.Options.Add(AllowAnonymous);
-        command.Options.Add(AllowSubject);
-        command.Options.Add(AllowSubjectFile);
-    }
+    public void AddServerOptions(Command command) => command.AddOptions(Certificate, Key, ClientCa, AllowAnonymous, AllowSubject, AllowSubjectFile);
 
     /// <summary>A server's settings: its certificate, and the clients it admits.</summary>
     public TlsSettings Server(ParseResult result) => TlsSettings.Server(
@@ -52,11 +44,5 @@ public sealed class TlsOptions
     /// <summary>A client's settings: how it checks the server, and its own certificate for mutual TLS.</summary>
     public TlsSettings Client(ParseResult result) => new(result.GetValue(Certificate), result.GetValue(Key), result.GetValue(ServerCa), result.GetValue(Pin));
 
-    public void AddClientOptions(Command command)
-    {
-        command.Options.Add(ServerCa);
-        command.Options.Add(Pin);
-        command.Options.Add(Certificate);
-        command.Options.Add(Key);
-    }
+    public void AddClientOptions(Command command) => command.AddOptions(ServerCa, Pin, Certificate, Key);
 }

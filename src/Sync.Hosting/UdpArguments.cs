@@ -7,7 +7,8 @@ namespace Sync.Hosting;
 
 /// <summary>
 /// Parses the UDP carrier's arguments as operators write them, for both agents (the sender's and the receiver's
-/// endpoints, rates, percentages, the shared MAC key); every failure is a one-line usage error.
+/// endpoints, rates, percentages; the MAC key file is read by the carrier's UdpMacKey); every failure is a one-line
+/// usage error.
 /// </summary>
 public static class UdpArguments
 {
@@ -93,24 +94,5 @@ public static class UdpArguments
         {
             throw SyncException.Usage($"{option}: cannot resolve '{host}': {e.Message}");
         }
-    }
-
-    /// <summary>
-    /// The shared per-packet MAC key: the file's bytes, at least 16 of them (e.g. `openssl rand 32 > mac.key`, or a
-    /// hex or base64 line). Both agents read the same file, so its exact bytes are the key.
-    /// </summary>
-    public static byte[] MacKey(string option, string path)
-    {
-        byte[] key;
-        try
-        {
-            key = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw SyncException.Usage($"{option}: cannot read '{path}': {e.Message}");
-        }
-
-        return key.Length >= 16 ? key : throw SyncException.Usage($"{option}: '{path}' holds {key.Length} bytes; a MAC key needs at least 16 (openssl rand 32 > FILE)");
     }
 }

@@ -35,14 +35,7 @@ internal sealed class ApplyOptions
         Description = "Replace entries of an in-place target that something else changed since the last publish (each is logged).",
     };
 
-    public void AddTo(Command command)
-    {
-        command.Options.Add(KeepSpecialModes);
-        command.Options.Add(Owner);
-        command.Options.Add(Verify);
-        command.Options.Add(LockTimeout);
-        command.Options.Add(OverwriteLocalChanges);
-    }
+    public void AddTo(Command command) => command.AddOptions(KeepSpecialModes, Owner, Verify, LockTimeout, OverwriteLocalChanges);
 
     public ApplySettings Read(ParseResult result)
     {

@@ -22,7 +22,7 @@ namespace Sync.Inside;
 /// </summary>
 internal static class GrpcCommands
 {
-    private const string Agent = "sync-inside";
+    private const string Agent = InsideAgent.Name;
 
     public static Command Serve()
     {
@@ -39,11 +39,9 @@ internal static class GrpcCommands
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
             // The lock first: a second serve on this state is busy (6), not a metrics port already taken (1).
             using var serviceLock = ServiceLock.Acquire(Agent, "serve", target.StateDirectory);
-            await using var scrape = await serving.Metrics.StartAsync(result, token);
             CheckTarget(target);
-            var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
-            await GrpcServeOptions.RunAsync(
-                Agent, listen, level, target.Target,
+            return await serving.RunAsync(
+                Agent, result, listen, result.GetValue(common.Verbose), target.Target,
                 services =>
                 {
                     services.AddInsideEndpoint(target, trust, wait);
@@ -52,7 +50,6 @@ internal static class GrpcCommands
                 app => app.MapInsideEndpoint(),
                 logs => InsideLog.Serving(logs.CreateLogger<InsideSession>(), target.Target, listen.Endpoint, listen.Tls.ServerSecurity),
                 token);
-            return 0;
         }, ct));
         return command;
     }
@@ -62,14 +59,12 @@ internal static class GrpcCommands
         var common = new TargetOptions();
         var from = new Option<string>("--from") { Description = "The outside's URL: https://HOST:PORT (http:// only to loopback).", Required = true };
         var every = new Option<string>("--every") { Description = "Keep pulling at this interval (e.g. 10m, 1h) until stopped, instead of once." };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
+        var quiet = StandardOptions.Quiet();
         var tls = new TlsOptions();
         var metrics = new MetricsOptions();
         var command = new Command("pull", "Ask the outside (`sync-outside serve`) for what this inside lacks and publish it; once, or --every DURATION.");
         common.AddTo(command);
-        command.Options.Add(from);
-        command.Options.Add(every);
-        command.Options.Add(quiet);
+        command.AddOptions(from, every, quiet);
         metrics.AddListenTo(command);
         metrics.AddFileTo(command);
         tls.AddClientOptions(command);
@@ -99,13 +94,7 @@ internal static class GrpcCommands
                 service.Services.GetRequiredService<IWireCodec>(), trust, service.Logger<InsideSession>(), time, SyncGate.Private(time));
             if (interval is null)
             {
-                var progress = new OperationProgress();
-                PullResult pulled;
-                await using (new ProgressDisplay(progress, result.GetValue(quiet), time))
-                {
-                    pulled = await session.PullAsync(channel, url, target, progress, token);
-                }
-
+                var pulled = await ProgressDisplay.ShowWhileAsync(result.GetValue(quiet), time, progress => session.PullAsync(channel, url, target, progress, token));
                 await service.StopAsync(CancellationToken.None);
                 return Report(pulled);
             }
@@ -195,11 +184,11 @@ internal static class GrpcCommands
 
         public Option<string[]> Trust { get; } = TrustOption.Create();
 
-        public Option<string> Publish { get; } = new("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
+        public Option<string> Publish { get; } = PublishOption.Create();
 
         public Option<int> Keep { get; } = new("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
 
-        public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
+        public Option<bool> Verbose { get; } = StandardOptions.Verbose();
 
         public Option<string> IdleTimeout { get; } = new("--idle-timeout")
         {
@@ -209,15 +198,9 @@ internal static class GrpcCommands
 
         public ApplyOptions Apply { get; } = new();
 
-        public TargetOptions() => Publish.AcceptOnlyFromAmong("snapshot", "in-place");
-
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { TargetPath, State, Trust, Publish, Keep, IdleTimeout, Verbose })
-            {
-                command.Options.Add(option);
-            }
-
+            command.AddOptions(TargetPath, State, Trust, Publish, Keep, IdleTimeout, Verbose);
             Apply.AddTo(command);
         }
 
@@ -233,7 +216,7 @@ internal static class GrpcCommands
             return new InsideTarget(
                 result.GetValue(TargetPath)!,
                 result.GetValue(State)!,
-                result.GetValue(Publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot,
+                PublishOption.Mode(result, Publish),
                 result.GetValue(Keep))
             {
                 IdleTimeout = idle,

@@ -20,20 +20,13 @@ namespace Sync.Inside;
 /// <summary>The `sync-inside` command line: import (file drop), verify and status. Each command runs in the generic host.</summary>
 internal static class InsideCommands
 {
-    private const string Agent = "sync-inside";
+    private const string Agent = InsideAgent.Name;
 
-    public static async Task<int> RunAsync(string[] args)
-    {
-        var root = new RootCommand("sync-inside: verifies and applies signed generations from the outside agent, publishing each atomically.");
-        root.Subcommands.Add(Import());
-        root.Subcommands.Add(Verify());
-        root.Subcommands.Add(Status());
-        root.Subcommands.Add(RepairCommand.Create());
-        root.Subcommands.Add(GrpcCommands.Serve());
-        root.Subcommands.Add(GrpcCommands.Pull());
-        root.Subcommands.Add(UdpCommands.Receive());
-        return await CommandLine.InvokeAsync(Agent, root, args);
-    }
+    public static Task<int> RunAsync(string[] args) => CommandLine.InvokeAsync(
+        Agent,
+        "sync-inside: verifies and applies signed generations from the outside agent, publishing each atomically.",
+        [Import(), Verify(), Status(), RepairCommand.Create(), GrpcCommands.Serve(), GrpcCommands.Pull(), UdpCommands.Receive()],
+        args);
 
     private static Command Import()
     {
@@ -41,8 +34,7 @@ internal static class InsideCommands
         var target = new Option<string>("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
         var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
         var trust = TrustOption.Create();
-        var publish = new Option<string>("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
-        publish.AcceptOnlyFromAmong("snapshot", "in-place");
+        var publish = PublishOption.Create();
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
         var apply = new ApplyOptions();
         var metrics = new MetricsOptions();
@@ -56,8 +48,8 @@ internal static class InsideCommands
             Description = "What to do with a bundle that can never apply here (older than what is published, untrusted, damaged): keep (default: refused again by every import) or move:DIR (an existing folder, a quarantine).",
             DefaultValueFactory = _ => "keep",
         };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var quiet = StandardOptions.Quiet();
+        var verbose = StandardOptions.Verbose();
         var command = new Command("import", "Apply every complete bundle in the drop folder, in generation order.")
         {
             drop, target, state, trust, publish, keep, applied, refused, quiet, verbose,
@@ -84,7 +76,7 @@ internal static class InsideCommands
             var time = host.Time();
             using var trustStore = TrustStore.Load(result.GetValue(trust)!);
             using var inside = InsideState.OpenForWrite(result.GetValue(state)!);
-            var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
+            var mode = PublishOption.Mode(result, publish);
             var intake = new GenerationIntake(
                 host.Services.GetRequiredService<IWireCodec>(), trustStore, inside,
                 new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
@@ -99,12 +91,8 @@ internal static class InsideCommands
                     $"drop folder '{dropDir}' holds no bundle and nothing was ever imported here: is the medium mounted? (a bundle's index is written last)");
             }
 
-            var progress = new OperationProgress();
-            IntakeRound round;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet), host.Time()))
-            {
-                round = await intake.ApplyInOrderAsync(candidates, IntakeMode.OneShot, progress, token);
-            }
+            var round = await ProgressDisplay.ShowWhileAsync(
+                result.GetValue(quiet), host.Time(), progress => intake.ApplyInOrderAsync(candidates, IntakeMode.OneShot, progress, token));
 
             foreach (var line in round.Refused.Concat(round.Pending))
             {
@@ -145,8 +133,8 @@ internal static class InsideCommands
     {
         var target = new Option<string>("--target") { Description = "The published tree.", Required = true };
         var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var quiet = StandardOptions.Quiet();
+        var verbose = StandardOptions.Verbose();
         var command = new Command("verify", "Re-hash the published tree against the manifest of its generation.") { target, state, quiet, verbose };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
@@ -162,12 +150,8 @@ internal static class InsideCommands
 
             using var tree = PublishLayout.OpenPublished(inside, root)
                 ?? throw new SyncException(SyncErrorKind.Failure, $"the published tree of generation {inside.Published.Generation} is gone; restore it, or import a full bundle into a new state directory");
-            var progress = new OperationProgress();
-            IReadOnlyList<string> problems;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet), host.Time()))
-            {
-                problems = await TreeVerifier.VerifyAsync(tree, manifest, inside.Published.EffectivePolicy, progress, token, inside.Published.SharedRoots);
-            }
+            var problems = await ProgressDisplay.ShowWhileAsync(result.GetValue(quiet), host.Time(), progress =>
+                TreeVerifier.VerifyAsync(tree, manifest, inside.Published.EffectivePolicy, progress, token, inside.Published.SharedRoots));
 
             foreach (var problem in problems)
             {

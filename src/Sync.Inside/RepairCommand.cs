@@ -11,15 +11,15 @@ namespace Sync.Inside;
 /// <summary>`sync-inside repair`: puts the published generation back as its manifest says, from intact local copies.</summary>
 internal static class RepairCommand
 {
-    private const string Agent = "sync-inside";
+    private const string Agent = InsideAgent.Name;
 
     public static Command Create()
     {
         var target = new Option<string>("--target") { Description = "Where readers look (the target the state publishes to).", Required = true };
         var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var quiet = StandardOptions.Quiet();
+        var verbose = StandardOptions.Verbose();
         var command = new Command(
             "repair",
             "Re-check every published file; replace each that no longer matches its manifest from an intact copy, or say which contents are needed.")
@@ -34,12 +34,8 @@ internal static class RepairCommand
             var mode = inside.Published.Mode;
             var policy = inside.Published.EffectivePolicy;
             var repairer = new Repairer(host.Services.GetRequiredService<IWireCodec>(), host.Logger<Repairer>(), host.Time());
-            var progress = new OperationProgress();
-            Repairer.Outcome outcome;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet), host.Time()))
-            {
-                outcome = await repairer.RepairAsync(inside, result.GetValue(target)!, mode, policy, Math.Max(1, result.GetValue(keep)), progress, token);
-            }
+            var outcome = await ProgressDisplay.ShowWhileAsync(result.GetValue(quiet), host.Time(), progress =>
+                repairer.RepairAsync(inside, result.GetValue(target)!, mode, policy, Math.Max(1, result.GetValue(keep)), progress, token));
 
             if (outcome.Missing.Count > 0)
             {

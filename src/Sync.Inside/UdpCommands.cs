@@ -17,7 +17,7 @@ namespace Sync.Inside;
 /// <summary>`sync-inside receive`: listens on the diode's UDP port and publishes every generation that completes.</summary>
 internal static class UdpCommands
 {
-    private const string Agent = "sync-inside";
+    private const string Agent = InsideAgent.Name;
 
     public static Command Receive()
     {
@@ -28,8 +28,7 @@ internal static class UdpCommands
         var trust = TrustOption.Create();
         var once = new Option<bool>("--once") { Description = "Exit 0 after publishing one new generation (and whatever follows it in the inbox)." };
         var timeout = new Option<double>("--timeout") { Description = "With --once: give up after this many seconds with exit code 4 (0: wait forever).", DefaultValueFactory = _ => 0 };
-        var publish = new Option<string>("--publish") { Description = "snapshot (default) or in-place.", DefaultValueFactory = _ => "snapshot" };
-        publish.AcceptOnlyFromAmong("snapshot", "in-place");
+        var publish = PublishOption.Create();
         var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included.", DefaultValueFactory = _ => 3 };
         var macKey = new Option<string?>("--mac-key") { Description = "Shared key file (the outside's --mac-key): packets without a valid MAC are dropped before decoding." };
         var spool = new Option<string?>("--spool") { Description = "Where partial sessions are kept across restarts (default: STATE/udp-spool)." };
@@ -44,7 +43,7 @@ internal static class UdpCommands
         };
         var rcvbuf = new Option<string>("--rcvbuf") { Description = "Socket receive buffer to ask for (granted size is reported).", DefaultValueFactory = _ => "64M" };
         var report = new Option<double>("--report-interval") { Description = "Seconds between report lines on stdout.", DefaultValueFactory = _ => 5 };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var verbose = StandardOptions.Verbose();
         var command = new Command("receive", "Listen on a send-only UDP link (data diode) and publish each generation that arrives complete and verified, until stopped.")
         {
             udp, group, target, state, trust, once, timeout, publish, keep, macKey, spool, spoolMaxAge, spoolMaxBytes, rcvbuf, report, verbose,
@@ -79,10 +78,10 @@ internal static class UdpCommands
                 ? OptionValue.Parse("--spool-max-bytes", budgetText, Sync.Transport.FileDrop.VolumeSize.Parse)
                 : null;
 
-            var key = result.GetValue(macKey) is { } keyPath ? UdpArguments.MacKey("--mac-key", keyPath) : null;
+            var key = result.GetValue(macKey) is { } keyPath ? UdpMacKey.Read("--mac-key", keyPath) : null;
             var trustFiles = result.GetValue(trust)!;
             var stateDir = result.GetValue(state)!;
-            var mode = result.GetValue(publish) == "in-place" ? PublishMode.InPlace : PublishMode.Snapshot;
+            var mode = PublishOption.Mode(result, publish);
             await using var scrape = await metrics.StartAsync(result, token); // a taken port fails before anything is touched
 
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());

@@ -3,7 +3,6 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serilog.Events;
 using Sync.Core;
 using Sync.Core.Export;
 using Sync.Core.Streams;
@@ -20,7 +19,7 @@ namespace Sync.Outside;
 /// </summary>
 internal static class GrpcCommands
 {
-    private const string Agent = "sync-outside";
+    private const string Agent = OutsideAgent.Name;
 
     public static Command Push()
     {
@@ -85,15 +84,12 @@ internal static class GrpcCommands
                 throw SyncException.Usage($"source '{source.Source}' does not exist");
             }
 
-            await using var scrape = await serving.Metrics.StartAsync(result, token);
-            var level = result.GetValue(common.Verbose) ? LogEventLevel.Debug : LogEventLevel.Information;
-            await GrpcServeOptions.RunAsync(
-                Agent, listen, level, source.Source,
+            return await serving.RunAsync(
+                Agent, result, listen, result.GetValue(common.Verbose), source.Source,
                 services => services.AddOutsideEndpoint(source, wait),
                 app => app.MapOutsideEndpoint(),
                 logs => OutsideLog.Serving(logs.CreateLogger<OutsideSession>(), source.Source, listen.Endpoint, listen.Tls.ServerSecurity),
                 token);
-            return 0;
         }, ct));
         return command;
     }
@@ -123,8 +119,7 @@ internal static class GrpcCommands
         public void AddTo(Command command)
         {
             Common.AddTo(command);
-            command.Options.Add(MaxRate);
-            command.Options.Add(IdleTimeout);
+            command.AddOptions(MaxRate, IdleTimeout);
         }
 
         public OutsideSource Source(ParseResult result, SigningKey key)

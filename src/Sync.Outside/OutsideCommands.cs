@@ -17,22 +17,16 @@ namespace Sync.Outside;
 /// <summary>The `sync-outside` command line: keygen, export (file drop) and scan; the gRPC and UDP carriers' commands are in their own files. Each command runs in the generic host.</summary>
 internal static class OutsideCommands
 {
-    private const string Agent = "sync-outside";
+    private const string Agent = OutsideAgent.Name;
 
-    public static async Task<int> RunAsync(string[] args)
-    {
-        var root = new RootCommand("sync-outside: scans a repository tree and exports signed generations for the inside agent.");
-        root.Subcommands.Add(Keygen());
-        root.Subcommands.Add(Export());
-        root.Subcommands.Add(Scan());
-        root.Subcommands.Add(Status());
-        root.Subcommands.Add(GrpcCommands.Push());
-        root.Subcommands.Add(GrpcCommands.Serve());
-        root.Subcommands.Add(UdpCommands.Send());
-        root.Subcommands.Add(UdpCommands.Carousel());
-        root.Subcommands.Add(UdpCommands.FecPlan());
-        return await CommandLine.InvokeAsync(Agent, root, args);
-    }
+    public static Task<int> RunAsync(string[] args) => CommandLine.InvokeAsync(
+        Agent,
+        "sync-outside: scans a repository tree and exports signed generations for the inside agent.",
+        [
+            Keygen(), Export(), Scan(), Status(), GrpcCommands.Push(), GrpcCommands.Serve(),
+            UdpCommands.Send(), UdpCommands.Carousel(), UdpCommands.FecPlan(),
+        ],
+        args);
 
     private static Command Keygen()
     {
@@ -55,8 +49,8 @@ internal static class OutsideCommands
         var source = new Option<string>("--source") { Description = "The source tree.", Required = true };
         var state = new Option<string>("--state") { Description = "The outside's state directory.", Required = true };
         var verify = new Option<bool>("--verify") { Description = "Re-hash every source file instead of trusting size/mtime/inode." };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var quiet = StandardOptions.Quiet();
+        var verbose = StandardOptions.Verbose();
         var command = new Command("scan", "Scan the source (refreshing the cache) and say what changed since the last export, without exporting.")
         {
             source, state, verify, quiet, verbose,
@@ -65,14 +59,9 @@ internal static class OutsideCommands
         {
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
-            var progress = new OperationProgress();
             var started = host.Time().GetTimestamp();
-            ExportSummary s;
-            await using (new ProgressDisplay(progress, result.GetValue(quiet), host.Time()))
-            {
-                s = await Publishing.Publisher(host).ScanAsync(
-                    result.GetValue(source)!, result.GetValue(state)!, new ExportOptions { Verify = result.GetValue(verify) }, progress, token);
-            }
+            var s = await ProgressDisplay.ShowWhileAsync(result.GetValue(quiet), host.Time(), progress => Publishing.Publisher(host).ScanAsync(
+                result.GetValue(source)!, result.GetValue(state)!, new ExportOptions { Verify = result.GetValue(verify) }, progress, token));
 
             var seconds = host.Time().GetElapsedTime(started).TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

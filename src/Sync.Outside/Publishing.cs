@@ -11,7 +11,7 @@ namespace Sync.Outside;
 /// <summary>What every publishing command of `sync-outside` shares: the engine, built from the host, and how its outcome ends the command.</summary>
 internal static class Publishing
 {
-    private const string Agent = "sync-outside";
+    private const string Agent = OutsideAgent.Name;
 
     public static GenerationPublisher Publisher(IHost host) => new(
         host.Services.GetRequiredService<IWireCodec>(), host.Logger<GenerationPublisher>(), host.Time());
@@ -22,14 +22,10 @@ internal static class Publishing
     /// </summary>
     public static async Task<T> WithProgressAsync<T>(bool quiet, TimeProvider time, Func<OperationProgress, TextWriter, Task<T>> body)
     {
-        var progress = new OperationProgress();
         using var lines = new StringWriter(CultureInfo.InvariantCulture);
         try
         {
-            await using (new ProgressDisplay(progress, quiet, time))
-            {
-                return await body(progress, lines);
-            }
+            return await ProgressDisplay.ShowWhileAsync(quiet, time, progress => body(progress, lines));
         }
         finally
         {

@@ -65,17 +65,12 @@ internal sealed class SourceOptions(string stateDescription, string fullDescript
         DefaultValueFactory = _ => "10m",
     };
 
-    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display." };
+    public Option<bool> Quiet { get; } = StandardOptions.Quiet();
 
-    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log details to stderr." };
+    public Option<bool> Verbose { get; } = StandardOptions.Verbose();
 
-    public void AddTo(Command command)
-    {
-        foreach (var option in new Option[] { SourceDirectory, State, Key, Full, Verify, Immutable, NoConsistencyCheck, NoRecompress, RecompressMax, AfterGeneration, Wait, LockTimeout, Quiet, Verbose })
-        {
-            command.Options.Add(option);
-        }
-    }
+    public void AddTo(Command command) => command.AddOptions(
+        SourceDirectory, State, Key, Full, Verify, Immutable, NoConsistencyCheck, NoRecompress, RecompressMax, AfterGeneration, Wait, LockTimeout, Quiet, Verbose);
 
     /// <param name="key">The key loaded from <see cref="Key"/>; the caller owns it.</param>
     public GenerationSource Generation(ParseResult result, SigningKey key) => new(

@@ -21,7 +21,7 @@ namespace Sync.Outside;
 /// </summary>
 internal static class UdpCommands
 {
-    private const string Agent = "sync-outside";
+    private const string Agent = OutsideAgent.Name;
 
     /// <summary>The options every sending command shares, parsed into the library's options.</summary>
     private sealed class Link
@@ -71,7 +71,7 @@ internal static class UdpCommands
                 Passes = passes,
                 Mtu = result.GetValue(Mtu),
                 Ttl = result.GetValue(Ttl),
-                MacKey = result.GetValue(MacKey) is { } key ? UdpArguments.MacKey("--mac-key", key) : null,
+                MacKey = result.GetValue(MacKey) is { } key ? UdpMacKey.Read("--mac-key", key) : null,
                 LocalAddress = local,
                 DataSymbolsPerBlock = result.GetValue(DataSymbols),
                 Code = ParseCode(result.GetValue(Code)!, out bool auto),
@@ -185,10 +185,7 @@ internal static class UdpCommands
             passes, keepSpools, carousel, carouselRate,
         };
         common.AddTo(command);
-        foreach (var option in link.All)
-        {
-            command.Options.Add(option);
-        }
+        command.AddOptions(link.All);
 
         var metrics = new MetricsOptions();
         metrics.AddFileTo(command);
@@ -258,15 +255,12 @@ internal static class UdpCommands
         var generations = new Option<int>("--generations") { Description = "Newest generations repeated, oldest first.", DefaultValueFactory = _ => 3 };
         var rounds = new Option<int>("--rounds") { Description = "Stop after this many rounds (0: run until stopped).", DefaultValueFactory = _ => 0 };
         var pause = new Option<double>("--pause") { Description = "Seconds idle between rounds.", DefaultValueFactory = _ => 1 };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log details to stderr." };
+        var verbose = StandardOptions.Verbose();
         var command = new Command("carousel", "Repeat the newest generations' streams slowly until stopped, so an inside that was down catches up with no operator.")
         {
             state, key, generations, rounds, pause, verbose,
         };
-        foreach (var option in link.All)
-        {
-            command.Options.Add(option);
-        }
+        command.AddOptions(link.All);
 
         var metrics = new MetricsOptions();
         metrics.AddListenTo(command);

@@ -100,9 +100,9 @@ public sealed record UdpReceiveOptions(IPEndPoint Bind, string SpoolDirectory)
             throw new ArgumentException("early symbol bytes and wait must not be negative");
         }
 
-        if (MacKey is not null && MacKey.Length < 16)
+        if (UdpMacKey.Problem(MacKey) is { } mac)
         {
-            throw new ArgumentException("MAC key must be at least 16 bytes");
+            throw new ArgumentException("MAC key" + mac);
         }
     }
 }

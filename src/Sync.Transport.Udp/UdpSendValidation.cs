@@ -50,7 +50,7 @@ public static class UdpSendValidation
                 new(UdpSendSetting.FirstPass, ": passes are numbered 1..255 on the wire: first pass + passes - 1 must not exceed 255"),
             { Ttl: < 0 or > 255 } => new(UdpSendSetting.Ttl, " must be 0..255"),
             _ when o.AnnounceInterval <= TimeSpan.Zero => new(UdpSendSetting.AnnounceInterval, " must be positive"),
-            { MacKey.Length: < 16 } => new(UdpSendSetting.MacKey, " must be at least 16 bytes"),
+            _ when UdpMacKey.Problem(o.MacKey) is { } mac => new(UdpSendSetting.MacKey, mac),
             _ when o.SymbolSize <= AnnounceCodec.FragmentHeaderSize + 64 => new(UdpSendSetting.Mtu, " too small"),
             _ => null,
         };

@@ -1,6 +1,5 @@
 using System.Net;
 using Sync.Core;
-using Sync.Testing.FileSystem;
 
 namespace Sync.Hosting.Tests;
 
@@ -74,19 +73,5 @@ public sealed class UdpArgumentsTests
         var e = Assert.Throws<SyncException>(() => UdpArguments.Endpoint("--udp", new string('a', 300) + ":7700"));
         Assert.Equal(SyncErrorKind.Usage, e.Kind);
         Assert.Equal("--udp: the host name is 300 characters long; a host name has at most 255", e.Message);
-    }
-
-    [Fact]
-    public void A_mac_key_is_the_files_bytes_and_needs_at_least_16_of_them()
-    {
-        using var directory = new TempDirectory("sync-udp-args-");
-        var good = directory.Combine("good.key");
-        var shortKey = directory.Combine("short.key");
-        File.WriteAllBytes(good, [.. Enumerable.Range(0, 32).Select(i => (byte)i)]);
-        File.WriteAllBytes(shortKey, new byte[15]);
-
-        Assert.Equal(32, UdpArguments.MacKey("--mac-key", good).Length);
-        Assert.Contains("holds 15 bytes; a MAC key needs at least 16", Assert.Throws<SyncException>(() => UdpArguments.MacKey("--mac-key", shortKey)).Message);
-        Assert.Contains("cannot read", Assert.Throws<SyncException>(() => UdpArguments.MacKey("--mac-key", directory.Combine("missing"))).Message);
     }
 }

@@ -1,5 +1,6 @@
 using Sync.Integration.Tests.Infrastructure;
 using Sync.Testing.FileSystem;
+using Sync.Testing.Requirements;
 
 namespace Sync.Integration.Tests;
 

@@ -1,4 +1,5 @@
 using Sync.Integration.Tests.Infrastructure;
+using Sync.Testing.Requirements;
 
 namespace Sync.Integration.Tests;
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Sync.Core.Storage;
 
 namespace Sync.Core.Compression;
 
@@ -12,10 +13,13 @@ public static class CompressionProver
 {
     private const int HeaderBytes = 4096;
 
+    /// <summary>The compressed file is compared a few bytes at a time and read again from the start per candidate.</summary>
+    private const int ReadBufferBytes = 1 << 16;
+
     /// <summary>The setting that compresses <paramref name="plainPath"/> into exactly <paramref name="compressedPath"/>, or null.</summary>
     public static async Task<CompressionSetting?> ProveAsync(string plainPath, string compressedPath, CancellationToken cancellationToken)
     {
-        await using var compressed = OpenRead(compressedPath);
+        await using var compressed = SequentialFile.OpenRead(compressedPath, ReadBufferBytes);
         var start = new byte[HeaderBytes];
         var startLength = await compressed.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         foreach (var candidate in Candidates(start.AsSpan(0, startLength)))
@@ -88,7 +92,7 @@ public static class CompressionProver
         var expected = ArrayPool<byte>.Shared.Rent(128 << 10);
         try
         {
-            await using var plain = OpenRead(plainPath);
+            await using var plain = SequentialFile.OpenRead(plainPath, ReadBufferBytes);
             var same = await Compressor.CompressAsync(plain, candidate, async (output, token) =>
             {
                 var position = 0;
@@ -127,14 +131,4 @@ public static class CompressionProver
             ArrayPool<byte>.Shared.Return(expected);
         }
     }
-
-    private static FileStream OpenRead(string path) =>
-        new(path, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
-            BufferSize = 1 << 16,
-        });
 }

@@ -220,7 +220,7 @@ public sealed class DeltaExporter
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            await using var stream = OpenSource(path);
+            await using var stream = SequentialFile.OpenRead(path);
             await DeltaEncoder.EncodeAsync(signature, stream, (op, _) =>
             {
                 cost += PatchOverheadPerOp + (op.IsCopy ? 0 : op.Data.Length);
@@ -239,16 +239,6 @@ public sealed class DeltaExporter
 
         return cost;
     }
-
-    internal static FileStream OpenSource(string path) =>
-        new(path, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
-            BufferSize = 0,
-        });
 
     private static bool SameTree(Manifest last, IReadOnlyList<ManifestEntry> entries)
     {

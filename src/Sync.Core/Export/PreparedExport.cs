@@ -304,7 +304,7 @@ public sealed class PreparedExport
         long batchBytes = 0, frames = 0, total = 0;
         try
         {
-            await using var stream = DeltaExporter.OpenSource(path);
+            await using var stream = SequentialFile.OpenRead(path);
             await DeltaEncoder.EncodeAsync(plan.Signature!, stream, async (op, ct) =>
             {
                 // The encoder reuses its buffer after this call returns, so literals are copied into the batch.

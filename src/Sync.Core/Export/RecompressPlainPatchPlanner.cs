@@ -123,7 +123,7 @@ internal sealed class RecompressPlainPatchPlanner
     /// <summary>Decompresses the file and keeps its plain text's signature for the next export.</summary>
     private async Task<long> DecompressAsync(ManifestEntry compressed, string compressedPath, string plainPath, CancellationToken cancellationToken)
     {
-        await using (var input = DeltaExporter.OpenSource(compressedPath))
+        await using (var input = SequentialFile.OpenRead(compressedPath))
         await using (var output = new FileStream(plainPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
         {
             await Decompressor.DecompressAsync(input, Decompressor.FormatOf(compressed.Path)!.Value, output, Math.Max(1L << 30, compressed.Size * 64), cancellationToken)
@@ -134,7 +134,7 @@ internal sealed class RecompressPlainPatchPlanner
         if (!_plainSignatures.Contains(compressed.Digest))
         {
             var builder = new SignatureBuilder(length);
-            await using var plain = DeltaExporter.OpenSource(plainPath);
+            await using var plain = SequentialFile.OpenRead(plainPath);
             var buffer = new byte[1 << 16];
             int read;
             while ((read = await plain.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)

@@ -11,7 +11,7 @@ internal sealed record InsideStatusDocument
 
     public int Schema { get; init; } = CurrentSchema;
 
-    public string Agent { get; init; } = "sync-inside";
+    public string Agent { get; init; } = InsideAgent.Name;
 
     public required string StateDirectory { get; init; }
 

@@ -11,7 +11,7 @@ internal sealed record OutsideStatusDocument
 
     public int Schema { get; init; } = CurrentSchema;
 
-    public string Agent { get; init; } = "sync-outside";
+    public string Agent { get; init; } = OutsideAgent.Name;
 
     public required string StateDirectory { get; init; }
 

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using Sync.Core.Compression;
 using Sync.Testing.FileSystem;
+using Sync.Testing.Requirements;
 
 namespace Sync.Core.Tests.Compression;
 
