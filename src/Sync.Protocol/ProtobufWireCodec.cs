@@ -52,7 +52,7 @@ public sealed class ProtobufWireCodec : IWireCodec
 
         foreach (var entry in manifest.Entries)
         {
-            size += CodedOutputStream.ComputeTagSize(V1.Manifest.EntriesFieldNumber) + CodedOutputStream.ComputeMessageSize(ToWire(entry));
+            size += CodedOutputStream.ComputeTagSize(V1.Manifest.EntriesFieldNumber) + CodedOutputStream.ComputeMessageSize(EntryWire.ToWire(entry));
         }
 
         if (size > Array.MaxLength)
@@ -79,7 +79,7 @@ public sealed class ProtobufWireCodec : IWireCodec
         foreach (var entry in manifest.Entries)
         {
             coded.WriteTag(ManifestTagEntry);
-            coded.WriteMessage(ToWire(entry));
+            coded.WriteMessage(EntryWire.ToWire(entry));
         }
 
         coded.CheckNoSpaceLeft();
@@ -128,7 +128,7 @@ public sealed class ProtobufWireCodec : IWireCodec
 
                         var wire = new V1.Entry();
                         input.ReadMessage(wire);
-                        entries.Add(FromWire(wire, limits, sharer));
+                        entries.Add(EntryWire.FromWire(wire, limits, sharer));
                         break;
                     default:
                         input.SkipLastField();
@@ -231,134 +231,6 @@ public sealed class ProtobufWireCodec : IWireCodec
             HeaderCount(wire.PayloadBytes, "payload bytes"));
     }
 
-    private static V1.Entry ToWire(ManifestEntry entry)
-    {
-        if (entry.Mode is < 0 or > 0xFFF)
-        {
-            throw new ArgumentException($"manifest entry '{entry.Path}' has mode {entry.Mode:x}, not permission bits", nameof(entry));
-        }
-
-        var wire = new V1.Entry
-        {
-            Path = entry.Path,
-            Kind = entry.Kind switch
-            {
-                EntryKind.File => V1.EntryKind.File,
-                EntryKind.Directory => V1.EntryKind.Directory,
-                EntryKind.Symlink => V1.EntryKind.Symlink,
-                _ => throw new ArgumentException($"manifest entry '{entry.Path}' has unknown kind {entry.Kind}", nameof(entry)),
-            },
-            Mode = (uint)entry.Mode,
-            MtimeNs = entry.MtimeNs,
-            Size = NonNegative(entry.Size, "file size"),
-            Digest = WireDigest.ToByteString(entry.Digest),
-            LinkTarget = entry.LinkTarget ?? string.Empty,
-        };
-
-        var chunks = entry.Chunks;
-        if (chunks.Count > 0)
-        {
-            // One array holds every chunk digest of the entry; each ChunkRef wraps a slice of it.
-            var digests = new byte[chunks.Count * Digest.Size];
-            for (var i = 0; i < chunks.Count; i++)
-            {
-                var chunk = chunks[i];
-                var slot = digests.AsMemory(i * Digest.Size, Digest.Size);
-                chunk.Digest.WriteTo(slot.Span);
-                wire.Chunks.Add(new V1.ChunkRef
-                {
-                    Digest = UnsafeByteOperations.UnsafeWrap(slot),
-                    Length = (uint)Positive(chunk.Length, "chunk length"),
-                });
-            }
-        }
-
-        return wire;
-    }
-
-    private static ManifestEntry FromWire(V1.Entry wire, ManifestLimits limits, EntrySharer? sharer)
-    {
-        var held = sharer?.Find(wire.Path);
-        var path = held?.Path ?? wire.Path;
-        var kind = wire.Kind switch
-        {
-            V1.EntryKind.File => EntryKind.File,
-            V1.EntryKind.Directory => EntryKind.Directory,
-            V1.EntryKind.Symlink => EntryKind.Symlink,
-            _ => throw SyncException.Refused($"manifest entry '{Printable(path)}' has unknown kind {(int)wire.Kind}"),
-        };
-
-        if (wire.Mode > 0xFFF)
-        {
-            throw SyncException.Refused($"manifest entry '{Printable(path)}' has mode {wire.Mode:x}, not permission bits");
-        }
-
-        if (wire.Size > (ulong)limits.MaxFileSize)
-        {
-            throw SyncException.Refused($"manifest entry '{Printable(path)}' has an absurd size {wire.Size} (limit {limits.MaxFileSize})");
-        }
-
-        if (!WireDigest.TryRead(wire.Digest.Span, out var digest))
-        {
-            throw SyncException.Refused($"manifest entry '{Printable(path)}' has a digest of {wire.Digest.Length} bytes, not {Digest.Size}");
-        }
-        if (kind == EntryKind.File)
-        {
-            if (digest.IsEmpty)
-            {
-                throw SyncException.Refused($"manifest file '{Printable(path)}' has no digest");
-            }
-
-            if (wire.LinkTarget.Length != 0)
-            {
-                throw SyncException.Refused($"manifest file '{Printable(path)}' has a link target");
-            }
-        }
-        else if (wire.Size != 0 || !digest.IsEmpty || wire.Chunks.Count != 0)
-        {
-            throw SyncException.Refused($"manifest {(kind == EntryKind.Directory ? "directory" : "symlink")} '{Printable(path)}' carries file size, digest or chunks");
-        }
-        else if (kind == EntryKind.Directory && wire.LinkTarget.Length != 0)
-        {
-            throw SyncException.Refused($"manifest directory '{Printable(path)}' has a link target");
-        }
-
-        ChunkRef[] chunks;
-        if (wire.Chunks.Count == 0)
-        {
-            chunks = [];
-        }
-        else
-        {
-            chunks = new ChunkRef[wire.Chunks.Count];
-            for (var i = 0; i < chunks.Length; i++)
-            {
-                var chunk = wire.Chunks[i];
-                if (chunk.Length == 0 || chunk.Length > (uint)limits.MaxChunkLength)
-                {
-                    throw SyncException.Refused($"manifest file '{Printable(path)}' has a chunk of absurd length {chunk.Length} (limit {limits.MaxChunkLength})");
-                }
-
-                if (chunk.Digest.Length != Digest.Size)
-                {
-                    throw SyncException.Refused($"manifest file '{Printable(path)}' has a chunk digest of {chunk.Digest.Length} bytes, not {Digest.Size}");
-                }
-
-                chunks[i] = new ChunkRef(Digest.FromBytes(chunk.Digest.Span), (int)chunk.Length);
-            }
-        }
-
-        return EntrySharer.Reuse(held, new ManifestEntry(
-            path,
-            kind,
-            (int)wire.Mode,
-            wire.MtimeNs,
-            (long)wire.Size,
-            digest,
-            chunks,
-            kind == EntryKind.Symlink ? wire.LinkTarget : null));
-    }
-
     private static void CheckManifestFormat(uint format)
     {
         if (format != Manifest.FormatVersion)
@@ -381,7 +253,7 @@ public sealed class ProtobufWireCodec : IWireCodec
         value <= long.MaxValue ? (long)value : throw SyncException.Refused($"delta header {what} {value} out of range");
 
     /// <summary>A hostile path shortened and stripped of control characters, so a refusal stays one line.</summary>
-    private static string Printable(string path)
+    internal static string Printable(string path)
     {
         var shown = path.Length > 200 ? path[..200] + "..." : path;
         return string.Create(shown.Length, shown, static (span, source) =>
@@ -393,9 +265,9 @@ public sealed class ProtobufWireCodec : IWireCodec
         });
     }
 
-    private static ulong NonNegative(long value, string what) =>
+    internal static ulong NonNegative(long value, string what) =>
         value >= 0 ? (ulong)value : throw new ArgumentOutOfRangeException(nameof(value), value, $"{what} must not be negative");
 
-    private static int Positive(int value, string what) =>
+    internal static int Positive(int value, string what) =>
         value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"{what} must be positive");
 }
