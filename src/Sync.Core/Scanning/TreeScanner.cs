@@ -44,7 +44,7 @@ public sealed class TreeScanner
         var entries = new List<ManifestEntry>();
         var toHash = new List<(string Path, FileStatus Status)>();
         var skipped = new List<string>();
-        var cache = new ScanCache();
+        var cache = new ScanCache(previous.Count);
         Walk(root, string.Empty, entries, toHash, skipped, previous, signatures, options, cache, cancellationToken);
         entries.Sort((a, b) => RelativePath.Compare(a.Path, b.Path));
         RefuseEscapingLinks(entries);
@@ -141,15 +141,15 @@ public sealed class TreeScanner
                     skipped.Add(path);
                     break;
                 case UnixFileKind.File:
-                    var cached = previous.Find(path);
+                    var cached = previous.Find(path, out var sharedPath);
                     var wantsSignature = options.WantsSignature(path, s.Size);
                     if (!options.VerifyAll && cached is not null && cached.Size == s.Size && cached.MtimeNs == s.MtimeNs &&
                         cached.CtimeNs == s.CtimeNs && cached.Inode == s.Inode && cached.Device == s.Device &&
                         (!wantsSignature || signatures.Contains(cached.Digest)) &&
                         (!options.WantsContentSha256 || cached.ContentSha256 is not null))
                     {
-                        entries.Add(new ManifestEntry(path, EntryKind.File, s.Mode, s.MtimeNs, s.Size, cached.Digest, cached.Chunks, null));
-                        cache.Set(path, cached);
+                        entries.Add(new ManifestEntry(sharedPath, EntryKind.File, s.Mode, s.MtimeNs, s.Size, cached.Digest, cached.Chunks, null));
+                        cache.Set(sharedPath, cached);
                     }
                     else
                     {

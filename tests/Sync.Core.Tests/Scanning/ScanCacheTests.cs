@@ -84,4 +84,26 @@ public sealed class ScanCacheTests : IDisposable
         Assert.Equal(0, second.FilesHashed);
         Assert.Equal(Digest.Compute(bytes), second.ContentSha256("big.deb"));
     }
+
+    [Fact]
+    public void A_found_path_comes_back_as_the_caches_own_string_and_a_missing_one_as_itself()
+    {
+        var path = _temp.Combine("scan-cache.bin");
+        var digest = Digest.Compute([1]);
+        var saved = new ScanCache(1);
+        saved.Set("pool/main/a/a.deb", new CachedFile(1, 2, 3, 4, 5, digest, [new ChunkRef(digest, 1)]));
+        saved.Save(path);
+        var cache = ScanCache.Load(path);
+
+        var lookedUp = new StringBuilder("pool/main/a/").Append("a.deb").ToString();
+        var found = cache.Find(lookedUp, out var shared);
+        Assert.NotNull(found);
+        Assert.Equal(lookedUp, shared);
+        Assert.NotSame(lookedUp, shared);
+        Assert.Same(shared, cache.Find(new StringBuilder("pool/main/a/a.deb").ToString(), out var again) is not null ? again : null);
+
+        var absent = new StringBuilder("pool/main/b/b.deb").ToString();
+        Assert.Null(cache.Find(absent, out var itself));
+        Assert.Same(absent, itself);
+    }
 }
