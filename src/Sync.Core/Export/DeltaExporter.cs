@@ -97,6 +97,7 @@ public sealed class DeltaExporter
         await using var recompress = new RecompressPlanner(source, target, options.Recompress ? options.RecompressMaxPlainBytes : -1, _logger);
         var plainPatch = new RecompressPlainPatchPlanner(source, baseManifest, target, state, options.Recompress ? options.RecompressMaxPlainBytes : -1, _logger);
         var plans = await PlanAsync(source, baseManifest, held, target, signatures, recompress, plainPatch, progress, cancellationToken).ConfigureAwait(false);
+        MemoryTrim.AfterPhase(target.Entries.Count); // the plan's proofs, patches and signatures are done with
         var (added, changed, removed) = ManifestDiff.CountFiles(last, target);
         var payload = plans.Sum(p => p.Cost);
         var header = new DeltaHeader(
