@@ -77,7 +77,7 @@ public sealed class GenerationReceiver
     public async Task<ReceivedGeneration> ReceiveAsync(
         IDeltaSource source,
         PublishedRecord published,
-        ReadOnlyMemory<byte> publishedManifest,
+        Func<byte[]?> loadPublishedManifest,
         ContentSources sources,
         ManifestLimits limits,
         OperationProgress progress,
@@ -95,9 +95,8 @@ public sealed class GenerationReceiver
         var signer = _trust.Find(headerFrame.Header.KeyId)!.ToString();
         CoreLog.Receiving(_logger, what, signer);
         var manifestBytes = header.ManifestIsPatch
-            ? await ReadPatchedManifestAsync(reader, header, publishedManifest, limits, cancellationToken).ConfigureAwait(false)
+            ? await ReadPatchedManifestAsync(reader, header, loadPublishedManifest() ?? [], limits, cancellationToken).ConfigureAwait(false)
             : await ReadManifestAsync(reader, header, limits, cancellationToken).ConfigureAwait(false);
-        publishedManifest = default; // the base's bytes serve only the patch: let them go before the contents arrive
         var manifest = _codec.ParseManifest(manifestBytes, limits, sources.Published.Entries);
         if (manifest.Generation != header.TargetGeneration)
         {
