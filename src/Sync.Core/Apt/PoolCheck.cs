@@ -1,6 +1,8 @@
 using System.Collections;
 using System.IO.Compression;
+using System.Security.Cryptography;
 using System.Text;
+using Sync.Core.Hashing;
 using Sync.Core.Manifests;
 using Sync.Core.Scanning;
 
@@ -40,10 +42,10 @@ internal sealed class PoolCheck
 
     public void CheckIndex(string index, bool sources, List<string> problems, CancellationToken cancellationToken)
     {
-        HashingReadStream file;
+        FileStream file;
         try
         {
-            file = new HashingReadStream(new FileStream(Path.Combine(_root, index), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan));
+            file = new FileStream(Path.Combine(_root, index), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -56,22 +58,29 @@ internal sealed class PoolCheck
         var missing = new List<string>();
         var found = new List<(string, string)>();
         string? undecodable = null;
+        using var sha256 = SHA256.Create();
         using (file)
+        using (var hashed = new CryptoStream(file, sha256, CryptoStreamMode.Read, leaveOpen: true))
         {
             try
             {
-                // Both leave the file open: it is read to its end and its hash taken below.
-                using var gzip = index.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : null;
-                using var reader = new StreamReader((Stream?)gzip ?? file, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: -1, leaveOpen: true);
-                foreach (var claim in AptPoolIndex.Parse(reader, AptConsistency.ArchiveRoot(index), sources))
+                try
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    Check(claim, index, marked, missing, found);
+                    // Both leave the hashing stream open: it is read to the file's end below, for the hash of every byte.
+                    using var gzip = index.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(hashed, CompressionMode.Decompress, leaveOpen: true) : null;
+                    using var reader = new StreamReader((Stream?)gzip ?? hashed, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: -1, leaveOpen: true);
+                    foreach (var claim in AptPoolIndex.Parse(reader, AptConsistency.ArchiveRoot(index), sources))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        Check(claim, index, marked, missing, found);
+                    }
                 }
-            }
-            catch (InvalidDataException e)
-            {
-                undecodable = e.Message;
+                catch (InvalidDataException e)
+                {
+                    undecodable = e.Message;
+                }
+
+                hashed.CopyTo(Stream.Null);
             }
             catch (IOException e)
             {
@@ -79,13 +88,13 @@ internal sealed class PoolCheck
                 Forget(marked, missing);
                 return;
             }
+        }
 
-            if (_scan.ContentSha256(index) is { } scanned && scanned != file.Finish())
-            {
-                problems.Add($"{index} changed since the scan");
-                Forget(marked, missing);
-                return;
-            }
+        if (_scan.ContentSha256(index) is { } scanned && scanned != Digest.FromBytes(sha256.Hash!))
+        {
+            problems.Add($"{index} changed since the scan");
+            Forget(marked, missing);
+            return;
         }
 
         _problems.AddRange(found);

@@ -96,6 +96,47 @@ public sealed class AptConsistencyTests : IDisposable
     }
 
     [Fact]
+    public async Task A_packages_index_that_changed_after_the_scan_is_named_and_what_it_names_is_not_held_against_the_pool()
+    {
+        var scan = await _tree.ScanAsync();
+        File.AppendAllText(
+            Path.Combine(_tree.Root, "dists/stable/main/binary-amd64/Packages"),
+            "Package: ghost\nFilename: pool/main/g/ghost/ghost_1.0_all.deb\nSize: 1\n\n");
+
+        var report = AptConsistency.Check(_tree.Root, scan, CancellationToken.None);
+
+        Assert.Equal("dists/stable/main/binary-amd64/Packages changed since the scan", Assert.Single(report.Problems));
+        Assert.Equal(2, report.PoolFilesChecked); // the .dsc and .tar.gz of Sources.gz; nothing the changed Packages named
+    }
+
+    [Fact]
+    public async Task A_pool_shared_by_two_suites_is_checked_once_and_a_missing_file_named_once()
+    {
+        CopyDirectory(Path.Combine(_tree.Root, "dists/stable"), Path.Combine(_tree.Root, "dists/updates"));
+
+        var whole = AptConsistency.Check(_tree.Root, await _tree.ScanAsync(), CancellationToken.None);
+        Assert.True(whole.IsConsistent, whole.Summary);
+        Assert.Equal(4, whole.ReleaseFiles);
+        Assert.Equal(4, whole.PoolFilesChecked);
+
+        File.Delete(_tree.Pool("pool/main/t/tiny/tiny_1.0_all.deb"));
+        var report = AptConsistency.Check(_tree.Root, await _tree.ScanAsync(), CancellationToken.None);
+
+        Assert.Equal("pool/main/t/tiny/tiny_1.0_all.deb is missing but dists/stable/main/binary-amd64/Packages names it", Assert.Single(report.Problems));
+        Assert.Equal(4, report.PoolFilesChecked);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    [Fact]
     public async Task Indices_only_as_xz_are_not_read_and_a_note_says_so()
     {
         File.Move(Path.Combine(_tree.Root, "dists/stable/main/source/Sources.gz"), Path.Combine(_tree.Root, "dists/stable/main/source/Sources.xz"));
