@@ -9,7 +9,7 @@ namespace Sync.Core;
 /// of what a scan allocates lives on: a 600,000-entry mirror's day peaked near 700 MiB for under 300 MiB live. Skipped
 /// for small trees, where a collection costs more than it saves.
 /// </summary>
-public static class MemoryTrim
+internal static class MemoryTrim
 {
     /// <summary>Below this many entries a trim is not worth its pause.</summary>
     public const int MinEntries = 50_000;

@@ -86,7 +86,8 @@ public sealed class DeltaExporter
         var manifestDigest = Digest.Compute(manifestBytes);
 
         // A delta's manifest travels as a patch against the base's, which the inside holds (it checks its digest).
-        // Encoded before planning so the base's bytes (56 MB for a 600,000-entry mirror) are not held through it.
+        // Encoded before planning so the base's bytes (56 MB for a 600,000-entry mirror) are not held through it (a
+        // gRPC inside's holdings keep their own reference to them until the push ends).
         var manifestPatch = baseManifest.Generation == 0 || lastBytes is null
             ? null
             : await ManifestPatch.EncodeAsync(lastBytes, manifestBytes, cancellationToken).ConfigureAwait(false);

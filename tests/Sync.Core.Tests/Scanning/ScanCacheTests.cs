@@ -100,7 +100,8 @@ public sealed class ScanCacheTests : IDisposable
         Assert.NotNull(found);
         Assert.Equal(lookedUp, shared);
         Assert.NotSame(lookedUp, shared);
-        Assert.Same(shared, cache.Find(new StringBuilder("pool/main/a/a.deb").ToString(), out var again) is not null ? again : null);
+        Assert.NotNull(cache.Find(new StringBuilder("pool/main/a/a.deb").ToString(), out var again));
+        Assert.Same(shared, again);
 
         var absent = new StringBuilder("pool/main/b/b.deb").ToString();
         Assert.Null(cache.Find(absent, out var itself));
