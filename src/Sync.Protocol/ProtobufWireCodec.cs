@@ -62,6 +62,22 @@ public sealed class ProtobufWireCodec : IWireCodec
 
         var bytes = new byte[size];
         var coded = new CodedOutputStream(bytes);
+        WriteManifestTo(coded, manifest, generation, created);
+        coded.CheckNoSpaceLeft();
+        return bytes;
+    }
+
+    public void WriteManifest(Manifest manifest, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(destination);
+        using var coded = new CodedOutputStream(destination, leaveOpen: true);
+        WriteManifestTo(coded, manifest, NonNegative(manifest.Generation, "manifest generation"), manifest.Created.ToUnixTimeMilliseconds());
+        coded.Flush();
+    }
+
+    private static void WriteManifestTo(CodedOutputStream coded, Manifest manifest, ulong generation, long created)
+    {
         coded.WriteTag(ManifestTagFormat);
         coded.WriteUInt32(Manifest.FormatVersion);
         if (generation != 0)
@@ -81,9 +97,6 @@ public sealed class ProtobufWireCodec : IWireCodec
             coded.WriteTag(ManifestTagEntry);
             coded.WriteMessage(EntryWire.ToWire(entry));
         }
-
-        coded.CheckNoSpaceLeft();
-        return bytes;
     }
 
     public Manifest ParseManifest(ReadOnlyMemory<byte> bytes, ManifestLimits limits, IReadOnlyList<ManifestEntry>? shareWith = null)
@@ -97,7 +110,24 @@ public sealed class ProtobufWireCodec : IWireCodec
         var array = MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Array is not null
             ? segment
             : new ArraySegment<byte>(bytes.ToArray());
-        var input = new CodedInputStream(array.Array!, array.Offset, array.Count);
+        return ParseManifest(new CodedInputStream(array.Array!, array.Offset, array.Count), limits, shareWith);
+    }
+
+    public Manifest ParseManifest(Stream source, ManifestLimits limits, IReadOnlyList<ManifestEntry>? shareWith = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(limits);
+        if (source.CanSeek && source.Length > limits.MaxManifestBytes)
+        {
+            throw SyncException.Refused($"manifest of {source.Length} bytes is larger than the limit of {limits.MaxManifestBytes}");
+        }
+
+        using var input = new CodedInputStream(source, leaveOpen: true);
+        return ParseManifest(input, limits, shareWith);
+    }
+
+    private static Manifest ParseManifest(CodedInputStream input, ManifestLimits limits, IReadOnlyList<ManifestEntry>? shareWith)
+    {
         uint format = 0;
         ulong generation = 0;
         long created = 0;

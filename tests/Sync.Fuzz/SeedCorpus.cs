@@ -120,7 +120,7 @@ internal static class SeedCorpus
         }
 
         prepared.Commit(outside, DateTimeOffset.UtcNow);
-        writer.Add("manifest", $"g{generation}", prepared.ManifestBytes);
+        writer.Add("manifest", $"g{generation}", prepared.ManifestFile.ReadAllBytes());
         writer.Add("header", $"g{generation}", prepared.SignedHeader.Payload);
 
         var stream = info.PartNames.SelectMany(p => File.ReadAllBytes(Path.Combine(drop, p))).ToArray();

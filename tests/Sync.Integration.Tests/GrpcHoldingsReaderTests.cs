@@ -27,7 +27,8 @@ public sealed class GrpcHoldingsReaderTests
         // A cut transfer's manifest: 32 bytes a distinct digest at least, so this one can name Claimed of them.
         var manifest = new byte[Claimed * Digest.Size];
         Random.Shared.NextBytes(manifest);
-        state.RecordSent(Sent(manifest), manifest);
+        var sent = Sent(manifest);
+        state.RecordSent(sent, state.StageManifest(sent.Generation, manifest));
 
         var (held, outcome) = await ReadAsync(state, Claimed);
         Assert.Null(outcome);
@@ -40,7 +41,8 @@ public sealed class GrpcHoldingsReaderTests
         using var dir = new TempDirectory();
         using var state = OutsideState.Open(dir.CreateSubdirectory("state"));
         var manifest = new byte[Claimed / 4 * Digest.Size];
-        state.RecordSent(Sent(manifest), manifest);
+        var sent = Sent(manifest);
+        state.RecordSent(sent, state.StageManifest(sent.Generation, manifest));
 
         var refused = await Assert.ThrowsAsync<SyncException>(() => ReadAsync(state, Claimed));
         Assert.Equal(SyncErrorKind.Refused, refused.Kind);

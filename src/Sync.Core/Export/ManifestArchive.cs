@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Sync.Core.Hashing;
 using Sync.Core.Storage;
 
@@ -7,6 +8,8 @@ namespace Sync.Core.Export;
 /// The manifests the outside keeps in its state directory (manifests/): those of recent generations it exported
 /// (gNNNNNNNN.manifest, the bases of later deltas) and those it sent to an answering inside but never saw confirmed
 /// (sent-DIGEST.manifest, a push cut after the inside published). Only the latest <see cref="Kept"/> of each are kept.
+/// A prepared generation's manifest is staged here first (staged-gNNNNNNNN.manifest) and linked under its kept name
+/// when its emission is recorded, so a mirror's manifest is written once and never copied in memory.
 /// </summary>
 internal sealed class ManifestArchive(string stateDirectory)
 {
@@ -16,12 +19,27 @@ internal sealed class ManifestArchive(string stateDirectory)
 
     public string PathOf(long generation) => Path.Combine(Directory, $"g{generation:D8}.manifest");
 
-    public void Write(long generation, byte[] manifestBytes) => AtomicFile.WriteAllBytes(PathOf(generation), manifestBytes);
+    /// <summary>Writes a prepared generation's manifest durably under a name no reader looks for yet.</summary>
+    public StagedManifest Stage(long generation, Action<Stream> write)
+    {
+        var path = Path.Combine(Directory, $"staged-g{generation:D8}.manifest");
+        using var sha = SHA256.Create();
+        AtomicFile.Write(path, file =>
+        {
+            using var hashing = new CryptoStream(file, sha, CryptoStreamMode.Write, leaveOpen: true);
+            write(hashing);
+            hashing.FlushFinalBlock();
+        });
+        return new StagedManifest(path, new FileInfo(path).Length, Digest.FromBytes(sha.Hash));
+    }
+
+    /// <summary>Keeps a staged manifest as the one of its generation.</summary>
+    public void Write(long generation, StagedManifest staged) => LinkDurably(staged.Path, PathOf(generation));
 
     /// <summary>Keeps a sent manifest by its digest, and forgets all but the newest few of them.</summary>
-    public void WriteSent(string digestHex, byte[] manifestBytes)
+    public void WriteSent(string digestHex, StagedManifest staged)
     {
-        AtomicFile.WriteAllBytes(SentPathOf(digestHex), manifestBytes);
+        LinkDurably(staged.Path, SentPathOf(digestHex));
         foreach (var old in Sent().OrderByDescending(f => f.LastWriteTimeUtc).Skip(Kept))
         {
             old.Delete();
@@ -47,12 +65,45 @@ internal sealed class ManifestArchive(string stateDirectory)
     public byte[]? Find(long generation, string manifestDigestHex) =>
         ReadIfMatches(PathOf(generation), manifestDigestHex) ?? ReadIfMatches(SentPathOf(manifestDigestHex), manifestDigestHex);
 
+    /// <summary>Forgets what an export staged and never finished (call with the state's lock held).</summary>
+    public void ForgetStaged()
+    {
+        foreach (var staged in System.IO.Directory.EnumerateFiles(Directory, "staged-*.manifest"))
+        {
+            File.Delete(staged);
+        }
+    }
+
     /// <summary>Bytes of the sent manifests kept.</summary>
     public long SentBytes() => Sent().Sum(f => f.Length);
 
     private IEnumerable<FileInfo> Sent() => new DirectoryInfo(Directory).EnumerateFiles("sent-*.manifest");
 
     private string SentPathOf(string digestHex) => Path.Combine(Directory, $"sent-{digestHex}.manifest");
+
+    /// <summary>
+    /// A second name for the staged file, atomically (linked under a temporary name, renamed over any older one) and
+    /// durably; copied where the file system has no hard links.
+    /// </summary>
+    private static void LinkDurably(string staged, string path)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.link");
+        File.Delete(temp);
+        try
+        {
+            Posix.Posix.HardLink(staged, temp);
+        }
+        catch (IOException)
+        {
+            File.Copy(staged, temp);
+            using var copy = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite);
+            copy.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+        Posix.Posix.FsyncDirectory(directory);
+    }
 
     private static byte[]? ReadIfMatches(string path, string manifestDigestHex)
     {

@@ -92,6 +92,7 @@ public sealed partial class OutsideState : IDisposable
             state.ResolvePending();
             state.ForgetLegacyPending();
             state.ForgetUnrecordedCopies();
+            state._manifests.ForgetStaged();
         }
         catch
         {
@@ -132,9 +133,9 @@ public sealed partial class OutsideState : IDisposable
     /// and the emission, all durable. If the export is interrupted from here on, the next open counts the bundle as
     /// delivered and the next export writes the same index again (an inside that has it already skips it).
     /// </summary>
-    public void RecordBundle(Emission emission, byte[] manifestBytes, string indexName, byte[] indexBytes)
+    public void RecordBundle(Emission emission, StagedManifest manifest, string indexName, byte[] indexBytes)
     {
-        _manifests.Write(emission.Generation, manifestBytes);
+        _manifests.Write(emission.Generation, manifest);
         CrashPoints.Hit();
         AtomicFile.WriteAllBytes(Path.Combine(EmittedDirectory, indexName), indexBytes);
         CrashPoints.Hit();
@@ -146,14 +147,14 @@ public sealed partial class OutsideState : IDisposable
     /// spool stream, from which `send` and the carousel transmit). An interruption is resolved on the next open:
     /// sent if that copy exists (once it does, packets may have left and the carousel repeats it), else abandoned.
     /// </summary>
-    public void RecordSpooled(Emission emission, byte[] manifestBytes, string spoolPath)
+    public void RecordSpooled(Emission emission, StagedManifest manifest, string spoolPath)
     {
         if (!Path.GetFullPath(spoolPath).StartsWith(Path.GetFullPath(Root) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
             throw new ArgumentException($"the spool '{spoolPath}' is not in the state directory '{Root}'", nameof(spoolPath));
         }
 
-        _manifests.Write(emission.Generation, manifestBytes);
+        _manifests.Write(emission.Generation, manifest);
         CrashPoints.Hit();
         SavePending(emission with { Carrier = Emission.Udp, File = Path.GetRelativePath(Root, spoolPath) });
     }
@@ -163,9 +164,9 @@ public sealed partial class OutsideState : IDisposable
     /// the next push can delta from it even if this one is cut after the inside published but before it said so.
     /// Nothing is pending: the inside's answer (or its holdings next time) says what it holds.
     /// </summary>
-    public void RecordSent(Emission emission, byte[] manifestBytes)
+    public void RecordSent(Emission emission, StagedManifest manifest)
     {
-        _manifests.WriteSent(emission.ManifestDigest, manifestBytes);
+        _manifests.WriteSent(emission.ManifestDigest, manifest);
         Save(Current with { History = AddToHistory(emission with { Carrier = Emission.Grpc, Outcome = Emission.Unconfirmed }) });
     }
 
@@ -215,13 +216,13 @@ public sealed partial class OutsideState : IDisposable
     /// Makes a generation the base of the next delta: once the carrier made it visible (file drop), sent it (UDP), or
     /// the inside published it (gRPC).
     /// </summary>
-    public void Commit(Emission emission, byte[] manifestBytes, DateTimeOffset when)
+    public void Commit(Emission emission, StagedManifest? manifest, DateTimeOffset when)
     {
         var generation = emission.Generation;
         var pending = Current.Pending is { } p && p.Generation == generation && p.StreamId == emission.StreamId ? p : null;
         if (pending is null)
         {
-            _manifests.Write(generation, manifestBytes); // a pending emission wrote it already
+            _manifests.Write(generation, manifest ?? throw new ArgumentNullException(nameof(manifest))); // a pending emission linked it already
         }
 
         var outcome = emission.Carrier switch
@@ -248,6 +249,12 @@ public sealed partial class OutsideState : IDisposable
 
         _manifests.PruneBelow(generation);
     }
+
+    /// <summary>Writes a prepared generation's manifest to this directory as it is serialized, so no one holds its bytes.</summary>
+    public StagedManifest StageManifest(long generation, Action<Stream> write) => _manifests.Stage(generation, write);
+
+    /// <summary>As the other overload, for bytes at hand.</summary>
+    public StagedManifest StageManifest(long generation, ReadOnlyMemory<byte> manifestBytes) => StageManifest(generation, s => s.Write(manifestBytes.Span));
 
     public byte[]? LoadLastManifest()
     {
@@ -293,19 +300,18 @@ public sealed partial class OutsideState : IDisposable
             return;
         }
 
-        var manifest = _manifests.ReadVerified(pending.Generation, pending.ManifestDigest);
-        var whole = manifest is not null;
+        var whole = _manifests.ReadVerified(pending.Generation, pending.ManifestDigest) is not null;
         if (pending is { Carrier: Emission.FileDrop, File: { } index } && whole && File.Exists(Path.Combine(EmittedDirectory, index)))
         {
             // Its index may or may not have reached the drop folder (and may have been carried away since): count it
             // as delivered and owe the drop folder the same index, which an inside that has it already skips.
             Save(Current with { OwedIndex = index });
-            Commit(pending, manifest!, pending.At);
+            Commit(pending, null, pending.At);
             RecoveryNote = $"an export of generation {pending.Generation} was interrupted after its bundle was sealed; it counts as delivered, and the next export writes its index {index} again";
         }
         else if (pending is { Carrier: Emission.Udp, File: { } spool } && whole && File.Exists(Path.Combine(Root, spool)))
         {
-            Commit(pending, manifest!, pending.At);
+            Commit(pending, null, pending.At);
             RecoveryNote = $"a send of generation {pending.Generation} was interrupted after its stream was spooled; it counts as sent (the carousel repeats it)";
         }
         else

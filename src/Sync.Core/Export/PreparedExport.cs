@@ -13,7 +13,7 @@ namespace Sync.Core.Export;
 /// for the contents it sends, and checks each chunk against the manifest so a file changed since the scan is
 /// caught here rather than refused on the inside.
 /// </summary>
-public sealed class PreparedExport
+public sealed class PreparedExport : IDisposable
 {
     public const int ManifestSliceBytes = 1 << 20;
     private const int PatchFrameBytes = 1 << 20;
@@ -28,8 +28,7 @@ public sealed class PreparedExport
     internal PreparedExport(
         string source,
         Manifest target,
-        byte[] manifestBytes,
-        Digest manifestDigest,
+        StagedManifest manifestFile,
         DeltaHeader header,
         SignedPayload signedHeader,
         IReadOnlyList<ContentPlan> plans,
@@ -42,8 +41,7 @@ public sealed class PreparedExport
         ManifestPatch = manifestPatch;
         _source = source;
         Target = target;
-        ManifestBytes = manifestBytes;
-        ManifestDigest = manifestDigest;
+        ManifestFile = manifestFile;
         Header = header;
         SignedHeader = signedHeader;
         _plans = plans;
@@ -53,12 +51,13 @@ public sealed class PreparedExport
 
     public Manifest Target { get; }
 
-    public byte[] ManifestBytes { get; }
+    /// <summary>The target's manifest, staged in the state directory rather than held (<see cref="StagedManifest"/>).</summary>
+    public StagedManifest ManifestFile { get; }
 
-    /// <summary>For a delta, the ops that rebuild <see cref="ManifestBytes"/> from the base's manifest (the header says so); null: sent whole.</summary>
+    /// <summary>For a delta, the ops that rebuild <see cref="ManifestFile"/> from the base's manifest (the header says so); null: sent whole.</summary>
     public IReadOnlyList<DeltaOp>? ManifestPatch { get; }
 
-    public Digest ManifestDigest { get; }
+    public Digest ManifestDigest => ManifestFile.Digest;
 
     public DeltaHeader Header { get; }
 
@@ -69,7 +68,7 @@ public sealed class PreparedExport
     public bool NothingChanged => Summary.NothingChanged;
 
     internal static PreparedExport Unchanged(ExportSummary summary) =>
-        new(string.Empty, Manifest.Empty, [], Digest.Empty, null!, null!, [], summary, Manifest.Empty, new HashSet<Digest>());
+        new(string.Empty, Manifest.Empty, StagedManifest.None, null!, null!, [], summary, Manifest.Empty, new HashSet<Digest>());
 
     /// <summary>
     /// Writes the stream. With <paramref name="rehashSource"/> every chunk read from the source is hashed again, so
@@ -84,7 +83,7 @@ public sealed class PreparedExport
             throw new InvalidOperationException("nothing to emit");
         }
 
-        progress.StartPhase("send", Header.PayloadBytes + ManifestBytes.Length, _plans.Count);
+        progress.StartPhase("send", Header.PayloadBytes + ManifestFile.Length, _plans.Count);
         long frames = 0;
         await sink.WriteAsync(new HeaderFrame(SignedHeader), cancellationToken).ConfigureAwait(false);
         frames++;
@@ -130,7 +129,7 @@ public sealed class PreparedExport
     public void RecordBundle(OutsideState state, string indexName, byte[] indexBytes)
     {
         var emission = Emitted(Emission.FileDrop);
-        state.RecordBundle(emission, ManifestBytes, indexName, indexBytes);
+        state.RecordBundle(emission, ManifestFile, indexName, indexBytes);
         _emission = emission;
     }
 
@@ -141,7 +140,7 @@ public sealed class PreparedExport
     public void MarkPending(OutsideState state, string spoolPath)
     {
         var emission = Emitted(Emission.Udp);
-        state.RecordSpooled(emission, ManifestBytes, spoolPath);
+        state.RecordSpooled(emission, ManifestFile, spoolPath);
         _emission = emission;
     }
 
@@ -149,7 +148,7 @@ public sealed class PreparedExport
     public void RecordSent(OutsideState state)
     {
         var emission = Emitted(Emission.Grpc);
-        state.RecordSent(emission, ManifestBytes);
+        state.RecordSent(emission, ManifestFile);
         _emission = emission;
     }
 
@@ -165,7 +164,7 @@ public sealed class PreparedExport
     public void Commit(OutsideState state, DateTimeOffset when)
     {
         var emission = _emission ?? throw new InvalidOperationException("record the emission (RecordBundle, MarkPending or RecordSent) before committing it");
-        state.Commit(emission, ManifestBytes, when);
+        state.Commit(emission, ManifestFile, when);
         var keep = new HashSet<Digest>(Target.Entries.Count(e => e.IsFile));
         foreach (var file in Target.Files)
         {
@@ -175,6 +174,9 @@ public sealed class PreparedExport
         state.Signatures.Prune(keep);
         state.PlainSignatures.Prune(keep);
     }
+
+    /// <summary>Forgets the staged manifest; the state keeps its own link to it once an emission was recorded.</summary>
+    public void Dispose() => ManifestFile.Dispose();
 
     private Emission Emitted(string carrier) =>
         new(Header.TargetGeneration, Header.BaseGeneration, ManifestDigest.ToHex(), Header.StreamIdHex, carrier, Header.Created, Emission.Pending,
@@ -254,12 +256,22 @@ public sealed class PreparedExport
     private async Task<long> EmitManifestSlicesAsync(IDeltaSink sink, OperationProgress progress, CancellationToken cancellationToken)
     {
         long frames = 0;
-        for (var offset = 0; offset < ManifestBytes.Length; offset += ManifestSliceBytes)
+        var slice = ArrayPool<byte>.Shared.Rent(ManifestSliceBytes);
+        try
         {
-            var length = Math.Min(ManifestSliceBytes, ManifestBytes.Length - offset);
-            await sink.WriteAsync(new ManifestSliceFrame(ManifestBytes.AsMemory(offset, length)), cancellationToken).ConfigureAwait(false);
-            progress.AddBytes(length);
-            frames++;
+            await using var stream = ManifestFile.OpenRead();
+            for (long offset = 0; offset < ManifestFile.Length; offset += ManifestSliceBytes)
+            {
+                var length = (int)Math.Min(ManifestSliceBytes, ManifestFile.Length - offset);
+                await stream.ReadExactlyAsync(slice.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                await sink.WriteAsync(new ManifestSliceFrame(slice.AsMemory(0, length)), cancellationToken).ConfigureAwait(false);
+                progress.AddBytes(length);
+                frames++;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(slice);
         }
 
         return frames;

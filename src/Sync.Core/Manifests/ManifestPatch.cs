@@ -30,17 +30,29 @@ public static class ManifestPatch
             return null;
         }
 
+        // The encoder reads a stream; over the caller's array when there is one, so nothing is copied.
+        using var stream = MemoryMarshal.TryGetArray(target, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(target.ToArray(), writable: false);
+        return await EncodeAsync(baseManifest, stream, target.Length, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>As the other overload, with the target read from a stream (the staged file) of <paramref name="targetLength"/> bytes.</summary>
+    public static async Task<IReadOnlyList<DeltaOp>?> EncodeAsync(
+        ReadOnlyMemory<byte> baseManifest, Stream target, long targetLength, CancellationToken cancellationToken)
+    {
+        if (baseManifest.IsEmpty || targetLength == 0)
+        {
+            return null;
+        }
+
         var builder = new SignatureBuilder(baseManifest.Length, BlockSizeFor(baseManifest.Length));
         builder.Append(baseManifest.Span);
         var signature = builder.Build();
 
         var ops = new List<DeltaOp>();
         long wireBytes = 0;
-        // The encoder reads a stream; over the caller's array when there is one (always, today), so nothing is copied.
-        using var stream = MemoryMarshal.TryGetArray(target, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(target.ToArray(), writable: false);
-        await DeltaEncoder.EncodeAsync(signature, stream, (op, _) =>
+        await DeltaEncoder.EncodeAsync(signature, target, (op, _) =>
         {
             // A literal points into the encoder's buffer until this returns: keep a copy.
             ops.Add(op.IsCopy ? op : DeltaOp.Literal(op.Data.ToArray()));
@@ -48,7 +60,7 @@ public static class ManifestPatch
             return ValueTask.CompletedTask;
         }, cancellationToken).ConfigureAwait(false);
 
-        return wireBytes < target.Length * 9L / 10 ? ops : null;
+        return wireBytes < targetLength * 9L / 10 ? ops : null;
     }
 
     /// <summary>The bytes a patch adds to the stream, for reports: literal bytes plus the ops' own encoding.</summary>

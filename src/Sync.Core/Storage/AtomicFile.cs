@@ -28,11 +28,8 @@ public static class AtomicFile
         }
     }
 
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
-    {
-        var copy = bytes.ToArray();
-        Write(path, s => s.Write(copy));
-    }
+    /// <summary>Writes the caller's bytes as they are: a 56 MB manifest is not copied first.</summary>
+    public static void WriteAllBytes(string path, ReadOnlyMemory<byte> bytes) => Write(path, s => s.Write(bytes.Span));
 
     public static void WriteAllText(string path, string text) =>
         WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));

@@ -81,17 +81,7 @@ public sealed class GenerationPublisher(IWireCodec codec, ILogger logger, TimePr
                 return Conclude(null, ended, output);
             }
 
-            PreparedExport prepared;
-            try
-            {
-                prepared = await _exporter.PrepareAsync(SourceRoot.Resolve(source.Source), state, source.Key, source.Options, start.Holdings, progress, cancellationToken)
-                    .ConfigureAwait(false);
-            }
-            catch (SyncException e)
-            {
-                await carrier.AbortAsync(e, cancellationToken).ConfigureAwait(false);
-                throw;
-            }
+            using var prepared = await PrepareOrAbortAsync(source, state, carrier, start, progress, cancellationToken).ConfigureAwait(false);
 
             if (prepared.NothingChanged)
             {
@@ -114,6 +104,21 @@ public sealed class GenerationPublisher(IWireCodec codec, ILogger logger, TimePr
             }
 
             return Commit(prepared, record, state, carrier.Policy, report, output);
+        }
+    }
+
+    private async Task<PreparedExport> PrepareOrAbortAsync(
+        GenerationSource source, OutsideState state, IGenerationCarrier carrier, CarrierStart start, OperationProgress progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _exporter.PrepareAsync(SourceRoot.Resolve(source.Source), state, source.Key, source.Options, start.Holdings, progress, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (SyncException e)
+        {
+            await carrier.AbortAsync(e, cancellationToken).ConfigureAwait(false);
+            throw;
         }
     }
 

@@ -353,7 +353,7 @@ public sealed class PowerLossTests : IClassFixture<PowerLossTests.Generations>, 
             prepared.RecordSent(state);
             await prepared.EmitAsync(stream, new OperationProgress(), CancellationToken.None);
             prepared.Commit(state, DateTimeOffset.UtcNow);
-            var manifestBytes = prepared.ManifestBytes;
+            var manifestBytes = prepared.ManifestFile.ReadAllBytes();
             return new Generation(stream, ProtobufWireCodec.Instance.ParseManifest(manifestBytes, ManifestLimits.Default));
         }
 

@@ -71,7 +71,7 @@ internal sealed class StreamHarness : IDisposable
         prepared.RecordSent(state);
         await prepared.EmitAsync(stream, new OperationProgress(), CancellationToken.None);
         prepared.Commit(state, DateTimeOffset.UtcNow);
-        var manifestBytes = prepared.ManifestBytes;
+        var manifestBytes = prepared.ManifestFile.ReadAllBytes();
         return new PowerLossTests.Generation(stream, ProtobufWireCodec.Instance.ParseManifest(manifestBytes, ManifestLimits.Default));
     }
 

@@ -26,7 +26,7 @@ public sealed class OutsideStateTests : IDisposable
     }
 
     private static void RecordBundle(OutsideState state, Emission emission, byte[] manifest) =>
-        state.RecordBundle(emission, manifest, $"sync-g{emission.Generation:D8}.index", Encoding.ASCII.GetBytes($"index {emission.Generation}"));
+        state.RecordBundle(emission, state.StageManifest(emission.Generation, manifest), $"sync-g{emission.Generation:D8}.index", Encoding.ASCII.GetBytes($"index {emission.Generation}"));
 
     [Fact]
     public void A_generation_number_is_never_taken_twice_even_when_nothing_was_emitted_with_it()
@@ -94,7 +94,7 @@ public sealed class OutsideStateTests : IDisposable
         {
             state.AllocateGeneration();
             RecordBundle(state, emission, manifest);
-            state.Commit(emission, manifest, DateTimeOffset.UnixEpoch);
+            state.Commit(emission, state.StageManifest(emission.Generation, manifest), DateTimeOffset.UnixEpoch);
         }
 
         using var reopened = OutsideState.Open(StateDir);
@@ -113,7 +113,7 @@ public sealed class OutsideStateTests : IDisposable
         {
             state.AllocateGeneration();
             RecordBundle(state, first, firstManifest);
-            state.Commit(first, firstManifest, DateTimeOffset.UnixEpoch);
+            state.Commit(first, state.StageManifest(first.Generation, firstManifest), DateTimeOffset.UnixEpoch);
             state.AllocateGeneration();
             RecordBundle(state, second, secondManifest);
             state.Abandon();
@@ -177,7 +177,7 @@ public sealed class OutsideStateTests : IDisposable
         using (var state = OutsideState.Open(StateDir))
         {
             state.AllocateGeneration();
-            state.RecordSpooled(emission, manifest, spool);
+            state.RecordSpooled(emission, state.StageManifest(emission.Generation, manifest), spool);
         }
 
         if (spooled)
@@ -198,7 +198,7 @@ public sealed class OutsideStateTests : IDisposable
     {
         var (emission, manifest) = Made(1, 0, Emission.Udp);
         using var state = OutsideState.Open(StateDir);
-        Assert.Throws<ArgumentException>(() => state.RecordSpooled(emission, manifest, _dir.Combine("drop", "g1.stream")));
+        Assert.Throws<ArgumentException>(() => state.RecordSpooled(emission, state.StageManifest(emission.Generation, manifest), _dir.Combine("drop", "g1.stream")));
     }
 
     [Fact]
@@ -208,7 +208,7 @@ public sealed class OutsideStateTests : IDisposable
         using (var state = OutsideState.Open(StateDir))
         {
             Assert.Equal(5, state.AllocateGeneration(atLeastAbove: 4));
-            state.RecordSent(emission, manifest);
+            state.RecordSent(emission, state.StageManifest(emission.Generation, manifest));
         }
 
         using var reopened = OutsideState.Open(StateDir);
@@ -216,7 +216,7 @@ public sealed class OutsideStateTests : IDisposable
         Assert.Equal(0, reopened.Current.Generation);
         Assert.Equal(manifest, reopened.FindManifest(5, emission.ManifestDigest));
         Assert.Equal(Emission.Unconfirmed, Assert.Single(reopened.Current.History).Outcome);
-        reopened.Commit(emission, manifest, DateTimeOffset.UnixEpoch);
+        reopened.Commit(emission, reopened.StageManifest(emission.Generation, manifest), DateTimeOffset.UnixEpoch);
         Assert.Equal(5, reopened.Current.Generation);
         Assert.Equal(Emission.Published, Assert.Single(reopened.Current.History).Outcome);
     }
@@ -247,6 +247,24 @@ public sealed class OutsideStateTests : IDisposable
     }
 
     [Fact]
+    public void A_manifest_staged_by_an_export_that_never_finished_is_removed_on_the_next_open_and_a_recorded_one_stays()
+    {
+        var (emission, manifest) = Made(1, 0);
+        using (var state = OutsideState.Open(StateDir))
+        {
+            state.AllocateGeneration();
+            var recorded = state.StageManifest(emission.Generation, manifest);
+            RecordBundle(state, emission, manifest);
+            state.Commit(emission, recorded, DateTimeOffset.UnixEpoch);
+            state.StageManifest(2, manifest); // then killed
+        }
+
+        using var reopened = OutsideState.Open(StateDir);
+        Assert.Empty(Directory.GetFiles(Path.Combine(StateDir, "manifests"), "staged-*"));
+        Assert.Equal(manifest, reopened.LoadLastManifest());
+    }
+
+    [Fact]
     public void The_history_keeps_the_latest_emissions()
     {
         using var state = OutsideState.Open(StateDir);
@@ -254,7 +272,7 @@ public sealed class OutsideStateTests : IDisposable
         {
             var (emission, manifest) = Made(state.AllocateGeneration(), g - 1);
             RecordBundle(state, emission, manifest);
-            state.Commit(emission, manifest, DateTimeOffset.UnixEpoch);
+            state.Commit(emission, state.StageManifest(emission.Generation, manifest), DateTimeOffset.UnixEpoch);
         }
 
         Assert.Equal(Enumerable.Range(9, 32).Select(g => (long)g), state.Current.History.Select(e => e.Generation));

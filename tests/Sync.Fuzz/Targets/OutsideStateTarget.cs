@@ -65,8 +65,8 @@ internal sealed class OutsideStateTarget : FuzzTarget
         var digest = Digest.Compute(NextManifest).ToHex();
         var emission = new Emission(generation, state.Current.Generation, digest, new string('5', 32), Emission.FileDrop, DateTimeOffset.UnixEpoch, Emission.Pending);
         var index = $"sync-g{generation:D8}-b00000000-555555555555.index";
-        state.RecordBundle(emission, NextManifest, index, [1, 2, 3]);
-        state.Commit(emission, NextManifest, DateTimeOffset.UnixEpoch);
+        state.RecordBundle(emission, state.StageManifest(emission.Generation, NextManifest), index, [1, 2, 3]);
+        state.Commit(emission, state.StageManifest(emission.Generation, NextManifest), DateTimeOffset.UnixEpoch);
         if (state.Current.Generation != generation || state.Current.Pending is not null || state.Current.History[^1].Generation != generation ||
             !state.LoadLastManifest()!.AsSpan().SequenceEqual(NextManifest))
         {
