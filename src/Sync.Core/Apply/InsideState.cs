@@ -1,6 +1,9 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Sync.Core.FileSystem;
 using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+using Sync.Core.Streams;
 
 namespace Sync.Core.Apply;
 
@@ -129,6 +132,55 @@ public sealed class InsideState : IDisposable
         }
 
         return bytes;
+    }
+
+    /// <summary>
+    /// The published generation's manifest, parsed as it is read and checked against its digest, so its bytes (56 MB
+    /// on a 600,000-entry mirror) are never all in memory beside the entries; null before the first generation.
+    /// </summary>
+    public Manifest? ParsePublishedManifest(IWireCodec codec, ManifestLimits limits)
+    {
+        if (Published.Generation == 0)
+        {
+            return null;
+        }
+
+        var path = ManifestPath(Published.Generation);
+        Manifest? manifest = null;
+        var whole = false;
+        try
+        {
+            using var file = Tree.TryStat(path) is { } status && status.Size <= ManifestLimitsBytes ? Tree.OpenRead(path) : null;
+            if (file is not null)
+            {
+                using var sha = SHA256.Create();
+                using (var hashing = new CryptoStream(new BufferedStream(new FileHandleStream(file, writable: false), 1 << 16), sha, CryptoStreamMode.Read))
+                {
+                    try
+                    {
+                        manifest = codec.ParseManifest(hashing, limits);
+                    }
+                    catch (SyncException e) when (e.Kind == SyncErrorKind.Refused)
+                    {
+                        // Damaged: said below, once the digest has proven it.
+                    }
+
+                    hashing.CopyTo(Stream.Null); // the digest covers every byte, parsed or not
+                }
+
+                whole = Digest.FromBytes(sha.Hash).ToHex() == Published.ManifestDigest;
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        if (!whole || manifest is null)
+        {
+            throw new SyncException(SyncErrorKind.Failure, $"the manifest of published generation {Published.Generation} is missing or damaged in '{Root}'");
+        }
+
+        return manifest;
     }
 
     public void SaveManifest(long generation, byte[] bytes) => Tree.WriteAtomically(ManifestPath(generation), bytes);

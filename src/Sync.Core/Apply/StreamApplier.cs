@@ -81,6 +81,7 @@ public sealed class StreamApplier
                 throw SyncException.Refused($"generation {received.Header.TargetGeneration}: the data holds another stream than the one announced");
             }
 
+            await Task.Yield(); // off the stack of the last read's completion, which holds what receiving built
             MemoryTrim.AfterPhase(current.Entries.Count); // what receiving and rebuilding held is done with
             progress.StartPhase("publish");
             var suspect = state.PublishedMayBeDamaged;
@@ -160,6 +161,5 @@ public sealed class StreamApplier
     }
 
     /// <summary>The published manifest, parsed; its bytes are not kept (a patch reads them again).</summary>
-    private Manifest ParsePublished(InsideState state) =>
-        state.LoadPublishedManifest() is { } bytes ? _codec.ParseManifest(bytes, ManifestLimits.Base) : Manifest.Empty;
+    private Manifest ParsePublished(InsideState state) => state.ParsePublishedManifest(_codec, ManifestLimits.Base) ?? Manifest.Empty;
 }
