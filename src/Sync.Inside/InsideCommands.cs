@@ -63,11 +63,7 @@ internal static class InsideCommands
                 throw SyncException.Usage("--keep must be at least 1");
             }
 
-            var dropDir = result.GetValue(drop)!;
-            if (!Directory.Exists(dropDir))
-            {
-                throw SyncException.Usage($"drop folder '{dropDir}' does not exist");
-            }
+            var dropDir = DropFolder.RequireExisting(result.GetValue(drop)!);
 
             var settleApplied = BundleSettlement.ParseApplied(result.GetValue(applied)!, dropDir);
             var settleRefused = BundleSettlement.ParseRefused(result.GetValue(refused)!, dropDir);

@@ -102,11 +102,7 @@ internal static class OutsideCommands
                 throw SyncException.Usage("--keep-bundles must be 0 (keep all) or more");
             }
 
-            var dropDir = result.GetValue(drop)!;
-            if (!Directory.Exists(dropDir))
-            {
-                throw SyncException.Usage($"drop folder '{dropDir}' does not exist");
-            }
+            var dropDir = DropFolder.RequireExisting(result.GetValue(drop)!);
 
             using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
             await host.StartAsync(token);
