@@ -55,26 +55,7 @@ public static partial class Posix
     }
 
     /// <summary>Makes a directory's entries (new names, renames) durable.</summary>
-    public static void FsyncDirectory(string path)
-    {
-        var fd = Open(path, 0x10000 /* O_RDONLY|O_DIRECTORY */);
-        if (fd < 0)
-        {
-            throw Failure("open", path, Marshal.GetLastPInvokeError());
-        }
-
-        try
-        {
-            if (Fsync(fd) != 0)
-            {
-                throw Failure("fsync", path, Marshal.GetLastPInvokeError());
-            }
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-    }
+    public static void FsyncDirectory(string path) => CallOnDirectory(path, Fsync, "fsync");
 
     /// <summary>rename(2): atomically replaces <paramref name="to"/>, even a symlink to a directory.</summary>
     public static void Rename(string from, string to)
@@ -98,9 +79,19 @@ public static partial class Posix
     }
 
     /// <summary>Flushes the whole file system holding <paramref name="path"/>: one call instead of an fsync per staged file.</summary>
-    public static void SyncFileSystem(string path)
+    public static void SyncFileSystem(string path) => CallOnDirectory(path, Syncfs, "sync the file system of");
+
+    public static bool IsDiskFull(Exception e) =>
+        e is IOException io && (io.HResult & 0xFFFF) is ENOSPC or EDQUOT ||
+        e.Message.Contains("No space left on device", StringComparison.Ordinal) ||
+        e.Message.Contains("disk was full", StringComparison.Ordinal) ||
+        e.Message.Contains("Disk quota exceeded", StringComparison.Ordinal);
+
+    /// <summary>Opens the directory <paramref name="path"/> read-only for one call on its descriptor, then closes it.</summary>
+    /// <param name="what">The call, as the error message says it: "cannot {what} {path}".</param>
+    private static void CallOnDirectory(string path, Func<int, int> call, string what)
     {
-        var fd = Open(path, 0x10000);
+        var fd = Open(path, 0x10000 /* O_RDONLY|O_DIRECTORY */);
         if (fd < 0)
         {
             throw Failure("open", path, Marshal.GetLastPInvokeError());
@@ -108,9 +99,9 @@ public static partial class Posix
 
         try
         {
-            if (Syncfs(fd) != 0)
+            if (call(fd) != 0)
             {
-                throw Failure("sync the file system of", path, Marshal.GetLastPInvokeError());
+                throw Failure(what, path, Marshal.GetLastPInvokeError());
             }
         }
         finally
@@ -118,12 +109,6 @@ public static partial class Posix
             _ = Close(fd);
         }
     }
-
-    public static bool IsDiskFull(Exception e) =>
-        e is IOException io && (io.HResult & 0xFFFF) is ENOSPC or EDQUOT ||
-        e.Message.Contains("No space left on device", StringComparison.Ordinal) ||
-        e.Message.Contains("disk was full", StringComparison.Ordinal) ||
-        e.Message.Contains("Disk quota exceeded", StringComparison.Ordinal);
 
     private static IOException Failure(string what, string path, int errno) =>
         new($"cannot {what} {path}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
