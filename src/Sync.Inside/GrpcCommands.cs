@@ -178,15 +178,15 @@ internal static class GrpcCommands
     /// <summary>The options serve and pull share with import.</summary>
     private sealed class TargetOptions
     {
-        public Option<string> TargetPath { get; } = new("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
+        public Option<string> TargetPath { get; } = TargetOption.Create();
 
-        public Option<string> State { get; } = new("--state") { Description = "The inside's state directory.", Required = true };
+        public Option<string> State { get; } = StateOption.Create();
 
         public Option<string[]> Trust { get; } = TrustOption.Create();
 
         public Option<string> Publish { get; } = PublishOption.Create();
 
-        public Option<int> Keep { get; } = new("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
+        public Option<int> Keep { get; } = KeepOption.Create();
 
         public Option<bool> Verbose { get; } = StandardOptions.Verbose();
 
@@ -206,18 +206,14 @@ internal static class GrpcCommands
 
         public InsideTarget Target(ParseResult result)
         {
-            if (result.GetValue(Keep) < 1)
-            {
-                throw SyncException.Usage("--keep must be at least 1");
-            }
-
+            var keep = KeepOption.Read(result, Keep);
             TimeSpan idle = OptionValue.Parse("--idle-timeout", result.GetValue(IdleTimeout)!, Units.ParseInterval);
 
             return new InsideTarget(
                 result.GetValue(TargetPath)!,
                 result.GetValue(State)!,
                 PublishOption.Mode(result, Publish),
-                result.GetValue(Keep))
+                keep)
             {
                 IdleTimeout = idle,
                 Settings = Apply.Read(result),

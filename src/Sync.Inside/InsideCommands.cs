@@ -31,11 +31,11 @@ internal static class InsideCommands
     private static Command Import()
     {
         var drop = new Option<string>("--drop") { Description = "Folder holding bundles (index + parts).", Required = true };
-        var target = new Option<string>("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
-        var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
+        var target = TargetOption.Create();
+        var state = StateOption.Create();
         var trust = TrustOption.Create();
         var publish = PublishOption.Create();
-        var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
+        var keep = KeepOption.Create();
         var apply = new ApplyOptions();
         var metrics = new MetricsOptions();
         var applied = new Option<string>("--applied")
@@ -58,11 +58,7 @@ internal static class InsideCommands
         metrics.AddFileTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, token => metrics.RunWithFileAsync(Agent, result, async () =>
         {
-            if (result.GetValue(keep) < 1)
-            {
-                throw SyncException.Usage("--keep must be at least 1");
-            }
-
+            var keepCount = KeepOption.Read(result, keep);
             var dropDir = DropFolder.RequireExisting(result.GetValue(drop)!);
 
             var settleApplied = BundleSettlement.ParseApplied(result.GetValue(applied)!, dropDir);
@@ -75,7 +71,7 @@ internal static class InsideCommands
             var mode = PublishOption.Mode(result, publish);
             var intake = new GenerationIntake(
                 host.Services.GetRequiredService<IWireCodec>(), trustStore, inside,
-                new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
+                new IntakeTarget(result.GetValue(target)!, mode, keepCount) { Settings = apply.Read(result) },
                 host.Logger<GenerationIntake>(), time);
             var before = inside.Published.Generation; // a publish a crash interrupted, finished by PrepareAsync, counts as this run's
             await intake.PrepareAsync(token);
@@ -128,7 +124,7 @@ internal static class InsideCommands
     private static Command Verify()
     {
         var target = new Option<string>("--target") { Description = "The published tree.", Required = true };
-        var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
+        var state = StateOption.Create();
         var quiet = StandardOptions.Quiet();
         var verbose = StandardOptions.Verbose();
         var command = new Command("verify", "Re-hash the published tree against the manifest of its generation.") { target, state, quiet, verbose };

@@ -16,8 +16,8 @@ internal static class RepairCommand
     public static Command Create()
     {
         var target = new Option<string>("--target") { Description = "Where readers look (the target the state publishes to).", Required = true };
-        var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
-        var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
+        var state = StateOption.Create();
+        var keep = KeepOption.Create();
         var quiet = StandardOptions.Quiet();
         var verbose = StandardOptions.Verbose();
         var command = new Command(

@@ -23,7 +23,7 @@ internal static class UdpCommands
     {
         var udp = new Option<string>("--udp") { Description = "Address and port to listen on, BIND:PORT (e.g. 0.0.0.0:7700, or the diode interface's address).", Required = true };
         var group = new Option<string?>("--group") { Description = "Multicast group to join (on BIND's interface)." };
-        var target = new Option<string>("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
+        var target = TargetOption.Create();
         var state = new Option<string>("--state") { Description = "The inside's state directory (udp-spool/ and udp-inbox/ live there).", Required = true };
         var trust = TrustOption.Create();
         var once = new Option<bool>("--once") { Description = "Exit 0 after publishing one new generation (and whatever follows it in the inbox)." };
