@@ -6,12 +6,10 @@ using Microsoft.Extensions.Logging;
 using Serilog.Events;
 using Sync.Core;
 using Sync.Core.Apply;
-using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Engine.Inside;
 using Sync.Engine.Outside;
 using Sync.Hosting;
-using Sync.Protocol;
 using Sync.Transport.Grpc;
 
 namespace Sync.Inside;
@@ -84,14 +82,14 @@ internal static class GrpcCommands
             var verbose = result.GetValue(common.Verbose);
             // A long-running puller logs one line per sync, like the servers; a one-shot pull prints its result.
             var level = verbose ? LogEventLevel.Debug : interval is null ? LogEventLevel.Warning : LogEventLevel.Information;
-            using var service = AgentHost.Build(Agent, level, services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var service = AgentHost.BuildWithWireCodec(Agent, level);
             await service.StartAsync(token);
             var time = service.Time();
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
             CheckTarget(target);
             using var channel = GrpcClient.Create(url, settings);
             var session = new InsideSession(
-                service.Services.GetRequiredService<IWireCodec>(), trust, service.Logger<InsideSession>(), time, SyncGate.Private(time));
+                service.WireCodec(), trust, service.Logger<InsideSession>(), time, SyncGate.Private(time));
             if (interval is null)
             {
                 var pulled = await ProgressDisplay.ShowWhileAsync(result.GetValue(quiet), time, progress => session.PullAsync(channel, url, target, progress, token));

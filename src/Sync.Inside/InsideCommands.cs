@@ -1,18 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sync.Core;
 using Sync.Core.Apply;
 using Sync.Core.FileSystem;
 using Sync.Core.Manifests;
-using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Core.Verification;
 using Sync.Engine.Inside;
 using Sync.Hosting;
 using Sync.Inside.Status;
-using Sync.Protocol;
 using Sync.Transport.FileDrop;
 
 namespace Sync.Inside;
@@ -63,14 +60,14 @@ internal static class InsideCommands
 
             var settleApplied = BundleSettlement.ParseApplied(result.GetValue(applied)!, dropDir);
             var settleRefused = BundleSettlement.ParseRefused(result.GetValue(refused)!, dropDir);
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(verbose));
             await host.StartAsync(token);
             var time = host.Time();
             using var trustStore = TrustStore.Load(result.GetValue(trust)!);
             using var inside = InsideState.OpenForWrite(result.GetValue(state)!);
             var mode = PublishOption.Mode(result, publish);
             var intake = new GenerationIntake(
-                host.Services.GetRequiredService<IWireCodec>(), trustStore, inside,
+                host.WireCodec(), trustStore, inside,
                 new IntakeTarget(result.GetValue(target)!, mode, keepCount) { Settings = apply.Read(result) },
                 host.Logger<GenerationIntake>(), time);
             var before = inside.Published.Generation; // a publish a crash interrupted, finished by PrepareAsync, counts as this run's
@@ -130,10 +127,10 @@ internal static class InsideCommands
         var command = new Command("verify", "Re-hash the published tree against the manifest of its generation.") { target, state, quiet, verbose };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(verbose));
             using var inside = InsideState.OpenReadOnly(result.GetValue(state)!);
             var bytes = inside.LoadPublishedManifest() ?? throw SyncException.Usage("nothing is published yet");
-            var manifest = host.Services.GetRequiredService<IWireCodec>().ParseManifest(bytes, ManifestLimits.Base);
+            var manifest = host.WireCodec().ParseManifest(bytes, ManifestLimits.Base);
             var root = result.GetValue(target)!;
             if (LinuxFileSystem.Instance.TryStatPath(root) is null)
             {

@@ -5,11 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sync.Core;
 using Sync.Core.Apply;
-using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Engine.Inside;
 using Sync.Hosting;
-using Sync.Protocol;
 using Sync.Transport.Udp;
 
 namespace Sync.Inside;
@@ -84,7 +82,7 @@ internal static class UdpCommands
             var mode = PublishOption.Mode(result, publish);
             await using var scrape = await metrics.StartAsync(result, token); // a taken port fails before anything is touched
 
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(verbose));
             await host.StartAsync(token);
             var time = host.Time();
             using var gateTrust = TrustStore.Load(trustFiles);
@@ -92,7 +90,7 @@ internal static class UdpCommands
             using var inside = InsideState.OpenForWrite(stateDir);
             var inbox = new UdpInbox(UdpInbox.DirectoryOf(stateDir));
             var service = new UdpReceiveService(
-                host.Services.GetRequiredService<IWireCodec>(), gateTrust, applyTrust, inside, inbox, new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
+                host.WireCodec(), gateTrust, applyTrust, inside, inbox, new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
                 host.Logger<UdpReceiveService>(), time, Console.Out);
             await service.PrepareAsync(token);
 

@@ -5,10 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
-using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Hosting;
-using Sync.Protocol;
 using Sync.Transport.Udp;
 
 namespace Sync.Outside;
@@ -205,7 +203,7 @@ internal static class UdpCommands
                 ? options with { RateBitsPerSecond = result.GetValue(carouselRate) is { } r ? UdpArguments.Rate("--carousel-rate", r) : Math.Max(8_000, options.RateBitsPerSecond / 20) }
                 : null;
 
-            using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(common.Verbose));
             await host.StartAsync(token);
             await using var scrape = await metrics.StartAsync(result, token);
             using var stopping = Stopping(host, token);
