@@ -72,6 +72,16 @@ public static class AgentHost
     /// <summary>The host's clock: <see cref="Clock"/> unless a test composed another.</summary>
     public static TimeProvider Time(this IHost host) => host.Services.GetRequiredService<TimeProvider>();
 
+    /// <summary>
+    /// The host's ApplicationStopping. Its console lifetime takes SIGTERM and Ctrl-C for itself, so the command line's
+    /// token never hears of them: a long-running command stops on this too.
+    /// </summary>
+    public static CancellationToken Stopping(this IHost host) => host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+
+    /// <summary>Cancelled by <paramref name="token"/> (the command line's) or by <see cref="Stopping"/>, whichever comes first.</summary>
+    public static CancellationTokenSource LinkToStopping(this IHost host, CancellationToken token) =>
+        CancellationTokenSource.CreateLinkedTokenSource(token, host.Stopping());
+
     /// <summary>The codec a host built by <see cref="BuildWithWireCodec(string, bool)"/> holds.</summary>
     public static IWireCodec WireCodec(this IHost host) => host.Services.GetRequiredService<IWireCodec>();
 

@@ -101,8 +101,7 @@ internal static class GrpcCommands
             var logger = service.Logger<InsideSession>();
             InsideLog.Pulling(logger, url, interval.Value);
             ServiceReadiness.Ready(service.Services, $"pulling from {url} every {interval}");
-            // Stopped by SIGTERM/Ctrl-C through either the command line or the host's console lifetime.
-            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(token, service.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+            using var stopping = service.LinkToStopping(token);
             token = stopping.Token;
             while (!token.IsCancellationRequested)
             {

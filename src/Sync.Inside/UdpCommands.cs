@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sync.Core;
 using Sync.Core.Apply;
@@ -119,9 +118,7 @@ internal static class UdpCommands
             };
 
             var isOnce = result.GetValue(once);
-            // The host's console lifetime takes SIGTERM and Ctrl-C for itself, so the command line's token never
-            // hears of them: stop on ApplicationStopping too.
-            var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            var stopping = host.Stopping();
             // --once --timeout N: a deadline on the host's clock, linked in with the stop signals.
             using var deadline = isOnce && result.GetValue(timeout) > 0
                 ? new CancellationTokenSource(TimeSpan.FromSeconds(result.GetValue(timeout)), time)
