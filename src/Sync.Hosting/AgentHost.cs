@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Events;
+using Sync.Core.Streams;
+using Sync.Protocol;
 
 namespace Sync.Hosting;
 
@@ -37,6 +39,15 @@ public static class AgentHost
     }
 
     /// <summary>
+    /// The host of a command that reads or writes the sync stream: <see cref="Build(string, bool, Action{IServiceCollection})"/>
+    /// with the protobuf wire codec, the one codec both agents speak; the command takes it back with <see cref="WireCodec"/>.
+    /// </summary>
+    public static IHost BuildWithWireCodec(string agentName, bool verbose) => Build(agentName, verbose, AddWireCodec);
+
+    /// <summary>As above with an explicit level: long-running commands log one line per sync at Information.</summary>
+    public static IHost BuildWithWireCodec(string agentName, LogEventLevel level) => Build(agentName, level, AddWireCodec);
+
+    /// <summary>
     /// Serilog to stderr at <paramref name="level"/> in the format <see cref="LogOutput"/> chose (framework chatter only
     /// from warnings up), the clock and systemd's notifier: what every agent process registers, one-shot commands
     /// through <see cref="Build"/> and servers through their web host.
@@ -60,4 +71,19 @@ public static class AgentHost
 
     /// <summary>The host's clock: <see cref="Clock"/> unless a test composed another.</summary>
     public static TimeProvider Time(this IHost host) => host.Services.GetRequiredService<TimeProvider>();
+
+    /// <summary>
+    /// The host's ApplicationStopping. Its console lifetime takes SIGTERM and Ctrl-C for itself, so the command line's
+    /// token never hears of them: a long-running command stops on this too.
+    /// </summary>
+    public static CancellationToken Stopping(this IHost host) => host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+
+    /// <summary>Cancelled by <paramref name="token"/> (the command line's) or by <see cref="Stopping"/>, whichever comes first.</summary>
+    public static CancellationTokenSource LinkToStopping(this IHost host, CancellationToken token) =>
+        CancellationTokenSource.CreateLinkedTokenSource(token, host.Stopping());
+
+    /// <summary>The codec a host built by <see cref="BuildWithWireCodec(string, bool)"/> holds.</summary>
+    public static IWireCodec WireCodec(this IHost host) => host.Services.GetRequiredService<IWireCodec>();
+
+    private static void AddWireCodec(IServiceCollection services) => services.AddSingleton<IWireCodec, ProtobufWireCodec>();
 }

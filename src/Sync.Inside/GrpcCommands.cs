@@ -6,12 +6,10 @@ using Microsoft.Extensions.Logging;
 using Serilog.Events;
 using Sync.Core;
 using Sync.Core.Apply;
-using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Engine.Inside;
 using Sync.Engine.Outside;
 using Sync.Hosting;
-using Sync.Protocol;
 using Sync.Transport.Grpc;
 
 namespace Sync.Inside;
@@ -84,14 +82,14 @@ internal static class GrpcCommands
             var verbose = result.GetValue(common.Verbose);
             // A long-running puller logs one line per sync, like the servers; a one-shot pull prints its result.
             var level = verbose ? LogEventLevel.Debug : interval is null ? LogEventLevel.Warning : LogEventLevel.Information;
-            using var service = AgentHost.Build(Agent, level, services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var service = AgentHost.BuildWithWireCodec(Agent, level);
             await service.StartAsync(token);
             var time = service.Time();
             using var trust = TrustStore.Load(result.GetValue(common.Trust)!);
             CheckTarget(target);
             using var channel = GrpcClient.Create(url, settings);
             var session = new InsideSession(
-                service.Services.GetRequiredService<IWireCodec>(), trust, service.Logger<InsideSession>(), time, SyncGate.Private(time));
+                service.WireCodec(), trust, service.Logger<InsideSession>(), time, SyncGate.Private(time));
             if (interval is null)
             {
                 var pulled = await ProgressDisplay.ShowWhileAsync(result.GetValue(quiet), time, progress => session.PullAsync(channel, url, target, progress, token));
@@ -103,8 +101,7 @@ internal static class GrpcCommands
             var logger = service.Logger<InsideSession>();
             InsideLog.Pulling(logger, url, interval.Value);
             ServiceReadiness.Ready(service.Services, $"pulling from {url} every {interval}");
-            // Stopped by SIGTERM/Ctrl-C through either the command line or the host's console lifetime.
-            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(token, service.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+            using var stopping = service.LinkToStopping(token);
             token = stopping.Token;
             while (!token.IsCancellationRequested)
             {
@@ -178,15 +175,15 @@ internal static class GrpcCommands
     /// <summary>The options serve and pull share with import.</summary>
     private sealed class TargetOptions
     {
-        public Option<string> TargetPath { get; } = new("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
+        public Option<string> TargetPath { get; } = TargetOption.Create();
 
-        public Option<string> State { get; } = new("--state") { Description = "The inside's state directory.", Required = true };
+        public Option<string> State { get; } = StateOption.Create();
 
         public Option<string[]> Trust { get; } = TrustOption.Create();
 
         public Option<string> Publish { get; } = PublishOption.Create();
 
-        public Option<int> Keep { get; } = new("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
+        public Option<int> Keep { get; } = KeepOption.Create();
 
         public Option<bool> Verbose { get; } = StandardOptions.Verbose();
 
@@ -206,18 +203,14 @@ internal static class GrpcCommands
 
         public InsideTarget Target(ParseResult result)
         {
-            if (result.GetValue(Keep) < 1)
-            {
-                throw SyncException.Usage("--keep must be at least 1");
-            }
-
+            var keep = KeepOption.Read(result, Keep);
             TimeSpan idle = OptionValue.Parse("--idle-timeout", result.GetValue(IdleTimeout)!, Units.ParseInterval);
 
             return new InsideTarget(
                 result.GetValue(TargetPath)!,
                 result.GetValue(State)!,
                 PublishOption.Mode(result, Publish),
-                result.GetValue(Keep))
+                keep)
             {
                 IdleTimeout = idle,
                 Settings = Apply.Read(result),

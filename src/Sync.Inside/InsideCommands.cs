@@ -1,18 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sync.Core;
 using Sync.Core.Apply;
 using Sync.Core.FileSystem;
 using Sync.Core.Manifests;
-using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Core.Verification;
 using Sync.Engine.Inside;
 using Sync.Hosting;
 using Sync.Inside.Status;
-using Sync.Protocol;
 using Sync.Transport.FileDrop;
 
 namespace Sync.Inside;
@@ -31,11 +28,11 @@ internal static class InsideCommands
     private static Command Import()
     {
         var drop = new Option<string>("--drop") { Description = "Folder holding bundles (index + parts).", Required = true };
-        var target = new Option<string>("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
-        var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
+        var target = TargetOption.Create();
+        var state = StateOption.Create();
         var trust = TrustOption.Create();
         var publish = PublishOption.Create();
-        var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
+        var keep = KeepOption.Create();
         var apply = new ApplyOptions();
         var metrics = new MetricsOptions();
         var applied = new Option<string>("--applied")
@@ -58,28 +55,20 @@ internal static class InsideCommands
         metrics.AddFileTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, token => metrics.RunWithFileAsync(Agent, result, async () =>
         {
-            if (result.GetValue(keep) < 1)
-            {
-                throw SyncException.Usage("--keep must be at least 1");
-            }
-
-            var dropDir = result.GetValue(drop)!;
-            if (!Directory.Exists(dropDir))
-            {
-                throw SyncException.Usage($"drop folder '{dropDir}' does not exist");
-            }
+            var keepCount = KeepOption.Read(result, keep);
+            var dropDir = DropFolder.RequireExisting(result.GetValue(drop)!);
 
             var settleApplied = BundleSettlement.ParseApplied(result.GetValue(applied)!, dropDir);
             var settleRefused = BundleSettlement.ParseRefused(result.GetValue(refused)!, dropDir);
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(verbose));
             await host.StartAsync(token);
             var time = host.Time();
             using var trustStore = TrustStore.Load(result.GetValue(trust)!);
             using var inside = InsideState.OpenForWrite(result.GetValue(state)!);
             var mode = PublishOption.Mode(result, publish);
             var intake = new GenerationIntake(
-                host.Services.GetRequiredService<IWireCodec>(), trustStore, inside,
-                new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
+                host.WireCodec(), trustStore, inside,
+                new IntakeTarget(result.GetValue(target)!, mode, keepCount) { Settings = apply.Read(result) },
                 host.Logger<GenerationIntake>(), time);
             var before = inside.Published.Generation; // a publish a crash interrupted, finished by PrepareAsync, counts as this run's
             await intake.PrepareAsync(token);
@@ -132,16 +121,16 @@ internal static class InsideCommands
     private static Command Verify()
     {
         var target = new Option<string>("--target") { Description = "The published tree.", Required = true };
-        var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
+        var state = StateOption.Create();
         var quiet = StandardOptions.Quiet();
         var verbose = StandardOptions.Verbose();
         var command = new Command("verify", "Re-hash the published tree against the manifest of its generation.") { target, state, quiet, verbose };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(verbose));
             using var inside = InsideState.OpenReadOnly(result.GetValue(state)!);
             var bytes = inside.LoadPublishedManifest() ?? throw SyncException.Usage("nothing is published yet");
-            var manifest = host.Services.GetRequiredService<IWireCodec>().ParseManifest(bytes, ManifestLimits.Base);
+            var manifest = host.WireCodec().ParseManifest(bytes, ManifestLimits.Base);
             var root = result.GetValue(target)!;
             if (LinuxFileSystem.Instance.TryStatPath(root) is null)
             {

@@ -1,10 +1,7 @@
 using System.CommandLine;
-using Microsoft.Extensions.DependencyInjection;
 using Sync.Core;
 using Sync.Core.Apply;
-using Sync.Core.Streams;
 using Sync.Hosting;
-using Sync.Protocol;
 
 namespace Sync.Inside;
 
@@ -16,8 +13,8 @@ internal static class RepairCommand
     public static Command Create()
     {
         var target = new Option<string>("--target") { Description = "Where readers look (the target the state publishes to).", Required = true };
-        var state = new Option<string>("--state") { Description = "The inside's state directory.", Required = true };
-        var keep = new Option<int>("--keep") { Description = "Snapshots kept, the published one included (default 3).", DefaultValueFactory = _ => 3 };
+        var state = StateOption.Create();
+        var keep = KeepOption.Create();
         var quiet = StandardOptions.Quiet();
         var verbose = StandardOptions.Verbose();
         var command = new Command(
@@ -28,12 +25,12 @@ internal static class RepairCommand
         };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(verbose));
             using var inside = InsideState.OpenForWrite(result.GetValue(state)!);
             // The published generation says how it was published; a repair publishes it again the same way.
             var mode = inside.Published.Mode;
             var policy = inside.Published.EffectivePolicy;
-            var repairer = new Repairer(host.Services.GetRequiredService<IWireCodec>(), host.Logger<Repairer>(), host.Time());
+            var repairer = new Repairer(host.WireCodec(), host.Logger<Repairer>(), host.Time());
             var outcome = await ProgressDisplay.ShowWhileAsync(result.GetValue(quiet), host.Time(), progress =>
                 repairer.RepairAsync(inside, result.GetValue(target)!, mode, policy, Math.Max(1, result.GetValue(keep)), progress, token));
 

@@ -1,15 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sync.Core;
 using Sync.Core.Apply;
-using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Engine.Inside;
 using Sync.Hosting;
-using Sync.Protocol;
 using Sync.Transport.Udp;
 
 namespace Sync.Inside;
@@ -23,7 +20,7 @@ internal static class UdpCommands
     {
         var udp = new Option<string>("--udp") { Description = "Address and port to listen on, BIND:PORT (e.g. 0.0.0.0:7700, or the diode interface's address).", Required = true };
         var group = new Option<string?>("--group") { Description = "Multicast group to join (on BIND's interface)." };
-        var target = new Option<string>("--target") { Description = "Where readers look: a symlink (snapshot mode) or a directory (in-place).", Required = true };
+        var target = TargetOption.Create();
         var state = new Option<string>("--state") { Description = "The inside's state directory (udp-spool/ and udp-inbox/ live there).", Required = true };
         var trust = TrustOption.Create();
         var once = new Option<bool>("--once") { Description = "Exit 0 after publishing one new generation (and whatever follows it in the inbox)." };
@@ -84,7 +81,7 @@ internal static class UdpCommands
             var mode = PublishOption.Mode(result, publish);
             await using var scrape = await metrics.StartAsync(result, token); // a taken port fails before anything is touched
 
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(verbose));
             await host.StartAsync(token);
             var time = host.Time();
             using var gateTrust = TrustStore.Load(trustFiles);
@@ -92,7 +89,7 @@ internal static class UdpCommands
             using var inside = InsideState.OpenForWrite(stateDir);
             var inbox = new UdpInbox(UdpInbox.DirectoryOf(stateDir));
             var service = new UdpReceiveService(
-                host.Services.GetRequiredService<IWireCodec>(), gateTrust, applyTrust, inside, inbox, new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
+                host.WireCodec(), gateTrust, applyTrust, inside, inbox, new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
                 host.Logger<UdpReceiveService>(), time, Console.Out);
             await service.PrepareAsync(token);
 
@@ -121,9 +118,7 @@ internal static class UdpCommands
             };
 
             var isOnce = result.GetValue(once);
-            // The host's console lifetime takes SIGTERM and Ctrl-C for itself, so the command line's token never
-            // hears of them: stop on ApplicationStopping too.
-            var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            var stopping = host.Stopping();
             // --once --timeout N: a deadline on the host's clock, linked in with the stop signals.
             using var deadline = isOnce && result.GetValue(timeout) > 0
                 ? new CancellationTokenSource(TimeSpan.FromSeconds(result.GetValue(timeout)), time)

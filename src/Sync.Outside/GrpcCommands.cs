@@ -1,14 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
 using Sync.Core.Export;
-using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Hosting;
-using Sync.Protocol;
 using Sync.Transport.Grpc;
 
 namespace Sync.Outside;
@@ -36,13 +33,13 @@ internal static class GrpcCommands
         {
             var url = result.GetValue(to)!;
             var settings = tls.Client(result);
-            using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(common.Verbose));
             await host.StartAsync(token);
             using var channel = GrpcClient.Create(url, settings);
             using var key = SigningKey.Load(result.GetValue(common.Key)!);
             var source = common.Source(result, key);
             var time = host.Time();
-            var session = new OutsideSession(host.Services.GetRequiredService<IWireCodec>(), host.Logger<OutsideSession>(), time, SyncGate.Private(time));
+            var session = new OutsideSession(host.WireCodec(), host.Logger<OutsideSession>(), time, SyncGate.Private(time));
             var outcome = await Publishing.WithProgressAsync(result.GetValue(common.Quiet), time, async (progress, lines) =>
             {
                 // Scan before dialling: the inside admits one sync at a time, so it is not held while a large tree is

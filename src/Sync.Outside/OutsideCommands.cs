@@ -1,15 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sync.Core;
 using Sync.Core.Apply;
 using Sync.Core.Export;
-using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Hosting;
 using Sync.Outside.Status;
-using Sync.Protocol;
 using Sync.Transport.FileDrop;
 
 namespace Sync.Outside;
@@ -57,7 +54,7 @@ internal static class OutsideCommands
         };
         command.SetAction((result, ct) => CommandRunner.RunAsync(Agent, async token =>
         {
-            using var host = AgentHost.Build(Agent, result.GetValue(verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(verbose));
             await host.StartAsync(token);
             var started = host.Time().GetTimestamp();
             var s = await ProgressDisplay.ShowWhileAsync(result.GetValue(quiet), host.Time(), progress => Publishing.Publisher(host).ScanAsync(
@@ -102,13 +99,9 @@ internal static class OutsideCommands
                 throw SyncException.Usage("--keep-bundles must be 0 (keep all) or more");
             }
 
-            var dropDir = result.GetValue(drop)!;
-            if (!Directory.Exists(dropDir))
-            {
-                throw SyncException.Usage($"drop folder '{dropDir}' does not exist");
-            }
+            var dropDir = DropFolder.RequireExisting(result.GetValue(drop)!);
 
-            using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(common.Verbose));
             await host.StartAsync(token);
             using var signingKey = SigningKey.Load(result.GetValue(common.Key)!);
             var outcome = await Publishing.WithProgressAsync(result.GetValue(common.Quiet), host.Time(), (progress, lines) => Publishing.Publisher(host).PublishAsync(

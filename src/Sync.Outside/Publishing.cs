@@ -1,8 +1,6 @@
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sync.Core;
-using Sync.Core.Streams;
 using Sync.Engine.Outside;
 using Sync.Hosting;
 
@@ -14,7 +12,7 @@ internal static class Publishing
     private const string Agent = OutsideAgent.Name;
 
     public static GenerationPublisher Publisher(IHost host) => new(
-        host.Services.GetRequiredService<IWireCodec>(), host.Logger<GenerationPublisher>(), host.Time());
+        host.WireCodec(), host.Logger<GenerationPublisher>(), host.Time());
 
     /// <summary>
     /// Runs <paramref name="body"/> under a progress display; the lines it writes reach stdout once the display is gone

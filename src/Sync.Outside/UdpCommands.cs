@@ -1,14 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sync.Core;
-using Sync.Core.Streams;
 using Sync.Core.Trust;
 using Sync.Hosting;
-using Sync.Protocol;
 using Sync.Transport.Udp;
 
 namespace Sync.Outside;
@@ -205,10 +202,10 @@ internal static class UdpCommands
                 ? options with { RateBitsPerSecond = result.GetValue(carouselRate) is { } r ? UdpArguments.Rate("--carousel-rate", r) : Math.Max(8_000, options.RateBitsPerSecond / 20) }
                 : null;
 
-            using var host = AgentHost.Build(Agent, result.GetValue(common.Verbose), services => services.AddSingleton<IWireCodec, ProtobufWireCodec>());
+            using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(common.Verbose));
             await host.StartAsync(token);
             await using var scrape = await metrics.StartAsync(result, token);
-            using var stopping = Stopping(host, token);
+            using var stopping = host.LinkToStopping(token);
             token = stopping.Token;
             int exitCode;
             try
@@ -282,7 +279,7 @@ internal static class UdpCommands
             using var host = AgentHost.Build(Agent, result.GetValue(verbose), _ => { });
             await host.StartAsync(token);
             await using var scrape = await metrics.StartAsync(result, token);
-            using var stopping = Stopping(host, token);
+            using var stopping = host.LinkToStopping(token);
             token = stopping.Token;
             var time = host.Time();
             var runner = new UdpCarousel(UdpSpool.Open(stateDir), new UdpSender(host.Logger<UdpSender>(), time), host.Logger<UdpCarousel>(), time);
@@ -378,11 +375,4 @@ internal static class UdpCommands
 
         return (100.0 * repair / k).ToString("R", CultureInfo.InvariantCulture);
     }
-
-    /// <summary>
-    /// The host's console lifetime takes SIGTERM and Ctrl-C for itself, so the command line's token never hears of
-    /// them: a long-running command stops on ApplicationStopping too.
-    /// </summary>
-    private static CancellationTokenSource Stopping(IHost host, CancellationToken token) =>
-        CancellationTokenSource.CreateLinkedTokenSource(token, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
 }

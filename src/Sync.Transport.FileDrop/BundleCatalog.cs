@@ -25,10 +25,7 @@ public sealed class BundleCatalog
     {
         ArgumentNullException.ThrowIfNull(dropDirectory);
         ArgumentNullException.ThrowIfNull(trust);
-        if (!Directory.Exists(dropDirectory))
-        {
-            throw SyncException.Usage($"drop folder '{dropDirectory}' does not exist");
-        }
+        DropFolder.RequireExisting(dropDirectory);
 
         var paths = new List<string>();
         try

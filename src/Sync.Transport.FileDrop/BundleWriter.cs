@@ -60,12 +60,7 @@ public sealed class BundleWriter : IDeltaSink, IAsyncDisposable
             throw new ArgumentException($"volume size {volumeSize} bytes is below the minimum of {MinimumVolumeSize} bytes (64K)", nameof(volumeSize));
         }
 
-        if (!Directory.Exists(dropDirectory))
-        {
-            throw SyncException.Usage($"drop folder '{dropDirectory}' does not exist");
-        }
-
-        return new BundleWriter(Path.GetFullPath(dropDirectory), key, volumeSize);
+        return new BundleWriter(Path.GetFullPath(DropFolder.RequireExisting(dropDirectory)), key, volumeSize);
     }
 
     public async ValueTask WriteAsync(DeltaFrame frame, CancellationToken cancellationToken)

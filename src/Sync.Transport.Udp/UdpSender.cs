@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
@@ -48,7 +47,8 @@ public sealed class UdpSender
             throw new ArgumentException($"object is {length} bytes; receivers accept at most {TicketCodec.MaxObjectBytes} (1 TiB)", nameof(objectPath));
         }
 
-        byte[] sha256 = await HashAsync(file, length, cancellationToken).ConfigureAwait(false);
+        byte[] sha256 = await FileReads.Sha256Async(file, length, cancellationToken).ConfigureAwait(false)
+            ?? throw new IOException("the object file shrank while it was being hashed");
         options = options.ForObject(length);
         options.Validate();
 
@@ -74,32 +74,5 @@ public sealed class UdpSender
         UdpSendReport report = await session.RunAsync(cancellationToken).ConfigureAwait(false);
         UdpLog.SendFinished(_logger, sessionId, report.Packets, report.WireBytes, report.Elapsed, report.AchievedBitsPerSecond);
         return report;
-    }
-
-    private static async Task<byte[]> HashAsync(SafeFileHandle file, long length, CancellationToken cancellationToken)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
-        {
-            long offset = 0;
-            while (offset < length)
-            {
-                int n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - offset)), offset, cancellationToken).ConfigureAwait(false);
-                if (n <= 0)
-                {
-                    throw new IOException("the object file shrank while it was being hashed");
-                }
-
-                sha.AppendData(buffer, 0, n);
-                offset += n;
-            }
-
-            return sha.GetHashAndReset();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Sync.Core.FileSystem;
 
 namespace Sync.Core.Posix;
 
@@ -65,7 +66,7 @@ public static partial class Posix
         }
 
         var errno = Marshal.GetLastPInvokeError();
-        if (errno is ENOSPC or EDQUOT)
+        if (errno is LinuxNative.ENOSPC or LinuxNative.EDQUOT)
         {
             // ext4 keeps the blocks it took before failing: give them back before anyone else needs them.
             _ = Ftruncate(file, 0);
@@ -80,8 +81,8 @@ public static partial class Posix
         if (size > space.Reservable)
         {
             throw new IOException(
-                $"cannot reserve {size} bytes for {path}: {space.AvailableBytes} bytes are free and {space.SafetyMargin} stay free for other writers ({Marshal.GetPInvokeErrorMessage(ENOSPC)})",
-                ENOSPC);
+                $"cannot reserve {size} bytes for {path}: {space.AvailableBytes} bytes are free and {space.SafetyMargin} stay free for other writers ({Marshal.GetPInvokeErrorMessage(LinuxNative.ENOSPC)})",
+                LinuxNative.ENOSPC);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Sync.Core.FileSystem;
 
 namespace Sync.Core.Posix;
 
@@ -8,20 +9,15 @@ namespace Sync.Core.Posix;
 /// </summary>
 public static partial class Posix
 {
-    private const int AtFdCwd = -100;
-    private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7ff;
-    private const int ENOENT = 2;
-    private const int ENOSPC = 28;
-    private const int EDQUOT = 122;
 
     public static FileStatus? TryLStat(string path)
     {
         Span<byte> buffer = stackalloc byte[256];
-        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        if (LinuxNative.Statx(LinuxNative.AtFdCwd, path, LinuxNative.AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == ENOENT || errno == 20 /* ENOTDIR */)
+            if (errno is LinuxNative.ENOENT or LinuxNative.ENOTDIR)
             {
                 return null;
             }
@@ -29,7 +25,7 @@ public static partial class Posix
             throw Failure("stat", path, errno);
         }
 
-        return FileSystem.StatxBuffer.Parse(buffer);
+        return StatxBuffer.Parse(buffer);
     }
 
     public static FileStatus LStat(string path) =>
@@ -39,8 +35,8 @@ public static partial class Posix
     public static void SetMtime(string path, long mtimeNs)
     {
         Span<long> times = stackalloc long[4];
-        FileSystem.LinuxFileHandle.FillTimes(times, mtimeNs);
-        if (Utimensat(AtFdCwd, path, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow) != 0)
+        LinuxFileHandle.FillTimes(times, mtimeNs);
+        if (LinuxNative.UtimensAt(LinuxNative.AtFdCwd, path, ref MemoryMarshal.GetReference(times), LinuxNative.AtSymlinkNoFollow) != 0)
         {
             throw Failure("set the time of", path, Marshal.GetLastPInvokeError());
         }
@@ -55,26 +51,7 @@ public static partial class Posix
     }
 
     /// <summary>Makes a directory's entries (new names, renames) durable.</summary>
-    public static void FsyncDirectory(string path)
-    {
-        var fd = Open(path, 0x10000 /* O_RDONLY|O_DIRECTORY */);
-        if (fd < 0)
-        {
-            throw Failure("open", path, Marshal.GetLastPInvokeError());
-        }
-
-        try
-        {
-            if (Fsync(fd) != 0)
-            {
-                throw Failure("fsync", path, Marshal.GetLastPInvokeError());
-            }
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-    }
+    public static void FsyncDirectory(string path) => CallOnDirectory(path, LinuxNative.Fsync, "fsync");
 
     /// <summary>rename(2): atomically replaces <paramref name="to"/>, even a symlink to a directory.</summary>
     public static void Rename(string from, string to)
@@ -91,16 +68,26 @@ public static partial class Posix
     /// </summary>
     public static void Exchange(string a, string b)
     {
-        if (Renameat2(AtFdCwd, a, AtFdCwd, b, 2 /* RENAME_EXCHANGE */) != 0)
+        if (LinuxNative.RenameAt2(LinuxNative.AtFdCwd, a, LinuxNative.AtFdCwd, b, LinuxNative.RenameExchange) != 0)
         {
             throw Failure("exchange", b, Marshal.GetLastPInvokeError());
         }
     }
 
     /// <summary>Flushes the whole file system holding <paramref name="path"/>: one call instead of an fsync per staged file.</summary>
-    public static void SyncFileSystem(string path)
+    public static void SyncFileSystem(string path) => CallOnDirectory(path, LinuxNative.Syncfs, "sync the file system of");
+
+    public static bool IsDiskFull(Exception e) =>
+        e is IOException io && (io.HResult & 0xFFFF) is LinuxNative.ENOSPC or LinuxNative.EDQUOT ||
+        e.Message.Contains("No space left on device", StringComparison.Ordinal) ||
+        e.Message.Contains("disk was full", StringComparison.Ordinal) ||
+        e.Message.Contains("Disk quota exceeded", StringComparison.Ordinal);
+
+    /// <summary>Opens the directory <paramref name="path"/> read-only for one call on its descriptor, then closes it.</summary>
+    /// <param name="what">The call, as the error message says it: "cannot {what} {path}".</param>
+    private static void CallOnDirectory(string path, Func<int, int> call, string what)
     {
-        var fd = Open(path, 0x10000);
+        var fd = Open(path, 0x10000 /* O_RDONLY|O_DIRECTORY */);
         if (fd < 0)
         {
             throw Failure("open", path, Marshal.GetLastPInvokeError());
@@ -108,31 +95,19 @@ public static partial class Posix
 
         try
         {
-            if (Syncfs(fd) != 0)
+            if (call(fd) != 0)
             {
-                throw Failure("sync the file system of", path, Marshal.GetLastPInvokeError());
+                throw Failure(what, path, Marshal.GetLastPInvokeError());
             }
         }
         finally
         {
-            _ = Close(fd);
+            _ = LinuxNative.Close(fd);
         }
     }
 
-    public static bool IsDiskFull(Exception e) =>
-        e is IOException io && (io.HResult & 0xFFFF) is ENOSPC or EDQUOT ||
-        e.Message.Contains("No space left on device", StringComparison.Ordinal) ||
-        e.Message.Contains("disk was full", StringComparison.Ordinal) ||
-        e.Message.Contains("Disk quota exceeded", StringComparison.Ordinal);
-
     private static IOException Failure(string what, string path, int errno) =>
         new($"cannot {what} {path}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
-
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
-
-    [LibraryImport("libc", EntryPoint = "utimensat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Utimensat(int dirfd, string path, ref long times, int flags);
 
     [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Link(string existing, string newPath);
@@ -142,16 +117,4 @@ public static partial class Posix
 
     [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int RenameNative(string from, string to);
-
-    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Renameat2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
-
-    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
-    private static partial int Syncfs(int fd);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

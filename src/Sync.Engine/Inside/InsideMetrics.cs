@@ -35,8 +35,8 @@ public static class InsideMetrics
     private static long s_publishedGeneration;
     private static long s_newestKnown;
     private static long s_waiting;
-    private static double s_lastSuccess;
-    private static double s_lastFailure;
+    private static readonly TimestampGauge s_lastSuccess;
+    private static readonly TimestampGauge s_lastFailure;
     private static ApplyFailure? s_failure;
     private static long s_lastNeededBytes;
 
@@ -59,9 +59,9 @@ public static class InsideMetrics
             "Newest known generation minus the published one: generations heard of but not applied.");
         s_meter.CreateObservableGauge("sync_inside_waiting", () => Volatile.Read(ref s_waiting), null,
             "Bundles or streams held that wait (a missing base, parts still arriving, the inside's own tree in the way).");
-        s_meter.CreateObservableGauge("sync_inside_last_success_timestamp_seconds", () => Volatile.Read(ref s_lastSuccess), "s",
+        s_lastSuccess = new TimestampGauge(s_meter, "sync_inside_last_success_timestamp_seconds",
             "Unix time of the last sync that ended with nothing refused or failed: a generation published, or nothing new (0: never).");
-        s_meter.CreateObservableGauge("sync_inside_last_failure_timestamp_seconds", () => Volatile.Read(ref s_lastFailure), "s",
+        s_lastFailure = new TimestampGauge(s_meter, "sync_inside_last_failure_timestamp_seconds",
             "Unix time of the last refusal, failed apply, or sync that could not finish (0: never).");
         s_meter.CreateObservableGauge("sync_inside_last_apply_failed", () => LastFailure is null ? 0 : 1, null,
             "1 when the last apply failed for a reason of the inside's own (disk, local changes, a lock): it cannot apply until that is fixed.");
@@ -115,7 +115,7 @@ public static class InsideMetrics
     /// <summary>A sync ended with everything it was given applied, or nothing new.</summary>
     public static void Succeeded(DateTimeOffset at)
     {
-        Volatile.Write(ref s_lastSuccess, at.ToUnixTimeMilliseconds() / 1000.0);
+        s_lastSuccess.Set(at);
         lock (s_lock)
         {
             s_failure = null;
@@ -123,13 +123,13 @@ public static class InsideMetrics
     }
 
     /// <summary>A sync that could not reach or finish with the outside (the link, not the input): only its time is kept.</summary>
-    public static void SyncFailed(DateTimeOffset at) => Volatile.Write(ref s_lastFailure, at.ToUnixTimeMilliseconds() / 1000.0);
+    public static void SyncFailed(DateTimeOffset at) => s_lastFailure.Set(at);
 
     /// <summary>Input refused: counted by <paramref name="reason"/> (see <see cref="ReasonLabel"/>).</summary>
     public static void Refused(string reason, DateTimeOffset at)
     {
         s_refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        Volatile.Write(ref s_lastFailure, at.ToUnixTimeMilliseconds() / 1000.0);
+        s_lastFailure.Set(at);
     }
 
     /// <summary>An apply failed for a reason of the inside's own: counted, and the health check says so until one works.</summary>

@@ -22,16 +22,16 @@ public static class OutsideMetrics
         "sync_outside_contents_total", null, "Contents (whole files or byte deltas) emitted.");
 
     private static long s_generation;
-    private static double s_lastSuccess;
-    private static double s_lastFailure;
+    private static readonly TimestampGauge s_lastSuccess;
+    private static readonly TimestampGauge s_lastFailure;
 
     static OutsideMetrics()
     {
         s_meter.CreateObservableGauge("sync_outside_generation", () => Volatile.Read(ref s_generation), null,
             "The generation the next delta builds on: the last one delivered (file drop), sent (UDP) or published by the inside (gRPC); 0: none yet.");
-        s_meter.CreateObservableGauge("sync_outside_last_success_timestamp_seconds", () => Volatile.Read(ref s_lastSuccess), "s",
+        s_lastSuccess = new TimestampGauge(s_meter, "sync_outside_last_success_timestamp_seconds",
             "Unix time of the last run that ended well: a generation emitted, or nothing new (0: never).");
-        s_meter.CreateObservableGauge("sync_outside_last_failure_timestamp_seconds", () => Volatile.Read(ref s_lastFailure), "s",
+        s_lastFailure = new TimestampGauge(s_meter, "sync_outside_last_failure_timestamp_seconds",
             "Unix time of the last run that failed or whose inside did not publish (0: never).");
     }
 
@@ -44,7 +44,7 @@ public static class OutsideMetrics
         s_contents.Add(contents);
     }
 
-    internal static void Succeeded(DateTimeOffset at) => Volatile.Write(ref s_lastSuccess, at.ToUnixTimeMilliseconds() / 1000.0);
+    internal static void Succeeded(DateTimeOffset at) => s_lastSuccess.Set(at);
 
-    internal static void Failed(DateTimeOffset at) => Volatile.Write(ref s_lastFailure, at.ToUnixTimeMilliseconds() / 1000.0);
+    internal static void Failed(DateTimeOffset at) => s_lastFailure.Set(at);
 }

@@ -40,7 +40,8 @@ internal sealed class BlockRebuilder(
         {
             Span<byte> blockData = data.AsSpan(0, k * t);
             blockData.Clear();
-            ReadFully(objectFile, blockData, layout.Offset(block, 0));
+            // Short reads past the end leave zeros: the object may already be trimmed to its length.
+            FileReads.ReadUntilFullOrEnd(objectFile, blockData, layout.Offset(block, 0));
             for (int j = 0; j < k; j++)
             {
                 present[j] = bitmaps.Has(block, j);
@@ -54,7 +55,7 @@ internal sealed class BlockRebuilder(
                 {
                     Memory<byte> into = repairs.AsMemory(found * t, t);
                     into.Span.Clear();
-                    ReadFully(repairFile, into.Span, layout.RepairOffset(block, symbol));
+                    FileReads.ReadUntilFullOrEnd(repairFile, into.Span, layout.RepairOffset(block, symbol));
                     indices[found] = symbol - k;
                     repairSymbols[found] = into;
                     found++;
@@ -92,22 +93,6 @@ internal sealed class BlockRebuilder(
             ArrayPool<byte>.Shared.Return(repairs);
             ArrayPool<Memory<byte>>.Shared.Return(dataSymbols, clearArray: true);
             ArrayPool<ReadOnlyMemory<byte>>.Shared.Return(repairSymbols, clearArray: true);
-        }
-    }
-
-    private static void ReadFully(SafeFileHandle file, Span<byte> into, long offset)
-    {
-        // Short reads past the end leave zeros: the object may already be trimmed to its length.
-        while (!into.IsEmpty)
-        {
-            int n = RandomAccess.Read(file, into, offset);
-            if (n <= 0)
-            {
-                return;
-            }
-
-            into = into[n..];
-            offset += n;
         }
     }
 }

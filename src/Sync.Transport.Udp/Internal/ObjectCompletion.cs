@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
@@ -91,28 +90,7 @@ internal sealed class ObjectCompletion(
             return CryptographicOperations.FixedTimeEquals(digest, info.Sha256);
         }
 
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
-        {
-            long offset = 0;
-            while (offset < info.ObjectLength)
-            {
-                int n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(buffer.Length, info.ObjectLength - offset)), offset, cancellationToken).ConfigureAwait(false);
-                if (n <= 0)
-                {
-                    return false;
-                }
-
-                sha.AppendData(buffer, 0, n);
-                offset += n;
-            }
-
-            return CryptographicOperations.FixedTimeEquals(sha.GetHashAndReset(), info.Sha256);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return await FileReads.Sha256Async(file, info.ObjectLength, cancellationToken).ConfigureAwait(false) is { } reread
+            && CryptographicOperations.FixedTimeEquals(reread, info.Sha256);
     }
 }

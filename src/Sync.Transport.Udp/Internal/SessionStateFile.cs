@@ -39,18 +39,9 @@ internal sealed class SessionStateFile : IDisposable
                 RandomAccess.Read(file, header, 0) == header.Length && header.SequenceEqual(expected);
             if (resumed)
             {
-                long offset = HeaderBytes;
-                Span<byte> into = bitmaps;
-                while (!into.IsEmpty)
+                if (FileReads.ReadUntilFullOrEnd(file, bitmaps, HeaderBytes) < bitmaps.Length)
                 {
-                    int n = RandomAccess.Read(file, into, offset);
-                    if (n <= 0)
-                    {
-                        throw new IOException("resume state shorter than its header says");
-                    }
-
-                    into = into[n..];
-                    offset += n;
+                    throw new IOException("resume state shorter than its header says");
                 }
             }
             else

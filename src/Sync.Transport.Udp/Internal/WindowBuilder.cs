@@ -90,7 +90,11 @@ internal sealed class WindowBuilder
         int k = _layout.DataSymbols(block);
         Span<byte> data = _block.AsSpan(0, k * t);
         int valid = _layout.BlockBytes(block);
-        ReadExactly(data[..valid], _layout.Offset(block, 0));
+        if (FileReads.ReadUntilFullOrEnd(_file, data[..valid], _layout.Offset(block, 0)) < valid)
+        {
+            throw new IOException("the object file shrank while it was being sent");
+        }
+
         data[valid..].Clear();
 
         int repairs = 0;
@@ -120,20 +124,5 @@ internal sealed class WindowBuilder
         }
 
         _codecs.For(k).Encode(_dataSymbols.AsSpan(0, k), _repairIndices.AsSpan(0, repairs), _repairOutputs.AsSpan(0, repairs));
-    }
-
-    private void ReadExactly(Span<byte> destination, long offset)
-    {
-        while (!destination.IsEmpty)
-        {
-            int n = RandomAccess.Read(_file, destination, offset);
-            if (n <= 0)
-            {
-                throw new IOException("the object file shrank while it was being sent");
-            }
-
-            destination = destination[n..];
-            offset += n;
-        }
     }
 }
