@@ -57,6 +57,29 @@ public sealed class ProtobufWireCodecTests
         Assert.Equal(wire.ToByteArray(), Codec.SerializeManifest(manifest));
     }
 
+    // The export streams the manifest into its state directory (WriteManifest) and signs the digest of those bytes;
+    // whatever reads it back parses them. Both writers must give the same bytes, also past the coded stream's buffer.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3_000)]
+    public void Written_manifest_has_the_serialized_bytes_and_parses_from_a_stream(int files)
+    {
+        var manifest = files == 1
+            ? SampleManifest()
+            : new Manifest(files, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123), [.. Enumerable.Range(0, files)
+                .Select(i => FileEntry($"pkg{i:D5}_1.{i}_amd64.deb", Bytes(i, 1 + (i % 97))))
+                .OrderBy(e => e.Path, StringComparer.Ordinal)]);
+        using var written = new MemoryStream();
+
+        Codec.WriteManifest(manifest, written);
+
+        var serialized = Codec.SerializeManifest(manifest);
+        Assert.Equal(serialized, written.ToArray());
+        written.Position = 0;
+        Assert.Equal(serialized, Codec.SerializeManifest(Codec.ParseManifest(written, ManifestLimits.Default)));
+    }
+
     [Fact]
     public void Empty_manifest_round_trips() =>
         Assert.Empty(Codec.ParseManifest(Codec.SerializeManifest(new Manifest(1, DateTimeOffset.UnixEpoch, [])), ManifestLimits.Default).Entries);
