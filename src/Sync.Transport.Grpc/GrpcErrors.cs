@@ -17,10 +17,7 @@ internal static class GrpcErrors
 
         if (ClosedAfterHandshake(e))
         {
-            // TLS 1.3 finishes the client's handshake before the server has judged the client's certificate: a refusal
-            // reaches the client only as a stream closed under it, before HTTP/2 starts.
-            return SyncException.Refused(
-                $"TLS with {url} failed: the server closed the connection right after the handshake, as a server does that refused this client's certificate (none given, not issued by its --client-ca, or without the clientAuth extended key usage; or it does not speak HTTP/2); the server's log names the reason");
+            return RefusedAfterHandshake(url);
         }
 
         return e.StatusCode switch
@@ -33,6 +30,22 @@ internal static class GrpcErrors
             StatusCode.Cancelled => new SyncException(SyncErrorKind.Failure, $"the sync with {url} was cancelled: {detail}"),
             _ => new SyncException(SyncErrorKind.Failure, $"the sync with {url} failed ({e.StatusCode}): {detail}"),
         };
+    }
+
+    /// <summary>
+    /// A call that failed outside gRPC's own status (grpc-dotnet throws the handler's exception as it is when a write
+    /// of the request stream meets a dead connection): the same refusals as <see cref="Describe"/>, else a lost link.
+    /// </summary>
+    public static SyncException DescribeLost(Exception e, string url)
+    {
+        if (ClosedAfterHandshake(e))
+        {
+            return RefusedAfterHandshake(url);
+        }
+
+        return IsTls(e)
+            ? SyncException.Refused($"TLS with {url} failed: {Innermost(e).Message}")
+            : new SyncException(SyncErrorKind.Failure, $"the connection to {url} was lost: {e.Message}");
     }
 
     /// <summary>
@@ -51,6 +64,11 @@ internal static class GrpcErrors
             },
             e.Message);
 
+    // TLS 1.3 finishes the client's handshake before the server has judged the client's certificate: a refusal reaches
+    // the client only as a stream closed under it, before HTTP/2 starts.
+    private static SyncException RefusedAfterHandshake(string url) => SyncException.Refused(
+        $"TLS with {url} failed: the server closed the connection right after the handshake, as a server does that refused this client's certificate (none given, not issued by its --client-ca, or without the clientAuth extended key usage; or it does not speak HTTP/2); the server's log names the reason");
+
     private static bool IsTls(Exception e)
     {
         for (Exception? inner = e; inner is not null; inner = inner.InnerException)
@@ -66,7 +84,8 @@ internal static class GrpcErrors
 
     /// <summary>
     /// The TLS stream was closed by the server before HTTP/2 began: seen either as the stream disposed under the
-    /// client's first write, or as SocketsHttpHandler's "did not complete the HTTP/2 handshake" (it has no type of its own).
+    /// client's first write, or as SocketsHttpHandler's "did not complete the HTTP/2 handshake" (an IOException, or
+    /// an HttpRequestException when the call was still being set up; it has no type of its own).
     /// </summary>
     private static bool ClosedAfterHandshake(Exception e)
     {
@@ -77,7 +96,7 @@ internal static class GrpcErrors
                 return true;
             }
 
-            if (inner is IOException && inner.Message.Contains("did not complete the HTTP/2 handshake", StringComparison.Ordinal))
+            if (inner is IOException or HttpRequestException && inner.Message.Contains("did not complete the HTTP/2 handshake", StringComparison.Ordinal))
             {
                 return true;
             }
@@ -94,6 +113,6 @@ internal static class GrpcErrors
             inner = inner.InnerException;
         }
 
-        return inner == e ? new Exception(((RpcException)e).Status.Detail) : inner;
+        return inner == e && e is RpcException rpc ? new Exception(rpc.Status.Detail) : inner;
     }
 }

@@ -67,6 +67,11 @@ public sealed class InsideSession
             InsideMetrics.SyncFailed(_time.GetUtcNow());
             throw GrpcErrors.Describe(e, url);
         }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is IOException or HttpRequestException)
+        {
+            InsideMetrics.SyncFailed(_time.GetUtcNow());
+            throw GrpcErrors.DescribeLost(e, url);
+        }
     }
 
     /// <summary>

@@ -47,7 +47,7 @@ public sealed class OutsideSession(IWireCodec codec, ILogger logger, TimeProvide
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is IOException or HttpRequestException or InvalidOperationException)
         {
-            throw WithBytesSent(new SyncException(SyncErrorKind.Failure, $"the connection to {url} was lost: {e.Message}"));
+            throw WithBytesSent(GrpcErrors.DescribeLost(e, url));
         }
     }
 
