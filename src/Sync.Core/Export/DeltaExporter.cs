@@ -36,12 +36,12 @@ public sealed class DeltaExporter
         string source, OutsideState state, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken)
     {
         var scan = await ScanAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
-        var lastBytes = state.LoadLastManifest();
-        var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base, scan.Entries);
+        var exported = state.ParseLastManifest(_codec, ManifestLimits.Base, scan.Entries);
+        var last = exported ?? Manifest.Empty;
         var (added, changed, removed) = ManifestDiff.CountFiles(last, new Manifest(last.Generation + 1, _time.GetUtcNow(), scan.Entries));
         return new ExportSummary(last.Generation, last.Generation, added, changed, removed, 0, 0, 0, scan.FilesHashed, scan.BytesHashed)
         {
-            NothingChanged = lastBytes is not null && SameTree(last, scan.Entries),
+            NothingChanged = exported is not null && SameTree(last, scan.Entries),
         };
     }
 
@@ -70,15 +70,19 @@ public sealed class DeltaExporter
         // hold the whole scan result and both scan caches (57 MB on a 600,000-entry mirror) until the export ends.
         await Task.Yield();
         MemoryTrim.AfterPhase(scan.Entries.Count); // the scan's caches and the APT check's tables are garbage now
-        var lastBytes = holdings is null ? state.LoadLastManifest() : holdings.PublishedManifest;
-        var last = lastBytes is null ? Manifest.Empty : _codec.ParseManifest(lastBytes, ManifestLimits.Base, scan.Entries);
+        // The base: what an answering inside publishes, else the last export, parsed as it is read from the state.
+        var published = holdings?.PublishedManifest;
+        var parsed = holdings is null
+            ? state.ParseLastManifest(_codec, ManifestLimits.Base, scan.Entries)
+            : published is null ? null : _codec.ParseManifest(published, ManifestLimits.Base, scan.Entries);
+        var last = parsed ?? Manifest.Empty;
         var baseManifest = options.Full ? Manifest.Empty : last;
-        var baseDigest = options.Full || lastBytes is null ? Digest.Empty : Digest.Compute(lastBytes);
+        var baseDigest = options.Full || parsed is null ? Digest.Empty : published is null ? state.LastManifestDigest : Digest.Compute(published);
         var held = holdings ?? InsideHoldings.Nothing;
         // The wire keeps milliseconds; round here so a parsed manifest equals the one we signed.
         var now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
 
-        if (!options.Full && lastBytes is not null && SameTree(last, scan.Entries))
+        if (!options.Full && parsed is not null && SameTree(last, scan.Entries))
         {
             return PreparedExport.Unchanged(new ExportSummary(last.Generation, last.Generation, 0, 0, 0, 0, 0, 0, scan.FilesHashed, scan.BytesHashed) { NothingChanged = true });
         }
@@ -90,15 +94,15 @@ public sealed class DeltaExporter
         try
         {
             // A delta's manifest travels as a patch against the base's, which the inside holds (it checks its digest).
-            // Encoded before planning so the base's bytes (56 MB for a 600,000-entry mirror) are not held through it (a
-            // gRPC inside's holdings keep their own reference to them until the push ends).
-            var manifestPatch = baseManifest.Generation == 0 || lastBytes is null
+            // Encoded from the base's block signature (about 10 MB for a 600,000-entry mirror, read from the state's
+            // file in slices), before planning, so none of it is held through planning.
+            var manifestPatch = baseManifest.Generation == 0 || parsed is null
                 ? null
-                : await PatchManifestAsync(lastBytes, manifestFile, cancellationToken).ConfigureAwait(false);
+                : await PatchManifestAsync(
+                    published is null ? state.LastManifestSignature()! : ManifestPatch.SignatureOf(published), manifestFile, cancellationToken).ConfigureAwait(false);
             var manifestLength = manifestFile.Length;
-            lastBytes = null;
 
-            // Off this stack: its frame's temporaries still point at the base manifest's bytes (56 MB on that mirror).
+            // Off this stack: its frame's temporaries still point at the base manifest's signature.
             await Task.Yield();
 
             MemoryTrim.AfterPhase(target.Entries.Count);
@@ -137,10 +141,10 @@ public sealed class DeltaExporter
         }
     }
 
-    private static async Task<IReadOnlyList<DeltaOp>?> PatchManifestAsync(byte[] baseBytes, StagedManifest target, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<DeltaOp>?> PatchManifestAsync(BlockSignature baseSignature, StagedManifest target, CancellationToken cancellationToken)
     {
         await using var stream = target.OpenRead();
-        return await ManifestPatch.EncodeAsync(baseBytes, stream, target.Length, cancellationToken).ConfigureAwait(false);
+        return await ManifestPatch.EncodeAsync(baseSignature, stream, target.Length, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -172,8 +176,10 @@ public sealed class DeltaExporter
             cancellationToken).ConfigureAwait(false);
         scan.Cache.Save(state.ScanCachePath);
         // The scan ended on a pool thread whose frames below this one hold the cache it started from (57 MB on a
-        // 600,000-entry mirror): leave them before the APT check runs beside the new one.
+        // 600,000-entry mirror): leave them, and collect the walk's garbage, before the APT check runs beside the new one
+        // (that check was the export's peak; the collection takes about a fifth of a second at 600,000 entries).
         await Task.Yield();
+        MemoryTrim.AfterPhase(scan.Entries.Count);
         return scan;
     }
 

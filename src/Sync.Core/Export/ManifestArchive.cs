@@ -58,8 +58,42 @@ internal sealed class ManifestArchive(string stateDirectory)
         }
     }
 
-    /// <summary>The bytes of a generation's manifest when they are there and match the digest, else null.</summary>
-    public byte[]? ReadVerified(long generation, string manifestDigestHex) => ReadIfMatches(PathOf(generation), manifestDigestHex);
+    /// <summary>
+    /// Reads a generation's manifest as a stream, hashed as it goes, so it is never whole in memory: the reader's
+    /// result (given the stream and the file's length) when the file is there and every byte matches the digest, else
+    /// null. A reader that refuses the bytes (<see cref="SyncErrorKind.Refused"/>) also gets null: they are damaged.
+    /// </summary>
+    public T? ReadVerified<T>(long generation, string manifestDigestHex, Func<Stream, long, T> read)
+        where T : class
+    {
+        var path = PathOf(generation);
+        T? result = null;
+        using var sha = SHA256.Create();
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            using var hashing = new CryptoStream(new BufferedStream(file, 1 << 16), sha, CryptoStreamMode.Read);
+            try
+            {
+                result = read(hashing, file.Length);
+            }
+            catch (SyncException e) when (e.Kind == SyncErrorKind.Refused)
+            {
+                // Damaged, as the digest below will say.
+            }
+
+            hashing.CopyTo(Stream.Null); // the digest covers every byte, read or not
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        return Digest.FromBytes(sha.Hash!).ToHex() == manifestDigestHex ? result : null;
+    }
+
+    /// <summary>Whether a generation's manifest is there and matches its digest, read in slices.</summary>
+    public bool IsIntact(long generation, string manifestDigestHex) => ReadVerified(generation, manifestDigestHex, (_, _) => string.Empty) is not null;
 
     /// <summary>A manifest found by generation and digest among the exported and the sent ones; null when unknown.</summary>
     public byte[]? Find(long generation, string manifestDigestHex) =>

@@ -256,22 +256,13 @@ public sealed partial class OutsideState : IDisposable
     /// <summary>As the other overload, for bytes at hand.</summary>
     public StagedManifest StageManifest(long generation, ReadOnlyMemory<byte> manifestBytes) => StageManifest(generation, s => s.Write(manifestBytes.Span));
 
-    public byte[]? LoadLastManifest()
+    /// <summary>The last exported generation's manifest bytes (tests, and a carrier that hands them to an inside); see <see cref="ParseLastManifest"/>.</summary>
+    public byte[]? LoadLastManifest() => ReadLastManifest((stream, length) =>
     {
-        if (Current.Generation == 0)
-        {
-            return null;
-        }
-
-        var path = _manifests.PathOf(Current.Generation);
-        if (!File.Exists(path))
-        {
-            throw new SyncException(SyncErrorKind.Failure, $"state directory lacks the manifest of generation {Current.Generation} ({path}); use --full");
-        }
-
-        return _manifests.ReadVerified(Current.Generation, Current.ManifestDigest)
-            ?? throw new SyncException(SyncErrorKind.Failure, $"manifest of generation {Current.Generation} in the state directory is damaged; use --full");
-    }
+        var bytes = new byte[length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    });
 
     /// <summary>
     /// The manifest bytes of a generation this outside produced, found by generation and digest among the exported
@@ -300,7 +291,7 @@ public sealed partial class OutsideState : IDisposable
             return;
         }
 
-        var whole = _manifests.ReadVerified(pending.Generation, pending.ManifestDigest) is not null;
+        var whole = _manifests.IsIntact(pending.Generation, pending.ManifestDigest);
         if (pending is { Carrier: Emission.FileDrop, File: { } index } && whole && File.Exists(Path.Combine(EmittedDirectory, index)))
         {
             // Its index may or may not have reached the drop folder (and may have been carried away since): count it

@@ -2,6 +2,8 @@ using System.Text;
 using Sync.Core.Apply;
 using Sync.Core.Export;
 using Sync.Core.Hashing;
+using Sync.Core.Manifests;
+using Sync.Protocol;
 using Sync.Testing.FileSystem;
 
 namespace Sync.Core.Tests.Export;
@@ -262,6 +264,38 @@ public sealed class OutsideStateTests : IDisposable
         using var reopened = OutsideState.Open(StateDir);
         Assert.Empty(Directory.GetFiles(Path.Combine(StateDir, "manifests"), "staged-*"));
         Assert.Equal(manifest, reopened.LoadLastManifest());
+    }
+
+    [Fact]
+    public void The_last_manifest_is_parsed_as_it_is_read_and_a_damaged_or_missing_one_says_what_to_do()
+    {
+        var codec = ProtobufWireCodec.Instance;
+        var bytes = codec.SerializeManifest(new Manifest(1, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), [
+            ManifestEntry.Directory("pool", 0x1ED, 1_000), ManifestEntry.Symlink("stable", "pool", 2_000)]));
+        var emission = new Emission(1, 0, Digest.Compute(bytes).ToHex(), "stream", Emission.FileDrop, DateTimeOffset.UnixEpoch, Emission.Pending);
+        using (var state = OutsideState.Open(StateDir))
+        {
+            Assert.Null(state.ParseLastManifest(codec, ManifestLimits.Default));
+            Assert.Null(state.LastManifestSignature());
+            state.AllocateGeneration();
+            var recorded = state.StageManifest(1, bytes);
+            RecordBundle(state, emission, bytes);
+            state.Commit(emission, recorded, DateTimeOffset.UnixEpoch);
+        }
+
+        using var reopened = OutsideState.Open(StateDir);
+        Assert.Equal(bytes, codec.SerializeManifest(reopened.ParseLastManifest(codec, ManifestLimits.Default)!));
+        Assert.Equal(Digest.Compute(bytes), reopened.LastManifestDigest);
+        Assert.Equal(bytes.Length, reopened.LastManifestSignature()!.BaseLength);
+
+        var path = Path.Combine(StateDir, "manifests", "g00000001.manifest");
+        var damaged = bytes.ToArray();
+        damaged[^1] ^= 1;
+        File.WriteAllBytes(path, damaged);
+        Assert.Contains("generation 1 in the state directory is damaged; use --full", Assert.Throws<SyncException>(() => reopened.ParseLastManifest(codec, ManifestLimits.Default)).Message);
+        Assert.Contains("is damaged; use --full", Assert.Throws<SyncException>(() => reopened.LastManifestSignature()).Message);
+        File.Delete(path);
+        Assert.Contains("lacks the manifest of generation 1", Assert.Throws<SyncException>(() => reopened.ParseLastManifest(codec, ManifestLimits.Default)).Message);
     }
 
     [Fact]

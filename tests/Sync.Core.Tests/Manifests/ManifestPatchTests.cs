@@ -31,6 +31,29 @@ public sealed class ManifestPatchTests
     }
 
     [Fact]
+    public async Task A_base_read_from_a_stream_in_slices_gives_the_same_patch_as_its_bytes()
+    {
+        // The outside reads the last export's manifest from its state file in 1 MiB slices; 3 MB crosses several.
+        var baseBytes = ProtobufWireCodec.Instance.SerializeManifest(MirrorManifest(1, 20_000, changed: _ => false));
+        var targetBytes = ProtobufWireCodec.Instance.SerializeManifest(MirrorManifest(2, 20_000, changed: i => i % 50 == 3, added: 100));
+        var fromBytes = await ManifestPatch.EncodeAsync(baseBytes, targetBytes, CancellationToken.None);
+
+        using var baseStream = new MemoryStream(baseBytes);
+        var signature = ManifestPatch.SignatureOf(baseStream, baseBytes.Length);
+        using var targetStream = new MemoryStream(targetBytes);
+        var fromStream = await ManifestPatch.EncodeAsync(signature, targetStream, targetBytes.Length, CancellationToken.None);
+
+        Assert.NotNull(fromStream);
+        Assert.Equal(Describe(fromBytes!), Describe(fromStream));
+        Assert.Equal(targetBytes, Rebuild(baseBytes, targetBytes.Length, fromStream));
+        // A base shorter than its state says is refused, not patched against.
+        Assert.Throws<IOException>(() => ManifestPatch.SignatureOf(new MemoryStream(baseBytes[..^1]), baseBytes.Length));
+
+        static string[] Describe(IReadOnlyList<DeltaOp> ops) =>
+            [.. ops.Select(op => op.IsCopy ? $"copy {op.BaseOffset}+{op.Length}" : $"literal {Convert.ToHexString(op.Data.Span)}")];
+    }
+
+    [Fact]
     public async Task A_manifest_that_shares_nothing_with_its_base_is_sent_whole()
     {
         var baseBytes = ProtobufWireCodec.Instance.SerializeManifest(MirrorManifest(1, 2_000, _ => false));
