@@ -15,7 +15,10 @@ public sealed class ScanCache
     private const uint MagicV1 = 0x31435353; // "SSC1"
 
     /// <summary>As SSC1, each entry followed by a flag byte and, when it is 1, the file's plain SHA-256.</summary>
-    private const uint Magic = 0x32435353; // "SSC2"
+    private const uint MagicV2 = 0x32435353; // "SSC2"
+
+    /// <summary>As SSC2, each entry's name followed by the file's mode, so a rescan hands on the cached entry whole.</summary>
+    private const uint Magic = 0x33435353; // "SSC3"
 
     /// <summary>The fewest bytes one entry takes: a 1-byte name length, five 8-byte fields, the digest, the chunk count.</summary>
     private const int MinEntryBytes = 1 + (5 * 8) + Digest.Size + 4;
@@ -44,24 +47,8 @@ public sealed class ScanCache
 
     public CachedFile? Find(string path) => _files.GetValueOrDefault(path);
 
-    /// <summary>
-    /// As <see cref="Find(string)"/>, also handing back the cache's own copy of the path, so the scan's entry can hold
-    /// that string and the one just built for the lookup dies young (one path string per file, not two, while a
-    /// 300,000-file scan runs).
-    /// </summary>
-    public CachedFile? Find(string path, out string sharedPath)
-    {
-        if (_files.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(path, out var key, out var file))
-        {
-            sharedPath = key;
-            return file;
-        }
-
-        sharedPath = path;
-        return null;
-    }
-
-    public void Set(string path, CachedFile file) => _files[path] = file;
+    /// <summary>Keyed by the entry's own path string, so a rescan that hands the entry on keeps one string per file.</summary>
+    public void Set(CachedFile file) => _files[file.Entry.Path] = file;
 
     public static ScanCache Load(string path)
     {
@@ -75,7 +62,7 @@ public sealed class ScanCache
             using var stream = new BufferedStream(File.OpenRead(path), 1 << 16);
             using var reader = new BinaryReader(stream, Encoding.UTF8);
             var magic = reader.ReadUInt32();
-            if (magic is not (Magic or MagicV1))
+            if (magic is not (Magic or MagicV2 or MagicV1))
             {
                 return new ScanCache();
             }
@@ -99,6 +86,9 @@ public sealed class ScanCache
                 }
 
                 var name = Encoding.UTF8.GetString(reader.ReadBytes(nameBytes));
+
+                // An older cache kept no mode: its entries take 0, and the scan replaces the entry of a file whose mode differs.
+                var mode = magic == Magic ? reader.ReadInt32() : 0;
                 var size = reader.ReadInt64();
                 var mtime = reader.ReadInt64();
                 var ctime = reader.ReadInt64();
@@ -122,7 +112,7 @@ public sealed class ScanCache
                 }
 
                 Digest? sha256 = null;
-                if (magic == Magic && reader.ReadByte() == 1)
+                if (magic != MagicV1 && reader.ReadByte() == 1)
                 {
                     reader.BaseStream.ReadExactly(digest);
                     sha256 = Digest.FromBytes(digest);
@@ -131,7 +121,8 @@ public sealed class ScanCache
                 // An entry whose chunks do not make up its file is not trusted: that file is read again.
                 if (size >= 0 && sum == size && Array.TrueForAll(chunks, chunk => chunk.Length > 0))
                 {
-                    files[name] = new CachedFile(size, mtime, ctime, inode, device, fileDigest, chunks, sha256);
+                    var entry = new ManifestEntry(name, EntryKind.File, mode, mtime, size, fileDigest, chunks, null);
+                    files[name] = CachedFile.Create(entry, ctime, inode, device, sha256);
                 }
             }
 
@@ -157,6 +148,7 @@ public sealed class ScanCache
             foreach (var (name, file) in _files)
             {
                 writer.Write(name);
+                writer.Write(file.Entry.Mode);
                 writer.Write(file.Size);
                 writer.Write(file.MtimeNs);
                 writer.Write(file.CtimeNs);

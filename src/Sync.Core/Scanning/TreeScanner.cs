@@ -60,7 +60,7 @@ public sealed class TreeScanner
                 hashed[file.Path] = entry;
                 lock (cache)
                 {
-                    cache.Set(file.Path, new CachedFile(status.Size, status.MtimeNs, status.CtimeNs, status.Inode, status.Device, entry.Digest, entry.Chunks, sha256));
+                    cache.Set(CachedFile.Create(entry, status.CtimeNs, status.Inode, status.Device, sha256));
                 }
 
                 progress.AddItems();
@@ -141,15 +141,17 @@ public sealed class TreeScanner
                     skipped.Add(path);
                     break;
                 case UnixFileKind.File:
-                    var cached = previous.Find(path, out var sharedPath);
+                    var cached = previous.Find(path);
                     var wantsSignature = options.WantsSignature(path, s.Size);
                     if (!options.VerifyAll && cached is not null && cached.Size == s.Size && cached.MtimeNs == s.MtimeNs &&
                         cached.CtimeNs == s.CtimeNs && cached.Inode == s.Inode && cached.Device == s.Device &&
                         (!wantsSignature || signatures.Contains(cached.Digest)) &&
                         (!options.WantsContentSha256 || cached.ContentSha256 is not null))
                     {
-                        entries.Add(new ManifestEntry(sharedPath, EntryKind.File, s.Mode, s.MtimeNs, s.Size, cached.Digest, cached.Chunks, null));
-                        cache.Set(sharedPath, cached);
+                        // Size and mtime matched, so the cached entry is this file's unless its mode differs.
+                        var kept = cached.Entry.Mode == s.Mode ? cached : cached.WithEntry(cached.Entry with { Mode = s.Mode });
+                        entries.Add(kept.Entry);
+                        cache.Set(kept);
                     }
                     else
                     {

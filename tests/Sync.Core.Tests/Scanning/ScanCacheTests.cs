@@ -48,9 +48,9 @@ public sealed class ScanCacheTests : IDisposable
     {
         var path = _temp.Combine("scan-cache.bin");
         var cache = new ScanCache();
-        cache.Set("good", new CachedFile(10, 1, 1, 1, 1, Digest.Compute([1]), [new ChunkRef(Digest.Compute([2]), 10)]));
-        cache.Set("short", new CachedFile(10, 1, 1, 1, 1, Digest.Compute([1]), [new ChunkRef(Digest.Compute([2]), 9)]));
-        cache.Set("negative", new CachedFile(0, 1, 1, 1, 1, Digest.Compute([1]), [new ChunkRef(Digest.Compute([2]), -1), new ChunkRef(Digest.Compute([2]), 1)]));
+        cache.Set(Cached("good", 10, [new ChunkRef(Digest.Compute([2]), 10)]));
+        cache.Set(Cached("short", 10, [new ChunkRef(Digest.Compute([2]), 9)]));
+        cache.Set(Cached("negative", 0, [new ChunkRef(Digest.Compute([2]), -1), new ChunkRef(Digest.Compute([2]), 1)]));
         cache.Save(path);
 
         var loaded = ScanCache.Load(path);
@@ -86,25 +86,66 @@ public sealed class ScanCacheTests : IDisposable
     }
 
     [Fact]
-    public void A_found_path_comes_back_as_the_caches_own_string_and_a_missing_one_as_itself()
+    public async Task A_rescan_hands_on_the_cached_entry_of_an_unchanged_file_and_keeps_its_mode()
     {
+        var root = Directory.CreateDirectory(_temp.Combine("tree")).FullName;
+        var file = Path.Combine(root, "a.deb");
+        File.WriteAllBytes(file, [1, 2, 3]);
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        using var signatures = new Sync.Core.Storage.SignatureStore(_temp.Combine("signatures"));
+        var scanner = new TreeScanner(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var path = _temp.Combine("scan-cache.bin");
-        var digest = Digest.Compute([1]);
-        var saved = new ScanCache(1);
-        saved.Set("pool/main/a/a.deb", new CachedFile(1, 2, 3, 4, 5, digest, [new ChunkRef(digest, 1)]));
-        saved.Save(path);
+        var first = await scanner.ScanAsync(root, new ScanCache(), signatures, new ScanOptions(), new OperationProgress(), CancellationToken.None);
+        first.Cache.Save(path);
+
         var cache = ScanCache.Load(path);
+        var rescan = await scanner.ScanAsync(root, cache, signatures, new ScanOptions(), new OperationProgress(), CancellationToken.None);
 
-        var lookedUp = new StringBuilder("pool/main/a/").Append("a.deb").ToString();
-        var found = cache.Find(lookedUp, out var shared);
-        Assert.NotNull(found);
-        Assert.Equal(lookedUp, shared);
-        Assert.NotSame(lookedUp, shared);
-        Assert.NotNull(cache.Find(new StringBuilder("pool/main/a/a.deb").ToString(), out var again));
-        Assert.Same(shared, again);
-
-        var absent = new StringBuilder("pool/main/b/b.deb").ToString();
-        Assert.Null(cache.Find(absent, out var itself));
-        Assert.Same(absent, itself);
+        Assert.Equal(0, rescan.FilesHashed);
+        var entry = Assert.Single(rescan.Entries, e => e.IsFile);
+        Assert.Same(cache.Find("a.deb")!.Entry, entry);
+        var hashed = first.Entries.Single(e => e.IsFile);
+        Assert.True(hashed.SameFileAs(entry));
+        Assert.Equal(hashed.Chunks, entry.Chunks);
+        Assert.Equal(0b110_000_100, entry.Mode & 0x1FF);
     }
+
+    [Fact]
+    public async Task An_older_cache_without_modes_is_trusted_and_the_entry_takes_the_files_mode()
+    {
+        var root = Directory.CreateDirectory(_temp.Combine("tree")).FullName;
+        var file = Path.Combine(root, "a.deb");
+        File.WriteAllBytes(file, [1, 2, 3]);
+        var status = Sync.Core.Posix.Posix.LStat(file);
+        var chunk = Digest.Compute([1, 2, 3]);
+        var path = _temp.Combine("scan-cache.bin");
+        using (var writer = new BinaryWriter(File.Create(path), Encoding.UTF8))
+        {
+            writer.Write(0x32435353u); // SSC2: no mode
+            writer.Write(1);
+            writer.Write("a.deb");
+            writer.Write(status.Size);
+            writer.Write(status.MtimeNs);
+            writer.Write(status.CtimeNs);
+            writer.Write(status.Inode);
+            writer.Write(status.Device);
+            writer.Write(Digest.Compute(chunk.ToArray()).ToArray());
+            writer.Write(1);
+            writer.Write(chunk.ToArray());
+            writer.Write(3);
+            writer.Write((byte)0);
+        }
+
+        using var signatures = new Sync.Core.Storage.SignatureStore(_temp.Combine("signatures"));
+        var rescan = await new TreeScanner(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).ScanAsync(
+            root, ScanCache.Load(path), signatures, new ScanOptions(), new OperationProgress(), CancellationToken.None);
+
+        Assert.Equal(0, rescan.FilesHashed);
+        var entry = Assert.Single(rescan.Entries, e => e.IsFile);
+        Assert.Equal(status.Mode, entry.Mode);
+        Assert.Equal(status.Mode, rescan.Cache.Find("a.deb")!.Entry.Mode);
+    }
+
+    private static CachedFile Cached(string path, long size, ChunkRef[] chunks) =>
+        CachedFile.Create(new ManifestEntry(path, EntryKind.File, 0x1A4, 1, size, Digest.Compute([1]), chunks, null), 1, 1, 1);
 }
