@@ -32,6 +32,20 @@ public sealed class RelativePathTests
     }
 
     [Fact]
+    public void Checking_a_clean_path_allocates_nothing()
+    {
+        // A manifest's validation and a scan's walk check every path: 600,000 on a mirror.
+        var path = "pool/main/s/sample/sample_1.0_amd64.deb".AsSpan();
+        RelativePath.FindProblem(path);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var problem = RelativePath.FindProblem(path);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Null(problem);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void Refuses_overlong_segments_and_paths()
     {
         Assert.NotNull(RelativePath.FindProblem(new string('a', 256)));
