@@ -142,26 +142,21 @@ public static class RelativePath
     /// <summary>Ordinal comparison of UTF-8 bytes, so both agents sort manifests the same way on any platform.</summary>
     public static int Compare(string? a, string? b)
     {
-        // UTF-16 ordinal order differs from UTF-8 byte order only for surrogates vs U+E000..U+FFFF.
-        if (a is not null && b is not null && (HasHighChars(a) || HasHighChars(b)))
+        if (a is null || b is null)
         {
-            return CompareUtf8(a, b);
+            return string.CompareOrdinal(a, b);
         }
 
-        return string.CompareOrdinal(a, b);
-    }
-
-    private static bool HasHighChars(string s)
-    {
-        foreach (var ch in s)
+        // UTF-16 code units order as UTF-8 bytes do unless a surrogate meets U+E000..U+FFFF, so only the first unit
+        // that differs is looked at: a sort or a merge of 600,000 paths does not scan each path on every comparison.
+        var common = a.AsSpan().CommonPrefixLength(b);
+        if (common == a.Length || common == b.Length)
         {
-            if (ch >= 0xD800)
-            {
-                return true;
-            }
+            return a.Length.CompareTo(b.Length);
         }
 
-        return false;
+        var (x, y) = (a[common], b[common]);
+        return char.IsSurrogate(x) || char.IsSurrogate(y) ? CompareUtf8(a, b) : x.CompareTo(y);
     }
 
     private static int CompareUtf8(string a, string b) =>

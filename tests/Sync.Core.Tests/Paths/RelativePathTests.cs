@@ -1,3 +1,4 @@
+using System.Text;
 using Sync.Core;
 using Sync.Core.Paths;
 
@@ -44,6 +45,30 @@ public sealed class RelativePathTests
         Assert.Null(problem);
         Assert.Equal(0, allocated);
     }
+
+    [Fact]
+    public void Orders_as_utf8_bytes_do_for_any_mix_of_surrogates_and_high_characters()
+    {
+        // Surrogate pairs, lone halves, U+E000..U+FFFF and plain characters: the shapes where UTF-16 and UTF-8 orders differ.
+        string[] pieces = ["a", "b", "/", "é", "\uE000", "\uFFFF", "\uD83D\uDE00", "\uD800\uDC00", "\uDBFF\uDFFF", "\uD800", "\uDC00"];
+        var random = new Random(20261206);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var a = Draw(random, pieces);
+            var b = random.Next(4) == 0 ? a + Draw(random, pieces) : Draw(random, pieces);
+            var expected = Math.Sign(Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b)));
+            Assert.True(expected == Math.Sign(RelativePath.Compare(a, b)), $"'{Escape(a)}' vs '{Escape(b)}': expected {expected}");
+            Assert.Equal(-expected, Math.Sign(RelativePath.Compare(b, a)));
+        }
+
+        Assert.True(RelativePath.Compare(null, "a") < 0);
+        Assert.Equal(0, RelativePath.Compare(null, null));
+    }
+
+    private static string Draw(Random random, string[] pieces) =>
+        string.Concat(Enumerable.Range(0, random.Next(0, 5)).Select(_ => pieces[random.Next(pieces.Length)]));
+
+    private static string Escape(string s) => string.Concat(s.Select(c => c < 0x80 ? c.ToString() : $"\\u{(int)c:X4}"));
 
     [Fact]
     public void Refuses_overlong_segments_and_paths()
