@@ -100,10 +100,6 @@ internal static partial class LinuxNative
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
 
-    /// <summary>As above, with the path already NUL-terminated UTF-8 (a scan's hundreds of thousands of stats marshal nothing).</summary>
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
-    public static partial int Statx(int dirfd, ref byte utf8Path, int flags, uint mask, ref byte buffer);
-
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     public static partial int Fsync(int fd);
 

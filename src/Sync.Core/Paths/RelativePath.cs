@@ -23,10 +23,7 @@ public static class RelativePath
 
     public static bool IsValid(string path) => FindProblem(path) is null;
 
-    public static string? FindProblem(string path) => FindProblem(path.AsSpan());
-
-    /// <summary>As <see cref="FindProblem(string)"/>, without allocating: a manifest or a scan checks hundreds of thousands of paths.</summary>
-    public static string? FindProblem(ReadOnlySpan<char> path)
+    public static string? FindProblem(string path)
     {
         if (path.Length == 0)
         {
@@ -66,9 +63,8 @@ public static class RelativePath
             }
         }
 
-        foreach (var range in path.Split('/'))
+        foreach (var segment in path.Split('/'))
         {
-            var segment = path[range];
             if (segment.Length == 0)
             {
                 return "has an empty segment";
@@ -162,7 +158,7 @@ public static class RelativePath
     private static int CompareUtf8(string a, string b) =>
         Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b));
 
-    private static bool IsWellFormedUtf16(ReadOnlySpan<char> s)
+    private static bool IsWellFormedUtf16(string s)
     {
         for (var i = 0; i < s.Length; i++)
         {

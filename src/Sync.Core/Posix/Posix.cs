@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
-using System.Text;
 using Sync.Core.FileSystem;
 
 namespace Sync.Core.Posix;
@@ -13,39 +11,21 @@ public static partial class Posix
 {
     private const uint StatxBasicStats = 0x7ff;
 
-    public static FileStatus? TryLStat(string path) => TryLStat(path.AsSpan());
-
-    /// <summary>As <see cref="TryLStat(string)"/>, for a path built in a buffer: nothing is allocated unless it fails.</summary>
-    public static FileStatus? TryLStat(ReadOnlySpan<char> path)
+    public static FileStatus? TryLStat(string path)
     {
-        var length = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
-        var rented = length > 1024 ? ArrayPool<byte>.Shared.Rent(length) : null;
-        try
+        Span<byte> buffer = stackalloc byte[256];
+        if (LinuxNative.Statx(LinuxNative.AtFdCwd, path, LinuxNative.AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
-            var utf8 = rented ?? stackalloc byte[1024];
-            var written = Encoding.UTF8.GetBytes(path, utf8);
-            utf8[written] = 0;
-            Span<byte> buffer = stackalloc byte[256];
-            if (LinuxNative.Statx(LinuxNative.AtFdCwd, ref MemoryMarshal.GetReference(utf8), LinuxNative.AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is LinuxNative.ENOENT or LinuxNative.ENOTDIR)
             {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno is LinuxNative.ENOENT or LinuxNative.ENOTDIR)
-                {
-                    return null;
-                }
-
-                throw Failure("stat", path.ToString(), errno);
+                return null;
             }
 
-            return StatxBuffer.Parse(buffer);
+            throw Failure("stat", path, errno);
         }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+
+        return StatxBuffer.Parse(buffer);
     }
 
     public static FileStatus LStat(string path) =>

@@ -47,10 +47,6 @@ public sealed class ScanCache
 
     public CachedFile? Find(string path) => _files.GetValueOrDefault(path);
 
-    /// <summary>As <see cref="Find(string)"/>, for a path the scan built in a buffer and has not made a string of.</summary>
-    public CachedFile? Find(ReadOnlySpan<char> path) =>
-        _files.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(path, out var file) ? file : null;
-
     /// <summary>Keyed by the entry's own path string, so a rescan that hands the entry on keeps one string per file.</summary>
     public void Set(CachedFile file) => _files[file.Entry.Path] = file;
 
