@@ -34,7 +34,7 @@ public sealed class ReceiveDecoderUnitTests(ITestOutputHelper output) : IDisposa
     private sealed class Harness : IAsyncDisposable
     {
         private readonly Channel<ReceivedBatch> _queue = Channel.CreateUnbounded<ReceivedBatch>();
-        private readonly Stack<ReceivedBatch> _pool = new();
+        private readonly ReceivedBatchPool _pool = new();
         private readonly ReceiveDecoder _decoder;
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _run;
@@ -52,7 +52,7 @@ public sealed class ReceiveDecoderUnitTests(ITestOutputHelper output) : IDisposa
 
         public void Feed(IEnumerable<byte[]> datagrams)
         {
-            ReceivedBatch batch = ReceivedBatch.Rent(_pool);
+            ReceivedBatch batch = _pool.Rent();
             foreach (byte[] datagram in datagrams)
             {
                 Assert.Equal(PacketStatus.Ok, PacketCodec.TryOpen(datagram, null, out PacketHeader header));

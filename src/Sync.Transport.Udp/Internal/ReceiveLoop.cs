@@ -24,7 +24,7 @@ internal sealed class ReceiveLoop(Socket socket, byte[]? macKey, ChannelWriter<R
     private const int ReadSlots = 64;
 
     private readonly Dictionary<ulong, SequenceTracker> _trackers = [];
-    private readonly Stack<ReceivedBatch> _batches = new();
+    private readonly ReceivedBatchPool _batches = new();
 
     public Task Start(CancellationToken cancellationToken)
     {
@@ -55,13 +55,19 @@ internal sealed class ReceiveLoop(Socket socket, byte[]? macKey, ChannelWriter<R
     {
         using DatagramReader reader = DatagramReader.Create(socket, ReadSlots);
         long failures = 0;
-        ReceivedBatch batch = ReceivedBatch.Rent(_batches);
+        ReceivedBatch batch = _batches.Rent();
         while (!cancellationToken.IsCancellationRequested)
         {
             int received = reader.Receive(out string? failure);
             if (failure is not null && ((++failures) & (failures - 1)) == 0)
             {
                 UdpLog.ReceiveError(logger, failure);
+            }
+
+            if (received == 0)
+            {
+                // A read that timed out: the link is quiet, so the batches a backlog needed may go.
+                _batches.TrimTo(ReceivedBatchPool.IdleKeep);
             }
 
             long bytes = 0;
@@ -89,7 +95,7 @@ internal sealed class ReceiveLoop(Socket socket, byte[]? macKey, ChannelWriter<R
                     return;
                 }
 
-                batch = ReceivedBatch.Rent(_batches);
+                batch = _batches.Rent();
             }
 
             if (drained && received > 0 && gather > TimeSpan.Zero)

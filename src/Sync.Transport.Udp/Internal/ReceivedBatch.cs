@@ -3,8 +3,9 @@ namespace Sync.Transport.Udp.Internal;
 /// <summary>
 /// What is this? The validated datagrams of one receive burst, copied end to end into one buffer: the unit that
 /// travels from the receive thread to the decode loop, so the queue and its wake-ups cost per burst, not per packet.
-/// The receive thread fills a batch it took from its pool; the decode loop reads it and <see cref="Release"/>s it back.
-/// Buffers grow to the largest burst seen and are then reused, so a steady stream allocates nothing.
+/// The receive thread fills a batch it took from its <see cref="ReceivedBatchPool"/>; the decode loop reads it and
+/// <see cref="Release"/>s it back. Buffers grow to the largest burst seen and are then reused, so a steady stream
+/// allocates nothing.
 /// </summary>
 internal sealed class ReceivedBatch
 {
@@ -15,15 +16,12 @@ internal sealed class ReceivedBatch
     private const int InitialPackets = 64;
     private const int InitialBytes = InitialPackets * 1536;
 
-    // Batches kept for reuse; more exist only while the decode loop is behind, and go to the GC afterwards.
-    private const int MaxPooled = 32;
-
-    private readonly Stack<ReceivedBatch>? _pool;
+    private readonly ReceivedBatchPool? _pool;
     private byte[] _data = [];
     private (PacketHeader Header, int Offset, int Length)[] _packets = [];
     private int _used;
 
-    private ReceivedBatch(Stack<ReceivedBatch>? pool) => _pool = pool;
+    private ReceivedBatch(ReceivedBatchPool? pool) => _pool = pool;
 
     public int Count { get; private set; }
 
@@ -37,18 +35,8 @@ internal sealed class ReceivedBatch
         }
     }
 
-    /// <summary>
-    /// An empty batch from <paramref name="pool"/>, or a new one that returns there when released. The pool is a
-    /// stack behind a lock (taken once per batch, by two threads at most): the batch reused is the one released last,
-    /// whose buffer is most likely still in cache.
-    /// </summary>
-    public static ReceivedBatch Rent(Stack<ReceivedBatch> pool)
-    {
-        lock (pool)
-        {
-            return pool.TryPop(out ReceivedBatch? batch) ? batch : new ReceivedBatch(pool);
-        }
-    }
+    /// <summary>A new batch that returns to <paramref name="pool"/> when released (the pool's to call).</summary>
+    public static ReceivedBatch Create(ReceivedBatchPool pool) => new(pool);
 
     /// <summary>Copies a validated datagram in.</summary>
     public void Add(in PacketHeader header, ReadOnlySpan<byte> datagram)
@@ -80,12 +68,6 @@ internal sealed class ReceivedBatch
 
         Count = 0;
         _used = 0;
-        lock (_pool)
-        {
-            if (_pool.Count < MaxPooled)
-            {
-                _pool.Push(this);
-            }
-        }
+        _pool.Return(this);
     }
 }
