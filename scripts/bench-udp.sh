@@ -3,8 +3,12 @@
 # (udp-sender --async --fec) over the same one-way namespace link (scripts/netns.sh), the same nftables loss and
 # the same pacing, and prints a table.
 #
-#   sudo bash scripts/bench-udp.sh [--size-mib 1024] [--rate-mbit 1000] [--losses "0 1 5"] [--bursts "1000"]
-#                                  [--codes "rs8 rs16"] [--runs 1] [--work DIR]
+#   sudo bash scripts/bench-udp.sh [--size-mib 1024] [--rate-mbit "1000"] [--mtu 1500] [--losses "0 1 5"]
+#                                  [--bursts "1000"] [--codes "rs8 rs16"] [--runs 1] [--no-udpcast] [--work DIR]
+#
+# --rate-mbit takes a list ("1000 2000 4000"): every row is measured at each rate, which finds the highest rate at
+# which one sender and one receiver still deliver intact in one pass. --mtu sets the veth link's MTU (9000: jumbo
+# frames) and our datagram size; udpcast's packets stay at its maximum of 1456 payload bytes whatever the MTU.
 #
 # For each loss (percent, random, on the inside's ingress), and for 1 % lost in periodic bursts of each --bursts
 # length (BURST packets out of every 100 x BURST), the tools move one payload file of random bytes:
@@ -21,17 +25,23 @@
 # "transmission started" (its first packet; the setup before it, buffers and the first encoded windows, is
 # printed beside the figures) to our receiver's "received ... checksummed" (the stream's SHA-256 matched). "Intact" is a
 # sha256 of what each receiver wrote (ours: the published file) against the payload. Peak memory is each of our
-# processes' maximum resident set (GNU time), the whole agent: scan, stream, FEC and publish. Needs root, iproute2,
+# processes' maximum resident set (GNU time), the whole agent: scan, stream, FEC and publish. CPU is each process's
+# user + system seconds (GNU time) per GB of payload: ours the whole agent (stream to spool, FEC, send; receive,
+# decode, hash, apply, publish), udpcast its sender and receiver; the kernel's work for a veth packet mostly runs
+# in the sending process's system call, so the sender's column carries much of the receiving side's stack too.
+# Needs root, iproute2,
 # nftables, udpcast, GNU time and a Release build (built here when missing). Work files go to --work (default /var/tmp).
 set -euo pipefail
 cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
-size_mib=1024 rate_mbit=1000 losses="0 1 5" bursts="1000" codes="rs8 rs16" runs=1 work_parent=/var/tmp
+size_mib=1024 rates="1000" mtu=1500 losses="0 1 5" bursts="1000" codes="rs8 rs16" runs=1 work_parent=/var/tmp with_udpcast=1
 while (($#)); do
     case $1 in
         --size-mib) size_mib=$2; shift 2 ;;
-        --rate-mbit) rate_mbit=$2; shift 2 ;;
+        --rate-mbit) rates=$2; shift 2 ;;
+        --mtu) mtu=$2; shift 2 ;;
+        --no-udpcast) with_udpcast=0; shift ;;
         --losses) losses=$2; shift 2 ;;
         --bursts) bursts=$2; shift 2 ;;
         --codes) codes=$2; shift 2 ;;
@@ -74,7 +84,7 @@ head -c $((size_mib << 20)) /dev/urandom >"$WORK/tree/payload.bin"
 payload_sha=$(sha256sum "$WORK/tree/payload.bin" | cut -d' ' -f1)
 payload_bytes=$((size_mib << 20))
 dotnet "$OUT" keygen --key "$WORK/key" >/dev/null
-bash scripts/netns.sh up "$NAME" >/dev/null
+bash scripts/netns.sh up "$NAME" --mtu "$mtu" >/dev/null
 OUTSIDE="$NAME-o" INSIDE="$NAME-i1"
 
 # Prefixes each line (a \r ends a line too: udpcast redraws its progress with \r) with the epoch time.
@@ -82,18 +92,21 @@ stamp() { stdbuf -oL tr '\r' '\n' | while IFS= read -r line; do printf '%s %s\n'
 first_time() { grep -m1 -- "$2" "$1" 2>/dev/null | cut -d' ' -f1 || true; }
 mbit() { awk -v b="$1" -v s="$2" -v e="$3" 'BEGIN { if (s == "" || e == "" || e <= s) print "-"; else printf "%.0f", b * 8 / (e - s) / 1e6 }'; }
 
-ours() { # ours TAG RUN FEC-OPTIONS... -> "goodput intact sender-rate receiver-drops setup rss-out rss-in"
+# CPU seconds (user + system) per GB of payload from a GNU time file written with -f '%M %U %S'.
+cpu_per_gb() { awk -v b="$payload_bytes" 'NF == 3 && $1 ~ /^[0-9]+$/ { printf "%.2f", ($2 + $3) / (b / 1e9) }' "$1" 2>/dev/null || true; }
+
+ours() { # ours TAG RUN FEC-OPTIONS... -> "goodput intact sender-rate receiver-drops setup rss-out rss-in cpu-out cpu-in"
     local dir="$WORK/ours-$1-$2"
     local tag=$1
     shift 2
     mkdir -p "$dir"
     # A fresh inside each run; one outside state, so the scan cache spares a re-hash (--full still sends everything).
-    ip netns exec "$INSIDE" /usr/bin/time -f '%M' -o "$dir/receive.rss" dotnet "$IN" receive --udp 198.18.0.2:7700 --target "$dir/target" --state "$dir/inside" \
+    ip netns exec "$INSIDE" /usr/bin/time -f '%M %U %S' -o "$dir/receive.rss" dotnet "$IN" receive --udp 198.18.0.2:7700 --target "$dir/target" --state "$dir/inside" \
         --trust "$WORK/key.pub" --once --timeout "$receive_timeout" --report-interval 2 > >(stamp >"$dir/receive.out") 2>"$dir/receive.err" &
     local receiver=$!
     for _ in $(seq 100); do ip netns exec "$INSIDE" ss -Hlun 'sport = :7700' | grep -q . && break; sleep 0.1; done
-    ip netns exec "$OUTSIDE" /usr/bin/time -f '%M' -o "$dir/send.rss" dotnet "$OUT" send --source "$WORK/tree" --state "$WORK/outside" --key "$WORK/key" \
-        --udp 198.18.0.2:7700 --rate "${rate_mbit}M" --passes 1 "$@" --full --quiet --verbose \
+    ip netns exec "$OUTSIDE" /usr/bin/time -f '%M %U %S' -o "$dir/send.rss" dotnet "$OUT" send --source "$WORK/tree" --state "$WORK/outside" --key "$WORK/key" \
+        --udp 198.18.0.2:7700 --rate "${rate_mbit}M" --mtu "$mtu" --passes 1 "$@" --full --quiet --verbose \
         > "$dir/send.out" 2> >(stamp >"$dir/send.err") || log "ours $tag: send failed (see $dir/send.err)"
     wait "$receiver" || log "ours $tag: receive exited $? (see $dir/receive.err)"
     sleep 0.2 # let the stamping pipes drain
@@ -109,22 +122,31 @@ ours() { # ours TAG RUN FEC-OPTIONS... -> "goodput intact sender-rate receiver-d
     sent=$(grep -o 'at [0-9.]* [MG]bit/s (asked' "$dir/send.out" | awk '{ print ($3 == "Gbit/s") ? $2 * 1000 : $2 }' || true)
     drops=$(grep -o 'queue waits [0-9]*' "$dir/last-report" | awk '{print $3}' || true)/$(grep -o 'kernel drops -\?[0-9]*' "$dir/last-report" | awk '{print $3}' || true)
     local rss_out rss_in
-    rss_out=$(awk '/^[0-9]+$/ { printf "%.0f", $1 / 1024 }' "$dir/send.rss" 2>/dev/null || true)
-    rss_in=$(awk '/^[0-9]+$/ { printf "%.0f", $1 / 1024 }' "$dir/receive.rss" 2>/dev/null || true)
-    echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${sent:--} $drops ${setup:--} ${rss_out:--} ${rss_in:--}"
+    rss_out=$(awk 'NF == 3 && $1 ~ /^[0-9]+$/ { printf "%.0f", $1 / 1024 }' "$dir/send.rss" 2>/dev/null || true)
+    rss_in=$(awk 'NF == 3 && $1 ~ /^[0-9]+$/ { printf "%.0f", $1 / 1024 }' "$dir/receive.rss" 2>/dev/null || true)
+    local cpu_out cpu_in
+    cpu_out=$(cpu_per_gb "$dir/send.rss") cpu_in=$(cpu_per_gb "$dir/receive.rss")
+    # Clean up before answering: the caller reads the answer through a process substitution and starts the next run
+    # as soon as it has it, so a removal after it would race with the next send's spool.
     rm -rf "$dir/target" "$dir/inside" "$WORK/outside/udp-spool"
     cp -r "$dir" "$LOGS/"
+    echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${sent:--} $drops ${setup:--} ${rss_out:--} ${rss_in:--} ${cpu_out:--} ${cpu_in:--}"
 }
 
-udpcast() { # udpcast TAG REDUNDANCY RUN -> "goodput intact"
+udpcast() { # udpcast TAG REDUNDANCY RUN -> "goodput intact cpu-out cpu-in"
     local dir="$WORK/udpcast-$1-$3"
     mkdir -p "$dir"
-    ip netns exec "$INSIDE" udp-receiver --interface dd0 --nokbd --file "$dir/out.bin" --rcvbuf 4194304 --receive-timeout 10 \
+    # Bounded too: udp-receiver waits for ever when its sender never starts the transfer (seen once at 3 Gbit/s).
+    timeout "$((receive_timeout + 60))" ip netns exec "$INSIDE" /usr/bin/time -f '%M %U %S' -o "$dir/receive.time" udp-receiver --interface dd0 --nokbd --file "$dir/out.bin" --rcvbuf 4194304 --receive-timeout 10 \
         > >(stamp >"$dir/receive.out") 2>&1 &
     local receiver=$!
     sleep 0.5
-    timeout 900 ip netns exec "$OUTSIDE" udp-sender --interface br0 --file "$WORK/tree/payload.bin" --async --fec "8x$2/128" \
-        --max-bitrate "${rate_mbit}m" --nokbd --autostart 3 --rexmit-hello-interval 100 > >(stamp >"$dir/send.out") 2>&1 || true
+    # udp-sender keeps --max-bitrate in a 32-bit count of bits per second: above 2147 Mbit/s it never starts, so
+    # there it runs unpaced (as fast as it can, which on this machine is well below such rates).
+    local pacing=(--max-bitrate "${rate_mbit}m")
+    ((rate_mbit < 2148)) || pacing=()
+    timeout "$((receive_timeout + 60))" ip netns exec "$OUTSIDE" /usr/bin/time -f '%M %U %S' -o "$dir/send.time" udp-sender --interface br0 --file "$WORK/tree/payload.bin" --async --fec "8x$2/128" \
+        "${pacing[@]}" --nokbd --autostart 3 --rexmit-hello-interval 100 > >(stamp >"$dir/send.out") 2>&1 || true
     wait "$receiver" || true
     sleep 0.2
     local start end intact=no
@@ -132,18 +154,22 @@ udpcast() { # udpcast TAG REDUNDANCY RUN -> "goodput intact"
     end=$(first_time "$dir/receive.out" "Transfer complete")
     if [[ -f $dir/out.bin ]] && [[ $(sha256sum "$dir/out.bin" | cut -d' ' -f1) == "$payload_sha" ]]; then intact=yes; fi
     [[ $intact == yes ]] || end=""
-    echo "$(mbit "$payload_bytes" "$start" "$end") $intact"
+    local cpu_out cpu_in
+    cpu_out=$(cpu_per_gb "$dir/send.time") cpu_in=$(cpu_per_gb "$dir/receive.time")
     rm -f "$dir/out.bin"
     cp -r "$dir" "$LOGS/"
+    echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${cpu_out:--} ${cpu_in:--}"
 }
 
-# Our ceiling at a rate: the payload share of a datagram on the wire, / (1 + FEC). rs8: 1472 = 32 header + 1436
-# symbol + 4 checksum, 1500 with IPv4/UDP; rs16: symbols are a multiple of 64 bytes, 1408, so 1444 and 1472.
+# Our ceiling at a rate: the payload share of a datagram on the wire, / (1 + FEC). rs8: at MTU 1500, 1472 = 32
+# header + 1436 symbol + 4 checksum, 1500 with IPv4/UDP; rs16: symbols are a multiple of 64 bytes, 1408, so 1444
+# and 1472. At other MTUs the same overheads: 64 bytes beside the symbol.
+rs8_symbol=$((mtu - 64)) rs16_symbol=$(((mtu - 64) / 64 * 64))
 ceiling() { awk -v r="$rate_mbit" -v s="$1" -v w="$2" -v f="$3" 'BEGIN { printf "%.0f", r * s / w / (1 + f / 100) }'; }
 
 # The rs16 options fec-plan gives for a link (its "use:" line).
-rs16_options() { dotnet "$OUT" fec-plan --rate "${rate_mbit}M" "$@" | grep -m1 -- '--fec-code rs16' | sed -e 's/^use: *//' -e 's/ *(.*//'; }
-rs8_options() { dotnet "$OUT" fec-plan --rate "${rate_mbit}M" "$@" | grep -m1 -- '--fec-code rs8' | sed -e 's/^use: *//' -e 's/ *(.*//'; }
+rs16_options() { dotnet "$OUT" fec-plan --rate "${rate_mbit}M" --mtu "$mtu" "$@" | grep -m1 -- '--fec-code rs16' | sed -e 's/^use: *//' -e 's/ *(.*//'; }
+rs8_options() { dotnet "$OUT" fec-plan --rate "${rate_mbit}M" --mtu "$mtu" "$@" | grep -m1 -- '--fec-code rs8' | sed -e 's/^use: *//' -e 's/ *(.*//'; }
 option() { awk -v o="$2" '{ for (i = 1; i < NF; i++) if ($i == o) print $(i + 1) }' <<<"$1"; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -156,24 +182,26 @@ measure() {
     local label=$1 run=$2 set_loss=$3 rs8=$4 rs16=$5 redundancy=$6 tag code options fec symbol wire
     tag=$(tr -c 'a-z0-9' '-' <<<"$label")
     for code in $codes; do
-        if [[ $code == rs8 ]]; then options=$rs8 symbol=1436 wire=1500; else options=$rs16 symbol=1408 wire=1472; fi
+        if [[ $code == rs8 ]]; then options=$rs8 symbol=$rs8_symbol wire=$((rs8_symbol + 64)); else options=$rs16 symbol=$rs16_symbol wire=$((rs16_symbol + 64)); fi
         fec=$(option "$options" --fec-overhead)
         $set_loss
         log "$label, run $run: ours $code ($options)"
-        local om=- ook=no osent=- odrops=- osetup=- orss=- irss=-
+        local om=- ook=no osent=- odrops=- osetup=- orss=- irss=- ocpu=- icpu=-
         # shellcheck disable=SC2086 # the options are words
-        read -r om ook osent odrops osetup orss irss < <(ours "$tag-$code" "$run" $options) || true
-        rows+=("$label|$run|ours $code|$options|$(ceiling "$symbol" "$wire" "$fec")|$om|$ook|$osent|$osetup|$odrops|$orss / $irss")
-        log "  ours $code: $om Mbit/s intact=$ook, peak RSS $orss / $irss MiB; receiver: $(cut -c1-300 "$WORK/ours-$tag-$code-$run/last-report" 2>/dev/null)"
+        read -r om ook osent odrops osetup orss irss ocpu icpu < <(ours "$tag-$code-$rate_mbit" "$run" $options) || true
+        rows+=("$label|$rate_mbit|$run|ours $code|$options|$(ceiling "$symbol" "$wire" "$fec")|$om|$ook|$osent|$osetup|$odrops|$orss / $irss|$ocpu / $icpu")
+        log "  ours $code: $om Mbit/s intact=$ook, peak RSS $orss / $irss MiB, CPU $ocpu / $icpu s per GB; receiver: $(cut -c1-300 "$WORK/ours-$tag-$code-$rate_mbit-$run/last-report" 2>/dev/null)"
     done
+    ((with_udpcast)) || return 0
     $set_loss
     log "$label, run $run: udpcast (--fec 8x$redundancy/128)"
-    local um=- uok=no
-    read -r um uok < <(udpcast "$tag" "$redundancy" "$run") || true
-    rows+=("$label|$run|udpcast|--fec 8x$redundancy/128|-|$um|$uok|-|-|-|-")
-    log "  udpcast $um Mbit/s intact=$uok"
+    local um=- uok=no ucpu=- urcpu=-
+    read -r um uok ucpu urcpu < <(udpcast "$tag-$rate_mbit" "$redundancy" "$run") || true
+    rows+=("$label|$rate_mbit|$run|udpcast|--fec 8x$redundancy/128|-|$um|$uok|-|-|-|-|$ucpu / $urcpu")
+    log "  udpcast $um Mbit/s intact=$uok, CPU $ucpu / $urcpu s per GB"
 }
 
+for rate_mbit in $rates; do
 for loss in $losses; do
     [[ -n ${fec_ours[$loss]:-} ]] || die "--losses: 0 to 5 percent"
     rs16=$(rs16_options --loss "$((loss > 0 ? loss : 1))")
@@ -191,14 +219,15 @@ for burst in $bursts; do
             "$rs8" "$rs16" 16
     done
 done
+done
 
-printf '\n%s, %s MiB payload, paced at %s Mbit/s, one-way veth link between namespaces, %s, load average before: %s\n' \
-    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$size_mib" "$rate_mbit" "$(nproc) cores, $(uname -r)" "$load_before"
+printf '\n%s, %s MiB payload, paced at %s Mbit/s, MTU %s, one-way veth link between namespaces, %s, load average before: %s\n' \
+    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$size_mib" "$rates" "$mtu" "$(nproc) cores, $(uname -r)" "$load_before"
 printf '(logs of each run: %s)\n\n' "$LOGS"
-printf '| link | run | tool | FEC options | ceiling Mbit/s | goodput Mbit/s | %% of ceiling | intact | sender achieved Mbit/s | setup before the first packet, s | queue waits/kernel drops | peak RSS outside / inside, MiB |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| link | rate Mbit/s | run | tool | FEC options | ceiling Mbit/s | goodput Mbit/s | %% of ceiling | intact | sender achieved Mbit/s | setup before the first packet, s | queue waits/kernel drops | peak RSS outside / inside, MiB | CPU s per GB outside / inside |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for row in "${rows[@]}"; do
-    IFS='|' read -r link run tool options ceil goodput intact sent setup drops rss <<<"$row"
+    IFS='|' read -r link rate run tool options ceil goodput intact sent setup drops rss cpu <<<"$row"
     pct=$(awk -v g="$goodput" -v c="$ceil" 'BEGIN { if (g == "-" || c == "-") print "-"; else printf "%.0f %%", 100 * g / c }')
-    printf '| %s | %s | %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$link" "$run" "$tool" "$options" "$ceil" "$goodput" "$pct" "$intact" "$sent" "$setup" "$drops" "$rss"
+    printf '| %s | %s | %s | %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$link" "$rate" "$run" "$tool" "$options" "$ceil" "$goodput" "$pct" "$intact" "$sent" "$setup" "$drops" "$rss" "$cpu"
 done
