@@ -29,8 +29,8 @@
 # user + system seconds (GNU time) per GB of payload: ours the whole agent (stream to spool, FEC, send; receive,
 # decode, hash, apply, publish), udpcast its sender and receiver; the kernel's work for a veth packet mostly runs
 # in the sending process's system call, so the sender's column carries much of the receiving side's stack too.
-# Needs root, iproute2,
-# nftables, udpcast, GNU time and a Release build (built here when missing). Work files go to --work (default /var/tmp).
+# Needs root, iproute2, nftables, udpcast, GNU time and a Release build (built here when missing). Work files go to
+# --work (default /var/tmp).
 set -euo pipefail
 cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -141,8 +141,8 @@ udpcast() { # udpcast TAG REDUNDANCY RUN -> "goodput intact cpu-out cpu-in"
         > >(stamp >"$dir/receive.out") 2>&1 &
     local receiver=$!
     sleep 0.5
-    # udp-sender keeps --max-bitrate in a 32-bit count of bits per second: above 2147 Mbit/s it never starts, so
-    # there it runs unpaced (as fast as it can, which on this machine is well below such rates).
+    # udp-sender never started with --max-bitrate 3000m (seen twice; 2000m works, likely a 32-bit count of bits
+    # per second), so above 2147 Mbit/s it runs unpaced (as fast as it can, well below such rates here).
     local pacing=(--max-bitrate "${rate_mbit}m")
     ((rate_mbit < 2148)) || pacing=()
     timeout "$((receive_timeout + 60))" ip netns exec "$OUTSIDE" /usr/bin/time -f '%M %U %S' -o "$dir/send.time" udp-sender --interface br0 --file "$WORK/tree/payload.bin" --async --fec "8x$2/128" \
