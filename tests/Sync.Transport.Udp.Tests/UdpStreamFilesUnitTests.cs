@@ -36,11 +36,55 @@ public sealed class UdpStreamFilesUnitTests : IDisposable
     public void A_descriptor_of_another_format_version_or_without_a_header_is_refused()
     {
         var descriptor = UdpDescriptor.Encode(new SignedPayload([1], [2], [3]));
-        descriptor[7] = 2;
+        descriptor[7] = 3;
 
         var foreign = Assert.Throws<SyncException>(() => UdpDescriptor.Decode(descriptor));
         Assert.Contains("not one sync-outside writes", foreign.Message, StringComparison.Ordinal);
         Assert.Throws<SyncException>(() => UdpDescriptor.Decode("SYNCUDP\u0001"u8.ToArray()));
+    }
+
+    [Fact]
+    public void A_part_descriptor_is_tag_2_then_its_place_then_the_header_frame_and_reads_back()
+    {
+        var signed = new SignedPayload([1, 2, 3], [9, 9], [7, 7, 7]);
+
+        var descriptor = UdpDescriptor.EncodePart(signed, new StreamPart(3, 0x0102030405, Last: true));
+
+        Assert.Equal("SYNCUDP\u0002"u8.ToArray(), descriptor[..8]);
+        Assert.Equal(new byte[] { 3, 0, 0, 0, 5, 4, 3, 2, 1, 0, 0, 0, 1 }, descriptor[8..21]);
+        Assert.Equal(FrameCodec.ToWire(new HeaderFrame(signed)).ToByteArray(), descriptor[21..]);
+        var read = UdpDescriptor.Read(descriptor, out var part);
+        Assert.Equal(signed.Payload, read.Payload);
+        Assert.Equal(new StreamPart(3, 0x0102030405, true), part);
+        Assert.Equal(signed.Signature, UdpDescriptor.Decode(descriptor).Signature);
+
+        UdpDescriptor.Read(UdpDescriptor.Encode(signed), out var whole);
+        Assert.Null(whole);
+    }
+
+    [Theory]
+    [InlineData(0, 10)] // part 0 starts the stream
+    [InlineData(1, 0)] // only part 0 does
+    [InlineData(-1, 5)]
+    public void A_part_descriptor_with_an_impossible_place_is_refused(int index, long offset)
+    {
+        var descriptor = UdpDescriptor.EncodePart(new SignedPayload([1], [2], [3]), new StreamPart(0, 0, false));
+        BitConverter.TryWriteBytes(descriptor.AsSpan(8), index);
+        BitConverter.TryWriteBytes(descriptor.AsSpan(12), offset);
+
+        var refused = Assert.Throws<SyncException>(() => UdpDescriptor.Read(descriptor, out _));
+        Assert.Contains("impossible part", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Each_part_of_a_stream_has_its_own_session_id_and_none_is_the_whole_streams()
+    {
+        var header = Header(5, 4);
+        var ids = Enumerable.Range(0, 1000).Select(i => UdpDescriptor.SessionId(header, new StreamPart(i, i, false))).ToHashSet();
+
+        Assert.Equal(1000, ids.Count);
+        Assert.DoesNotContain(UdpDescriptor.SessionId(header), ids);
+        Assert.Equal(UdpDescriptor.SessionId(header, new StreamPart(7, 1, false)), UdpDescriptor.SessionId(header, new StreamPart(7, 99, true)));
     }
 
     [Fact]
