@@ -29,17 +29,14 @@ public sealed class UdpSender
         _codecs = codecs;
     }
 
+    internal TimeProvider Time => _time;
+
     /// <summary>Transmits the object in <see cref="UdpSendOptions.Passes"/> passes, then returns.</summary>
     public async Task<UdpSendReport> SendAsync(string objectPath, ReadOnlyMemory<byte> descriptor, UdpSendOptions options, IProgress<UdpSendProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(objectPath);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (descriptor.Length > TicketCodec.MaxDescriptorBytes)
-        {
-            throw new ArgumentException($"descriptor is {descriptor.Length} bytes; at most {TicketCodec.MaxDescriptorBytes}", nameof(descriptor));
-        }
-
         using SafeFileHandle file = File.OpenHandle(objectPath, FileMode.Open, FileAccess.Read, FileShare.Read);
         long length = RandomAccess.GetLength(file);
         if (length > TicketCodec.MaxObjectBytes)
@@ -49,6 +46,28 @@ public sealed class UdpSender
 
         byte[] sha256 = await FileReads.Sha256Async(file, length, cancellationToken).ConfigureAwait(false)
             ?? throw new IOException("the object file shrank while it was being hashed");
+        await using var send = Prepare(file, 0, length, sha256, descriptor, options, progress);
+        return await send.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sets up the send of the <paramref name="length"/> bytes at <paramref name="offset"/> of <paramref name="file"/>,
+    /// whose SHA-256 the caller computed: the ticket sealed, the socket open, the windows allocated, nothing sent yet.
+    /// Fails here, before any packet, when the object or its ticket does not fit what receivers accept.
+    /// </summary>
+    internal PreparedSend Prepare(SafeFileHandle file, long offset, long length, byte[] sha256, ReadOnlyMemory<byte> descriptor, UdpSendOptions options, IProgress<UdpSendProgress>? progress)
+    {
+        options.Validate();
+        if (descriptor.Length > TicketCodec.MaxDescriptorBytes)
+        {
+            throw new ArgumentException($"descriptor is {descriptor.Length} bytes; at most {TicketCodec.MaxDescriptorBytes}", nameof(descriptor));
+        }
+
+        if (length > TicketCodec.MaxObjectBytes)
+        {
+            throw new ArgumentException($"object is {length} bytes; receivers accept at most {TicketCodec.MaxObjectBytes} (1 TiB)", nameof(length));
+        }
+
         options = options.ForObject(length);
         options.Validate();
 
@@ -69,10 +88,16 @@ public sealed class UdpSender
         _ = AnnounceCodec.BuildDatagrams(sessionId, sealedTicket, sealLength, options.FirstPass, layout.SymbolSize, options.MacKey);
 
         UdpLog.SendStarting(_logger, sessionId, options.Destination.ToString(), length, layout.BlockCount, layout.K, schedule.RepairPerPass, FecCodes.Name(options.Code), options.Interleave, options.Passes, options.RateBitsPerSecond, options.DatagramSize);
-        using var socket = UdpSockets.CreateSender(options);
-        var session = new SendSession(options, schedule, sessionId, sealedTicket, sealLength, file, socket, _codecs, _logger, _time, progress);
-        UdpSendReport report = await session.RunAsync(cancellationToken).ConfigureAwait(false);
-        UdpLog.SendFinished(_logger, sessionId, report.Packets, report.WireBytes, report.Elapsed, report.AchievedBitsPerSecond);
-        return report;
+        var socket = UdpSockets.CreateSender(options);
+        try
+        {
+            var session = new SendSession(options, schedule, sessionId, sealedTicket, sealLength, file, offset, socket, _codecs, _logger, _time, progress);
+            return new PreparedSend(session, socket, sessionId, _logger);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Sync.Transport.Udp.Internal;
 using Xunit.Abstractions;
 
@@ -119,6 +120,45 @@ public sealed class LoopbackServerTests(ITestOutputHelper output) : IDisposable
         // Finished sessions stay finished: the spool is gone and the id is remembered.
         Assert.False(Directory.Exists(Path.Combine(_dir.Path, "spool", $"session-{received.SessionId:x16}")));
         Assert.Contains($"{received.SessionId:x16} Applied", File.ReadAllText(Path.Combine(_dir.Path, "spool", "finished-sessions")));
+    }
+
+    [Fact]
+    public async Task Ranges_of_one_file_sent_back_to_back_as_primed_sessions_arrive_as_objects_of_exactly_those_bytes()
+    {
+        string source = _dir.File("stream.bin", 3 << 20, seed: 3);
+        byte[] all = File.ReadAllBytes(source);
+        IPEndPoint endpoint = Ports.FreeLoopback();
+        var received = new System.Collections.Concurrent.ConcurrentDictionary<ulong, byte[]>();
+        var bothIn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var receiver = new UdpReceiver(new TestLogger(output, "recv"), TimeProvider.System);
+        using var stop = new CancellationTokenSource();
+        Task run = Task.Run(() => receiver.RunAsync(TestTickets.Receive(endpoint, Path.Combine(_dir.Path, "spool")), async (o, ct) =>
+        {
+            received[o.SessionId] = await File.ReadAllBytesAsync(o.Path, ct);
+            if (received.Count == 2)
+            {
+                bothIn.TrySetResult();
+            }
+
+            return ObjectDisposition.Applied;
+        }, stop.Token));
+        Assert.True(SpinWait.SpinUntil(() => receiver.Stats.GrantedReceiveBufferBytes > 0 || run.IsCompleted, Patience), "receiver did not bind");
+
+        var sender = Sender();
+        var options = TestTickets.Send(endpoint, 200_000_000) with { Passes = 1 };
+        using var file = File.OpenHandle(source);
+        long cut = 1_000_003; // not a symbol boundary
+        await using var first = sender.Prepare(file, 0, cut, SHA256.HashData(all.AsSpan(0, (int)cut)), new byte[] { 1 }, options with { SessionId = 11 }, null);
+        await using var second = sender.Prepare(file, cut, all.Length - cut, SHA256.HashData(all.AsSpan((int)cut)), new byte[] { 2 }, options with { SessionId = 12 }, null);
+        first.StartProducing(CancellationToken.None);
+        second.StartProducing(CancellationToken.None); // primed while the first is on the wire
+        await first.RunAsync(CancellationToken.None);
+        await second.RunAsync(CancellationToken.None);
+
+        await bothIn.Task.WaitAsync(Patience);
+        Assert.Equal(all.AsSpan(0, (int)cut).ToArray(), received[11]);
+        Assert.Equal(all.AsSpan((int)cut).ToArray(), received[12]);
+        await StopAsync(run, stop);
     }
 
     [Fact]

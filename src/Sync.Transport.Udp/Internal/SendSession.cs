@@ -52,9 +52,11 @@ internal sealed class SendSession
     private long _firstSend;
     private long _lastSend;
     private int _pass;
+    private CancellationTokenSource? _stop;
+    private Task? _producer;
 
     public SendSession(
-        UdpSendOptions options, SymbolSchedule schedule, ulong sessionId, byte[] sealedTicket, int sealLength, SafeFileHandle file, Socket socket, BlockCodecFactory codecs,
+        UdpSendOptions options, SymbolSchedule schedule, ulong sessionId, byte[] sealedTicket, int sealLength, SafeFileHandle file, long objectOffset, Socket socket, BlockCodecFactory codecs,
         ILogger logger, TimeProvider time, IProgress<UdpSendProgress>? progress)
     {
         _created = time.GetTimestamp();
@@ -72,7 +74,7 @@ internal sealed class SendSession
         _burstDatagrams = Math.Clamp(
             (int)(options.RateBitsPerSecond / 8.0 * BurstSeconds / (options.DatagramSize + _wireOverhead)), MinBurstDatagrams, MaxBurstDatagrams);
         _segments = options.DropSymbol is null ? UdpSockets.TryEnableSegmentation(socket, options.DatagramSize, _burstDatagrams) : 1;
-        _builder = new WindowBuilder(file, schedule, sessionId, options.MacKey, codecs);
+        _builder = new WindowBuilder(file, objectOffset, schedule, sessionId, options.MacKey, codecs);
 
         int blocks = schedule.MaxWindowBlocks;
         long maxPackets = schedule.MaxWindowPackets;
@@ -96,10 +98,27 @@ internal sealed class SendSession
         }
     }
 
+    /// <summary>
+    /// Starts encoding windows ahead, before <see cref="RunAsync"/> paces them out: a carrier that sends a stream in
+    /// parts primes the next part's windows while the current part is on the wire, so the link never waits for them.
+    /// </summary>
+    public void StartProducing(CancellationToken cancellationToken)
+    {
+        if (_producer is not null)
+        {
+            return;
+        }
+
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _producer = StartThread("udp-encode", () => Produce(_stop.Token), _stop);
+    }
+
     public async Task<UdpSendReport> RunAsync(CancellationToken cancellationToken)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task producer = StartThread("udp-encode", () => Produce(stop.Token), stop);
+        StartProducing(cancellationToken);
+        var stop = _stop!;
+        Task producer = _producer!;
+        using var registration = cancellationToken.Register(stop.Cancel);
         Task sender = StartThread("udp-send", () => SendLoop(stop.Token), stop);
         try
         {
@@ -112,9 +131,7 @@ internal sealed class SendSession
         }
         finally
         {
-            _free.Dispose();
-            _ready.Dispose();
-            _primed.Dispose();
+            Release();
         }
 
         TimeSpan elapsed = _lastSend > _firstSend ? _time.GetElapsedTime(_firstSend, _lastSend) : TimeSpan.Zero;
@@ -125,6 +142,26 @@ internal sealed class SendSession
     }
 
     public long SendErrors => Interlocked.Read(ref _sendErrors);
+
+    /// <summary>Stops a session that was primed but will not be sent (the part before it failed), and frees its windows.</summary>
+    public async Task AbandonAsync()
+    {
+        if (_producer is { } producer)
+        {
+            _stop!.Cancel();
+            await producer.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        Release();
+    }
+
+    private void Release()
+    {
+        _free.Dispose();
+        _ready.Dispose();
+        _primed.Dispose();
+        _stop?.Dispose();
+    }
 
     private static Task StartThread(string name, Action body, CancellationTokenSource stop)
     {

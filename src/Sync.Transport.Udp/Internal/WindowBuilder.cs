@@ -12,6 +12,7 @@ namespace Sync.Transport.Udp.Internal;
 internal sealed class WindowBuilder
 {
     private readonly SafeFileHandle _file;
+    private readonly long _objectOffset; // where the object starts in the file: a part of a spooled stream starts inside it
     private readonly SymbolSchedule _schedule;
     private readonly ObjectLayout _layout;
     private readonly ulong _sessionId;
@@ -25,9 +26,10 @@ internal sealed class WindowBuilder
     private readonly int[] _slotCounts;
     private ulong _sequence;
 
-    public WindowBuilder(SafeFileHandle file, SymbolSchedule schedule, ulong sessionId, byte[]? macKey, BlockCodecFactory codecs)
+    public WindowBuilder(SafeFileHandle file, long objectOffset, SymbolSchedule schedule, ulong sessionId, byte[]? macKey, BlockCodecFactory codecs)
     {
         _file = file;
+        _objectOffset = objectOffset;
         _schedule = schedule;
         _layout = schedule.Layout;
         _sessionId = sessionId;
@@ -90,7 +92,7 @@ internal sealed class WindowBuilder
         int k = _layout.DataSymbols(block);
         Span<byte> data = _block.AsSpan(0, k * t);
         int valid = _layout.BlockBytes(block);
-        if (FileReads.ReadUntilFullOrEnd(_file, data[..valid], _layout.Offset(block, 0)) < valid)
+        if (FileReads.ReadUntilFullOrEnd(_file, data[..valid], _objectOffset + _layout.Offset(block, 0)) < valid)
         {
             throw new IOException("the object file shrank while it was being sent");
         }

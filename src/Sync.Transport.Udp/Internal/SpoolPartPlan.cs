@@ -1,0 +1,29 @@
+namespace Sync.Transport.Udp.Internal;
+
+/// <summary>
+/// Where `send` cuts a generation's stream into parts while it spools it, so the first part leaves within
+/// milliseconds of the emit's start and the inside can apply each part while the next is on the wire. Parts grow from
+/// 1 MiB to 32 MiB (small first parts start the link early; larger later ones spend less of it on per-session
+/// announces and tails) and are rounded up to whole interleave windows (k × symbol × interleave bytes): a part shorter
+/// than a window would spread its symbols over fewer blocks and lose the burst protection the operator planned.
+/// </summary>
+internal sealed class SpoolPartPlan
+{
+    public const long FirstPartBytes = 1 << 20;
+    public const long LargestGrowthBytes = 32 << 20;
+
+    private SpoolPartPlan(long windowBytes) => WindowBytes = windowBytes;
+
+    /// <summary>Bytes of one interleave window with the configured code: every part is a whole number of them.</summary>
+    public long WindowBytes { get; }
+
+    public static SpoolPartPlan For(UdpSendOptions options) =>
+        new(Math.Max(1, (long)options.DataSymbolsPerBlock * options.SymbolSize * Math.Max(1, options.Interleave)));
+
+    /// <summary>The size at which part <paramref name="index"/> is closed (at the first write past it).</summary>
+    public long TargetBytes(int index)
+    {
+        long growth = index >= 5 ? LargestGrowthBytes : Math.Min(LargestGrowthBytes, FirstPartBytes << index);
+        return (growth + WindowBytes - 1) / WindowBytes * WindowBytes;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Security.Cryptography;
+using Sync.Transport.Udp.Internal;
+
+namespace Sync.Transport.Udp.Tests;
+
+/// <summary>How `send` cuts a stream into parts while it spools it: sizes, places and hashes.</summary>
+public sealed class StreamPartCuttingUnitTests
+{
+    private static UdpSendOptions Options(int k, int interleave) =>
+        TestTickets.Send(new IPEndPoint(IPAddress.Loopback, 9), 1_000_000_000) with { DataSymbolsPerBlock = k, Interleave = interleave };
+
+    [Fact]
+    public void Parts_grow_from_one_mebibyte_and_are_whole_interleave_windows()
+    {
+        var small = SpoolPartPlan.For(Options(k: 4, interleave: 1)); // a 5.6 KiB window at MTU 1500
+        Assert.Equal(4 * 1436, small.WindowBytes);
+        var targets = Enumerable.Range(0, 8).Select(small.TargetBytes).ToArray();
+        Assert.All(targets, t => Assert.Equal(0, t % small.WindowBytes));
+        Assert.InRange(targets[0], SpoolPartPlan.FirstPartBytes, SpoolPartPlan.FirstPartBytes + small.WindowBytes);
+        Assert.True(targets.Zip(targets.Skip(1)).All(p => p.First <= p.Second), "parts never shrink");
+        Assert.InRange(targets[7], SpoolPartPlan.LargestGrowthBytes, SpoolPartPlan.LargestGrowthBytes + small.WindowBytes);
+
+        // A window larger than the growth (burst protection over many blocks) is the smallest part.
+        var deep = SpoolPartPlan.For(Options(k: 128, interleave: 1024));
+        Assert.Equal(deep.WindowBytes, deep.TargetBytes(0));
+        Assert.Equal(deep.WindowBytes, deep.TargetBytes(9));
+    }
+
+    [Fact]
+    public async Task Parts_follow_each_other_cover_the_stream_and_carry_the_hash_of_their_bytes()
+    {
+        var plan = SpoolPartPlan.For(Options(k: 16, interleave: 1));
+        var file = new MemoryStream();
+        var parts = new List<SpooledPart>();
+        var cutter = new PartCuttingStream(file, plan, parts.Add);
+        var random = new Random(7);
+        long total = 0;
+        while (total < 9 << 20)
+        {
+            var piece = new byte[random.Next(1, 300 << 10)];
+            random.NextBytes(piece);
+            await cutter.WriteAsync(piece);
+            total += piece.Length;
+        }
+
+        parts.Add(cutter.FinishLast());
+
+        var bytes = file.ToArray();
+        Assert.Equal(total, bytes.Length);
+        Assert.True(parts.Count >= 3, $"9 MiB should make several parts, got {parts.Count}");
+        long offset = 0;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            var part = parts[i];
+            Assert.Equal(new StreamPart(i, offset, i == parts.Count - 1), part.Place);
+            Assert.True(part.Length > 0);
+            Assert.True(i == parts.Count - 1 || part.Length >= plan.TargetBytes(i), $"part {i} closed early");
+            Assert.Equal(SHA256.HashData(bytes.AsSpan((int)offset, (int)part.Length)), part.Sha256);
+            offset += part.Length;
+        }
+
+        Assert.Equal(total, offset);
+    }
+
+    [Fact]
+    public void A_stream_shorter_than_its_first_part_is_one_last_part()
+    {
+        var cutter = new PartCuttingStream(new MemoryStream(), SpoolPartPlan.For(Options(k: 128, interleave: 64)), _ => Assert.Fail("no part should close early"));
+        cutter.Write([1, 2, 3]);
+
+        var only = cutter.FinishLast();
+
+        Assert.Equal(new StreamPart(0, 0, Last: true), only.Place);
+        Assert.Equal(3, only.Length);
+        Assert.Equal(SHA256.HashData([1, 2, 3]), only.Sha256);
+    }
+}
