@@ -11,7 +11,7 @@ namespace Sync.Transport.Udp;
 /// The small bytes announced with each UDP session, before any of the stream. A session that carries a whole stream
 /// (the carousel's) has an 8-byte tag ("SYNCUDP" + format version 1) and the stream's signed header as one protobuf
 /// frame (the same encoding as the stream's first frame). A session that carries one part of a stream (`send` cuts
-/// the stream into parts so the first datagram leaves while the rest is still being written) has tag version 2, the
+/// the stream into parts so the first datagram leaves while the rest is still being written) has tag version 3, the
 /// part's place (index, offset in the stream, whether it is the last: 13 bytes, little-endian) and then the same
 /// signed header.
 /// The outside encodes it; the inside checks trust and generation from it and spools nothing it would refuse.
@@ -22,7 +22,8 @@ public static class UdpDescriptor
 {
     private static ReadOnlySpan<byte> Tag => "SYNCUDP\u0001"u8;
 
-    private static ReadOnlySpan<byte> PartTag => "SYNCUDP\u0002"u8;
+    // Version 2 is skipped: the legacy beacon for version-1 receivers (LegacyBeacon) starts with "SYNCUDP\u0002".
+    private static ReadOnlySpan<byte> PartTag => "SYNCUDP\u0003"u8;
 
     private const int PlaceBytes = 4 + 8 + 1;
 

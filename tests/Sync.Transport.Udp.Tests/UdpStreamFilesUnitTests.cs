@@ -36,7 +36,7 @@ public sealed class UdpStreamFilesUnitTests : IDisposable
     public void A_descriptor_of_another_format_version_or_without_a_header_is_refused()
     {
         var descriptor = UdpDescriptor.Encode(new SignedPayload([1], [2], [3]));
-        descriptor[7] = 3;
+        descriptor[7] = 4;
 
         var foreign = Assert.Throws<SyncException>(() => UdpDescriptor.Decode(descriptor));
         Assert.Contains("not one sync-outside writes", foreign.Message, StringComparison.Ordinal);
@@ -44,13 +44,13 @@ public sealed class UdpStreamFilesUnitTests : IDisposable
     }
 
     [Fact]
-    public void A_part_descriptor_is_tag_2_then_its_place_then_the_header_frame_and_reads_back()
+    public void A_part_descriptor_is_tag_3_then_its_place_then_the_header_frame_and_reads_back()
     {
         var signed = new SignedPayload([1, 2, 3], [9, 9], [7, 7, 7]);
 
         var descriptor = UdpDescriptor.EncodePart(signed, new StreamPart(3, 0x0102030405, Last: true));
 
-        Assert.Equal("SYNCUDP\u0002"u8.ToArray(), descriptor[..8]);
+        Assert.Equal("SYNCUDP\u0003"u8.ToArray(), descriptor[..8]);
         Assert.Equal(new byte[] { 3, 0, 0, 0, 5, 4, 3, 2, 1, 0, 0, 0, 1 }, descriptor[8..21]);
         Assert.Equal(FrameCodec.ToWire(new HeaderFrame(signed)).ToByteArray(), descriptor[21..]);
         var read = UdpDescriptor.Read(descriptor, out var part);
