@@ -23,7 +23,10 @@
 # Goodput = payload bytes / (time the receiver had it intact - time the sender's first data packet left), from
 # timestamped output lines: udp-sender's "Starting transfer" to udp-receiver's "Transfer complete"; our sender's
 # "transmission started" (its first packet; the setup before it, buffers and the first encoded windows, is
-# printed beside the figures) to our receiver's "received ... checksummed" (the stream's SHA-256 matched). "Intact" is a
+# printed beside the figures) to our receiver's last "received ... checksummed" (the last part's SHA-256 matched).
+# End to end is what a user waits for: payload bytes / (time the receiver finished - time the sender was started):
+# ours from starting `send` (the outside scanned ahead, untimed, as a scheduled scan would) to the inside's
+# "generation N published"; udpcast from starting udp-sender to udp-receiver's "Transfer complete". "Intact" is a
 # sha256 of what each receiver wrote (ours: the published file) against the payload. Peak memory is each of our
 # processes' maximum resident set (GNU time), the whole agent: scan, stream, FEC and publish. CPU is each process's
 # user + system seconds (GNU time) per GB of payload: ours the whole agent (stream to spool, FEC, send; receive,
@@ -90,12 +93,14 @@ OUTSIDE="$NAME-o" INSIDE="$NAME-i1"
 # Prefixes each line (a \r ends a line too: udpcast redraws its progress with \r) with the epoch time.
 stamp() { stdbuf -oL tr '\r' '\n' | while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done; }
 first_time() { grep -m1 -- "$2" "$1" 2>/dev/null | cut -d' ' -f1 || true; }
+last_time() { grep -- "$2" "$1" 2>/dev/null | tail -1 | cut -d' ' -f1 || true; }
+seconds() { awk -v s="$1" -v e="$2" 'BEGIN { if (s == "" || e == "" || e <= s) print "-"; else printf "%.2f", e - s }'; }
 mbit() { awk -v b="$1" -v s="$2" -v e="$3" 'BEGIN { if (s == "" || e == "" || e <= s) print "-"; else printf "%.0f", b * 8 / (e - s) / 1e6 }'; }
 
 # CPU seconds (user + system) per GB of payload from a GNU time file written with -f '%M %U %S'.
 cpu_per_gb() { awk -v b="$payload_bytes" 'NF == 3 && $1 ~ /^[0-9]+$/ { printf "%.2f", ($2 + $3) / (b / 1e9) }' "$1" 2>/dev/null || true; }
 
-ours() { # ours TAG RUN FEC-OPTIONS... -> "goodput intact sender-rate receiver-drops setup rss-out rss-in cpu-out cpu-in"
+ours() { # ours TAG RUN FEC-OPTIONS... -> "goodput intact sender-rate receiver-drops setup rss-out rss-in cpu-out cpu-in e2e-goodput e2e-seconds plan-to-first-packet-ms"
     local dir="$WORK/ours-$1-$2"
     local tag=$1
     shift 2
@@ -105,14 +110,19 @@ ours() { # ours TAG RUN FEC-OPTIONS... -> "goodput intact sender-rate receiver-d
         --trust "$WORK/key.pub" --once --timeout "$receive_timeout" --report-interval 2 > >(stamp >"$dir/receive.out") 2>"$dir/receive.err" &
     local receiver=$!
     for _ in $(seq 100); do ip netns exec "$INSIDE" ss -Hlun 'sport = :7700' | grep -q . && break; sleep 0.1; done
+    dotnet "$OUT" scan --source "$WORK/tree" --state "$WORK/outside" --quiet >/dev/null
+    local launched=$EPOCHREALTIME
     ip netns exec "$OUTSIDE" /usr/bin/time -f '%M %U %S' -o "$dir/send.rss" dotnet "$OUT" send --source "$WORK/tree" --state "$WORK/outside" --key "$WORK/key" \
         --udp 198.18.0.2:7700 --rate "${rate_mbit}M" --mtu "$mtu" --passes 1 "$@" --full --quiet --verbose \
         > "$dir/send.out" 2> >(stamp >"$dir/send.err") || log "ours $tag: send failed (see $dir/send.err)"
     wait "$receiver" || log "ours $tag: receive exited $? (see $dir/receive.err)"
     sleep 0.2 # let the stamping pipes drain
-    local start end intact=no
+    local start end published intact=no
     start=$(first_time "$dir/send.err" "transmission started")
-    end=$(first_time "$dir/receive.out" "checksummed")
+    end=$(last_time "$dir/receive.out" "checksummed")
+    published=$(first_time "$dir/receive.out" " published ")
+    local planned
+    planned=$(first_time "$dir/send.err" " planned: ")
     if [[ -f $dir/target/payload.bin ]] && [[ $(sha256sum "$dir/target/payload.bin" | cut -d' ' -f1) == "$payload_sha" ]]; then intact=yes; fi
     grep 'report:' "$dir/receive.out" | tail -1 | cut -d' ' -f2- >"$dir/last-report"
     # Why a run fell short: the rate the sender achieved, how often the receive thread waited for the decode loop,
@@ -130,10 +140,11 @@ ours() { # ours TAG RUN FEC-OPTIONS... -> "goodput intact sender-rate receiver-d
     # as soon as it has it, so a removal after it would race with the next send's spool.
     rm -rf "$dir/target" "$dir/inside" "$WORK/outside/udp-spool"
     cp -r "$dir" "$LOGS/"
-    echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${sent:--} $drops ${setup:--} ${rss_out:--} ${rss_in:--} ${cpu_out:--} ${cpu_in:--}"
+    [[ $intact == yes ]] || published=""
+    echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${sent:--} $drops ${setup:--} ${rss_out:--} ${rss_in:--} ${cpu_out:--} ${cpu_in:--} $(mbit "$payload_bytes" "$launched" "$published") $(seconds "$launched" "$published") $(awk -v p="$planned" -v s="$start" 'BEGIN { if (p == "" || s == "") print "-"; else printf "%.0f", (s - p) * 1000 }')"
 }
 
-udpcast() { # udpcast TAG REDUNDANCY RUN -> "goodput intact cpu-out cpu-in"
+udpcast() { # udpcast TAG REDUNDANCY RUN -> "goodput intact cpu-out cpu-in e2e-goodput e2e-seconds"
     local dir="$WORK/udpcast-$1-$3"
     mkdir -p "$dir"
     # Bounded too: udp-receiver waits for ever when its sender never starts the transfer (seen once at 3 Gbit/s).
@@ -145,6 +156,7 @@ udpcast() { # udpcast TAG REDUNDANCY RUN -> "goodput intact cpu-out cpu-in"
     # per second), so above 2147 Mbit/s it runs unpaced (as fast as it can, well below such rates here).
     local pacing=(--max-bitrate "${rate_mbit}m")
     ((rate_mbit < 2148)) || pacing=()
+    local launched=$EPOCHREALTIME
     timeout "$((receive_timeout + 60))" ip netns exec "$OUTSIDE" /usr/bin/time -f '%M %U %S' -o "$dir/send.time" udp-sender --interface br0 --file "$WORK/tree/payload.bin" --async --fec "8x$2/128" \
         "${pacing[@]}" --nokbd --autostart 3 --rexmit-hello-interval 100 > >(stamp >"$dir/send.out") 2>&1 || true
     wait "$receiver" || true
@@ -158,7 +170,7 @@ udpcast() { # udpcast TAG REDUNDANCY RUN -> "goodput intact cpu-out cpu-in"
     cpu_out=$(cpu_per_gb "$dir/send.time") cpu_in=$(cpu_per_gb "$dir/receive.time")
     rm -f "$dir/out.bin"
     cp -r "$dir" "$LOGS/"
-    echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${cpu_out:--} ${cpu_in:--}"
+    echo "$(mbit "$payload_bytes" "$start" "$end") $intact ${cpu_out:--} ${cpu_in:--} $(mbit "$payload_bytes" "$launched" "$end") $(seconds "$launched" "$end")"
 }
 
 # Our ceiling at a rate: the payload share of a datagram on the wire, / (1 + FEC). rs8: at MTU 1500, 1472 = 32
@@ -186,19 +198,19 @@ measure() {
         fec=$(option "$options" --fec-overhead)
         $set_loss
         log "$label, run $run: ours $code ($options)"
-        local om=- ook=no osent=- odrops=- osetup=- orss=- irss=- ocpu=- icpu=-
+        local om=- ook=no osent=- odrops=- osetup=- orss=- irss=- ocpu=- icpu=- oe2e=- osecs=- ofirst=-
         # shellcheck disable=SC2086 # the options are words
-        read -r om ook osent odrops osetup orss irss ocpu icpu < <(ours "$tag-$code-$rate_mbit" "$run" $options) || true
-        rows+=("$label|$rate_mbit|$run|ours $code|$options|$(ceiling "$symbol" "$wire" "$fec")|$om|$ook|$osent|$osetup|$odrops|$orss / $irss|$ocpu / $icpu")
-        log "  ours $code: $om Mbit/s intact=$ook, peak RSS $orss / $irss MiB, CPU $ocpu / $icpu s per GB; receiver: $(cut -c1-300 "$WORK/ours-$tag-$code-$rate_mbit-$run/last-report" 2>/dev/null)"
+        read -r om ook osent odrops osetup orss irss ocpu icpu oe2e osecs ofirst < <(ours "$tag-$code-$rate_mbit" "$run" $options) || true
+        rows+=("$label|$rate_mbit|$run|ours $code|$options|$(ceiling "$symbol" "$wire" "$fec")|$om|$ook|$osent|$osetup|$odrops|$orss / $irss|$ocpu / $icpu|$oe2e|$osecs|$ofirst")
+        log "  ours $code: $om Mbit/s intact=$ook, end to end $oe2e Mbit/s ($osecs s), peak RSS $orss / $irss MiB, CPU $ocpu / $icpu s per GB; receiver: $(cut -c1-300 "$WORK/ours-$tag-$code-$rate_mbit-$run/last-report" 2>/dev/null)"
     done
     ((with_udpcast)) || return 0
     $set_loss
     log "$label, run $run: udpcast (--fec 8x$redundancy/128)"
-    local um=- uok=no ucpu=- urcpu=-
-    read -r um uok ucpu urcpu < <(udpcast "$tag-$rate_mbit" "$redundancy" "$run") || true
-    rows+=("$label|$rate_mbit|$run|udpcast|--fec 8x$redundancy/128|-|$um|$uok|-|-|-|-|$ucpu / $urcpu")
-    log "  udpcast $um Mbit/s intact=$uok, CPU $ucpu / $urcpu s per GB"
+    local um=- uok=no ucpu=- urcpu=- ue2e=- usecs=-
+    read -r um uok ucpu urcpu ue2e usecs < <(udpcast "$tag-$rate_mbit" "$redundancy" "$run") || true
+    rows+=("$label|$rate_mbit|$run|udpcast|--fec 8x$redundancy/128|-|$um|$uok|-|-|-|-|$ucpu / $urcpu|$ue2e|$usecs|-")
+    log "  udpcast $um Mbit/s intact=$uok, end to end $ue2e Mbit/s ($usecs s), CPU $ucpu / $urcpu s per GB"
 }
 
 for rate_mbit in $rates; do
@@ -224,10 +236,11 @@ done
 printf '\n%s, %s MiB payload, paced at %s Mbit/s, MTU %s, one-way veth link between namespaces, %s, load average before: %s\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$size_mib" "$rates" "$mtu" "$(nproc) cores, $(uname -r)" "$load_before"
 printf '(logs of each run: %s)\n\n' "$LOGS"
-printf '| link | rate Mbit/s | run | tool | FEC options | ceiling Mbit/s | goodput Mbit/s | %% of ceiling | intact | sender achieved Mbit/s | setup before the first packet, s | queue waits/kernel drops | peak RSS outside / inside, MiB | CPU s per GB outside / inside |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| link | rate Mbit/s | run | tool | FEC options | ceiling Mbit/s | goodput Mbit/s | %% of ceiling | intact | end to end Mbit/s | %% of ceiling | start to published (udpcast: finished), s | plan to first packet, ms | sender achieved Mbit/s | setup before the first packet, s | queue waits/kernel drops | peak RSS outside / inside, MiB | CPU s per GB outside / inside |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+percent() { awk -v g="$1" -v c="$2" 'BEGIN { if (g == "-" || c == "-") print "-"; else printf "%.0f %%", 100 * g / c }'; }
 for row in "${rows[@]}"; do
-    IFS='|' read -r link rate run tool options ceil goodput intact sent setup drops rss cpu <<<"$row"
-    pct=$(awk -v g="$goodput" -v c="$ceil" 'BEGIN { if (g == "-" || c == "-") print "-"; else printf "%.0f %%", 100 * g / c }')
-    printf '| %s | %s | %s | %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$link" "$rate" "$run" "$tool" "$options" "$ceil" "$goodput" "$pct" "$intact" "$sent" "$setup" "$drops" "$rss" "$cpu"
+    IFS='|' read -r link rate run tool options ceil goodput intact sent setup drops rss cpu e2e secs first <<<"$row"
+    printf '| %s | %s | %s | %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$link" "$rate" "$run" "$tool" "$options" "$ceil" "$goodput" "$(percent "$goodput" "$ceil")" "$intact" \
+        "$e2e" "$(percent "$e2e" "$ceil")" "$secs" "$first" "$sent" "$setup" "$drops" "$rss" "$cpu"
 done

@@ -17,6 +17,9 @@ internal static partial class EngineLog
     [LoggerMessage(7403, LogLevel.Debug, "Generation {Generation} is not committed: the inside answered {Status}")]
     public static partial void NotCommitted(ILogger logger, long generation, string status);
 
+    [LoggerMessage(7404, LogLevel.Information, "Generation {Generation} planned: {Changed} changed files, {PayloadBytes} payload bytes to emit")]
+    public static partial void Planned(ILogger logger, long generation, long changed, long payloadBytes);
+
     [LoggerMessage(7420, LogLevel.Information, "Applied {What}: generation {Generation}")]
     public static partial void Applied(ILogger logger, string what, long generation);
 

@@ -89,6 +89,8 @@ public sealed class GenerationPublisher(IWireCodec codec, ILogger logger, TimePr
                 return Conclude(prepared.Summary, unchanged, output);
             }
 
+            // Marks the scan's and plan's end in the log: what a streaming carrier's first byte is timed from.
+            EngineLog.Planned(logger, prepared.Header.TargetGeneration, prepared.Summary.FilesNew + prepared.Summary.FilesChanged + prepared.Summary.FilesRemoved, prepared.Summary.PayloadBytes);
             var record = new EmissionRecord(prepared, state, carrier.Policy);
             CarrierReport report;
             try
