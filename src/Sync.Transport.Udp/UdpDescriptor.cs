@@ -113,5 +113,8 @@ public static class UdpDescriptor
     public static ulong SessionId(DeltaHeader header) => BitConverter.ToUInt64(header.StreamId, 0);
 
     /// <summary>The session id a part of a generation's stream is sent under: the stream's, mixed with the part's index (never the whole stream's).</summary>
-    public static ulong SessionId(DeltaHeader header, StreamPart part) => SessionId(header) ^ ((ulong)(part.Index + 1) * 0x9E3779B97F4A7C15UL);
+    public static ulong SessionId(DeltaHeader header, StreamPart part) => SessionId(SessionId(header), part);
+
+    /// <summary>As above, from the whole stream's session id (<see cref="UdpStreamFile.SessionId"/>).</summary>
+    public static ulong SessionId(ulong streamSessionId, StreamPart part) => streamSessionId ^ ((ulong)(part.Index + 1) * 0x9E3779B97F4A7C15UL);
 }

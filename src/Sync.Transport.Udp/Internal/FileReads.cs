@@ -32,7 +32,10 @@ internal static class FileReads
     /// SHA-256 of the first <paramref name="length"/> bytes of <paramref name="file"/>, read in 1 MiB pieces: what the
     /// sender announces and what the receiver checks a completed object against. Null when the file is shorter.
     /// </summary>
-    public static async Task<byte[]?> Sha256Async(SafeFileHandle file, long length, CancellationToken cancellationToken)
+    public static Task<byte[]?> Sha256Async(SafeFileHandle file, long length, CancellationToken cancellationToken) => Sha256Async(file, 0, length, cancellationToken);
+
+    /// <summary>As above, of the <paramref name="length"/> bytes at <paramref name="start"/> (a part of a spooled stream).</summary>
+    public static async Task<byte[]?> Sha256Async(SafeFileHandle file, long start, long length, CancellationToken cancellationToken)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
@@ -41,7 +44,7 @@ internal static class FileReads
             long offset = 0;
             while (offset < length)
             {
-                int n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - offset)), offset, cancellationToken).ConfigureAwait(false);
+                int n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - offset)), start + offset, cancellationToken).ConfigureAwait(false);
                 if (n <= 0)
                 {
                     return null;

@@ -4,9 +4,10 @@ namespace Sync.Transport.Udp.Internal;
 
 /// <summary>
 /// A write-only stream in front of the spool file that cuts what passes through into <see cref="SpooledPart"/>s as
-/// <see cref="SpoolPartPlan"/> says and hashes each part on the way, so the sender need not read a part twice. A part is
-/// closed when a write arrives past its target size (its bytes are in the file by then); the last one by
-/// <see cref="FinishLast"/>, once the caller made the stream durable.
+/// <see cref="SpoolPartPlan"/> says and hashes each part on the way, so the sender need not read a part twice. Every
+/// part but the last is exactly its target size (a write is split at the boundary), so the cut depends on the bytes
+/// and the plan alone and can be found again in the spooled file. A full part is closed when the next byte arrives
+/// (its bytes are in the file by then); the last one by <see cref="FinishLast"/>, once the caller made the stream durable.
 /// </summary>
 internal sealed class PartCuttingStream(Stream file, SpoolPartPlan plan, Action<SpooledPart> closed) : Stream
 {
@@ -36,9 +37,13 @@ internal sealed class PartCuttingStream(Stream file, SpoolPartPlan plan, Action<
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        CutIfFull();
-        file.Write(buffer);
-        Took(buffer);
+        while (!buffer.IsEmpty)
+        {
+            var piece = buffer[..Room(buffer.Length)];
+            file.Write(piece);
+            Took(piece);
+            buffer = buffer[piece.Length..];
+        }
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -46,9 +51,13 @@ internal sealed class PartCuttingStream(Stream file, SpoolPartPlan plan, Action<
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        CutIfFull();
-        await file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Took(buffer.Span);
+        while (!buffer.IsEmpty)
+        {
+            var piece = buffer[..Room(buffer.Length)];
+            await file.WriteAsync(piece, cancellationToken).ConfigureAwait(false);
+            Took(piece.Span);
+            buffer = buffer[piece.Length..];
+        }
     }
 
     public override void Flush() => file.Flush();
@@ -80,12 +89,17 @@ internal sealed class PartCuttingStream(Stream file, SpoolPartPlan plan, Action<
         _position += written.Length;
     }
 
-    private void CutIfFull()
+    /// <summary>How much of <paramref name="wanted"/> bytes go into the current part, closing it first when it is full.</summary>
+    private int Room(int wanted)
     {
-        if (_position - _partStart >= plan.TargetBytes(_index))
+        long room = plan.TargetBytes(_index) - (_position - _partStart);
+        if (room <= 0)
         {
             closed(Close(last: false));
+            room = plan.TargetBytes(_index);
         }
+
+        return (int)Math.Min(wanted, room);
     }
 
     private SpooledPart Close(bool last)

@@ -26,4 +26,22 @@ internal sealed class SpoolPartPlan
         long growth = index >= 5 ? LargestGrowthBytes : Math.Min(LargestGrowthBytes, FirstPartBytes << index);
         return (growth + WindowBytes - 1) / WindowBytes * WindowBytes;
     }
+
+    /// <summary>The parts a stream of <paramref name="length"/> bytes was cut into: every one full but the last, which is never empty.</summary>
+    public IEnumerable<(StreamPart Place, long Length)> Cut(long length)
+    {
+        long offset = 0;
+        for (int index = 0; ; index++)
+        {
+            long size = Math.Min(TargetBytes(index), length - offset);
+            bool last = offset + size >= length;
+            yield return (new StreamPart(index, offset, last), size);
+            if (last)
+            {
+                yield break;
+            }
+
+            offset += size;
+        }
+    }
 }
