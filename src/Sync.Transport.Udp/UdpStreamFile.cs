@@ -24,8 +24,10 @@ public sealed record UdpStreamFile(long Generation, long BaseGeneration, string 
         baseGeneration == 0 ? $"generation {generation} (full)" : $"generation {generation} (delta from {baseGeneration})";
 
     /// <summary>The file name without extension of the stream <paramref name="header"/> starts.</summary>
-    internal static string Stem(DeltaHeader header) =>
-        string.Create(CultureInfo.InvariantCulture, $"g{header.TargetGeneration:D8}-b{header.BaseGeneration:D8}-{header.StreamIdHex}");
+    internal static string Stem(DeltaHeader header) => Stem(header.TargetGeneration, header.BaseGeneration, header.StreamIdHex);
+
+    internal static string Stem(long generation, long baseGeneration, string streamIdHex) =>
+        string.Create(CultureInfo.InvariantCulture, $"g{generation:D8}-b{baseGeneration:D8}-{streamIdHex}");
 
     /// <summary>Reads a stream file's name; false for any other file (a descriptor, a temporary, a stranger).</summary>
     internal static bool TryParse(string fileName, out long generation, out long baseGeneration, out string streamIdHex)
