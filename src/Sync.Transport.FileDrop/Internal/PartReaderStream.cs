@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using Sync.Core;
+using Sync.Core.Streams;
 
 namespace Sync.Transport.FileDrop.Internal;
 
@@ -10,7 +11,7 @@ namespace Sync.Transport.FileDrop.Internal;
 /// that byte is returned; a mismatch is a refusal. Bytes of a part returned earlier may be damaged, so the
 /// consumer discards what it staged when reading fails. Read by one caller at a time.
 /// </summary>
-internal sealed class PartReaderStream : Stream
+internal sealed class PartReaderStream : ReadOnlyStream
 {
     private readonly string _directory;
     private readonly string _bundle;
@@ -25,20 +26,6 @@ internal sealed class PartReaderStream : Stream
         _directory = directory;
         _bundle = bundle;
         _parts = parts;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     /// <summary>Throws unless every part is present with the size the index gives it.</summary>
@@ -106,19 +93,6 @@ internal sealed class PartReaderStream : Stream
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
