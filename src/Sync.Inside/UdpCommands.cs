@@ -151,7 +151,7 @@ internal static class UdpCommands
                     Console.WriteLine(service.Report(receiver)); // a receiver that never listened has nothing to report
                 }
 
-                service.WriteStatus([.. inbox.List().Select(e => StatusNote.Pending(PendingKind.InInbox, $"{e.Describe} waits in the inbox", e.Generation, e.BaseGeneration))]);
+                service.WriteStatus(service.InboxNotes());
             }
 
             if (outcome != 0)

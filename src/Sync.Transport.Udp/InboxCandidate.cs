@@ -10,7 +10,7 @@ namespace Sync.Transport.Udp;
 /// <summary>
 /// One stream of the UDP inbox as the inside's intake takes it: its signed header is the descriptor announced with
 /// it, its frames are read from the file. Applied, refused or superseded streams leave the inbox; one that waits for
-/// its base, or hit disk trouble, stays for the next round. Each publish is one line on the receiver's output.
+/// its base, or hit disk trouble, stays for the next round. Settling removes its parts too, if any came. Each publish is one line on the receiver's output.
 /// </summary>
 internal sealed class InboxCandidate(UdpInbox inbox, UdpStreamFile entry, TextWriter output, Action published) : IIntakeCandidate
 {
@@ -47,8 +47,12 @@ internal sealed class InboxCandidate(UdpInbox inbox, UdpStreamFile entry, TextWr
         if (applied is not null)
         {
             published();
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"generation {applied.Header.TargetGeneration} published (was {applied.Before}): {applied.ContentsReceived} contents, {applied.BytesReceived} content bytes received, applied in {applied.Elapsed.TotalSeconds:F2} s"));
+            WritePublished(output, applied);
         }
     }
+
+    /// <summary>The receiver's one line for a publish, whichever way the stream came.</summary>
+    internal static void WritePublished(TextWriter output, AppliedGeneration applied) =>
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"generation {applied.Header.TargetGeneration} published (was {applied.Before}): {applied.ContentsReceived} contents, {applied.BytesReceived} content bytes received, applied in {applied.Elapsed.TotalSeconds:F2} s"));
 }

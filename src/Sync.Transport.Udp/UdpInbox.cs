@@ -25,6 +25,7 @@ public sealed class UdpInbox
     public const int Capacity = 16;
 
     private const int CrossDevice = 18; // EXDEV: the spool is on another file system
+    private const int NoSuchFile = 2; // ENOENT
 
     private readonly IFileSystem _fileSystem;
     private TaskCompletionSource _changed = NewSignal();
@@ -155,7 +156,14 @@ public sealed class UdpInbox
         var highest = stream.Indices[^1];
         using var inbox = _fileSystem.CreateTree(DirectoryPath);
         var name = UdpPartFile.Name(stream.Stem, highest);
-        return inbox.TryStat(name) is not null && ReadPlace(inbox, name, highest).Last ? highest : null;
+        try
+        {
+            return inbox.TryStat(name) is not null && ReadPlace(inbox, name, highest).Last ? highest : null;
+        }
+        catch (IOException e) when (e.HResult == NoSuchFile)
+        {
+            return null; // settled and removed by the apply loop meanwhile (this runs on the decode loop too)
+        }
     }
 
     /// <summary>How many streams wait here, whole or in parts.</summary>

@@ -24,6 +24,10 @@ namespace Sync.Transport.Udp;
 /// stream itself when applying (the same checks for every carrier). A delta whose base is not published yet is
 /// collected and waits in the inbox. A session the receiver cannot collect for lack of spool is listed as pending in
 /// the status until it is collected.
+/// A stream the outside sends in parts (see <see cref="StreamPart"/>) is collected part by part, in any order, and
+/// applied from the moment part 0 is in: a <see cref="PartsCandidate"/> reads the parts in order and waits (up to
+/// <see cref="PartWait"/> for each) for those still on their way, so the decode loop never waits for the apply nor
+/// the apply for the last datagram longer than it must.
 /// </summary>
 public sealed class UdpReceiveService
 {
@@ -38,7 +42,7 @@ public sealed class UdpReceiveService
     private readonly TimeProvider _time;
     // What was logged once: bounded, since only the ticket's signature stands between it and what a forger sends.
     private readonly HashSet<string> _told = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Dictionary<string, int> _stalls = new(StringComparer.Ordinal); // the apply loop's own
     private readonly object _lock = new();
     private long _newestSeen;
     private int _published;
@@ -57,6 +61,19 @@ public sealed class UdpReceiveService
         _output = output;
         _time = time;
     }
+
+    /// <summary>How long the apply of a stream sent in parts waits for its next part by default.</summary>
+    public static readonly TimeSpan DefaultPartWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the apply of a stream sent in parts waits for its next part before it gives up (nothing is published;
+    /// the stream waits in the inbox and is applied again once the part is here).
+    /// </summary>
+    public TimeSpan PartWait
+    {
+        get;
+        init => field = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the part wait must be positive");
+    } = DefaultPartWait;
 
     /// <summary>Generations published by this run.</summary>
     public int PublishedCount => Volatile.Read(ref _published);
@@ -86,16 +103,17 @@ public sealed class UdpReceiveService
     public void SessionNotAdmitted(ReadOnlyMemory<byte> descriptor, string reason)
     {
         DeltaHeader header;
+        StreamPart? part;
         try
         {
-            header = _codec.ParseHeader(UdpDescriptor.Decode(descriptor).Payload);
+            header = _codec.ParseHeader(UdpDescriptor.Read(descriptor, out part).Payload);
         }
         catch (SyncException)
         {
             return;
         }
 
-        var what = UdpStreamFile.Description(header.TargetGeneration, header.BaseGeneration);
+        var what = Description(header, part);
         if (_intake.Status.NotHeld(
             header.StreamIdHex,
             header.TargetGeneration,
@@ -110,9 +128,15 @@ public sealed class UdpReceiveService
     {
         SignedPayload signed;
         DeltaHeader header;
+        StreamPart? part;
         try
         {
-            signed = UdpDescriptor.Decode(descriptor);
+            signed = UdpDescriptor.Read(descriptor, out part);
+            if (part is { Index: > UdpPartFile.MaxIndex })
+            {
+                throw SyncException.Refused($"UDP session descriptor names part {part.Value.Index} of a stream (at most {UdpPartFile.MaxIndex} are kept)");
+            }
+
             _gateTrust.Verify(signed, "UDP session");
             header = _codec.ParseHeader(signed.Payload);
         }
@@ -134,9 +158,9 @@ public sealed class UdpReceiveService
         switch (admission.Verdict)
         {
             case AdmissionVerdict.Accept:
-                return !_inbox.Holds(header.StreamIdHex);
+                return !Held(header, part);
             case AdmissionVerdict.WaitForBase:
-                if (_inbox.Holds(header.StreamIdHex))
+                if (Held(header, part))
                 {
                     return false;
                 }
@@ -161,9 +185,10 @@ public sealed class UdpReceiveService
     {
         cancellationToken.ThrowIfCancellationRequested();
         DeltaHeader header;
+        StreamPart? part;
         try
         {
-            header = _codec.ParseHeader(UdpDescriptor.Decode(received.Descriptor).Payload);
+            header = _codec.ParseHeader(UdpDescriptor.Read(received.Descriptor, out part).Payload);
         }
         catch (SyncException e)
         {
@@ -171,38 +196,64 @@ public sealed class UdpReceiveService
             return Task.FromResult(ObjectDisposition.Rejected);
         }
 
-        var entry = _inbox.Add(header, received.Path, received.Descriptor);
+        // Adding wakes the apply loop (and a parts stream waiting for this part) through the inbox's signal.
+        var what = part is { } place
+            ? _inbox.AddPart(header, place, received.Path, received.Descriptor).Describe
+            : _inbox.Add(header, received.Path, received.Descriptor).Describe;
         _intake.Status.Held(header.StreamIdHex);
-        _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"received {entry.Describe}: {received.Length} bytes, checksummed"));
-        _wake.Release();
+        _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"received {what}: {received.Length} bytes, checksummed"));
         return Task.FromResult(ObjectDisposition.Applied);
     }
 
     /// <summary>
-    /// Applies inbox streams in order whenever one arrives, until cancelled, or with <paramref name="untilPublished"/>
-    /// until a round of applying published at least one new generation.
+    /// Applies inbox streams in order whenever a stream or a part arrives, until cancelled, or with
+    /// <paramref name="untilPublished"/> until a round of applying published at least one new generation.
     /// </summary>
     public async Task ApplyLoopAsync(bool untilPublished, CancellationToken cancellationToken)
     {
         while (true)
         {
+            // Taken before the round: what arrives during it starts the next one (all of it, once).
+            var changed = _inbox.WhenChanged;
             await ApplyReadyAsync(cancellationToken).ConfigureAwait(false);
             if (untilPublished && PublishedCount > 0)
             {
                 return;
             }
 
-            await _wake.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Applies every inbox stream that fits on top of what is published, lowest generation first.</summary>
+    /// <summary>
+    /// Applies every inbox stream that fits on top of what is published, lowest generation first: whole streams, and
+    /// streams whose part 0 is in (their apply waits for the later parts as they arrive).
+    /// </summary>
     public async Task ApplyReadyAsync(CancellationToken cancellationToken)
     {
-        var candidates = _inbox.List().Select(entry => new InboxCandidate(_inbox, entry, _output, () => Interlocked.Increment(ref _published)));
+        Action published = () => Interlocked.Increment(ref _published);
+        var partial = _inbox.PartialStreams();
+        foreach (var gone in _stalls.Keys.Except(partial.Select(p => p.StreamIdHex), StringComparer.Ordinal).ToList())
+        {
+            _stalls.Remove(gone);
+        }
+
+        IEnumerable<IIntakeCandidate> candidates = [
+            .. _inbox.List().Select(entry => new InboxCandidate(_inbox, entry, _output, published)),
+            .. partial.Select(stream => new PartsCandidate(_inbox, stream, PartWait, _time, _stalls, _output, published)),
+        ];
         await _intake.ApplyInOrderAsync(candidates, IntakeMode.Service, new OperationProgress(), cancellationToken).ConfigureAwait(false);
+        _inbox.RemovePartsUpTo(_state.Published.Generation);
         _inbox.Trim();
     }
+
+    /// <summary>What waits in the inbox, whole or in parts, as status lists it.</summary>
+    public IReadOnlyList<StatusNote> InboxNotes() =>
+    [
+        .. _inbox.List().Select(e => StatusNote.Pending(PendingKind.InInbox, $"{e.Describe} waits in the inbox", e.Generation, e.BaseGeneration)),
+        .. _inbox.PartialStreams().Select(p => StatusNote.Pending(
+            PendingKind.InInbox, string.Create(CultureInfo.InvariantCulture, $"{p.Describe} waits in the inbox, {p.Indices.Count} of its parts here"), p.Generation, p.BaseGeneration)),
+    ];
 
     /// <summary>Lists what the inbox waits for, plus the sessions not collected for lack of spool, and what was refused.</summary>
     public void WriteStatus(IEnumerable<StatusNote> pending)
@@ -217,7 +268,18 @@ public sealed class UdpReceiveService
         var published = _state.Published.Generation;
         var newest = Math.Max(Interlocked.Read(ref _newestSeen), published);
         return string.Create(CultureInfo.InvariantCulture,
-            $"report: {receiver.Describe()}; published generation {published}, newest announced {newest} (lag {newest - published}), inbox {_inbox.List().Count} waiting");
+            $"report: {receiver.Describe()}; published generation {published}, newest announced {newest} (lag {newest - published}), inbox {_inbox.Count} waiting");
+    }
+
+    /// <summary>Whether the inbox holds what a session carries already: the whole stream, or this part of it (or all of it).</summary>
+    private bool Held(DeltaHeader header, StreamPart? part) => part is { } place
+        ? _inbox.HoldsPart(header.StreamIdHex, place.Index) || _inbox.HoldsWhole(header.StreamIdHex)
+        : _inbox.Holds(header.StreamIdHex);
+
+    private static string Description(DeltaHeader header, StreamPart? part)
+    {
+        var stream = UdpStreamFile.Description(header.TargetGeneration, header.BaseGeneration);
+        return part is { } place ? UdpPartFile.Description(stream, place.Index) : stream;
     }
 
     private void NoteNewest(long generation)

@@ -66,9 +66,15 @@ internal static partial class InsideStatusReader
             return null;
         }
 
-        IReadOnlyList<InsideStatusDocument.InboxStream> inbox = Directory.Exists(inboxDirectory)
-            ? [.. new UdpInbox(inboxDirectory).List().Select(e => new InsideStatusDocument.InboxStream(e.Generation, e.BaseGeneration, e.StreamIdHex))]
-            : [];
+        // A stream held in parts (part 0 in, applied while the rest arrives) waits as much as a whole one.
+        var held = Directory.Exists(inboxDirectory) ? new UdpInbox(inboxDirectory) : null;
+        IReadOnlyList<InsideStatusDocument.InboxStream> inbox = held is null
+            ? []
+            :
+            [
+                .. held.List().Select(e => new InsideStatusDocument.InboxStream(e.Generation, e.BaseGeneration, e.StreamIdHex)),
+                .. held.PartialStreams().Select(p => new InsideStatusDocument.InboxStream(p.Generation, p.BaseGeneration, p.StreamIdHex)),
+            ];
         return new(inbox, [.. SpooledSession.List(spoolDirectory).Select(s =>
             new InsideStatusDocument.PartialSession(s.SessionId.ToString("x16", System.Globalization.CultureInfo.InvariantCulture), s.ObjectBytes, s.BytesOnDisk, s.LastActivity.UtcDateTime))]);
     }
