@@ -30,6 +30,7 @@ internal sealed class PartsCandidate(
 
     public async ValueTask<CandidateHeader> ReadHeaderAsync(CancellationToken cancellationToken)
     {
+        _reading = null; // a new turn (the intake may try it again after a publish): only this turn's read counts
         var first = inbox.FindPart(stream, 0, out _) ?? throw SyncException.MissingBase($"{What}: part 0 is no longer in the inbox");
         var descriptor = await File.ReadAllBytesAsync(Path.ChangeExtension(first, UdpStreamFile.DescriptorExtension), cancellationToken).ConfigureAwait(false);
         return new CandidateHeader(UdpDescriptor.Decode(descriptor));
