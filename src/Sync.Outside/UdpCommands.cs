@@ -233,7 +233,7 @@ internal static class UdpCommands
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-                // Signalled: what was spooled counts as sent on the next run (see UdpSpool.WriteAsync).
+                // Signalled: what was spooled counts as sent on the next run (see SpoolWrite).
                 CommandRunner.Fail(Agent, "cancelled; a generation whose stream was spooled is recorded as sent on the next run");
                 return CommandRunner.Cancelled;
             }

@@ -7,8 +7,8 @@ namespace Sync.Transport.Udp;
 /// <summary>
 /// Sends the spools of the newest generations again and again, oldest first, at a low rate, until stopped: an
 /// inside that was down, or lost more than the FEC could repair, catches up with no operator and no return
-/// channel. Each spool goes out under the session id it was first sent with, so a receiver holding part of it
-/// continues where it stopped, and one that finished it ignores it. The spool directory is listed again every
+/// channel. Each spool goes out in the parts `send` cut it into, each under the session id it was first sent with,
+/// so a receiver holding some parts, or part of one, continues where it stopped, and one that finished it ignores it. The spool directory is listed again every
 /// round, so generations sent meanwhile by `send` join the carousel. Runs on the caller's task; one send at a time.
 /// </summary>
 public sealed class UdpCarousel(UdpSpool spool, UdpSender sender, ILogger logger, TimeProvider time)
@@ -33,30 +33,21 @@ public sealed class UdpCarousel(UdpSpool spool, UdpSender sender, ILogger logger
 
             foreach (var entry in entries)
             {
-                byte[] descriptor;
+                UdpSendReport? report;
                 try
                 {
-                    descriptor = await File.ReadAllBytesAsync(entry.DescriptorPath, cancellationToken).ConfigureAwait(false);
+                    report = await SendAsync(entry, options with { Passes = 1, FirstPass = FreshPass(round) }, cancellationToken).ConfigureAwait(false);
                 }
                 catch (FileNotFoundException)
                 {
                     continue; // pruned by a send since the listing
                 }
 
-                UdpSendReport report;
-                try
+                if (report is not null)
                 {
-                    // One pass per round; every round is another chance for a receiver that is short of symbols.
-                    report = await sender.SendAsync(entry.StreamPath, descriptor, options with { SessionId = entry.SessionId, Passes = 1, FirstPass = FreshPass(round) }, null, cancellationToken)
-                        .ConfigureAwait(false);
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"carousel round {round}: {entry.Describe}, {entry.Length} bytes, {report.Packets} packets in {report.Elapsed.TotalSeconds:F1} s at {BitRate.Format(report.AchievedBitsPerSecond)}"));
                 }
-                catch (FileNotFoundException)
-                {
-                    continue;
-                }
-
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"carousel round {round}: {entry.Describe}, {entry.Length} bytes, {report.Packets} packets in {report.Elapsed.TotalSeconds:F1} s at {BitRate.Format(report.AchievedBitsPerSecond)}"));
             }
 
             if (rounds == 0 || round < rounds)
@@ -67,6 +58,37 @@ public sealed class UdpCarousel(UdpSpool spool, UdpSender sender, ILogger logger
 
         UdpLog.CarouselStopped(logger, round);
         return round;
+    }
+
+    /// <summary>
+    /// One pass of a spooled stream, cut into the parts `send` sent (the cut depends only on the stream's length and the
+    /// code's shape: <see cref="SpoolPartPlan"/>), each under the session id `send` used. Null when the spool was
+    /// pruned meanwhile.
+    /// </summary>
+    private async Task<UdpSendReport?> SendAsync(UdpStreamFile entry, UdpSendOptions options, CancellationToken cancellationToken)
+    {
+        var signedHeader = UdpDescriptor.Decode(await File.ReadAllBytesAsync(entry.DescriptorPath, cancellationToken).ConfigureAwait(false));
+        using var file = File.OpenHandle(entry.StreamPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        long packets = 0, wireBytes = 0, blocks = 0;
+        var elapsed = TimeSpan.Zero;
+        foreach (var (place, length) in SpoolPartPlan.For(options).Cut(entry.Length))
+        {
+            var sha256 = await FileReads.Sha256Async(file, place.Offset, length, cancellationToken).ConfigureAwait(false);
+            if (sha256 is null)
+            {
+                return null; // shorter than listed: replaced under us
+            }
+
+            await using var send = sender.Prepare(file, place.Offset, length, sha256, UdpDescriptor.EncodePart(signedHeader, place),
+                options with { SessionId = UdpDescriptor.SessionId(entry.SessionId, place) }, null);
+            var part = await send.RunAsync(cancellationToken).ConfigureAwait(false);
+            packets += part.Packets;
+            wireBytes += part.WireBytes;
+            blocks += part.Blocks;
+            elapsed += part.Elapsed;
+        }
+
+        return new UdpSendReport(packets, wireBytes, elapsed, elapsed > TimeSpan.Zero ? wireBytes * 8 / elapsed.TotalSeconds : 0, options.Passes, blocks);
     }
 
     /// <summary>

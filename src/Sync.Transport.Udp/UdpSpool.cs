@@ -1,8 +1,7 @@
 using Sync.Core;
 using Sync.Core.Export;
-using Sync.Core.Storage;
 using Sync.Engine.Outside;
-using Sync.Protocol;
+using Sync.Transport.Udp.Internal;
 
 namespace Sync.Transport.Udp;
 
@@ -10,7 +9,8 @@ namespace Sync.Transport.Udp;
 /// The delta streams the outside has sent over UDP, kept in STATE/udp-spool so later passes and the carousel can
 /// send them again with no rescan, named as <see cref="UdpStreamFile"/> says: the frame stream exactly as the
 /// inside applies it, and the descriptor announced with it. A `.stream` file exists only complete: it
-/// is written under a temporary name, flushed, and renamed into place after its descriptor.
+/// is written under a temporary name (while its first parts are already being sent), flushed, and renamed into place
+/// after its descriptor.
 /// Used by `send` (one writer, under the outside state's lock) and by `carousel` (readers, no lock, so a
 /// carousel can run beside `send`; a spool pruned under a reader is skipped).
 /// </summary>
@@ -36,45 +36,10 @@ public sealed class UdpSpool
     }
 
     /// <summary>
-    /// Writes the prepared generation's stream and descriptor. Before the stream file appears under its final
-    /// name the generation is recorded as pending with that name, so an outside interrupted while sending records
-    /// it as sent on its next run: once the first packet left, the inside may hold it, and the next delta must
-    /// build on it (the spool stays for the carousel to repeat).
+    /// Starts spooling the prepared generation's stream, cut into parts by <paramref name="plan"/> that may be sent as
+    /// they are written (see <see cref="SpoolWrite"/> for the order that keeps an interrupted send recoverable).
     /// </summary>
-    public async Task<UdpStreamFile> WriteAsync(PreparedExport prepared, EmissionRecord record, OperationProgress progress, CancellationToken cancellationToken)
-    {
-        var header = prepared.Header;
-        var name = UdpStreamFile.Stem(header) + UdpStreamFile.StreamExtension;
-        var final = Path.Combine(DirectoryPath, name);
-        var temporary = Path.Combine(DirectoryPath, ".tmp-" + name);
-        try
-        {
-            // No FileStream buffer: the pipe gathers small frames and hands the file 256 KiB or more per flush.
-            await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
-            {
-                await using (var writer = PipeFrameWriter.Create(file, leaveOpen: true))
-                {
-                    await prepared.EmitAsync(writer, progress, cancellationToken).ConfigureAwait(false);
-                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
-            }
-
-            AtomicFile.WriteAllBytes(Path.ChangeExtension(final, UdpStreamFile.DescriptorExtension), UdpDescriptor.Encode(prepared.SignedHeader));
-            record.Spooled(final);
-            File.Move(temporary, final);
-            record.Visible();
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-
-        return new UdpStreamFile(header.TargetGeneration, header.BaseGeneration, header.StreamIdHex, final, new FileInfo(final).Length);
-    }
+    internal SpoolWrite Begin(PreparedExport prepared, EmissionRecord record, SpoolPartPlan plan) => new(DirectoryPath, prepared, record, plan);
 
     /// <summary>Complete spools, oldest generation first (a full stream before a delta of the same generation).</summary>
     public IReadOnlyList<UdpStreamFile> List()

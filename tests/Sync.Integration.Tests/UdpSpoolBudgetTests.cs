@@ -5,7 +5,8 @@ namespace Sync.Integration.Tests;
 
 /// <summary>
 /// The receiver's spool on a disk it shares: a session bigger than the spool's budget or the free space is refused
-/// before anything is reserved, reported, and does not keep a smaller session out.
+/// before anything is reserved, reported, and does not keep a smaller session out. (A stream sent in parts needs
+/// room for one part at a time: completed parts move to the inbox in the inside's state.)
 /// </summary>
 [Collection(UdpDiodeCollection.Name)]
 public sealed class UdpSpoolBudgetTests
@@ -42,14 +43,15 @@ public sealed class UdpSpoolBudgetTests
     /// </summary>
     private static async Task RefusedThenSmallerArrivesAsync(UdpLoopbackRig rig, ServerProcess receiver, string reason, Func<Task> nothingTaken)
     {
-        var big = await rig.Send(rig.OutsideState, extra: ["--passes", "1"]);
+        // 256-block windows (47 MB) make the whole stream one part: `send` cuts a stream into parts of whole windows.
+        var big = await rig.Send(rig.OutsideState, extra: ["--passes", "1", "--interleave", "256"]);
         Assert.True(big.ExitCode == 0, big.ToString());
         await receiver.WaitForOutputAsync("1 not admitted", seconds: 30);
         Assert.False(receiver.HasExited, $"the receiver ended on a session too large for its spool:\n{receiver.Output}");
         await nothingTaken();
         Assert.Contains(reason, receiver.Output.Split('\n').Single(l => l.Contains("is not collected", StringComparison.Ordinal)));
         var status = await Run.Ok(Run.Inside("status", "--state", rig.InsideState));
-        Assert.Contains("pending: generation 1 (full) is announced but not collected", status.Stdout);
+        Assert.Contains("pending: generation 1 (full) part 0 is announced but not collected", status.Stdout);
         using (var json = JsonDocument.Parse((await Run.Ok(Run.Inside("status", "--state", rig.InsideState, "--json"))).Stdout))
         {
             var pending = Assert.Single(json.RootElement.GetProperty("pending").EnumerateArray());
