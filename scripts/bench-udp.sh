@@ -4,8 +4,10 @@
 # the same pacing, and prints a table.
 #
 #   sudo bash scripts/bench-udp.sh [--size-mib 1024] [--rate-mbit "1000"] [--mtu 1500] [--losses "0 1 5"]
-#                                  [--bursts "1000"] [--codes "rs8 rs16"] [--runs 1] [--no-udpcast] [--work DIR]
+#                                  [--bursts "1000"] [--codes "rs8 rs16"] [--runs 1] [--no-udpcast] [--published] [--work DIR]
 #
+# --published runs the agents as the packages ship them (self-contained, single-file, ReadyToRun, as
+# scripts/package.sh publishes them) instead of the framework-dependent Release build.
 # --rate-mbit takes a list ("1000 2000 4000"): every row is measured at each rate, which finds the highest rate at
 # which one sender and one receiver still deliver intact in one pass. --mtu sets the veth link's MTU (9000: jumbo
 # frames) and our datagram size; udpcast's packets stay at its maximum of 1456 payload bytes whatever the MTU.
@@ -38,13 +40,14 @@ set -euo pipefail
 cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
-size_mib=1024 rates="1000" mtu=1500 losses="0 1 5" bursts="1000" codes="rs8 rs16" runs=1 work_parent=/var/tmp with_udpcast=1
+size_mib=1024 rates="1000" mtu=1500 losses="0 1 5" bursts="1000" codes="rs8 rs16" runs=1 work_parent=/var/tmp with_udpcast=1 published=0
 while (($#)); do
     case $1 in
         --size-mib) size_mib=$2; shift 2 ;;
         --rate-mbit) rates=$2; shift 2 ;;
         --mtu) mtu=$2; shift 2 ;;
         --no-udpcast) with_udpcast=0; shift ;;
+        --published) published=1; shift ;;
         --losses) losses=$2; shift 2 ;;
         --bursts) bursts=$2; shift 2 ;;
         --codes) codes=$2; shift 2 ;;
@@ -67,6 +70,7 @@ if [[ ! -f $OUT || ! -f $IN ]]; then
     log "building (Release)"
     dotnet build Sync.sln -c Release -v quiet -nologo >/dev/null
 fi
+outside_agent=(dotnet "$OUT") inside_agent=(dotnet "$IN")
 
 NAME="bench$$"
 WORK=$(mktemp -d "$work_parent/sync-bench-udp.XXXXXX")
@@ -86,7 +90,18 @@ mkdir -p "$WORK/tree"
 head -c $((size_mib << 20)) /dev/urandom >"$WORK/tree/payload.bin"
 payload_sha=$(sha256sum "$WORK/tree/payload.bin" | cut -d' ' -f1)
 payload_bytes=$((size_mib << 20))
-dotnet "$OUT" keygen --key "$WORK/key" >/dev/null
+if ((published)); then
+    # The executables the packages ship (scripts/package.sh): self-contained, single file, ReadyToRun.
+    for agent in outside inside; do
+        log "publishing sync-$agent as the package does (ReadyToRun)"
+        project=Sync.${agent^}
+        dotnet publish "src/$project" -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true -p:PublishReadyToRun=true \
+            -p:PublishReadyToRunComposite=false -p:DebugType=none --artifacts-path "$WORK/artifacts" -o "$WORK/published-$agent" >"$WORK/publish-$agent.log" 2>&1 </dev/null ||
+            die "dotnet publish $project failed (log: $WORK/publish-$agent.log)"
+    done
+    outside_agent=("$WORK/published-outside/sync-outside") inside_agent=("$WORK/published-inside/sync-inside")
+fi
+"${outside_agent[@]}" keygen --key "$WORK/key" >/dev/null
 bash scripts/netns.sh up "$NAME" --mtu "$mtu" >/dev/null
 OUTSIDE="$NAME-o" INSIDE="$NAME-i1"
 
@@ -106,13 +121,13 @@ ours() { # ours TAG RUN FEC-OPTIONS... -> "goodput intact sender-rate receiver-d
     shift 2
     mkdir -p "$dir"
     # A fresh inside each run; one outside state, so the scan cache spares a re-hash (--full still sends everything).
-    ip netns exec "$INSIDE" /usr/bin/time -f '%M %U %S' -o "$dir/receive.rss" dotnet "$IN" receive --udp 198.18.0.2:7700 --target "$dir/target" --state "$dir/inside" \
+    ip netns exec "$INSIDE" /usr/bin/time -f '%M %U %S' -o "$dir/receive.rss" "${inside_agent[@]}" receive --udp 198.18.0.2:7700 --target "$dir/target" --state "$dir/inside" \
         --trust "$WORK/key.pub" --once --timeout "$receive_timeout" --report-interval 2 > >(stamp >"$dir/receive.out") 2>"$dir/receive.err" &
     local receiver=$!
     for _ in $(seq 100); do ip netns exec "$INSIDE" ss -Hlun 'sport = :7700' | grep -q . && break; sleep 0.1; done
-    dotnet "$OUT" scan --source "$WORK/tree" --state "$WORK/outside" --quiet >/dev/null
+    "${outside_agent[@]}" scan --source "$WORK/tree" --state "$WORK/outside" --quiet >/dev/null
     local launched=$EPOCHREALTIME
-    ip netns exec "$OUTSIDE" /usr/bin/time -f '%M %U %S' -o "$dir/send.rss" dotnet "$OUT" send --source "$WORK/tree" --state "$WORK/outside" --key "$WORK/key" \
+    ip netns exec "$OUTSIDE" /usr/bin/time -f '%M %U %S' -o "$dir/send.rss" "${outside_agent[@]}" send --source "$WORK/tree" --state "$WORK/outside" --key "$WORK/key" \
         --udp 198.18.0.2:7700 --rate "${rate_mbit}M" --mtu "$mtu" --passes 1 "$@" --full --quiet --verbose \
         > "$dir/send.out" 2> >(stamp >"$dir/send.err") || log "ours $tag: send failed (see $dir/send.err)"
     wait "$receiver" || log "ours $tag: receive exited $? (see $dir/receive.err)"
@@ -120,7 +135,7 @@ ours() { # ours TAG RUN FEC-OPTIONS... -> "goodput intact sender-rate receiver-d
     local start end published intact=no
     start=$(first_time "$dir/send.err" "transmission started")
     end=$(last_time "$dir/receive.out" "checksummed")
-    published=$(first_time "$dir/receive.out" " published ")
+    published=$(first_time "$dir/receive.out" " published (was ")
     local planned
     planned=$(first_time "$dir/send.err" " planned: ")
     if [[ -f $dir/target/payload.bin ]] && [[ $(sha256sum "$dir/target/payload.bin" | cut -d' ' -f1) == "$payload_sha" ]]; then intact=yes; fi
@@ -128,7 +143,7 @@ ours() { # ours TAG RUN FEC-OPTIONS... -> "goodput intact sender-rate receiver-d
     # Why a run fell short: the rate the sender achieved, how often the receive thread waited for the decode loop,
     # and packets the kernel dropped at the socket.
     local sent drops setup
-    setup=$(grep -o 'first packet out after [0-9.]* s' "$dir/send.err" | awk '{ print $5 }' || true)
+    setup=$(grep -m1 -o 'first packet out after [0-9.]* s' "$dir/send.err" | awk '{ print $5 }' || true) # the first part's
     sent=$(grep -o 'at [0-9.]* [MG]bit/s (asked' "$dir/send.out" | awk '{ print ($3 == "Gbit/s") ? $2 * 1000 : $2 }' || true)
     drops=$(grep -o 'queue waits [0-9]*' "$dir/last-report" | awk '{print $3}' || true)/$(grep -o 'kernel drops -\?[0-9]*' "$dir/last-report" | awk '{print $3}' || true)
     local rss_out rss_in
@@ -180,8 +195,8 @@ rs8_symbol=$((mtu - 64)) rs16_symbol=$(((mtu - 64) / 64 * 64))
 ceiling() { awk -v r="$rate_mbit" -v s="$1" -v w="$2" -v f="$3" 'BEGIN { printf "%.0f", r * s / w / (1 + f / 100) }'; }
 
 # The rs16 options fec-plan gives for a link (its "use:" line).
-rs16_options() { dotnet "$OUT" fec-plan --rate "${rate_mbit}M" --mtu "$mtu" "$@" | grep -m1 -- '--fec-code rs16' | sed -e 's/^use: *//' -e 's/ *(.*//'; }
-rs8_options() { dotnet "$OUT" fec-plan --rate "${rate_mbit}M" --mtu "$mtu" "$@" | grep -m1 -- '--fec-code rs8' | sed -e 's/^use: *//' -e 's/ *(.*//'; }
+rs16_options() { "${outside_agent[@]}" fec-plan --rate "${rate_mbit}M" --mtu "$mtu" "$@" | grep -m1 -- '--fec-code rs16' | sed -e 's/^use: *//' -e 's/ *(.*//'; }
+rs8_options() { "${outside_agent[@]}" fec-plan --rate "${rate_mbit}M" --mtu "$mtu" "$@" | grep -m1 -- '--fec-code rs8' | sed -e 's/^use: *//' -e 's/ *(.*//'; }
 option() { awk -v o="$2" '{ for (i = 1; i < NF; i++) if ($i == o) print $(i + 1) }' <<<"$1"; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

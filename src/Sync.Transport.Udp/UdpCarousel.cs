@@ -80,7 +80,7 @@ public sealed class UdpCarousel(UdpSpool spool, UdpSender sender, ILogger logger
             }
 
             await using var send = sender.Prepare(file, place.Offset, length, sha256, UdpDescriptor.EncodePart(signedHeader, place),
-                options with { SessionId = UdpDescriptor.SessionId(entry.SessionId, place) }, null);
+                options.ForPart(place, length) with { SessionId = UdpDescriptor.SessionId(entry.SessionId, place) }, null);
             var part = await send.RunAsync(cancellationToken).ConfigureAwait(false);
             packets += part.Packets;
             wireBytes += part.WireBytes;

@@ -104,12 +104,12 @@ public sealed class UdpDiodeTests
     public async Task One_percent_loss_in_bursts_of_1000_is_repaired_in_one_pass_by_the_GF16_plan_for_it()
     {
         await using var rig = await UdpDiodeRig.CreateAsync();
-        rig.MakeTree(files: 10, sizeBytes: 5_000_000, seed: 31);
+        rig.MakeTree(files: 12, sizeBytes: 5_000_000, seed: 31);
         await rig.Link.BurstLossAsync(1, drop: 1000, every: 100_000, at: 20_000);
 
-        // fec-plan --loss 1 --burst 1000 --periodic: k = 992, r = 24 (2.42 %), 42 blocks interleaved. This stream is
-        // about 36 blocks, one window shorter than 42, whose blocks get ceil(24 x 42 / 36) = 28 repairs: a burst of
-        // 1000 costs each at most 28.
+        // fec-plan --loss 1 --burst 1000 --periodic: k = 992, r = 24 (2.42 %), 42 blocks interleaved. The stream goes
+        // in three parts: 1 MiB, one whole window of 42 blocks (58.7 MB), the rest. The burst lands in the window,
+        // whose round-robin order costs each block at most ceil(1000 / 42) = 24 symbols: what its repairs cover.
         var receive = await rig.StartReceiveAsync(1, Once);
         var send = await rig.Send("300M", "--passes", "1", "--fec-code", "rs16", "--data-symbols", "992", "--fec-overhead", "2.4", "--interleave", "42");
         Assert.True(send.ExitCode == 0, send.ToString());

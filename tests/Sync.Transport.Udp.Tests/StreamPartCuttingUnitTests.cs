@@ -11,20 +11,43 @@ public sealed class StreamPartCuttingUnitTests
         TestTickets.Send(new IPEndPoint(IPAddress.Loopback, 9), 1_000_000_000) with { DataSymbolsPerBlock = k, Interleave = interleave };
 
     [Fact]
-    public void Parts_grow_from_one_mebibyte_and_are_whole_interleave_windows()
+    public void The_first_part_is_one_mebibyte_and_the_next_grow_in_whole_interleave_windows()
     {
         var small = SpoolPartPlan.For(Options(k: 4, interleave: 1)); // a 5.6 KiB window at MTU 1500
         Assert.Equal(4 * 1436, small.WindowBytes);
         var targets = Enumerable.Range(0, 8).Select(small.TargetBytes).ToArray();
-        Assert.All(targets, t => Assert.Equal(0, t % small.WindowBytes));
-        Assert.InRange(targets[0], SpoolPartPlan.FirstPartBytes, SpoolPartPlan.FirstPartBytes + small.WindowBytes);
+        Assert.Equal(SpoolPartPlan.FirstPartBytes, targets[0]);
+        Assert.All(targets.Skip(1), t => Assert.Equal(0, t % small.WindowBytes));
         Assert.True(targets.Zip(targets.Skip(1)).All(p => p.First <= p.Second), "parts never shrink");
         Assert.InRange(targets[7], SpoolPartPlan.LargestGrowthBytes, SpoolPartPlan.LargestGrowthBytes + small.WindowBytes);
 
-        // A window larger than the growth (burst protection over many blocks) is the smallest part.
+        // A window larger than the growth (burst protection over many blocks) is the smallest later part.
         var deep = SpoolPartPlan.For(Options(k: 128, interleave: 1024));
-        Assert.Equal(deep.WindowBytes, deep.TargetBytes(0));
+        Assert.Equal(SpoolPartPlan.FirstPartBytes, deep.TargetBytes(0));
+        Assert.Equal(deep.WindowBytes, deep.TargetBytes(1));
         Assert.Equal(deep.WindowBytes, deep.TargetBytes(9));
+    }
+
+    [Fact]
+    public void A_first_part_shorter_than_a_window_keeps_the_interleave_depth_and_the_repairs_per_block()
+    {
+        var options = Options(k: 128, interleave: 64) with { FecOverhead = 0.0625 };
+        var firstOfMore = new StreamPart(0, 0, Last: false);
+
+        var first = options.ForPart(firstOfMore, SpoolPartPlan.FirstPartBytes); // 731 symbols of 1436 bytes
+        Assert.Equal(12, first.DataSymbolsPerBlock); // 731 / 64 blocks, rounded up
+        Assert.Equal(64, first.Interleave);
+        Assert.Equal(options.RepairPerPass, first.RepairPerPass);
+        Assert.Equal(8, first.RepairPerPass);
+        Assert.Null(UdpSendValidation.FirstProblem(first));
+
+        // A stream of one part (a small delta), the later parts, a whole window and the other code keep the planned
+        // shape: the deeper cut costs r x interleave repairs, worth it once per generation only.
+        Assert.Equal(options, options.ForPart(new StreamPart(0, 0, Last: true), SpoolPartPlan.FirstPartBytes));
+        Assert.Equal(options, options.ForPart(new StreamPart(1, SpoolPartPlan.FirstPartBytes, Last: false), 2 << 20));
+        Assert.Equal(options, options.ForPart(firstOfMore, SpoolPartPlan.For(options).WindowBytes));
+        var rs16 = options with { Code = FecCode.ReedSolomon16, DataSymbolsPerBlock = 992, FecOverhead = 0.024, Interleave = 42 };
+        Assert.Equal(rs16, rs16.ForPart(firstOfMore, SpoolPartPlan.FirstPartBytes));
     }
 
     [Fact]

@@ -2,10 +2,11 @@ namespace Sync.Transport.Udp.Internal;
 
 /// <summary>
 /// Where `send` cuts a generation's stream into parts while it spools it, so the first part leaves within
-/// milliseconds of the emit's start and the inside can apply each part while the next is on the wire. Parts grow from
-/// 1 MiB to 32 MiB (small first parts start the link early; larger later ones spend less of it on per-session
-/// announces and tails) and are rounded up to whole interleave windows (k × symbol × interleave bytes): a part shorter
-/// than a window would spread its symbols over fewer blocks and lose the burst protection the operator planned.
+/// milliseconds of the plan's end and the inside can apply each part while the next is on the wire. The first part is
+/// 1 MiB (sent in shorter blocks that keep the interleave depth and repairs per block: UdpSendOptions.ForPart); the
+/// next ones grow from 2 MiB to 32 MiB (larger parts spend less of the link on per-session announces and tails) and
+/// are rounded up to whole interleave windows (k × symbol × interleave bytes), so they are sent in the shape the
+/// operator planned.
 /// </summary>
 internal sealed class SpoolPartPlan
 {
@@ -23,6 +24,11 @@ internal sealed class SpoolPartPlan
     /// <summary>The size at which part <paramref name="index"/> is closed (at the first write past it).</summary>
     public long TargetBytes(int index)
     {
+        if (index == 0)
+        {
+            return FirstPartBytes; // sent in shorter blocks that keep the window's depth: UdpSendOptions.ForPart
+        }
+
         long growth = index >= 5 ? LargestGrowthBytes : Math.Min(LargestGrowthBytes, FirstPartBytes << index);
         return (growth + WindowBytes - 1) / WindowBytes * WindowBytes;
     }
