@@ -16,6 +16,7 @@ public sealed class UdpSender
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly BlockCodecFactory _codecs;
+    private readonly SendWindowPool _windows = new();
 
     public UdpSender(ILogger logger, TimeProvider time)
         : this(logger, time, BlockCodecs.Production)
@@ -91,7 +92,7 @@ public sealed class UdpSender
         var socket = UdpSockets.CreateSender(options);
         try
         {
-            var session = new SendSession(options, schedule, sessionId, sealedTicket, sealLength, file, offset, socket, _codecs, _logger, _time, progress);
+            var session = new SendSession(options, schedule, sessionId, sealedTicket, sealLength, file, offset, socket, _codecs, _logger, _time, progress, _windows);
             return new PreparedSend(session, socket, sessionId, _logger);
         }
         catch

@@ -38,6 +38,7 @@ internal sealed class SendSession
     private readonly TimeProvider _time;
     private readonly IProgress<UdpSendProgress>? _progress;
     private readonly BlockingCollection<SendWindow> _free;
+    private readonly SendWindowPool _windows;
     private readonly BlockingCollection<SendWindow> _ready;
     private readonly ManualResetEventSlim _primed = new();
     private readonly int _pool;
@@ -57,9 +58,10 @@ internal sealed class SendSession
 
     public SendSession(
         UdpSendOptions options, SymbolSchedule schedule, ulong sessionId, byte[] sealedTicket, int sealLength, SafeFileHandle file, long objectOffset, Socket socket, BlockCodecFactory codecs,
-        ILogger logger, TimeProvider time, IProgress<UdpSendProgress>? progress)
+        ILogger logger, TimeProvider time, IProgress<UdpSendProgress>? progress, SendWindowPool? windows = null)
     {
         _created = time.GetTimestamp();
+        _windows = windows ?? new SendWindowPool();
         _options = options;
         _schedule = schedule;
         _sessionId = sessionId;
@@ -94,7 +96,7 @@ internal sealed class SendSession
         _ready = new BlockingCollection<SendWindow>(Math.Max(1, pool));
         for (int i = 0; i < pool; i++)
         {
-            _free.Add(new SendWindow((int)maxPackets, options.DatagramSize));
+            _free.Add(_windows.Rent((int)maxPackets, options.DatagramSize));
         }
     }
 
@@ -155,8 +157,17 @@ internal sealed class SendSession
         Release();
     }
 
+    /// <summary>Hands the windows on to the next session (both threads have ended), then frees the queues.</summary>
     private void Release()
     {
+        foreach (var queue in new[] { _free, _ready })
+        {
+            while (queue.TryTake(out var window))
+            {
+                _windows.Return(window);
+            }
+        }
+
         _free.Dispose();
         _ready.Dispose();
         _primed.Dispose();

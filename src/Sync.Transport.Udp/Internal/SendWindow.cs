@@ -17,6 +17,9 @@ internal sealed class SendWindow
 
     public byte[] Datagrams { get; }
 
+    /// <summary>Datagrams it can hold.</summary>
+    public int Capacity => Datagrams.Length / DatagramSize;
+
     public int DatagramSize { get; }
 
     /// <summary>What each datagram carries, in send order.</summary>
