@@ -56,7 +56,7 @@ public sealed class StreamPartCuttingUnitTests
         var plan = SpoolPartPlan.For(Options(k: 16, interleave: 1));
         var file = new MemoryStream();
         var parts = new List<SpooledPart>();
-        var cutter = new PartCuttingStream(file, plan, parts.Add);
+        var cutter = new PartCuttingStream(file, plan, (part, _) => { parts.Add(part); return ValueTask.CompletedTask; });
         var random = new Random(7);
         long total = 0;
         while (total < 9 << 20)
@@ -89,16 +89,17 @@ public sealed class StreamPartCuttingUnitTests
     }
 
     [Fact]
-    public void A_stream_that_fills_its_first_part_exactly_is_one_last_part()
+    public async Task A_stream_that_fills_its_first_part_exactly_is_one_last_part()
     {
         var plan = SpoolPartPlan.For(Options(k: 128, interleave: 64));
-        var cutter = new PartCuttingStream(new MemoryStream(), plan, _ => Assert.Fail("no part should close early"));
-        cutter.Write([1, 2, 3]);
-        cutter.Write(new byte[plan.TargetBytes(0) - 3]); // exactly full: closed only when a next byte comes
+        var cutter = new PartCuttingStream(new MemoryStream(), plan, (_, _) => throw new InvalidOperationException("no part should close early"));
+        await cutter.WriteAsync(new byte[] { 1, 2, 3 });
+        await cutter.WriteAsync(new byte[plan.TargetBytes(0) - 3]); // exactly full: closed only when a next byte comes
 
         var only = cutter.FinishLast();
 
         Assert.Equal(new StreamPart(0, 0, Last: true), only.Place);
         Assert.Equal(plan.TargetBytes(0), only.Length);
+        Assert.Throws<NotSupportedException>(() => cutter.Write([4]));
     }
 }

@@ -7,9 +7,11 @@ namespace Sync.Transport.Udp.Internal;
 /// <see cref="SpoolPartPlan"/> says and hashes each part on the way, so the sender need not read a part twice. Every
 /// part but the last is exactly its target size (a write is split at the boundary), so the cut depends on the bytes
 /// and the plan alone and can be found again in the spooled file. A full part is closed when the next byte arrives
-/// (its bytes are in the file by then); the last one by <see cref="FinishLast"/>, once the caller made the stream durable.
+/// (its bytes are in the file by then) and handed on, which waits while the sender is parts behind: the emit keeps
+/// pace with the link instead of taking the CPU the first parts' encoding needs. The last part comes from
+/// <see cref="FinishLast"/>, once the caller made the stream durable.
 /// </summary>
-internal sealed class PartCuttingStream(Stream file, SpoolPartPlan plan, Action<SpooledPart> closed) : Stream
+internal sealed class PartCuttingStream(Stream file, SpoolPartPlan plan, Func<SpooledPart, CancellationToken, ValueTask> closed) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private int _index;
@@ -35,16 +37,8 @@ internal sealed class PartCuttingStream(Stream file, SpoolPartPlan plan, Action<
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        while (!buffer.IsEmpty)
-        {
-            var piece = buffer[..Room(buffer.Length)];
-            file.Write(piece);
-            Took(piece);
-            buffer = buffer[piece.Length..];
-        }
-    }
+    /// <summary>Not supported: handing a part on may wait for the sender (written through a pipe, asynchronously).</summary>
+    public override void Write(ReadOnlySpan<byte> buffer) => throw new NotSupportedException("write asynchronously: a closed part may wait for the sender");
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -53,7 +47,12 @@ internal sealed class PartCuttingStream(Stream file, SpoolPartPlan plan, Action<
     {
         while (!buffer.IsEmpty)
         {
-            var piece = buffer[..Room(buffer.Length)];
+            if (_position - _partStart >= plan.TargetBytes(_index))
+            {
+                await closed(Close(last: false), cancellationToken).ConfigureAwait(false);
+            }
+
+            var piece = buffer[..(int)Math.Min(buffer.Length, plan.TargetBytes(_index) - (_position - _partStart))];
             await file.WriteAsync(piece, cancellationToken).ConfigureAwait(false);
             Took(piece.Span);
             buffer = buffer[piece.Length..];
@@ -87,19 +86,6 @@ internal sealed class PartCuttingStream(Stream file, SpoolPartPlan plan, Action<
     {
         _hash.AppendData(written);
         _position += written.Length;
-    }
-
-    /// <summary>How much of <paramref name="wanted"/> bytes go into the current part, closing it first when it is full.</summary>
-    private int Room(int wanted)
-    {
-        long room = plan.TargetBytes(_index) - (_position - _partStart);
-        if (room <= 0)
-        {
-            closed(Close(last: false));
-            room = plan.TargetBytes(_index);
-        }
-
-        return (int)Math.Min(wanted, room);
     }
 
     private SpooledPart Close(bool last)

@@ -18,7 +18,10 @@ namespace Sync.Transport.Udp.Internal;
 /// </summary>
 internal sealed class SpoolWrite : IDisposable
 {
-    private readonly Channel<SpooledPart> _parts = Channel.CreateUnbounded<SpooledPart>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    // One part waits here beside the one on the wire and the next one priming: the writer stays about three parts ahead
+    // of the link (at most 96 MiB), so its reads and writes share the CPU with the encoder instead of crowding it out.
+    private readonly Channel<SpooledPart> _parts = Channel.CreateBounded<SpooledPart>(
+        new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly PreparedExport _prepared;
     private readonly EmissionRecord _record;
     private readonly SpoolPartPlan _plan;
@@ -50,7 +53,7 @@ internal sealed class SpoolWrite : IDisposable
             await using (var file = new FileStream(_temporary, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous))
             {
                 _readHandle = File.OpenHandle(_temporary, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                await using var cutter = new PartCuttingStream(file, _plan, part => _parts.Writer.TryWrite(part));
+                await using var cutter = new PartCuttingStream(file, _plan, _parts.Writer.WriteAsync);
                 await using (var writer = PipeFrameWriter.Create(cutter, leaveOpen: true))
                 {
                     await _prepared.EmitAsync(writer, progress, cancellationToken).ConfigureAwait(false);
@@ -65,7 +68,7 @@ internal sealed class SpoolWrite : IDisposable
                 _record.Spooled(_final);
                 File.Move(_temporary, _final);
                 _record.Visible();
-                _parts.Writer.TryWrite(last);
+                await _parts.Writer.WriteAsync(last, cancellationToken).ConfigureAwait(false);
                 _parts.Writer.TryComplete();
             }
         }
