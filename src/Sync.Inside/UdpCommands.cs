@@ -88,12 +88,15 @@ internal static class UdpCommands
             using var applyTrust = TrustStore.Load(trustFiles);
             using var inside = InsideState.OpenForWrite(stateDir);
             var inbox = new UdpInbox(UdpInbox.DirectoryOf(stateDir));
+            var receiver = new UdpReceiver(host.Logger<UdpReceiver>(), time);
             var service = new UdpReceiveService(
                 host.WireCodec(), gateTrust, applyTrust, inside, inbox, new IntakeTarget(result.GetValue(target)!, mode, result.GetValue(keep)) { Settings = apply.Read(result) },
-                host.Logger<UdpReceiveService>(), time, Console.Out);
+                host.Logger<UdpReceiveService>(), time, Console.Out)
+            {
+                LinkActivity = () => receiver.Stats.PacketsReceived,
+            };
             await service.PrepareAsync(token);
 
-            var receiver = new UdpReceiver(host.Logger<UdpReceiver>(), time);
             var interval = TimeSpan.FromSeconds(result.GetValue(report));
             var listening = false;
             var options = new UdpReceiveOptions(bind, result.GetValue(spool) ?? Path.Combine(stateDir, "udp-spool"))

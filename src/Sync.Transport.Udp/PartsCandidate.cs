@@ -17,7 +17,7 @@ namespace Sync.Transport.Udp;
 /// Called on the apply loop only, as is <paramref name="stalls"/>.
 /// </summary>
 internal sealed class PartsCandidate(
-    UdpInbox inbox, UdpPartialStream stream, TimeSpan partWait, TimeProvider time, IDictionary<string, int> stalls, TextWriter output, Action published)
+    UdpInbox inbox, UdpPartialStream stream, TimeSpan partWait, Func<long>? linkActivity, TimeProvider time, IDictionary<string, int> stalls, TextWriter output, Action published)
     : IIntakeCandidate
 {
     private InboxPartsStream? _reading;
@@ -44,7 +44,7 @@ internal sealed class PartsCandidate(
             throw SyncException.MissingBase($"UDP {UdpPartFile.Description(stream.Describe, stalled)} has not arrived; the stream is applied when it does");
         }
 
-        _reading = new InboxPartsStream(inbox, stream, partWait, time);
+        _reading = new InboxPartsStream(inbox, stream, partWait, time, linkActivity);
 
         // The reader owns the parts stream: the intake disposes the source, which completes the pipe and closes it.
         return ValueTask.FromResult<IDeltaSource>(PipeFrameReader.Create(_reading, What, leaveOpen: false));

@@ -75,6 +75,12 @@ public sealed class UdpReceiveService
         init => field = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the part wait must be positive");
     } = DefaultPartWait;
 
+    /// <summary>
+    /// A count that grows while datagrams arrive (the receiver's <see cref="UdpReceiverStats.PacketsReceived"/>): a
+    /// part wait that runs out while it grew waits again, so a slow link is not taken for a lost part.
+    /// </summary>
+    public Func<long>? LinkActivity { get; init; }
+
     /// <summary>Generations published by this run.</summary>
     public int PublishedCount => Volatile.Read(ref _published);
 
@@ -240,7 +246,7 @@ public sealed class UdpReceiveService
 
         IEnumerable<IIntakeCandidate> candidates = [
             .. _inbox.List().Select(entry => new InboxCandidate(_inbox, entry, _output, published)),
-            .. partial.Select(stream => new PartsCandidate(_inbox, stream, PartWait, _time, _stalls, _output, published)),
+            .. partial.Select(stream => new PartsCandidate(_inbox, stream, PartWait, LinkActivity, _time, _stalls, _output, published)),
         ];
         await _intake.ApplyInOrderAsync(candidates, IntakeMode.Service, new OperationProgress(), cancellationToken).ConfigureAwait(false);
         _inbox.RemovePartsUpTo(_state.Published.Generation);

@@ -51,6 +51,38 @@ public sealed class InboxPartsStreamUnitTests : IDisposable
     }
 
     [Fact]
+    public async Task A_part_slower_than_the_wait_is_waited_for_while_datagrams_keep_arriving()
+    {
+        var bytes = new byte[300];
+        _parts.AddPart(new StreamPart(0, 0, false), bytes[..100]);
+        long datagrams = 0;
+        using var flowing = new CancellationTokenSource();
+        var link = Task.Run(async () =>
+        {
+            while (!flowing.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref datagrams);
+                await Task.Delay(10);
+            }
+        });
+        await using var stream = new InboxPartsStream(Inbox, Assert.Single(Inbox.PartialStreams()), TimeSpan.FromMilliseconds(100), TimeProvider.System, () => Interlocked.Read(ref datagrams));
+
+        var reading = ReadAllAsync(stream, 4096);
+        await Task.Delay(500); // five waits' worth, the link busy all along
+        Assert.False(reading.IsCompleted, "gave up on a part while datagrams were still arriving");
+        _parts.AddPart(new StreamPart(1, 100, Last: true), bytes[100..]);
+        Assert.Equal(bytes, await reading);
+
+        // Once the link falls silent, the wait runs out as before.
+        await flowing.CancelAsync();
+        await link;
+        using var other = new PartsInbox();
+        other.AddPart(new StreamPart(0, 0, false), 100);
+        await using var silent = new InboxPartsStream(other.Inbox, Assert.Single(other.Inbox.PartialStreams()), TimeSpan.FromMilliseconds(100), TimeProvider.System, () => Interlocked.Read(ref datagrams));
+        Assert.Equal(SyncErrorKind.MissingBase, (await Assert.ThrowsAsync<SyncException>(() => ReadAllAsync(silent, 4096))).Kind);
+    }
+
+    [Fact]
     public async Task A_part_that_does_not_start_where_the_parts_before_it_end_is_refused()
     {
         _parts.AddPart(new StreamPart(0, 0, false), 100);

@@ -6,7 +6,9 @@ namespace Sync.Transport.Udp.Internal;
 /// <summary>
 /// What is this? A stream sent in parts, read as one stream while its parts still arrive: part 0, 1, 2... from the
 /// <see cref="UdpInbox"/>, in order. When the next part is not there yet it waits for the inbox's
-/// <see cref="UdpInbox.WhenChanged"/> signal (no polling); when none comes within the part wait it fails with a
+/// <see cref="UdpInbox.WhenChanged"/> signal (no polling); when none comes within the part wait, and no datagram
+/// arrived meanwhile either (<c>linkActivity</c>, the receiver's packet count: a slow link takes longer than the
+/// wait for a large part, and starting over from part 0 each time would cost the apply again and again), it fails with a
 /// <see cref="SyncErrorKind.MissingBase"/> error naming the part, so the intake keeps the stream waiting (an
 /// <see cref="IOException"/> would count as disk trouble, a failure of the inside's own). It also gives up early when
 /// the whole stream arrived meanwhile: the next round applies that. After the last part's bytes it ends.
@@ -14,7 +16,7 @@ namespace Sync.Transport.Udp.Internal;
 /// digests make the bytes trustworthy: the consumer discards what it staged when reading fails.
 /// Read by one caller at a time, asynchronously only (a wait must never block a thread).
 /// </summary>
-internal sealed class InboxPartsStream(UdpInbox inbox, UdpPartialStream stream, TimeSpan partWait, TimeProvider time) : ReadOnlyStream
+internal sealed class InboxPartsStream(UdpInbox inbox, UdpPartialStream stream, TimeSpan partWait, TimeProvider time, Func<long>? linkActivity = null) : ReadOnlyStream
 {
     private FileStream? _part;
     private long _partLeft;
@@ -77,6 +79,7 @@ internal sealed class InboxPartsStream(UdpInbox inbox, UdpPartialStream stream, 
     private async Task OpenNextAsync(CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+        var activity = linkActivity?.Invoke();
         while (true)
         {
             var changed = inbox.WhenChanged; // before looking: a part added in between still wakes the wait
@@ -108,6 +111,12 @@ internal sealed class InboxPartsStream(UdpInbox inbox, UdpPartialStream stream, 
             try
             {
                 await changed.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (linkActivity?.Invoke() is { } now && now != activity)
+            {
+                // Datagrams still arrive: on a slow link a part takes longer than the wait; wait again.
+                activity = now;
+                started = time.GetTimestamp();
             }
             catch (TimeoutException)
             {
