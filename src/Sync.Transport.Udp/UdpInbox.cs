@@ -60,6 +60,24 @@ public sealed class UdpInbox
 
     public bool HoldsWhole(string streamIdHex) => List().Any(e => e.StreamIdHex == streamIdHex);
 
+    /// <summary>
+    /// A stream held complete (whole, or every part through the last) that applies without <paramref name="stream"/>:
+    /// another stream of the same generation, or one beyond it built on an older base. Such a stream is what an
+    /// outside sent after abandoning <paramref name="stream"/> half-sent: its missing parts will never come.
+    /// </summary>
+    public string? CompleteStreamNotNeeding(UdpPartialStream stream)
+    {
+        bool Skips(long generation, long baseGeneration, string id) =>
+            id != stream.StreamIdHex && (generation == stream.Generation || (generation > stream.Generation && baseGeneration < stream.Generation));
+
+        if (List().FirstOrDefault(e => Skips(e.Generation, e.BaseGeneration, e.StreamIdHex)) is { } whole)
+        {
+            return whole.Describe;
+        }
+
+        return PartialStreams().FirstOrDefault(p => Skips(p.Generation, p.BaseGeneration, p.StreamIdHex) && Holds(p.StreamIdHex))?.Describe;
+    }
+
     public bool HoldsPart(string streamIdHex, int index) => Parts().Any(p => p.StreamIdHex == streamIdHex && p.Index == index);
 
     /// <summary>

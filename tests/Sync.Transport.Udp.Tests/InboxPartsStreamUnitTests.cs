@@ -82,6 +82,32 @@ public sealed class InboxPartsStreamUnitTests : IDisposable
         Assert.Equal(SyncErrorKind.MissingBase, (await Assert.ThrowsAsync<SyncException>(() => ReadAllAsync(silent, 4096))).Kind);
     }
 
+    [Theory]
+    [InlineData(7, 5, true)] // the same generation again, under another stream id: the outside abandoned ours
+    [InlineData(8, 5, true)] // a later generation on the old base: ours' number was used up
+    [InlineData(8, 7, false)] // a delta from ours: it needs ours, so ours is waited for
+    public async Task A_wait_for_a_part_gives_up_when_a_complete_stream_that_does_not_need_this_one_is_held(long generation, long baseGeneration, bool givesUp)
+    {
+        _parts.AddPart(new StreamPart(0, 0, false), 100); // generation 7 from 5, part 1 never comes
+        await using var stream = new InboxPartsStream(Inbox, Assert.Single(Inbox.PartialStreams()), Long, TimeProvider.System);
+        var reading = ReadAllAsync(stream, 4096);
+        await WaitUntilAsync(() => stream.Index == 1);
+
+        Inbox.Add(PartsInbox.HeaderOf(generation, baseGeneration, "fedcba9876543210fedcba9876543210"), _parts.Object(50), UdpDescriptor.Encode(PartsInbox.Signed));
+
+        if (givesUp)
+        {
+            var missing = await Assert.ThrowsAsync<SyncException>(() => reading.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(SyncErrorKind.MissingBase, missing.Kind);
+            Assert.Contains("needs none of it", missing.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            await Task.Delay(200);
+            Assert.False(reading.IsCompleted, "gave up on a stream the complete one builds on");
+        }
+    }
+
     [Fact]
     public async Task A_part_that_does_not_start_where_the_parts_before_it_end_is_refused()
     {

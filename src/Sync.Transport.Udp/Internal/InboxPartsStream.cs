@@ -11,7 +11,9 @@ namespace Sync.Transport.Udp.Internal;
 /// wait for a large part, and starting over from part 0 each time would cost the apply again and again), it fails with a
 /// <see cref="SyncErrorKind.MissingBase"/> error naming the part, so the intake keeps the stream waiting (an
 /// <see cref="IOException"/> would count as disk trouble, a failure of the inside's own). It also gives up early when
-/// the whole stream arrived meanwhile: the next round applies that. After the last part's bytes it ends.
+/// the whole stream arrived meanwhile, or another complete stream that does not build on this one (an outside that
+/// abandoned this stream half-sent sent that instead; waiting would hold the apply loop for as long as the link is
+/// busy): the next round applies that. After the last part's bytes it ends.
 /// Each part must start where the bytes read so far end; anything else is refused as damaged. Only the engine's
 /// digests make the bytes trustworthy: the consumer discards what it staged when reading fails.
 /// Read by one caller at a time, asynchronously only (a wait must never block a thread).
@@ -105,6 +107,11 @@ internal sealed class InboxPartsStream(UdpInbox inbox, UdpPartialStream stream, 
             if (inbox.HoldsWhole(stream.StreamIdHex))
             {
                 throw SyncException.MissingBase($"{Part(Index)} is not here, but the whole stream arrived: it is applied from that");
+            }
+
+            if (inbox.CompleteStreamNotNeeding(stream) is { } other)
+            {
+                throw SyncException.MissingBase($"{Part(Index)} is not here, and {other}, complete, needs none of it: that is applied first");
             }
 
             var left = partWait - time.GetElapsedTime(started);
