@@ -269,6 +269,43 @@ public sealed class UdpDiodeTests
         await Run.Ok(rig.Verify());
     }
 
+    [NetnsFact]
+    public async Task A_send_killed_mid_stream_publishes_nothing_and_the_next_send_with_its_carousel_brings_the_tree()
+    {
+        await using var rig = await UdpDiodeRig.CreateAsync();
+        rig.MakeTree(files: 10, sizeBytes: 4_000_000, seed: 70);
+        var receive = await rig.StartReceiveAsync(1, Once);
+
+        // Parts of 1, 2.9, 4.4, 8.8, 16.2 and 6.6 MB at 40 Mbit/s: killed once two are in the inside's inbox, the
+        // send leaves a stream the inside cannot publish. Whether it had recorded the generation as spooled by then
+        // (the writer runs up to three parts ahead) decides what the next run does; the inside must end up with the
+        // tree either way, never with part of it.
+        var first = rig.SendInBackground("40M", "--passes", "1", "--interleave", "8");
+        var inbox = Path.Combine(rig.InsideState(1), "udp-inbox");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (PartsHeld(inbox) < 2)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60) && !first.Completion.IsCompleted, $"no two parts arrived before the send ended: {(first.Completion.IsCompleted ? (await first.Completion).ToString() : "still running")}");
+            await Task.Delay(20);
+        }
+
+        first.Process.Kill(); // SIGKILL, mid-stream
+        Assert.NotEqual(0, (await first.Completion).ExitCode);
+        Assert.False(receive.Completion.IsCompleted, $"the inside published from a killed send: {(receive.Completion.IsCompleted ? (await receive.Completion).ToString() : "")}");
+        Assert.False(Directory.Exists(rig.Target()), "a killed send's stream must not be published");
+
+        // The next run, with its carousel after it: the link stays busy until the inside has published, so a stream
+        // that waited for the dead one's parts while datagrams still arrive would hold the apply for good.
+        var second = rig.SendInBackground("40M", "--passes", "1", "--interleave", "8", "--carousel", "--carousel-rate", "20M");
+        var received = await receive.Completion;
+        second.Process.Kill();
+        await second.Completion;
+        Assert.True(received.ExitCode == 0, received.ToString());
+        Assert.Contains(" published (was 0)", received.Stdout);
+        TreeAssert.Equal(rig.Source, rig.Target());
+        await Run.Ok(rig.Verify());
+    }
+
     private static async Task<string> WaitForAsync(Func<Task<string>> probe, Func<string, bool> done)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
