@@ -94,7 +94,8 @@ public sealed class UdpCarrier(UdpSender sender, UdpSendOptions options, int kee
 
                 next = sender.Prepare(
                     write.ReadHandle, part.Place.Offset, part.Length, part.Sha256, UdpDescriptor.EncodePart(prepared.SignedHeader, part.Place),
-                    options.ForPart(part.Place, part.Length) with { SessionId = UdpDescriptor.SessionId(prepared.Header, part.Place) }, new ProgressBridge(progress));
+                    options.ForPart(part.Place, part.Length) with { SessionId = UdpDescriptor.SessionId(prepared.Header, part.Place) },
+                    part.Place.Last ? new ProgressBridge(progress) : null); // earlier parts leave while the emit's bytes are counted
                 next.StartProducing(cancellationToken);
                 if (running is not null)
                 {
