@@ -357,7 +357,11 @@ public sealed class MetricsTests
         Assert.Equal(double.Parse(lag.Groups[1].Value, CultureInfo.InvariantCulture), samples["sync_inside_published_generation"]);
         Assert.Equal(double.Parse(lag.Groups[2].Value, CultureInfo.InvariantCulture), samples["sync_inside_newest_known_generation"]);
         Assert.Equal(double.Parse(lag.Groups[3].Value, CultureInfo.InvariantCulture), samples["sync_inside_generation_lag"]);
-        Assert.Equal(1, samples["sync_udp_sessions_completed_total"]);
+        // One session per part of the stream (2 MB: a first part of 1 MiB and the rest).
+        var completed = Regex.Match(report, @"(\d+) completed");
+        Assert.True(completed.Success, report);
+        Assert.Equal(double.Parse(completed.Groups[1].Value, CultureInfo.InvariantCulture), samples["sync_udp_sessions_completed_total"]);
+        Assert.Equal(2, samples["sync_udp_sessions_completed_total"]);
         Assert.True(samples["sync_udp_receive_buffer_bytes"] > 0);
         Assert.Equal("histogram", samples.Types["sync_udp_burst_length"]);
         Assert.Equal(1, samples["sync_inside_generations_published_total"]);

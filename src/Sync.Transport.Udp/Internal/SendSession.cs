@@ -112,7 +112,7 @@ internal sealed class SendSession
         }
 
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _producer = StartThread("udp-encode", () => Produce(_stop.Token), _stop);
+        _producer = SessionThread.Start("udp-encode", () => Produce(_stop.Token), _stop);
     }
 
     public async Task<UdpSendReport> RunAsync(CancellationToken cancellationToken)
@@ -121,7 +121,7 @@ internal sealed class SendSession
         var stop = _stop!;
         Task producer = _producer!;
         using var registration = cancellationToken.Register(stop.Cancel);
-        Task sender = StartThread("udp-send", () => SendLoop(stop.Token), stop);
+        Task sender = SessionThread.Start("udp-send", () => SendLoop(stop.Token), stop);
         try
         {
             await Task.WhenAll(producer, sender).ConfigureAwait(false);
@@ -172,35 +172,6 @@ internal sealed class SendSession
         _ready.Dispose();
         _primed.Dispose();
         _stop?.Dispose();
-    }
-
-    private static Task StartThread(string name, Action body, CancellationTokenSource stop)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                body();
-                done.SetResult();
-            }
-            catch (OperationCanceledException e)
-            {
-                stop.Cancel();
-                done.SetCanceled(e.CancellationToken);
-            }
-            catch (Exception e)
-            {
-                stop.Cancel();
-                done.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = name,
-        };
-        thread.Start();
-        return done.Task;
     }
 
     private void Produce(CancellationToken cancellationToken)
