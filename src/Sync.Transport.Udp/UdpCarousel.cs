@@ -33,7 +33,7 @@ public sealed class UdpCarousel(UdpSpool spool, UdpSender sender, ILogger logger
 
             foreach (var entry in entries)
             {
-                UdpSendReport? report;
+                PartsReport? report;
                 try
                 {
                     report = await SendAsync(entry, options with { Passes = 1, FirstPass = FreshPass(round) }, cancellationToken).ConfigureAwait(false);
@@ -46,7 +46,7 @@ public sealed class UdpCarousel(UdpSpool spool, UdpSender sender, ILogger logger
                 if (report is not null)
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"carousel round {round}: {entry.Describe}, {entry.Length} bytes, {report.Packets} packets in {report.Elapsed.TotalSeconds:F1} s at {BitRate.Format(report.AchievedBitsPerSecond)}"));
+                        $"carousel round {round}: {entry.Describe}, {entry.Length} bytes, {report.Packets} packets in {report.Elapsed.TotalSeconds:F1} s at {BitRate.Format(report.BitsPerSecond)}"));
                 }
             }
 
@@ -65,12 +65,11 @@ public sealed class UdpCarousel(UdpSpool spool, UdpSender sender, ILogger logger
     /// code's shape: <see cref="SpoolPartPlan"/>), each under the session id `send` used. Null when the spool was
     /// pruned meanwhile.
     /// </summary>
-    private async Task<UdpSendReport?> SendAsync(UdpStreamFile entry, UdpSendOptions options, CancellationToken cancellationToken)
+    private async Task<PartsReport?> SendAsync(UdpStreamFile entry, UdpSendOptions options, CancellationToken cancellationToken)
     {
         var signedHeader = UdpDescriptor.Decode(await File.ReadAllBytesAsync(entry.DescriptorPath, cancellationToken).ConfigureAwait(false));
         using var file = File.OpenHandle(entry.StreamPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-        long packets = 0, wireBytes = 0, blocks = 0;
-        var elapsed = TimeSpan.Zero;
+        var sent = new PartsReport(time);
         foreach (var (place, length) in SpoolPartPlan.For(options).Cut(entry.Length))
         {
             var sha256 = await FileReads.Sha256Async(file, place.Offset, length, cancellationToken).ConfigureAwait(false);
@@ -81,14 +80,11 @@ public sealed class UdpCarousel(UdpSpool spool, UdpSender sender, ILogger logger
 
             await using var send = sender.Prepare(file, place.Offset, length, sha256, UdpDescriptor.EncodePart(signedHeader, place),
                 options.ForPart(place, length) with { SessionId = UdpDescriptor.SessionId(entry.SessionId, place) }, null);
-            var part = await send.RunAsync(cancellationToken).ConfigureAwait(false);
-            packets += part.Packets;
-            wireBytes += part.WireBytes;
-            blocks += part.Blocks;
-            elapsed += part.Elapsed;
+            sent.Started();
+            sent.Add(await send.RunAsync(cancellationToken).ConfigureAwait(false));
         }
 
-        return new UdpSendReport(packets, wireBytes, elapsed, elapsed > TimeSpan.Zero ? wireBytes * 8 / elapsed.TotalSeconds : 0, options.Passes, blocks);
+        return sent;
     }
 
     /// <summary>

@@ -58,10 +58,10 @@ internal sealed class SendSession
 
     public SendSession(
         UdpSendOptions options, SymbolSchedule schedule, ulong sessionId, byte[] sealedTicket, int sealLength, SafeFileHandle file, long objectOffset, Socket socket, BlockCodecFactory codecs,
-        ILogger logger, TimeProvider time, IProgress<UdpSendProgress>? progress, SendWindowPool? windows = null)
+        ILogger logger, TimeProvider time, IProgress<UdpSendProgress>? progress, SendWindowPool windows)
     {
         _created = time.GetTimestamp();
-        _windows = windows ?? new SendWindowPool();
+        _windows = windows;
         _options = options;
         _schedule = schedule;
         _sessionId = sessionId;
