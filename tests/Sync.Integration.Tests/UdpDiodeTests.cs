@@ -136,22 +136,30 @@ public sealed class UdpDiodeTests
         var spool = Path.Combine(rig.InsideState(1), "udp-spool");
         var inbox = Path.Combine(rig.InsideState(1), "udp-inbox");
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (PartsHeld(inbox) < 3 || CheckpointedBytes(spool) < 1_500_000)
+        async Task WaitForAsync(Func<bool> condition, string what)
         {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), "the receiver spooled nothing");
-            if (first.Completion.IsCompleted)
+            while (!condition())
             {
-                Assert.Fail($"the receiver finished before it could be killed: {await first.Completion}");
-            }
+                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), what);
+                if (first.Completion.IsCompleted)
+                {
+                    Assert.Fail($"the receiver finished before it could be killed: {await first.Completion}");
+                }
 
-            await Task.Delay(50);
+                await Task.Delay(50);
+            }
         }
+
+        await WaitForAsync(() => PartsHeld(inbox) >= 3, "the receiver collected no three parts");
+        // A collected part's session stays in the spool while its later passes arrive: only part 3's counts.
+        var collected = SessionDirectories(spool);
+        await WaitForAsync(() => CheckpointedBytes(spool, except: collected) >= 1_500_000, "the receiver spooled nothing of part 3");
 
         first.Process.Kill(); // SIGKILL: no chance to clean up
         var killed = await first.Completion;
         Assert.NotEqual(0, killed.ExitCode);
         Assert.False(File.Exists(rig.Target()) || Directory.Exists(rig.Target()), "nothing may be published by a killed receiver");
-        var spooledAtKill = CheckpointedBytes(spool);
+        var spooledAtKill = CheckpointedBytes(spool, except: collected);
 
         var second = await rig.StartReceiveAsync(1, Once);
         var received = await second.Completion;
@@ -328,11 +336,19 @@ public sealed class UdpDiodeTests
     /// </summary>
     private static int PartsHeld(string inbox) => Directory.Exists(inbox) ? Directory.GetFiles(inbox, "*.part").Length : 0;
 
-    private static long CheckpointedBytes(string directory)
+    private static HashSet<string> SessionDirectories(string spool) =>
+        Directory.Exists(spool) ? [.. Directory.GetFiles(spool, "state", SearchOption.AllDirectories).Select(state => Path.GetDirectoryName(state)!)] : [];
+
+    private static long CheckpointedBytes(string directory, IReadOnlySet<string>? except = null)
     {
         long bytes = 0;
         foreach (var state in Directory.Exists(directory) ? Directory.GetFiles(directory, "state", SearchOption.AllDirectories) : [])
         {
+            if (except is not null && except.Contains(Path.GetDirectoryName(state)!))
+            {
+                continue;
+            }
+
             try
             {
                 var record = File.ReadAllBytes(state);
