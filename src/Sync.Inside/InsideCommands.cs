@@ -129,8 +129,7 @@ internal static class InsideCommands
         {
             using var host = AgentHost.BuildWithWireCodec(Agent, result.GetValue(verbose));
             using var inside = InsideState.OpenReadOnly(result.GetValue(state)!);
-            var bytes = inside.LoadPublishedManifest() ?? throw SyncException.Usage("nothing is published yet");
-            var manifest = host.WireCodec().ParseManifest(bytes, ManifestLimits.Base);
+            var manifest = inside.ParsePublishedManifest(host.WireCodec(), ManifestLimits.Base) ?? throw SyncException.Usage("nothing is published yet");
             var root = result.GetValue(target)!;
             if (LinuxFileSystem.Instance.TryStatPath(root) is null)
             {

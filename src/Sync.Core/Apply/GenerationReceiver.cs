@@ -77,7 +77,7 @@ public sealed class GenerationReceiver
     public async Task<ReceivedGeneration> ReceiveAsync(
         IDeltaSource source,
         PublishedRecord published,
-        Func<byte[]?> loadPublishedManifest,
+        Func<Stream?> openPublishedManifest,
         ContentSources sources,
         ManifestLimits limits,
         OperationProgress progress,
@@ -94,25 +94,27 @@ public sealed class GenerationReceiver
         var what = $"generation {header.TargetGeneration}";
         var signer = _trust.Find(headerFrame.Header.KeyId)!.ToString();
         CoreLog.Receiving(_logger, what, signer);
-        var manifestBytes = header.ManifestIsPatch
-            ? await ReadPatchedManifestAsync(reader, header, loadPublishedManifest() ?? [], limits, cancellationToken).ConfigureAwait(false)
-            : await ReadManifestAsync(reader, header, limits, cancellationToken).ConfigureAwait(false);
-        var manifest = _codec.ParseManifest(manifestBytes, limits, sources.Published.Entries);
+        var manifestFile = await ReceiveManifestAsync(reader, header, openPublishedManifest, sources.Objects, limits, durable: resume is not null, cancellationToken)
+            .ConfigureAwait(false);
+        Manifest manifest;
+        await using (var manifestStream = manifestFile.OpenRead())
+        {
+            manifest = _codec.ParseManifest(manifestStream, limits, sources.Published.Entries);
+        }
+
         if (manifest.Generation != header.TargetGeneration)
         {
             throw SyncException.Refused($"{what}: manifest names generation {manifest.Generation}");
         }
 
-        // Off this stack first: its temporaries (and a reader's completion frames below it) still point at the
-        // published manifest's bytes, 56 MB on a 600,000-entry mirror, which the trim would otherwise keep.
+        // Off this stack first: its temporaries (and a reader's completion frames below it) still point at what
+        // parsing built, which the trim would otherwise keep.
         await Task.Yield();
         MemoryTrim.AfterPhase(manifest.Entries.Count);
 
         progress.StartPhase("receive", header.PayloadBytes, header.ContentCount);
         if (resume is not null)
         {
-            // Kept beside the objects so that, if this receive is cut (even killed), what it staged can be checked and kept.
-            sources.Objects.WriteAtomically(ResumeStore.ManifestFileName, manifestBytes);
             await resume.AdoptAsync(manifest, sources, cancellationToken).ConfigureAwait(false);
         }
 
@@ -202,7 +204,7 @@ public sealed class GenerationReceiver
                         }
 
                         EnsureComplete(manifest, sources, what);
-                        return new ReceivedGeneration(header, manifest, manifestBytes, sources, bytes, contents, signer);
+                        return new ReceivedGeneration(header, manifest, manifestFile, sources, bytes, contents, signer);
                     case null:
                         throw SyncException.Refused(RefusalKind.Damaged, $"{what}: stream ends before its end marker (truncated)");
                     default:
@@ -216,46 +218,81 @@ public sealed class GenerationReceiver
         }
     }
 
-    private static async Task<byte[]> ReadManifestAsync(PeekingFrameSource reader, DeltaHeader header, ManifestLimits limits, CancellationToken cancellationToken)
+    /// <summary>
+    /// The generation's manifest, written into the objects tree as it arrives (in slices, or rebuilt from a patch
+    /// against the published manifest) and checked against the signed digest; only then does it get the name a
+    /// salvage trusts (<see cref="ResumeStore.ManifestFileName"/>), durably when <paramref name="durable"/> (a receive
+    /// that may resume), so that, if this receive is cut (even killed), what it staged can be checked and kept.
+    /// </summary>
+    private static async Task<ManifestFile> ReceiveManifestAsync(
+        PeekingFrameSource reader, DeltaHeader header, Func<Stream?> openPublishedManifest, IDirectoryTree objects, ManifestLimits limits, bool durable,
+        CancellationToken cancellationToken)
     {
         CheckManifestSize(header, limits);
-        var bytes = new byte[header.TargetManifestSize];
-        var filled = 0;
-        while (filled < bytes.Length)
+        const string Incoming = ResumeStore.ManifestFileName + ".incoming";
+        if (objects.TryStat(Incoming) is not null)
+        {
+            objects.DeleteFile(Incoming);
+        }
+
+        using (var file = objects.CreateFile(Incoming, 0x180))
+        {
+            var what = $"generation {header.TargetGeneration}";
+            await using var stream = new BufferedStream(new FileHandleStream(file, writable: true), 1 << 16);
+            using var incoming = new IncomingManifest(stream, header.TargetManifestSize, header.TargetManifestDigest, what);
+            if (header.ManifestIsPatch)
+            {
+                await using var published = openPublishedManifest() ?? new MemoryStream([], writable: false);
+                await ReadPatchAsync(reader, new ManifestPatchApplier(published, incoming, what), incoming, what, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReadSlicesAsync(reader, incoming, what, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (durable)
+            {
+                file.Sync();
+            }
+        }
+
+        objects.Rename(Incoming, objects, ResumeStore.ManifestFileName);
+        if (durable)
+        {
+            objects.SyncDirectory(string.Empty);
+        }
+
+        return new ManifestFile(objects, ResumeStore.ManifestFileName);
+    }
+
+    private static async Task ReadSlicesAsync(PeekingFrameSource reader, IncomingManifest incoming, string what, CancellationToken cancellationToken)
+    {
+        while (incoming.Remaining > 0)
         {
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not ManifestSliceFrame slice)
             {
-                throw SyncException.Refused(RefusalKind.Damaged, $"generation {header.TargetGeneration}: manifest truncated at {filled} of {bytes.Length} bytes");
+                break; // Finish says how far it got
             }
 
-            if (slice.Data.Length > bytes.Length - filled)
-            {
-                throw SyncException.Refused(RefusalKind.Damaged, $"generation {header.TargetGeneration}: manifest longer than its signed size");
-            }
-
-            slice.Data.Span.CopyTo(bytes.AsSpan(filled));
-            filled += slice.Data.Length;
+            incoming.Append(slice.Data.Span);
         }
 
-        return CheckManifestDigest(bytes, header);
+        incoming.Finish();
     }
 
     /// <summary>
     /// A delta's manifest as patch frames against the published manifest: <see cref="CheckHeader"/> found the published
-    /// generation to be the header's base, and <see cref="InsideState.LoadPublishedManifest"/> checked those bytes against
+    /// generation to be the header's base, and <see cref="InsideState.OpenPublishedManifest"/> checked that file against
     /// its digest. Whatever the ops say, the result is used only if it matches the signed target digest.
     /// </summary>
-    private static async Task<byte[]> ReadPatchedManifestAsync(
-        PeekingFrameSource reader, DeltaHeader header, ReadOnlyMemory<byte> publishedManifest, ManifestLimits limits, CancellationToken cancellationToken)
+    private static async Task ReadPatchAsync(
+        PeekingFrameSource reader, ManifestPatchApplier applier, IncomingManifest incoming, string what, CancellationToken cancellationToken)
     {
-        CheckManifestSize(header, limits);
-        var what = $"generation {header.TargetGeneration}";
-        var applier = new ManifestPatchApplier(publishedManifest, header.TargetManifestSize, what);
         while (true)
         {
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not PatchFrame patch)
             {
-                throw SyncException.Refused(RefusalKind.Damaged, $"{what}: manifest patch truncated at {applier.Filled} of {header.TargetManifestSize} bytes");
+                throw SyncException.Refused(RefusalKind.Damaged, $"{what}: manifest patch truncated at {incoming.Written} of {incoming.SignedSize} bytes");
             }
 
             foreach (var op in patch.Ops)
@@ -265,7 +302,8 @@ public sealed class GenerationReceiver
 
             if (patch.Last)
             {
-                return CheckManifestDigest(applier.Result(), header);
+                applier.Finish();
+                return;
             }
         }
     }
@@ -277,11 +315,6 @@ public sealed class GenerationReceiver
             throw SyncException.Refused($"generation {header.TargetGeneration}: manifest size {header.TargetManifestSize} is outside the limit of {limits.MaxManifestBytes} bytes");
         }
     }
-
-    private static byte[] CheckManifestDigest(byte[] bytes, DeltaHeader header) =>
-        Digest.Compute(bytes) == header.TargetManifestDigest
-            ? bytes
-            : throw SyncException.Refused(RefusalKind.Damaged, $"generation {header.TargetGeneration}: manifest does not match its signed digest (altered or damaged)");
 
     private static void EnsureComplete(Manifest manifest, ContentSources sources, string what)
     {

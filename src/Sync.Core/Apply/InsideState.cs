@@ -109,30 +109,40 @@ public sealed class InsideState : IDisposable
         }
     }
 
-    public byte[]? LoadPublishedManifest()
+    /// <summary>
+    /// The published generation's manifest file, open and checked against its digest, for reading where a patch
+    /// points (seekable, buffered): the base of a delta, never loaded whole; null before the first generation.
+    /// </summary>
+    public Stream? OpenPublishedManifest()
     {
         if (Published.Generation == 0)
         {
             return null;
         }
 
-        var path = ManifestPath(Published.Generation);
-        byte[]? bytes = null;
+        Stream? stream = null;
         try
         {
-            bytes = Tree.TryStat(path) is null ? null : Tree.ReadAllBytes(path, ManifestLimitsBytes);
+            if (Tree.TryStat(ManifestPath(Published.Generation)) is { } status && status.Size <= ManifestLimitsBytes)
+            {
+                stream = PublishedManifestFile.OpenRead();
+                if (Digest.FromBytes(SHA256.HashData(stream)).ToHex() == Published.ManifestDigest)
+                {
+                    stream.Position = 0;
+                    return stream;
+                }
+            }
         }
         catch (IOException)
         {
         }
 
-        if (bytes is null || Digest.Compute(bytes).ToHex() != Published.ManifestDigest)
-        {
-            throw new SyncException(SyncErrorKind.Failure, $"the manifest of published generation {Published.Generation} is missing or damaged in '{Root}'");
-        }
-
-        return bytes;
+        stream?.Dispose();
+        throw new SyncException(SyncErrorKind.Failure, $"the manifest of published generation {Published.Generation} is missing or damaged in '{Root}'");
     }
+
+    /// <summary>Where the published generation's manifest lies (checked by <see cref="OpenPublishedManifest"/>, not here).</summary>
+    public ManifestFile PublishedManifestFile => new(Tree, ManifestPath(Published.Generation));
 
     /// <summary>
     /// The published generation's manifest, parsed as it is read and checked against its digest, so its bytes (56 MB
@@ -183,7 +193,8 @@ public sealed class InsideState : IDisposable
         return manifest;
     }
 
-    public void SaveManifest(long generation, byte[] bytes) => Tree.WriteAtomically(ManifestPath(generation), bytes);
+    /// <summary>Keeps a generation's manifest, copied from where its receive wrote (and checked) it.</summary>
+    public void SaveManifest(long generation, ManifestFile manifest) => manifest.Tree.CopyAtomically(manifest.Path, Tree, ManifestPath(generation));
 
     public void SetPublished(PublishedRecord record)
     {

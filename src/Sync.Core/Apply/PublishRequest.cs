@@ -12,7 +12,7 @@ public sealed record PublishRequest(
     string ManifestDigest,
     string StreamId,
     Manifest Manifest,
-    byte[] ManifestBytes,
+    ManifestFile ManifestFile,
     ContentSources Sources,
     string? SignedBy,
     string SnapshotName);

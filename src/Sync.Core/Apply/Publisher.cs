@@ -84,7 +84,7 @@ public sealed class Publisher
     public async Task PublishAsync(PublishRequest received, Manifest current, PublishLayout layout, PublishOptions options, CancellationToken cancellationToken)
     {
         var state = layout.State;
-        state.SaveManifest(received.Generation, received.ManifestBytes);
+        state.SaveManifest(received.Generation, received.ManifestFile);
         Overwritten = [];
         if (layout.Mode == PublishMode.Snapshot)
         {

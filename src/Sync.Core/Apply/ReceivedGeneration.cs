@@ -7,13 +7,13 @@ namespace Sync.Core.Apply;
 public sealed record ReceivedGeneration(
     DeltaHeader Header,
     Manifest Manifest,
-    byte[] ManifestBytes,
+    ManifestFile ManifestFile,
     ContentSources Sources,
     long BytesReceived,
     int ContentsReceived,
     string? SignedBy = null)
 {
     public PublishRequest ToPublishRequest() => new(
-        Header.TargetGeneration, Header.TargetManifestDigest.ToHex(), Header.StreamIdHex, Manifest, ManifestBytes, Sources, SignedBy,
+        Header.TargetGeneration, Header.TargetManifestDigest.ToHex(), Header.StreamIdHex, Manifest, ManifestFile, Sources, SignedBy,
         Publisher.SnapshotName(Header.TargetGeneration));
 }

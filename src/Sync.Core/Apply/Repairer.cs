@@ -34,8 +34,7 @@ public sealed class Repairer
     {
         await _publisher.RecoverAsync(state, target, mode, cancellationToken).ConfigureAwait(false);
         Publisher.CheckTarget(state, target, mode);
-        var bytes = state.LoadPublishedManifest() ?? throw SyncException.Usage("nothing is published yet: there is nothing to repair");
-        var manifest = _codec.ParseManifest(bytes, ManifestLimits.Base);
+        var manifest = state.ParsePublishedManifest(_codec, ManifestLimits.Base) ?? throw SyncException.Usage("nothing is published yet: there is nothing to repair");
         var published = state.Published;
         using var layout = new PublishLayout(state, target, mode);
         var tree = layout.Published
@@ -90,7 +89,7 @@ public sealed class Repairer
 
         progress.StartPhase("publish");
         var name = mode == PublishMode.Snapshot ? NextRepairName(layout, published.Generation) : Publisher.SnapshotName(published.Generation);
-        var request = new PublishRequest(published.Generation, published.ManifestDigest, published.StreamId, manifest, bytes, sources, published.SignedBy, name);
+        var request = new PublishRequest(published.Generation, published.ManifestDigest, published.StreamId, manifest, state.PublishedManifestFile, sources, published.SignedBy, name);
         await _publisher.PublishAsync(
             request, manifest, layout, new PublishOptions(policy, reused, keepSnapshots, PublishOptions.DefaultLockTimeout, OverwriteLocalChanges: true), cancellationToken)
             .ConfigureAwait(false);

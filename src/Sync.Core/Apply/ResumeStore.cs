@@ -69,7 +69,8 @@ public sealed class ResumeStore : IDisposable
         Manifest manifest;
         try
         {
-            manifest = codec.ParseManifest(objects.ReadAllBytes(ManifestFileName, ManifestLimits.Default.MaxManifestBytes), ManifestLimits.Default);
+            await using var stream = new ManifestFile(objects, ManifestFileName).OpenRead();
+            manifest = codec.ParseManifest(stream, ManifestLimits.Default);
         }
         catch (Exception e) when (e is SyncException or IOException)
         {

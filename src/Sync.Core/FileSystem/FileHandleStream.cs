@@ -5,12 +5,15 @@ public sealed class FileHandleStream : Stream
 {
     private readonly IFileHandle _file;
     private readonly bool _writable;
+    private readonly bool _ownsHandle;
     private long _position;
 
-    public FileHandleStream(IFileHandle file, bool writable)
+    /// <param name="ownsHandle">True when disposing the stream closes <paramref name="file"/>; else the caller does.</param>
+    public FileHandleStream(IFileHandle file, bool writable, bool ownsHandle = false)
     {
         _file = file;
         _writable = writable;
+        _ownsHandle = ownsHandle;
     }
 
     public override bool CanRead => true;
@@ -84,6 +87,16 @@ public sealed class FileHandleStream : Stream
 
     public override void Flush()
     {
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _ownsHandle)
+        {
+            _file.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 
     private void EnsureWritable()

@@ -80,24 +80,50 @@ public static class TreeOperations
     /// </summary>
     public static void WriteAtomically(this IDirectoryTree tree, string path, ReadOnlySpan<byte> bytes, int mode = 0x1A4)
     {
-        var (parent, name) = TreePath.Split(path);
-        var temp = TreePath.Combine(parent, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        using var file = CreateReplacement(tree, path, mode, out var temp);
         try
         {
-            using (var file = tree.CreateFile(temp, mode))
-            {
-                file.Write(bytes, 0);
-                file.Sync();
-            }
-
-            tree.Rename(temp, tree, path);
-            tree.SyncDirectory(parent);
+            file.Write(bytes, 0);
         }
         catch
         {
             TryDelete(tree, temp);
             throw;
         }
+
+        CommitReplacement(tree, file, temp, path);
+    }
+
+    /// <summary>
+    /// <see cref="WriteAtomically"/> with the bytes of another file (a manifest of 93 MB), copied in slices rather than
+    /// held; <paramref name="from"/> may be <paramref name="to"/> itself (rewritten whole).
+    /// </summary>
+    public static void CopyAtomically(this IDirectoryTree tree, string from, IDirectoryTree destinationTree, string to, int mode = 0x1A4)
+    {
+        using var destination = CreateReplacement(destinationTree, to, mode, out var temp);
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            using var source = tree.OpenRead(from);
+            long offset = 0;
+            int n;
+            while ((n = source.Read(buffer, offset)) > 0)
+            {
+                destination.Write(buffer.AsSpan(0, n), offset);
+                offset += n;
+            }
+        }
+        catch
+        {
+            TryDelete(destinationTree, temp);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        CommitReplacement(destinationTree, destination, temp, to);
     }
 
     /// <summary>The whole of a small file; refuses one larger than <paramref name="limit"/> before reading it.</summary>
@@ -188,6 +214,30 @@ public static class TreeOperations
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The temporary file an atomic write fills beside <paramref name="path"/>, under a name no one else uses.</summary>
+    private static IFileHandle CreateReplacement(IDirectoryTree tree, string path, int mode, out string temp)
+    {
+        var (parent, name) = TreePath.Split(path);
+        temp = TreePath.Combine(parent, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        return tree.CreateFile(temp, mode);
+    }
+
+    /// <summary>Makes the filled temporary file durable and renames it over <paramref name="path"/>; removes it on failure.</summary>
+    private static void CommitReplacement(IDirectoryTree tree, IFileHandle file, string temp, string path)
+    {
+        try
+        {
+            file.Sync();
+            tree.Rename(temp, tree, path);
+            tree.SyncDirectory(TreePath.Split(path).Parent);
+        }
+        catch
+        {
+            TryDelete(tree, temp);
+            throw;
         }
     }
 

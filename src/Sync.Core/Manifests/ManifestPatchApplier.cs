@@ -1,3 +1,4 @@
+using System.Buffers;
 using Sync.Core.Delta;
 
 namespace Sync.Core.Manifests;
@@ -5,53 +6,63 @@ namespace Sync.Core.Manifests;
 /// <summary>
 /// The inside's half of <see cref="ManifestPatch"/>: rebuilds a manifest of the signed size from the published
 /// base manifest and the ops the stream carries, op by op, refusing any op that reads outside the base or writes past
-/// the signed size. The caller checks the result against the signed digest; until then it is untrusted bytes.
+/// the signed size. The base is read where a copy points (from the state's file, never loaded whole) and the result
+/// goes to an <see cref="IncomingManifest"/>, which checks it against the signed digest; until then it is untrusted.
 /// </summary>
 public sealed class ManifestPatchApplier
 {
-    private readonly ReadOnlyMemory<byte> _base;
-    private readonly byte[] _target;
-    private readonly string _what;
-    private int _filled;
+    private const int CopySlice = 1 << 16;
 
-    public ManifestPatchApplier(ReadOnlyMemory<byte> baseManifest, long targetSize, string what)
+    private readonly Stream _base;
+    private readonly IncomingManifest _target;
+    private readonly string _what;
+
+    /// <param name="baseManifest">The published manifest, seekable; its digest was checked before it is given here.</param>
+    public ManifestPatchApplier(Stream baseManifest, IncomingManifest target, string what)
     {
         _base = baseManifest;
-        _target = new byte[targetSize];
+        _target = target;
         _what = what;
     }
 
-    public bool IsComplete => _filled == _target.Length;
-
-    public int Filled => _filled;
+    public long Filled => _target.Written;
 
     public void Apply(DeltaOp op)
     {
-        var room = _target.Length - _filled;
-        if (op.Length > room)
+        if (op.Length > _target.Remaining)
         {
-            throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: manifest patch writes past the manifest's signed size of {_target.Length} bytes");
+            throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: manifest patch writes past the manifest's signed size of {_target.SignedSize} bytes");
         }
 
-        if (op.IsCopy)
+        if (!op.IsCopy)
         {
-            if (op.BaseOffset < 0 || op.BaseOffset > _base.Length - op.Length)
+            _target.Append(op.Data.Span);
+            return;
+        }
+
+        if (op.BaseOffset < 0 || op.BaseOffset > _base.Length - op.Length)
+        {
+            throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: manifest patch copies bytes {op.BaseOffset}+{op.Length} from a base manifest of {_base.Length} bytes");
+        }
+
+        var slice = ArrayPool<byte>.Shared.Rent(Math.Min(op.Length, CopySlice));
+        try
+        {
+            _base.Position = op.BaseOffset;
+            for (var left = op.Length; left > 0;)
             {
-                throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: manifest patch copies bytes {op.BaseOffset}+{op.Length} from a base manifest of {_base.Length} bytes");
+                var part = slice.AsSpan(0, Math.Min(left, slice.Length));
+                _base.ReadExactly(part);
+                _target.Append(part);
+                left -= part.Length;
             }
-
-            _base.Span.Slice((int)op.BaseOffset, op.Length).CopyTo(_target.AsSpan(_filled));
         }
-        else
+        finally
         {
-            op.Data.Span.CopyTo(_target.AsSpan(_filled));
+            ArrayPool<byte>.Shared.Return(slice);
         }
-
-        _filled += op.Length;
     }
 
-    /// <summary>The rebuilt manifest, once the ops filled exactly its signed size.</summary>
-    public byte[] Result() => IsComplete
-        ? _target
-        : throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: manifest patch ends at {_filled} of {_target.Length} bytes (truncated)");
+    /// <summary>Checks the rebuilt manifest filled exactly its signed size and matches its signed digest.</summary>
+    public void Finish() => _target.Finish("manifest patch ends");
 }

@@ -27,7 +27,7 @@ public sealed class ManifestPatchTests
         var wire = ManifestPatch.WireBytes(ops);
         // 200 changed + 200 added + 40 removed entries of ~150 bytes each, in a manifest of ~3 MB.
         Assert.True(wire < targetBytes.Length / 20, $"patch of {wire} bytes for a manifest of {targetBytes.Length}");
-        Assert.Equal(targetBytes, Rebuild(baseBytes, targetBytes.Length, ops));
+        Assert.Equal(targetBytes, Rebuild(baseBytes, targetBytes, ops));
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class ManifestPatchTests
 
         Assert.NotNull(fromStream);
         Assert.Equal(Describe(fromBytes!), Describe(fromStream));
-        Assert.Equal(targetBytes, Rebuild(baseBytes, targetBytes.Length, fromStream));
+        Assert.Equal(targetBytes, Rebuild(baseBytes, targetBytes, fromStream));
         // A base shorter than its state says is refused, not patched against.
         Assert.Throws<IOException>(() => ManifestPatch.SignatureOf(new MemoryStream(baseBytes[..^1]), baseBytes.Length));
 
@@ -68,29 +68,82 @@ public sealed class ManifestPatchTests
     {
         var baseBytes = new byte[100];
 
-        var pastBase = new ManifestPatchApplier(baseBytes, 200, "generation 2");
+        var pastBase = Applier(baseBytes, new byte[200], out _);
         Assert.Contains("copies bytes 90+20", Assert.Throws<SyncException>(() => pastBase.Apply(DeltaOp.Copy(90, 20))).Message, StringComparison.Ordinal);
 
-        var pastSize = new ManifestPatchApplier(baseBytes, 50, "generation 2");
+        var pastSize = Applier(baseBytes, new byte[50], out var written);
         pastSize.Apply(DeltaOp.Copy(0, 40));
         Assert.Contains("past the manifest's signed size", Assert.Throws<SyncException>(() => pastSize.Apply(DeltaOp.Literal(new byte[11]))).Message, StringComparison.Ordinal);
+        Assert.Equal(40, written.Length); // nothing of the refused op reached the file
 
-        var short_ = new ManifestPatchApplier(baseBytes, 50, "generation 2");
+        var short_ = Applier(baseBytes, new byte[50], out _);
         short_.Apply(DeltaOp.Copy(0, 49));
-        var refused = Assert.Throws<SyncException>(short_.Result);
+        var refused = Assert.Throws<SyncException>(short_.Finish);
         Assert.Equal(SyncErrorKind.Refused, refused.Kind);
         Assert.Contains("ends at 49 of 50 bytes", refused.Message, StringComparison.Ordinal);
     }
 
-    private static byte[] Rebuild(byte[] baseBytes, int size, IReadOnlyList<DeltaOp> ops)
+    [Fact]
+    public void A_rebuilt_manifest_that_differs_from_its_signed_digest_is_refused()
     {
-        var applier = new ManifestPatchApplier(baseBytes, size, "test");
+        var baseBytes = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();
+        var signed = baseBytes[..200];
+
+        var altered = Applier(baseBytes, signed, out _);
+        altered.Apply(DeltaOp.Copy(1, 200)); // right size, wrong bytes
+        var refused = Assert.Throws<SyncException>(altered.Finish);
+        Assert.Equal(RefusalKind.Damaged, refused.Refusal);
+        Assert.Contains("does not match its signed digest", refused.Message, StringComparison.Ordinal);
+
+        var intact = Applier(baseBytes, signed, out var written);
+        intact.Apply(DeltaOp.Copy(0, 150));
+        intact.Apply(DeltaOp.Literal(signed[150..]));
+        intact.Finish();
+        Assert.Equal(signed, written.ToArray());
+    }
+
+    [Fact]
+    public void A_manifest_received_in_slices_is_refused_when_longer_shorter_or_other_than_signed()
+    {
+        var signed = Enumerable.Range(0, 100).Select(i => (byte)(i * 7)).ToArray();
+        using var longer = Incoming(signed, out _);
+        longer.Append(signed);
+        Assert.Contains("longer than its signed size", Assert.Throws<SyncException>(() => longer.Append(new byte[1])).Message, StringComparison.Ordinal);
+
+        using var shorter = Incoming(signed, out _);
+        shorter.Append(signed.AsSpan(0, 99));
+        Assert.Contains("manifest truncated at 99 of 100 bytes", Assert.Throws<SyncException>(() => shorter.Finish()).Message, StringComparison.Ordinal);
+
+        using var other = Incoming(signed, out _);
+        other.Append(signed.Reverse().ToArray());
+        Assert.Contains("does not match its signed digest", Assert.Throws<SyncException>(() => other.Finish()).Message, StringComparison.Ordinal);
+
+        using var intact = Incoming(signed, out var written);
+        intact.Append(signed.AsSpan(0, 60));
+        intact.Append(signed.AsSpan(60));
+        intact.Finish();
+        Assert.Equal(signed, written.ToArray());
+    }
+
+    private static IncomingManifest Incoming(byte[] signed, out MemoryStream written)
+    {
+        written = new MemoryStream();
+        return new IncomingManifest(written, signed.Length, Digest.Compute(signed), "generation 2");
+    }
+
+    private static ManifestPatchApplier Applier(byte[] baseBytes, byte[] signed, out MemoryStream written) =>
+        new(new MemoryStream(baseBytes, writable: false), Incoming(signed, out written), "generation 2");
+
+    private static byte[] Rebuild(byte[] baseBytes, byte[] signed, IReadOnlyList<DeltaOp> ops)
+    {
+        var applier = Applier(baseBytes, signed, out var written);
         foreach (var op in ops)
         {
             applier.Apply(op);
         }
 
-        return applier.Result();
+        applier.Finish();
+        return written.ToArray();
     }
 
     /// <summary>A pool of .deb entries sorted by path, as a mirror's manifest lists them.</summary>
