@@ -16,6 +16,9 @@ public readonly struct Digest : IEquatable<Digest>, IComparable<Digest>
 
     public bool IsEmpty => (_a | _b | _c | _d) == 0;
 
+    /// <summary>The first 8 bytes, big-endian: a sort key that orders digests as <see cref="CompareTo"/> does, word one.</summary>
+    internal ulong Prefix => _a;
+
     public static Digest FromBytes(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length != Size)

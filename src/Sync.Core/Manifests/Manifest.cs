@@ -10,7 +10,7 @@ public sealed class Manifest
 
     private Dictionary<string, int>? _byPath;
     private bool? _sorted;
-    private Dictionary<Digest, ManifestEntry>? _byDigest;
+    private ContentIndex? _byDigest;
 
     public Manifest(long generation, DateTimeOffset created, IReadOnlyList<ManifestEntry> entries)
     {
@@ -80,22 +80,8 @@ public sealed class Manifest
         return -1;
     }
 
-    /// <summary>Some file holding the content with this digest, or null.</summary>
-    public ManifestEntry? FindContent(Digest digest)
-    {
-        if (_byDigest is null)
-        {
-            var map = new Dictionary<Digest, ManifestEntry>(Entries.Count(e => e.IsFile));
-            foreach (var file in Files)
-            {
-                map.TryAdd(file.Digest, file);
-            }
-
-            _byDigest = map;
-        }
-
-        return _byDigest.GetValueOrDefault(digest);
-    }
+    /// <summary>The first file in path order holding the content with this digest, or null.</summary>
+    public ManifestEntry? FindContent(Digest digest) => (_byDigest ??= ContentIndex.Build(Entries)).Find(digest);
 
     public bool HasContent(Digest digest) => FindContent(digest) is not null;
 
