@@ -63,8 +63,10 @@ public static class RelativePath
             }
         }
 
-        foreach (var segment in path.Split('/'))
+        // Segment by segment over spans: the scanner checks every path of a tree, a mirror's million of them.
+        foreach (var range in path.AsSpan().Split('/'))
         {
+            var segment = path.AsSpan(range);
             if (segment.Length == 0)
             {
                 return "has an empty segment";
@@ -75,7 +77,7 @@ public static class RelativePath
                 return $"has a '{segment}' segment";
             }
 
-            if (Encoding.UTF8.GetByteCount(segment) > MaxSegmentBytes)
+            if (segment.Length > MaxSegmentBytes / 3 && Encoding.UTF8.GetByteCount(segment) > MaxSegmentBytes)
             {
                 return $"has a segment longer than {MaxSegmentBytes} bytes";
             }

@@ -24,6 +24,9 @@ public class CachedFile
 
     public ManifestEntry Entry { get; }
 
+    /// <summary>The last scan (see <see cref="ScanCache.BeginScan"/>) that found this file in the tree.</summary>
+    internal int SeenInScan { get; set; }
+
     public long CtimeNs { get; }
 
     public ulong Inode { get; }

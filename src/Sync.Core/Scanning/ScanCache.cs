@@ -29,15 +29,10 @@ public sealed class ScanCache
     private const int MaxPathBytes = 4096;
 
     private readonly Dictionary<string, CachedFile> _files;
+    private int _scan;
 
     public ScanCache()
         : this(new Dictionary<string, CachedFile>(StringComparer.Ordinal))
-    {
-    }
-
-    /// <summary>An empty cache with room for <paramref name="capacity"/> files (a rescan's: about as many as the last).</summary>
-    public ScanCache(int capacity)
-        : this(new Dictionary<string, CachedFile>(capacity, StringComparer.Ordinal))
     {
     }
 
@@ -49,6 +44,34 @@ public sealed class ScanCache
 
     /// <summary>Keyed by the entry's own path string, so a rescan that hands the entry on keeps one string per file.</summary>
     public void Set(CachedFile file) => _files[file.Entry.Path] = file;
+
+    /// <summary>
+    /// Starts a scan that turns this cache into its own: the walk marks each file it finds with <see cref="MarkSeen"/>
+    /// (threads may mark at once, nothing else changes meanwhile), <see cref="ForgetUnseen"/> then drops the files the
+    /// tree no longer has, and hashed files are set. One table is updated instead of a second one built beside it
+    /// (13.5 MB for a mirror of 500,000 files, at the peak of a rescan).
+    /// </summary>
+    internal void BeginScan() => _scan++;
+
+    internal void MarkSeen(CachedFile file) => file.SeenInScan = _scan;
+
+    /// <summary>Removes every file the scan begun last did not mark.</summary>
+    internal void ForgetUnseen()
+    {
+        List<string>? gone = null;
+        foreach (var (path, file) in _files)
+        {
+            if (file.SeenInScan != _scan)
+            {
+                (gone ??= []).Add(path);
+            }
+        }
+
+        foreach (var path in gone ?? [])
+        {
+            _files.Remove(path);
+        }
+    }
 
     public static ScanCache Load(string path)
     {

@@ -41,11 +41,19 @@ public sealed class TreeScanner
         }
 
         progress.StartPhase("scan");
-        var entries = new List<ManifestEntry>();
-        var toHash = new List<(string Path, FileStatus Status)>();
-        var skipped = new List<string>();
-        var cache = new ScanCache(previous.Count);
-        Walk(root, string.Empty, entries, toHash, skipped, previous, signatures, options, cache, cancellationToken);
+        // The last scan's cache becomes this one's: what the walk did not find is dropped, what it hashes is replaced.
+        var cache = previous;
+        cache.BeginScan();
+        var walk = new TreeWalker(_logger, root, previous, signatures, options).Walk(cancellationToken);
+        cache.ForgetUnseen();
+        foreach (var renewed in walk.NewMode)
+        {
+            cache.Set(renewed);
+        }
+
+        var entries = walk.Entries;
+        var toHash = walk.ToHash;
+        walk.Skipped.Sort(StringComparer.Ordinal);
         entries.Sort((a, b) => RelativePath.Compare(a.Path, b.Path));
         RefuseEscapingLinks(entries);
 
@@ -74,104 +82,8 @@ public sealed class TreeScanner
             }
         }
 
-        return new ScanResult(entries, cache, toHash.Count, toHash.Sum(f => f.Status.Size), skipped);
+        return new ScanResult(entries, cache, toHash.Count, toHash.Sum(f => f.Status.Size), walk.Skipped);
     }
-
-    private void Walk(
-        string root,
-        string relative,
-        List<ManifestEntry> entries,
-        List<(string, FileStatus)> toHash,
-        List<string> skipped,
-        ScanCache previous,
-        SignatureStore signatures,
-        ScanOptions options,
-        ScanCache cache,
-        CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var directory = relative.Length == 0 ? root : Path.Combine(root, relative);
-        IEnumerable<string> names;
-        try
-        {
-            names = Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).OfType<string>().ToList();
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw SyncException.Usage($"cannot read directory '{directory}': {e.Message}");
-        }
-
-        foreach (var name in names)
-        {
-            var path = relative.Length == 0 ? name : relative + "/" + name;
-            var problem = RelativePath.FindProblem(path);
-            if (problem is not null)
-            {
-                throw SyncException.Usage($"source path '{path}' cannot be carried: {problem}");
-            }
-
-            var full = Path.Combine(root, path);
-            var status = Posix.Posix.TryLStat(full);
-            if (status is null)
-            {
-                continue; // removed while we walked: it simply is not part of this generation
-            }
-
-            var s = status.Value;
-            switch (s.Kind)
-            {
-                case UnixFileKind.Directory:
-                    entries.Add(ManifestEntry.Directory(path, s.Mode, s.MtimeNs));
-                    Walk(root, path, entries, toHash, skipped, previous, signatures, options, cache, cancellationToken);
-                    break;
-                case UnixFileKind.Symlink:
-                    var target = new FileInfo(full).LinkTarget ?? string.Empty;
-                    var linkProblem = RelativePath.FindLinkTargetProblem(path, target);
-                    if (linkProblem is not null)
-                    {
-                        throw SyncException.Refused($"source symlink '{path}' -> '{target}' cannot be carried: {linkProblem}");
-                    }
-
-                    entries.Add(ManifestEntry.Symlink(path, target, s.MtimeNs));
-                    break;
-                case UnixFileKind.File when IsRepreproLock(root, relative, name):
-                    // A reprepro run's lock is a process's state, not content: carried, it would reach the inside as a lock
-                    // nobody holds there (refused as a local change, or waited for). Reprepro is changing the tree now.
-                    CoreLog.LockNotCarried(_logger, path);
-                    skipped.Add(path);
-                    break;
-                case UnixFileKind.File:
-                    var cached = previous.Find(path);
-                    var wantsSignature = options.WantsSignature(path, s.Size);
-                    if (!options.VerifyAll && cached is not null && cached.Size == s.Size && cached.MtimeNs == s.MtimeNs &&
-                        cached.CtimeNs == s.CtimeNs && cached.Inode == s.Inode && cached.Device == s.Device &&
-                        (!wantsSignature || signatures.Contains(cached.Digest)) &&
-                        (!options.WantsContentSha256 || cached.ContentSha256 is not null))
-                    {
-                        // Size and mtime matched, so the cached entry is this file's unless its mode differs.
-                        var kept = cached.Entry.Mode == s.Mode ? cached : cached.WithEntry(cached.Entry with { Mode = s.Mode });
-                        entries.Add(kept.Entry);
-                        cache.Set(kept);
-                    }
-                    else
-                    {
-                        entries.Add(new ManifestEntry(path, EntryKind.File, s.Mode, s.MtimeNs, s.Size, Digest.Empty, [], null));
-                        toHash.Add((path, s));
-                    }
-
-                    break;
-                default:
-                    CoreLog.SkippedSpecialFile(_logger, path);
-                    skipped.Add(path);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>db/lockfile of a reprepro base (a directory holding conf/distributions and db/), as reprepro and the inside's publish lock it.</summary>
-    private static bool IsRepreproLock(string root, string directory, string name) =>
-        name == "lockfile" && Path.GetFileName(directory) == "db" &&
-        File.Exists(Path.Combine(root, Path.GetDirectoryName(directory) ?? string.Empty, "conf", "distributions"));
 
     /// <summary>
     /// Refuses the tree when a symlink, followed through the tree's own entries as a reader's kernel would, leaves

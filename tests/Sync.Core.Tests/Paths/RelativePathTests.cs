@@ -61,6 +61,12 @@ public sealed class RelativePathTests
     {
         Assert.NotNull(RelativePath.FindProblem(new string('a', 256)));
         Assert.Null(RelativePath.FindProblem(new string('a', 255)));
+
+        // Counted in UTF-8 bytes, not characters: 128 two-byte letters are 256 bytes, 85 three-byte ones are 255.
+        Assert.Contains("segment longer", RelativePath.FindProblem("pool/" + new string('é', 128)));
+        Assert.Null(RelativePath.FindProblem("pool/" + new string('é', 127)));
+        Assert.Null(RelativePath.FindProblem(new string('€', 85) + "/x"));
+        Assert.NotNull(RelativePath.FindProblem(new string('€', 86) + "/x"));
         Assert.NotNull(RelativePath.FindProblem(string.Join('/', Enumerable.Repeat(new string('b', 200), 30))));
     }
 
