@@ -25,8 +25,6 @@ public sealed class ManifestPatchApplier
         _what = what;
     }
 
-    public long Filled => _target.Written;
-
     public void Apply(DeltaOp op)
     {
         if (op.Length > _target.Remaining)
