@@ -174,7 +174,11 @@ public sealed class DeltaExporter
             },
             progress,
             cancellationToken).ConfigureAwait(false);
-        scan.Cache.Save(state.ScanCachePath);
+        if (scan.Cache.Changed)
+        {
+            scan.Cache.Save(state.ScanCachePath);
+        }
+
         // The scan ended on a pool thread whose frames below this one hold the cache it started from (57 MB on a
         // 600,000-entry mirror): leave them, and collect the walk's garbage, before the APT check runs beside the new one
         // (in RSS traces that check was the export's peak).

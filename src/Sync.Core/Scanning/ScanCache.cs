@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
@@ -31,6 +32,9 @@ public sealed class ScanCache
     private readonly Dictionary<string, CachedFile> _files;
     private int _scan;
 
+    /// <summary>Whether the file this cache was loaded from (if any) no longer says what the cache holds.</summary>
+    private bool _changed = true;
+
     public ScanCache()
         : this(new Dictionary<string, CachedFile>(StringComparer.Ordinal))
     {
@@ -38,12 +42,23 @@ public sealed class ScanCache
 
     private ScanCache(Dictionary<string, CachedFile> files) => _files = files;
 
+    /// <summary>
+    /// False while the cache holds exactly what it was loaded from or last saved to: an unchanged rescan then has
+    /// nothing to write (a mirror's cache is 80 MB, written and synced to disk otherwise).
+    /// </summary>
+    public bool Changed => _changed;
+
     public int Count => _files.Count;
 
     public CachedFile? Find(string path) => _files.GetValueOrDefault(path);
 
     /// <summary>Keyed by the entry's own path string, so a rescan that hands the entry on keeps one string per file.</summary>
-    public void Set(CachedFile file) => _files[file.Entry.Path] = file;
+    public void Set(CachedFile file)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_files, file.Entry.Path, out _);
+        _changed |= !ReferenceEquals(slot, file);
+        slot = file;
+    }
 
     /// <summary>
     /// Starts a scan that turns this cache into its own: the walk marks each file it finds with <see cref="MarkSeen"/>
@@ -70,6 +85,7 @@ public sealed class ScanCache
         foreach (var path in gone ?? [])
         {
             _files.Remove(path);
+            _changed = true;
         }
     }
 
@@ -149,7 +165,8 @@ public sealed class ScanCache
                 }
             }
 
-            return new ScanCache(files);
+            // An older format, or entries left out as untrusted, are written again at the next save.
+            return new ScanCache(files) { _changed = magic != Magic || files.Count != count };
         }
         catch (Exception e) when (e is EndOfStreamException or IOException or FormatException or OverflowException)
         {
@@ -195,5 +212,7 @@ public sealed class ScanCache
                 }
             }
         });
+
+        _changed = false;
     }
 }

@@ -86,6 +86,28 @@ public sealed class TreeWalkerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cache_is_written_again_only_when_the_scan_changed_it()
+    {
+        MakeTree(new Random(11), directories: 40, depth: 2);
+        var path = _temp.Combine("scan-cache.bin");
+        var first = await ScanAsync(new ScanCache(), parallelism: 2);
+        Assert.True(first.Cache.Changed);
+        first.Cache.Save(path);
+        Assert.False(first.Cache.Changed);
+
+        var unchanged = await ScanAsync(ScanCache.Load(path), parallelism: 2);
+        Assert.False(unchanged.Cache.Changed);
+
+        var file = first.Entries.First(e => e.IsFile).Path;
+        File.AppendAllText(Path.Combine(_root, file), "more");
+        Assert.True((await ScanAsync(ScanCache.Load(path), parallelism: 2)).Cache.Changed);
+
+        first.Cache.Save(path);
+        File.Delete(Path.Combine(_root, file));
+        Assert.True((await ScanAsync(ScanCache.Load(path), parallelism: 2)).Cache.Changed);
+    }
+
+    [Fact]
     public async Task A_hostile_name_deep_in_one_threads_subtree_fails_the_scan()
     {
         MakeTree(new Random(5), directories: 200, depth: 3);
