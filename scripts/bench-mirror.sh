@@ -6,26 +6,32 @@
 #   bundle of the day       against the floor: new files plus xdelta3 -9 byte deltas of the files changed in place,
 #                           and beside the same day exported with --no-recompress
 #   export and import       peak RSS (GNU time), against the 384 MiB target
-#   import of the day       against rsync applying the same change to a copy of the tree
+#   import of the day       against rsync applying the same change to a copy of the tree, then sync (the import
+#                           makes its generation durable before it publishes it: syncfs)
 #   unchanged rescan        against rsync's quick check (-n) of the same tree
+# Every timed step starts after a sync, so none pays for the write-back of the step before it.
 #
-#   scripts/bench-mirror.sh [WORK_DIR] [--packages N] [--no-plain] [--recompress-max SIZE]   (default 300000: about 1 GB, 600,000 entries)
+#   scripts/bench-mirror.sh [WORK_DIR] [--packages N] [--no-plain] [--recompress-max SIZE] [--packaged]
+#                           (default 300000: about 1 GB, 600,000 entries)
 #   scripts/bench-mirror.sh [WORK_DIR] --packages N1,N2,... (the growth table: one full run per size, each tree
 #                                                           deleted after its run, then one row per size)
 # --no-plain: the suites ship only Packages.gz/.xz (as Ubuntu's archive), so the day's indices travel as plain-text deltas.
 # --recompress-max SIZE: the exports rebuild on the inside only indices whose plain text is at most SIZE.
+# --packaged: run the agents as scripts/package.sh ships them (self-contained, single file, ReadyToRun) instead of the
+#             Release build run by dotnet; memory and the commands' start-up differ a little between the two.
 # Timings depend on the machine's load: note it beside the figures. Exit 0 when the run completed (verdicts are
 # printed, not enforced: some targets are not met yet, docs/benchmarks.md).
 set -euo pipefail
 
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 if [[ $# -gt 0 && $1 != --* ]]; then work=$1; shift; else work=$(mktemp -d /var/tmp/sync-bench-mirror.XXXXXX); fi
-packages=300000 row_file= tree_options=() export_options=()
+packages=300000 row_file= tree_options=() export_options=() packaged=()
 while (($#)); do
     case $1 in
         --no-plain) tree_options+=(--no-plain); shift ;;
         --recompress-max) export_options+=(--recompress-max "$2"); shift 2 ;;
         --packages) packages=$2; shift 2 ;;
+        --packaged) packaged=(--packaged); shift ;;
         --row-file) row_file=$2; shift 2 ;;  # internal: where a run of the growth table appends its row
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
@@ -38,7 +44,7 @@ if [[ $packages == *,* ]]; then
     rows=$work/growth.tsv
     : >"$rows"
     for n in ${packages//,/ }; do
-        bash "${BASH_SOURCE[0]}" "$work/p$n" --packages "$n" "${tree_options[@]}" "${export_options[@]}" --row-file "$rows"
+        bash "${BASH_SOURCE[0]}" "$work/p$n" --packages "$n" "${tree_options[@]}" "${export_options[@]}" "${packaged[@]}" --row-file "$rows"
         rm -rf "$work/p$n"
     done
     printf '\ngrowth of peak RSS (MiB, GNU time) with the tree; commit %s\n' "$(git -C "$root" rev-parse --short HEAD)"
@@ -50,18 +56,30 @@ if [[ $packages == *,* ]]; then
 fi
 
 bash "$root/scripts/install-deps.sh" >/dev/null
-dotnet build "$root/Sync.sln" -c Release -v quiet -nologo >/dev/null
-outside=(dotnet "$root/src/Sync.Outside/bin/Release/net10.0/sync-outside.dll")
-inside=(dotnet "$root/src/Sync.Inside/bin/Release/net10.0/sync-inside.dll")
+rm -rf "$work"; mkdir -p "$work/drop"
+if ((${#packaged[@]})); then
+    # The executables scripts/package.sh puts in its packages, published into the work directory.
+    for project in Sync.Outside Sync.Inside; do
+        dotnet publish "$root/src/$project" -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true \
+            -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=false -p:DebugType=none \
+            --artifacts-path "$work/artifacts" -o "$work/bin" -v quiet -nologo >/dev/null </dev/null
+    done
+    outside=("$work/bin/sync-outside")
+    inside=("$work/bin/sync-inside")
+else
+    dotnet build "$root/Sync.sln" -c Release -v quiet -nologo >/dev/null
+    outside=(dotnet "$root/src/Sync.Outside/bin/Release/net10.0/sync-outside.dll")
+    inside=(dotnet "$root/src/Sync.Inside/bin/Release/net10.0/sync-inside.dll")
+fi
 
-# measure NAME CMD...: runs CMD, records its wall seconds and peak RSS (KiB) in $NAME_s and $NAME_kb.
+# measure NAME CMD...: runs CMD after a sync, records its wall seconds and peak RSS (KiB) in $NAME_s and $NAME_kb.
 measure() {
     local name=$1; shift
+    sync
     /usr/bin/time -f '%e %M' -o "$work/$name.time" "$@"
     read -r "${name}_s" "${name}_kb" <"$work/$name.time"
 }
 
-rm -rf "$work"; mkdir -p "$work/drop"
 tree=$work/mirror
 repo=$tree/repo
 echo "building a mirror-shaped tree of $packages packages in $work ..."
@@ -99,7 +117,7 @@ rebuilt=$(grep -o '[0-9]* rebuilt by recompression' "$work/export2.out" | cut -d
 measure import2 "${inside[@]}" import --drop "$work/drop" --target "$work/target" --state "$work/in" --trust "$work/key.pub" --quiet >/dev/null
 # Not diff -r: the shared pool keeps a removed package's file while a kept snapshot names it (docs/apply.md).
 "${inside[@]}" verify --target "$work/target" --state "$work/in" --quiet >/dev/null || { echo "FAIL: the published tree does not verify" >&2; exit 1; }
-measure rsync_apply rsync -a --delete "$repo/" "$work/rsync-copy/"
+measure rsync_apply bash -c 'rsync -a --delete "$1/" "$2/" && sync' rsync-then-sync "$repo" "$work/rsync-copy"
 measure rescan "${outside[@]}" scan --source "$repo" --state "$work/out" --quiet >/dev/null
 measure rsync_check rsync -a -n --delete "$repo/" "$work/rsync-copy/"
 manifest=$(grep -o 'manifest [0-9]* bytes[^;]*' "$work/export2.out" || true)
@@ -108,14 +126,14 @@ verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? "met" : "NOT met" 
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 printf '\nmirror: %d packages, %d entries; the day: %d added, %d upgraded, %d removed (%d new files, %d changed in place)\n' \
     "$packages" "$entries" "$add" "$upgrade" "$remove" "$new_files" "$changed_files"
-printf 'indices: %s%s; load: %s; commit %s\n\n' "$( ((${#tree_options[@]})) && echo 'compressed only (.gz, .xz)' || echo 'plain, .gz and .xz')" "${export_options[*]:+; exported with ${export_options[*]}}" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(git -C "$root" rev-parse --short HEAD)"
+printf 'agents: %s; indices: %s%s; load: %s; commit %s\n\n' "$( ((${#packaged[@]})) && echo 'packaged (ReadyToRun)' || echo 'Release build (JIT)')" "$( ((${#tree_options[@]})) && echo 'compressed only (.gz, .xz)' || echo 'plain, .gz and .xz')" "${export_options[*]:+; exported with ${export_options[*]}}" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(git -C "$root" rev-parse --short HEAD)"
 printf '%-34s %14s   %-40s %s\n' figure ours yardstick verdict
 printf '%-34s %14d   %-40s %s\n' "bundle of the day (bytes)" "$bundle" "floor $floor (+1%: $((floor * 101 / 100)))" "$(verdict "$bundle" $((floor * 101 / 100)))"
 printf '%-34s %14s   %-40s\n' "  of which the manifest" "${manifest:-?}" "(new files $new_bytes + byte deltas $delta_bytes)"
 printf '%-34s %14d   %-40s\n' "  with --no-recompress (bytes)" "$plain_bundle" "${rebuilt:-0} indices rebuilt on the inside instead"
 printf '%-34s %14s   %-40s %s\n' "export of the day, peak RSS (MiB)" "$(mib "$export2_kb")" "384" "$(verdict "$(mib "$export2_kb")" 384)"
 printf '%-34s %14s   %-40s %s\n' "import of the day, peak RSS (MiB)" "$(mib "$import2_kb")" "384" "$(verdict "$(mib "$import2_kb")" 384)"
-printf '%-34s %14s   %-40s %s\n' "import of the day (s)" "$import2_s" "rsync applying it to a copy: $rsync_apply_s" "$(verdict "$import2_s" "$rsync_apply_s")"
+printf '%-34s %14s   %-40s %s\n' "import of the day (s)" "$import2_s" "rsync applying it to a copy, sync: $rsync_apply_s" "$(verdict "$import2_s" "$rsync_apply_s")"
 printf '%-34s %14s   %-40s %s\n' "unchanged rescan (s)" "$rescan_s" "rsync quick check: $rsync_check_s" "$(verdict "$rescan_s" "$rsync_check_s")"
 printf '%-34s %14s   %-40s\n' "first export / import (s)" "$export1_s / $import1_s" "peak RSS $(mib "$export1_kb") / $(mib "$import1_kb") MiB"
 printf '%-34s %14s\n' "export of the day (s)" "$export2_s"
