@@ -25,6 +25,8 @@ public sealed class TreeScanner
 
     public TreeScanner(ILogger logger) => _logger = logger;
 
+    /// <param name="previous">The last scan's cache. It becomes this scan's, updated in place and returned as
+    /// <see cref="ScanResult.Cache"/>: do not reuse it as the last scan's afterwards.</param>
     public async Task<ScanResult> ScanAsync(
         string root,
         ScanCache previous,
@@ -44,7 +46,7 @@ public sealed class TreeScanner
         // The last scan's cache becomes this one's: what the walk did not find is dropped, what it hashes is replaced.
         var cache = previous;
         cache.BeginScan();
-        var walk = new TreeWalker(_logger, root, previous, signatures, options).Walk(cancellationToken);
+        var walk = new TreeWalker(_logger, root, cache, signatures, options).Walk(cancellationToken);
         cache.ForgetUnseen();
         foreach (var renewed in walk.NewMode)
         {

@@ -12,7 +12,7 @@ namespace Sync.Core.Scanning;
 /// <summary>
 /// The scan's walk: every directory of the tree listed and every name in it stat'ed, on several threads. An unchanged
 /// rescan of a mirror is this walk (a million stat calls and half a million directories opened), bound by system calls
-/// that run as well on two cores as on one: it goes breadth first until there are directories enough to share, then
+/// that several threads can make at once: it goes breadth first until there are directories enough to share, then
 /// each thread walks whole subtrees depth first. Entries come out in no particular order; the scanner sorts them.
 /// </summary>
 internal sealed class TreeWalker(ILogger logger, string root, ScanCache previous, SignatureStore signatures, ScanOptions options)
@@ -74,7 +74,7 @@ internal sealed class TreeWalker(ILogger logger, string root, ScanCache previous
         }
         catch (AggregateException e)
         {
-            // The first problem a thread met, as the single-threaded walk would have thrown it.
+            // One problem, as a single thread would throw it (a refusal or usage error when a thread met one), not the aggregate.
             ExceptionDispatchInfo.Capture(e.InnerExceptions.FirstOrDefault(x => x is SyncException) ?? e.InnerExceptions[0]).Throw();
         }
     }

@@ -42,7 +42,7 @@ public sealed class TreeWalkerTests : IDisposable
         Assert.Equal(Describe(one.Entries), Describe(four.Entries));
         Assert.Equal(one.Skipped, four.Skipped);
         Assert.Single(four.Skipped, p => p.EndsWith("/fifo", StringComparison.Ordinal));
-        Assert.True(one.Entries.Count > 600, "the tree has enough directories for the threads to share");
+        Assert.True(Directory.GetDirectories(_root).Length >= 4 * 16, "the tree has enough subtrees for four threads to share");
         Assert.Equal(
             one.Entries.Select(e => e.Path).Order(Comparer<string>.Create(Sync.Core.Paths.RelativePath.Compare)),
             four.Entries.Select(e => e.Path));
@@ -88,7 +88,7 @@ public sealed class TreeWalkerTests : IDisposable
     [Fact]
     public async Task A_cache_is_written_again_only_when_the_scan_changed_it()
     {
-        MakeTree(new Random(11), directories: 40, depth: 2);
+        MakeTree(new Random(11), directories: 80, depth: 2);
         var path = _temp.Combine("scan-cache.bin");
         var first = await ScanAsync(new ScanCache(), parallelism: 2);
         Assert.True(first.Cache.Changed);
@@ -122,13 +122,17 @@ public sealed class TreeWalkerTests : IDisposable
         new TreeScanner(NullLogger.Instance).ScanAsync(
             _root, previous, _signatures, new ScanOptions { Parallelism = parallelism }, new OperationProgress(), CancellationToken.None);
 
-    /// <summary>A random tree: directories nested up to <paramref name="depth"/>, a few small files in each, a symlink and a FIFO.</summary>
+    /// <summary>
+    /// A random tree: half the directories at the top (enough subtrees for the threads to share: the walk goes wide
+    /// until it has 16 per thread), the rest nested up to <paramref name="depth"/>, a few small files in each, a
+    /// symlink and a FIFO.
+    /// </summary>
     private void MakeTree(Random random, int directories, int depth)
     {
         var made = new List<string> { _root };
         for (var i = 0; i < directories; i++)
         {
-            var parent = made[random.Next(made.Count)];
+            var parent = i < directories / 2 ? _root : made[random.Next(made.Count)];
             if (Path.GetRelativePath(_root, parent).Count(c => c == '/') >= depth)
             {
                 parent = _root;
