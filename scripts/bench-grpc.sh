@@ -13,7 +13,11 @@
 # bare stream; the new push admitted within 0.5 s of the dead session's close, not told busy; the incremental push
 # no larger than the bundle.
 #
-#   scripts/bench-grpc.sh [WORK_DIR] [--size-mib N] [--rounds N]   (default 2048 MiB, 3 rounds; medians printed)
+#   scripts/bench-grpc.sh [WORK_DIR] [--size-mib N] [--rounds N] [--published]   (default 2048 MiB, 3 rounds; medians)
+#
+# --published runs the agents as the packages ship them (self-contained, single file, ReadyToRun:
+# scripts/publish-agent.sh) instead of the framework-dependent Release build, whose JIT compiles every method at
+# run time; the bare gRPC stream stays a Release build either way.
 set -euo pipefail
 
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,10 +25,12 @@ work=${1:-$(mktemp -d /tmp/sync-bench-grpc.XXXXXX)}
 shift || true
 size_mib=2048
 rounds=3
+published=0
 while (($#)); do
     case $1 in
         --size-mib) size_mib=$2; shift 2 ;;
         --rounds) rounds=$2; shift 2 ;;
+        --published) published=1; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -33,6 +39,16 @@ bash "$root/scripts/install-deps.sh"
 dotnet build "$root/Sync.sln" -c Release -v quiet -nologo >/dev/null
 outside=(dotnet "$root/src/Sync.Outside/bin/Release/net10.0/sync-outside.dll")
 inside=(dotnet "$root/src/Sync.Inside/bin/Release/net10.0/sync-inside.dll")
+build=release
+if ((published)); then
+    # Kept under artifacts/ between runs: a publish over its own earlier outputs is incremental.
+    for agent in outside inside; do
+        bash "$root/scripts/publish-agent.sh" "Sync.${agent^}" "$root/artifacts/bench-grpc/published-$agent" "$root/artifacts/bench-grpc"
+    done
+    outside=("$root/artifacts/bench-grpc/published-outside/sync-outside")
+    inside=("$root/artifacts/bench-grpc/published-inside/sync-inside")
+    build="published (ReadyToRun)"
+fi
 baseline=(dotnet "$root/bench/Sync.GrpcBaseline/bin/Release/net10.0/Sync.GrpcBaseline.dll")
 
 pids=()
@@ -190,7 +206,7 @@ inc_sent=$(grep -o '[0-9]* bytes sent' <<<"$inc_out" | cut -d' ' -f1)
 bash "$root/scripts/make-apt-repo.sh" check "$work/apt-target" "$repo/gnupg" >/dev/null
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
-printf 'bench-grpc, %s, commit %s, load %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(git -C "$root" rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'bench-grpc, %s, commit %s, load %s, agents: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(git -C "$root" rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$build"
 awk -v bytes="$bytes" -v sent="$sent" -v scan="$(elapsed "$scan_start" "$scan_end")" -v push="$push" -v pull="$pull" \
     -v rs="$rs" -v bare="$bare" -v rounds="$rounds" \
     -v killed="$killed" -v closed="$closed" -v admitted="$admitted" -v gate="$gate" -v kept="$kept" -v dead_rc="$dead_rc" -v dead_said="$(head -n 1 <<<"$dead_out" | cut -c1-200)" \

@@ -60,9 +60,7 @@ rm -rf "$work"; mkdir -p "$work/drop"
 if ((${#packaged[@]})); then
     # The executables scripts/package.sh puts in its packages, published into the work directory.
     for project in Sync.Outside Sync.Inside; do
-        dotnet publish "$root/src/$project" -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true \
-            -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=false -p:DebugType=none \
-            --artifacts-path "$work/artifacts" -o "$work/bin" -v quiet -nologo >/dev/null </dev/null
+        bash "$root/scripts/publish-agent.sh" "$project" "$work/bin" "$work/artifacts"
     done
     outside=("$work/bin/sync-outside")
     inside=("$work/bin/sync-inside")

@@ -62,10 +62,9 @@ for variant in "${variants[@]}"; do
     for project in Sync.Outside Sync.Inside; do
         log "publishing $project ($variant)"
         # Separate artifacts per mode: an incremental publish over the other mode's outputs once made a broken binary.
-        dotnet publish "$root/src/$project" -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true \
-            -p:PublishReadyToRun=$r2r -p:PublishReadyToRunComposite=false -p:DebugType=none \
-            --artifacts-path "$work/artifacts-$variant" -o "$work/$variant" >"$work/publish.log" 2>&1 </dev/null ||
-            { grep -E 'error|NETSDK' "$work/publish.log" | head -n 5 >&2; die "dotnet publish $project ($variant) failed"; }
+        mode=(); [[ $r2r == false ]] && mode=(--jit)
+        bash "$root/scripts/publish-agent.sh" "$project" "$work/$variant" "$work/artifacts-$variant" "${mode[@]}" --log "$work/publish.log" ||
+            die "publishing $project ($variant) failed"
     done
 done
 

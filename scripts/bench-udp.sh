@@ -96,9 +96,8 @@ if ((published)); then
         log "publishing sync-$agent as the package does (ReadyToRun)"
         project=Sync.${agent^}
         # Kept under artifacts/ between runs: a publish over its own earlier outputs is incremental.
-        dotnet publish "src/$project" -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true -p:PublishReadyToRun=true \
-            -p:PublishReadyToRunComposite=false -p:DebugType=none --artifacts-path "$ROOT/artifacts/bench-udp" -o "$ROOT/artifacts/bench-udp/published-$agent" \
-            >"$WORK/publish-$agent.log" 2>&1 </dev/null || die "dotnet publish $project failed (log: $WORK/publish-$agent.log)"
+        bash scripts/publish-agent.sh "$project" "$ROOT/artifacts/bench-udp/published-$agent" "$ROOT/artifacts/bench-udp" \
+            --log "$WORK/publish-$agent.log" || die "publishing $project failed (log: $WORK/publish-$agent.log)"
     done
     outside_agent=("$ROOT/artifacts/bench-udp/published-outside/sync-outside") inside_agent=("$ROOT/artifacts/bench-udp/published-inside/sync-inside")
 fi

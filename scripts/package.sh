@@ -42,14 +42,8 @@ build() {
     local agent=$1 project=$2 summary=$3 long=$4 restart=$5
     local side=${agent#sync-} tree=$work/$agent
     log "$agent $version: publishing $project (self-contained, single file, ReadyToRun)"
-    # Not composite (the single-file default): the runtime's assemblies ship precompiled already, and compiling
-    # them again into one composite image took 5 minutes per agent on 2 cores for a start-up faster by a tenth.
-    if ! dotnet publish "$root/src/$project" -c Release -r linux-x64 --self-contained \
-        -p:PublishSingleFile=true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=false -p:DebugType=none \
-        --artifacts-path "$artifacts" -o "$work/publish-$agent" >"$work/publish-$agent.log" 2>&1 </dev/null; then
-        grep -E 'error|NETSDK' "$work/publish-$agent.log" | head -n 5 >&2 || true
-        die "dotnet publish $project failed (the linux-x64 runtime pack must be restorable; log: $work/publish-$agent.log)"
-    fi
+    bash "$root/scripts/publish-agent.sh" "$project" "$work/publish-$agent" "$artifacts" --log "$work/publish-$agent.log" ||
+        die "publishing $project failed (log: $work/publish-$agent.log)"
     [[ -x $work/publish-$agent/$agent ]] || die "publish made no $agent executable"
     # A smoke test before packaging: an incremental publish over outputs of another ReadyToRun mode once made an
     # executable that aborted at start.
