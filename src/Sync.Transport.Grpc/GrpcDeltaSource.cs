@@ -14,6 +14,7 @@ internal sealed class GrpcDeltaSource : IDeltaSource
     private readonly IPeerStream<InsideMessage, OutsideMessage> _peer;
     private bool _ended;
     private OutsideMessage? _peeked;
+    private OutsideMessage? _previous;
 
     /// <param name="peer">The stream, bounded by the idle timeout (<see cref="IdleLimitedPeerStream{TSend, TReceive}"/>):
     /// a stalled peer must not hold the inside (one sync at a time) for ever.</param>
@@ -36,8 +37,12 @@ internal sealed class GrpcDeltaSource : IDeltaSource
             return null;
         }
 
+        // The frame read before this one is consumed by now: its chunk's pooled array goes back.
+        PooledChunkMessages.Return(_previous);
+        _previous = null;
         var message = _peeked ?? await ReceiveAsync(cancellationToken).ConfigureAwait(false);
         _peeked = null;
+        _previous = message;
         switch (message?.BodyCase)
         {
             case null:

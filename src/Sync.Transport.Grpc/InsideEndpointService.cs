@@ -6,6 +6,9 @@ using Sync.Protocol.V1;
 namespace Sync.Transport.Grpc;
 
 /// <summary>The inside served over gRPC (`sync-inside serve`): each Push call is one sync of <see cref="InsideSession"/>.</summary>
+/// <remarks>Bound by <see cref="BindService"/> rather than the generated binder, so that Push reads chunks into pooled
+/// arrays (<see cref="PooledChunkMessages"/>).</remarks>
+[BindServiceMethod(typeof(InsideEndpointService), nameof(BindService))]
 internal sealed class InsideEndpointService(InsideSession session, InsideTarget target, ServedCalls calls, ILogger<InsideEndpointService> logger)
     : InsideEndpoint.InsideEndpointBase
 {
@@ -25,4 +28,11 @@ internal sealed class InsideEndpointService(InsideSession session, InsideTarget 
             throw new RpcException(new Status(StatusCode.Aborted, $"the sync ended early: {e.Message}"));
         }
     }
+
+    /// <summary>
+    /// Called by grpc-dotnet when the service is mapped. The handler is found by the method's name among the overrides
+    /// of the type of the second parameter, so that parameter is the generated base.
+    /// </summary>
+    public static void BindService(ServiceBinderBase binder, InsideEndpoint.InsideEndpointBase? service) =>
+        binder.AddMethod(PooledChunkMessages.Push, (DuplexStreamingServerMethod<OutsideMessage, InsideMessage>?)null);
 }

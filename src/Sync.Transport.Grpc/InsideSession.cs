@@ -46,7 +46,8 @@ public sealed class InsideSession
     {
         try
         {
-            using var call = new OutsideEndpoint.OutsideEndpointClient(channel).Pull(cancellationToken: cancellationToken);
+            // The call is made with its own method description, so that chunks are read into pooled arrays.
+            using var call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(PooledChunkMessages.Pull, null, new CallOptions(cancellationToken: cancellationToken));
             var peer = Prefetch(PeerStreams.Client(call, url), cancellationToken);
             var outcome = await RunAsync(peer, target, progress, cancellationToken, callerReportsCut: true).ConfigureAwait(false);
             // Let the outside read the answer and end the call, rather than cutting it under its feet.

@@ -30,7 +30,7 @@ public sealed class GrpcSessionTests : IDisposable
 
         // The inside says it holds nothing, then the stream ends while the generation is being sent.
         var script = InputCursor.Join32([new InsideMessage { Holdings = new Holdings { Last = true } }.ToByteArray()]);
-        var peer = new ScriptedPeer<OutsideMessage, InsideMessage>(script, InsideMessage.Parser);
+        var peer = new ScriptedPeer<OutsideMessage, InsideMessage>(script, bytes => InsideMessage.Parser.ParseFrom(bytes.Span));
         var e = await Assert.ThrowsAsync<SyncException>(() => session.RunAsync(
             peer, new OutsideSource(source, _root.Combine("state"), key, new ExportOptions()), TextWriter.Null, new OperationProgress(), CancellationToken.None));
 

@@ -18,7 +18,7 @@ internal sealed class GrpcInsideTarget : FuzzTarget
 {
     public override string Name => "grpc-inside";
 
-    public override string Decodes => "gRPC OutsideMessages through InsideSession.RunAsync (hello, frames, FromWire, apply) on a fresh state";
+    public override string Decodes => "gRPC OutsideMessages through the inside's deserializer (PooledChunkMessages) and InsideSession.RunAsync (hello, frames, FromWire, apply) on a fresh state";
 
     protected override async Task ExerciseAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
     {
@@ -28,7 +28,7 @@ internal sealed class GrpcInsideTarget : FuzzTarget
             IdleTimeout = TimeSpan.FromSeconds(30),
         };
         var session = new InsideSession(ProtobufWireCodec.Instance, FuzzKeys.Trust, NullLogger.Instance, TimeProvider.System, SyncGate.Private(TimeProvider.System));
-        var peer = new ScriptedPeer<InsideMessage, OutsideMessage>(input, OutsideMessage.Parser);
+        var peer = new ScriptedPeer<InsideMessage, OutsideMessage>(input, bytes => PooledChunkMessages.Decode(new System.Buffers.ReadOnlySequence<byte>(bytes)));
         var outcome = await session.RunAsync(peer, target, new OperationProgress(), cancellationToken).ConfigureAwait(false);
         if (outcome.Status == Outcome.Types.Status.Unspecified || (outcome.Status != Outcome.Types.Status.Published && string.IsNullOrEmpty(outcome.Message)))
         {

@@ -29,7 +29,7 @@ internal sealed class GrpcOutsideTarget : FuzzTarget
         File.WriteAllText(Path.Combine(sourceDir, "Release"), "Origin: fuzz\nSuite: stable\n");
         var source = new OutsideSource(sourceDir, Path.Combine(root, "state"), Key.Value, new ExportOptions());
         var session = new OutsideSession(ProtobufWireCodec.Instance, NullLogger.Instance, TimeProvider.System, SyncGate.Private(TimeProvider.System));
-        var peer = new ScriptedPeer<OutsideMessage, InsideMessage>(input, InsideMessage.Parser);
+        var peer = new ScriptedPeer<OutsideMessage, InsideMessage>(input, bytes => InsideMessage.Parser.ParseFrom(bytes.Span));
         _ = await session.RunAsync(peer, source, TextWriter.Null, new OperationProgress(), cancellationToken).ConfigureAwait(false);
     }
 

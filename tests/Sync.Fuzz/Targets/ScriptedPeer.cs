@@ -5,10 +5,11 @@ namespace Sync.Fuzz.Targets;
 
 /// <summary>
 /// The other end of a gRPC sync, played from fuzz input: each message is a 4-byte length then its protobuf bytes,
-/// parsed as the gRPC framework would (the message size limit first, then the generated parser). A message the
-/// framework would refuse ends the call, as a cut link does. What the session sends is counted and dropped.
+/// decoded as the gRPC framework would (the message size limit first, then the method's deserializer: the generated
+/// parser, or the inside's <see cref="PooledChunkMessages"/>). A message the framework would refuse ends the call, as
+/// a cut link does. What the session sends is counted and dropped.
 /// </summary>
-internal sealed class ScriptedPeer<TSend, TReceive>(ReadOnlyMemory<byte> script, MessageParser<TReceive> parser) : IPeerStream<TSend, TReceive>
+internal sealed class ScriptedPeer<TSend, TReceive>(ReadOnlyMemory<byte> script, Func<ReadOnlyMemory<byte>, TReceive> decode) : IPeerStream<TSend, TReceive>
     where TReceive : class, IMessage<TReceive>
 {
     private InputCursor _cursor = new(script);
@@ -39,7 +40,7 @@ internal sealed class ScriptedPeer<TSend, TReceive>(ReadOnlyMemory<byte> script,
 
         try
         {
-            return Task.FromResult<TReceive?>(parser.ParseFrom(bytes.Span));
+            return Task.FromResult<TReceive?>(decode(bytes));
         }
         catch (InvalidProtocolBufferException)
         {
