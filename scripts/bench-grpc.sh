@@ -165,13 +165,15 @@ log_time() {
 rm -rf "$work/out"; cp -a "$work/out-scanned" "$work/out"
 port=$(free_port)
 "${inside[@]}" serve --listen "127.0.0.1:$port" --target "$work/target" --state "$work/in" --trust "$work/key.pub" --log-format json >"$work/serve-dead.log" 2>&1 &
-pids+=($!)
+serving=$!
+pids+=("$serving")
 wait_port "$port"
 "${outside[@]}" push --source "$work/src" --state "$work/out" --key "$work/key" --to "http://127.0.0.1:$port" --quiet >/dev/null 2>&1 &
 pusher=$!
-# Killed once a third of the tree is staged (allocated blocks: the inside preallocates its objects).
-staged=$work/in/staging/incoming/objects
-staged_bytes() { local b; b=$(du -s --block-size=1 "$staged" 2>/dev/null | cut -f1); echo "${b:-0}"; }
+# Killed once a third of the tree is staged: the bytes the inside process has written (its write_bytes in
+# /proc/PID/io; it writes received contents with O_DIRECT, so they count as they go to the disk). The staging
+# folder's allocated blocks say nothing: the inside preallocates each object when its content begins.
+staged_bytes() { awk '$1 == "write_bytes:" { print $2 }' "/proc/$serving/io" 2>/dev/null || echo 0; }
 until (($(staged_bytes) >= bytes / 3)); do
     kill -0 "$pusher" 2>/dev/null || { echo "the push to be killed ended first: use a larger --size-mib" >&2; exit 1; }
     sleep 0.05
