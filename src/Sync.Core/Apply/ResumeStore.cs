@@ -78,6 +78,7 @@ public sealed class ResumeStore : IDisposable
         }
 
         var tree = OpenOrCreate();
+        var check = new ChunkPrefixCheck();
         foreach (var name in objects.List(string.Empty))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -87,7 +88,7 @@ public sealed class ResumeStore : IDisposable
                 continue;
             }
 
-            var verified = await VerifiedPrefixAsync(objects, name, entry.Chunks, cancellationToken).ConfigureAwait(false);
+            var verified = await check.VerifiedPrefixAsync(objects, name, entry.Chunks, cancellationToken).ConfigureAwait(false);
             if (verified.Count == entry.Chunks.Count && entry.Chunks.Count > 0)
             {
                 DeletePartial(tree, name);
@@ -115,6 +116,7 @@ public sealed class ResumeStore : IDisposable
             return;
         }
 
+        var check = new ChunkPrefixCheck();
         foreach (var (digest, name) in _contents.ToList())
         {
             if (manifest.FindContent(digest) is not { } entry || sources.Staged.Contains(digest))
@@ -123,7 +125,7 @@ public sealed class ResumeStore : IDisposable
             }
 
             _contents.Remove(digest);
-            var verified = await VerifiedPrefixAsync(_tree, name, entry.Chunks, cancellationToken).ConfigureAwait(false);
+            var verified = await check.VerifiedPrefixAsync(_tree, name, entry.Chunks, cancellationToken).ConfigureAwait(false);
             if (verified.Count == entry.Chunks.Count && entry.Chunks.Count > 0 && _tree.TryStat(name)?.Size == entry.Size)
             {
                 _tree.Rename(name, sources.Objects, ContentSources.ObjectPath(digest));
@@ -137,7 +139,14 @@ public sealed class ResumeStore : IDisposable
 
         foreach (var (name, chunks) in _prefixes.ToList())
         {
-            var verified = await VerifiedPrefixAsync(_tree, name + PartialSuffix, chunks, cancellationToken).ConfigureAwait(false);
+            var verified = await check.VerifiedPrefixAsync(_tree, name + PartialSuffix, chunks, cancellationToken).ConfigureAwait(false);
+            if (verified.Count < chunks.Count)
+            {
+                // The holdings already sent named the lost chunks, so this receive may be refused for lacking them;
+                // the next one must not name them again.
+                ShrinkPrefix(name, verified);
+            }
+
             long offset = 0;
             foreach (var chunk in verified)
             {
@@ -172,18 +181,44 @@ public sealed class ResumeStore : IDisposable
             file.SetLength(verified.Sum(c => (long)c.Length));
         }
 
-        var records = new byte[verified.Count * ChunkRecordBytes];
-        for (var i = 0; i < verified.Count; i++)
-        {
-            verified[i].Digest.WriteTo(records.AsSpan(i * ChunkRecordBytes));
-            BinaryPrimitives.WriteInt32LittleEndian(records.AsSpan(i * ChunkRecordBytes + Digest.Size), verified[i].Length);
-        }
-
         // Data first, then the list that vouches for it; the adoption checks both again anyway.
         objects.Rename(name, tree, name + PartialSuffix);
-        tree.WriteAtomically(name + ChunksSuffix, records);
+        WriteChunkList(tree, name, verified);
         Bytes += verified.Sum(c => (long)c.Length) - (existing?.Sum(c => (long)c.Length) ?? 0);
         _prefixes[name] = verified;
+    }
+
+    /// <summary>Cuts a kept prefix back to the chunks that still match (a power cut lost the rest), or drops it.</summary>
+    private void ShrinkPrefix(string name, List<ChunkRef> verified)
+    {
+        var tree = _tree!;
+        if (verified.Count == 0)
+        {
+            DeletePartial(tree, name);
+            return;
+        }
+
+        // The list first: a list longer than its data is only checked again, data without its list would be lost.
+        WriteChunkList(tree, name, verified);
+        using (var file = tree.OpenWrite(name + PartialSuffix))
+        {
+            file.SetLength(verified.Sum(c => (long)c.Length));
+        }
+
+        Bytes -= _prefixes[name].Sum(c => (long)c.Length) - verified.Sum(c => (long)c.Length);
+        _prefixes[name] = verified;
+    }
+
+    private static void WriteChunkList(IDirectoryTree tree, string name, List<ChunkRef> chunks)
+    {
+        var records = new byte[chunks.Count * ChunkRecordBytes];
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            chunks[i].Digest.WriteTo(records.AsSpan(i * ChunkRecordBytes));
+            BinaryPrimitives.WriteInt32LittleEndian(records.AsSpan(i * ChunkRecordBytes + Digest.Size), chunks[i].Length);
+        }
+
+        tree.WriteAtomically(name + ChunksSuffix, records);
     }
 
     private void DeletePartial(IDirectoryTree tree, string name)
@@ -245,67 +280,6 @@ public sealed class ResumeStore : IDisposable
                 Bytes += chunks.Sum(c => (long)c.Length);
             }
         }
-    }
-
-    /// <summary>The chunks, in order from the start, whose bytes are in the file and match their digests.</summary>
-    private static async Task<List<ChunkRef>> VerifiedPrefixAsync(IDirectoryTree tree, string path, IReadOnlyList<ChunkRef> chunks, CancellationToken cancellationToken)
-    {
-        var verified = new List<ChunkRef>();
-        if (chunks.Count == 0)
-        {
-            return verified;
-        }
-
-        IFileHandle file;
-        try
-        {
-            file = tree.OpenRead(path);
-        }
-        catch (IOException)
-        {
-            return verified;
-        }
-
-        using (file)
-        {
-            var size = file.Length;
-            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, chunks.Max(c => c.Length)));
-            try
-            {
-                long offset = 0;
-                foreach (var chunk in chunks)
-                {
-                    if (chunk.Length <= 0 || offset + chunk.Length > size)
-                    {
-                        break;
-                    }
-
-                    var memory = buffer.AsMemory(0, chunk.Length);
-                    try
-                    {
-                        await file.ReadExactlyAsync(memory, offset, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (EndOfStreamException)
-                    {
-                        break;
-                    }
-
-                    if (Digest.Compute(memory.Span) != chunk.Digest)
-                    {
-                        break; // a hole, a torn write or a lost page: keep only what precedes it
-                    }
-
-                    verified.Add(chunk);
-                    offset += chunk.Length;
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-
-        return verified;
     }
 
     private static bool TryParse(string hex, out Digest digest)

@@ -43,6 +43,12 @@ public interface IDirectoryTree : IDisposable
     /// <summary>Opens a regular file for reading; never a symlink, device or FIFO.</summary>
     IFileHandle OpenRead(string path);
 
+    /// <summary>
+    /// Opens a regular file for reading past the page cache (O_DIRECT: offsets, lengths and buffers aligned to 4 KiB);
+    /// null where the file system does not offer it (the caller reads the ordinary way).
+    /// </summary>
+    IFileHandle? TryOpenReadDirect(string path);
+
     /// <summary>Opens an existing regular file for reading and writing.</summary>
     IFileHandle OpenWrite(string path);
 

@@ -170,9 +170,11 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
         return handle;
     }
 
-    public IFileHandle OpenRead(string path) => OpenExisting(path, ORdOnly, "open");
+    public IFileHandle OpenRead(string path) => OpenExisting(path, ORdOnly, "open")!;
 
-    public IFileHandle OpenWrite(string path) => OpenExisting(path, ORdWr, "open for writing");
+    public IFileHandle? TryOpenReadDirect(string path) => ODirect == 0 ? null : OpenExisting(path, ORdOnly | ODirect, "open");
+
+    public IFileHandle OpenWrite(string path) => OpenExisting(path, ORdWr, "open for writing")!;
 
     public void Link(string existing, IDirectoryTree destinationTree, string destination)
     {
@@ -319,19 +321,26 @@ internal sealed class LinuxDirectoryTree : IDirectoryTree
 
     public void Dispose() => _resolver.Dispose();
 
-    private IFileHandle OpenExisting(string path, int access, string what)
+    /// <summary>The file opened with <paramref name="access"/>; null only for O_DIRECT on a file system without it.</summary>
+    private IFileHandle? OpenExisting(string path, int access, string what)
     {
         var (dir, name) = _resolver.Resolve(path);
+        var direct = ODirect != 0 && (access & ODirect) != 0;
         var fd = OpenAt(dir, name, access | ONoFollow | ONonBlock | OCloExec, 0);
         if (fd < 0)
         {
             var errno = LastError;
+            if (direct && errno == EINVAL)
+            {
+                return null;
+            }
+
             throw errno == ELOOP
                 ? new TreePathException($"'{_resolver.Describe(path)}' is a symlink, not a file", errno)
                 : Failure(what, path, errno);
         }
 
-        var handle = new LinuxFileHandle(fd, isDirect: false);
+        var handle = new LinuxFileHandle(fd, isDirect: direct);
         if (handle.Stat().Kind != UnixFileKind.File)
         {
             handle.Dispose();

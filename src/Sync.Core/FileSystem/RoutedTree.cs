@@ -43,6 +43,8 @@ public sealed class RoutedTree : IDirectoryTree
 
     public IFileHandle OpenRead(string path) => Route(path, out var rest).OpenRead(rest);
 
+    public IFileHandle? TryOpenReadDirect(string path) => Route(path, out var rest).TryOpenReadDirect(rest);
+
     public IFileHandle OpenWrite(string path) => Route(path, out var rest).OpenWrite(rest);
 
     public void Link(string existing, IDirectoryTree destinationTree, string destination) =>

@@ -75,6 +75,72 @@ public sealed class ResumeStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_prefix_keeps_exactly_the_chunks_before_the_first_damaged_one()
+    {
+        // Enough chunks that they are checked on several threads at once; the damage sits in the middle.
+        var chunks = Enumerable.Range(0, 40).Select(i => Bytes(300 + i, 100 + i)).ToArray();
+        var entry = ProtocolTestData.FileEntry("many", chunks);
+        var manifest = new Manifest(5, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), [entry]);
+        var objects = Directory.CreateDirectory(_dir.Combine("objects")).FullName;
+        File.WriteAllBytes(Path.Combine(objects, ResumeStore.ManifestFileName), ProtobufWireCodec.Instance.SerializeManifest(manifest));
+        var data = chunks.SelectMany(c => c).ToArray();
+        var damagedAt = chunks.Take(17).Sum(c => c.Length) + 5;
+        data[damagedAt] ^= 0x40;
+        File.WriteAllBytes(Path.Combine(objects, entry.Digest.ToHex()), data);
+
+        using var store = new ResumeStore(_dir.Combine("resume"));
+        using (var objectsTree = LinuxFileSystem.Instance.TryOpenTree(objects)!)
+        {
+            await store.SalvageAsync(objectsTree, ProtobufWireCodec.Instance, CancellationToken.None);
+        }
+
+        Assert.Empty(store.Contents);
+        Assert.Equal(chunks.Take(17).Select(c => Digest.Compute(c)).ToHashSet(), store.Chunks.ToHashSet());
+        Assert.Equal(chunks.Take(17).Sum(c => (long)c.Length), store.Bytes);
+    }
+
+    [Fact]
+    public async Task A_prefix_damaged_after_it_was_kept_is_cut_back_so_the_next_receive_does_not_claim_the_lost_chunks()
+    {
+        byte[] b1 = Bytes(1500, 3), b2 = Bytes(700, 4), b3 = Bytes(900, 5);
+        var cut = ProtocolTestData.FileEntry("cut", b1, b2, b3);
+        var manifest = new Manifest(5, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), [cut]);
+        var objects = Directory.CreateDirectory(_dir.Combine("objects")).FullName;
+        File.WriteAllBytes(Path.Combine(objects, ResumeStore.ManifestFileName), ProtobufWireCodec.Instance.SerializeManifest(manifest));
+        File.WriteAllBytes(Path.Combine(objects, cut.Digest.ToHex()), [.. b1, .. b2]);
+        using (var store = new ResumeStore(_dir.Combine("resume")))
+        using (var objectsTree = LinuxFileSystem.Instance.TryOpenTree(objects)!)
+        {
+            await store.SalvageAsync(objectsTree, ProtobufWireCodec.Instance, CancellationToken.None);
+            Assert.Equal(2, store.Chunks.Count);
+        }
+
+        // A power cut loses the second chunk's page after the prefix and its list were kept.
+        var partial = _dir.Combine("resume", cut.Digest.ToHex() + ".partial");
+        using (var stream = File.OpenWrite(partial))
+        {
+            stream.Position = 1500 + 10;
+            stream.Write(new byte[100]);
+        }
+
+        using (var reopened = new ResumeStore(_dir.Combine("resume")))
+        {
+            Assert.Equal(2, reopened.Chunks.Count); // what it claims before the check
+            using var nextObjects = LinuxFileSystem.Instance.CreateTree(_dir.Combine("next-objects"));
+            var sources = new ContentSources(Manifest.Empty, null, nextObjects);
+            await reopened.AdoptAsync(manifest, sources, CancellationToken.None);
+            Assert.NotNull(sources.FindChunk(Digest.Compute(b1)));
+            Assert.Null(sources.FindChunk(Digest.Compute(b2)));
+            Assert.Equal([Digest.Compute(b1)], reopened.Chunks);
+            Assert.Equal(1500, reopened.Bytes);
+        }
+
+        using var after = new ResumeStore(_dir.Combine("resume"));
+        Assert.Equal([Digest.Compute(b1)], after.Chunks);
+        Assert.Equal(1500, new FileInfo(partial).Length);
+    }
+
+    [Fact]
     public async Task Salvage_without_a_readable_manifest_keeps_nothing()
     {
         var objects = Directory.CreateDirectory(_dir.Combine("objects")).FullName;

@@ -89,6 +89,12 @@ internal sealed class SimulatedTree : IDirectoryTree
 
     public IFileHandle OpenRead(string path) => new SimulatedFileHandle(_fileSystem, RegularFile(path), writable: false);
 
+    public IFileHandle? TryOpenReadDirect(string path)
+    {
+        _fileSystem.CheckPower();
+        return null;
+    }
+
     public IFileHandle OpenWrite(string path) => new SimulatedFileHandle(_fileSystem, RegularFile(path), writable: true);
 
     public void Link(string existing, IDirectoryTree destinationTree, string destination)
