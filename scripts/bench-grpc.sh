@@ -15,7 +15,7 @@
 #
 #   scripts/bench-grpc.sh [WORK_DIR] [--size-mib N] [--rounds N] [--published]   (default 2048 MiB, 3 rounds; medians)
 #
-# --published runs the agents as the packages ship them (self-contained, single file, ReadyToRun:
+# --published runs the agents as the packages ship them (self-contained, single file, composite ReadyToRun:
 # scripts/publish-agent.sh) instead of the framework-dependent Release build, whose JIT compiles every method at
 # run time; the bare gRPC stream stays a Release build either way.
 set -euo pipefail
@@ -47,7 +47,7 @@ if ((published)); then
     done
     outside=("$root/artifacts/bench-grpc/published-outside/sync-outside")
     inside=("$root/artifacts/bench-grpc/published-inside/sync-inside")
-    build="published (ReadyToRun)"
+    build="published (composite ReadyToRun)"
 fi
 baseline=(dotnet "$root/bench/Sync.GrpcBaseline/bin/Release/net10.0/Sync.GrpcBaseline.dll")
 

@@ -17,7 +17,7 @@
 #                                                           deleted after its run, then one row per size)
 # --no-plain: the suites ship only Packages.gz/.xz (as Ubuntu's archive), so the day's indices travel as plain-text deltas.
 # --recompress-max SIZE: the exports rebuild on the inside only indices whose plain text is at most SIZE.
-# --packaged: run the agents as scripts/package.sh ships them (self-contained, single file, ReadyToRun) instead of the
+# --packaged: run the agents as scripts/package.sh ships them (self-contained, single file, composite ReadyToRun) instead of the
 #             Release build run by dotnet; memory and the commands' start-up differ a little between the two.
 # Timings depend on the machine's load: note it beside the figures. Exit 0 when the run completed (verdicts are
 # printed, not enforced: some targets are not met yet, docs/benchmarks.md).

@@ -4,8 +4,9 @@
 #
 #   scripts/bench-startup.sh [--runs N] [--work DIR] [--settings "default pgo no-tiering no-quick-loops"]
 #
-# Builds: both agents published as scripts/package.sh publishes them (self-contained, single file, linux-x64), once
-# with PublishReadyToRun=true ("r2r", what the packages ship) and once with false ("jit").
+# Builds: both agents published as scripts/package.sh publishes them (self-contained, single file, linux-x64), three
+# times (scripts/publish-agent.sh --mode): "composite" (ReadyToRun, the agent and the runtime in one composite image:
+# what the packages ship), "r2r" (ReadyToRun per assembly) and "jit" (no ReadyToRun).
 # Settings, applied through the runtime's environment knobs, which override the runtimeconfig the csproj writes:
 #   default          what the csproj sets (TieredPGO off; tiered compilation and quick JIT for loops on)
 #   pgo              DOTNET_TieredPGO=1 (the runtime's own default)
@@ -56,20 +57,18 @@ mkdir -p "$work"
 find "$work" -mindepth 1 -maxdepth 1 ! -name 'artifacts-*' -exec rm -rf -- {} +
 
 # --- builds -------------------------------------------------------------------------------------------------------
-variants=(r2r jit)
+variants=(composite r2r jit)
 for variant in "${variants[@]}"; do
-    r2r=false; [[ $variant == r2r ]] && r2r=true
     for project in Sync.Outside Sync.Inside; do
         log "publishing $project ($variant)"
         # Separate artifacts per mode: an incremental publish over the other mode's outputs once made a broken binary.
-        mode=(); [[ $r2r == false ]] && mode=(--jit)
-        bash "$root/scripts/publish-agent.sh" "$project" "$work/$variant" "$work/artifacts-$variant" "${mode[@]}" --log "$work/publish.log" ||
+        bash "$root/scripts/publish-agent.sh" "$project" "$work/$variant" "$work/artifacts-$variant" --mode "$variant" --log "$work/publish.log" ||
             die "publishing $project ($variant) failed"
     done
 done
 
 # --- sample and prepared states -------------------------------------------------------------------------------------
-bin=$work/r2r
+bin=$work/composite
 bash "$root/scripts/make-apt-repo.sh" init "$work/apt" --packages 60 --size-kib 256 >/dev/null
 src=$work/apt/repo
 "$bin/sync-outside" keygen --key "$work/key" >/dev/null
@@ -192,8 +191,8 @@ median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { pr
 
 printf '\nstart-up, %s, commit %s, load %s, %d runs (medians, ms)\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
     "$(git -C "$root" rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$runs"
-printf 'sample: %s bytes, 60 packages, scanned ahead; binaries: r2r %s, jit %s (sync-outside, bytes)\n' "$bytes" \
-    "$(stat -c %s "$work/r2r/sync-outside")" "$(stat -c %s "$work/jit/sync-outside")"
+printf 'sample: %s bytes, 60 packages, scanned ahead; binaries: composite %s, r2r %s, jit %s (sync-outside, bytes)\n' "$bytes" \
+    "$(stat -c %s "$work/composite/sync-outside")" "$(stat -c %s "$work/r2r/sync-outside")" "$(stat -c %s "$work/jit/sync-outside")"
 printf 'cells: first byte moved / exit (for --help and status both are the exit)\n'
 printf '%-8s' command
 for combo in "${combos[@]}"; do printf ' %19s' "$combo"; done

@@ -6,7 +6,7 @@
 #   sudo bash scripts/bench-udp.sh [--size-mib 1024] [--rate-mbit "1000"] [--mtu 1500] [--losses "0 1 5"]
 #                                  [--bursts "1000"] [--codes "rs8 rs16"] [--runs 1] [--no-udpcast] [--published] [--work DIR]
 #
-# --published runs the agents as the packages ship them (self-contained, single-file, ReadyToRun, as
+# --published runs the agents as the packages ship them (self-contained, single-file, composite ReadyToRun, as
 # scripts/package.sh publishes them) instead of the framework-dependent Release build.
 # --rate-mbit takes a list ("1000 2000 4000"): every row is measured at each rate, which finds the highest rate at
 # which one sender and one receiver still deliver intact in one pass. --mtu sets the veth link's MTU (9000: jumbo
@@ -91,9 +91,9 @@ head -c $((size_mib << 20)) /dev/urandom >"$WORK/tree/payload.bin"
 payload_sha=$(sha256sum "$WORK/tree/payload.bin" | cut -d' ' -f1)
 payload_bytes=$((size_mib << 20))
 if ((published)); then
-    # The executables the packages ship (scripts/package.sh): self-contained, single file, ReadyToRun.
+    # The executables the packages ship (scripts/package.sh): self-contained, single file, composite ReadyToRun.
     for agent in outside inside; do
-        log "publishing sync-$agent as the package does (ReadyToRun)"
+        log "publishing sync-$agent as the package does (composite ReadyToRun)"
         project=Sync.${agent^}
         # Kept under artifacts/ between runs: a publish over its own earlier outputs is incremental.
         bash scripts/publish-agent.sh "$project" "$ROOT/artifacts/bench-udp/published-$agent" "$ROOT/artifacts/bench-udp" \

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # package.sh OUTDIR - builds sync-outside_<version>_amd64.deb and sync-inside_<version>_amd64.deb into OUTDIR.
 #
-# Each package holds its agent published self-contained as one ReadyToRun executable (the offline server has no
-# .NET and cannot fetch one; ReadyToRun moves the first byte of every one-shot command sooner than JIT, 8-71% sooner
-# in the medians, for 4% more bytes: scripts/bench-startup.sh, docs/benchmarks.md), its systemd units
+# Each package holds its agent published self-contained as one composite ReadyToRun executable (the offline server
+# has no .NET and cannot fetch one; ReadyToRun moves the first byte of every one-shot command sooner than JIT, and
+# composite, the runtime compiled in with the agent, leaves the JIT little to do while a transfer runs:
+# scripts/publish-agent.sh, scripts/bench-startup.sh, docs/benchmarks.md), its systemd units
 # (deploy/systemd/), the _sync system user (sysusers.d), its state and drop folders (tmpfiles.d), the socket-buffer
 # ceiling its UDP command needs (sysctl.d), an example environment file and README in /etc/sync/, and man pages
 # generated from the agent's own --help (scripts/man-pages.sh).
@@ -41,7 +42,7 @@ export SOURCE_DATE_EPOCH=$date_epoch
 build() {
     local agent=$1 project=$2 summary=$3 long=$4 restart=$5
     local side=${agent#sync-} tree=$work/$agent
-    log "$agent $version: publishing $project (self-contained, single file, ReadyToRun)"
+    log "$agent $version: publishing $project (self-contained, single file, composite ReadyToRun)"
     bash "$root/scripts/publish-agent.sh" "$project" "$work/publish-$agent" "$artifacts" --log "$work/publish-$agent.log" ||
         die "publishing $project failed (log: $work/publish-$agent.log)"
     [[ -x $work/publish-$agent/$agent ]] || die "publish made no $agent executable"
