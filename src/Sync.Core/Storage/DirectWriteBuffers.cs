@@ -9,22 +9,7 @@ public sealed class DirectWriteBuffers
     /// <summary>Bytes per buffer: large enough that each write keeps the disk busy, small enough to cost 8 MiB in all.</summary>
     public const int BufferBytes = 4 << 20;
 
-    private const int Alignment = 4096;
-
-    private readonly Memory<byte>[] _buffers = [Allocate(), Allocate()];
+    private readonly Memory<byte>[] _buffers = [AlignedMemory.Allocate(BufferBytes), AlignedMemory.Allocate(BufferBytes)];
 
     public Memory<byte> this[int index] => _buffers[index];
-
-    private static Memory<byte> Allocate()
-    {
-        var array = GC.AllocateUninitializedArray<byte>(BufferBytes + Alignment, pinned: true);
-        unsafe
-        {
-            fixed (byte* start = array)
-            {
-                var skip = (int)((Alignment - ((nuint)start % Alignment)) % Alignment);
-                return array.AsMemory(skip, BufferBytes);
-            }
-        }
-    }
 }
