@@ -8,8 +8,9 @@ namespace Sync.Transport.Udp;
 /// <summary>
 /// What is this? The outside end of the diode: sends one object (a spool file) as FEC-protected, interleaved,
 /// paced UDP datagrams, with the descriptor repeated in announces so receivers can join late. Nothing ever comes
-/// back. Each call to <see cref="SendAsync"/> is independent; the work runs on two dedicated threads
-/// (encode, send) that have both ended when the returned task completes, cancelled or not.
+/// back. Each call to <see cref="SendAsync"/> is a session of its own, but one sender's sessions share window buffers
+/// and the pacer's credit (what a late send thread still owes the link carries into the next session); the work runs
+/// on two dedicated threads (encode, send) that have both ended when the returned task completes, cancelled or not.
 /// </summary>
 public sealed class UdpSender
 {
@@ -17,6 +18,7 @@ public sealed class UdpSender
     private readonly TimeProvider _time;
     private readonly BlockCodecFactory _codecs;
     private readonly SendWindowPool _windows = new();
+    private readonly PacerCredit _credit = new();
 
     public UdpSender(ILogger logger, TimeProvider time)
         : this(logger, time, BlockCodecs.Production)
@@ -92,7 +94,7 @@ public sealed class UdpSender
         var socket = UdpSockets.CreateSender(options);
         try
         {
-            var session = new SendSession(options, schedule, sessionId, sealedTicket, sealLength, file, offset, socket, _codecs, _logger, _time, progress, _windows);
+            var session = new SendSession(options, schedule, sessionId, sealedTicket, sealLength, file, offset, socket, _codecs, _logger, _time, progress, _windows, _credit);
             return new PreparedSend(session, socket, sessionId, _logger);
         }
         catch

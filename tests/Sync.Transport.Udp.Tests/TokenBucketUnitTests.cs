@@ -80,6 +80,34 @@ public sealed class TokenBucketUnitTests
         Assert.InRange(worst, 1, 8);
     }
 
+    [Theory]
+    [InlineData(1, 0.70, 0.90)] // one burst per wake-up: never catches up
+    [InlineData(SendSession.CatchUpBursts, 0.98, 1.02)]
+    public void A_sender_that_wakes_late_every_time_holds_the_rate_only_with_a_few_bursts_of_depth(int depthBursts, double low, double high)
+    {
+        // The send thread hands the kernel 16 datagrams per send (UDP segmentation) and wakes 80 µs late after every
+        // wait: a quarter of the 192 µs a burst takes at 1 Gbit/s, more than the 1.25x catch-up rate leaves.
+        const int Burst = 16 * Wire;
+        var bucket = new TokenBucket(1e9 / 8, Frequency, depthBursts * Burst, 0.1, 1.25, 0);
+        long now = 0;
+        long sent = 0;
+        while (now < Frequency)
+        {
+            long delay = bucket.Delay(Burst, now);
+            if (delay > 0)
+            {
+                now += delay + 80_000;
+                continue;
+            }
+
+            bucket.Consume(Burst, now);
+            sent += Burst;
+            now += 5_000; // a send takes 5 µs
+        }
+
+        Assert.InRange(sent * 8.0 / 1e9, low, high);
+    }
+
     [Fact]
     public void Credit_is_bounded_so_a_long_stall_is_not_paid_back_in_full()
     {

@@ -23,6 +23,13 @@ internal sealed class SendSession
     private const double MaxCreditSeconds = 0.1;
     private const double CatchUpFactor = 1.25;
 
+    /// <summary>
+    /// Bursts a late send thread may send back to back (96 KB at 1500 bytes). With one, every wake-up sent one burst,
+    /// so a thread that woke more than a quarter of a burst late on each (a busy 2-core host: the emit, the encoder,
+    /// the JIT, a co-located receiver) could not catch up at all and the link ran at 66-85 % of its rate for good.
+    /// </summary>
+    internal const int CatchUpBursts = 4;
+
     // At least this many announces per pass, spread by packet count: a pass shorter than the announce interval would
     // otherwise carry one, and a receiver that lost it would have nothing to file the pass's symbols under.
     private const int MinAnnouncesPerPass = 8;
@@ -39,6 +46,7 @@ internal sealed class SendSession
     private readonly IProgress<UdpSendProgress>? _progress;
     private readonly BlockingCollection<SendWindow> _free;
     private readonly SendWindowPool _windows;
+    private readonly PacerCredit _credit;
     private readonly BlockingCollection<SendWindow> _ready;
     private readonly ManualResetEventSlim _primed = new();
     private readonly int _pool;
@@ -58,8 +66,9 @@ internal sealed class SendSession
 
     public SendSession(
         UdpSendOptions options, SymbolSchedule schedule, ulong sessionId, byte[] sealedTicket, int sealLength, SafeFileHandle file, long objectOffset, Socket socket, BlockCodecFactory codecs,
-        ILogger logger, TimeProvider time, IProgress<UdpSendProgress>? progress, SendWindowPool windows)
+        ILogger logger, TimeProvider time, IProgress<UdpSendProgress>? progress, SendWindowPool windows, PacerCredit credit)
     {
+        _credit = credit;
         _created = time.GetTimestamp();
         _windows = windows;
         _options = options;
@@ -201,9 +210,24 @@ internal sealed class SendSession
 
     private void SendLoop(CancellationToken cancellationToken)
     {
-        long frequency = _time.TimestampFrequency;
+        // Start only once every buffer is full: the first windows are built by not-yet-optimised code (tier-0 JIT)
+        // and take ten times longer than the rest, which would otherwise stall the pacer beyond its credit.
+        _primed.Wait(cancellationToken);
         int burst = _burstDatagrams * (_options.DatagramSize + _wireOverhead);
-        bool canSleep = PreciseSleep.TryEnableForCurrentThread();
+        var bucket = _credit.Take(_options.RateBitsPerSecond / 8.0, _time.TimestampFrequency, burst * CatchUpBursts, MaxCreditSeconds, CatchUpFactor, _time.GetTimestamp());
+        try
+        {
+            SendWindows(new PacedWait(bucket, _time), cancellationToken);
+        }
+        finally
+        {
+            _credit.Return(bucket);
+        }
+    }
+
+    private void SendWindows(PacedWait pacer, CancellationToken cancellationToken)
+    {
+        long frequency = _time.TimestampFrequency;
         long announceEvery = Math.Max(1, (long)(_options.AnnounceInterval.TotalSeconds * frequency));
         long progressEvery = frequency / 10;
         long nextAnnounce = 0;
@@ -213,12 +237,6 @@ internal sealed class SendSession
         long nextProgress = 0;
         byte[][] announces = [];
         long planned = _schedule.PacketsPerPass * _options.Passes;
-
-        // Start only once every buffer is full: the first windows are built by not-yet-optimised code (tier-0 JIT)
-        // and take ten times longer than the rest, which would otherwise stall the pacer beyond its credit.
-        _primed.Wait(cancellationToken);
-        var bucket = new TokenBucket(_options.RateBitsPerSecond / 8.0, frequency, burst, MaxCreditSeconds, CatchUpFactor, _time.GetTimestamp());
-
         foreach (SendWindow window in _ready.GetConsumingEnumerable(cancellationToken))
         {
             if (window.Pass != _pass)
@@ -236,7 +254,7 @@ internal sealed class SendSession
                 long now = _time.GetTimestamp();
                 if (now >= nextAnnounce || sinceAnnounce >= announceEveryPackets)
                 {
-                    SendAnnounces(announces, announceRound++, bucket, canSleep, cancellationToken);
+                    SendAnnounces(announces, announceRound++, pacer, cancellationToken);
                     nextAnnounce = Math.Max(nextAnnounce + announceEvery, now);
                     sinceAnnounce = 0;
                 }
@@ -249,7 +267,7 @@ internal sealed class SendSession
 
                 // With UDP segmentation one send hands the kernel up to a burst's worth of consecutive datagrams.
                 int count = Math.Min(_segments, window.Count - q);
-                Pace(bucket, count * (window.DatagramSize + _wireOverhead), canSleep, cancellationToken);
+                pacer.Wait(count * (window.DatagramSize + _wireOverhead), cancellationToken);
                 if (_options.DropSymbol?.Invoke(window.Order[q], _pass) == true)
                 {
                     Count(1, window.DatagramSize);
@@ -273,7 +291,7 @@ internal sealed class SendSession
                 announces = Announces(_pass);
                 for (int i = 0; i < 5; i++)
                 {
-                    SendAnnounces(announces, i, bucket, canSleep, cancellationToken);
+                    SendAnnounces(announces, i, pacer, cancellationToken);
                     if (_options.AnnounceInterval < TimeSpan.FromSeconds(1))
                     {
                         cancellationToken.WaitHandle.WaitOne(_options.AnnounceInterval);
@@ -297,12 +315,12 @@ internal sealed class SendSession
         return new UdpSendProgress(_pass, _options.Passes, _packets, _wireBytes, planned, rate);
     }
 
-    private void SendAnnounces(byte[][] announces, int round, TokenBucket bucket, bool canSleep, CancellationToken cancellationToken)
+    private void SendAnnounces(byte[][] announces, int round, PacedWait pacer, CancellationToken cancellationToken)
     {
         bool drop = _options.DropAnnounce?.Invoke(round, _pass) == true;
         foreach (byte[] announce in announces)
         {
-            Pace(bucket, announce.Length + _wireOverhead, canSleep, cancellationToken);
+            pacer.Wait(announce.Length + _wireOverhead, cancellationToken);
             if (drop)
             {
                 Count(1, announce.Length);
@@ -310,49 +328,6 @@ internal sealed class SendSession
             else
             {
                 Send(announce, 1);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Waits until the bucket allows <paramref name="wireBytes"/>: a millisecond sleep for long waits, a precise sleep
-    /// (when <paramref name="canSleep"/>) for waits well above its wake-up latency, a yield for shorter ones, and a
-    /// spin only for the last few microseconds. A late wake-up costs nothing in the long run: the bucket keeps the
-    /// credit and spends it at the catch-up rate.
-    /// </summary>
-    private void Pace(TokenBucket bucket, int wireBytes, bool canSleep, CancellationToken cancellationToken)
-    {
-        long frequency = _time.TimestampFrequency;
-        long spinBelow = frequency / 50_000;
-        long sleepAbove = frequency / 10_000;
-        long wakeLatency = frequency * 60 / 1_000_000;
-        long yieldBelow = frequency / 500;
-        while (true)
-        {
-            long now = _time.GetTimestamp();
-            long delay = bucket.Delay(wireBytes, now);
-            if (delay == 0)
-            {
-                bucket.Consume(wireBytes, now);
-                return;
-            }
-
-            if (delay > yieldBelow)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                Thread.Sleep(1);
-            }
-            else if (canSleep && delay > sleepAbove)
-            {
-                PreciseSleep.Sleep((long)((delay - wakeLatency) * (1e9 / frequency)));
-            }
-            else if (delay > spinBelow)
-            {
-                Thread.Yield();
-            }
-            else
-            {
-                Thread.SpinWait(20);
             }
         }
     }

@@ -5,7 +5,8 @@ namespace Sync.Transport.Udp.Internal;
 /// The main bucket fills at the configured rate and keeps up to <c>maxCredit</c> seconds of credit across stalls
 /// (a late thread wake-up, a slow disk read), so the long-run rate holds; unlike udpcast it does not throw credit
 /// away. A second bucket, filling at <c>peakFactor</c> times the rate and holding only <c>burst</c> bytes, caps how
-/// fast that credit is spent, so catching up never becomes a burst of more than a few datagrams.
+/// fast that credit is spent, so catching up never becomes a burst of more than a few datagrams (the sender gives
+/// it a few bursts' depth, so a thread that wakes late can send what it owes in one go).
 /// Not thread-safe: owned by the send thread. Time is passed in, so tests drive it with a fake clock.
 /// </summary>
 internal sealed class TokenBucket
@@ -14,6 +15,8 @@ internal sealed class TokenBucket
     private readonly double _peakBytesPerTick;
     private readonly double _capacity;
     private readonly double _burst;
+    private readonly double _bytesPerSecond;
+    private readonly double _peakFactor;
     private double _tokens;
     private double _peakTokens;
     private long _last;
@@ -25,6 +28,8 @@ internal sealed class TokenBucket
             throw new ArgumentOutOfRangeException(nameof(bytesPerSecond), "token bucket needs a positive rate and burst, and peak factor >= 1");
         }
 
+        _bytesPerSecond = bytesPerSecond;
+        _peakFactor = peakFactor;
         _bytesPerTick = bytesPerSecond / ticksPerSecond;
         _peakBytesPerTick = _bytesPerTick * peakFactor;
         _burst = burstBytes;
@@ -33,6 +38,16 @@ internal sealed class TokenBucket
         _peakTokens = burstBytes;
         _last = now;
     }
+
+    /// <summary>Whether this bucket paces at the given rate, burst and catch-up factor (credit may pass on to a session that asks for them).</summary>
+    public bool Paces(double bytesPerSecond, int burstBytes, double peakFactor) =>
+        _bytesPerSecond == bytesPerSecond && _burst == burstBytes && _peakFactor == peakFactor;
+
+    /// <summary>
+    /// Continues from <paramref name="now"/> with the credit held when it was last used: the time in between (a
+    /// session's set-up, the link idle between objects) earns nothing, so only the sender's own lateness carries over.
+    /// </summary>
+    public void Resume(long now) => _last = now;
 
     /// <summary>Ticks to wait from <paramref name="now"/> before <paramref name="bytes"/> may be sent; 0 means now.</summary>
     public long Delay(int bytes, long now)
