@@ -2,7 +2,7 @@
 # Start-up as the user sees it: the time from process start to the first byte moved, for each one-shot command of
 # the published agents, built with ReadyToRun and without, under several tiered-compilation settings, side by side.
 #
-#   scripts/bench-startup.sh [--runs N] [--work DIR] [--settings "default pgo no-tiering no-quick-loops"]
+#   scripts/bench-startup.sh [--runs N] [--work DIR] [--builds "composite r2r jit"] [--settings "default pgo no-tiering no-quick-loops"]
 #
 # Builds: both agents published as scripts/package.sh publishes them (self-contained, single file, linux-x64), three
 # times (scripts/publish-agent.sh --mode): "composite" (ReadyToRun, the agent and the runtime in one composite image:
@@ -29,12 +29,13 @@
 set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 
-runs=5 work=/var/tmp/sync-bench-startup keep=0 settings="default pgo no-tiering no-quick-loops"
+runs=5 work=/var/tmp/sync-bench-startup keep=0 settings="default pgo no-tiering no-quick-loops" builds="composite r2r jit"
 while (($#)); do
     case $1 in
         --runs) runs=$2; shift 2 ;;
         --work) work=$2; shift 2 ;;
         --settings) settings=$2; shift 2 ;;
+        --builds) builds=$2; shift 2 ;;
         --keep) keep=1; shift ;;
         *) echo "bench-startup.sh: unknown option $1 (see the top of the script)" >&2; exit 2 ;;
     esac
@@ -57,7 +58,10 @@ mkdir -p "$work"
 find "$work" -mindepth 1 -maxdepth 1 ! -name 'artifacts-*' -exec rm -rf -- {} +
 
 # --- builds -------------------------------------------------------------------------------------------------------
-variants=(composite r2r jit)
+read -r -a variants <<<"$builds"
+for variant in "${variants[@]}"; do
+    [[ $variant == composite || $variant == r2r || $variant == jit ]] || { echo "bench-startup.sh: unknown build $variant" >&2; exit 2; }
+done
 for variant in "${variants[@]}"; do
     for project in Sync.Outside Sync.Inside; do
         log "publishing $project ($variant)"
@@ -68,7 +72,7 @@ for variant in "${variants[@]}"; do
 done
 
 # --- sample and prepared states -------------------------------------------------------------------------------------
-bin=$work/composite
+bin=$work/${variants[0]} # prepares the states; any build writes the same ones
 bash "$root/scripts/make-apt-repo.sh" init "$work/apt" --packages 60 --size-kib 256 >/dev/null
 src=$work/apt/repo
 "$bin/sync-outside" keygen --key "$work/key" >/dev/null
@@ -191,8 +195,8 @@ median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { pr
 
 printf '\nstart-up, %s, commit %s, load %s, %d runs (medians, ms)\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
     "$(git -C "$root" rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$runs"
-printf 'sample: %s bytes, 60 packages, scanned ahead; binaries: composite %s, r2r %s, jit %s (sync-outside, bytes)\n' "$bytes" \
-    "$(stat -c %s "$work/composite/sync-outside")" "$(stat -c %s "$work/r2r/sync-outside")" "$(stat -c %s "$work/jit/sync-outside")"
+sizes=$(for variant in "${variants[@]}"; do printf '%s %s, ' "$variant" "$(stat -c %s "$work/$variant/sync-outside")"; done)
+printf 'sample: %s bytes, 60 packages, scanned ahead; binaries: %s(sync-outside, bytes)\n' "$bytes" "$sizes"
 printf 'cells: first byte moved / exit (for --help and status both are the exit)\n'
 printf '%-8s' command
 for combo in "${combos[@]}"; do printf ' %19s' "$combo"; done
