@@ -43,12 +43,15 @@ internal sealed class InboxCandidate(UdpInbox inbox, UdpStreamFile entry, TextWr
             return; // tried again when the next stream arrives
         }
 
-        inbox.Remove(entry);
+        // Told first: the generation is live once published, and removing a large stream's files takes a while
+        // (tens of ms per part). If it fails, the next round clears them (UdpInbox.RemovePartsUpTo).
         if (applied is not null)
         {
             published();
             WritePublished(output, applied);
         }
+
+        inbox.Remove(entry);
     }
 
     /// <summary>The receiver's one line for a publish, whichever way the stream came.</summary>

