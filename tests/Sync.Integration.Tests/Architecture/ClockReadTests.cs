@@ -17,7 +17,7 @@ public sealed partial class ClockReadTests
     {
         [(Path.Combine("Sync.Hosting", "AgentHost.cs"), "TimeProvider.System")] =
             "the composition root: the one place an agent names the real clock; everything else takes it from the host",
-        [(Path.Combine("Sync.Transport.Udp", "Internal", "SendSession.cs"), "Thread.Sleep")] =
+        [(Path.Combine("Sync.Transport.Udp", "Internal", "PacedWait.cs"), "Thread.Sleep")] =
             "the pacer's wait on its own send thread: when to send is read from the TimeProvider, the sleep only gives the core away",
         [(Path.Combine("Sync.Transport.Udp", "Internal", "ReceiveLoop.cs"), "Thread.Sleep")] =
             "spaces socket reads on the receive thread so datagrams gather into one batch; no decision depends on how long it took",
