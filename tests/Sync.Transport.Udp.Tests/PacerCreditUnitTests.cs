@@ -35,24 +35,30 @@ public sealed class PacerCreditUnitTests
 
         Assert.Equal(Burst, sent); // no burst beyond the peak bucket's depth
 
-        // Over the next 100 ms it sends those 100 ms plus what was owed (at most 25 % more than the rate allows).
-        long until = start + 100_000_000;
-        sent = 0;
-        while (start < until)
+        // Over the next 100 ms it sends those 100 ms and 25 ms of what was owed (the catch-up runs at 1.25x); by 250 ms
+        // it has paid back the 40 ms owed and no more: the 5 ms between the sessions earned nothing.
+        Assert.InRange(SecondsSent(second, ref start, start + 100_000_000), 0.125 - 0.002, 0.125 + 0.002);
+        Assert.InRange(SecondsSent(second, ref start, start + 150_000_000), 0.150 + 0.015 - 0.002, 0.150 + 0.015 + 0.002);
+    }
+
+    /// <summary>Sends as fast as <paramref name="bucket"/> allows from <paramref name="now"/> until <paramref name="until"/>; the link seconds sent.</summary>
+    private static double SecondsSent(TokenBucket bucket, ref long now, long until)
+    {
+        long sent = 0;
+        while (now < until)
         {
-            long delay = second.Delay(Burst, start);
+            long delay = bucket.Delay(Burst, now);
             if (delay > 0)
             {
-                start += delay;
+                now += delay;
                 continue;
             }
 
-            second.Consume(Burst, start);
+            bucket.Consume(Burst, now);
             sent += Burst;
         }
 
-        double seconds = sent / BytesPerSecond;
-        Assert.InRange(seconds, 0.1 + 0.025 - 0.002, 0.1 + 0.025 + 0.002); // the catch-up rate's extra 25 ms, paid from the 40 ms owed
+        return sent / BytesPerSecond;
     }
 
     [Fact]
@@ -65,6 +71,12 @@ public sealed class PacerCreditUnitTests
         Assert.NotSame(first, credit.Take(BytesPerSecond / 2, Frequency, Burst, 0.1, 1.25, 0));
         credit.Return(first);
         Assert.NotSame(first, credit.Take(BytesPerSecond, Frequency, Burst * 2, 0.1, 1.25, 0));
+        credit.Return(first);
+        Assert.NotSame(first, credit.Take(BytesPerSecond, Frequency, Burst, 0.2, 1.25, 0));
+        credit.Return(first);
+        Assert.NotSame(first, credit.Take(BytesPerSecond, Frequency, Burst, 0.1, 1.5, 0));
+        credit.Return(first);
+        Assert.Same(first, credit.Take(BytesPerSecond, Frequency, Burst, 0.1, 1.25, 0));
     }
 
     [Fact]

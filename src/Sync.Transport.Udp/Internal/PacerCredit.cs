@@ -15,7 +15,7 @@ internal sealed class PacerCredit
     public TokenBucket Take(double bytesPerSecond, long ticksPerSecond, int burstBytes, double maxCreditSeconds, double peakFactor, long now)
     {
         TokenBucket? kept = Interlocked.Exchange(ref _kept, null);
-        if (kept is not null && kept.Paces(bytesPerSecond, burstBytes, peakFactor))
+        if (kept is not null && kept.Paces(bytesPerSecond, ticksPerSecond, burstBytes, maxCreditSeconds, peakFactor))
         {
             kept.Resume(now);
             return kept;

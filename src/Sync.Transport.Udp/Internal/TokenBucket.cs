@@ -5,8 +5,8 @@ namespace Sync.Transport.Udp.Internal;
 /// The main bucket fills at the configured rate and keeps up to <c>maxCredit</c> seconds of credit across stalls
 /// (a late thread wake-up, a slow disk read), so the long-run rate holds; unlike udpcast it does not throw credit
 /// away. A second bucket, filling at <c>peakFactor</c> times the rate and holding only <c>burst</c> bytes, caps how
-/// fast that credit is spent, so catching up never becomes a burst of more than a few datagrams (the sender gives
-/// it a few bursts' depth, so a thread that wakes late can send what it owes in one go).
+/// fast that credit is spent: catching up never sends more than <c>burst</c> bytes back to back (the sender makes that
+/// a few of its bursts or a millisecond of the rate, so a thread that wakes late can send what it owes in one go).
 /// Not thread-safe: owned by the send thread. Time is passed in, so tests drive it with a fake clock.
 /// </summary>
 internal sealed class TokenBucket
@@ -39,9 +39,10 @@ internal sealed class TokenBucket
         _last = now;
     }
 
-    /// <summary>Whether this bucket paces at the given rate, burst and catch-up factor (credit may pass on to a session that asks for them).</summary>
-    public bool Paces(double bytesPerSecond, int burstBytes, double peakFactor) =>
-        _bytesPerSecond == bytesPerSecond && _burst == burstBytes && _peakFactor == peakFactor;
+    /// <summary>Whether this bucket was made with these settings (its credit may pass on to a session that asks for them).</summary>
+    public bool Paces(double bytesPerSecond, long ticksPerSecond, int burstBytes, double maxCreditSeconds, double peakFactor) =>
+        _bytesPerSecond == bytesPerSecond && _bytesPerTick == bytesPerSecond / ticksPerSecond && _burst == burstBytes &&
+        _capacity == Math.Max(burstBytes, bytesPerSecond * maxCreditSeconds) && _peakFactor == peakFactor;
 
     /// <summary>
     /// Continues from <paramref name="now"/> with the credit held when it was last used: the time in between (a
