@@ -6,7 +6,8 @@ namespace Sync.Containers.Tests;
 /// <summary>
 /// `apt-get update` run again and again in the client container while the inside publishes: every round must succeed
 /// with no warning (a mirror caught half-updated shows as a hash mismatch or a bad signature), and each round records
-/// the InRelease it got, so the test sees the client went from one generation to the next.
+/// the InRelease it got, so the test sees the client went from one generation to the next. The round count is
+/// replaced by rename, never rewritten in place: a reader between the shell's truncate and its write saw an empty file.
 /// </summary>
 internal sealed class AptLoop : IAsyncDisposable
 {
@@ -18,7 +19,7 @@ internal sealed class AptLoop : IAsyncDisposable
                 echo "round $i failed:"; cat /tmp/round.log; exit 1
             fi
             sha256sum /var/lib/apt/lists/*_dists_sample_InRelease | cut -d ' ' -f 1 >> /tmp/seen
-            echo "$i" > /tmp/rounds
+            echo "$i" > /tmp/rounds.new && mv /tmp/rounds.new /tmp/rounds
         done
         sort -u /tmp/seen
         """;
