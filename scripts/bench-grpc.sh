@@ -21,8 +21,16 @@
 set -euo pipefail
 
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
-work=${1:-$(mktemp -d /tmp/sync-bench-grpc.XXXXXX)}
-shift || true
+# WORK_DIR only when given first: `bench-grpc.sh --size-mib 512` took "--size-mib" for it. A work folder the script
+# made is removed at the end (it holds several copies of the tree); one given is kept.
+made_work=0
+if (($#)) && [[ $1 != -* ]]; then
+    work=$1
+    shift
+else
+    work=$(mktemp -d /tmp/sync-bench-grpc.XXXXXX)
+    made_work=1
+fi
 size_mib=2048
 rounds=3
 published=0
@@ -52,7 +60,10 @@ fi
 baseline=(dotnet "$root/bench/Sync.GrpcBaseline/bin/Release/net10.0/Sync.GrpcBaseline.dll")
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    if ((made_work)); then rm -rf "$work"; fi
+}
 trap cleanup EXIT
 free_port() { # a random high port nothing listens on
     local p
