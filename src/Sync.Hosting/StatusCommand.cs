@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
 namespace Sync.Hosting;
@@ -11,6 +12,18 @@ namespace Sync.Hosting;
 /// </summary>
 public static class StatusCommand
 {
+    /// <summary>
+    /// The conventions docs/status.md promises for both agents' documents (snake_case names, a null field left out,
+    /// indented): each agent's source-generated context is built on these, so the two cannot drift apart. A new
+    /// instance each call, since a context takes its options over.
+    /// </summary>
+    public static JsonSerializerOptions CreateJsonOptions() => new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
     public static Command Create<T>(
         string agentName, string description, string stateDescription, Func<string, T> read, JsonTypeInfo<T> json, Action<T, TextWriter> text)
     {

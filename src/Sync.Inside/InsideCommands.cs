@@ -170,6 +170,6 @@ internal static class InsideCommands
             using var inside = InsideState.OpenReadOnly(directory);
             return InsideStatusReader.Read(inside, AgentHost.Clock);
         },
-        StatusJson.Default.InsideStatusDocument,
+        new StatusJson(StatusCommand.CreateJsonOptions()).InsideStatusDocument,
         InsideStatusText.Write);
 }

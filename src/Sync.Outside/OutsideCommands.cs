@@ -121,6 +121,6 @@ internal static class OutsideCommands
         "Print what the outside sent last, over which carrier and when, and what it waits for.",
         "The outside's state directory.",
         OutsideStatusReader.Read,
-        StatusJson.Default.OutsideStatusDocument,
+        new StatusJson(StatusCommand.CreateJsonOptions()).OutsideStatusDocument,
         OutsideStatusText.Write);
 }
