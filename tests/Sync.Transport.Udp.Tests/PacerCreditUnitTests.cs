@@ -76,6 +76,10 @@ public sealed class PacerCreditUnitTests
         credit.Return(first);
         Assert.NotSame(first, credit.Take(BytesPerSecond, Frequency, Burst, 0.1, 1.5, 0));
         credit.Return(first);
+
+        // A clock of other ticks (the credit and its last reading are in the old clock's ticks) must not be reused.
+        Assert.NotSame(first, credit.Take(BytesPerSecond, Frequency / 1000, Burst, 0.1, 1.25, 0));
+        credit.Return(first);
         Assert.Same(first, credit.Take(BytesPerSecond, Frequency, Burst, 0.1, 1.25, 0));
     }
 
