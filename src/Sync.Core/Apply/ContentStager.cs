@@ -1,5 +1,3 @@
-using System.Buffers;
-using Microsoft.Extensions.Logging;
 using Sync.Core.Delta;
 using Sync.Core.FileSystem;
 using Sync.Core.Hashing;
@@ -7,7 +5,6 @@ using Sync.Core.Manifests;
 using Sync.Core.Scanning;
 using Sync.Core.Storage;
 using Sync.Core.Streams;
-using Sync.Core.Trust;
 
 namespace Sync.Core.Apply;
 

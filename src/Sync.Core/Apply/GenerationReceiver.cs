@@ -1,10 +1,8 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
-using Sync.Core.Delta;
 using Sync.Core.FileSystem;
 using Sync.Core.Hashing;
 using Sync.Core.Manifests;
-using Sync.Core.Scanning;
 using Sync.Core.Storage;
 using Sync.Core.Streams;
 using Sync.Core.Trust;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Sync.Core.FileSystem;
 using Sync.Core.Manifests;
-using Sync.Core.Posix;
 using Sync.Core.Streams;
 
 namespace Sync.Core.Apply;

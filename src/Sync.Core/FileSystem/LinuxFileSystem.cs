@@ -1,5 +1,4 @@
 using Sync.Core.Posix;
-using System.Runtime.InteropServices;
 using static Sync.Core.FileSystem.LinuxNative;
 
 namespace Sync.Core.FileSystem;

@@ -1,5 +1,3 @@
-using Sync.Core.Posix;
-
 namespace Sync.Core.Storage;
 
 /// <summary>Writes a small file so that a reader (or a crash) sees either the old content or the new, never a mix.</summary>
