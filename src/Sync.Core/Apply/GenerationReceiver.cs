@@ -15,23 +15,12 @@ namespace Sync.Core.Apply;
 /// announces into a private objects directory, each one verified against the signed manifest. Nothing here
 /// touches the published tree except to read the base.
 /// </summary>
-public sealed class GenerationReceiver
+public sealed class GenerationReceiver(IWireCodec codec, TrustStore trust, ILogger logger)
 {
-    private readonly IWireCodec _codec;
-    private readonly TrustStore _trust;
-    private readonly ILogger _logger;
-
-    public GenerationReceiver(IWireCodec codec, TrustStore trust, ILogger logger)
-    {
-        _codec = codec;
-        _trust = trust;
-        _logger = logger;
-    }
-
     /// <summary>Verifies a signed header and that it applies on top of what is published; refuses otherwise.</summary>
     public DeltaHeader CheckHeader(SignedPayload signed, PublishedRecord published, string what)
     {
-        var header = _codec.ParseHeader(_trust.Verify(signed, what));
+        var header = codec.ParseHeader(trust.Verify(signed, what));
         if (!DeltaHeader.IsReadable(header.FormatVersion, header.IsFull))
         {
             throw SyncException.Refused(RefusalKind.UnsupportedFormat, $"{what} uses format {header.FormatVersion}; this inside reads formats {DeltaHeader.SlicedManifestFormat} to {DeltaHeader.CurrentFormat}");
@@ -90,14 +79,14 @@ public sealed class GenerationReceiver
 
         var header = CheckHeader(headerFrame.Header, published, "delta stream");
         var what = $"generation {header.TargetGeneration}";
-        var signer = _trust.Find(headerFrame.Header.KeyId)!.ToString();
-        CoreLog.Receiving(_logger, what, signer);
+        var signer = trust.Find(headerFrame.Header.KeyId)!.ToString();
+        CoreLog.Receiving(logger, what, signer);
         var manifestFile = await ReceiveManifestAsync(reader, header, openPublishedManifest, sources.Objects, limits, durable: resume is not null, cancellationToken)
             .ConfigureAwait(false);
         Manifest manifest;
         await using (var manifestStream = manifestFile.OpenRead())
         {
-            manifest = _codec.ParseManifest(manifestStream, limits, sources.Published.Entries);
+            manifest = codec.ParseManifest(manifestStream, limits, sources.Published.Entries);
         }
 
         if (manifest.Generation != header.TargetGeneration)
@@ -177,7 +166,7 @@ public sealed class GenerationReceiver
                                 ? await PlainPatchStager.BuildAsync(rebuilt, recompress, reader, sources, what, cancellationToken).ConfigureAwait(false)
                                 : null;
                             rebuilds.Start(rebuilt, recompress, plain);
-                            CoreLog.Rebuilt(_logger, rebuilt.Path, recompress.Setting);
+                            CoreLog.Rebuilt(logger, rebuilt.Path, recompress.Setting);
                         }
 
                         contents++;

@@ -13,18 +13,9 @@ namespace Sync.Core.Apply;
 /// snapshot of the same generation; in place: the damaged files renamed over). When some content is held intact
 /// nowhere, nothing is changed and the outcome names each file that needs it.
 /// </summary>
-public sealed class Repairer
+public sealed class Repairer(IWireCodec codec, ILogger logger, TimeProvider time)
 {
-    private readonly IWireCodec _codec;
-    private readonly ILogger _logger;
-    private readonly Publisher _publisher;
-
-    public Repairer(IWireCodec codec, ILogger logger, TimeProvider time)
-    {
-        _codec = codec;
-        _logger = logger;
-        _publisher = new Publisher(logger, time);
-    }
+    private readonly Publisher _publisher = new(logger, time);
 
     public sealed record Outcome(long Generation, IReadOnlyList<string> Damaged, IReadOnlyList<string> Missing);
 
@@ -33,7 +24,7 @@ public sealed class Repairer
     {
         await _publisher.RecoverAsync(state, target, mode, cancellationToken).ConfigureAwait(false);
         Publisher.CheckTarget(state, target, mode);
-        var manifest = state.ParsePublishedManifest(_codec, ManifestLimits.Base) ?? throw SyncException.Usage("nothing is published yet: there is nothing to repair");
+        var manifest = state.ParsePublishedManifest(codec, ManifestLimits.Base) ?? throw SyncException.Usage("nothing is published yet: there is nothing to repair");
         var published = state.Published;
         using var layout = new PublishLayout(state, target, mode);
         var tree = layout.Published
@@ -83,7 +74,7 @@ public sealed class Repairer
 
         foreach (var entry in damaged)
         {
-            CoreLog.Repairing(_logger, entry.Path, published.Generation);
+            CoreLog.Repairing(logger, entry.Path, published.Generation);
         }
 
         progress.StartPhase("publish");

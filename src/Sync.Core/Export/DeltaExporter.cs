@@ -16,29 +16,18 @@ namespace Sync.Core.Export;
 /// The result is emitted into any <see cref="IDeltaSink"/> and committed to the state only once the carrier
 /// has made it durable.
 /// </summary>
-public sealed class DeltaExporter
+public sealed class DeltaExporter(IWireCodec codec, ILogger logger, TimeProvider time)
 {
     private const int PatchOverheadPerOp = 12;
-
-    private readonly IWireCodec _codec;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-
-    public DeltaExporter(IWireCodec codec, ILogger logger, TimeProvider time)
-    {
-        _codec = codec;
-        _logger = logger;
-        _time = time;
-    }
 
     /// <summary>Scans the source (refreshing the cache) and counts what changed since the last export, without exporting.</summary>
     public async Task<ExportSummary> ScanOnlyAsync(
         string source, OutsideState state, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken)
     {
         var scan = await ScanAsync(source, state, options, progress, cancellationToken).ConfigureAwait(false);
-        var exported = state.ParseLastManifest(_codec, ManifestLimits.Base, scan.Entries);
+        var exported = state.ParseLastManifest(codec, ManifestLimits.Base, scan.Entries);
         var last = exported ?? Manifest.Empty;
-        var (added, changed, removed) = ManifestDiff.CountFiles(last, new Manifest(last.Generation + 1, _time.GetUtcNow(), scan.Entries));
+        var (added, changed, removed) = ManifestDiff.CountFiles(last, new Manifest(last.Generation + 1, time.GetUtcNow(), scan.Entries));
         return new ExportSummary(last.Generation, last.Generation, added, changed, removed, 0, 0, 0, scan.FilesHashed, scan.BytesHashed)
         {
             NothingChanged = exported is not null && SameTree(last, scan.Entries),
@@ -73,14 +62,14 @@ public sealed class DeltaExporter
         // The base: what an answering inside publishes, else the last export, parsed as it is read from the state.
         var published = holdings?.PublishedManifest;
         var parsed = holdings is null
-            ? state.ParseLastManifest(_codec, ManifestLimits.Base, scan.Entries)
-            : published is null ? null : _codec.ParseManifest(published, ManifestLimits.Base, scan.Entries);
+            ? state.ParseLastManifest(codec, ManifestLimits.Base, scan.Entries)
+            : published is null ? null : codec.ParseManifest(published, ManifestLimits.Base, scan.Entries);
         var last = parsed ?? Manifest.Empty;
         var baseManifest = options.Full ? Manifest.Empty : last;
         var baseDigest = options.Full || parsed is null ? Digest.Empty : published is null ? state.LastManifestDigest : Digest.Compute(published);
         var held = holdings ?? InsideHoldings.Nothing;
         // The wire keeps milliseconds; round here so a parsed manifest equals the one we signed.
-        var now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
 
         if (!options.Full && parsed is not null && SameTree(last, scan.Entries))
         {
@@ -90,7 +79,7 @@ public sealed class DeltaExporter
         // Taken durably before anything is signed with it: a number is never used twice, whatever happens next.
         var generation = state.AllocateGeneration(Math.Max(holdings?.PublishedGeneration ?? 0, options.NumberAbove));
         var target = new Manifest(generation, now, scan.Entries);
-        var manifestFile = state.StageManifest(generation, stream => _codec.WriteManifest(target, stream));
+        var manifestFile = state.StageManifest(generation, stream => codec.WriteManifest(target, stream));
         try
         {
             // A delta's manifest travels as a patch against the base's, which the inside holds (it checks its digest).
@@ -107,8 +96,8 @@ public sealed class DeltaExporter
 
             MemoryTrim.AfterPhase(target.Entries.Count);
             progress.StartPhase("plan");
-            await using var recompress = new RecompressPlanner(source, target, options.Recompress ? options.RecompressMaxPlainBytes : -1, _logger);
-            var plainPatch = new RecompressPlainPatchPlanner(source, baseManifest, target, state, options.Recompress ? options.RecompressMaxPlainBytes : -1, _logger);
+            await using var recompress = new RecompressPlanner(source, target, options.Recompress ? options.RecompressMaxPlainBytes : -1, logger);
+            var plainPatch = new RecompressPlainPatchPlanner(source, baseManifest, target, state, options.Recompress ? options.RecompressMaxPlainBytes : -1, logger);
             var plans = await PlanAsync(source, baseManifest, held, target, signatures, recompress, plainPatch, progress, cancellationToken).ConfigureAwait(false);
             MemoryTrim.AfterPhase(target.Entries.Count); // the plan's proofs, patches and signatures are done with
             var (added, changed, removed) = ManifestDiff.CountFiles(last, target);
@@ -124,7 +113,7 @@ public sealed class DeltaExporter
                 now,
                 plans.Count,
                 payload);
-            var signed = key.Sign(_codec.SerializeHeader(header));
+            var signed = key.Sign(codec.SerializeHeader(header));
             var summary = new ExportSummary(
                 generation, baseManifest.Generation, added, changed, removed, plans.Count, plans.Count(p => p.IsPatch), payload, scan.FilesHashed, scan.BytesHashed)
             {
@@ -154,7 +143,7 @@ public sealed class DeltaExporter
     private async Task<ScannedTree> ScanGuardedAsync(
         string source, OutsideState state, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken)
     {
-        var scan = await new SourceGuard(_logger, _time)
+        var scan = await new SourceGuard(logger, time)
             .ScanConsistentAsync(source, options, token => ScanAsync(source, state, options, progress, token), cancellationToken)
             .ConfigureAwait(false);
         return new ScannedTree(scan.Entries, scan.FilesHashed, scan.BytesHashed);
@@ -163,7 +152,7 @@ public sealed class DeltaExporter
     private async Task<ScanResult> ScanAsync(
         string source, OutsideState state, ExportOptions options, OperationProgress progress, CancellationToken cancellationToken)
     {
-        var scanner = new TreeScanner(_logger);
+        var scanner = new TreeScanner(logger);
         var scan = await scanner.ScanAsync(
             source,
             options.Verify ? new ScanCache() : ScanCache.Load(state.ScanCachePath),
@@ -230,7 +219,7 @@ public sealed class DeltaExporter
                 var patchCost = await MeasurePatchAsync(Path.Combine(source, file.Path), signature, chunkCost, cancellationToken).ConfigureAwait(false);
                 if (patchCost < chunkCost)
                 {
-                    CoreLog.PatchChosen(_logger, file.Path, patchCost, chunkCost);
+                    CoreLog.PatchChosen(logger, file.Path, patchCost, chunkCost);
                     plans.Add(new ContentPlan(file, old, signature, patchCost));
                     continue;
                 }

@@ -9,22 +9,11 @@ namespace Sync.Core.Manifests;
 /// 1,000,000-entry mirror) is never held whole in memory. Until <see cref="Finish"/> has compared it with the signed
 /// digest, what was written is untrusted bytes.
 /// </summary>
-public sealed class IncomingManifest : IDisposable
+public sealed class IncomingManifest(Stream destination, long signedSize, Digest signedDigest, string what) : IDisposable
 {
-    private readonly Stream _destination;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly Digest _signedDigest;
-    private readonly string _what;
 
-    public IncomingManifest(Stream destination, long signedSize, Digest signedDigest, string what)
-    {
-        _destination = destination;
-        SignedSize = signedSize;
-        _signedDigest = signedDigest;
-        _what = what;
-    }
-
-    public long SignedSize { get; }
+    public long SignedSize { get; } = signedSize;
 
     public long Written { get; private set; }
 
@@ -35,10 +24,10 @@ public sealed class IncomingManifest : IDisposable
     {
         if (bytes.Length > Remaining)
         {
-            throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: manifest longer than its signed size of {SignedSize} bytes");
+            throw SyncException.Refused(RefusalKind.Damaged, $"{what}: manifest longer than its signed size of {SignedSize} bytes");
         }
 
-        _destination.Write(bytes);
+        destination.Write(bytes);
         _hash.AppendData(bytes);
         Written += bytes.Length;
     }
@@ -49,15 +38,15 @@ public sealed class IncomingManifest : IDisposable
     {
         if (Written != SignedSize)
         {
-            throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: {cut} at {Written} of {SignedSize} bytes");
+            throw SyncException.Refused(RefusalKind.Damaged, $"{what}: {cut} at {Written} of {SignedSize} bytes");
         }
 
-        _destination.Flush();
+        destination.Flush();
         Span<byte> digest = stackalloc byte[Digest.Size];
         _hash.GetHashAndReset(digest);
-        if (Digest.FromBytes(digest) != _signedDigest)
+        if (Digest.FromBytes(digest) != signedDigest)
         {
-            throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: manifest does not match its signed digest (altered or damaged)");
+            throw SyncException.Refused(RefusalKind.Damaged, $"{what}: manifest does not match its signed digest (altered or damaged)");
         }
     }
 

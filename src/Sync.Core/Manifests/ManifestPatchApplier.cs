@@ -9,49 +9,38 @@ namespace Sync.Core.Manifests;
 /// the signed size. The base is read where a copy points (from the state's file, never loaded whole) and the result
 /// goes to an <see cref="IncomingManifest"/>, which checks it against the signed digest; until then it is untrusted.
 /// </summary>
-public sealed class ManifestPatchApplier
+/// <param name="baseManifest">The published manifest, seekable; its digest was checked before it is given here.</param>
+public sealed class ManifestPatchApplier(Stream baseManifest, IncomingManifest target, string what)
 {
     private const int CopySlice = 1 << 16;
 
-    private readonly Stream _base;
-    private readonly IncomingManifest _target;
-    private readonly string _what;
-
-    /// <param name="baseManifest">The published manifest, seekable; its digest was checked before it is given here.</param>
-    public ManifestPatchApplier(Stream baseManifest, IncomingManifest target, string what)
-    {
-        _base = baseManifest;
-        _target = target;
-        _what = what;
-    }
-
     public void Apply(DeltaOp op)
     {
-        if (op.Length > _target.Remaining)
+        if (op.Length > target.Remaining)
         {
-            throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: manifest patch writes past the manifest's signed size of {_target.SignedSize} bytes");
+            throw SyncException.Refused(RefusalKind.Damaged, $"{what}: manifest patch writes past the manifest's signed size of {target.SignedSize} bytes");
         }
 
         if (!op.IsCopy)
         {
-            _target.Append(op.Data.Span);
+            target.Append(op.Data.Span);
             return;
         }
 
-        if (op.BaseOffset < 0 || op.BaseOffset > _base.Length - op.Length)
+        if (op.BaseOffset < 0 || op.BaseOffset > baseManifest.Length - op.Length)
         {
-            throw SyncException.Refused(RefusalKind.Damaged, $"{_what}: manifest patch copies bytes {op.BaseOffset}+{op.Length} from a base manifest of {_base.Length} bytes");
+            throw SyncException.Refused(RefusalKind.Damaged, $"{what}: manifest patch copies bytes {op.BaseOffset}+{op.Length} from a base manifest of {baseManifest.Length} bytes");
         }
 
         var slice = ArrayPool<byte>.Shared.Rent(Math.Min(op.Length, CopySlice));
         try
         {
-            _base.Position = op.BaseOffset;
+            baseManifest.Position = op.BaseOffset;
             for (var left = op.Length; left > 0;)
             {
                 var part = slice.AsSpan(0, Math.Min(left, slice.Length));
-                _base.ReadExactly(part);
-                _target.Append(part);
+                baseManifest.ReadExactly(part);
+                target.Append(part);
                 left -= part.Length;
             }
         }
@@ -62,5 +51,5 @@ public sealed class ManifestPatchApplier
     }
 
     /// <summary>Checks the rebuilt manifest filled exactly its signed size and matches its signed digest.</summary>
-    public void Finish() => _target.Finish("manifest patch ends");
+    public void Finish() => target.Finish("manifest patch ends");
 }
