@@ -6,6 +6,9 @@ namespace Sync.Core.FileSystem;
 /// <summary>Compound operations built from a tree's primitives, so they keep its guarantees.</summary>
 public static class TreeOperations
 {
+    /// <summary>The slice a copy moves at a time: large enough that the system calls do not dominate.</summary>
+    private const int CopySlice = 1 << 20;
+
     public static bool Exists(this IDirectoryTree tree, string path) => tree.TryStat(path) is not null;
 
     /// <summary>Removes whatever is at an absolute path (a whole directory tree included), never following a symlink below it.</summary>
@@ -101,26 +104,15 @@ public static class TreeOperations
     public static void CopyAtomically(this IDirectoryTree tree, string from, IDirectoryTree destinationTree, string to, int mode = 0x1A4)
     {
         using var destination = CreateReplacement(destinationTree, to, mode, out var temp);
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
             using var source = tree.OpenRead(from);
-            long offset = 0;
-            int n;
-            while ((n = source.Read(buffer, offset)) > 0)
-            {
-                destination.Write(buffer.AsSpan(0, n), offset);
-                offset += n;
-            }
+            CopyContent(source, destination);
         }
         catch
         {
             TryDelete(destinationTree, temp);
             throw;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         CommitReplacement(destinationTree, destination, temp, to);
@@ -173,7 +165,7 @@ public static class TreeOperations
     {
         using var source = tree.OpenRead(from);
         using var destination = destinationTree.CreateFile(to, mode);
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopySlice);
         try
         {
             long offset = 0;
@@ -200,7 +192,13 @@ public static class TreeOperations
     {
         using var source = tree.OpenRead(from);
         using var destination = destinationTree.CreateFile(to, mode);
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        CopyContent(source, destination);
+    }
+
+    /// <summary>Copies all of <paramref name="source"/> to the start of <paramref name="destination"/>, a pooled slice at a time.</summary>
+    private static void CopyContent(IFileHandle source, IFileHandle destination)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(CopySlice);
         try
         {
             long offset = 0;
