@@ -28,6 +28,12 @@ internal readonly unsafe struct Avx2Nibbles : INibbleVector<Vector256<byte>>
         Avx2.And(Avx2.ShiftRightLogical(value.AsUInt16(), 4).AsByte(), lowMask);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> LoadTable(byte* table) => Avx2.BroadcastVector128ToVector256(table);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Shuffle(Vector256<byte> table, Vector256<byte> indices) => Avx2.Shuffle(table, indices);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<byte> Product(byte* tables, nint offset, Vector256<byte> low, Vector256<byte> high) => Avx2.Xor(
         Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables + offset), low),
         Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(tables + offset + 16), high));

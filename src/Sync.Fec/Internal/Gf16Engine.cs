@@ -12,8 +12,8 @@ internal abstract unsafe class Gf16Engine
     public static Gf16Engine For(Gf16Path path) => path switch
     {
         Gf16Path.Scalar => new Gf16Engine<ScalarOps, ScalarOps.Unit, ScalarOps.Constant>(),
-        Gf16Path.Vector128 => new Gf16Engine<Vector128Ops, Vector128Ops.Unit, Vector128Ops.Tables>(),
-        Gf16Path.Avx2 => new Gf16Engine<Avx2Ops, Avx2Ops.Unit, Avx2Ops.Tables>(),
+        Gf16Path.Vector128 => new Gf16Engine<Vector128Ops, Vector128Ops.Unit, NibbleTables<Vector128Nibbles, Vector128<byte>>>(),
+        Gf16Path.Avx2 => new Gf16Engine<Avx2Ops, Avx2Ops.Unit, NibbleTables<Avx2Nibbles, Vector256<byte>>>(),
         Gf16Path.Avx512 => new Gf16Engine<Avx512Ops, Vector512<byte>, Avx512Ops.Tables>(),
         Gf16Path.Gfni => new Gf16Engine<GfniOps, Avx2Ops.Unit, GfniOps.Matrices>(),
         Gf16Path.Gfni512 => new Gf16Engine<Gfni512Ops, Vector512<byte>, Gfni512Ops.Matrices>(),

@@ -24,5 +24,10 @@ internal unsafe interface INibbleVector<TVector>
 
     static abstract TVector HighNibbles(TVector value, TVector lowMask);
 
+    /// <summary>A 16-entry table in every 128-bit lane.</summary>
+    static abstract TVector LoadTable(byte* table);
+
+    static abstract TVector Shuffle(TVector table, TVector indices);
+
     static abstract TVector Product(byte* tables, nint offset, TVector low, TVector high);
 }

@@ -27,6 +27,12 @@ internal readonly unsafe struct Vector128Nibbles : INibbleVector<Vector128<byte>
         Vector128.ShiftRightLogical(value.AsUInt16(), 4).AsByte() & lowMask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<byte> LoadTable(byte* table) => Vector128.Load(table);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<byte> Shuffle(Vector128<byte> table, Vector128<byte> indices) => Vector128.ShuffleNative(table, indices);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<byte> Product(byte* tables, nint offset, Vector128<byte> low, Vector128<byte> high) =>
         Vector128.ShuffleNative(Vector128.Load(tables + offset), low) ^ Vector128.ShuffleNative(Vector128.Load(tables + offset + 16), high);
 }
