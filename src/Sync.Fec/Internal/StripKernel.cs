@@ -33,10 +33,12 @@ internal static unsafe class StripKernel
         switch (path)
         {
             case KernelPath.Gfni:
-                Gfni256(input, width, output, outputStride, constants.Matrices, columns, outputCount, accumulate);
+                MultiplyIntoRows256<GfniProduct256, Vector256<byte>, Vector256<byte>>(
+                    input, width, output, outputStride, constants, columns, outputCount, accumulate);
                 break;
             case KernelPath.Avx2:
-                SplitNibbleAvx2(input, width, output, outputStride, constants.NibbleTables, columns, outputCount, accumulate);
+                MultiplyIntoRows256<NibbleProduct256, (Vector256<byte>, Vector256<byte>), (Vector256<byte>, Vector256<byte>)>(
+                    input, width, output, outputStride, constants, columns, outputCount, accumulate);
                 break;
             case KernelPath.Vector128:
                 SplitNibble128(input, width, output, outputStride, constants.NibbleTables, columns, outputCount, accumulate);
@@ -208,27 +210,28 @@ internal static unsafe class StripKernel
         }
     }
 
+    /// <summary>
+    /// The single-input kernel on 256-bit vectors, two vectors a step so each row's constant is made ready once per
+    /// 64 bytes. <typeparamref name="TProduct"/> is a struct, so split nibble and GFNI each get code of their own.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SplitNibbleAvx2(byte* input, int width, byte* output, int outputStride, byte* nibbleTables, int* columns, int outputCount, bool accumulate)
+    private static void MultiplyIntoRows256<TProduct, TInput, TConstant>(
+        byte* input, int width, byte* output, int outputStride, RowPointers constants, int* columns, int outputCount, bool accumulate)
+        where TProduct : struct, IProduct256<TInput, TConstant>
+        where TInput : struct
+        where TConstant : struct
     {
-        var lowMask = Vector256.Create((byte)0x0F);
         var p = 0;
         for (; p + 2 * VectorBytes <= width; p += 2 * VectorBytes)
         {
-            var in0 = Avx.LoadVector256(input + p);
-            var in1 = Avx.LoadVector256(input + p + VectorBytes);
-            var low0 = Avx2Nibbles.LowNibbles(in0, lowMask);
-            var low1 = Avx2Nibbles.LowNibbles(in1, lowMask);
-            var high0 = Avx2Nibbles.HighNibbles(in0, lowMask);
-            var high1 = Avx2Nibbles.HighNibbles(in1, lowMask);
+            var in0 = TProduct.Split(input + p);
+            var in1 = TProduct.Split(input + p + VectorBytes);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
-                var tables = nibbleTables + ((nint)columns[o] << 5);
-                var lowTable = Avx2.BroadcastVector128ToVector256(tables);
-                var highTable = Avx2.BroadcastVector128ToVector256(tables + 16);
-                var product0 = Avx2.Xor(Avx2.Shuffle(lowTable, low0), Avx2.Shuffle(highTable, high0));
-                var product1 = Avx2.Xor(Avx2.Shuffle(lowTable, low1), Avx2.Shuffle(highTable, high1));
+                var constant = TProduct.Constant(constants, columns[o]);
+                var product0 = TProduct.Multiply(in0, constant);
+                var product1 = TProduct.Multiply(in1, constant);
                 if (accumulate)
                 {
                     product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
@@ -242,13 +245,11 @@ internal static unsafe class StripKernel
 
         if (p < width)
         {
-            var in0 = Avx.LoadVector256(input + p);
-            var low0 = Avx2Nibbles.LowNibbles(in0, lowMask);
-            var high0 = Avx2Nibbles.HighNibbles(in0, lowMask);
+            var in0 = TProduct.Split(input + p);
             var row = output + p;
             for (var o = 0; o < outputCount; o++, row += outputStride)
             {
-                var product0 = Avx2Nibbles.Product(nibbleTables, (nint)columns[o] << 5, low0, high0);
+                var product0 = TProduct.Multiply(in0, TProduct.Constant(constants, columns[o]));
                 if (accumulate)
                 {
                     product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
@@ -259,45 +260,51 @@ internal static unsafe class StripKernel
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Gfni256(byte* input, int width, byte* output, int outputStride, ulong* matrices, int* columns, int outputCount, bool accumulate)
+    /// <summary>One path's product of 32 input bytes by a row's constant, in the steps the loop above hoists apart.</summary>
+    private interface IProduct256<TInput, TConstant>
+        where TInput : struct
+        where TConstant : struct
     {
-        var p = 0;
-        for (; p + 2 * VectorBytes <= width; p += 2 * VectorBytes)
-        {
-            var in0 = Avx.LoadVector256(input + p);
-            var in1 = Avx.LoadVector256(input + p + VectorBytes);
-            var row = output + p;
-            for (var o = 0; o < outputCount; o++, row += outputStride)
-            {
-                var matrix = Vector256.Create(matrices[columns[o]]).AsByte();
-                var product0 = Gfni.V256.GaloisFieldAffineTransform(in0, matrix, 0);
-                var product1 = Gfni.V256.GaloisFieldAffineTransform(in1, matrix, 0);
-                if (accumulate)
-                {
-                    product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
-                    product1 = Avx2.Xor(product1, Avx.LoadVector256(row + VectorBytes));
-                }
+        /// <summary>Loads 32 input bytes in the form every row's product reads.</summary>
+        static abstract TInput Split(byte* input);
 
-                Avx.Store(row, product0);
-                Avx.Store(row + VectorBytes, product1);
-            }
+        static abstract TConstant Constant(RowPointers constants, int column);
+
+        static abstract Vector256<byte> Multiply(TInput input, TConstant constant);
+    }
+
+    /// <summary>VPSHUFB: the input as its low and high nibbles, the constant as its two 16-entry tables in both lanes.</summary>
+    private readonly struct NibbleProduct256 : IProduct256<(Vector256<byte> Low, Vector256<byte> High), (Vector256<byte> Low, Vector256<byte> High)>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static (Vector256<byte> Low, Vector256<byte> High) Split(byte* input)
+        {
+            var value = Avx.LoadVector256(input);
+            return (Avx2Nibbles.LowNibbles(value, Avx2Nibbles.LowMask), Avx2Nibbles.HighNibbles(value, Avx2Nibbles.LowMask));
         }
 
-        if (p < width)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static (Vector256<byte> Low, Vector256<byte> High) Constant(RowPointers constants, int column)
         {
-            var in0 = Avx.LoadVector256(input + p);
-            var row = output + p;
-            for (var o = 0; o < outputCount; o++, row += outputStride)
-            {
-                var product0 = Gfni.V256.GaloisFieldAffineTransform(in0, Vector256.Create(matrices[columns[o]]).AsByte(), 0);
-                if (accumulate)
-                {
-                    product0 = Avx2.Xor(product0, Avx.LoadVector256(row));
-                }
-
-                Avx.Store(row, product0);
-            }
+            var tables = constants.NibbleTables + ((nint)column << 5);
+            return (Avx2Nibbles.LoadTable(tables), Avx2Nibbles.LoadTable(tables + 16));
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Multiply((Vector256<byte> Low, Vector256<byte> High) input, (Vector256<byte> Low, Vector256<byte> High) tables) =>
+            Avx2.Xor(Avx2Nibbles.Shuffle(tables.Low, input.Low), Avx2Nibbles.Shuffle(tables.High, input.High));
+    }
+
+    /// <summary>GF2P8AFFINEQB: the input as loaded, the constant as its bit matrix in every lane.</summary>
+    private readonly struct GfniProduct256 : IProduct256<Vector256<byte>, Vector256<byte>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Split(byte* input) => Avx.LoadVector256(input);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Constant(RowPointers constants, int column) => Vector256.Create(constants.Matrices[column]).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Multiply(Vector256<byte> input, Vector256<byte> matrix) => Gfni.V256.GaloisFieldAffineTransform(input, matrix, 0);
     }
 }
