@@ -23,13 +23,13 @@ internal readonly unsafe struct Gfni512Ops : IGf16Ops<Vector512<byte>, Gfni512Op
     public static void Prefetch(ushort constant) => Gf16Tables.PrefetchMatrices(constant);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<byte> Load(byte* source) => Vector512.Load(source);
+    public static Vector512<byte> Load(byte* source) => Avx512Ops.Load(source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(byte* destination, Vector512<byte> value) => value.Store(destination);
+    public static void Store(byte* destination, Vector512<byte> value) => Avx512Ops.Store(destination, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<byte> Xor(Vector512<byte> left, Vector512<byte> right) => Avx512F.Xor(left, right);
+    public static Vector512<byte> Xor(Vector512<byte> left, Vector512<byte> right) => Avx512Ops.Xor(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<byte> Multiply(Vector512<byte> value, in Matrices m) => Avx512F.Xor(
