@@ -19,15 +19,19 @@ internal static unsafe class Butterflies<TOps, TUnit, TConstant>
     /// Layer l+1 on (x0, x2) and (x1, x3) with <paramref name="t02"/>, then layer l on (x0, x1) with
     /// <paramref name="t01"/> and on (x2, x3) with <paramref name="t23"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Forward2(byte* x0, byte* x1, byte* x2, byte* x3, int bytes, ushort t01, ushort t23, ushort t02) =>
         TwoLayers<Forward>(x0, x1, x2, x3, bytes, t01, t23, t02);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Forward1(byte* x0, byte* x1, int bytes, ushort t) => OneLayer<Forward>(x0, x1, bytes, t);
 
     /// <summary>The inverse of <see cref="Forward2"/>: layer l on (x0, x1), (x2, x3), then layer l+1 on (x0, x2), (x1, x3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Inverse2(byte* x0, byte* x1, byte* x2, byte* x3, int bytes, ushort t01, ushort t23, ushort t02) =>
         TwoLayers<Inverse>(x0, x1, x2, x3, bytes, t01, t23, t02);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Inverse1(byte* x0, byte* x1, int bytes, ushort t) => OneLayer<Inverse>(x0, x1, bytes, t);
 
     /// <summary><c>destination = constant · source</c>; the two may be the same region.</summary>
