@@ -5,6 +5,7 @@
 #
 #   sudo bash scripts/bench-udp.sh [--size-mib 1024] [--rate-mbit "1000"] [--mtu 1500] [--losses "0 1 5"]
 #                                  [--bursts "1000"] [--codes "rs8 rs16"] [--runs 1] [--no-udpcast] [--published] [--work DIR]
+#                                  [--rs8-interleave N]
 #
 # --published runs the agents as the packages ship them (self-contained, single-file, composite ReadyToRun, as
 # scripts/package.sh publishes them) instead of the framework-dependent Release build.
@@ -15,7 +16,8 @@
 # For each loss (percent, random, on the inside's ingress), and for 1 % lost in periodic bursts of each --bursts
 # length (BURST packets out of every 100 x BURST), the tools move one payload file of random bytes:
 #   ours rs8   a tree holding the file, `send --full --passes 1` (one pass, no second chance) at --rate, GF(2^8) FEC
-#              overhead 6.25 % at 0 % loss, 12.5 % at 1 %, 25 % at 5 % (k = 128, interleave 64); under bursts what
+#              overhead 6.25 % at 0 % loss, 12.5 % at 1 %, 25 % at 5 % (k = 128, the sender's default interleave for
+#              the MTU: 64 at 1500, 8 at 9000; --rs8-interleave N sets it); under bursts what
 #              `fec-plan --burst` says for rs8; `receive --once`.
 #   ours rs16  the same with `--fec-code rs16` and the shape `fec-plan` gives for the loss (for 1 % at 0 % loss;
 #              with --periodic under bursts).
@@ -43,6 +45,7 @@ cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
 size_mib=1024 rates="1000" mtu=1500 losses="0 1 5" bursts="1000" codes="rs8 rs16" runs=1 work_parent=/var/tmp with_udpcast=1 published=0
+rs8_interleave=
 while (($#)); do
     case $1 in
         --size-mib) size_mib=$2; shift 2 ;;
@@ -55,6 +58,7 @@ while (($#)); do
         --codes) codes=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --work) work_parent=$2; shift 2 ;;
+        --rs8-interleave) rs8_interleave="--interleave $2"; shift 2 ;;
         *) echo "bench-udp.sh: unknown option $1 (see the top of the script)" >&2; exit 2 ;;
     esac
 done
@@ -250,7 +254,7 @@ for loss in $losses; do
     rs16=$(rs16_options --loss "$((loss > 0 ? loss : 1))")
     for run in $(seq "$runs"); do
         measure "$loss % random" "$run" "bash scripts/netns.sh loss $NAME 1 random $((loss * 100))" \
-            "--fec-code rs8 --fec-overhead ${fec_ours[$loss]} --interleave 64" "$rs16" "${fec_udpcast[$loss]}"
+            "--fec-code rs8 --fec-overhead ${fec_ours[$loss]}${rs8_interleave:+ $rs8_interleave}" "$rs16" "${fec_udpcast[$loss]}"
     done
 done
 for burst in $bursts; do

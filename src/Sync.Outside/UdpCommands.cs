@@ -29,7 +29,11 @@ internal static class UdpCommands
 
         public Option<string> FecOverhead { get; } = new("--fec-overhead") { Description = "Repair symbols per block per pass, percent of data symbols (see fec-plan).", DefaultValueFactory = _ => "25" };
 
-        public Option<int> Interleave { get; } = new("--interleave") { Description = "Blocks sent interleaved, so a burst costs each block few symbols (see fec-plan).", DefaultValueFactory = _ => 64 };
+        public Option<int> Interleave { get; } = new("--interleave")
+        {
+            Description = "Blocks sent interleaved, so a burst costs each block few symbols (see fec-plan). " +
+                "Not given: 64 at MTU 1500, fewer with larger datagrams so that a window holds the same bytes (8 at MTU 9000).",
+        };
 
         public Option<int> Mtu { get; } = new("--mtu") { Description = "Link MTU; datagrams are MTU-28 bytes and never fragmented.", DefaultValueFactory = _ => 1500 };
 
@@ -64,7 +68,6 @@ internal static class UdpCommands
             {
                 Signer = UdpDescriptor.Signer(signingKey),
                 FecOverhead = UdpArguments.Percent("--fec-overhead", result.GetValue(FecOverhead)!, 200),
-                Interleave = result.GetValue(Interleave),
                 Passes = passes,
                 Mtu = result.GetValue(Mtu),
                 Ttl = result.GetValue(Ttl),
@@ -73,6 +76,11 @@ internal static class UdpCommands
                 DataSymbolsPerBlock = result.GetValue(DataSymbols),
                 Code = ParseCode(result.GetValue(Code)!, out bool auto),
             };
+            if (result.GetResult(Interleave) is { Implicit: false })
+            {
+                options = options with { Interleave = result.GetValue(Interleave) };
+            }
+
             if (auto)
             {
                 // The shape options are rs8's, for the small streams; the large ones get fec-plan's rs16 shape.

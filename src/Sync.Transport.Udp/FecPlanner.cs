@@ -20,8 +20,30 @@ public static class FecPlanner
     /// <summary>Target chance that pass 1 leaves a 1 GB object incomplete.</summary>
     public const double TargetGigabyteFailure = 1e-9;
 
-    public const int MinInterleave = 64;
+    /// <summary>The GF(2^8) interleave depth at MTU 1500 (see <see cref="DefaultInterleave"/>).</summary>
+    public const int StandardInterleave = 64;
+
     public const int MaxInterleave = 1024;
+
+    /// <summary>The datagram at MTU 1500 over IPv4, whose <see cref="StandardInterleave"/> windows the default keeps.</summary>
+    private const int StandardDatagram = 1500 - PacketCodec.IpUdpOverhead;
+
+    /// <summary>
+    /// The GF(2^8) interleave depth when none is given: 64 blocks at MTU 1500 and below; with larger datagrams fewer
+    /// (a power of two), so a window holds about the bytes 64 blocks hold at MTU 1500 (8 at MTU 9000).
+    /// </summary>
+    /// <remarks>
+    /// A burst on a link lasts a time, and at one rate the same time is the same bytes: 64 datagrams at MTU 1500 are
+    /// about as long on the wire as 10 at MTU 9000, so the shallower depth spreads a burst as well. A window's bytes are
+    /// what each side holds and touches per window; with 64 blocks of jumbo datagrams (73 MB) the receiver's decode loop
+    /// worked outside the CPU's cache and fell behind the socket (docs/udp.md, line rate).
+    /// </remarks>
+    public static int DefaultInterleave(int mtu)
+    {
+        int datagram = Math.Max(1, mtu - PacketCodec.IpUdpOverhead);
+        int fits = Math.Max(1, StandardInterleave * StandardDatagram / datagram);
+        return Math.Min(StandardInterleave, 1 << System.Numerics.BitOperations.Log2((uint)fits));
+    }
 
     public static FecPlan Plan(double lossRate, int burstPackets, long rateBitsPerSecond, int mtu, int dataSymbolsPerBlock = 128)
     {
@@ -35,7 +57,7 @@ public static class FecPlanner
 
         int datagram = mtu - PacketCodec.IpUdpOverhead;
         int symbol = datagram - PacketCodec.HeaderSize - PacketCodec.TrailerSize(mac: false);
-        int interleave = (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)burstPackets), MinInterleave, MaxInterleave);
+        int interleave = (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)burstPackets), DefaultInterleave(mtu), MaxInterleave);
         int perBurst = (burstPackets + interleave - 1) / interleave;
         double blocksPerGigabyte = Math.Ceiling(1e9 / ((double)k * symbol));
 

@@ -19,8 +19,13 @@ public sealed record UdpSendOptions(IPEndPoint Destination, long RateBitsPerSeco
     /// <summary>Repair symbols per block in each pass, as a share of k (rounded up).</summary>
     public double FecOverhead { get; init; } = 0.25;
 
-    /// <summary>Blocks open at once: consecutive packets go to different blocks.</summary>
-    public int Interleave { get; init; } = 64;
+    private readonly int? _interleave;
+
+    /// <summary>
+    /// Blocks open at once: consecutive packets go to different blocks. Unless set, <see cref="FecPlanner.DefaultInterleave"/>
+    /// for <see cref="Mtu"/> (64 at 1500, 8 at 9000).
+    /// </summary>
+    public int Interleave { get => _interleave ?? FecPlanner.DefaultInterleave(Mtu); init => _interleave = value; }
 
     /// <summary>Every pass sends k + repair symbols per block: pass 1 the data and the first repair symbols, later passes fresh ones.</summary>
     public int Passes { get; init; } = 2;

@@ -30,6 +30,40 @@ public sealed class FecPlannerUnitTests
     }
 
     [Theory]
+    [InlineData(576, 64)]
+    [InlineData(1500, 64)]
+    [InlineData(3000, 16)]
+    [InlineData(4000, 16)]
+    [InlineData(9000, 8)]
+    [InlineData(65535, 1)]
+    public void The_default_interleave_is_64_at_mtu_1500_and_shallower_for_larger_datagrams(int mtu, int expected)
+    {
+        Assert.Equal(expected, FecPlanner.DefaultInterleave(mtu));
+    }
+
+    [Fact]
+    public void A_default_window_holds_at_most_what_64_blocks_of_1500_byte_datagrams_hold_and_more_than_half_of_it()
+    {
+        const long standard = 64L * (1500 - 28);
+        for (int mtu = 1500; mtu <= 65535; mtu += 97)
+        {
+            int interleave = FecPlanner.DefaultInterleave(mtu);
+            long window = (long)interleave * (mtu - 28);
+            Assert.True(System.Numerics.BitOperations.IsPow2(interleave), $"MTU {mtu}: {interleave}");
+            Assert.True(window <= standard, $"MTU {mtu}: {interleave} datagrams of {mtu - 28} bytes hold {window}, more than {standard}");
+            Assert.True(interleave == 1 || window * 2 > standard, $"MTU {mtu}: {interleave} is shallower than it needs to be");
+        }
+    }
+
+    [Fact]
+    public void The_planner_spreads_bursts_from_the_default_depth_of_the_mtu()
+    {
+        Assert.Equal(8, FecPlanner.Plan(0.05, 1, 1_000_000_000, 9000).Interleave);
+        Assert.Equal(64, FecPlanner.Plan(0.05, 1, 1_000_000_000, 1500).Interleave);
+        Assert.Equal(1024, FecPlanner.Plan(0.01, 1000, 1_000_000_000, 9000).Interleave);
+    }
+
+    [Theory]
     [InlineData(0.0, 1)]
     [InlineData(0.01, 1)]
     [InlineData(0.05, 1)]

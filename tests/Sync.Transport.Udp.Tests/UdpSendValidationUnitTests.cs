@@ -30,6 +30,15 @@ public sealed class UdpSendValidationUnitTests
         { "rs16 small objects k 200 at 50%", UdpSendSetting.Shape, "block shape: GF(2^8) blocks need 1 <= k <= 255 and k + repair at most 256 (k 200, repair 100)" },
     };
 
+    [Fact]
+    public void The_interleave_follows_the_mtu_until_it_is_set()
+    {
+        Assert.Equal(64, Fine.Interleave);
+        Assert.Equal(8, (Fine with { Mtu = 9000 }).Interleave);
+        var set = Fine with { Interleave = 256 };
+        Assert.Equal(256, (set with { Mtu = 9000 }).Interleave);
+    }
+
     [Theory]
     [MemberData(nameof(OutOfRange))]
     public void Each_setting_out_of_range_is_named_and_refused_by_the_sender(string change, UdpSendSetting setting, string message)
