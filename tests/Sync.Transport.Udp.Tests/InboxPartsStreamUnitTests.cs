@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Sync.Core;
 using Sync.Core.Streams;
 using Sync.Transport.Udp.Internal;
@@ -53,33 +54,42 @@ public sealed class InboxPartsStreamUnitTests : IDisposable
     [Fact]
     public async Task A_part_slower_than_the_wait_is_waited_for_while_datagrams_keep_arriving()
     {
+        // The clock is fake and the link's datagram count is the test's own: the waits run out only when the test
+        // moves the clock, so a busy machine cannot make a wait look silent (or busy).
+        var time = new FakeTimeProvider();
+        var step = TimeSpan.FromMilliseconds(40); // under half a wait: every wait that runs out saw a datagram arrive
         var bytes = new byte[300];
         _parts.AddPart(new StreamPart(0, 0, false), bytes[..100]);
         long datagrams = 0;
-        using var flowing = new CancellationTokenSource();
-        var link = Task.Run(async () =>
-        {
-            while (!flowing.IsCancellationRequested)
-            {
-                Interlocked.Increment(ref datagrams);
-                await Task.Delay(10);
-            }
-        });
-        await using var stream = new InboxPartsStream(Inbox, Assert.Single(Inbox.PartialStreams()), TimeSpan.FromMilliseconds(100), TimeProvider.System, () => Interlocked.Read(ref datagrams));
+        await using var stream = new InboxPartsStream(Inbox, Assert.Single(Inbox.PartialStreams()), TimeSpan.FromMilliseconds(100), time, () => Interlocked.Read(ref datagrams));
 
         var reading = ReadAllAsync(stream, 4096);
-        await Task.Delay(500); // five waits' worth, the link busy all along
-        Assert.False(reading.IsCompleted, "gave up on a part while datagrams were still arriving");
+        await WaitUntilAsync(() => stream.Index == 1);
+        for (var i = 0; i < 50 && !reading.IsCompleted; i++) // 2 s of the clock, twenty waits' worth
+        {
+            Interlocked.Increment(ref datagrams);
+            time.Advance(step);
+            await Task.Delay(1);
+        }
+
+        Assert.False(reading.IsCompleted, $"gave up on a part while datagrams were still arriving: {reading.Exception?.InnerException?.Message}");
         _parts.AddPart(new StreamPart(1, 100, Last: true), bytes[100..]);
-        Assert.Equal(bytes, await reading);
+        Assert.Equal(bytes, await reading.WaitAsync(Long));
 
         // Once the link falls silent, the wait runs out as before.
-        await flowing.CancelAsync();
-        await link;
         using var other = new PartsInbox();
         other.AddPart(new StreamPart(0, 0, false), 100);
-        await using var silent = new InboxPartsStream(other.Inbox, Assert.Single(other.Inbox.PartialStreams()), TimeSpan.FromMilliseconds(100), TimeProvider.System, () => Interlocked.Read(ref datagrams));
-        Assert.Equal(SyncErrorKind.MissingBase, (await Assert.ThrowsAsync<SyncException>(() => ReadAllAsync(silent, 4096))).Kind);
+        await using var silent = new InboxPartsStream(other.Inbox, Assert.Single(other.Inbox.PartialStreams()), TimeSpan.FromMilliseconds(100), time, () => Interlocked.Read(ref datagrams));
+        var waiting = ReadAllAsync(silent, 4096);
+        using var deadline = new CancellationTokenSource(Long);
+        while (!waiting.IsCompleted)
+        {
+            time.Advance(step); // until the reader's wait, whenever it began, has run out
+            await Task.Delay(1, deadline.Token);
+        }
+
+        Assert.Equal(SyncErrorKind.MissingBase, (await Assert.ThrowsAsync<SyncException>(() => waiting)).Kind);
+        Assert.Equal(1, silent.StalledAt);
     }
 
     [Theory]
