@@ -16,7 +16,7 @@ public sealed class DataWriteBehindUnitTests
         using (var file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite))
         {
             RandomAccess.SetLength(file, expected.Length);
-            using var writeBehind = new DataWriteBehind(file, layout);
+            using var writeBehind = new DataWriteBehind(file, layout, new BlockBufferPool());
 
             // Every other symbol of every block, in interleaved order: more open blocks than the buffer holds.
             for (int symbol = 0; symbol < k; symbol += 2)

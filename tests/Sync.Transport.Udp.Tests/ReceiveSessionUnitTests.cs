@@ -21,7 +21,7 @@ public sealed class ReceiveSessionUnitTests : IDisposable
         var layout = new ObjectLayout(length, symbolSize, k, code);
         var info = new AnnounceInfo(7, length, new byte[32], k, symbolSize, layout.BlockCount, 1, repair, [], code, interleave);
         var schedule = info.Schedule();
-        await using var session = ReceiveSession.Open(info, Path.Combine(_dir.Path, "s"), NullLogger.Instance, new UdpReceiverStats(), BlockCodecs.Production);
+        await using var session = ReceiveSession.Open(info, Path.Combine(_dir.Path, "s"), NullLogger.Instance, new UdpReceiverStats(), BlockCodecs.Production, new BlockBufferPool());
         var payload = new byte[symbolSize];
         for (long block = 0; block < layout.BlockCount; block++)
         {

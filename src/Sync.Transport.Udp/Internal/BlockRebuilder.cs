@@ -7,11 +7,12 @@ namespace Sync.Transport.Udp.Internal;
 /// <summary>
 /// Rebuilds the lost data symbols of a block that holds k symbols, from the spool: its data symbols from the object
 /// file, only as many repair symbols as are lost from the repair file, then the rebuilt symbols written to the object
-/// and marked held. Owned by one <see cref="ReceiveSession"/> on the decode loop.
+/// and marked held. Owned by one <see cref="ReceiveSession"/> on the decode loop; its block buffer goes back to the
+/// receiver's pool when disposed.
 /// </summary>
 internal sealed class BlockRebuilder(
     AnnounceInfo info, ObjectLayout layout, SafeFileHandle objectFile, SafeFileHandle repairFile, SymbolBitmaps bitmaps,
-    ILogger logger, UdpReceiverStats stats, BlockCodecFactory codecs)
+    ILogger logger, UdpReceiverStats stats, BlockCodecFactory codecs, BlockBufferPool buffers) : IDisposable
 {
     private readonly CodecCache _codecs = new(codecs, info.Code, info.RepairPerPass);
     private byte[]? _decodeBuffer;
@@ -29,7 +30,7 @@ internal sealed class BlockRebuilder(
 
         // The block's data in a buffer of its exact size, kept for the session (a GF(2^16) block is tens of MB, and
         // the shared pool would round it up to the next power of two); repairs only as many as are lost.
-        _decodeBuffer ??= GC.AllocateUninitializedArray<byte>(checked(layout.K * t));
+        _decodeBuffer ??= buffers.Rent(checked(layout.K * t));
         byte[] data = _decodeBuffer;
         bool[] present = ArrayPool<bool>.Shared.Rent(k);
         int[] indices = ArrayPool<int>.Shared.Rent(Math.Max(1, missing));
@@ -93,6 +94,15 @@ internal sealed class BlockRebuilder(
             ArrayPool<byte>.Shared.Return(repairs);
             ArrayPool<Memory<byte>>.Shared.Return(dataSymbols, clearArray: true);
             ArrayPool<ReadOnlyMemory<byte>>.Shared.Return(repairSymbols, clearArray: true);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_decodeBuffer is { } buffer)
+        {
+            _decodeBuffer = null;
+            buffers.Return(buffer);
         }
     }
 }

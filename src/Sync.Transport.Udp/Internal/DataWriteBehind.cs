@@ -10,7 +10,7 @@ namespace Sync.Transport.Udp.Internal;
 /// block. Callers must flush a block before reading it back and flush all before persisting a bitmap that covers
 /// these symbols. Owned by the receiver's decode loop.
 /// </summary>
-internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout) : IDisposable
+internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout, BlockBufferPool buffers) : IDisposable
 {
     /// <summary>Blocks buffered at once before everything is written out (about 47 MB for k=128).</summary>
     public const int MaxBlocks = 256;
@@ -21,12 +21,11 @@ internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout) 
     /// </summary>
     public const long MaxBytes = 64L << 20;
 
-    // Buffers of whole blocks over this size are kept here, at their exact size, rather than rented from the shared
-    // pool, which rounds up to a power of two (a 21.6 MB GF(2^16) block would take 32 MiB).
+    // Buffers of whole blocks over this size come from the receiver's block pool, at their exact size, rather than
+    // from the shared pool, which rounds up to a power of two (a 21.6 MB GF(2^16) block would take 32 MiB).
     private const int OwnBuffersAbove = 1 << 20;
 
     private readonly Dictionary<long, Pending> _blocks = [];
-    private readonly Stack<byte[]> _spare = new();
     private long _bufferedBytes;
 
     /// <summary>Memory the buffers of <paramref name="layout"/> may take at most.</summary>
@@ -110,7 +109,6 @@ internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout) 
         }
 
         _blocks.Clear();
-        _spare.Clear();
         _bufferedBytes = 0;
     }
 
@@ -121,7 +119,7 @@ internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout) 
             return ArrayPool<byte>.Shared.Rent(bytes);
         }
 
-        return _spare.TryPeek(out byte[]? spare) && spare.Length >= bytes ? _spare.Pop() : GC.AllocateUninitializedArray<byte>(FullBlockBytes(bytes));
+        return buffers.Rent(FullBlockBytes(bytes));
     }
 
     private void Return(byte[] buffer)
@@ -130,9 +128,9 @@ internal sealed class DataWriteBehind(SafeFileHandle file, ObjectLayout layout) 
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        else if ((long)(_spare.Count + _blocks.Count) * buffer.Length < MaxBytes)
+        else
         {
-            _spare.Push(buffer);
+            buffers.Return(buffer);
         }
     }
 

@@ -37,6 +37,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
     private readonly BoundedSet<ulong> _unwanted = new(RememberedSessions);
     private readonly ConcurrentDictionary<ulong, AnnounceInfo> _accepted = new();
     private readonly EarlySymbolHold _early;
+    private readonly BlockBufferPool _buffers = new();
 
     private long _lastTick;
     private long _foreignSeen;
@@ -56,7 +57,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
         _sessions = new OpenSessions(new SessionTable(options.MaxOpenSessions, options.MaxSessionStateBytes), logger);
         _spool = new SpoolFolders(options.SpoolDirectory, options.SpoolMaxAge, time, logger);
         _retry = new RetrySchedule(time);
-        _admission = new SessionAdmission(options, _sessions, _spool, budget, _retry, _limiter, stats, logger, time, codecs);
+        _admission = new SessionAdmission(options, _sessions, _spool, budget, _retry, _limiter, stats, logger, time, codecs, _buffers);
         _completion = new ObjectCompletion(onComplete, finished, _retry, id => _accepted.TryRemove(id, out _), stats, logger, time);
         _early = new EarlySymbolHold(options.EarlySymbolBytes, RetrySchedule.Ticks(time, options.EarlySymbolWait));
         _gate = new TicketGate(options.Verifier, time);
@@ -145,7 +146,7 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
                 AnnounceInfo? info = ReceiveSession.CompleteSpool(directory);
                 if (info is not null && info.SessionId == id)
                 {
-                    var session = ReceiveSession.Open(info, directory, _logger, _stats, _codecs);
+                    var session = ReceiveSession.Open(info, directory, _logger, _stats, _codecs, _buffers);
                     await BeginCompletionAsync(session, cancellationToken).ConfigureAwait(false);
                 }
             }
@@ -352,6 +353,10 @@ internal sealed class ReceiveDecoder : IAsyncDisposable
 
         _retry.Expire(now);
         _sessions.PruneClosed();
+        if (_sessions.Table.Count == 0)
+        {
+            _buffers.Clear();
+        }
 
         WarnOfForeignVersion();
         _limiter.FlushSuppressed((kind, count) => UdpLog.Suppressed(_logger, count, kind.ToString(), _limiter.Interval.TotalSeconds));

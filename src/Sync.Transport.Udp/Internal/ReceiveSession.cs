@@ -31,7 +31,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
     private long _stores;
     private long _storesSampled;
 
-    private ReceiveSession(AnnounceInfo info, string directory, ILogger logger, UdpReceiverStats stats, BlockCodecFactory codecs)
+    private ReceiveSession(AnnounceInfo info, string directory, ILogger logger, UdpReceiverStats stats, BlockCodecFactory codecs, BlockBufferPool buffers)
     {
         Info = info;
         Layout = info.Layout();
@@ -73,9 +73,9 @@ internal sealed class ReceiveSession : IAsyncDisposable
         _state = state;
         _object = objectFile;
         _repair = repair;
-        _pending = new DataWriteBehind(_object, Layout);
+        _pending = new DataWriteBehind(_object, Layout, buffers);
         _hasher = new ObjectHasher(ObjectPath, Layout);
-        _rebuilder = new BlockRebuilder(info, Layout, _object, _repair, _bitmaps, logger, stats, codecs);
+        _rebuilder = new BlockRebuilder(info, Layout, _object, _repair, _bitmaps, logger, stats, codecs, buffers);
     }
 
     public AnnounceInfo Info { get; }
@@ -114,9 +114,9 @@ internal sealed class ReceiveSession : IAsyncDisposable
     }
 
     /// <summary>Opens (or resumes) the spool of <paramref name="info"/> under <paramref name="directory"/>; blocks that were complete or decodable on disk count as done.</summary>
-    public static ReceiveSession Open(AnnounceInfo info, string directory, ILogger logger, UdpReceiverStats stats, BlockCodecFactory codecs)
+    public static ReceiveSession Open(AnnounceInfo info, string directory, ILogger logger, UdpReceiverStats stats, BlockCodecFactory codecs, BlockBufferPool buffers)
     {
-        var session = new ReceiveSession(info, directory, logger, stats, codecs);
+        var session = new ReceiveSession(info, directory, logger, stats, codecs, buffers);
         if (session.Resumed)
         {
             long symbols = 0;
@@ -315,6 +315,7 @@ internal sealed class ReceiveSession : IAsyncDisposable
             }
 
             _pending.Dispose();
+            _rebuilder.Dispose();
             _object.Dispose();
             _repair.Dispose();
             _state.Dispose();

@@ -10,7 +10,7 @@ namespace Sync.Transport.Udp.Internal;
 /// </summary>
 internal sealed class SessionAdmission(
     UdpReceiveOptions options, OpenSessions sessions, SpoolFolders spool, SpoolBudget budget, RetrySchedule retry, LogLimiter limiter,
-    UdpReceiverStats stats, ILogger logger, TimeProvider time, BlockCodecFactory codecs)
+    UdpReceiverStats stats, ILogger logger, TimeProvider time, BlockCodecFactory codecs, BlockBufferPool buffers)
 {
     /// <summary>The open session, or null when it was not admitted.</summary>
     public ReceiveSession? Admit(AnnounceInfo info)
@@ -67,7 +67,7 @@ internal sealed class SessionAdmission(
         ReceiveSession session;
         try
         {
-            session = ReceiveSession.Open(info, directory, logger, stats, codecs);
+            session = ReceiveSession.Open(info, directory, logger, stats, codecs, buffers);
         }
         catch (IOException e) when (SpoolSpace.IsDiskFull(e))
         {
